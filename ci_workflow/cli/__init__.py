@@ -1,0 +1,1 @@
+"""The ``improve`` command: one small module per command group, over the services."""

@@ -1,0 +1,21 @@
+"""Entry point of ``improve``. Prefect is imported only by the commands that talk to it."""
+
+from __future__ import annotations
+
+import typer
+
+from ci_workflow.cli import people, register
+
+app = typer.Typer(
+    name="improve",
+    help="ITIL 4 Continual Improvement: the register, its lifecycle, metrics and reports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+register.register_commands(app)
+app.add_typer(people.app, name="people")
+
+
+def main() -> None:
+    app()

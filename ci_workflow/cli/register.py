@@ -1,0 +1,225 @@
+"""The register's commands: init, apply, list, show, audit, withdraw, export."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tempfile
+from pathlib import Path
+
+import typer
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from ci_workflow.cli._common import console, handle_errors, money, print_json, when
+from ci_workflow.domain.lifecycle import Status
+from ci_workflow.errors import UsageError
+from ci_workflow.services import register
+from ci_workflow.services.register import SortOrder
+
+
+def init() -> None:
+    """Create the register, or upgrade it to this version's schema (safe to repeat)."""
+    from ci_workflow.services.setup import init_store
+
+    url, before, after = init_store()
+    if before == after:
+        console.print(f"register at {escape(url)} is up to date (schema {after})")
+    else:
+        console.print(f"register at {escape(url)} ready (schema {before or 'none'} → {after})")
+
+
+def apply(
+    files: list[Path] = typer.Argument(..., help="Improvement YAML files (or folders of them)."),
+    as_: str | None = typer.Option(None, "--as", help="Who applies it, for the audit trail."),
+) -> None:
+    """Create or update improvements from YAML files; all of them, or nothing if one is wrong."""
+    from ci_workflow.services.apply import apply_files
+    from ci_workflow.services.people import known_name
+
+    paths = _expand(files)
+    actor = known_name(as_) if as_ else f"{getpass.getuser()} (cli)"
+    for result in apply_files(paths, actor=actor):
+        changed = f" ({', '.join(result.changed)})" if result.changed else ""
+        console.print(f"{result.id} {result.outcome}: {escape(result.key)}{escape(changed)}")
+
+
+def _expand(files: list[Path]) -> list[Path]:
+    paths: list[Path] = []
+    for path in files:
+        if path.is_dir():
+            found = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+            if not found:
+                raise UsageError(f"{path}: no .yaml files in this folder")
+            paths.extend(found)
+        else:
+            paths.append(path)
+    return paths
+
+
+def list_(
+    status: Status | None = typer.Option(None, "--status", help="Only this status."),
+    process: str | None = typer.Option(None, "--process", help="Only this process."),
+    sort: SortOrder = typer.Option(SortOrder.priority, "--sort", help="Order of the rows."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the register, highest priority first (impact × feasibility, then value)."""
+    rows = register.list_improvements(
+        status=status.value if status else None, process=process, sort=sort
+    )
+    if json_:
+        print_json(rows)
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("ID", "Title", "Type", "Status", "Process", "Owner", "Prio", "Value"):
+        wrap = column in ("Title", "Process", "Owner")
+        table.add_column(
+            column,
+            no_wrap=not wrap,
+            min_width=20 if column == "Title" else None,
+            justify="right" if column == "Value" else "left",
+        )
+    for r in rows:
+        table.add_row(
+            r.id,
+            escape(r.title),
+            r.type,
+            r.status,
+            escape(r.process),
+            escape(r.owner),
+            f"{r.priority} ({r.strategic_impact}×{r.feasibility})",
+            money(r.value),
+        )
+    console.print(table)
+    console.print(f"{len(rows)} improvement{'s' if len(rows) != 1 else ''}")
+
+
+def show(
+    ref: str = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Everything about one improvement: definition, objectives, plan, decisions."""
+    d = register.show_improvement(ref)
+    if json_:
+        print_json(d)
+        return
+    console.print(f"[bold]{d.id}[/bold] {escape(d.title)}  [dim]({escape(d.key)})[/dim]")
+    facts = [
+        ("status", d.status),
+        ("type / source", f"{d.type} / {d.source}"),
+        ("process / service", f"{d.process} / {d.service or '—'}"),
+        ("owner", d.owner),
+        ("process owner", d.process_owner),
+        ("team", ", ".join(d.team) or "—"),
+        ("priority", f"{d.priority} (impact {d.strategic_impact} × feasibility {d.feasibility})"),
+        (
+            "cost → gain",
+            f"{money(d.estimated_cost)} → {money(d.expected_gain)}, value {money(d.value)}",
+        ),
+        ("actual cost / realised gain", f"{money(d.actual_cost)} / {money(d.realised_gain)}"),
+        ("identified / approved", f"{when(d.identified_at)} / {when(d.approved_at)}"),
+        ("started / completed", f"{when(d.started_at)} / {when(d.completed_at)}"),
+        ("vision", d.vision or "—"),
+        ("current state", d.current_state or "—"),
+        ("scope", d.scope or "—"),
+        ("description", d.description or "—"),
+    ]
+    if d.lessons_learned:
+        facts.append(("lessons learned", d.lessons_learned))
+    for label, value in facts:
+        console.print(f"  [bold]{label}:[/bold] {escape(value)}")
+    if d.objectives:
+        table = Table(
+            "Metric", "Baseline", "Target", "Direction", "Due", "Source", "KPI", title="Objectives"
+        )
+        for o in d.objectives:
+            baseline = o.baseline if isinstance(o.baseline, str) else f"{o.baseline:g}"
+            table.add_row(
+                escape(o.metric), f"{baseline} {escape(o.unit)}", f"{o.target:g} {escape(o.unit)}",
+                o.direction, str(o.due), str(o.source["kind"]), o.kpi_kind,
+            )  # fmt: skip
+        console.print(table)
+    if d.plan:
+        table = Table("Action", "Owner", "Due", "Status", title="Plan")
+        for a in d.plan:
+            table.add_row(escape(a.action), escape(a.owner), when(a.due), a.status)
+        console.print(table)
+    if d.gate_decisions:
+        table = Table("Gate", "Attempt", "Decision", "By", "At", "Comment", title="Gate decisions")
+        for g in d.gate_decisions:
+            table.add_row(
+                g.gate, str(g.attempt), g.decision, escape(g.by), when(g.at), escape(g.comment)
+            )
+        console.print(table)
+
+
+def audit(
+    ref: str = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The audit trail of one improvement: who did what, when, and why."""
+    shown_id, events = register.audit_trail(ref)
+    if json_:
+        print_json(events)
+        return
+    table = Table("At", "Who", "What", "From", "To", "Why", title=f"Audit trail of {shown_id}")
+    for e in events:
+        table.add_row(
+            when(e.at), escape(e.actor), e.action, e.from_status or "", e.to_status or "",
+            escape(e.detail),
+        )  # fmt: skip
+    console.print(table)
+
+
+def withdraw(
+    ref: str = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key."),
+    as_: str = typer.Option(..., "--as", help="Who withdraws it (name or e-mail)."),
+    reason: str = typer.Option(..., "--reason", help="Why, for the audit trail."),
+) -> None:
+    """Withdraw an improvement (its owner, its process owner, or a CI manager)."""
+    summary = register.withdraw(ref, actor_ref=as_, reason=reason)
+    console.print(f"{summary.id} withdrawn")
+
+
+def export(
+    fmt: str = typer.Option(..., "--format", help="csv or json."),
+    out: Path | None = typer.Option(
+        None, "--out", help="File to write (default: standard output)."
+    ),
+) -> None:
+    """Export the whole register."""
+    content = register.export_register(fmt)
+    if out is None:
+        typer.echo(content, nl=False)
+        return
+    _write_atomically(out, content)
+    console.print(f"wrote {escape(str(out))}")
+
+
+def _write_atomically(path: Path, content: str) -> None:
+    """Write beside the target and rename over it, so a reader never sees half a file."""
+    directory = path.resolve().parent
+    if not directory.is_dir():
+        raise UsageError(f"{path}: folder {directory} does not exist")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def register_commands(app: typer.Typer) -> None:
+    for name, func in [
+        ("init", init),
+        ("apply", apply),
+        ("list", list_),
+        ("show", show),
+        ("audit", audit),
+        ("withdraw", withdraw),
+        ("export", export),
+    ]:
+        app.command(name)(handle_errors(func))

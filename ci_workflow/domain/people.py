@@ -1,0 +1,70 @@
+"""Who may do what: people, their roles, and the checks that read them (no database here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ci_workflow.domain.vocabulary import SCOPED_ROLES, Role
+from ci_workflow.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: Role
+    scope: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.role}:{self.scope}" if self.scope else str(self.role)
+
+
+def parse_grant(text: str) -> Grant:
+    """Read ``ROLE`` or ``ROLE:SCOPE`` as typed on the command line."""
+    name, _, scope = text.partition(":")
+    try:
+        role = Role(name.strip())
+    except ValueError:
+        choices = ", ".join(Role)
+        raise UsageError(f"unknown role {name.strip()!r}; choose from {choices}") from None
+    scope = scope.strip()
+    if role in SCOPED_ROLES and not scope:
+        raise UsageError(f"role {role} needs a scope: {role}:NAME (the process or service)")
+    return Grant(role, scope or None)
+
+
+def same_scope(a: str | None, b: str | None) -> bool:
+    """Process and service names are matched without regard to case or surrounding blanks."""
+    return (a or "").strip().casefold() == (b or "").strip().casefold()
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person as the rules need to see them: identity and grants."""
+
+    id: int
+    name: str
+    email: str
+    grants: frozenset[Grant] = field(default_factory=frozenset)
+
+    def holds(self, role: Role, scope: str | None = None) -> bool:
+        return any(
+            g.role == role and (role not in SCOPED_ROLES or same_scope(g.scope, scope))
+            for g in self.grants
+        )
+
+
+class Directory:
+    """Everyone in the register, found by name or e-mail (both case-insensitive)."""
+
+    def __init__(self, people: Iterable[PersonView]) -> None:
+        self.people = list(people)
+        self._index: dict[str, PersonView] = {}
+        for person in self.people:
+            self._index[person.name.casefold()] = person
+            self._index[person.email.casefold()] = person
+
+    def find(self, ref: str) -> PersonView | None:
+        return self._index.get(ref.strip().casefold())
+
+    def holders(self, role: Role, scope: str | None = None) -> list[PersonView]:
+        return [p for p in self.people if p.holds(role, scope)]

@@ -1,0 +1,294 @@
+"""The improvement-as-code file: its schema and every check that runs before anything is written.
+
+``ImprovementSpec.model_validate(data, context={"people": Directory, ...})`` checks the shape
+(types, unknown fields, ranges), the people it names, and that every objective is SMART. All
+problems come back together, each with its field path (see ``describe_errors``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from ci_workflow.domain.people import Directory
+from ci_workflow.domain.vocabulary import (
+    ActionStatus,
+    Direction,
+    ImprovementType,
+    KpiKind,
+    OpportunitySource,
+    Role,
+)
+
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Score = Annotated[int, Field(ge=1, le=5)]
+
+WINDOW = re.compile(r"^[1-9]\d*[hdw]$")
+JSON_PATH = re.compile(r"^[A-Za-z_][\w-]*(\[\d+\])*(\.[A-Za-z_][\w-]*(\[\d+\])*)*$")
+PYTHON_FUNCTION = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- metric sources: only their shape is checked here; running them is the checkpoints' job ---
+
+
+class SqlSource(_Strict):
+    kind: Literal["sql"]
+    url: Name
+    query: Text
+
+    @field_validator("url")
+    @classmethod
+    def _url_parses(cls, url: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(url)
+        except ArgumentError:
+            # Never echo the URL: it may carry a password.
+            raise ValueError("not a database URL (e.g. postgresql://host/db)") from None
+        return url
+
+
+class CsvSource(_Strict):
+    kind: Literal["csv"]
+    path: Name
+    timestamp_column: Name
+    aggregation: Literal["count", "sum", "mean", "median", "p90", "rate"]
+    value_column: Name | None = None
+    filter: dict[str, str | int | float | bool] | None = None
+    timestamp_format: Name | None = None
+
+    @model_validator(mode="after")
+    def _value_column_when_needed(self) -> CsvSource:
+        if self.aggregation != "count" and not self.value_column:
+            raise ValueError(f"aggregation {self.aggregation!r} needs a value_column")
+        return self
+
+
+class HttpSource(_Strict):
+    kind: Literal["http"]
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")]
+    path: Annotated[str, Field(pattern=JSON_PATH.pattern)]
+    timeout: Annotated[float, Field(gt=0, le=300)] = 10.0
+    retries: Annotated[int, Field(ge=0, le=10)] = 2
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class ManualSource(_Strict):
+    kind: Literal["manual"]
+
+
+class PythonSource(_Strict):
+    kind: Literal["python"]
+    function: Annotated[str, Field(pattern=PYTHON_FUNCTION.pattern)]
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+MetricSource = Annotated[
+    SqlSource | CsvSource | HttpSource | ManualSource | PythonSource,
+    Field(discriminator="kind"),
+]
+
+
+# --- the improvement itself ---
+
+
+class ObjectiveSpec(_Strict):
+    """One SMART target: what is measured, from where, from which baseline to what, by when."""
+
+    metric: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+    description: str = ""
+    unit: str = ""
+    window: str = "7d"
+    source: MetricSource
+    baseline: Number | Literal["measure"]
+    target: Number
+    direction: Direction
+    due: date
+    kpi_kind: KpiKind = KpiKind.other
+
+    @field_validator("window")
+    @classmethod
+    def _window_shape(cls, window: str) -> str:
+        if not WINDOW.match(window):
+            raise ValueError("expected a count and a unit h, d or w, e.g. 7d")
+        return window
+
+    @field_validator("due")
+    @classmethod
+    def _due_after_identification(cls, due: date, info: ValidationInfo) -> date:
+        identified = (info.context or {}).get("identified")
+        if isinstance(identified, date) and due <= identified:
+            raise ValueError(f"due date {due} must be after the identification date {identified}")
+        return due
+
+    @model_validator(mode="after")
+    def _target_beyond_baseline(self) -> ObjectiveSpec:
+        if isinstance(self.baseline, float):
+            wrong_side = (
+                self.target <= self.baseline
+                if self.direction == Direction.increase
+                else self.target >= self.baseline
+            )
+            if wrong_side:
+                word = "above" if self.direction == Direction.increase else "below"
+                raise ValueError(
+                    f"target {self.target:g} must be {word} the baseline {self.baseline:g} "
+                    f"to {self.direction}"
+                )
+        return self
+
+
+class PlanActionSpec(_Strict):
+    action: Text
+    owner: Name
+    due: date | None = None
+    status: ActionStatus = ActionStatus.planned
+
+    @field_validator("owner")
+    @classmethod
+    def _owner_known(cls, owner: str, info: ValidationInfo) -> str:
+        return _known_person(owner, info)
+
+
+class ImprovementSpec(_Strict):
+    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+    title: Name
+    description: str = ""
+    type: ImprovementType
+    source: OpportunitySource = OpportunitySource.other
+    process: Name
+    service: Name | None = None
+    vision: str = ""
+    current_state: str = ""
+    scope: str = ""
+    owner: Name
+    # Omitted: the one person registered as process owner of ``process``.
+    process_owner: Name | None = Field(default=None, validate_default=True)
+    team: list[Name] = Field(default_factory=list)
+    strategic_impact: Score
+    feasibility: Score
+    estimated_cost: Money | None = None
+    expected_gain: Money | None = None
+    identified: date | None = None
+    objectives: list[ObjectiveSpec] = Field(default_factory=list)
+    plan: list[PlanActionSpec] = Field(default_factory=list)
+
+    @field_validator("owner")
+    @classmethod
+    def _owner_known(cls, owner: str, info: ValidationInfo) -> str:
+        return _known_person(owner, info)
+
+    @field_validator("team")
+    @classmethod
+    def _team_known(cls, team: list[str], info: ValidationInfo) -> list[str]:
+        unknown = [member for member in team if _directory(info) and not _find(member, info)]
+        if unknown:
+            raise ValueError(f"unknown people: {', '.join(unknown)}")
+        return [_known_person(member, info) for member in team]
+
+    @field_validator("process_owner")
+    @classmethod
+    def _process_owner_holds_role(cls, name: str | None, info: ValidationInfo) -> str | None:
+        directory = _directory(info)
+        process = info.data.get("process")
+        if directory is None or process is None:
+            return name
+        if name is None:
+            holders = directory.holders(Role.process_owner, process)
+            if len(holders) != 1:
+                found = "none is" if not holders else f"{len(holders)} are"
+                raise ValueError(
+                    f"not given, and {found} registered for process {process!r}; "
+                    "name one, or add one with: improve people add NAME --email E "
+                    f"--role 'process_owner:{process}'"
+                )
+            return holders[0].name
+        person = directory.find(name)
+        if person is None:
+            raise ValueError(f"unknown person {name!r}")
+        if not person.holds(Role.process_owner, process):
+            raise ValueError(f"{person.name} is not a process owner of {process!r}")
+        return person.name
+
+    @field_validator("objectives")
+    @classmethod
+    def _metrics_unique(cls, objectives: list[ObjectiveSpec]) -> list[ObjectiveSpec]:
+        seen: set[str] = set()
+        for objective in objectives:
+            if objective.metric in seen:
+                raise ValueError(f"metric {objective.metric!r} appears twice")
+            seen.add(objective.metric)
+        return objectives
+
+
+def _directory(info: ValidationInfo) -> Directory | None:
+    directory = (info.context or {}).get("people")
+    return directory if isinstance(directory, Directory) else None
+
+
+def _find(ref: str, info: ValidationInfo) -> str | None:
+    directory = _directory(info)
+    person = directory.find(ref) if directory else None
+    return person.name if person else None
+
+
+def _known_person(ref: str, info: ValidationInfo) -> str:
+    """Return the person's registered name; without a directory in context, accept as written."""
+    if _directory(info) is None:
+        return ref
+    name = _find(ref, info)
+    if name is None:
+        raise ValueError(f"unknown person {ref!r} (add them with: improve people add)")
+    return name
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One line per problem: ``objectives[0].target: Input should be a valid number``."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        path = _path(problem["loc"])
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif problem["type"] == "missing":
+            message = "required field is missing"
+        lines.append(f"{path}: {message}" if path else message)
+    return lines
+
+
+_SOURCE_KINDS = {"sql", "csv", "http", "manual", "python"}
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    previous: int | str | None = None
+    for part in loc:
+        if previous == "source" and part in _SOURCE_KINDS:
+            previous = part
+            continue  # pydantic puts the union's tag in the path; people never wrote it
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+        previous = part
+    return text

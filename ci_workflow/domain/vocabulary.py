@@ -1,0 +1,65 @@
+"""The fixed vocabularies of the register: roles, types, sources, directions, KPI kinds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ci_manager = "ci_manager"
+    process_owner = "process_owner"
+    service_owner = "service_owner"
+    improvement_team = "improvement_team"
+    data_analyst = "data_analyst"
+
+
+# Roles that only make sense for one process or service, named by the scope.
+SCOPED_ROLES = frozenset({Role.process_owner, Role.service_owner})
+
+
+class ImprovementType(StrEnum):
+    incremental = "incremental"
+    breakthrough = "breakthrough"
+
+
+class OpportunitySource(StrEnum):
+    incident_trend = "incident_trend"
+    problem = "problem"
+    sla_breach = "sla_breach"
+    customer_feedback = "customer_feedback"
+    audit = "audit"
+    benchmark = "benchmark"
+    staff_idea = "staff_idea"
+    other = "other"
+
+
+class Direction(StrEnum):
+    increase = "increase"
+    decrease = "decrease"
+
+
+class KpiKind(StrEnum):
+    """What an objective's metric contributes to among the practice's KPIs."""
+
+    customer_satisfaction = "customer_satisfaction"
+    cost_of_service = "cost_of_service"
+    incident_volume = "incident_volume"
+    problem_volume = "problem_volume"
+    service_performance = "service_performance"
+    service_availability = "service_availability"
+    employee_engagement = "employee_engagement"
+    process_efficiency = "process_efficiency"
+    other = "other"
+
+
+class ActionStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class SnapshotKind(StrEnum):
+    baseline = "baseline"
+    checkpoint = "checkpoint"
+    final = "final"

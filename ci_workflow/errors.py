@@ -1,0 +1,71 @@
+"""Every error the project raises on purpose, so the CLI can turn it into one clear line.
+
+ImproveError
+ ├── UsageError (ValueError)             exit code 2: the command was called wrongly
+ ├── ValidationFailed (ValueError)       an improvement file (or other input) is not valid
+ ├── NotFound (LookupError)
+ │    ├── ImprovementNotFound
+ │    └── PersonNotFound
+ ├── AlreadyExists (ValueError)
+ ├── IllegalTransition (ValueError)
+ ├── NotAuthorised (PermissionError)
+ ├── ChangeRefused (ValueError)          an update that would rewrite what is frozen
+ └── StoreNotReady (RuntimeError)        the store is missing or its schema is behind
+"""
+
+from __future__ import annotations
+
+
+class ImproveError(Exception):
+    """Raised for any failure the user should see as one line."""
+
+    exit_code = 1
+
+
+class UsageError(ImproveError, ValueError):
+    """Raised when a command is called with arguments that cannot be right."""
+
+    exit_code = 2
+
+
+class ValidationFailed(ImproveError, ValueError):
+    """Raised when input fails validation; carries every problem found, each with its path."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        count = len(problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"{source}: {count} {noun}, nothing was written")
+
+
+class NotFound(ImproveError, LookupError):
+    """Raised when something named by the user does not exist."""
+
+
+class ImprovementNotFound(NotFound):
+    """Raised when no improvement has the given id or key."""
+
+
+class PersonNotFound(NotFound):
+    """Raised when no person has the given name or e-mail."""
+
+
+class AlreadyExists(ImproveError, ValueError):
+    """Raised when creating something whose unique name is taken."""
+
+
+class IllegalTransition(ImproveError, ValueError):
+    """Raised when a status change is not allowed by the continual improvement model."""
+
+
+class NotAuthorised(ImproveError, PermissionError):
+    """Raised when a person lacks the role that a decision needs."""
+
+
+class ChangeRefused(ImproveError, ValueError):
+    """Raised when an update would change what is frozen at the improvement's stage."""
+
+
+class StoreNotReady(ImproveError, RuntimeError):
+    """Raised when the store has not been initialised or needs a migration."""

@@ -1,0 +1,22 @@
+"""Creating and upgrading the store (``improve init``)."""
+
+from __future__ import annotations
+
+from ci_workflow.domain.redact import redact_url
+from ci_workflow.settings import get_settings
+from ci_workflow.store.db import get_engine, schema_revision
+
+
+def init_store() -> tuple[str, str | None, str | None]:
+    """Upgrade the configured store to the newest schema; safe to run again and again.
+
+    Returns the (password-free) URL, the revision before, and the revision after.
+    """
+    from ci_workflow.store.migrate import upgrade_to_head
+
+    settings = get_settings()
+    settings.home_dir.mkdir(parents=True, exist_ok=True)
+    engine = get_engine()
+    before = schema_revision(engine)
+    upgrade_to_head(engine)
+    return redact_url(settings.store_url), before, schema_revision(engine)

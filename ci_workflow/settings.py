@@ -1,0 +1,47 @@
+"""Settings read from the environment (prefix ``IMPROVE_``), cached once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the register lives and how it behaves."""
+
+    model_config = SettingsConfigDict(env_prefix="IMPROVE_", extra="ignore")
+
+    home: Path = Field(
+        default=Path("~/.improve"),
+        description="Data directory: the embedded SQLite store, reports and Prefect's home.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the store; default is SQLite at HOME/improve.db.",
+    )
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser()
+
+    @property
+    def store_url(self) -> str:
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{self.home_dir / 'improve.db'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Point bare ``postgresql://`` URLs at psycopg 3, the driver we ship (not psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,121 @@
+"""The engine, transactions, and the schema check every command relies on.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on; write transactions start
+with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing half way.
+PostgreSQL is used as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlmodel import Session
+
+from ci_workflow.errors import StoreNotReady
+from ci_workflow.settings import get_settings
+
+# The Alembic revision this code expects; tests check it is the head of migrations/.
+SCHEMA_REVISION = "0001"
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+_engines: dict[str, Engine] = {}
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL and process (default: the configured store)."""
+    url = url or get_settings().store_url
+    if url not in _engines:
+        _engines[url] = _create_engine(url)
+    return _engines[url]
+
+
+def _create_engine(url: str) -> Engine:
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from pysqlite so BEGIN is ours (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("sqlite_immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The store's Alembic revision, or None when it was never initialised."""
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    except (OperationalError, ProgrammingError):
+        return None
+    return row[0] if row else None
+
+
+_checked: set[str] = set()
+
+
+def require_schema(engine: Engine) -> None:
+    key = str(engine.url)
+    if key in _checked:
+        return
+    found = schema_revision(engine)
+    if found is None:
+        raise StoreNotReady("the register is not initialised: run `improve init`")
+    if found != SCHEMA_REVISION:
+        raise StoreNotReady(
+            f"the register's schema is at {found}, this version needs {SCHEMA_REVISION}: "
+            "run `improve init`"
+        )
+    _checked.add(key)
+
+
+@contextmanager
+def transaction(*, write: bool = True, url: str | None = None) -> Iterator[Session]:
+    """A session whose work is committed at the end of the block, or rolled back whole."""
+    engine = get_engine(url)
+    require_schema(engine)
+    bind = engine.execution_options(sqlite_immediate=True) if write else engine
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            if write:
+                session.commit()
+            else:
+                session.rollback()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def reset_caches() -> None:
+    """Dispose of every engine and forget schema checks (tests switch databases between cases)."""
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+    _checked.clear()

@@ -1,0 +1,129 @@
+"""Reading and writing improvements, their objectives, plan and team; and status changes."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, delete, select
+
+from ci_workflow.domain.ids import format_id, looks_like_id, parse_id
+from ci_workflow.domain.lifecycle import Status, check_transition
+from ci_workflow.errors import ImprovementNotFound
+from ci_workflow.store.audit import record_event
+from ci_workflow.store.tables import (
+    GateDecision,
+    Improvement,
+    Objective,
+    Person,
+    PlanAction,
+    TeamMember,
+)
+from ci_workflow.store.tables.common import utcnow
+
+
+def find_by_key(session: Session, key: str) -> Improvement | None:
+    return session.exec(select(Improvement).where(Improvement.key == key)).first()
+
+
+def get_improvement(session: Session, ref: str) -> Improvement:
+    """By id (``IMP-0001``, ``1``) or by the key of its file."""
+    found = (
+        session.get(Improvement, parse_id(ref)) if looks_like_id(ref) else find_by_key(session, ref)
+    )
+    if found is None:
+        raise ImprovementNotFound(f"no improvement {ref!r} in the register")
+    return found
+
+
+def change_status(
+    session: Session, improvement: Improvement, target: Status, *, actor: str, reason: str
+) -> Improvement:
+    """The one way a status changes: checked against the model, stamped, and audited."""
+    previous = improvement.status
+    check_transition(previous, target)
+    now = utcnow()
+    improvement.status = target
+    improvement.updated_at = now
+    if target == Status.approved:
+        improvement.approved_at = now
+    elif target == Status.executing and improvement.started_at is None:
+        improvement.started_at = now
+    elif target in (Status.closed, Status.rejected, Status.withdrawn):
+        improvement.completed_at = now
+    session.add(improvement)
+    record_event(
+        session,
+        improvement_id=improvement.id,
+        actor=actor,
+        action="status_changed",
+        from_status=previous,
+        to_status=target,
+        detail=reason,
+    )
+    return improvement
+
+
+def objectives_of(session: Session, improvement_id: int) -> list[Objective]:
+    query = (
+        select(Objective)
+        .where(Objective.improvement_id == improvement_id)
+        .order_by(col(Objective.position))
+    )
+    return list(session.exec(query))
+
+
+def plan_of(session: Session, improvement_id: int) -> list[PlanAction]:
+    query = (
+        select(PlanAction)
+        .where(PlanAction.improvement_id == improvement_id)
+        .order_by(col(PlanAction.position))
+    )
+    return list(session.exec(query))
+
+
+def team_of(session: Session, improvement_id: int) -> list[Person]:
+    query = (
+        select(Person)
+        .join(TeamMember, col(TeamMember.person_id) == col(Person.id))
+        .where(TeamMember.improvement_id == improvement_id)
+        .order_by(col(Person.name))
+    )
+    return list(session.exec(query))
+
+
+def set_team(session: Session, improvement_id: int, person_ids: list[int]) -> None:
+    session.exec(delete(TeamMember).where(col(TeamMember.improvement_id) == improvement_id))
+    for person_id in dict.fromkeys(person_ids):
+        session.add(TeamMember(improvement_id=improvement_id, person_id=person_id))
+    session.flush()
+
+
+def decisions_of(session: Session, improvement_id: int) -> list[GateDecision]:
+    query = (
+        select(GateDecision)
+        .where(GateDecision.improvement_id == improvement_id)
+        .order_by(col(GateDecision.decided_at), col(GateDecision.id))
+    )
+    return list(session.exec(query))
+
+
+def register_rows(
+    session: Session, *, status: str | None = None, process: str | None = None
+) -> list[tuple[Improvement, str, str]]:
+    """Every improvement with its owner's and process owner's names, in one query."""
+    owner, process_owner = aliased(Person), aliased(Person)
+    query = (
+        select(Improvement, owner.name, process_owner.name)
+        .join(owner, col(owner.id) == col(Improvement.owner_id))
+        .join(process_owner, col(process_owner.id) == col(Improvement.process_owner_id))
+    )
+    if status:
+        query = query.where(Improvement.status == status)
+    if process:
+        query = query.where(func.lower(Improvement.process) == process.strip().lower())
+    return [(row[0], row[1], row[2]) for row in session.exec(query)]
+
+
+def display_id(improvement: Improvement) -> str:
+    assert improvement.id is not None, "only stored improvements have an id"
+    return format_id(improvement.id)

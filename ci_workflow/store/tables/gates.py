@@ -1,0 +1,26 @@
+"""Decisions taken at the lifecycle's stage gates, one row per gate attempt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ci_workflow.store.tables.common import utcnow
+
+
+class GateDecision(SQLModel, table=True):
+    __tablename__ = "gate_decision"
+    # Written exactly once per gate attempt, however often the flow replays.
+    __table_args__ = (UniqueConstraint("improvement_id", "gate", "attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    improvement_id: int = Field(foreign_key="improvement.id", ondelete="CASCADE", index=True)
+    gate: str = Field(max_length=32)
+    attempt: int
+    decision: str = Field(max_length=16)
+    decided_by_id: int = Field(foreign_key="person.id")
+    decided_at: datetime = Field(default_factory=utcnow)
+    comment: str = Field(default="", sa_type=Text)
+    flow_run_id: str | None = Field(default=None, max_length=36)

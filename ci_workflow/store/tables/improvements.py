@@ -1,0 +1,83 @@
+"""The Continual Improvement Register: improvements, their SMART objectives, plan and team."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ci_workflow.store.tables.common import utcnow
+
+
+class Improvement(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", sa_type=Text)
+    type: str = Field(max_length=16)
+    source: str = Field(max_length=32)
+    process: str = Field(max_length=200, index=True)
+    service: str | None = Field(default=None, max_length=200)
+    vision: str = Field(default="", sa_type=Text)
+    current_state: str = Field(default="", sa_type=Text)
+    scope: str = Field(default="", sa_type=Text)
+    owner_id: int = Field(foreign_key="person.id")
+    process_owner_id: int = Field(foreign_key="person.id")
+    strategic_impact: int
+    feasibility: int
+    estimated_cost: float | None = None
+    expected_gain: float | None = None
+    actual_cost: float | None = None
+    realised_gain: float | None = None
+    status: str = Field(max_length=32, index=True)
+    identified_at: datetime
+    approved_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    flow_run_id: str | None = Field(default=None, max_length=36)
+    lessons_learned: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+
+    improvement_id: int = Field(foreign_key="improvement.id", ondelete="CASCADE", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+
+
+class Objective(SQLModel, table=True):
+    """One SMART target of an improvement."""
+
+    __table_args__ = (UniqueConstraint("improvement_id", "metric"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    improvement_id: int = Field(foreign_key="improvement.id", ondelete="CASCADE", index=True)
+    position: int
+    metric: str = Field(max_length=64)
+    description: str = Field(default="", sa_type=Text)
+    unit: str = Field(default="", max_length=32)
+    window: str = Field(default="7d", max_length=16)
+    source: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # A number, or NULL with baseline_mode "measure" until the define stage captures it.
+    baseline: float | None = None
+    baseline_mode: str = Field(max_length=8)
+    target: float
+    direction: str = Field(max_length=8)
+    due: date
+    kpi_kind: str = Field(max_length=32)
+
+
+class PlanAction(SQLModel, table=True):
+    __tablename__ = "plan_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    improvement_id: int = Field(foreign_key="improvement.id", ondelete="CASCADE", index=True)
+    position: int
+    action: str = Field(sa_type=Text)
+    owner_id: int = Field(foreign_key="person.id")
+    due: date | None = None
+    status: str = Field(max_length=16)

@@ -1,0 +1,22 @@
+"""Reports rendered for an improvement or for the practice, and where they were saved."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Text
+from sqlmodel import Field, SQLModel
+
+from ci_workflow.store.tables.common import utcnow
+
+
+class Report(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    improvement_id: int | None = Field(
+        default=None, foreign_key="improvement.id", ondelete="CASCADE", index=True
+    )
+    kind: str = Field(max_length=16)
+    format: str = Field(max_length=8)
+    path: str = Field(sa_type=Text)
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)

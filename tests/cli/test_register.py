@@ -1,0 +1,88 @@
+"""Reading the register: list, show, audit, export."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Cli, improvement_doc, write_yaml
+
+
+@pytest.fixture
+def register(cli: Cli, people: None, tmp_path: Path) -> None:
+    docs = [
+        improvement_doc(key="low", title="Low one", strategic_impact=2, feasibility=2),
+        improvement_doc(key="top", title="=HYPERLINK(\"http://evil\")", strategic_impact=5,
+                        feasibility=4, type="breakthrough"),
+        improvement_doc(key="reset", title="Password reset", process="Service Request Management",
+                        strategic_impact=4, feasibility=5, estimated_cost=1000, expected_gain=90000),
+        improvement_doc(key="tie", title="Tie, less value", strategic_impact=4, feasibility=5,
+                        estimated_cost=5000, expected_gain=6000),
+    ]  # fmt: skip
+    for doc in docs:
+        cli.ok("apply", str(write_yaml(tmp_path, doc)))
+
+
+def test_list_sorts_by_priority_then_value(cli: Cli, register: None) -> None:
+    rows = cli.json("list")
+    assert [(r["key"], r["priority"], r["value"]) for r in rows] == [
+        ("reset", 20, 89000), ("top", 20, 33000), ("tie", 20, 1000), ("low", 4, 33000),
+    ]  # fmt: skip
+    assert [r["id"] for r in cli.json("list", "--sort", "id")] == [
+        "IMP-0001", "IMP-0002", "IMP-0003", "IMP-0004"
+    ]  # fmt: skip
+
+
+def test_list_filters_by_status_and_process(cli: Cli, register: None) -> None:
+    only = cli.json("list", "--process", "service request management")
+    assert [r["key"] for r in only] == ["reset"]
+    assert cli.json("list", "--status", "executing") == []
+    assert len(cli.json("list", "--status", "identified")) == 4
+    assert cli.fails("list", "--status", "done", code=2)
+
+
+def test_the_table_shows_ids_titles_and_priority(cli: Cli, register: None) -> None:
+    out = cli.ok("list").stdout
+    assert "IMP-0003" in out and "Password reset" in out and "20 (4×5)" in out
+    assert "4 improvements" in out
+
+
+def test_show_prints_the_definition_and_unknown_ids_fail(cli: Cli, register: None) -> None:
+    out = cli.ok("show", "reset").stdout
+    assert "IMP-0003 Password reset" in out and "Objectives" in out and "mttr_hours" in out
+    assert cli.fails("show", "IMP-0042") == ["error: no improvement 'IMP-0042' in the register"]
+    assert cli.fails("show", "nope") == ["error: no improvement 'nope' in the register"]
+
+
+def test_export_json_holds_everything(cli: Cli, register: None, tmp_path: Path) -> None:
+    out = tmp_path / "register.json"
+    cli.ok("export", "--format", "json", "--out", str(out))
+    exported = json.loads(out.read_text())
+    assert [e["key"] for e in exported] == ["low", "top", "reset", "tie"]
+    assert exported[2]["objectives"][0]["metric"] == "mttr_hours"
+    assert exported[2]["plan"][0]["owner"] == "Priya Nair"
+
+
+def test_export_csv_is_one_row_per_improvement_and_safe_in_spreadsheets(
+    cli: Cli, register: None
+) -> None:
+    rows = list(csv.DictReader(io.StringIO(cli.ok("export", "--format", "csv").stdout)))
+    assert [r["key"] for r in rows] == ["low", "top", "reset", "tie"]
+    assert rows[1]["title"] == '\'=HYPERLINK("http://evil")'
+    assert rows[2]["priority"] == "20" and rows[2]["value"] == "89000.0"
+    assert rows[2]["objectives"] == "mttr_hours 9.5->6 by 2027-03-31"
+    assert rows[2]["team"] == "Lena Fischer; Priya Nair"
+
+
+def test_export_refuses_unknown_formats_and_missing_folders(
+    cli: Cli, register: None, tmp_path: Path
+) -> None:
+    assert cli.fails("export", "--format", "xml", code=2) == [
+        "error: unknown export format 'xml'; choose csv or json"
+    ]
+    (line,) = cli.fails(
+        "export", "--format", "csv", "--out", str(tmp_path / "no" / "x.csv"), code=2
+    )
+    assert "does not exist" in line

@@ -1,0 +1,51 @@
+"""Withdrawing: who may, what it records, and what is refused."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Cli, improvement_doc, write_yaml
+
+
+@pytest.fixture
+def registered(cli: Cli, people: None, tmp_path: Path) -> None:
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc())))
+
+
+@pytest.mark.parametrize("who", ["Lena Fischer", "omar@example.org", "Carmen Ruiz"])
+def test_owner_process_owner_and_ci_manager_may_withdraw(
+    cli: Cli, registered: None, who: str
+) -> None:
+    out = cli.ok("withdraw", "IMP-0001", "--as", who, "--reason", "Superseded by the SD project")
+    assert out.stdout.strip() == "IMP-0001 withdrawn"
+    shown = cli.json("show", "IMP-0001")
+    assert shown["status"] == "withdrawn" and shown["completed_at"] is not None
+    last = cli.json("audit", "IMP-0001")[-1]
+    assert (last["action"], last["from_status"], last["to_status"], last["detail"]) == (
+        "status_changed", "identified", "withdrawn", "Superseded by the SD project"
+    )  # fmt: skip
+
+
+def test_someone_else_is_refused_and_nothing_changes(cli: Cli, registered: None) -> None:
+    assert cli.fails("withdraw", "IMP-0001", "--as", "Grace Kim", "--reason", "no") == [
+        "error: Grace Kim may not withdraw IMP-0001: only its owner, a process owner of "
+        "'Incident Management' or a CI manager may"
+    ]
+    assert cli.json("show", "IMP-0001")["status"] == "identified"
+    assert len(cli.json("audit", "IMP-0001")) == 1
+
+
+def test_unknown_people_ids_and_second_withdrawals_are_clear(cli: Cli, registered: None) -> None:
+    assert cli.fails("withdraw", "IMP-0001", "--as", "Mallory", "--reason", "x") == [
+        "error: unknown person 'Mallory' (see `improve people list`)"
+    ]
+    assert cli.fails("withdraw", "IMP-0009", "--as", "Carmen Ruiz", "--reason", "x") == [
+        "error: no improvement 'IMP-0009' in the register"
+    ]
+    cli.ok("withdraw", "IMP-0001", "--as", "Carmen Ruiz", "--reason", "dup")
+    assert cli.fails("withdraw", "IMP-0001", "--as", "Carmen Ruiz", "--reason", "again") == [
+        "error: cannot move from withdrawn to withdrawn; allowed from withdrawn: none (it is final)"
+    ]
+    assert cli.fails("withdraw", "IMP-0001", "--as", "Carmen Ruiz", "--reason", "  ", code=2) == [
+        "error: a reason is required to withdraw an improvement"
+    ]

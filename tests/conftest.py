@@ -1,0 +1,90 @@
+"""Every test runs in a clean environment with its own IMPROVE_HOME; store tests run on SQLite
+and, when IMPROVE_TEST_POSTGRES_URL is set, again on PostgreSQL (a schema per test)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from ci_workflow.settings import get_settings
+from ci_workflow.store.db import reset_caches
+from tests.helpers import Cli
+
+# Read before the autouse fixture wipes IMPROVE_* from the environment.
+POSTGRES_URL = os.environ.get("IMPROVE_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    for name in list(os.environ):
+        if name.startswith(("IMPROVE_", "PREFECT_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("IMPROVE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    reset_caches()
+    yield
+    get_settings.cache_clear()
+    reset_caches()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The store's database: SQLite under IMPROVE_HOME, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("IMPROVE_TEST_POSTGRES_URL is not set")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    monkeypatch.setenv(
+        "IMPROVE_DATABASE_URL", f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    )
+    get_settings.cache_clear()
+    try:
+        yield "postgres"
+    finally:
+        reset_caches()
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+@pytest.fixture
+def store(backend: str, cli: Cli) -> str:
+    """An initialised, empty register on the chosen backend."""
+    cli.ok("init")
+    return backend
+
+
+@pytest.fixture
+def people(store: str, cli: Cli) -> None:
+    """The cast most tests need."""
+    cli.ok("people", "add", "Carmen Ruiz", "--email", "carmen@example.org", "--role", "ci_manager")
+    cli.ok(
+        "people", "add", "Omar Haddad", "--email", "omar@example.org",
+        "--role", "process_owner:Incident Management",
+    )  # fmt: skip
+    cli.ok(
+        "people", "add", "Grace Kim", "--email", "grace@example.org",
+        "--role", "process_owner:Service Request Management",
+    )  # fmt: skip
+    cli.ok(
+        "people", "add", "Lena Fischer", "--email", "lena@example.org", "--role", "improvement_team"
+    )
+    cli.ok("people", "add", "Priya Nair", "--email", "priya@example.org", "--role", "data_analyst")

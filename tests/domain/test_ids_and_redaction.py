@@ -1,0 +1,46 @@
+import pytest
+
+from ci_workflow.domain.ids import format_id, parse_id
+from ci_workflow.domain.people import parse_grant
+from ci_workflow.domain.priority import priority, value
+from ci_workflow.domain.redact import redact_source, redact_url
+from ci_workflow.errors import UsageError
+
+
+@pytest.mark.parametrize("text", ["IMP-0007", "imp-7", "7", "IMP7", " IMP-007 "])
+def test_improvement_ids_are_read_in_the_forms_people_type(text: str) -> None:
+    assert parse_id(text) == 7
+    assert format_id(7) == "IMP-0007"
+
+
+@pytest.mark.parametrize("text", ["IMP-", "IMP-0000", "seven", "IMP-1a"])
+def test_malformed_ids_are_usage_errors(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_id(text)
+
+
+def test_priority_and_value() -> None:
+    assert priority(5, 5) == 25 and priority(1, 3) == 3
+    assert value(45000, 12000) == 33000
+    assert value(None, 12000) is None
+
+
+def test_passwords_and_header_values_are_masked() -> None:
+    url = "postgresql+psycopg://reader:s3cret@db.example.org/itsm"
+    assert "s3cret" not in redact_url(url) and "reader" in redact_url(url)
+    shown = redact_source(
+        {"kind": "http", "url": "https://x", "headers": {"Authorization": "Bearer t0k"}}
+    )
+    assert shown["headers"] == {"Authorization": "***"}
+    assert "s3cret" not in str(redact_source({"kind": "sql", "url": url, "query": "select 1"}))
+
+
+def test_role_grants_parse_with_and_without_scope() -> None:
+    assert (
+        str(parse_grant("process_owner:Incident Management")) == "process_owner:Incident Management"
+    )
+    assert str(parse_grant("ci_manager")) == "ci_manager"
+    with pytest.raises(UsageError, match="needs a scope"):
+        parse_grant("service_owner")
+    with pytest.raises(UsageError, match="unknown role 'boss'"):
+        parse_grant("boss")

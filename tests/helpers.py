@@ -1,0 +1,96 @@
+"""Factories and a CLI driver shared by the tests."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from click.testing import Result
+from typer.testing import CliRunner
+
+from ci_workflow.cli.app import app
+
+
+class Cli:
+    """Runs ``improve`` in-process, as a user would type it."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def run(self, *args: str) -> Result:
+        return self.runner.invoke(app, list(args), catch_exceptions=False)
+
+    def ok(self, *args: str) -> Result:
+        result = self.run(*args)
+        assert result.exit_code == 0, f"improve {' '.join(args)} failed:\n{result.output}"
+        return result
+
+    def fails(self, *args: str, code: int = 1) -> list[str]:
+        """Run a command that must fail; return its stderr lines."""
+        result = self.run(*args)
+        assert result.exit_code == code, (
+            f"expected exit {code}, got {result.exit_code}:\n{result.output}"
+        )
+        assert "Traceback" not in result.output
+        return result.stderr.strip().splitlines()
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok(*args, "--json").stdout)
+
+
+def improvement_doc(**overrides: Any) -> dict[str, Any]:
+    """A valid improvement file as a mapping; keyword arguments replace top-level fields."""
+    doc: dict[str, Any] = {
+        "key": "network-mttr",
+        "title": "Cut the time to restore network incidents",
+        "type": "incremental",
+        "source": "incident_trend",
+        "process": "Incident Management",
+        "service": "Corporate Network",
+        "vision": "Network incidents restored the same day.",
+        "owner": "Lena Fischer",
+        "team": ["Lena Fischer", "Priya Nair"],
+        "strategic_impact": 4,
+        "feasibility": 3,
+        "estimated_cost": 12000,
+        "expected_gain": 45000,
+        "identified": "2026-11-02",
+        "objectives": [objective_doc()],
+        "plan": [{"action": "Add a routing rule", "owner": "Priya Nair", "due": "2026-12-15"}],
+    }
+    doc.update(copy.deepcopy(overrides))
+    return doc
+
+
+def objective_doc(**overrides: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "metric": "mttr_hours",
+        "description": "Mean time to restore",
+        "unit": "h",
+        "window": "30d",
+        "source": {"kind": "manual"},
+        "baseline": 9.5,
+        "target": 6,
+        "direction": "decrease",
+        "due": "2027-03-31",
+        "kpi_kind": "service_performance",
+    }
+    doc.update(overrides)
+    return doc
+
+
+def write_yaml(folder: Path, doc: dict[str, Any], name: str | None = None) -> Path:
+    path = folder / (name or f"{doc.get('key', 'improvement')}.yaml")
+    # Dates are written as YAML dates (unquoted), as a person would type them.
+    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    path.write_text(_unquote_dates(text), encoding="utf-8")
+    return path
+
+
+def _unquote_dates(text: str) -> str:
+    import re
+
+    return re.sub(r"'(\d{4}-\d{2}-\d{2})'", r"\1", text)

@@ -1,0 +1,25 @@
+"""The shipped examples stay valid and cover both improvement types."""
+
+from pathlib import Path
+
+from tests.helpers import Cli
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_the_examples_apply_cleanly_and_cover_both_types(cli: Cli, store: str) -> None:
+    for line in (EXAMPLES / "people.txt").read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, email, roles = (part.strip() for part in line.split("|"))
+        grants = [arg for role in roles.split(",") for arg in ("--role", role.strip())]
+        cli.ok("people", "add", name, "--email", email, *grants)
+    cli.ok("apply", str(EXAMPLES / "improvements"))
+    rows = cli.json("list")
+    assert {r["type"] for r in rows} == {"incremental", "breakthrough"}
+    assert {r["key"] for r in rows} == {
+        "network-mttr",
+        "self-service-reset",
+        "standard-change-catalogue",
+    }
+    assert cli.json("show", "self-service-reset")["process_owner"] == "Grace Kim"

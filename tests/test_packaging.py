@@ -1,0 +1,96 @@
+"""The installed product: a real wheel, a real ``improve`` process, no Prefect on the way."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(args: list[str], *, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("IMPROVE_", "PREFECT_"))}
+    clean["IMPROVE_HOME"] = str(tmp_path / "home")
+    clean.pop("PYTHONPATH", None)
+    return clean
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_flows_templates_and_migrations_and_works_alone(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    built = run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "-w", str(tmp_path / "dist"), str(ROOT)],
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "flows/__init__.py" in names
+    assert "ci_workflow/_resources/migrations/versions/0001_initial_register.py" in names
+    assert any(n.startswith("ci_workflow/_resources/templates/") for n in names)
+    assert any(n.endswith("entry_points.txt") for n in names)
+
+    # Unpacked elsewhere and run from an unrelated folder: no file of the checkout is used.
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    env["PYTHONPATH"] = str(site)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = "import ci_workflow, sys; print(ci_workflow.__file__)"
+    assert run([sys.executable, "-c", code], cwd=elsewhere, env=env).stdout.startswith(str(site))
+    init = run([sys.executable, "-m", "ci_workflow", "init"], cwd=elsewhere, env=env)
+    assert init.returncode == 0, init.stderr
+    assert "ready (schema none → 0001)" in init.stdout
+
+
+def improve(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).parent / "improve"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "ci_workflow"]
+    return run([*command, *args], cwd=cwd, env=env)
+
+
+def test_a_real_process_reports_errors_in_one_line_with_the_right_code(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    not_ready = improve(env, tmp_path, "list")
+    assert (not_ready.returncode, not_ready.stderr) == (
+        1, "error: the register is not initialised: run `improve init`\n"
+    )  # fmt: skip
+    assert improve(env, tmp_path, "init").returncode == 0
+    usage = improve(env, tmp_path, "list", "--sort", "colour")
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("key: [\n")
+    failed = improve(env, tmp_path, "apply", str(broken))
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines()[-1] == f"error: {broken}: 1 problem, nothing was written"
+
+
+def test_register_commands_do_not_import_prefect(tmp_path: Path, env: dict[str, str]) -> None:
+    assert improve(env, tmp_path, "init").returncode == 0
+    code = (
+        "import sys\n"
+        "from ci_workflow.cli.app import app\n"
+        "for args in (['list', '--json'], ['people', 'list'], ['export', '--format', 'json']):\n"
+        "    try:\n"
+        "        app(args)\n"
+        "    except SystemExit as exit:\n"
+        "        assert exit.code == 0, args\n"
+        "print('prefect loaded' if 'prefect' in sys.modules else 'prefect not loaded')\n"
+    )
+    env["PYTHONPATH"] = str(ROOT)
+    result = run([sys.executable, "-c", code], cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("prefect not loaded")
