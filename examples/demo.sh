@@ -20,4 +20,4 @@ improve apply examples/improvements/ --as "Carmen Ruiz"
 improve list
 improve show network-mttr
 echo
-echo "The register is in $IMPROVE_HOME (SQLite). Try: IMPROVE_HOME=$IMPROVE_HOME .venv/bin/improve audit IMP-0002"
+echo "The register is in $IMPROVE_HOME (SQLite). Try: IMPROVE_HOME=$IMPROVE_HOME .venv/bin/improve audit network-mttr"

@@ -3,28 +3,54 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
 
 from ci_workflow.errors import ImproveError, ValidationFailed
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-console = Console(highlight=False, soft_wrap=True)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+# Rich is imported on first use: the JSON paths never need it, and start-up time matters.
+@functools.cache
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def new_table(*headers: str, **options: Any) -> Table:
+    from rich.table import Table
+
+    return Table(*headers, **options)
+
+
+def simple_head() -> Any:
+    from rich import box
+
+    return box.SIMPLE_HEAD
+
+
+def escape(text: str) -> str:
+    """Markup-escape user text before Rich prints it (a title may contain ``[bold]``)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on stderr and return the Exit to raise."""
-    errors.print(f"[red]error:[/red] {message}", markup=True, emoji=False)
+    console(stderr=True).print(f"[red]error:[/red] {message}", markup=True, emoji=False)
     return typer.Exit(code)
 
 
@@ -37,10 +63,10 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except ValidationFailed as failed:
             for problem in failed.problems:
-                errors.print(problem, markup=False, emoji=False)
+                console(stderr=True).print(problem, markup=False, emoji=False)
             raise fail(str(failed), failed.exit_code) from None
         except ImproveError as error:
-            raise fail(_escape(str(error)), error.exit_code) from None
+            raise fail(escape(str(error)), error.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as error:
@@ -57,22 +83,17 @@ def _unexpected(error: Exception) -> str:
     if isinstance(error, DBAPIError):
         # The driver's message may repeat the URL; show only its first line, without parameters.
         first = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
-        return _escape(f"database error: {first} (set IMPROVE_DEBUG=1 for details)")
-    return _escape(f"unexpected {type(error).__name__}: {error} (set IMPROVE_DEBUG=1 for details)")
+        return escape(f"database error: {first} (set IMPROVE_DEBUG=1 for details)")
+    return escape(f"unexpected {type(error).__name__}: {error} (set IMPROVE_DEBUG=1 for details)")
 
 
-def _escape(text: str) -> str:
-    from rich.markup import escape
+def print_json(data: BaseModel | list[Any] | dict[str, Any]) -> None:
+    """Pydantic's serialiser writes 10,000 rows several times faster than ``json.dumps``."""
+    from pydantic_core import to_json
 
-    return escape(text)
-
-
-def print_json(data: Any) -> None:
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json")
-    elif isinstance(data, list):
-        data = [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in data]
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(to_json(data, indent=2) + b"\n")
+    sys.stdout.flush()
 
 
 def money(value: float | None) -> str:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from ci_workflow.cli._common import console, handle_errors, print_json
+from ci_workflow.cli._common import console, escape, handle_errors, new_table, print_json
 from ci_workflow.services import people as service
 
 app = typer.Typer(help="People and their roles.", no_args_is_help=True)
@@ -27,7 +25,7 @@ def add(
     """Register a person with their roles."""
     registered, grants = service.add_person(name, email=email, roles=role)
     roles = ", ".join(str(g) for g in grants) or "no roles"
-    console.print(f"added {escape(registered)} ({escape(roles)})")
+    console().print(f"added {escape(registered)} ({escape(roles)})")
 
 
 @app.command("list")
@@ -38,7 +36,7 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
     if json_:
         print_json(rows)
         return
-    table = Table("Name", "E-mail", "Roles")
+    table = new_table("Name", "E-mail", "Roles")
     for person in rows:
         table.add_row(escape(person.name), escape(person.email), escape(", ".join(person.roles)))
-    console.print(table)
+    console().print(table)

@@ -8,11 +8,17 @@ import tempfile
 from pathlib import Path
 
 import typer
-from rich import box
-from rich.markup import escape
-from rich.table import Table
 
-from ci_workflow.cli._common import console, handle_errors, money, print_json, when
+from ci_workflow.cli._common import (
+    console,
+    escape,
+    handle_errors,
+    money,
+    new_table,
+    print_json,
+    simple_head,
+    when,
+)
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.errors import UsageError
 from ci_workflow.services import register
@@ -25,9 +31,9 @@ def init() -> None:
 
     url, before, after = init_store()
     if before == after:
-        console.print(f"register at {escape(url)} is up to date (schema {after})")
+        console().print(f"register at {escape(url)} is up to date (schema {after})")
     else:
-        console.print(f"register at {escape(url)} ready (schema {before or 'none'} → {after})")
+        console().print(f"register at {escape(url)} ready (schema {before or 'none'} → {after})")
 
 
 def apply(
@@ -42,7 +48,7 @@ def apply(
     actor = known_name(as_) if as_ else f"{getpass.getuser()} (cli)"
     for result in apply_files(paths, actor=actor):
         changed = f" ({', '.join(result.changed)})" if result.changed else ""
-        console.print(f"{result.id} {result.outcome}: {escape(result.key)}{escape(changed)}")
+        console().print(f"{result.id} {result.outcome}: {escape(result.key)}{escape(changed)}")
 
 
 def _expand(files: list[Path]) -> list[Path]:
@@ -71,7 +77,7 @@ def list_(
     if json_:
         print_json(rows)
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = new_table(box=simple_head(), pad_edge=False)
     for column in ("ID", "Title", "Type", "Status", "Process", "Owner", "Prio", "Value"):
         wrap = column in ("Title", "Process", "Owner")
         table.add_column(
@@ -82,17 +88,17 @@ def list_(
         )
     for r in rows:
         table.add_row(
-            r.id,
-            escape(r.title),
-            r.type,
-            r.status,
-            escape(r.process),
-            escape(r.owner),
-            f"{r.priority} ({r.strategic_impact}×{r.feasibility})",
-            money(r.value),
+            r["id"],
+            escape(r["title"]),
+            r["type"],
+            r["status"],
+            escape(r["process"]),
+            escape(r["owner"]),
+            f"{r['priority']} ({r['strategic_impact']}×{r['feasibility']})",
+            money(r["value"]),
         )
-    console.print(table)
-    console.print(f"{len(rows)} improvement{'s' if len(rows) != 1 else ''}")
+    console().print(table)
+    console().print(f"{len(rows)} improvement{'s' if len(rows) != 1 else ''}")
 
 
 def show(
@@ -104,7 +110,7 @@ def show(
     if json_:
         print_json(d)
         return
-    console.print(f"[bold]{d.id}[/bold] {escape(d.title)}  [dim]({escape(d.key)})[/dim]")
+    console().print(f"[bold]{d.id}[/bold] {escape(d.title)}  [dim]({escape(d.key)})[/dim]")
     facts = [
         ("status", d.status),
         ("type / source", f"{d.type} / {d.source}"),
@@ -128,9 +134,9 @@ def show(
     if d.lessons_learned:
         facts.append(("lessons learned", d.lessons_learned))
     for label, value in facts:
-        console.print(f"  [bold]{label}:[/bold] {escape(value)}")
+        console().print(f"  [bold]{label}:[/bold] {escape(value)}")
     if d.objectives:
-        table = Table(
+        table = new_table(
             "Metric", "Baseline", "Target", "Direction", "Due", "Source", "KPI", title="Objectives"
         )
         for o in d.objectives:
@@ -139,19 +145,21 @@ def show(
                 escape(o.metric), f"{baseline} {escape(o.unit)}", f"{o.target:g} {escape(o.unit)}",
                 o.direction, str(o.due), str(o.source["kind"]), o.kpi_kind,
             )  # fmt: skip
-        console.print(table)
+        console().print(table)
     if d.plan:
-        table = Table("Action", "Owner", "Due", "Status", title="Plan")
+        table = new_table("Action", "Owner", "Due", "Status", title="Plan")
         for a in d.plan:
             table.add_row(escape(a.action), escape(a.owner), when(a.due), a.status)
-        console.print(table)
+        console().print(table)
     if d.gate_decisions:
-        table = Table("Gate", "Attempt", "Decision", "By", "At", "Comment", title="Gate decisions")
+        table = new_table(
+            "Gate", "Attempt", "Decision", "By", "At", "Comment", title="Gate decisions"
+        )
         for g in d.gate_decisions:
             table.add_row(
                 g.gate, str(g.attempt), g.decision, escape(g.by), when(g.at), escape(g.comment)
             )
-        console.print(table)
+        console().print(table)
 
 
 def audit(
@@ -163,13 +171,13 @@ def audit(
     if json_:
         print_json(events)
         return
-    table = Table("At", "Who", "What", "From", "To", "Why", title=f"Audit trail of {shown_id}")
+    table = new_table("At", "Who", "What", "From", "To", "Why", title=f"Audit trail of {shown_id}")
     for e in events:
         table.add_row(
             when(e.at), escape(e.actor), e.action, e.from_status or "", e.to_status or "",
             escape(e.detail),
         )  # fmt: skip
-    console.print(table)
+    console().print(table)
 
 
 def withdraw(
@@ -179,7 +187,7 @@ def withdraw(
 ) -> None:
     """Withdraw an improvement (its owner, its process owner, or a CI manager)."""
     summary = register.withdraw(ref, actor_ref=as_, reason=reason)
-    console.print(f"{summary.id} withdrawn")
+    console().print(f"{summary.id} withdrawn")
 
 
 def export(
@@ -194,7 +202,7 @@ def export(
         typer.echo(content, nl=False)
         return
     _write_atomically(out, content)
-    console.print(f"wrote {escape(str(out))}")
+    console().print(f"wrote {escape(str(out))}")
 
 
 def _write_atomically(path: Path, content: str) -> None:

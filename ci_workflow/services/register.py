@@ -29,17 +29,16 @@ class SortOrder(StrEnum):
 
 def list_improvements(
     *, status: str | None = None, process: str | None = None, sort: SortOrder = SortOrder.priority
-) -> list[views.ImprovementSummary]:
+) -> list[dict[str, Any]]:
+    """Rows with the fields of ``views.ImprovementSummary``."""
     with transaction(write=False) as session:
-        rows = [
-            views.summary(*row)
-            for row in store.register_rows(session, status=status, process=process)
-        ]
+        found = store.register_rows(session, status=status, process=process)
+        rows = [views.register_summary(row) for row in found]
     if sort == SortOrder.priority:
         # Highest priority first; among equals, the larger expected value, then the older.
-        rows.sort(key=lambda r: (-r.priority, -(r.value or 0.0), r.id))
+        rows.sort(key=lambda r: (-r["priority"], -(r["value"] or 0.0), r["id"]))
     else:
-        rows.sort(key=lambda r: r.id)
+        rows.sort(key=lambda r: r["id"])
     return rows
 
 

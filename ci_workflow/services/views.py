@@ -6,10 +6,11 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import Row
 
+from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.priority import priority, value
 from ci_workflow.domain.redact import redact_source
-from ci_workflow.store.improvements import display_id
 from ci_workflow.store.tables import (
     AuditEvent,
     GateDecision,
@@ -99,9 +100,23 @@ def summary(improvement: Improvement, owner: str, process_owner: str) -> Improve
     return ImprovementSummary(**_summary_fields(improvement, owner, process_owner))
 
 
-def _summary_fields(improvement: Improvement, owner: str, process_owner: str) -> dict[str, Any]:
+def register_summary(row: Row[Any]) -> dict[str, Any]:
+    """The fields of ImprovementSummary from a row of ``store.improvements.register_rows``.
+
+    A plain dict, not a model: the register is listed in full on every ``improve list``.
+    """
+    fields = row._asdict()
+    fields["id"] = format_id(fields["id"])
+    fields["priority"] = priority(fields["strategic_impact"], fields["feasibility"])
+    fields["value"] = value(fields["expected_gain"], fields["estimated_cost"])
+    return fields
+
+
+def _summary_fields(
+    improvement: Improvement | Row[Any], owner: str, process_owner: str
+) -> dict[str, Any]:
     return {
-        "id": display_id(improvement),
+        "id": format_id(improvement.id or 0),
         "key": improvement.key,
         "title": improvement.title,
         "type": improvement.type,
