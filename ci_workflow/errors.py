@@ -10,7 +10,10 @@ ImproveError
  ├── IllegalTransition (ValueError)
  ├── NotAuthorised (PermissionError)
  ├── ChangeRefused (ValueError)          an update that would rewrite what is frozen
- └── StoreNotReady (RuntimeError)        the store is missing or its schema is behind
+ ├── StoreNotReady (RuntimeError)        the store is missing or its schema is behind
+ ├── NotReady (ValueError)               an improvement cannot enter its next stage yet
+ ├── GateError (ValueError)              a decision for a gate that is not waiting for it
+ └── OrchestratorUnavailable (ConnectionError)  the Prefect API is unreachable or refused
 """
 
 from __future__ import annotations
@@ -69,3 +72,15 @@ class ChangeRefused(ImproveError, ValueError):
 
 class StoreNotReady(ImproveError, RuntimeError):
     """Raised when the store has not been initialised or needs a migration."""
+
+
+class NotReady(ImproveError, ValueError):
+    """Raised when an improvement cannot enter the next stage yet (no objectives, no plan...)."""
+
+
+class GateError(ImproveError, ValueError):
+    """Raised when a decision is sent to a gate that is not waiting for it."""
+
+
+class OrchestratorUnavailable(ImproveError, ConnectionError):
+    """Raised when the Prefect API cannot be reached or refuses a request."""

@@ -23,6 +23,26 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store; default is SQLite at HOME/improve.db.",
     )
 
+    prefect_api_url: str = Field(
+        default="http://127.0.0.1:4200/api",
+        description="Prefect API the lifecycle commands talk to (PREFECT_API_URL wins if set).",
+    )
+    prefect_ui_url: str | None = Field(
+        default=None,
+        description="Prefect UI base URL for links in notifications; default: the API host.",
+    )
+    poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often `improve serve` looks for runs to start or resume.",
+    )
+    gate_overdue_days: float = Field(
+        default=5.0,
+        gt=0,
+        description="A gate waiting longer than this is reported by the gate watchdog.",
+    )
+
     @property
     def home_dir(self) -> Path:
         return self.home.expanduser()
@@ -32,6 +52,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite:///{self.home_dir / 'improve.db'}"
+
+    @property
+    def ui_url(self) -> str:
+        return (self.prefect_ui_url or self.prefect_api_url.removesuffix("/api")).rstrip("/")
 
 
 def normalise_database_url(url: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ci_workflow.cli import people, register
+from ci_workflow.cli import lifecycle, people, register
 
 app = typer.Typer(
     name="improve",
@@ -14,6 +14,7 @@ app = typer.Typer(
     add_completion=False,
 )
 register.register_commands(app)
+lifecycle.register_commands(app)
 app.add_typer(people.app, name="people")
 
 

@@ -1,7 +1,7 @@
 """Every table of the store, imported here so ``SQLModel.metadata`` knows them all."""
 
 from ci_workflow.store.tables.audit import AuditEvent
-from ci_workflow.store.tables.gates import GateDecision
+from ci_workflow.store.tables.gates import GateDecision, GateRequest
 from ci_workflow.store.tables.improvements import Improvement, Objective, PlanAction, TeamMember
 from ci_workflow.store.tables.metrics import MetricSnapshot
 from ci_workflow.store.tables.people import Person, RoleAssignment
@@ -10,6 +10,7 @@ from ci_workflow.store.tables.reports import Report
 __all__ = [
     "AuditEvent",
     "GateDecision",
+    "GateRequest",
     "Improvement",
     "MetricSnapshot",
     "Objective",

@@ -1,4 +1,4 @@
-"""Decisions taken at the lifecycle's stage gates, one row per gate attempt."""
+"""The lifecycle's stage gates: each time a gate opens (a request), and each decision taken."""
 
 from __future__ import annotations
 
@@ -8,6 +8,25 @@ from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ci_workflow.store.tables.common import utcnow
+
+
+class GateRequest(SQLModel, table=True):
+    """A gate waiting for (or having had) a decision: one row per gate and attempt."""
+
+    __tablename__ = "gate_request"
+    __table_args__ = (UniqueConstraint("improvement_id", "gate", "attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    improvement_id: int = Field(foreign_key="improvement.id", ondelete="CASCADE", index=True)
+    gate: str = Field(max_length=32)
+    attempt: int
+    flow_run_id: str | None = Field(default=None, max_length=36)
+    opened_at: datetime = Field(default_factory=utcnow)
+    # NULL while waiting; "refused" when an unauthorised answer arrived, else the decision.
+    closed_at: datetime | None = None
+    outcome: str | None = Field(default=None, max_length=16)
+    # Last time the watchdog reported it overdue.
+    reminded_at: datetime | None = None
 
 
 class GateDecision(SQLModel, table=True):

@@ -1,0 +1,177 @@
+"""The lifecycle's commands: start an improvement's flow, see and decide its gates, run Prefect."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import typer
+
+from ci_workflow.cli._common import console, escape, handle_errors, new_table, print_json, when
+from ci_workflow.domain.gates import Gate
+from ci_workflow.errors import UsageError
+from ci_workflow.services import gates as service
+
+ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
+AS = typer.Option(..., "--as", help="Who decides (registered name or e-mail).")
+
+
+def start(
+    ref: str = ID,
+    as_: str | None = typer.Option(None, "--as", help="Who starts it, for the audit trail."),
+) -> None:
+    """Start the improvement's lifecycle flow; it waits at each gate for a decision."""
+    from ci_workflow import orchestration
+    from ci_workflow.services.people import known_name
+
+    actor = known_name(as_) if as_ else f"{getpass.getuser()} (cli)"
+    check = service.check_startable(ref)
+    if check.previous_run:
+        state = orchestration.read_state(check.previous_run)
+        if not state.is_final:
+            raise UsageError(
+                f"{check.shown_id} already runs as flow run {check.previous_run} ({state.name})"
+            )
+    flow_run_id = orchestration.start_lifecycle(check.improvement_id)
+    service.record_start(check.improvement_id, flow_run_id, actor)
+    console().print(f"{check.shown_id} started: flow run {flow_run_id}")
+
+
+def gates(
+    ref: str | None = typer.Argument(None, metavar="[ID]", help="Only this improvement."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Gates waiting for a decision, oldest first, with who may decide them."""
+    pending = service.pending_gates(ref)
+    if json_:
+        print_json(pending)
+        return
+    table = new_table("ID", "Title", "Gate", "Waiting since", "May decide", "People")
+    for g in pending:
+        table.add_row(
+            g.id, escape(g.title), g.key, when(g.waiting_since), g.may_decide,
+            escape(", ".join(g.deciders)),
+        )  # fmt: skip
+    console().print(table)
+    console().print(f"{len(pending)} gate{'s' if len(pending) != 1 else ''} waiting")
+
+
+def _decide(ref: str, gate: Gate, decision: str, by: str, **fields: object) -> None:
+    from ci_workflow import orchestration
+
+    resumption = service.prepare_decision(ref, gate, decision, by=by, **fields)
+    orchestration.resume(resumption.flow_run_id, resumption.key, resumption.run_input)
+    console().print(
+        f"{resumption.shown_id}: {decision} sent to {resumption.key} as "
+        f"{escape(str(resumption.run_input['by']))}; the flow continues"
+    )
+
+
+def approve(ref: str = ID, as_: str = AS, comment: str = typer.Option("", "--comment")) -> None:
+    """Approve the plan (process owner of the improvement's process, or a CI manager)."""
+    _decide(ref, Gate.plan_approval, "approve", as_, comment=comment)
+
+
+def reject(ref: str = ID, as_: str = AS, comment: str = typer.Option(..., "--comment")) -> None:
+    """Reject the plan; the improvement ends as rejected."""
+    _decide(ref, Gate.plan_approval, "reject", as_, comment=comment)
+
+
+def rework(ref: str = ID, as_: str = AS, comment: str = typer.Option(..., "--comment")) -> None:
+    """Send the plan back to be defined again; the owner resubmits it."""
+    _decide(ref, Gate.plan_approval, "rework", as_, comment=comment)
+
+
+def resubmit(ref: str = ID, as_: str = AS, comment: str = typer.Option("", "--comment")) -> None:
+    """Resubmit a reworked plan for approval (the improvement's owner)."""
+    _decide(ref, Gate.resubmitted, "resubmit", as_, comment=comment)
+
+
+def complete(ref: str = ID, as_: str = AS, comment: str = typer.Option("", "--comment")) -> None:
+    """Declare execution complete (the owner or a team member); the review starts."""
+    _decide(ref, Gate.execution_complete, "complete", as_, comment=comment)
+
+
+def signoff(
+    ref: str = ID,
+    as_: str = AS,
+    lessons: str = typer.Option(..., "--lessons", help="Lessons learned."),
+    realised_gain: float | None = typer.Option(None, "--realised-gain", min=0),
+    actual_cost: float | None = typer.Option(None, "--actual-cost", min=0),
+    comment: str = typer.Option("", "--comment"),
+) -> None:
+    """Accept the review; the improvement is consolidated and closed."""
+    _decide(
+        ref, Gate.review_signoff, "accept", as_,
+        lessons=lessons, realised_gain=realised_gain, actual_cost=actual_cost, comment=comment,
+    )  # fmt: skip
+
+
+def extend(ref: str = ID, as_: str = AS, comment: str = typer.Option(..., "--comment")) -> None:
+    """Send the improvement back to execution from its review."""
+    _decide(ref, Gate.review_signoff, "extend", as_, comment=comment)
+
+
+def status(ref: str = ID, json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Stage, pending gate and the flow run's state."""
+    from ci_workflow import orchestration
+    from ci_workflow.services.register import show_improvement
+
+    detail = show_improvement(ref)
+    pending = service.pending_gates(ref)
+    state = orchestration.read_state(detail.flow_run_id) if detail.flow_run_id else None
+    data = {
+        "id": detail.id,
+        "status": detail.status,
+        "pending_gate": pending[-1].key if pending else None,
+        "flow_run_id": detail.flow_run_id,
+        "flow_run_state": state.name if state else None,
+    }
+    if json_:
+        print_json(data)
+        return
+    console().print(
+        f"{detail.id} {escape(detail.title)}\n  status: {detail.status}\n"
+        f"  waiting at: {data['pending_gate'] or '—'}\n"
+        f"  flow run: {detail.flow_run_id or '—'} ({data['flow_run_state'] or 'not started'})"
+    )
+
+
+def server(
+    port: int | None = typer.Option(None, help="Default: the port of IMPROVE_PREFECT_API_URL."),
+) -> None:
+    """Run a local Prefect server (SQLite in IMPROVE_HOME/prefect, 127.0.0.1, analytics off)."""
+    from ci_workflow import orchestration
+
+    env = {**os.environ, **orchestration.prefect_environment()}
+    port = port or urlsplit(env["PREFECT_API_URL"]).port or 4200
+    prefect = shutil.which("prefect", path=os.path.dirname(sys.executable)) or "prefect"
+    console().print(f"Prefect server on 127.0.0.1:{port}; UI {escape(env['PREFECT_UI_URL'])}")
+    os.execvpe(
+        prefect, [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env
+    )
+
+
+def serve() -> None:
+    """Serve the lifecycle, watchdog and later flows from this process until stopped."""
+    from ci_workflow import orchestration
+
+    orchestration.configure_prefect()
+    from flows.serve import serve_all
+
+    serve_all()
+
+
+def register_commands(app: typer.Typer) -> None:
+    commands: list[tuple[str, Callable[..., None]]] = [
+        ("start", start), ("gates", gates), ("approve", approve), ("reject", reject),
+        ("rework", rework), ("resubmit", resubmit), ("complete", complete),
+        ("signoff", signoff), ("extend", extend), ("status", status),
+        ("server", server), ("serve", serve),
+    ]  # fmt: skip
+    for name, func in commands:
+        app.command(name)(handle_errors(func))

@@ -1,0 +1,112 @@
+"""The CLI's side of Prefect: configure it, start lifecycle runs, read their state, resume them.
+
+Only the lifecycle commands import this module; it imports Prefect inside its functions, after
+pointing Prefect at the project's settings (API URL, home folder, no analytics).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from ci_workflow.errors import GateError, OrchestratorUnavailable
+from ci_workflow.settings import get_settings
+
+LIFECYCLE_DEPLOYMENT = "improvement-lifecycle/improvement-lifecycle"
+
+
+def prefect_environment() -> dict[str, str]:
+    """Prefect settings derived from ours; variables already set in the environment win."""
+    settings = get_settings()
+    wanted = {
+        "PREFECT_API_URL": settings.prefect_api_url,
+        "PREFECT_HOME": str(settings.home_dir / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+        "PREFECT_UI_URL": settings.ui_url,
+        "PREFECT_RUNNER_POLL_FREQUENCY": str(max(1, round(settings.poll_seconds))),
+        # Our services log through the standard library; show those lines in Prefect too.
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "ci_workflow",
+    }
+    return {name: os.environ.get(name, value) for name, value in wanted.items()}
+
+
+def configure_prefect() -> None:
+    os.environ.update(prefect_environment())
+
+
+@dataclass(frozen=True)
+class RunState:
+    type: str  # SCHEDULED, RUNNING, PAUSED, COMPLETED, FAILED, CRASHED, CANCELLED...
+    name: str  # e.g. "Suspended", "Resuming", "Completed"
+    pause_key: str | None
+
+    @property
+    def is_final(self) -> bool:
+        return self.type in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
+
+
+def start_lifecycle(improvement_id: int) -> str:
+    configure_prefect()
+    from prefect.deployments import run_deployment
+
+    with _unreachable_as_error():
+        flow_run = run_deployment(
+            LIFECYCLE_DEPLOYMENT, parameters={"improvement_id": improvement_id}, timeout=0
+        )
+    return str(flow_run.id)  # type: ignore[union-attr]  # the sync variant returns a FlowRun
+
+
+def read_state(flow_run_id: str) -> RunState:
+    configure_prefect()
+    from uuid import UUID
+
+    from prefect import get_client
+
+    with _unreachable_as_error(), get_client(sync_client=True) as client:
+        state = client.read_flow_run(UUID(flow_run_id)).state
+    if state is None:
+        return RunState("PENDING", "Pending", None)
+    return RunState(state.type.value, state.name or state.type.value, state.state_details.pause_key)
+
+
+def resume(flow_run_id: str, key: str, run_input: dict[str, Any]) -> None:
+    """Answer the paused run; refuse if it waits for another key or is no longer waiting."""
+    configure_prefect()
+    from uuid import UUID
+
+    from prefect.exceptions import FlowPauseTimeout, NotPausedError
+    from prefect.flow_runs import resume_flow_run
+
+    state = read_state(flow_run_id)
+    if state.type != "PAUSED":
+        raise GateError(f"the flow run is not waiting for a decision (state: {state.name})")
+    if state.pause_key != key:
+        raise GateError(f"the flow run waits for {state.pause_key}, not {key}")
+    with _unreachable_as_error():
+        try:
+            resume_flow_run(UUID(flow_run_id), run_input=run_input)
+        except NotPausedError:
+            raise GateError("another decision reached this gate first") from None
+        except FlowPauseTimeout:
+            raise GateError("the gate timed out and can no longer be decided") from None
+        except RuntimeError as error:  # Prefect's REJECT answer, e.g. input the schema refuses
+            raise GateError(f"Prefect refused the decision: {error}") from None
+
+
+@contextmanager
+def _unreachable_as_error() -> Iterator[None]:
+    """Connection failures to the Prefect API become one clear line."""
+    import httpx
+
+    try:
+        yield
+    except httpx.HTTPError as error:
+        api = os.environ.get("PREFECT_API_URL", get_settings().prefect_api_url)
+        raise OrchestratorUnavailable(
+            f"cannot reach the Prefect API at {api} ({type(error).__name__}); "
+            "is `improve server` running?"
+        ) from None

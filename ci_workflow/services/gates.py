@@ -1,0 +1,207 @@
+"""Gates as people see them: what waits for whom, checking a decision before it is sent, and
+the watchdog's report of gates left waiting too long."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from ci_workflow.domain.gates import (
+    DECISIONS,
+    Gate,
+    GateParties,
+    gate_key,
+    may_decide,
+    missing_text,
+    who_may_decide,
+)
+from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.vocabulary import Role
+from ci_workflow.errors import GateError, NotAuthorised, NotReady, UsageError
+from ci_workflow.services.lifecycle import readiness_problems
+from ci_workflow.settings import get_settings
+from ci_workflow.store import improvements as store
+from ci_workflow.store.audit import record_event
+from ci_workflow.store.db import transaction
+from ci_workflow.store.gates import open_requests, overdue_requests
+from ci_workflow.store.people import load_directory
+from ci_workflow.store.tables import GateRequest, Improvement
+from ci_workflow.store.tables.common import utcnow
+
+log = logging.getLogger("ci_workflow.gates")
+
+
+class PendingGate(BaseModel):
+    id: str
+    title: str
+    gate: str
+    attempt: int
+    key: str
+    waiting_since: datetime
+    may_decide: str
+    deciders: list[str]
+    flow_run_id: str | None
+
+
+def _parties(session: Session, improvement: Improvement) -> GateParties:
+    assert improvement.id is not None
+    return GateParties(
+        process=improvement.process,
+        owner_id=improvement.owner_id,
+        team_ids=frozenset(
+            p.id for p in store.team_of(session, improvement.id) if p.id is not None
+        ),
+    )
+
+
+def _pending(session: Session, request: GateRequest) -> PendingGate:
+    improvement = store.get_improvement(session, str(request.improvement_id))
+    gate, parties = Gate(request.gate), _parties(session, improvement)
+    return PendingGate(
+        id=format_id(request.improvement_id),
+        title=improvement.title,
+        gate=gate,
+        attempt=request.attempt,
+        key=gate_key(gate, request.attempt),
+        waiting_since=request.opened_at,
+        may_decide=who_may_decide(gate, parties),
+        deciders=[p.name for p in load_directory(session).people if may_decide(gate, p, parties)],
+        flow_run_id=request.flow_run_id,
+    )
+
+
+def pending_gates(ref: str | None = None) -> list[PendingGate]:
+    with transaction(write=False) as session:
+        improvement_id = store.get_improvement(session, ref).id if ref else None
+        return [_pending(session, r) for r in open_requests(session, improvement_id)]
+
+
+@dataclass(frozen=True)
+class StartCheck:
+    improvement_id: int
+    shown_id: str
+    previous_run: str | None
+
+
+def check_startable(ref: str) -> StartCheck:
+    """An improvement may start its lifecycle once, from identified, defined or planned."""
+    with transaction(write=False) as session:
+        improvement = store.get_improvement(session, ref)
+        assert improvement.id is not None
+        shown = format_id(improvement.id)
+        if improvement.status not in (Status.identified, Status.defined, Status.planned):
+            raise NotReady(
+                f"{shown} is {improvement.status}; only an improvement not yet submitted can start"
+            )
+        problems = readiness_problems(session, improvement)
+        if problems:
+            raise NotReady(f"{shown} cannot start: " + "; ".join(problems))
+        return StartCheck(improvement.id, shown, improvement.flow_run_id)
+
+
+def record_start(improvement_id: int, flow_run_id: str, actor: str) -> None:
+    with transaction() as session:
+        improvement = store.get_improvement(session, str(improvement_id))
+        improvement.flow_run_id = flow_run_id
+        session.add(improvement)
+        record_event(
+            session,
+            improvement_id=improvement_id,
+            actor=actor,
+            action="lifecycle_started",
+            detail=f"flow run {flow_run_id}",
+        )
+
+
+@dataclass(frozen=True)
+class Resumption:
+    """What to send to which flow run to answer the gate that is waiting."""
+
+    shown_id: str
+    flow_run_id: str
+    gate: Gate
+    key: str
+    run_input: dict[str, Any]
+
+
+def prepare_decision(ref: str, gate: Gate, decision: str, *, by: str, **fields: Any) -> Resumption:
+    """Check a decision before sending it: the gate waits, the person may take it, it is complete.
+
+    The flow checks again when the answer arrives (the Prefect UI does not come through here).
+    """
+    if decision not in DECISIONS[gate]:
+        raise UsageError(f"{decision!r} is not a decision of {gate}")
+    field = missing_text(
+        decision, comment=fields.get("comment", ""), lessons=fields.get("lessons", "")
+    )
+    if field:
+        raise UsageError(f"{decision} needs --{field}")
+    with transaction(write=False) as session:
+        improvement = store.get_improvement(session, ref)
+        assert improvement.id is not None
+        shown = format_id(improvement.id)
+        waiting = open_requests(session, improvement.id)
+        if not waiting:
+            raise GateError(f"{shown} is not waiting at any gate (status {improvement.status})")
+        request = waiting[-1]
+        if request.gate != gate:
+            raise GateError(f"{shown} is waiting at {request.gate}, not at {gate}")
+        person = load_directory(session).find(by)
+        if person is None:
+            raise NotAuthorised(f"unknown person {by!r} (see `improve people list`)")
+        parties = _parties(session, improvement)
+        if not may_decide(gate, person, parties):
+            allowed = who_may_decide(gate, parties)
+            raise NotAuthorised(
+                f"{person.name} may not decide {gate} of {shown}: only {allowed} may"
+            )
+        assert request.flow_run_id is not None
+        run_input = {
+            "by": person.name,
+            "decision": decision,
+            **{k: v for k, v in fields.items() if v is not None},
+        }
+        return Resumption(
+            shown, request.flow_run_id, gate, gate_key(gate, request.attempt), run_input
+        )
+
+
+def report_overdue_gates(max_days: float | None = None) -> list[str]:
+    """Audit and tell the CI managers about every gate waiting longer than the limit.
+
+    A gate is reported again at most once a day while it keeps waiting.
+    """
+    limit = timedelta(days=max_days if max_days is not None else get_settings().gate_overdue_days)
+    now = utcnow()
+    reported = []
+    with transaction() as session:
+        managers = [p.name for p in load_directory(session).holders(Role.ci_manager)]
+        for request in overdue_requests(session, opened_before=now - limit):
+            if request.reminded_at and now - request.reminded_at < timedelta(days=1):
+                continue
+            pending = _pending(session, request)
+            waited = (now - request.opened_at).total_seconds() / 86400
+            message = (
+                f"{pending.id} has waited {waited:.1f} days at {pending.key} "
+                f"for {pending.may_decide}"
+                f" ({', '.join(pending.deciders) or 'nobody holds that role'}); "
+                f"CI managers told: {', '.join(managers) or 'none registered'}"
+            )
+            log.warning(message)
+            record_event(
+                session,
+                improvement_id=request.improvement_id,
+                actor="gate watchdog",
+                action="gate_overdue",
+                detail=message,
+            )
+            request.reminded_at = now
+            session.add(request)
+            reported.append(message)
+    return reported

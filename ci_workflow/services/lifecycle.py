@@ -1,0 +1,347 @@
+"""The stages of an improvement's life, as plain functions the lifecycle flow wraps in tasks.
+
+Each function is idempotent on its own (keyed by improvement, gate and attempt), because a
+flow replays from the top after every resume and a new deployment may re-run a cached task.
+None of this imports Prefect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from sqlmodel import Session, select
+
+from ci_workflow.domain.gates import (
+    DECISIONS,
+    Gate,
+    GateParties,
+    gate_key,
+    may_decide,
+    missing_text,
+    who_may_decide,
+)
+from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.lifecycle import Status
+from ci_workflow.errors import NotReady
+from ci_workflow.services import register
+from ci_workflow.settings import get_settings
+from ci_workflow.store import improvements as store
+from ci_workflow.store.audit import record_event
+from ci_workflow.store.db import transaction
+from ci_workflow.store.gates import find_decision, find_request
+from ci_workflow.store.people import load_directory
+from ci_workflow.store.tables import GateDecision, GateRequest, Improvement, Report
+from ci_workflow.store.tables.common import utcnow
+
+log = logging.getLogger("ci_workflow.lifecycle")
+
+FLOW = "lifecycle flow"
+
+# The status a gate needs while it waits, reached from the status before it.
+_STATUS_WHILE_WAITING = {
+    Gate.plan_approval: Status.awaiting_approval,
+    Gate.resubmitted: Status.defined,
+    Gate.execution_complete: Status.executing,
+    Gate.review_signoff: Status.in_review,
+}
+
+# What an accepted decision moves the improvement to.
+_STATUS_AFTER = {
+    "approve": Status.approved,
+    "reject": Status.rejected,
+    "rework": Status.defined,
+    "resubmit": Status.planned,
+    "complete": Status.in_review,
+    "accept": Status.consolidating,
+    "extend": Status.executing,
+}
+
+
+def _advance(
+    session: Session, improvement: Improvement, target: Status, actor: str, why: str
+) -> None:
+    """Move to ``target`` unless already there (a replayed or repeated stage)."""
+    if improvement.status != target:
+        store.change_status(session, improvement, target, actor=actor, reason=why)
+
+
+def readiness_problems(session: Session, improvement: Improvement) -> list[str]:
+    """What keeps an improvement from being defined and planned: SMART targets and a plan."""
+    assert improvement.id is not None
+    problems = []
+    objectives = store.objectives_of(session, improvement.id)
+    if not objectives:
+        problems.append("it has no objectives (SMART targets)")
+    for objective in objectives:
+        if objective.baseline is None:
+            problems.append(
+                f"objective {objective.metric!r} has no baseline yet (baseline: measure); "
+                "capturing it needs the metric checkpoints"
+            )
+    if not improvement.vision.strip():
+        problems.append("it has no vision")
+    if not store.plan_of(session, improvement.id):
+        problems.append("it has no plan actions")
+    return problems
+
+
+def define_stage(improvement_id: int, flow_run_id: str) -> str:
+    """Check the improvement is SMART and planned, then move it to ``planned``."""
+    with transaction() as session:
+        improvement = _get(session, improvement_id)
+        if improvement.flow_run_id != flow_run_id:
+            improvement.flow_run_id = flow_run_id
+            session.add(improvement)
+        if improvement.status in (Status.identified, Status.defined):
+            problems = readiness_problems(session, improvement)
+            if problems:
+                raise NotReady(
+                    f"{format_id(improvement_id)} cannot be defined: " + "; ".join(problems)
+                )
+            _advance(
+                session,
+                improvement,
+                Status.defined,
+                FLOW,
+                "vision, current state and SMART targets set",
+            )
+            _advance(session, improvement, Status.planned, FLOW, "plan recorded")
+        return improvement.status
+
+
+def open_gate(improvement_id: int, gate: str, attempt: int, flow_run_id: str) -> str:
+    """Record that ``gate`` waits for a decision, tell who may decide, return the form's text."""
+    gate = Gate(gate)
+    with transaction() as session:
+        improvement = _get(session, improvement_id)
+        if find_request(session, improvement_id, gate, attempt) is None:
+            session.add(
+                GateRequest(
+                    improvement_id=improvement_id,
+                    gate=gate,
+                    attempt=attempt,
+                    flow_run_id=flow_run_id,
+                )
+            )
+            _advance(session, improvement, _STATUS_WHILE_WAITING[gate], FLOW, f"{gate} gate opened")
+            _notify_gate_open(session, improvement, gate, attempt, flow_run_id)
+    return gate_description(improvement_id, gate)
+
+
+def _parties(session: Session, improvement: Improvement) -> GateParties:
+    assert improvement.id is not None
+    team = store.team_of(session, improvement.id)
+    return GateParties(
+        process=improvement.process,
+        owner_id=improvement.owner_id,
+        team_ids=frozenset(p.id for p in team if p.id is not None),
+    )
+
+
+def _notify_gate_open(
+    session: Session, improvement: Improvement, gate: Gate, attempt: int, flow_run_id: str
+) -> None:
+    """Tell the people who may decide (log line and audit event; e-mail comes with delivery)."""
+    parties = _parties(session, improvement)
+    deciders = [p.name for p in load_directory(session).people if may_decide(gate, p, parties)]
+    shown = format_id(improvement.id or 0)
+    command = _COMMANDS[gate].format(id=shown)
+    link = f"{get_settings().ui_url}/runs/flow-run/{flow_run_id}"
+    message = (
+        f"{shown} waits at {gate} (attempt {attempt}) for {who_may_decide(gate, parties)}: "
+        f"{', '.join(deciders) or 'nobody holds that role yet'}. Decide with `{command}` or in the "
+        f"Prefect UI: {link}"
+    )
+    log.info(message)
+    record_event(
+        session, improvement_id=improvement.id, actor=FLOW, action="gate_opened", detail=message
+    )
+
+
+_COMMANDS = {
+    Gate.plan_approval: "improve approve|reject|rework {id} --as NAME --comment TEXT",
+    Gate.resubmitted: "improve resubmit {id} --as NAME",
+    Gate.execution_complete: "improve complete {id} --as NAME",
+    Gate.review_signoff: (
+        "improve signoff {id} --as NAME --lessons TEXT, "
+        "or improve extend {id} --as NAME --comment TEXT"
+    ),
+}
+
+
+def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, Any]) -> str:
+    """Apply an answer to a gate: the decision taken, or ``refused`` if it may not be taken.
+
+    Authorisation is checked here, inside the flow, whatever channel (CLI, Prefect UI, API)
+    sent the answer. An accepted decision is one GateDecision row, written once.
+    """
+    gate = Gate(gate)
+    with transaction() as session:
+        done = find_decision(session, improvement_id, gate, attempt)
+        if done is not None:
+            return done.decision
+        request = find_request(session, improvement_id, gate, attempt)
+        if request is not None and request.outcome == "refused":
+            return "refused"
+        improvement = _get(session, improvement_id)
+        by = str(answer.get("by", "")).strip()
+        decision = str(answer.get("decision", "")).strip()
+        comment = str(answer.get("comment") or "").strip()
+        lessons = str(answer.get("lessons") or "").strip()
+        person = load_directory(session).find(by) if by else None
+        parties = _parties(session, improvement)
+        refusal = None
+        if person is None:
+            refusal = f"{by or 'nobody'} is not a registered person"
+        elif not may_decide(gate, person, parties):
+            refusal = (
+                f"{person.name} may not decide {gate}: only {who_may_decide(gate, parties)} may"
+            )
+        elif decision not in DECISIONS[gate]:
+            refusal = f"{decision!r} is not a decision of {gate} ({', '.join(DECISIONS[gate])})"
+        elif (field := missing_text(decision, comment=comment, lessons=lessons)) is not None:
+            refusal = f"{decision} needs a {field}"
+        now = utcnow()
+        if request is not None:
+            request.closed_at, request.outcome = now, "refused" if refusal else decision
+            session.add(request)
+        if refusal:
+            log.warning(
+                "%s: refused answer at %s: %s",
+                format_id(improvement_id),
+                gate_key(gate, attempt),
+                refusal,
+            )
+            record_event(
+                session,
+                improvement_id=improvement_id,
+                actor=by or "unknown",
+                action="gate_refused",
+                detail=f"{gate_key(gate, attempt)}: {refusal}",
+            )
+            return "refused"
+        assert person is not None
+        session.add(
+            GateDecision(
+                improvement_id=improvement_id,
+                gate=gate,
+                attempt=attempt,
+                decision=decision,
+                decided_by_id=person.id,
+                decided_at=now,
+                comment=comment or lessons,
+                flow_run_id=improvement.flow_run_id,
+            )
+        )
+        if decision == "accept":
+            improvement.lessons_learned = lessons
+            if answer.get("realised_gain") is not None:
+                improvement.realised_gain = float(answer["realised_gain"])
+            if answer.get("actual_cost") is not None:
+                improvement.actual_cost = float(answer["actual_cost"])
+        _advance(
+            session,
+            improvement,
+            _STATUS_AFTER[decision],
+            person.name,
+            f"{gate}: {decision}" + (f" ({comment})" if comment else ""),
+        )
+        log.info("%s: %s %s by %s", format_id(improvement_id), gate, decision, person.name)
+        return decision
+
+
+def review_stage(improvement_id: int, round_: int) -> str:
+    """Write the interim review summary (the rendered report comes with the reports issue)."""
+    return _write_summary(improvement_id, kind="interim", suffix=f"review-{round_}")
+
+
+def consolidate_stage(improvement_id: int) -> str:
+    """Keep the lessons, write the final summary, and close the improvement."""
+    path = _write_summary(improvement_id, kind="review", suffix="final")
+    with transaction() as session:
+        improvement = _get(session, improvement_id)
+        _advance(
+            session, improvement, Status.closed, FLOW, f"consolidated; final summary at {path}"
+        )
+    return path
+
+
+def _write_summary(improvement_id: int, *, kind: str, suffix: str) -> str:
+    detail = register.show_improvement(str(improvement_id))
+    lines = [
+        f"# {detail.id} {detail.title}",
+        "",
+        f"Status: {detail.status}. Owner: {detail.owner}. Process owner: {detail.process_owner}.",
+        "",
+        "| metric | baseline | target | due |",
+        "| --- | --- | --- | --- |",
+        *[f"| {o.metric} | {o.baseline} | {o.target:g} | {o.due} |" for o in detail.objectives],
+        "",
+        "## Gate decisions",
+        *[
+            f"- {d.at:%Y-%m-%d %H:%M} {d.gate} #{d.attempt}: {d.decision} by {d.by}. {d.comment}"
+            for d in detail.gate_decisions
+        ],
+    ]
+    if detail.lessons_learned:
+        lines += ["", "## Lessons learned", detail.lessons_learned]
+    content = "\n".join(lines) + "\n"
+    folder = get_settings().home_dir / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{detail.id.lower()}-{suffix}.md"
+    path.write_text(content, encoding="utf-8")
+    digest = hashlib.sha256(content.encode()).hexdigest()
+    with transaction() as session:
+        existing = select(Report).where(
+            Report.improvement_id == improvement_id, Report.path == str(path)
+        )
+        report = session.exec(existing).first() or Report(
+            improvement_id=improvement_id, kind=kind, format="md", path=str(path), sha256=""
+        )
+        report.sha256 = digest
+        session.add(report)
+    return str(path)
+
+
+def gate_description(improvement_id: int, gate: Gate) -> str:
+    """Markdown shown above the decision form: what is being decided, and the facts for it."""
+    d = register.show_improvement(str(improvement_id))
+    lines = [
+        f"## {d.id} {d.title}: {gate.replace('_', ' ')}",
+        "",
+        f"**Process** {d.process} · **owner** {d.owner} · **process owner** {d.process_owner}"
+        f" · **status** {d.status}",
+        "",
+        f"**Vision:** {d.vision or '—'}",
+        "",
+        f"**Cost → gain:** {_money(d.estimated_cost)} → {_money(d.expected_gain)}"
+        f" (value {_money(d.value)}; priority {d.priority})",
+        "",
+        "| objective | baseline | target | direction | due |",
+        "| --- | --- | --- | --- | --- |",
+        *[
+            f"| {o.metric} ({o.unit}) | {o.baseline} | {o.target:g} | {o.direction} | {o.due} |"
+            for o in d.objectives
+        ],
+        "",
+        "**Plan**",
+        *[f"- {a.action} ({a.owner}, due {a.due or '—'}, {a.status})" for a in d.plan],
+        "",
+        f"Decisions: {', '.join(DECISIONS[gate])}. Put your registered name in **by**.",
+    ]
+    return "\n".join(_markdown_safe(line) for line in lines)
+
+
+def _money(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _markdown_safe(line: str) -> str:
+    # Text people typed must not turn into HTML in the Prefect UI's Markdown.
+    return line.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _get(session: Session, improvement_id: int) -> Improvement:
+    return store.get_improvement(session, str(improvement_id))

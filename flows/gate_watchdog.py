@@ -1,0 +1,15 @@
+"""Scheduled: report gates that have waited longer than the limit to the CI managers."""
+
+from __future__ import annotations
+
+from prefect import flow, task
+
+from ci_workflow.services.gates import report_overdue_gates
+
+report_overdue = task(report_overdue_gates, name="report-overdue-gates")
+
+
+@flow(name="gate-watchdog", log_prints=True)
+def gate_watchdog(max_days: float | None = None) -> int:
+    """``max_days`` overrides IMPROVE_GATE_OVERDUE_DAYS (default 5)."""
+    return len(report_overdue(max_days))

@@ -1,0 +1,21 @@
+"""Serve every deployment of the project from one process (`improve serve`, the embedded default).
+
+The same deployments are declared in prefect.yaml for work pools; tests check the two agree.
+"""
+
+from __future__ import annotations
+
+from prefect import serve
+
+from flows.gate_watchdog import gate_watchdog
+from flows.improvement_lifecycle import improvement_lifecycle
+
+WATCHDOG_CRON = "0 * * * *"  # hourly: an overdue gate is noticed within the hour
+
+
+def serve_all() -> None:
+    serve(
+        improvement_lifecycle.to_deployment(name="improvement-lifecycle"),
+        gate_watchdog.to_deployment(name="gate-watchdog", cron=WATCHDOG_CRON),
+        limit=None,
+    )
