@@ -7,6 +7,8 @@ pointing Prefect at the project's settings (API URL, home folder, no analytics).
 from __future__ import annotations
 
 import os
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +38,10 @@ def prefect_environment() -> dict[str, str]:
 
 def configure_prefect() -> None:
     os.environ.update(prefect_environment())
+    # Prefect reads its settings once, at import; a process that imported it earlier re-reads.
+    context = sys.modules.get("prefect.context")
+    if context is not None:
+        context.refresh_global_settings_context()
 
 
 @dataclass(frozen=True)
@@ -86,15 +92,29 @@ def resume(flow_run_id: str, key: str, run_input: dict[str, Any]) -> None:
         raise GateError(f"the flow run is not waiting for a decision (state: {state.name})")
     if state.pause_key != key:
         raise GateError(f"the flow run waits for {state.pause_key}, not {key}")
-    with _unreachable_as_error():
-        try:
-            resume_flow_run(UUID(flow_run_id), run_input=run_input)
-        except NotPausedError:
-            raise GateError("another decision reached this gate first") from None
-        except FlowPauseTimeout:
-            raise GateError("the gate timed out and can no longer be decided") from None
-        except RuntimeError as error:  # Prefect's REJECT answer, e.g. input the schema refuses
-            raise GateError(f"Prefect refused the decision: {error}") from None
+    # Prefect marks the run Suspended a moment before it stores the form's schema; an answer in
+    # that moment is rejected with "schema not found", so it is tried again briefly.
+    for attempt in range(10):
+        with _unreachable_as_error():
+            try:
+                resume_flow_run(UUID(flow_run_id), run_input=run_input)
+                return
+            except NotPausedError:
+                raise GateError("another decision reached this gate first") from None
+            except FlowPauseTimeout:
+                raise GateError("the gate timed out and can no longer be decided") from None
+            except RuntimeError as error:  # Prefect's REJECT answer, e.g. input the schema refuses
+                now = read_state(flow_run_id)
+                if now.pause_key != key:
+                    # The run moved on between our look and our answer. Every gate's answer has
+                    # its own decision values, so an answer meant for one gate never fits another.
+                    raise GateError(
+                        "another decision reached this gate first; the flow now "
+                        + (f"waits at {now.pause_key}" if now.pause_key else f"is {now.name}")
+                    ) from None
+                if "schema not found" not in str(error) or attempt == 9:
+                    raise GateError(f"Prefect refused the decision: {error}") from None
+        time.sleep(0.3)
 
 
 @contextmanager

@@ -26,6 +26,11 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
         if name.startswith(("IMPROVE_", "PREFECT_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("IMPROVE_HOME", str(tmp_path / "home"))
+    # Prefect, when a test imports it, keeps to a temporary home and no real API (port 9 discards).
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setenv("IMPROVE_PREFECT_API_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     monkeypatch.setenv("COLUMNS", "200")
     get_settings.cache_clear()
     reset_caches()

@@ -1,0 +1,42 @@
+"""prefect.yaml is loadable and agrees with what `improve serve` serves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def deployments() -> list[dict[str, Any]]:
+    return yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]  # type: ignore[no-any-return]
+
+
+def test_every_entrypoint_loads_and_takes_its_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.flows import load_flow_from_entrypoint
+
+    monkeypatch.chdir(ROOT)
+    found = {}
+    for deployment in deployments():
+        flow = load_flow_from_entrypoint(deployment["entrypoint"], use_placeholder_flow=False)
+        assert deployment["work_pool"]["name"] == "improvement-pool"
+        for schedule in deployment.get("schedules", []):
+            CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
+        found[deployment["name"]] = flow
+    assert found["improvement-lifecycle"].name == "improvement-lifecycle"
+    found["improvement-lifecycle"].validate_parameters({"improvement_id": 1})
+    found["gate-watchdog"].validate_parameters({"max_days": 2.5})
+    with pytest.raises(Exception, match="improvement_id"):
+        found["improvement-lifecycle"].validate_parameters({})
+
+
+def test_serve_runs_the_same_deployments_on_the_same_schedules() -> None:
+    from flows import serve
+
+    by_name = {d["name"]: d for d in deployments()}
+    assert set(by_name) == {"improvement-lifecycle", "gate-watchdog"}
+    assert by_name["gate-watchdog"]["schedules"][0]["cron"] == serve.WATCHDOG_CRON
