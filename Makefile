@@ -18,7 +18,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
+	$(BIN)/python examples/demo.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -30,6 +30,7 @@ test: lint
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/cli_startup.py
+	$(BIN)/python bench/gate_latency.py
 
 clean:
 	rm -rf $(VENV) .demo dist build .pytest_cache .mypy_cache .ruff_cache

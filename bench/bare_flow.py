@@ -1,0 +1,43 @@
+"""A bare Prefect flow shaped like the lifecycle (tasks and suspends), for bench/gate_latency.py."""
+
+from __future__ import annotations
+
+from prefect import flow, task
+from prefect.flow_runs import suspend_flow_run
+from prefect.input import RunInput
+
+
+class Answer(RunInput):
+    decision: str
+
+
+@task
+def step(name: str) -> str:
+    return name
+
+
+@flow(name="bare-lifecycle", persist_result=True)
+def bare_lifecycle(tag: str) -> str:
+    step("define")
+    for gate in ("plan-approval-1", "execution-complete-1", "review-signoff-1"):
+        step(f"open {gate}")
+        answer = suspend_flow_run(wait_for_input=Answer, key=gate, timeout=None)
+        step(f"decide {gate} {answer.decision}")
+    step("review")
+    step("consolidate")
+    return tag
+
+
+if __name__ == "__main__":
+    # Served beside the project's deployments, from the same kind of process as `improve serve`.
+    from prefect import serve
+
+    from ci_workflow.orchestration import configure_prefect
+
+    configure_prefect()
+    from flows.improvement_lifecycle import improvement_lifecycle
+
+    serve(
+        improvement_lifecycle.to_deployment(name="improvement-lifecycle"),
+        bare_lifecycle.to_deployment(name="bare-lifecycle"),
+    )

@@ -1,0 +1,232 @@
+"""Benchmark: how soon an approval continues the flow, and the lifecycle's overhead over Prefect.
+
+1. Median seconds from `improve approve|complete` returning to the next stage starting (the next
+   gate's request row appearing in the register), over 20 gates.
+2. Wall time of a whole lifecycle (3 gates answered as soon as they open) against a bare Prefect
+   flow with the same suspends and tasks, both served from one process.
+
+Starts its own Prefect server and serve process on free ports; prints the figures for
+docs/performance.md. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import processes  # noqa: E402  (the tests' process helpers: start, stop, wait)
+from tests.helpers import improvement_doc, write_yaml  # noqa: E402
+
+GATES = 20
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        port = processes.free_port()
+        api = f"http://127.0.0.1:{port}/api"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPROVE_", "PREFECT_"))}
+        env |= {"IMPROVE_HOME": str(root / "home"), "IMPROVE_PREFECT_API_URL": api}
+        os.environ.update(env)
+        from ci_workflow.orchestration import configure_prefect
+
+        configure_prefect()
+        env = dict(os.environ)
+        improve = processes.improve_command()
+
+        def run(*args: str) -> None:
+            subprocess.run([*improve, *args], env=env, check=True, capture_output=True)
+
+        run("init")
+        run(
+            "people",
+            "add",
+            "Owner",
+            "--email",
+            "o@example.org",
+            "--role",
+            "ci_manager",
+            "--role",
+            "process_owner:Incident Management",
+        )
+        server = processes.start(
+            [
+                str(processes.BIN / "prefect"),
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            log=root / "server.log",
+        )
+        serve = None
+        try:
+            processes.wait_until(processes.api_up(api), timeout=90, what="server")
+            serve = processes.start(
+                [sys.executable, str(ROOT / "bench" / "bare_flow.py")],
+                env=env | {"PYTHONPATH": str(ROOT)},
+                log=root / "serve.log",
+            )
+            time.sleep(6)
+            latencies = measure_gate_latency(root, env, run)
+            ours, bare = measure_lifecycles(root, env, run)
+        finally:
+            if serve is not None:
+                processes.stop(serve)
+            processes.stop(server)
+    print(
+        f"resume → next stage, {len(latencies)} gates: median {statistics.median(latencies):.2f} s "
+        f"(min {min(latencies):.2f}, max {max(latencies):.2f})"
+    )
+    print(
+        f"whole lifecycle: {statistics.median(ours):.2f} s; bare Prefect flow with the same "
+        f"suspends and tasks: {statistics.median(bare):.2f} s; ratio "
+        f"{statistics.median(ours) / statistics.median(bare):.2f} (medians of {len(ours)})"
+    )
+
+
+def open_gate_exists(improvement_id: int, gate: str, attempt: int) -> bool:
+    from ci_workflow.store.db import transaction
+    from ci_workflow.store.gates import find_request
+
+    with transaction(write=False) as session:
+        return find_request(session, improvement_id, gate, attempt) is not None
+
+
+def wait_gate(improvement_id: int, gate: str) -> float:
+    """Seconds until the gate's request row appears (polled every 20 ms)."""
+    start = time.perf_counter()
+    while not open_gate_exists(improvement_id, gate, 1):
+        if time.perf_counter() - start > 120:
+            raise TimeoutError(f"IMP-{improvement_id}: {gate} never opened")
+        time.sleep(0.02)
+    return time.perf_counter() - start
+
+
+def wait_suspended(flow_run_id: str, key: str) -> None:
+    from ci_workflow.orchestration import read_state
+
+    processes.wait_until(
+        lambda: (s := read_state(flow_run_id)).type == "PAUSED" and s.pause_key == key,
+        timeout=120,
+        what=f"{flow_run_id} to suspend at {key}",
+    )
+
+
+def measure_gate_latency(root: Path, env: dict[str, str], run: Any) -> list[float]:
+    latencies = []
+    for number in range(1, GATES // 2 + 1):
+        path = write_yaml(
+            root,
+            improvement_doc(
+                key=f"bench-{number}",
+                owner="Owner",
+                team=[],
+                plan=[{"action": "Act", "owner": "Owner"}],
+            ),
+        )
+        run("apply", str(path))
+        run("start", f"bench-{number}")
+        wait_gate(number, "plan_approval")
+        run_id = flow_run_of(number)
+        wait_suspended(run_id, "plan-approval-1")
+        run("approve", f"bench-{number}", "--as", "Owner")
+        latencies.append(wait_gate(number, "execution_complete"))
+        wait_suspended(run_id, "execution-complete-1")
+        run("complete", f"bench-{number}", "--as", "Owner")
+        latencies.append(wait_gate(number, "review_signoff"))
+    return latencies
+
+
+def wait_completed(flow_run_id: str, label: str) -> None:
+    from ci_workflow.orchestration import read_state
+
+    processes.wait_until(
+        lambda: read_state(flow_run_id).type == "COMPLETED", timeout=120, what=label
+    )
+
+
+def flow_run_of(improvement_id: int) -> str:
+    from ci_workflow.services.register import show_improvement
+
+    run_id = show_improvement(str(improvement_id)).flow_run_id
+    assert run_id is not None
+    return run_id
+
+
+def measure_lifecycles(
+    root: Path, env: dict[str, str], run: Any, rounds: int = 3
+) -> tuple[list[float], list[float]]:
+    from uuid import UUID
+
+    from prefect.deployments import run_deployment
+    from prefect.flow_runs import resume_flow_run
+
+    answers = [
+        ("plan-approval-1", "approve"),
+        ("execution-complete-1", "complete"),
+        ("review-signoff-1", "accept"),
+    ]
+    ours, bare = [], []
+    for number in range(rounds):
+        key = f"whole-{number}"
+        run(
+            "apply",
+            str(
+                write_yaml(
+                    root,
+                    improvement_doc(
+                        key=key, owner="Owner", team=[], plan=[{"action": "Act", "owner": "Owner"}]
+                    ),
+                )
+            ),
+        )
+        for label, deployment, params in (
+            ("ours", "improvement-lifecycle/improvement-lifecycle", None),
+            ("bare", "bare-lifecycle/bare-lifecycle", {"tag": key}),
+        ):
+            start = time.perf_counter()
+            if params is None:
+                from ci_workflow.services.register import show_improvement
+
+                improvement_id = int(show_improvement(key).id.removeprefix("IMP-"))
+                flow_run = run_deployment(
+                    deployment, parameters={"improvement_id": improvement_id}, timeout=0
+                )
+            else:
+                flow_run = run_deployment(deployment, parameters=params, timeout=0)
+            run_id = str(flow_run.id)  # type: ignore[union-attr]
+            for gate, decision in answers:
+                wait_suspended(run_id, gate)
+                answer: dict[str, Any] = {"decision": decision}
+                if params is None:
+                    answer |= (
+                        {"by": "Owner", "lessons": "fast"}
+                        if decision == "accept"
+                        else {"by": "Owner"}
+                    )
+                for _ in range(20):  # the schema is stored a moment after the run shows Suspended
+                    try:
+                        resume_flow_run(UUID(run_id), run_input=answer)
+                        break
+                    except RuntimeError:
+                        time.sleep(0.1)
+            wait_completed(run_id, label)
+            (ours if params is None else bare).append(time.perf_counter() - start)
+    return ours, bare
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""`make demo`: the main job on embedded defaults, end to end, as a user would run it.
+
+A fresh register in ./.demo (SQLite), the sample people and improvements, a local Prefect server
+and `improve serve`; then two improvements walk through every gate with the sample people: one
+approved, executed, reviewed and closed; one reworked, resubmitted, then rejected. Everything it
+starts is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOME = ROOT / ".demo"
+BIN = Path(sys.executable).parent
+IMPROVE = str(BIN / "improve")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+PORT = free_port()
+API = f"http://127.0.0.1:{PORT}/api"
+ENV = {
+    **{k: v for k, v in os.environ.items() if not k.startswith(("IMPROVE_", "PREFECT_"))},
+    "IMPROVE_HOME": str(HOME),
+    "IMPROVE_PREFECT_API_URL": API,
+}
+
+
+def improve(*args: str, quiet: bool = False) -> str:
+    if not quiet:
+        print(f"$ improve {' '.join(args)}", flush=True)
+    done = subprocess.run([IMPROVE, *args], env=ENV, text=True, capture_output=True)
+    if done.returncode != 0:
+        sys.exit(f"improve {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    if not quiet and done.stdout.strip():
+        print(done.stdout.rstrip(), flush=True)
+    return done.stdout
+
+
+def background(*args: str, log: str) -> subprocess.Popen[bytes]:
+    with (HOME / log).open("ab") as out:
+        return subprocess.Popen(
+            [IMPROVE, *args], env=ENV, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    for sig, grace in ((signal.SIGTERM, 5), (signal.SIGKILL, 10)):
+        if process.poll() is not None:
+            return
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def wait(what: str, check, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    sys.exit(f"gave up waiting for {what}; see the logs in {HOME}")
+
+
+def server_up() -> bool:
+    with urllib.request.urlopen(f"{API}/health", timeout=2) as answer:
+        return bool(answer.status == 200)
+
+
+def lifecycle_served() -> bool:
+    url = f"{API}/deployments/name/improvement-lifecycle/improvement-lifecycle"
+    with urllib.request.urlopen(url, timeout=2) as answer:
+        return bool(json.load(answer).get("status") == "READY")
+
+
+def at(ref: str, gate_or_status: str) -> None:
+    def reached() -> bool:
+        now = json.loads(improve("status", ref, "--json", quiet=True))
+        waiting = now["pending_gate"] == gate_or_status and now["flow_run_state"] == "Suspended"
+        return waiting or (now["status"] == gate_or_status and now["flow_run_state"] == "Completed")
+
+    wait(f"{ref} to reach {gate_or_status}", reached)
+    print(f"  … {ref} is now at {gate_or_status}", flush=True)
+
+
+def main() -> None:
+    shutil.rmtree(HOME, ignore_errors=True)
+    HOME.mkdir()
+    improve("init")
+    for line in (ROOT / "examples" / "people.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, email, roles = (part.strip() for part in line.split("|"))
+            grants = [arg for role in roles.split(",") for arg in ("--role", role.strip())]
+            improve("people", "add", name, "--email", email, *grants)
+    improve("apply", str(ROOT / "examples" / "improvements"), "--as", "Carmen Ruiz")
+    improve("list")
+
+    server = background("server", "--port", str(PORT), log="server.log")
+    served = None
+    try:
+        wait("the Prefect server", server_up)
+        served = background("serve", log="serve.log")
+        wait("improve serve", lifecycle_served)
+
+        print("\n== network-mttr: approved, executed, reviewed, closed ==", flush=True)
+        improve("start", "network-mttr", "--as", "Lena Fischer")
+        at("network-mttr", "plan-approval-1")
+        improve("gates")
+        improve("approve", "network-mttr", "--as", "Omar Haddad", "--comment", "Clear targets")
+        at("network-mttr", "execution-complete-1")
+        improve("complete", "network-mttr", "--as", "Tomás Silva")
+        at("network-mttr", "review-signoff-1")
+        improve(
+            "signoff", "network-mttr", "--as", "Omar Haddad",
+            "--lessons", "Routing rules beat training alone", "--realised-gain", "38000",
+            "--actual-cost", "10500",
+        )  # fmt: skip
+        at("network-mttr", "closed")
+
+        print("\n== self-service-reset: reworked, resubmitted, rejected ==", flush=True)
+        improve("start", "self-service-reset", "--as", "Grace Kim")
+        at("self-service-reset", "plan-approval-1")
+        improve(
+            "rework",
+            "self-service-reset",
+            "--as",
+            "Carmen Ruiz",
+            "--comment",
+            "Cost the MFA roll-out",
+        )
+        at("self-service-reset", "resubmitted-1")
+        improve("resubmit", "self-service-reset", "--as", "Grace Kim", "--comment", "MFA costed")
+        at("self-service-reset", "plan-approval-2")
+        improve(
+            "reject",
+            "self-service-reset",
+            "--as",
+            "Grace Kim",
+            "--comment",
+            "Licence costs too high this year",
+        )
+        at("self-service-reset", "rejected")
+
+        improve("list")
+        improve("show", "network-mttr")
+        reports = sorted((HOME / "reports").glob("*.md"))
+        print("\nWhere to look:")
+        print(f"  register (SQLite):  {HOME / 'improve.db'}")
+        print(f"  review summaries:   {', '.join(str(p) for p in reports)}")
+        print(f"  Prefect runs:       {API.removesuffix('/api')}/runs while the demo runs; later:")
+        print(
+            f"                      IMPROVE_HOME={HOME} .venv/bin/improve server  (then http://127.0.0.1:4200)"
+        )
+        print(f"  audit trail:        IMPROVE_HOME={HOME} .venv/bin/improve audit network-mttr")
+    finally:
+        if served is not None:
+            stop(served)
+        stop(server)
+
+
+if __name__ == "__main__":
+    main()
