@@ -117,6 +117,23 @@ def resume(flow_run_id: str, key: str, run_input: dict[str, Any]) -> None:
         time.sleep(0.3)
 
 
+def cancel(flow_run_id: str) -> bool:
+    """Cancel a run that is not finished yet; True if it was cancelled."""
+    configure_prefect()
+    from uuid import UUID
+
+    from prefect import get_client
+    from prefect.states import Cancelled
+
+    if read_state(flow_run_id).is_final:
+        return False
+    with _unreachable_as_error(), get_client(sync_client=True) as client:
+        client.set_flow_run_state(
+            UUID(flow_run_id), Cancelled(message="improvement withdrawn"), force=True
+        )
+    return True
+
+
 @contextmanager
 def _unreachable_as_error() -> Iterator[None]:
     """Connection failures to the Prefect API become one clear line."""

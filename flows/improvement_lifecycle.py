@@ -81,16 +81,22 @@ def improvement_lifecycle(improvement_id: int) -> str:
                 return outcome
 
     define(improvement_id, run_id)
+    # Any answer other than the expected ones means the improvement ended meanwhile (rejected
+    # here, or withdrawn from the CLI while the flow waited).
     while (decision := wait_at(Gate.plan_approval)) != "approve":
-        if decision == "reject":
-            return "rejected"
-        wait_at(Gate.resubmitted)
+        if decision != "rework":
+            return "rejected" if decision == "reject" else decision
+        if (decision := wait_at(Gate.resubmitted)) != "resubmit":
+            return decision
     rounds = 0
     while True:
-        wait_at(Gate.execution_complete)
+        if (decision := wait_at(Gate.execution_complete)) != "complete":
+            return decision
         rounds += 1
         review(improvement_id, rounds)
-        if wait_at(Gate.review_signoff) == "accept":
+        if (decision := wait_at(Gate.review_signoff)) == "accept":
             break
+        if decision != "extend":
+            return decision
     consolidate(improvement_id)
     return "closed"

@@ -185,9 +185,17 @@ def withdraw(
     as_: str = typer.Option(..., "--as", help="Who withdraws it (name or e-mail)."),
     reason: str = typer.Option(..., "--reason", help="Why, for the audit trail."),
 ) -> None:
-    """Withdraw an improvement (its owner, its process owner, or a CI manager)."""
-    summary = register.withdraw(ref, actor_ref=as_, reason=reason)
-    console().print(f"{summary.id} withdrawn")
+    """Withdraw an improvement (its owner, its process owner, or a CI manager).
+
+    A lifecycle flow run waiting at a gate is cancelled too.
+    """
+    shown_id, flow_run_id = register.withdraw(ref, actor_ref=as_, reason=reason)
+    console().print(f"{shown_id} withdrawn")
+    if flow_run_id:
+        from ci_workflow import orchestration
+
+        if orchestration.cancel(flow_run_id):
+            console().print(f"flow run {flow_run_id} cancelled")
 
 
 def export(

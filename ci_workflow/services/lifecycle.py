@@ -23,7 +23,7 @@ from ci_workflow.domain.gates import (
     who_may_decide,
 )
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.lifecycle import TERMINAL, Status
 from ci_workflow.errors import NotReady
 from ci_workflow.services import register
 from ci_workflow.settings import get_settings
@@ -186,6 +186,8 @@ def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, 
         if request is not None and request.outcome == "refused":
             return "refused"
         improvement = _get(session, improvement_id)
+        if improvement.status in TERMINAL:
+            return improvement.status  # withdrawn while waiting: the flow ends here
         by = str(answer.get("by", "")).strip()
         decision = str(answer.get("decision", "")).strip()
         comment = str(answer.get("comment") or "").strip()

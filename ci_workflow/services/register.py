@@ -18,8 +18,10 @@ from ci_workflow.services import views
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import events_for
 from ci_workflow.store.db import transaction
+from ci_workflow.store.gates import open_requests
 from ci_workflow.store.people import get_person, grants_by_person
 from ci_workflow.store.tables import Improvement, Person
+from ci_workflow.store.tables.common import utcnow
 
 
 class SortOrder(StrEnum):
@@ -73,8 +75,11 @@ def audit_trail(ref: str) -> tuple[str, list[views.AuditEventPublic]]:
         return store.display_id(improvement), events
 
 
-def withdraw(ref: str, *, actor_ref: str, reason: str) -> views.ImprovementSummary:
-    """The owner, the process owner of its process, or a CI manager may withdraw an improvement."""
+def withdraw(ref: str, *, actor_ref: str, reason: str) -> tuple[str, str | None]:
+    """The owner, the process owner of its process, or a CI manager may withdraw an improvement.
+
+    Its open gates close; returns its id and the flow run the caller must cancel, if any.
+    """
     if not reason.strip():
         raise UsageError("a reason is required to withdraw an improvement")
     with transaction() as session:
@@ -84,10 +89,10 @@ def withdraw(ref: str, *, actor_ref: str, reason: str) -> views.ImprovementSumma
         store.change_status(
             session, improvement, Status.withdrawn, actor=person.name, reason=reason.strip()
         )
-        owner = session.get(Person, improvement.owner_id)
-        process_owner = session.get(Person, improvement.process_owner_id)
-        assert owner is not None and process_owner is not None
-        return views.summary(improvement, owner.name, process_owner.name)
+        for request in open_requests(session, improvement.id):
+            request.closed_at, request.outcome = utcnow(), "withdrawn"
+            session.add(request)
+        return store.display_id(improvement), improvement.flow_run_id
 
 
 def _require_withdraw_right(session: Session, improvement: Improvement, person: Person) -> None:

@@ -96,10 +96,6 @@ class ImprovementDetail(ImprovementSummary):
     gate_decisions: list[GateDecisionPublic]
 
 
-def summary(improvement: Improvement, owner: str, process_owner: str) -> ImprovementSummary:
-    return ImprovementSummary(**_summary_fields(improvement, owner, process_owner))
-
-
 def register_summary(row: Row[Any]) -> dict[str, Any]:
     """The fields of ImprovementSummary from a row of ``store.improvements.register_rows``.
 

@@ -247,3 +247,35 @@ def test_a_killed_serve_process_loses_nothing_and_repeats_nothing(
     assert len(opened) == 3 and len(set(opened)) == 3
     moves = [e.to_status for e in audit_trail(ref)[1] if e.action == "status_changed"]
     assert len(moves) == len(set(moves)) == 8
+
+
+def test_withdrawing_a_waiting_improvement_cancels_its_run(
+    cli: Cli, lifecycle: Served, tmp_path: Path
+) -> None:
+    ref = register(cli, tmp_path, "withdrawn-while-waiting")
+    cli.ok("start", ref)
+    run_id = wait_for(cli, ref, gate="plan-approval-1")["flow_run_id"]
+    out = cli.ok("withdraw", ref, "--as", "Lena Fischer", "--reason", "Superseded").stdout
+    assert f"flow run {run_id} cancelled" in out
+    assert status(cli, ref) == {
+        "id": show_improvement(ref).id, "status": "withdrawn", "pending_gate": None,
+        "flow_run_id": run_id, "flow_run_state": "Cancelled",
+    }  # fmt: skip
+    assert cli.json("gates", ref) == []
+
+
+def test_an_unreachable_prefect_is_one_clear_line(
+    cli: Cli, lifecycle: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ci_workflow.orchestration import configure_prefect
+
+    ref = register(cli, tmp_path, "no-prefect")
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    configure_prefect()
+    try:
+        (line,) = cli.fails("start", ref)
+        assert line.startswith("error: cannot reach the Prefect API at http://127.0.0.1:9/api")
+        assert show_improvement(ref).flow_run_id is None
+    finally:
+        monkeypatch.setenv("PREFECT_API_URL", lifecycle.server.api_url)
+        configure_prefect()
