@@ -26,19 +26,23 @@ R = TypeVar("R")
 def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    # Piped output is not squeezed to 80 columns: tables stay readable in files and pagers.
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
-def new_table(*headers: str, **options: Any) -> Table:
+def new_table(*headers: str, wrap: tuple[str, ...] = (), **options: Any) -> Table:
+    """A borderless table; only the ``wrap`` columns (free text) may wrap, the rest stay whole."""
+    from rich import box
     from rich.table import Table
 
-    return Table(*headers, **options)
-
-
-def simple_head() -> Any:
-    from rich import box
-
-    return box.SIMPLE_HEAD
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, **options)
+    for header in headers:
+        if header in wrap:
+            table.add_column(header, ratio=1, min_width=16)
+        else:
+            table.add_column(header, no_wrap=True, overflow="ellipsis")
+    return table
 
 
 def escape(text: str) -> str:

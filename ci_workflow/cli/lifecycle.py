@@ -50,7 +50,15 @@ def gates(
     if json_:
         print_json(pending)
         return
-    table = new_table("ID", "Title", "Gate", "Waiting since", "May decide", "People")
+    table = new_table(
+        "ID",
+        "Title",
+        "Gate",
+        "Waiting since",
+        "May decide",
+        "People",
+        wrap=("Title", "May decide", "People"),
+    )
     for g in pending:
         table.add_row(
             g.id, escape(g.title), g.key, when(g.waiting_since), g.may_decide,

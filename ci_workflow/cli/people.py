@@ -36,7 +36,7 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
     if json_:
         print_json(rows)
         return
-    table = new_table("Name", "E-mail", "Roles")
+    table = new_table("Name", "E-mail", "Roles", wrap=("Roles",))
     for person in rows:
         table.add_row(escape(person.name), escape(person.email), escape(", ".join(person.roles)))
     console().print(table)

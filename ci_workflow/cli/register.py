@@ -16,7 +16,6 @@ from ci_workflow.cli._common import (
     money,
     new_table,
     print_json,
-    simple_head,
     when,
 )
 from ci_workflow.domain.lifecycle import Status
@@ -77,15 +76,10 @@ def list_(
     if json_:
         print_json(rows)
         return
-    table = new_table(box=simple_head(), pad_edge=False)
-    for column in ("ID", "Title", "Type", "Status", "Process", "Owner", "Prio", "Value"):
-        wrap = column in ("Title", "Process", "Owner")
-        table.add_column(
-            column,
-            no_wrap=not wrap,
-            min_width=20 if column == "Title" else None,
-            justify="right" if column == "Value" else "left",
-        )
+    table = new_table(
+        "ID", "Title", "Type", "Status", "Process", "Owner", "Prio", "Value",
+        wrap=("Title", "Process", "Owner"),
+    )  # fmt: skip
     for r in rows:
         table.add_row(
             r["id"],
@@ -137,7 +131,15 @@ def show(
         console().print(f"  [bold]{label}:[/bold] {escape(value)}")
     if d.objectives:
         table = new_table(
-            "Metric", "Baseline", "Target", "Direction", "Due", "Source", "KPI", title="Objectives"
+            "Metric",
+            "Baseline",
+            "Target",
+            "Direction",
+            "Due",
+            "Source",
+            "KPI",
+            title="Objectives",
+            wrap=("KPI",),
         )
         for o in d.objectives:
             baseline = o.baseline if isinstance(o.baseline, str) else f"{o.baseline:g}"
@@ -147,13 +149,20 @@ def show(
             )  # fmt: skip
         console().print(table)
     if d.plan:
-        table = new_table("Action", "Owner", "Due", "Status", title="Plan")
+        table = new_table("Action", "Owner", "Due", "Status", title="Plan", wrap=("Action",))
         for a in d.plan:
             table.add_row(escape(a.action), escape(a.owner), when(a.due), a.status)
         console().print(table)
     if d.gate_decisions:
         table = new_table(
-            "Gate", "Attempt", "Decision", "By", "At", "Comment", title="Gate decisions"
+            "Gate",
+            "Attempt",
+            "Decision",
+            "By",
+            "At",
+            "Comment",
+            title="Gate decisions",
+            wrap=("Comment",),
         )
         for g in d.gate_decisions:
             table.add_row(
@@ -171,7 +180,9 @@ def audit(
     if json_:
         print_json(events)
         return
-    table = new_table("At", "Who", "What", "From", "To", "Why", title=f"Audit trail of {shown_id}")
+    table = new_table(
+        "At", "Who", "What", "From", "To", "Why", title=f"Audit trail of {shown_id}", wrap=("Why",)
+    )
     for e in events:
         table.add_row(
             when(e.at), escape(e.actor), e.action, e.from_status or "", e.to_status or "",

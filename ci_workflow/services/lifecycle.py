@@ -31,6 +31,7 @@ from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import find_decision, find_request
+from ci_workflow.store.metrics import latest_values
 from ci_workflow.store.people import load_directory
 from ci_workflow.store.tables import GateDecision, GateRequest, Improvement, Report
 from ci_workflow.store.tables.common import utcnow
@@ -310,6 +311,12 @@ def _write_summary(improvement_id: int, *, kind: str, suffix: str) -> str:
 def gate_description(improvement_id: int, gate: Gate) -> str:
     """Markdown shown above the decision form: what is being decided, and the facts for it."""
     d = register.show_improvement(str(improvement_id))
+    with transaction(write=False) as session:
+        latest = latest_values(session, improvement_id)
+
+    def now(metric: str) -> str:
+        return f"{latest[metric][0]:g} ({latest[metric][1]:%Y-%m-%d})" if metric in latest else "—"
+
     lines = [
         f"## {d.id} {d.title}: {gate.replace('_', ' ')}",
         "",
@@ -321,15 +328,22 @@ def gate_description(improvement_id: int, gate: Gate) -> str:
         f"**Cost → gain:** {_money(d.estimated_cost)} → {_money(d.expected_gain)}"
         f" (value {_money(d.value)}; priority {d.priority})",
         "",
-        "| objective | baseline | target | direction | due |",
-        "| --- | --- | --- | --- | --- |",
+        "| objective | baseline | latest | target | direction | due |",
+        "| --- | --- | --- | --- | --- | --- |",
         *[
-            f"| {o.metric} ({o.unit}) | {o.baseline} | {o.target:g} | {o.direction} | {o.due} |"
+            f"| {o.metric} ({o.unit}) | {o.baseline} | {now(o.metric)} | {o.target:g} "
+            f"| {o.direction} | {o.due} |"
             for o in d.objectives
         ],
         "",
         "**Plan**",
         *[f"- {a.action} ({a.owner}, due {a.due or '—'}, {a.status})" for a in d.plan],
+        "",
+        *(["**Earlier decisions**"] if d.gate_decisions else []),
+        *[
+            f"- {g.gate} #{g.attempt}: {g.decision} by {g.by}. {g.comment}"
+            for g in d.gate_decisions
+        ],
         "",
         f"Decisions: {', '.join(DECISIONS[gate])}. Put your registered name in **by**.",
     ]
@@ -342,7 +356,7 @@ def _money(value: float | None) -> str:
 
 def _markdown_safe(line: str) -> str:
     # Text people typed must not turn into HTML in the Prefect UI's Markdown.
-    return line.replace("<", "&lt;").replace(">", "&gt;")
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _get(session: Session, improvement_id: int) -> Improvement:

@@ -78,3 +78,23 @@ def test_an_improvement_without_a_plan_or_measured_baseline_cannot_start(
         check_startable("IMP-0001")
     assert "objective 'mttr_hours' has no baseline yet" in str(refused.value)
     assert "it has no plan actions" in str(refused.value)
+
+
+def test_the_decision_form_summarises_the_improvement_and_escapes_what_people_typed(
+    cli: Cli, people: None, tmp_path: Path
+) -> None:
+    from ci_workflow.services.lifecycle import gate_description
+    from ci_workflow.store.tables import MetricSnapshot
+
+    doc = improvement_doc(title="<script>alert(1)</script> faster fixes")
+    cli.ok("apply", str(write_yaml(tmp_path, doc)))
+    with transaction() as session:
+        session.add(
+            MetricSnapshot(objective_id=1, kind="checkpoint", checkpoint_at=utcnow(), value=8.25)
+        )
+    text = gate_description(1, Gate.plan_approval)
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt; faster fixes" in text
+    assert "| mttr_hours (h) | 9.5 | 8.25 (" in text and "| 6 | decrease | 2027-03-31 |" in text
+    assert "**Cost → gain:** 12,000 → 45,000 (value 33,000; priority 12)" in text
+    assert "- Add a routing rule (Priya Nair, due 2026-12-15, planned)" in text
+    assert "Decisions: approve, reject, rework." in text
