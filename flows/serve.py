@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from prefect import serve
 
+from flows.capture_checkpoints import capture_checkpoints
 from flows.gate_watchdog import gate_watchdog
 from flows.improvement_lifecycle import improvement_lifecycle
 
 WATCHDOG_CRON = "0 * * * *"  # hourly: an overdue gate is noticed within the hour
+CHECKPOINTS_CRON = "0 6 * * *"  # daily; each improvement's own cadence decides what is due
 
 
 def serve_all() -> None:
     serve(
         improvement_lifecycle.to_deployment(name="improvement-lifecycle"),
         gate_watchdog.to_deployment(name="gate-watchdog", cron=WATCHDOG_CRON),
+        capture_checkpoints.to_deployment(name="capture-checkpoints", cron=CHECKPOINTS_CRON),
         limit=None,
     )

@@ -81,6 +81,12 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def add_commands(app: typer.Typer, commands: dict[str, Callable[..., None]]) -> None:
+    """Register each command with the one-line error handling."""
+    for name, func in commands.items():
+        app.command(name)(handle_errors(func))
+
+
 def _unexpected(error: Exception) -> str:
     from sqlalchemy.exc import DBAPIError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ci_workflow.cli import lifecycle, people, register
+from ci_workflow.cli import lifecycle, metrics, people, register
 
 app = typer.Typer(
     name="improve",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 register.register_commands(app)
 lifecycle.register_commands(app)
+metrics.register_commands(app)
 app.add_typer(people.app, name="people")
 
 

@@ -6,12 +6,11 @@ import getpass
 import os
 import shutil
 import sys
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import typer
 
-from ci_workflow.cli._common import console, escape, handle_errors, new_table, print_json, when
+from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json, when
 from ci_workflow.domain.gates import Gate
 from ci_workflow.errors import UsageError
 from ci_workflow.services import gates as service
@@ -175,11 +174,9 @@ def serve() -> None:
 
 
 def register_commands(app: typer.Typer) -> None:
-    commands: list[tuple[str, Callable[..., None]]] = [
-        ("start", start), ("gates", gates), ("approve", approve), ("reject", reject),
-        ("rework", rework), ("resubmit", resubmit), ("complete", complete),
-        ("signoff", signoff), ("extend", extend), ("status", status),
-        ("server", server), ("serve", serve),
-    ]  # fmt: skip
-    for name, func in commands:
-        app.command(name)(handle_errors(func))
+    add_commands(
+        app,
+        {"start": start, "gates": gates, "approve": approve, "reject": reject, "rework": rework,
+         "resubmit": resubmit, "complete": complete, "signoff": signoff, "extend": extend,
+         "status": status, "server": server, "serve": serve},
+    )  # fmt: skip

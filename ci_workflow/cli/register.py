@@ -10,9 +10,9 @@ from pathlib import Path
 import typer
 
 from ci_workflow.cli._common import (
+    add_commands,
     console,
     escape,
-    handle_errors,
     money,
     new_table,
     print_json,
@@ -240,13 +240,8 @@ def _write_atomically(path: Path, content: str) -> None:
 
 
 def register_commands(app: typer.Typer) -> None:
-    for name, func in [
-        ("init", init),
-        ("apply", apply),
-        ("list", list_),
-        ("show", show),
-        ("audit", audit),
-        ("withdraw", withdraw),
-        ("export", export),
-    ]:
-        app.command(name)(handle_errors(func))
+    add_commands(
+        app,
+        {"init": init, "apply": apply, "list": list_, "show": show, "audit": audit,
+         "withdraw": withdraw, "export": export},
+    )  # fmt: skip

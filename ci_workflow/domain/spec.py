@@ -37,6 +37,7 @@ Number = Annotated[float, Field(allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Score = Annotated[int, Field(ge=1, le=5)]
 
+DEFAULT_CHECKPOINT_CRON = "0 6 * * 1"  # weekly, Monday 06:00 UTC
 WINDOW = re.compile(r"^[1-9]\d*[hdw]$")
 JSON_PATH = re.compile(r"^[A-Za-z_][\w-]*(\[\d+\])*(\.[A-Za-z_][\w-]*(\[\d+\])*)*$")
 PYTHON_FUNCTION = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
@@ -53,6 +54,7 @@ class SqlSource(_Strict):
     kind: Literal["sql"]
     url: Name
     query: Text
+    timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
 
     @field_validator("url")
     @classmethod
@@ -91,6 +93,7 @@ class HttpSource(_Strict):
     timeout: Annotated[float, Field(gt=0, le=300)] = 10.0
     retries: Annotated[int, Field(ge=0, le=10)] = 2
     headers: dict[str, str] = Field(default_factory=dict)
+    params: dict[str, str] = Field(default_factory=dict)
 
 
 class ManualSource(_Strict):
@@ -170,6 +173,25 @@ class PlanActionSpec(_Strict):
         return _known_person(owner, info)
 
 
+class CheckpointSpec(_Strict):
+    """How often checkpoints capture the objectives while the improvement executes."""
+
+    cron: str = DEFAULT_CHECKPOINT_CRON
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_parses(cls, cron: str) -> str:
+        from datetime import UTC, datetime
+
+        from cronsim import CronSim, CronSimError
+
+        try:
+            CronSim(cron, datetime.now(UTC))
+        except CronSimError as error:
+            raise ValueError(f"not a cron expression: {error}") from None
+        return cron
+
+
 class ImprovementSpec(_Strict):
     key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
     title: Name
@@ -192,6 +214,7 @@ class ImprovementSpec(_Strict):
     identified: date | None = None
     objectives: list[ObjectiveSpec] = Field(default_factory=list)
     plan: list[PlanActionSpec] = Field(default_factory=list)
+    checkpoints: CheckpointSpec = Field(default_factory=CheckpointSpec)
 
     @field_validator("owner")
     @classmethod

@@ -39,6 +39,7 @@ class Applied:
 _COPIED = (
     "title", "description", "type", "source", "process", "service", "vision", "current_state",
     "scope", "strategic_impact", "feasibility", "estimated_cost", "expected_gain",
+    "checkpoint_cron",
 )  # fmt: skip
 
 # What the plan approval fixes: later changes would move the goalposts.
@@ -55,6 +56,10 @@ def apply_files(paths: list[Path], *, actor: str) -> list[Applied]:
         directory = load_directory(session)
         specs = _validate_all(session, documents, directory)
         return [_upsert(session, spec, source, directory, actor) for source, spec in specs]
+
+
+def _from_spec(spec: ImprovementSpec, field: str) -> Any:
+    return spec.checkpoints.cron if field == "checkpoint_cron" else getattr(spec, field)
 
 
 def _read(path: Path) -> str:
@@ -125,7 +130,7 @@ def _create(
     identified = spec.identified or utcnow().date()
     improvement = Improvement(
         key=spec.key,
-        **{field: getattr(spec, field) for field in _COPIED},
+        **{field: _from_spec(spec, field) for field in _COPIED},
         owner_id=_person_id(directory, spec.owner),
         process_owner_id=_person_id(directory, spec.process_owner),
         status=Status.identified,
@@ -164,7 +169,7 @@ def _update(
     if improvement.status in TERMINAL:
         raise ChangeRefused(f"{source}: {shown_id} is {improvement.status} and cannot be changed")
 
-    changed = [f for f in _COPIED if getattr(improvement, f) != getattr(spec, f)]
+    changed = [f for f in _COPIED if getattr(improvement, f) != _from_spec(spec, f)]
     owner_id = _person_id(directory, spec.owner)
     process_owner_id = _person_id(directory, spec.process_owner)
     if owner_id != improvement.owner_id:
@@ -201,7 +206,7 @@ def _update(
         )
 
     for field in _COPIED:
-        setattr(improvement, field, getattr(spec, field))
+        setattr(improvement, field, _from_spec(spec, field))
     improvement.owner_id, improvement.process_owner_id = owner_id, process_owner_id
     if spec.identified:
         improvement.identified_at = datetime.combine(

@@ -11,7 +11,7 @@ import hashlib
 import logging
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ci_workflow.domain.gates import (
     DECISIONS,
@@ -24,8 +24,11 @@ from ci_workflow.domain.gates import (
 )
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import TERMINAL, Status
+from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.errors import NotReady
+from ci_workflow.metrics import is_fetched
 from ci_workflow.services import register
+from ci_workflow.services.capture import capture_kind
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
@@ -33,7 +36,14 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import find_decision, find_request
 from ci_workflow.store.metrics import latest_values
 from ci_workflow.store.people import load_directory
-from ci_workflow.store.tables import GateDecision, GateRequest, Improvement, Report
+from ci_workflow.store.tables import (
+    GateDecision,
+    GateRequest,
+    Improvement,
+    MetricSnapshot,
+    Objective,
+    Report,
+)
 from ci_workflow.store.tables.common import utcnow
 
 log = logging.getLogger("ci_workflow.lifecycle")
@@ -76,10 +86,16 @@ def readiness_problems(session: Session, improvement: Improvement) -> list[str]:
     if not objectives:
         problems.append("it has no objectives (SMART targets)")
     for objective in objectives:
-        if objective.baseline is None:
+        if objective.baseline is None and not is_fetched(objective.source):
             problems.append(
-                f"objective {objective.metric!r} has no baseline yet (baseline: measure); "
-                "capturing it needs the metric checkpoints"
+                f"objective {objective.metric!r} has a manual source and no baseline yet: record "
+                f"it with `improve record {format_id(improvement.id)} {objective.metric} VALUE "
+                "--baseline --as NAME`"
+            )
+        elif objective.baseline is not None and not _beyond(objective):
+            problems.append(
+                f"objective {objective.metric!r}: the measured baseline {objective.baseline:g} "
+                f"already meets the target {objective.target:g}"
             )
     if not improvement.vision.strip():
         problems.append("it has no vision")
@@ -88,8 +104,21 @@ def readiness_problems(session: Session, improvement: Improvement) -> list[str]:
     return problems
 
 
+def _beyond(objective: Objective) -> bool:
+    """The target lies on the far side of the baseline, in the objective's direction."""
+    assert objective.baseline is not None
+    if objective.direction == "increase":
+        return objective.target > objective.baseline
+    return objective.target < objective.baseline
+
+
 def define_stage(improvement_id: int, flow_run_id: str) -> str:
-    """Check the improvement is SMART and planned, then move it to ``planned``."""
+    """Capture the baselines still to be measured, check the improvement is SMART and planned,
+    then move it to ``planned``."""
+    baselines = capture_kind(improvement_id, SnapshotKind.baseline, only_missing_baselines=True)
+    if baselines.failed:
+        raise NotReady("baseline capture failed: " + "; ".join(baselines.failed))
+    _adopt_baselines(improvement_id)
     with transaction() as session:
         improvement = _get(session, improvement_id)
         if improvement.flow_run_id != flow_run_id:
@@ -256,8 +285,30 @@ def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, 
 
 
 def review_stage(improvement_id: int, round_: int) -> str:
-    """Write the interim review summary (the rendered report comes with the reports issue)."""
+    """The final capture of every objective, then the review summary (the rendered report comes
+    with the reports issue). A failed capture is recorded and does not stop the review."""
+    capture_kind(improvement_id, SnapshotKind.final)
     return _write_summary(improvement_id, kind="interim", suffix=f"review-{round_}")
+
+
+def _adopt_baselines(improvement_id: int) -> None:
+    """Objectives whose baseline was to be measured take their latest baseline snapshot."""
+    with transaction() as session:
+        for objective in store.objectives_of(session, improvement_id):
+            if objective.baseline is not None:
+                continue
+            snapshot = session.exec(
+                select(MetricSnapshot)
+                .where(
+                    MetricSnapshot.objective_id == objective.id,
+                    MetricSnapshot.kind == SnapshotKind.baseline,
+                    col(MetricSnapshot.value).is_not(None),
+                )
+                .order_by(col(MetricSnapshot.checkpoint_at).desc())
+            ).first()
+            if snapshot is not None:
+                objective.baseline = snapshot.value
+                session.add(objective)
 
 
 def consolidate_stage(improvement_id: int) -> str:

@@ -30,6 +30,7 @@ def test_every_entrypoint_loads_and_takes_its_parameters(monkeypatch: pytest.Mon
     assert found["improvement-lifecycle"].name == "improvement-lifecycle"
     found["improvement-lifecycle"].validate_parameters({"improvement_id": 1})
     found["gate-watchdog"].validate_parameters({"max_days": 2.5})
+    found["capture-checkpoints"].validate_parameters({"as_of": "2026-11-25T06:00:00Z"})
     with pytest.raises(Exception, match="improvement_id"):
         found["improvement-lifecycle"].validate_parameters({})
 
@@ -38,5 +39,6 @@ def test_serve_runs_the_same_deployments_on_the_same_schedules() -> None:
     from flows import serve
 
     by_name = {d["name"]: d for d in deployments()}
-    assert set(by_name) == {"improvement-lifecycle", "gate-watchdog"}
+    assert set(by_name) == {"improvement-lifecycle", "gate-watchdog", "capture-checkpoints"}
     assert by_name["gate-watchdog"]["schedules"][0]["cron"] == serve.WATCHDOG_CRON
+    assert by_name["capture-checkpoints"]["schedules"][0]["cron"] == serve.CHECKPOINTS_CRON

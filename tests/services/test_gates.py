@@ -76,7 +76,7 @@ def test_an_improvement_without_a_plan_or_measured_baseline_cannot_start(
     cli.ok("apply", str(write_yaml(tmp_path, doc)))
     with pytest.raises(NotReady) as refused:
         check_startable("IMP-0001")
-    assert "objective 'mttr_hours' has no baseline yet" in str(refused.value)
+    assert "objective 'mttr_hours' has a manual source and no baseline yet" in str(refused.value)
     assert "it has no plan actions" in str(refused.value)
 
 

@@ -37,6 +37,8 @@ class Improvement(SQLModel, table=True):
     started_at: datetime | None = None
     completed_at: datetime | None = None
     flow_run_id: str | None = Field(default=None, max_length=36)
+    # When checkpoints capture the objectives while it executes (UTC cron).
+    checkpoint_cron: str = Field(default="0 6 * * 1", max_length=64)
     lessons_learned: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

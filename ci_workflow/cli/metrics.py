@@ -1,0 +1,148 @@
+"""The metrics' commands: capture, backfill, record, snapshots, progress."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+
+from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json, when
+from ci_workflow.errors import UsageError
+from ci_workflow.services import capture as service
+from ci_workflow.services.capture import CaptureResult
+
+ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
+
+
+def moment(text: str | None, option: str) -> datetime | None:
+    """ISO date or date-time; without a zone it is UTC."""
+    if text is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"{option}: not a date or time: {text!r} (e.g. 2026-11-25 or 2026-11-25T06:00)"
+        ) from None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _report(result: CaptureResult) -> None:
+    for line in result.stored:
+        console().print(f"captured {escape(line)}")
+    for line in result.failed:
+        console(stderr=True).print(f"failed {line}", markup=False)
+    stored, failed = len(result.stored), len(result.failed)
+    console().print(f"{stored} stored, {result.unchanged} already there, {failed} failed")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def capture(
+    improvement: str | None = typer.Option(
+        None, "--improvement", help="Only this improvement, at --as-of."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Evaluate sources as of this time (UTC)."
+    ),
+) -> None:
+    """Capture now: every executing or in-review improvement whose checkpoint is due, or one."""
+    _report(service.capture(as_of=moment(as_of, "--as-of"), ref=improvement))
+
+
+def backfill(
+    ref: str = ID,
+    start: str = typer.Option(..., "--from", help="First checkpoint (date or time, UTC)."),
+    end: str = typer.Option(..., "--to", help="Last checkpoint at or before this."),
+    every: str = typer.Option("7d", "--every", help="Step between checkpoints: Nh, Nd or Nw."),
+) -> None:
+    """Fill historical checkpoints in one go, to replay an improvement on history."""
+    try:
+        from ci_workflow.metrics.window import parse_window
+
+        parse_window(every)
+    except ValueError as error:
+        raise UsageError(f"--every: {error}") from None
+    first, last = moment(start, "--from"), moment(end, "--to")
+    assert first is not None and last is not None
+    _report(service.backfill(ref, start=first, end=last, every=every))
+
+
+def record(
+    ref: str = ID,
+    metric: str = typer.Argument(..., help="The objective's metric."),
+    value: float = typer.Argument(..., help="The measured value."),
+    as_: str = typer.Option(..., "--as", help="Who measured it (name or e-mail)."),
+    at: str | None = typer.Option(None, "--at", help="When it was measured (default now, UTC)."),
+    baseline: bool = typer.Option(
+        False, "--baseline", help="It is the baseline (before approval)."
+    ),
+) -> None:
+    """Record a value measured by a person (manual sources, or a correction)."""
+    console().print(
+        escape(service.record(ref, metric, value, by=as_, at=moment(at, "--at"), baseline=baseline))
+    )
+
+
+def snapshots(
+    ref: str = ID, json_: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
+    """Every snapshot of the improvement's objectives: kind, time, value or why it failed."""
+    shown_id, rows = service.snapshots(ref)
+    if json_:
+        print_json(rows)
+        return
+    table = new_table(
+        "Metric",
+        "Kind",
+        "Checkpoint",
+        "Value",
+        "By / failure",
+        title=f"Snapshots of {shown_id}",
+        wrap=("By / failure",),
+    )
+    for s in rows:
+        table.add_row(
+            escape(s.metric), s.kind, when(s.checkpoint_at), _num(s.value),
+            escape(s.error or s.recorded_by or ""),
+        )  # fmt: skip
+    console().print(table)
+
+
+def progress(
+    ref: str = ID, json_: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
+    """Each objective: latest value, share of the way to target, and on or off track."""
+    shown_id, rows = service.progress(ref)
+    if json_:
+        print_json(rows)
+        return
+    table = new_table(
+        "Metric",
+        "Baseline",
+        "Latest",
+        "Target",
+        "Achieved",
+        "At due date",
+        "Track",
+        title=f"Progress of {shown_id}",
+    )
+    for p in rows:
+        table.add_row(
+            escape(p.metric), _num(p.baseline), _num(p.latest), f"{p.target:g} by {p.due}",
+            "—" if p.achieved_pct is None else f"{p.achieved_pct:.0f} %", _num(p.projected_at_due),
+            f"{p.track} ({p.reason})",
+        )  # fmt: skip
+    console().print(table)
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def register_commands(app: typer.Typer) -> None:
+    add_commands(
+        app,
+        {"capture": capture, "backfill": backfill, "record": record, "snapshots": snapshots,
+         "progress": progress},
+    )  # fmt: skip
