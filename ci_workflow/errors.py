@@ -13,7 +13,8 @@ ImproveError
  ├── StoreNotReady (RuntimeError)        the store is missing or its schema is behind
  ├── NotReady (ValueError)               an improvement cannot enter its next stage yet
  ├── GateError (ValueError)              a decision for a gate that is not waiting for it
- └── OrchestratorUnavailable (ConnectionError)  the Prefect API is unreachable or refused
+ ├── OrchestratorUnavailable (ConnectionError)  the Prefect API is unreachable or refused
+ └── MetricError (ValueError)            a metric source failed or gave no finite number
 """
 
 from __future__ import annotations
@@ -84,3 +85,7 @@ class GateError(ImproveError, ValueError):
 
 class OrchestratorUnavailable(ImproveError, ConnectionError):
     """Raised when the Prefect API cannot be reached or refuses a request."""
+
+
+class MetricError(ImproveError, ValueError):
+    """Raised when a metric source fails, times out, or gives something not a finite number."""

@@ -94,3 +94,17 @@ def _unquote_dates(text: str) -> str:
     import re
 
     return re.sub(r"'(\d{4}-\d{2}-\d{2})'", r"\1", text)
+
+
+def move_to(status: str, ref: str = "IMP-0001") -> None:
+    """Walk an improvement through the model to ``status``, as the lifecycle flow would."""
+    from ci_workflow.domain.lifecycle import Status
+    from ci_workflow.store.db import transaction
+    from ci_workflow.store.improvements import change_status, get_improvement
+
+    order = [Status.defined, Status.planned, Status.awaiting_approval, Status.approved,
+             Status.executing, Status.in_review, Status.consolidating, Status.closed]  # fmt: skip
+    with transaction() as session:
+        improvement = get_improvement(session, ref)
+        for step in order[: order.index(Status(status)) + 1]:
+            change_status(session, improvement, step, actor="test", reason="test")

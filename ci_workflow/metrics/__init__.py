@@ -11,13 +11,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from ci_workflow.errors import MetricError
 from ci_workflow.metrics.window import Window
 
 __all__ = ["MetricError", "Window", "is_fetched", "measure"]
-
-
-class MetricError(Exception):
-    """Raised when a source fails, times out, or gives something that is not a finite number."""
 
 
 Reader = Callable[[dict[str, Any], Window], float]

@@ -38,15 +38,17 @@ def read(source: dict[str, Any], window: Window) -> float:
                 follow_redirects=True,
             )
             answer.raise_for_status()
-            return finite(pick(answer.json(), str(source["path"])))
+            document = answer.json()
         except httpx.HTTPStatusError as error:
             last = f"HTTP {error.response.status_code} from {error.request.url.host}"
         except httpx.TimeoutException:
             last = f"timed out after {source.get('timeout', 10)} s"
         except httpx.HTTPError as error:
             last = f"{type(error).__name__}: {error}"
-        except ValueError:
+        except ValueError:  # the body did not parse as JSON
             raise MetricError("the answer is not JSON") from None
+        else:
+            return finite(pick(document, str(source["path"])))
         if attempt < retries:
             time.sleep(min(2**attempt * 0.5, 5))
     raise MetricError(f"{last} (after {retries + 1} tries)")

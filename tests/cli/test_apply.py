@@ -5,9 +5,7 @@ from pathlib import Path
 import pytest
 
 from ci_workflow.domain.lifecycle import Status
-from ci_workflow.store.db import transaction
-from ci_workflow.store.improvements import change_status, get_improvement
-from tests.helpers import Cli, improvement_doc, objective_doc, write_yaml
+from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
 
 
 @pytest.fixture
@@ -15,16 +13,6 @@ def registered(cli: Cli, people: None, tmp_path: Path) -> Path:
     path = write_yaml(tmp_path, improvement_doc())
     assert cli.ok("apply", str(path)).stdout.strip() == "IMP-0001 created: network-mttr"
     return path
-
-
-def move_to(status: Status, ref: str = "IMP-0001") -> None:
-    """Walk the improvement through the model to ``status``, as the lifecycle flow will."""
-    order = [Status.defined, Status.planned, Status.awaiting_approval, Status.approved,
-             Status.executing, Status.in_review, Status.consolidating, Status.closed]  # fmt: skip
-    with transaction() as session:
-        improvement = get_improvement(session, ref)
-        for step in order[: order.index(status) + 1]:
-            change_status(session, improvement, step, actor="test", reason="test")
 
 
 def test_apply_registers_everything_the_file_says(cli: Cli, registered: Path) -> None:
