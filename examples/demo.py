@@ -127,6 +127,18 @@ def main() -> None:
         improve("gates")
         improve("approve", "network-mttr", "--as", "Omar Haddad", "--comment", "Clear targets")
         at("network-mttr", "execution-complete-1")
+        # Checkpoints on the sample data's history (the schedule does this daily in real use).
+        improve(
+            "backfill",
+            "network-mttr",
+            "--from",
+            "2026-10-05",
+            "--to",
+            "2026-11-23",
+            "--every",
+            "7d",
+        )
+        improve("progress", "network-mttr")
         improve("complete", "network-mttr", "--as", "Tomás Silva")
         at("network-mttr", "review-signoff-1")
         improve(
@@ -162,6 +174,7 @@ def main() -> None:
 
         improve("list")
         improve("show", "network-mttr")
+        improve("snapshots", "network-mttr")
         reports = sorted((HOME / "reports").glob("*.md"))
         print("\nWhere to look:")
         print(f"  register (SQLite):  {HOME / 'improve.db'}")
