@@ -106,8 +106,21 @@ class PythonSource(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class IncidentsSource(_Strict):
+    """A ready metric over imported incidents (see ci_workflow/metrics/incident_source.py)."""
+
+    kind: Literal["incidents"]
+    metric: Literal[
+        "incident_count", "problem_linked_count", "mttr_hours", "sla_met_pct", "reopen_pct"
+    ]
+    filter: dict[Literal["category", "service", "priority", "assignment_group"], str] = Field(
+        default_factory=dict
+    )
+    database: Name | None = None
+
+
 MetricSource = Annotated[
-    SqlSource | CsvSource | HttpSource | ManualSource | PythonSource,
+    SqlSource | CsvSource | HttpSource | ManualSource | PythonSource | IncidentsSource,
     Field(discriminator="kind"),
 ]
 
@@ -299,7 +312,7 @@ def describe_errors(error: ValidationError) -> list[str]:
     return lines
 
 
-_SOURCE_KINDS = {"sql", "csv", "http", "manual", "python"}
+_SOURCE_KINDS = {"sql", "csv", "http", "manual", "python", "incidents"}
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

@@ -1,7 +1,8 @@
 """Metric sources: where an objective's number comes from, one module per kind.
 
 ``measure(source, window)`` returns one finite number or raises ``MetricError`` with a reason
-fit to be stored and shown (never a credential). Kinds: sql, csv, http, python; ``manual``
+fit to be stored and shown (never a credential). Kinds: sql, csv, http, python, incidents
+(templates over imported incident records); ``manual``
 values are recorded by people (``improve record``), never fetched.
 """
 
@@ -22,10 +23,17 @@ Reader = Callable[[dict[str, Any], Window], float]
 
 def _readers() -> dict[str, Reader]:
     # Imported on use: a capture that reads only CSV files need not load a database driver.
-    from ci_workflow.metrics import csv_source, http_source, python_source, sql_source
+    from ci_workflow.metrics import (
+        csv_source,
+        http_source,
+        incident_source,
+        python_source,
+        sql_source,
+    )
 
     return {
         "sql": sql_source.read,
+        "incidents": incident_source.read,
         "csv": csv_source.read,
         "http": http_source.read,
         "python": python_source.read,

@@ -3,6 +3,7 @@
 from ci_workflow.store.tables.audit import AuditEvent
 from ci_workflow.store.tables.gates import GateDecision, GateRequest
 from ci_workflow.store.tables.improvements import Improvement, Objective, PlanAction, TeamMember
+from ci_workflow.store.tables.incidents import Incident
 from ci_workflow.store.tables.metrics import MetricSnapshot
 from ci_workflow.store.tables.people import Person, RoleAssignment
 from ci_workflow.store.tables.reports import Report
@@ -12,6 +13,7 @@ __all__ = [
     "GateDecision",
     "GateRequest",
     "Improvement",
+    "Incident",
     "MetricSnapshot",
     "Objective",
     "Person",

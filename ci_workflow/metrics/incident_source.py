@@ -1,0 +1,72 @@
+"""``kind: incidents``: ready metric templates over imported incident records.
+
+| metric | formula, over the window |
+| --- | --- |
+| incident_count | incidents opened |
+| problem_linked_count | incidents opened that are linked to a problem record |
+| mttr_hours | mean hours from opened to resolved, of incidents resolved |
+| sla_met_pct | 100 × share of incidents resolved that met their SLA (where known) |
+| reopen_pct | 100 × share of incidents resolved that were reopened at least once |
+
+``filter`` narrows by ``category``, ``service``, ``priority`` and ``assignment_group`` (exact);
+``database`` reads another store's ``incidents`` table instead of the register's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Float, case, cast, func, select
+from sqlalchemy.sql import ColumnElement
+
+from ci_workflow.errors import MetricError
+from ci_workflow.metrics import finite
+from ci_workflow.metrics.window import Window
+from ci_workflow.store.tables import Incident
+
+TEMPLATES = ("incident_count", "problem_linked_count", "mttr_hours", "sla_met_pct", "reopen_pct")
+FILTERS = ("category", "service", "priority", "assignment_group")
+
+
+def read(source: dict[str, Any], window: Window) -> float:
+    from ci_workflow.services.incidents import engine_for
+
+    table = Incident.__table__  # type: ignore[attr-defined]
+    engine = engine_for(source.get("database"))
+    metric = str(source["metric"])
+    opened, resolved = table.c.opened_at, table.c.resolved_at
+    in_window = (opened > window.start) & (opened <= window.end)
+    resolved_in_window = (resolved > window.start) & (resolved <= window.end)
+    hours = _hours(engine.dialect.name, opened, resolved)
+    figures: dict[str, tuple[ColumnElement[Any], ColumnElement[bool]]] = {
+        "incident_count": (func.count(), in_window),
+        "problem_linked_count": (func.count(), in_window & table.c.problem_id.is_not(None)),
+        "mttr_hours": (func.avg(hours), resolved_in_window),
+        "sla_met_pct": (
+            100 * func.avg(case((table.c.sla_met, 1.0), else_=0.0)),
+            resolved_in_window & table.c.sla_met.is_not(None),
+        ),
+        "reopen_pct": (
+            100 * func.avg(case((table.c.reopen_count > 0, 1.0), else_=0.0)),
+            resolved_in_window,
+        ),
+    }
+    if metric not in figures:
+        raise MetricError(f"unknown incident metric {metric!r}; choose from {', '.join(TEMPLATES)}")
+    figure, where = figures[metric]
+    for name, wanted in (source.get("filter") or {}).items():
+        where = where & (table.c[name] == str(wanted))
+    with engine.connect() as connection:
+        value = connection.execute(select(cast(figure, Float)).where(where)).scalar()
+    if value is None:
+        counted = "opened" if metric.endswith("count") else "resolved"
+        raise MetricError(f"no incidents {counted} in the window for {metric}")
+    return finite(value)
+
+
+def _hours(dialect: str, start: Any, end: Any) -> ColumnElement[Any]:
+    if dialect == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 24
+    if dialect == "postgresql":
+        return func.extract("epoch", end - start) / 3600
+    return func.timestampdiff(func.literal_column("SECOND"), start, end) / 3600  # MySQL

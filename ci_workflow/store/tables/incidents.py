@@ -1,0 +1,29 @@
+"""Incident records imported from an ITSM tool: the data of incident-based metrics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from ci_workflow.store.tables.common import utcnow
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incidents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=64, unique=True)
+    opened_at: datetime = Field(index=True)
+    resolved_at: datetime | None = Field(default=None, index=True)
+    closed_at: datetime | None = None
+    category: str | None = Field(default=None, max_length=200, index=True)
+    service: str | None = Field(default=None, max_length=200)
+    priority: str | None = Field(default=None, max_length=64)
+    assignment_group: str | None = Field(default=None, max_length=200)
+    sla_met: bool | None = None
+    reopen_count: int = 0
+    reassignment_count: int = 0
+    problem_id: str | None = Field(default=None, max_length=64)
+    change_id: str | None = Field(default=None, max_length=64)
+    imported_at: datetime = Field(default_factory=utcnow)
