@@ -29,8 +29,10 @@ test: lint
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-test
+	$(BIN)/pip install -qq -e '.[test,bench]'
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/gate_latency.py
+	$(BIN)/python bench/capture.py
 
 clean:
 	rm -rf $(VENV) .demo dist build .pytest_cache .mypy_cache .ruff_cache

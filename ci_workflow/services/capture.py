@@ -18,6 +18,7 @@ from typing import Any
 
 from cronsim import CronSim
 from pydantic import BaseModel
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from ci_workflow.domain.ids import format_id
@@ -37,7 +38,7 @@ from ci_workflow.store.tables.common import utcnow
 log = logging.getLogger("ci_workflow.capture")
 
 CAPTURED = (Status.executing, Status.in_review)
-PARALLEL_READS = 8
+PARALLEL_READS = 4  # sources are mostly I/O; SQLite ones are CPU-bound on 2 cores
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,8 @@ def capture(*, as_of: datetime | None = None, ref: str | None = None) -> Capture
             improvements = session.exec(
                 select(Improvement).where(col(Improvement.status).in_(CAPTURED))
             ).all()
-            targets = _targets(
-                session, improvements, lambda i: last_fire(i.checkpoint_cron, moment)
-            )
+            fires = {c: last_fire(c, moment) for c in {i.checkpoint_cron for i in improvements}}
+            targets = _targets(session, improvements, lambda i: fires[i.checkpoint_cron])
             targets = _not_yet_captured(session, targets, SnapshotKind.checkpoint)
     return _capture(targets, SnapshotKind.checkpoint)
 
@@ -166,13 +166,14 @@ def _capture(targets: list[Target], kind: str) -> CaptureResult:
         return CaptureResult()
     with ThreadPoolExecutor(max_workers=min(PARALLEL_READS, len(targets))) as pool:
         readings = list(pool.map(_read, targets))
-    result = CaptureResult()
+    result, now, new_rows = CaptureResult(), utcnow(), []
     with transaction() as session:
         existing = {
             (s.objective_id, _aware(s.checkpoint_at)): s
             for s in session.exec(
                 select(MetricSnapshot).where(
                     col(MetricSnapshot.objective_id).in_({t.objective_id for t in targets}),
+                    col(MetricSnapshot.checkpoint_at).in_({t.checkpoint_at for t in targets}),
                     MetricSnapshot.kind == kind,
                 )
             )
@@ -186,13 +187,19 @@ def _capture(targets: list[Target], kind: str) -> CaptureResult:
             if snapshot is not None and (snapshot.value is not None or value is None):
                 result.unchanged += 1
                 continue
-            snapshot = snapshot or MetricSnapshot(
-                objective_id=target.objective_id, kind=kind, checkpoint_at=target.checkpoint_at
-            )
-            snapshot.value, snapshot.error, snapshot.captured_at = value, error, utcnow()
-            session.add(snapshot)
             if value is not None:
                 result.stored.append(f"{name} = {value:g}")
+            if snapshot is not None:  # a success replacing an earlier failure
+                snapshot.value, snapshot.error, snapshot.captured_at = value, error, now
+                session.add(snapshot)
+                continue
+            new_rows.append(
+                {"objective_id": target.objective_id, "kind": kind, "value": value, "error": error,
+                 "checkpoint_at": target.checkpoint_at, "captured_at": now}
+            )  # fmt: skip
+        if new_rows:
+            # Core, not ORM objects: a scheduled pass writes thousands of rows.
+            session.execute(insert(MetricSnapshot), new_rows)
         session.flush()
         _watch_tracks(session, {t.improvement_id for t, value, _ in readings if value is not None})
     return result
@@ -329,31 +336,36 @@ def snapshots(ref: str) -> tuple[str, list[SnapshotPublic]]:
 def progress(ref: str) -> tuple[str, list[ProgressPublic]]:
     with transaction(write=False) as session:
         improvement = store.get_improvement(session, ref)
-        return format_id(improvement.id or 0), [
-            _progress(session, o) for o in store.objectives_of(session, improvement.id or 0)
-        ]
+        objectives = store.objectives_of(session, improvement.id or 0)
+        points = _points(session, {o.id or 0 for o in objectives})
+        return format_id(improvement.id or 0), [_progress(o, points[o.id or 0]) for o in objectives]
 
 
-def _points(session: Session, objective: Objective) -> list[tuple[datetime, float]]:
+def _points(session: Session, objective_ids: set[int]) -> dict[int, list[tuple[datetime, float]]]:
+    """The measured checkpoints (and final captures) of these objectives, oldest first."""
+    points: dict[int, list[tuple[datetime, float]]] = {i: [] for i in objective_ids}
     rows = session.exec(
-        select(MetricSnapshot.checkpoint_at, MetricSnapshot.value)
+        select(MetricSnapshot.objective_id, MetricSnapshot.checkpoint_at, MetricSnapshot.value)
         .where(
-            MetricSnapshot.objective_id == objective.id,
-            col(MetricSnapshot.kind).in_(("checkpoint", "final")),
+            col(MetricSnapshot.objective_id).in_(objective_ids),
+            col(MetricSnapshot.kind).in_((SnapshotKind.checkpoint, SnapshotKind.final)),
             col(MetricSnapshot.value).is_not(None),
         )
         .order_by(col(MetricSnapshot.checkpoint_at))
     ).all()
-    return [(_aware(at), float(v)) for at, v in rows if v is not None]
+    for objective_id, at, value in rows:
+        if value is not None:
+            points[objective_id].append((_aware(at), float(value)))
+    return points
 
 
-def _progress(session: Session, objective: Objective) -> ProgressPublic:
+def _progress(objective: Objective, points: list[tuple[datetime, float]]) -> ProgressPublic:
     found = assess(
         baseline=objective.baseline,
         target=objective.target,
         direction=objective.direction,
         due=end_of(objective.due),
-        points=_points(session, objective),
+        points=points,
     )
     return ProgressPublic(
         metric=objective.metric,
@@ -372,43 +384,61 @@ def _progress(session: Session, objective: Objective) -> ProgressPublic:
 
 
 def _watch_tracks(session: Session, improvement_ids: set[int]) -> None:
-    """When an objective turns off track, audit it and tell the improvement's owner (once)."""
-    from ci_workflow.store.audit import events_for
-    from ci_workflow.store.tables import Person
+    """When an objective turns off track, audit it and tell the improvement's owner (once).
 
-    for improvement_id in improvement_ids:
-        improvement = store.get_improvement(session, str(improvement_id))
-        if improvement.status not in CAPTURED:
-            continue
-        last: dict[str, str] = {}
-        for event in events_for(session, improvement_id):
-            if event.action in ("objective_off_track", "objective_on_track"):
-                last[event.detail.split(":", 1)[0]] = event.action
-        for objective in store.objectives_of(session, improvement_id):
-            now = _progress(session, objective)
-            if now.track == "off track" and last.get(objective.metric) != "objective_off_track":
-                owner = session.get(Person, improvement.owner_id)
-                message = (
-                    f"{objective.metric}: off track — projected {now.projected_at_due:g} at "
-                    f"{objective.due} against a target of {objective.target:g}; "
-                    f"owner {owner.name if owner else '?'} told"
-                )
-                log.warning("%s %s", format_id(improvement_id), message)
-                record_event(
-                    session,
-                    improvement_id=improvement_id,
-                    actor="checkpoints",
-                    action="objective_off_track",
-                    detail=message,
-                )
-            elif (
-                now.track in ("on track", "met")
-                and last.get(objective.metric) == "objective_off_track"
-            ):
-                record_event(
-                    session,
-                    improvement_id=improvement_id,
-                    actor="checkpoints",
-                    action="objective_on_track",
-                    detail=f"{objective.metric}: back on track ({now.reason})",
-                )
+    Reads everything it needs for all the improvements in four queries: a capture run touches
+    hundreds of them.
+    """
+    from ci_workflow.store.tables import AuditEvent, Person
+
+    improvements = {
+        i.id: i
+        for i in session.exec(
+            select(Improvement).where(
+                col(Improvement.id).in_(improvement_ids), col(Improvement.status).in_(CAPTURED)
+            )
+        )
+    }
+    if not improvements:
+        return
+    objectives = session.exec(
+        select(Objective).where(col(Objective.improvement_id).in_(improvements))
+    ).all()
+    points = _points(session, {o.id or 0 for o in objectives})
+    last: dict[tuple[int, str], str] = {}
+    for event in session.exec(
+        select(AuditEvent)
+        .where(
+            col(AuditEvent.improvement_id).in_(improvements),
+            col(AuditEvent.action).in_(("objective_off_track", "objective_on_track")),
+        )
+        .order_by(col(AuditEvent.id))
+    ):
+        last[(event.improvement_id or 0, event.detail.split(":", 1)[0])] = event.action
+    owners = {p.id: p.name for p in session.exec(select(Person))}
+    for objective in objectives:
+        improvement_id = objective.improvement_id
+        now = _progress(objective, points[objective.id or 0])
+        before = last.get((improvement_id, objective.metric))
+        if now.track == "off track" and before != "objective_off_track":
+            owner = owners.get(improvements[improvement_id].owner_id, "?")
+            message = (
+                f"{objective.metric}: off track — projected {now.projected_at_due:g} at "
+                f"{objective.due} against a target of {objective.target:g}; owner {owner} told"
+            )
+            log.warning("%s %s", format_id(improvement_id), message)
+            record_event(
+                session,
+                improvement_id=improvement_id,
+                actor="checkpoints",
+                action="objective_off_track",
+                detail=message,
+            )
+        elif now.track in ("on track", "met") and before == "objective_off_track":
+            record_event(
+                session,
+                improvement_id=improvement_id,
+                actor="checkpoints",
+                action="objective_on_track",
+                detail=f"{objective.metric}: back on track ({now.reason})",
+            )

@@ -93,7 +93,6 @@ def read_export(
     parse_time = _time_parser(mapping.timestamp_format)
     missing, true_values = mapping.missing, {v.lower() for v in mapping.true_values}
     records: dict[str, dict[str, Any]] = {}
-    latest_event: dict[str, datetime] = {}
     count = 0
     with _open(path) as stream:
         reader = csv.reader(stream, delimiter=mapping.delimiter)
@@ -130,20 +129,12 @@ def read_export(
             except ValueError:
                 raise _bad(path, line, f"{column}: not a whole number: {text!r}") from None
 
-        for line, row in enumerate(reader, start=2):
-            count += 1
-            if on_rows and count % 5000 == 0:
-                on_rows(5000)
-            if len(row) != len(header):
-                raise _bad(path, line, f"{len(row)} fields, the header has {len(header)}")
-            number_ = value(row, c.id)
-            if number_ is None:
-                raise _bad(path, line, f"{c.id}: the incident id is missing")
+        def fields_of(row: list[str], line: int) -> dict[str, Any]:
             opened = moment(row, c.opened, line)
             if opened is None:
                 raise _bad(path, line, f"{c.opened}: the opening time is missing")
             sla = value(row, c.sla_met)
-            fields = {
+            return {
                 "opened_at": opened,
                 "resolved_at": moment(row, c.resolved, line),
                 "closed_at": moment(row, c.closed, line),
@@ -157,41 +148,41 @@ def read_export(
                 "problem_id": value(row, c.problem_id),
                 "change_id": value(row, c.change_id),
             }
-            if mapping.event_log is None:
-                records[number_] = fields
+
+        # Event log: per incident, the latest event's row (its final fields, read once at the
+        # end) and the first time it entered a resolved state.
+        latest: dict[str, tuple[datetime, int, list[str]]] = {}
+        first_resolved: dict[str, datetime] = {}
+        events = mapping.event_log
+        for line, row in enumerate(reader, start=2):
+            count += 1
+            if on_rows and count % 5000 == 0:
+                on_rows(5000)
+            if len(row) != len(header):
+                raise _bad(path, line, f"{len(row)} fields, the header has {len(header)}")
+            number_ = value(row, c.id)
+            if number_ is None:
+                raise _bad(path, line, f"{c.id}: the incident id is missing")
+            if events is None:
+                records[number_] = fields_of(row, line)
                 continue
-            events = mapping.event_log
             when = moment(row, events.event_time_column, line)
             if when is None:
                 raise _bad(path, line, f"{events.event_time_column}: the event time is missing")
-            known = records.get(number_)
-            resolved_here = (
-                when if value(row, events.status_column) in events.resolved_states else None
-            )
-            first_resolved = _earliest(known["first_resolved"] if known else None, resolved_here)
-            first_opened = min(opened, known["opened_at"]) if known else opened
-            if known is None or when >= latest_event[number_]:
-                # The latest event carries the incident's final fields.
-                latest_event[number_] = when
-                known = fields
-            known["first_resolved"], known["opened_at"] = first_resolved, first_opened
-            records[number_] = known
+            if value(row, events.status_column) in events.resolved_states:
+                first_resolved[number_] = min(first_resolved.get(number_, when), when)
+            known = latest.get(number_)
+            if known is None or when >= known[0]:
+                latest[number_] = (when, line, row)
     if on_rows:
         on_rows(count % 5000)
-    if mapping.event_log is not None:
-        for fields in records.values():
-            fields["resolved_at"] = fields.pop("first_resolved")
+    for number_, (_, line, row) in latest.items():
+        records[number_] = fields_of(row, line) | {"resolved_at": first_resolved.get(number_)}
     return records, count
 
 
 def _bad(path: Path, line: int, problem: str) -> ValidationFailed:
     return ValidationFailed(str(path), [f"{path} line {line}: {problem}"])
-
-
-def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
-    if a is None or b is None:
-        return a or b
-    return min(a, b)
 
 
 def _time_parser(fmt: str) -> Callable[[str], datetime]:

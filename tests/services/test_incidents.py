@@ -104,12 +104,9 @@ def test_a_one_row_export_imports_and_updates_by_id(cli: Cli, store: str, tmp_pa
         "import", "incidents", str(write(tmp_path, resolved_later)), "--mapping", mapping
     ).stdout
     assert out.startswith("1 incidents imported, 3 updated")
-    assert (
-        measure(
-            {"kind": "incidents", "metric": "mttr_hours", "filter": {"category": "email"}}, window
-        )
-        == pytest.approx(1.5)
-    )
+    assert measure(
+        {"kind": "incidents", "metric": "mttr_hours", "filter": {"category": "email"}}, window
+    ) == pytest.approx(1.5)
     empty = Window(datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC))
     with pytest.raises(MetricError, match="no incidents resolved in the window for mttr_hours"):
         measure({"kind": "incidents", "metric": "mttr_hours"}, empty)
