@@ -14,7 +14,6 @@ from sqlmodel import Session
 from ci_workflow.domain.gates import (
     DECISIONS,
     Gate,
-    GateParties,
     gate_key,
     may_decide,
     missing_text,
@@ -24,14 +23,14 @@ from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.vocabulary import Role
 from ci_workflow.errors import GateError, NotAuthorised, NotReady, UsageError
-from ci_workflow.services.lifecycle import readiness_problems
+from ci_workflow.services.lifecycle import parties, readiness_problems
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests, overdue_requests
 from ci_workflow.store.people import load_directory
-from ci_workflow.store.tables import GateRequest, Improvement
+from ci_workflow.store.tables import GateRequest
 from ci_workflow.store.tables.common import utcnow
 
 log = logging.getLogger("ci_workflow.gates")
@@ -49,20 +48,9 @@ class PendingGate(BaseModel):
     flow_run_id: str | None
 
 
-def _parties(session: Session, improvement: Improvement) -> GateParties:
-    assert improvement.id is not None
-    return GateParties(
-        process=improvement.process,
-        owner_id=improvement.owner_id,
-        team_ids=frozenset(
-            p.id for p in store.team_of(session, improvement.id) if p.id is not None
-        ),
-    )
-
-
 def _pending(session: Session, request: GateRequest) -> PendingGate:
     improvement = store.get_improvement(session, str(request.improvement_id))
-    gate, parties = Gate(request.gate), _parties(session, improvement)
+    gate, who = Gate(request.gate), parties(session, improvement)
     return PendingGate(
         id=format_id(request.improvement_id),
         title=improvement.title,
@@ -70,8 +58,8 @@ def _pending(session: Session, request: GateRequest) -> PendingGate:
         attempt=request.attempt,
         key=gate_key(gate, request.attempt),
         waiting_since=request.opened_at,
-        may_decide=who_may_decide(gate, parties),
-        deciders=[p.name for p in load_directory(session).people if may_decide(gate, p, parties)],
+        may_decide=who_may_decide(gate, who),
+        deciders=[p.name for p in load_directory(session).people if may_decide(gate, p, who)],
         flow_run_id=request.flow_run_id,
     )
 
@@ -155,9 +143,9 @@ def prepare_decision(ref: str, gate: Gate, decision: str, *, by: str, **fields: 
         person = load_directory(session).find(by)
         if person is None:
             raise NotAuthorised(f"unknown person {by!r} (see `improve people list`)")
-        parties = _parties(session, improvement)
-        if not may_decide(gate, person, parties):
-            allowed = who_may_decide(gate, parties)
+        who = parties(session, improvement)
+        if not may_decide(gate, person, who):
+            allowed = who_may_decide(gate, who)
             raise NotAuthorised(
                 f"{person.name} may not decide {gate} of {shown}: only {allowed} may"
             )

@@ -160,7 +160,8 @@ def open_gate(improvement_id: int, gate: str, attempt: int, flow_run_id: str) ->
     return gate_description(improvement_id, gate)
 
 
-def _parties(session: Session, improvement: Improvement) -> GateParties:
+def parties(session: Session, improvement: Improvement) -> GateParties:
+    """Who an improvement's gates are decided by: its process, owner and team."""
     assert improvement.id is not None
     team = store.team_of(session, improvement.id)
     return GateParties(
@@ -174,13 +175,13 @@ def _notify_gate_open(
     session: Session, improvement: Improvement, gate: Gate, attempt: int, flow_run_id: str
 ) -> None:
     """Tell the people who may decide (log line and audit event; e-mail comes with delivery)."""
-    parties = _parties(session, improvement)
-    deciders = [p.name for p in load_directory(session).people if may_decide(gate, p, parties)]
+    who = parties(session, improvement)
+    deciders = [p.name for p in load_directory(session).people if may_decide(gate, p, who)]
     shown = format_id(improvement.id or 0)
     command = _COMMANDS[gate].format(id=shown)
     link = f"{get_settings().ui_url}/runs/flow-run/{flow_run_id}"
     message = (
-        f"{shown} waits at {gate} (attempt {attempt}) for {who_may_decide(gate, parties)}: "
+        f"{shown} waits at {gate} (attempt {attempt}) for {who_may_decide(gate, who)}: "
         f"{', '.join(deciders) or 'nobody holds that role yet'}. Decide with `{command}` or in the "
         f"Prefect UI: {link}"
     )
@@ -223,14 +224,12 @@ def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, 
         comment = str(answer.get("comment") or "").strip()
         lessons = str(answer.get("lessons") or "").strip()
         person = load_directory(session).find(by) if by else None
-        parties = _parties(session, improvement)
+        who = parties(session, improvement)
         refusal = None
         if person is None:
             refusal = f"{by or 'nobody'} is not a registered person"
-        elif not may_decide(gate, person, parties):
-            refusal = (
-                f"{person.name} may not decide {gate}: only {who_may_decide(gate, parties)} may"
-            )
+        elif not may_decide(gate, person, who):
+            refusal = f"{person.name} may not decide {gate}: only {who_may_decide(gate, who)} may"
         elif decision not in DECISIONS[gate]:
             refusal = f"{decision!r} is not a decision of {gate} ({', '.join(DECISIONS[gate])})"
         elif (field := missing_text(decision, comment=comment, lessons=lessons)) is not None:
