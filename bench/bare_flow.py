@@ -30,10 +30,13 @@ def bare_lifecycle(tag: str) -> str:
 
 if __name__ == "__main__":
     # Served beside the project's deployments, from the same kind of process as `improve serve`.
+    import os
+
     from prefect import serve
 
-    from ci_workflow.orchestration import configure_prefect
+    from ci_workflow.orchestration import configure_prefect, serving_environment
 
+    os.environ.update(serving_environment())
     configure_prefect()
     from flows.improvement_lifecycle import improvement_lifecycle
 

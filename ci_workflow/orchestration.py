@@ -30,10 +30,18 @@ def prefect_environment() -> dict[str, str]:
         "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
         "PREFECT_UI_URL": settings.ui_url,
         "PREFECT_RUNNER_POLL_FREQUENCY": str(max(1, round(settings.poll_seconds))),
-        # Our services log through the standard library; show those lines in Prefect too.
-        "PREFECT_LOGGING_EXTRA_LOGGERS": "ci_workflow",
     }
     return {name: os.environ.get(name, value) for name, value in wanted.items()}
+
+
+def serving_environment() -> dict[str, str]:
+    """For the process that runs flows: our services' log lines also go to the run's logs."""
+    return {
+        **prefect_environment(),
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "ci_workflow",
+        # Lines logged outside a flow run (the serve process itself) stay local, silently.
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+    }
 
 
 def configure_prefect() -> None:

@@ -167,6 +167,7 @@ def serve() -> None:
     """Serve the lifecycle, watchdog and later flows from this process until stopped."""
     from ci_workflow import orchestration
 
+    os.environ.update(orchestration.serving_environment())
     orchestration.configure_prefect()
     from flows.serve import serve_all
 
