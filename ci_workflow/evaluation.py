@@ -1,0 +1,185 @@
+"""Did we get there? Each objective's result against its target, and whether its measurements
+show a real shift (a statistical test and a control chart), not one lucky number. No I/O.
+
+- achieved % = (final − baseline) ÷ (target − baseline) × 100; verdict ``met`` at 100 % or more,
+  ``partially met`` at 50 % or more, else ``not met`` (``not measured`` without a final value).
+- Shift: the measurements before execution started against those after, by Welch's t-test
+  (scipy.stats.ttest_ind, unequal variances) with Cohen's d as the effect size; 3 a side at least.
+- XmR (individuals) chart: centre and limits (centre ± 2.66 × mean moving range) from the
+  measurements before execution started; signals are points beyond a limit and runs of 8 or more
+  on one side of the centre.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import pairwise
+
+from ci_workflow.kpis import Figure, objective_kpi
+
+MIN_PER_SIDE = 3
+RUN_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class Point:
+    at: datetime
+    value: float
+    kind: str  # baseline, checkpoint, final
+
+
+@dataclass(frozen=True)
+class Shift:
+    tested: bool
+    statement: str
+    p_value: float | None = None
+    effect_size: float | None = None
+    mean_before: float | None = None
+    mean_after: float | None = None
+
+
+@dataclass(frozen=True)
+class ControlLimits:
+    centre: float | None
+    upper: float | None
+    lower: float | None
+    statement: str
+    signals: tuple[int, ...] = field(default=())  # indexes into the points
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    metric: str
+    description: str
+    unit: str
+    direction: str
+    baseline: float | None
+    target: float
+    final: float | None
+    change: float | None
+    achieved_pct: float | None
+    verdict: str
+    kpi_name: str
+    kpi: Figure
+    shift: Shift
+    limits: ControlLimits
+    points: tuple[Point, ...]
+
+
+def verdict(achieved_pct: float | None) -> str:
+    if achieved_pct is None:
+        return "not measured"
+    if achieved_pct >= 100:
+        return "met"
+    return "partially met" if achieved_pct >= 50 else "not met"
+
+
+def evaluate(
+    *,
+    metric: str,
+    description: str,
+    unit: str,
+    baseline: float | None,
+    target: float,
+    direction: str,
+    kpi_kind: str,
+    points: list[Point],
+    started_at: datetime | None,
+) -> Evaluation:
+    """``points`` oldest first; ``started_at`` is when execution started (None: not yet)."""
+    finals = [p for p in points if p.kind == "final"]
+    measured = [p for p in points if p.kind in ("checkpoint", "final")]
+    last = finals[-1] if finals else (measured[-1] if measured else None)
+    final = last.value if last else None
+    change = None if final is None or baseline is None else final - baseline
+    achieved = None
+    if change is not None and baseline is not None and target != baseline:
+        achieved = change / (target - baseline) * 100
+    before = [p.value for p in points if started_at is None or p.at < started_at]
+    after = [p.value for p in points if started_at is not None and p.at >= started_at]
+    kpi_name, kpi = objective_kpi(kpi_kind, baseline, final, direction)
+    return Evaluation(
+        metric=metric,
+        description=description,
+        unit=unit,
+        direction=direction,
+        baseline=baseline,
+        target=target,
+        final=final,
+        change=change,
+        achieved_pct=achieved,
+        verdict=verdict(achieved),
+        kpi_name=kpi_name,
+        kpi=kpi,
+        shift=shift(before, after),
+        limits=control_limits(before, [p.value for p in points]),
+        points=tuple(points),
+    )
+
+
+def shift(before: list[float], after: list[float]) -> Shift:
+    if len(before) < MIN_PER_SIDE or len(after) < MIN_PER_SIDE:
+        return Shift(
+            False,
+            f"too little data to test for a shift: {len(before)} measurements before execution "
+            f"started and {len(after)} after ({MIN_PER_SIDE} a side are needed)",
+        )
+    from scipy import stats
+
+    mean_before, mean_after = statistics.fmean(before), statistics.fmean(after)
+    spread = math.sqrt((statistics.variance(before) + statistics.variance(after)) / 2)
+    if spread == 0:
+        moved = "moved" if mean_after != mean_before else "did not move"
+        return Shift(
+            False,
+            f"no variation to test: the values {moved} from {mean_before:g} to {mean_after:g}",
+            None,
+            None,
+            mean_before,
+            mean_after,
+        )
+    result = stats.ttest_ind(after, before, equal_var=False)
+    p_value = float(result.pvalue)
+    effect = (mean_after - mean_before) / spread
+    real = p_value < 0.05
+    statement = (
+        f"the mean moved from {mean_before:.4g} to {mean_after:.4g} (Welch's t-test "
+        f"p = {p_value:.3g}, Cohen's d = {effect:.2f}): "
+        + ("a real shift" if real else "not distinguishable from noise")
+        + " at the 5 % level"
+    )
+    return Shift(True, statement, p_value, effect, mean_before, mean_after)
+
+
+def control_limits(baseline_period: list[float], values: list[float]) -> ControlLimits:
+    if len(baseline_period) < 2:
+        count = len(baseline_period)
+        return ControlLimits(
+            None,
+            None,
+            None,
+            f"too little data for control limits: {count} measurement(s) before execution "
+            "started (2 needed)",
+        )
+    centre = statistics.fmean(baseline_period)
+    moving = statistics.fmean(abs(b - a) for a, b in pairwise(baseline_period))
+    upper, lower = centre + 2.66 * moving, centre - 2.66 * moving
+    signals = {i for i, v in enumerate(values) if v > upper or v < lower}
+    side, run = 0, 0
+    for i, v in enumerate(values):
+        now = (v > centre) - (v < centre)
+        run = run + 1 if now == side and now != 0 else 1
+        side = now
+        if run >= RUN_LENGTH:
+            signals.update(range(i - run + 1, i + 1))
+    beyond = sum(1 for v in values if v > upper or v < lower)
+    statement = (
+        f"centre {centre:.4g}, limits {lower:.4g} to {upper:.4g} from {len(baseline_period)} "
+        f"measurements before execution; {beyond} point(s) beyond the limits"
+        + (f", and runs of {RUN_LENGTH}+ on one side" if len(signals) > beyond else "")
+        + (": a signal of real change" if signals else ": no signal of change")
+    )
+    return ControlLimits(centre, upper, lower, statement, tuple(sorted(signals)))

@@ -1,0 +1,113 @@
+"""Review reports (one improvement: did we get there?) rendered from the register with Jinja."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+from sqlmodel import Session, col, select
+
+from ci_workflow.charts import objective_chart
+from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.lifecycle import Status
+from ci_workflow.errors import UsageError
+from ci_workflow.evaluation import Evaluation, Point, evaluate
+from ci_workflow.kpis import roi
+from ci_workflow.rendering import render
+from ci_workflow.services import views
+from ci_workflow.services.register import show_improvement
+from ci_workflow.settings import get_settings
+from ci_workflow.store import improvements as store
+from ci_workflow.store.audit import events_for
+from ci_workflow.store.db import transaction
+from ci_workflow.store.tables import MetricSnapshot, Report
+from ci_workflow.store.tables.common import utcnow
+
+FORMATS = ("html", "md")
+FINAL = (Status.consolidating, Status.closed)
+
+
+def _points(session: Session, objective_id: int) -> list[Point]:
+    rows = session.exec(
+        select(MetricSnapshot)
+        .where(MetricSnapshot.objective_id == objective_id, col(MetricSnapshot.value).is_not(None))
+        .order_by(col(MetricSnapshot.checkpoint_at))
+    ).all()
+    return [Point(r.checkpoint_at, float(r.value), r.kind) for r in rows if r.value is not None]
+
+
+def evaluations(
+    session: Session, improvement_id: int, started_at: datetime | None
+) -> list[Evaluation]:
+    return [
+        evaluate(
+            metric=o.metric, description=o.description, unit=o.unit, baseline=o.baseline,
+            target=o.target, direction=o.direction, kpi_kind=o.kpi_kind,
+            points=_points(session, o.id or 0), started_at=started_at,
+        )
+        for o in store.objectives_of(session, improvement_id)
+    ]  # fmt: skip
+
+
+def review_context(ref: str) -> dict[str, Any]:
+    detail = show_improvement(ref)
+    improvement_id = int(detail.id.removeprefix("IMP-"))
+    with transaction(write=False) as session:
+        results = evaluations(session, improvement_id, detail.started_at)
+        events = [views.audit_public(e) for e in events_for(session, improvement_id)]
+    met = sum(1 for e in results if e.verdict == "met")
+    summary = (
+        "no objectives"
+        if not results
+        else "every objective met"
+        if met == len(results)
+        else f"{met} of {len(results)} objectives met"
+    )
+    return {
+        "improvement": detail,
+        "evaluations": results,
+        "charts": {e.metric: Markup(objective_chart(e)) for e in results},  # pygal escapes its text
+        "summary": summary,
+        "interim": detail.status not in FINAL,
+        "roi": roi(detail.realised_gain, detail.actual_cost),
+        "refused": [e for e in events if e.action == "gate_refused"],
+        "audit": events[-25:],
+        "audit_total": len(events),
+        "generated_at": utcnow(),
+    }
+
+
+def render_review(ref: str, fmt: str = "html") -> str:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown report format {fmt!r}; choose html or md")
+    return render(f"review.{fmt}", **review_context(ref))
+
+
+def write_review(
+    ref: str, fmt: str = "html", out: Path | None = None, *, kind: str = "review"
+) -> Path:
+    """Render and save the report (default: IMPROVE_HOME/reports/imp-0001-review.html), and
+    record it in the register."""
+    content = render_review(ref, fmt)
+    with transaction(write=False) as session:
+        improvement = store.get_improvement(session, ref)
+        improvement_id = improvement.id or 0
+    path = (
+        out
+        or get_settings().home_dir / "reports" / f"{format_id(improvement_id).lower()}-{kind}.{fmt}"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+    with transaction() as session:
+        existing = select(Report).where(
+            Report.improvement_id == improvement_id, Report.path == str(path)
+        )
+        report = session.exec(existing).first() or Report(
+            improvement_id=improvement_id, kind=kind, format=fmt, path=str(path), sha256=""
+        )
+        report.sha256, report.created_at = hashlib.sha256(content.encode()).hexdigest(), utcnow()
+        session.add(report)
+    return path
