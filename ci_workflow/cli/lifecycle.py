@@ -71,7 +71,12 @@ def _decide(ref: str, gate: Gate, decision: str, by: str, **fields: object) -> N
     from ci_workflow import orchestration
 
     resumption = service.prepare_decision(ref, gate, decision, by=by, **fields)
-    orchestration.resume(resumption.flow_run_id, resumption.key, resumption.run_input)
+    service.claim(resumption)
+    try:
+        orchestration.resume(resumption.flow_run_id, resumption.key, resumption.run_input)
+    except BaseException:
+        service.release(resumption)
+        raise
     console().print(
         f"{resumption.shown_id}: {decision} sent to {resumption.key} as "
         f"{escape(str(resumption.run_input['by']))}; the flow continues"

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlalchemy import CursorResult, or_, update
+from sqlmodel import Session, col
 
 from ci_workflow.domain.gates import (
     DECISIONS,
@@ -116,6 +117,7 @@ class Resumption:
     gate: Gate
     key: str
     run_input: dict[str, Any]
+    request_id: int
 
 
 def prepare_decision(ref: str, gate: Gate, decision: str, *, by: str, **fields: Any) -> Resumption:
@@ -156,7 +158,41 @@ def prepare_decision(ref: str, gate: Gate, decision: str, *, by: str, **fields: 
             **{k: v for k, v in fields.items() if v is not None},
         }
         return Resumption(
-            shown, request.flow_run_id, gate, gate_key(gate, request.attempt), run_input
+            shown, request.flow_run_id, gate, gate_key(gate, request.attempt), run_input,
+            request.id or 0,
+        )  # fmt: skip
+
+
+# A claim older than this is taken to be left by a command that died before answering.
+CLAIM_EXPIRY = timedelta(minutes=2)
+
+
+def claim(resumption: Resumption) -> None:
+    """Make this command the only one answering the gate: Prefect can accept two racing
+    resumes of one run, so only the command holding the claim sends its answer."""
+    now = utcnow()
+    unclaimed = or_(
+        col(GateRequest.claimed_at).is_(None), col(GateRequest.claimed_at) < now - CLAIM_EXPIRY
+    )
+    with transaction() as session:
+        claimed = session.execute(
+            update(GateRequest)
+            .where(col(GateRequest.id) == resumption.request_id)
+            .where(col(GateRequest.closed_at).is_(None), unclaimed)
+            .values(claimed_by=resumption.run_input["by"], claimed_at=now)
+        )
+    if cast("CursorResult[Any]", claimed).rowcount != 1:
+        raise GateError(f"another decision reached {resumption.shown_id}'s {resumption.key} first")
+
+
+def release(resumption: Resumption) -> None:
+    """Give the claim back after an answer that Prefect did not take."""
+    with transaction() as session:
+        session.execute(
+            update(GateRequest)
+            .where(col(GateRequest.id) == resumption.request_id)
+            .where(col(GateRequest.claimed_by) == resumption.run_input["by"])
+            .values(claimed_by=None, claimed_at=None)
         )
 
 

@@ -98,3 +98,15 @@ def test_the_decision_form_summarises_the_improvement_and_escapes_what_people_ty
     assert "**Cost → gain:** 12,000 → 45,000 (value 33,000; priority 12)" in text
     assert "- Add a routing rule (Priya Nair, due 2026-12-15, planned)" in text
     assert "Decisions: approve, reject, rework." in text
+
+
+def test_only_one_command_may_answer_a_gate_at_a_time(waiting: int) -> None:
+    from ci_workflow.services.gates import claim, release
+
+    first = prepare_decision("IMP-0001", Gate.plan_approval, "approve", by="Omar Haddad")
+    second = prepare_decision("IMP-0001", Gate.plan_approval, "reject", by="Carmen Ruiz", comment="no")
+    claim(first)
+    with pytest.raises(GateError, match="another decision reached IMP-0001's plan-approval-1 first"):
+        claim(second)
+    release(first)  # Prefect refused the first answer: the gate is free again
+    claim(second)

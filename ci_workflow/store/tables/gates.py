@@ -27,6 +27,10 @@ class GateRequest(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=16)
     # Last time the watchdog reported it overdue.
     reminded_at: datetime | None = None
+    # Who is sending an answer right now: Prefect may accept two racing resumes of one run,
+    # so the CLI claims the gate here first and only the claimant resumes the run.
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: datetime | None = None
 
 
 class GateDecision(SQLModel, table=True):
