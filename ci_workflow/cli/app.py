@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ci_workflow.cli import imports, lifecycle, metrics, people, register
+from ci_workflow.cli import imports, lifecycle, metrics, people, register, reports
 
 app = typer.Typer(
     name="improve",
@@ -16,6 +16,7 @@ app = typer.Typer(
 register.register_commands(app)
 lifecycle.register_commands(app)
 metrics.register_commands(app)
+reports.register_commands(app)
 app.add_typer(people.app, name="people")
 app.add_typer(imports.app, name="import")
 

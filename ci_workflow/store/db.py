@@ -107,6 +107,9 @@ def transaction(*, write: bool = True, url: str | None = None) -> Iterator[Sessi
             if write:
                 session.commit()
             else:
+                # Detach what was read before ending the transaction, so callers keep using the
+                # objects (a rollback would expire them).
+                session.expunge_all()
                 session.rollback()
         except BaseException:
             session.rollback()
