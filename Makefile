@@ -33,6 +33,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/gate_latency.py
 	$(BIN)/python bench/capture.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) .demo dist build .pytest_cache .mypy_cache .ruff_cache

@@ -25,7 +25,9 @@ def objective_chart(evaluation: Evaluation) -> str:
         x_value_formatter=lambda at: at.strftime("%Y-%m-%d"), truncate_legend=-1,
     )  # fmt: skip
     first, last = points[0].at, points[-1].at
-    chart.add("measured", [(p.at, p.value) for p in points])
+    shown = _thinned(len(points))
+    many = len(shown) > 120
+    chart.add("measured", [(points[i].at, points[i].value) for i in shown], show_dots=not many)
     dashed = {"dasharray": "6, 4"}
     chart.add(
         "target",
@@ -48,11 +50,21 @@ def objective_chart(evaluation: Evaluation) -> str:
             show_dots=False,
             stroke_style=dashed,
         )
-    if limits.signals:
+    signals = sorted(set(limits.signals) & set(shown))
+    if signals:
         chart.add(
             "signal",
-            [(points[i].at, points[i].value) for i in limits.signals],
+            [(points[i].at, points[i].value) for i in signals],
             stroke=False,
             dots_size=6,
         )
     return str(chart.render(is_unicode=True))
+
+
+MAX_POINTS = 300  # a chart 680 px wide shows no more; keeps a report of 1,000s of checkpoints fast
+
+
+def _thinned(count: int) -> list[int]:
+    """Indexes to draw: every n-th point and the last one (the report's text counts them all)."""
+    step = max(1, -(-count // MAX_POINTS))
+    return sorted(set(range(0, count, step)) | {count - 1})

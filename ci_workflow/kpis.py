@@ -150,11 +150,11 @@ class PracticeKpis:
 def practice_kpis(
     improvements: Iterable[ImprovementFacts], start: datetime, end: datetime
 ) -> PracticeKpis:
-    """KPIs of the improvements closed in [start, end); stages counted over all of them."""
+    """KPIs of the improvements closed in (start, end]; stages counted over all of them."""
     everything = list(improvements)
     closed = [
         i for i in everything
-        if i.status == "closed" and i.completed_at is not None and start <= i.completed_at < end
+        if i.status == "closed" and i.completed_at is not None and start < i.completed_at <= end
     ]  # fmt: skip
     successful = sum(1 for i in closed if i.successful)
     days = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +42,21 @@ class Settings(BaseSettings):
         gt=0,
         description="A gate waiting longer than this is reported by the gate watchdog.",
     )
+
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for reports; unset: no e-mail."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port.")
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS."
+    )
+    smtp_user: str | None = Field(default=None, description="SMTP login, if the server needs one.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password; never shown.")
+    smtp_from: str = Field(default="continual-improvement@localhost", description="Sender address.")
+    webhook_url: str | None = Field(
+        default=None, description="Slack/Teams-style incoming webhook for report summaries."
+    )
+    delivery_attempts: int = Field(default=3, ge=1, le=10, description="Tries per delivery.")
 
     @property
     def home_dir(self) -> Path:

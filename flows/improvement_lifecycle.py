@@ -18,12 +18,24 @@ from pydantic import ConfigDict, Field
 
 from ci_workflow.domain.gates import Gate, gate_key
 from ci_workflow.services import lifecycle
+from ci_workflow.services.delivery import deliver_artifact
 
 define = task(lifecycle.define_stage, name="define")
 open_gate = task(lifecycle.open_gate, name="open-gate")
 decide = task(lifecycle.decide_gate, name="decide")
 review = task(lifecycle.review_stage, name="review")
 consolidate = task(lifecycle.consolidate_stage, name="consolidate")
+
+
+@task(name="publish-report")
+def publish(improvement_id: int, kind: str) -> list[str]:
+    """The review report as a keyed Markdown artifact, shown on the Prefect UI's Artifacts page."""
+    from prefect.artifacts import create_markdown_artifact
+
+    def create(key: str, markdown: str) -> None:
+        create_markdown_artifact(markdown=markdown, key=key, description=f"Review report ({kind})")
+
+    return deliver_artifact(improvement_id, kind, create)
 
 
 class _Answer(RunInput):
@@ -94,9 +106,11 @@ def improvement_lifecycle(improvement_id: int) -> str:
             return decision
         rounds += 1
         review(improvement_id, rounds)
+        publish(improvement_id, f"review-{rounds}")
         if (decision := wait_at(Gate.review_signoff)) == "accept":
             break
         if decision != "extend":
             return decision
     consolidate(improvement_id)
+    publish(improvement_id, "final")
     return "closed"

@@ -335,10 +335,22 @@ def snapshots(ref: str) -> tuple[str, list[SnapshotPublic]]:
 
 def progress(ref: str) -> tuple[str, list[ProgressPublic]]:
     with transaction(write=False) as session:
-        improvement = store.get_improvement(session, ref)
-        objectives = store.objectives_of(session, improvement.id or 0)
-        points = _points(session, {o.id or 0 for o in objectives})
-        return format_id(improvement.id or 0), [_progress(o, points[o.id or 0]) for o in objectives]
+        improvement_id = store.get_improvement(session, ref).id or 0
+        return format_id(improvement_id), progress_of(session, [improvement_id])[improvement_id]
+
+
+def progress_of(session: Session, improvement_ids: list[int]) -> dict[int, list[ProgressPublic]]:
+    """The progress of every objective of these improvements, in two queries."""
+    objectives = session.exec(
+        select(Objective)
+        .where(col(Objective.improvement_id).in_(improvement_ids))
+        .order_by(col(Objective.improvement_id), col(Objective.position))
+    ).all()
+    points = _points(session, {o.id or 0 for o in objectives})
+    found: dict[int, list[ProgressPublic]] = {i: [] for i in improvement_ids}
+    for objective in objectives:
+        found[objective.improvement_id].append(_progress(objective, points[objective.id or 0]))
+    return found
 
 
 def _points(session: Session, objective_ids: set[int]) -> dict[int, list[tuple[datetime, float]]]:

@@ -7,7 +7,6 @@ None of this imports Prefect.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any
 
@@ -29,6 +28,7 @@ from ci_workflow.errors import NotReady
 from ci_workflow.metrics import is_fetched
 from ci_workflow.services import register
 from ci_workflow.services.capture import capture_kind
+from ci_workflow.services.delivery import deliver_review
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
@@ -42,7 +42,6 @@ from ci_workflow.store.tables import (
     Improvement,
     MetricSnapshot,
     Objective,
-    Report,
 )
 from ci_workflow.store.tables.common import utcnow
 
@@ -283,11 +282,11 @@ def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, 
         return decision
 
 
-def review_stage(improvement_id: int, round_: int) -> str:
-    """The final capture of every objective, then the review summary (the rendered report comes
-    with the reports issue). A failed capture is recorded and does not stop the review."""
+def review_stage(improvement_id: int, round_: int) -> list[str]:
+    """The final capture of every objective, then the review report, rendered and delivered.
+    A failed capture or delivery is recorded and does not stop the review."""
     capture_kind(improvement_id, SnapshotKind.final)
-    return _write_summary(improvement_id, kind="interim", suffix=f"review-{round_}")
+    return deliver_review(improvement_id, kind=f"review-{round_}")
 
 
 def _adopt_baselines(improvement_id: int) -> None:
@@ -310,52 +309,12 @@ def _adopt_baselines(improvement_id: int) -> None:
                 session.add(objective)
 
 
-def consolidate_stage(improvement_id: int) -> str:
-    """Keep the lessons, write the final summary, and close the improvement."""
-    path = _write_summary(improvement_id, kind="review", suffix="final")
+def consolidate_stage(improvement_id: int) -> list[str]:
+    """Keep the lessons, close the improvement, and deliver its final review report."""
     with transaction() as session:
         improvement = _get(session, improvement_id)
-        _advance(
-            session, improvement, Status.closed, FLOW, f"consolidated; final summary at {path}"
-        )
-    return path
-
-
-def _write_summary(improvement_id: int, *, kind: str, suffix: str) -> str:
-    detail = register.show_improvement(str(improvement_id))
-    lines = [
-        f"# {detail.id} {detail.title}",
-        "",
-        f"Status: {detail.status}. Owner: {detail.owner}. Process owner: {detail.process_owner}.",
-        "",
-        "| metric | baseline | target | due |",
-        "| --- | --- | --- | --- |",
-        *[f"| {o.metric} | {o.baseline} | {o.target:g} | {o.due} |" for o in detail.objectives],
-        "",
-        "## Gate decisions",
-        *[
-            f"- {d.at:%Y-%m-%d %H:%M} {d.gate} #{d.attempt}: {d.decision} by {d.by}. {d.comment}"
-            for d in detail.gate_decisions
-        ],
-    ]
-    if detail.lessons_learned:
-        lines += ["", "## Lessons learned", detail.lessons_learned]
-    content = "\n".join(lines) + "\n"
-    folder = get_settings().home_dir / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{detail.id.lower()}-{suffix}.md"
-    path.write_text(content, encoding="utf-8")
-    digest = hashlib.sha256(content.encode()).hexdigest()
-    with transaction() as session:
-        existing = select(Report).where(
-            Report.improvement_id == improvement_id, Report.path == str(path)
-        )
-        report = session.exec(existing).first() or Report(
-            improvement_id=improvement_id, kind=kind, format="md", path=str(path), sha256=""
-        )
-        report.sha256 = digest
-        session.add(report)
-    return str(path)
+        _advance(session, improvement, Status.closed, FLOW, "consolidated; lessons learned kept")
+    return deliver_review(improvement_id, kind="final")
 
 
 def gate_description(improvement_id: int, gate: Gate) -> str:

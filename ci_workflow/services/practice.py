@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
 
+from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import OPEN, Status
 from ci_workflow.domain.priority import priority
 from ci_workflow.errors import UsageError
 from ci_workflow.kpis import ImprovementFacts, PracticeKpis, practice_kpis
 from ci_workflow.rendering import render
-from ci_workflow.services.capture import progress
+from ci_workflow.services.capture import progress_of
 from ci_workflow.services.gates import pending_gates
-from ci_workflow.services.reports import evaluations
+from ci_workflow.services.reports import evaluations_of
 from ci_workflow.settings import get_settings
-from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
-from ci_workflow.store.tables import Improvement, Report
+from ci_workflow.store.tables import Improvement, Objective, Report
 from ci_workflow.store.tables.common import utcnow
 
 
@@ -30,31 +30,35 @@ def period(start: datetime | None, end: datetime | None) -> tuple[datetime, date
     return (start or end - timedelta(days=365)), end
 
 
+def _closed_in(improvement: Improvement, start: datetime, end: datetime) -> bool:
+    completed = improvement.completed_at
+    return (
+        improvement.status == Status.closed and completed is not None and start < completed <= end
+    )
+
+
 def kpis(start: datetime, end: datetime) -> PracticeKpis:
     with transaction(write=False) as session:
-        facts = []
-        for improvement in session.exec(select(Improvement)).all():
-            assert improvement.id is not None
-            in_period = (
-                improvement.status == Status.closed
-                and improvement.completed_at is not None
-                and start <= improvement.completed_at < end
-            )
-            results = (
-                evaluations(session, improvement.id, improvement.started_at) if in_period else []
-            )
-            dues = [o.due for o in store.objectives_of(session, improvement.id)]
-            facts.append(
-                ImprovementFacts(
-                    status=improvement.status,
-                    identified_at=improvement.identified_at,
-                    completed_at=improvement.completed_at,
-                    realised_gain=improvement.realised_gain,
-                    actual_cost=improvement.actual_cost,
-                    objectives_met=tuple(r.verdict == "met" for r in results),
-                    latest_due=max(dues) if dues else None,
-                )
-            )
+        everything = session.exec(select(Improvement)).all()
+        closed = [i for i in everything if _closed_in(i, start, end)]
+        results = evaluations_of(session, closed)
+        dues: dict[int, date] = {}
+        for improvement_id, due in session.exec(
+            select(col(Objective.improvement_id), col(Objective.due))
+        ):
+            dues[improvement_id] = max(due, dues.get(improvement_id, due))
+    facts = [
+        ImprovementFacts(
+            status=i.status,
+            identified_at=i.identified_at,
+            completed_at=i.completed_at,
+            realised_gain=i.realised_gain,
+            actual_cost=i.actual_cost,
+            objectives_met=tuple(r.verdict == "met" for r in results.get(i.id or 0, [])),
+            latest_due=dues.get(i.id or 0),
+        )
+        for i in everything
+    ]
     return practice_kpis(facts, start, end)
 
 
@@ -85,12 +89,13 @@ def practice_context(start: datetime, end: datetime) -> dict[str, Any]:
             select(Improvement)
             .where(
                 Improvement.status == Status.closed,
-                col(Improvement.completed_at) >= start,
-                col(Improvement.completed_at) < end,
+                col(Improvement.completed_at) > start,
+                col(Improvement.completed_at) <= end,
             )
             .order_by(col(Improvement.completed_at))
         ).all()
-        closed_rows = [(i, evaluations(session, i.id or 0, i.started_at)) for i in closed]
+        results = evaluations_of(session, list(closed))
+        closed_rows = [(i, results[i.id or 0]) for i in closed]
         open_ones = session.exec(select(Improvement).where(col(Improvement.status).in_(OPEN))).all()
         top = sorted(
             (
@@ -101,10 +106,13 @@ def practice_context(start: datetime, end: datetime) -> dict[str, Any]:
             key=lambda i: (-priority(i.strategic_impact, i.feasibility), i.id or 0),
         )[:10]
         executing = [i for i in open_ones if i.status in (Status.executing, Status.in_review)]
-    off_track = []
-    for improvement in executing:
-        shown, rows = progress(str(improvement.id))
-        off_track += [(shown, improvement.title, p) for p in rows if p.track == "off track"]
+        tracks = progress_of(session, [i.id or 0 for i in executing])
+    off_track = [
+        (format_id(i.id or 0), i.title, p)
+        for i in executing
+        for p in tracks[i.id or 0]
+        if p.track == "off track"
+    ]
     waiting = [
         g for g in pending_gates() if utcnow() - g.waiting_since.astimezone(UTC) > overdue_after
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -23,40 +23,59 @@ from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import events_for
 from ci_workflow.store.db import transaction
-from ci_workflow.store.tables import MetricSnapshot, Report
+from ci_workflow.store.tables import Improvement, MetricSnapshot, Objective, Report
 from ci_workflow.store.tables.common import utcnow
 
 FORMATS = ("html", "md")
 FINAL = (Status.consolidating, Status.closed)
 
 
-def _points(session: Session, objective_id: int) -> list[Point]:
-    rows = session.exec(
-        select(MetricSnapshot)
-        .where(MetricSnapshot.objective_id == objective_id, col(MetricSnapshot.value).is_not(None))
-        .order_by(col(MetricSnapshot.checkpoint_at))
+def evaluations_of(
+    session: Session, improvements: list[Improvement]
+) -> dict[int, list[Evaluation]]:
+    """Every objective of these improvements evaluated, in two queries however many there are."""
+    by_id = {i.id or 0: i for i in improvements}
+    if not by_id:
+        return {}
+    objectives = session.exec(
+        select(Objective)
+        .where(col(Objective.improvement_id).in_(by_id))
+        .order_by(col(Objective.improvement_id), col(Objective.position))
     ).all()
-    return [Point(r.checkpoint_at, float(r.value), r.kind) for r in rows if r.value is not None]
-
-
-def evaluations(
-    session: Session, improvement_id: int, started_at: datetime | None
-) -> list[Evaluation]:
-    return [
-        evaluate(
-            metric=o.metric, description=o.description, unit=o.unit, baseline=o.baseline,
-            target=o.target, direction=o.direction, kpi_kind=o.kpi_kind,
-            points=_points(session, o.id or 0), started_at=started_at,
+    points: dict[int, list[Point]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            MetricSnapshot.objective_id,
+            MetricSnapshot.checkpoint_at,
+            MetricSnapshot.value,
+            MetricSnapshot.kind,
         )
-        for o in store.objectives_of(session, improvement_id)
-    ]  # fmt: skip
+        .where(
+            col(MetricSnapshot.objective_id).in_([o.id for o in objectives]),
+            col(MetricSnapshot.value).is_not(None),
+        )
+        .order_by(col(MetricSnapshot.checkpoint_at))
+    )
+    for objective_id, at, value, kind in rows:
+        points[objective_id].append(Point(at, float(value), kind))
+    found: dict[int, list[Evaluation]] = {i: [] for i in by_id}
+    for o in objectives:
+        found[o.improvement_id].append(
+            evaluate(
+                metric=o.metric, description=o.description, unit=o.unit, baseline=o.baseline,
+                target=o.target, direction=o.direction, kpi_kind=o.kpi_kind,
+                points=points[o.id or 0], started_at=by_id[o.improvement_id].started_at,
+            )
+        )  # fmt: skip
+    return found
 
 
 def review_context(ref: str) -> dict[str, Any]:
     detail = show_improvement(ref)
     improvement_id = int(detail.id.removeprefix("IMP-"))
     with transaction(write=False) as session:
-        results = evaluations(session, improvement_id, detail.started_at)
+        improvement = store.get_improvement(session, detail.id)
+        results = evaluations_of(session, [improvement])[improvement_id]
         events = [views.audit_public(e) for e in events_for(session, improvement_id)]
     met = sum(1 for e in results if e.verdict == "met")
     summary = (

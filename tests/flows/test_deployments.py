@@ -31,6 +31,7 @@ def test_every_entrypoint_loads_and_takes_its_parameters(monkeypatch: pytest.Mon
     found["improvement-lifecycle"].validate_parameters({"improvement_id": 1})
     found["gate-watchdog"].validate_parameters({"max_days": 2.5})
     found["capture-checkpoints"].validate_parameters({"as_of": "2026-11-25T06:00:00Z"})
+    found["practice-report"].validate_parameters({"days": 90})
     with pytest.raises(Exception, match="improvement_id"):
         found["improvement-lifecycle"].validate_parameters({})
 
@@ -39,6 +40,9 @@ def test_serve_runs_the_same_deployments_on_the_same_schedules() -> None:
     from flows import serve
 
     by_name = {d["name"]: d for d in deployments()}
-    assert set(by_name) == {"improvement-lifecycle", "gate-watchdog", "capture-checkpoints"}
+    assert set(by_name) == {
+        "improvement-lifecycle", "gate-watchdog", "capture-checkpoints", "practice-report"
+    }  # fmt: skip
+    assert by_name["practice-report"]["schedules"][0]["cron"] == serve.PRACTICE_REPORT_CRON
     assert by_name["gate-watchdog"]["schedules"][0]["cron"] == serve.WATCHDOG_CRON
     assert by_name["capture-checkpoints"]["schedules"][0]["cron"] == serve.CHECKPOINTS_CRON

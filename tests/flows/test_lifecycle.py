@@ -101,12 +101,23 @@ def test_a_whole_lifecycle_through_every_gate(cli: Cli, lifecycle: Served, tmp_p
         ("in_review", "executing"), ("executing", "in_review"), ("in_review", "consolidating"),
         ("consolidating", "closed"),
     ]  # fmt: skip
-    reports = sorted(p.name for p in (lifecycle.home / "reports").glob(f"{shown.id.lower()}-*.md"))
+    prefix = shown.id.lower()
+    reports = sorted(p.name for p in (lifecycle.home / "reports").glob(f"{prefix}-*"))
     assert reports == [
-        f"{shown.id.lower()}-final.md",
-        f"{shown.id.lower()}-review-1.md",
-        f"{shown.id.lower()}-review-2.md",
+        f"{prefix}-{kind}.{ext}"
+        for kind in ("final", "review-1", "review-2")
+        for ext in ("html", "md")
     ]
+    final = (lifecycle.home / "reports" / f"{prefix}-final.html").read_text()
+    assert "Route by category early" in final and "Interim report" not in final
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        key = ArtifactFilterKey(any_=[f"review-{prefix}"])
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=key))
+    assert len(artifacts) == 3  # review-1, review-2, final: versions of one keyed artifact
+    assert {str(a.data).split("\n")[0] for a in artifacts} == {f"# {shown.id} {shown.title}"}
     assert cli.json("gates", ref) == []
 
 

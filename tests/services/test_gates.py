@@ -104,9 +104,13 @@ def test_only_one_command_may_answer_a_gate_at_a_time(waiting: int) -> None:
     from ci_workflow.services.gates import claim, release
 
     first = prepare_decision("IMP-0001", Gate.plan_approval, "approve", by="Omar Haddad")
-    second = prepare_decision("IMP-0001", Gate.plan_approval, "reject", by="Carmen Ruiz", comment="no")
+    second = prepare_decision(
+        "IMP-0001", Gate.plan_approval, "reject", by="Carmen Ruiz", comment="no"
+    )
     claim(first)
-    with pytest.raises(GateError, match="another decision reached IMP-0001's plan-approval-1 first"):
+    with pytest.raises(
+        GateError, match="another decision reached IMP-0001's plan-approval-1 first"
+    ):
         claim(second)
     release(first)  # Prefect refused the first answer: the gate is free again
     claim(second)

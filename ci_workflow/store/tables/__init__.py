@@ -6,10 +6,11 @@ from ci_workflow.store.tables.improvements import Improvement, Objective, PlanAc
 from ci_workflow.store.tables.incidents import Incident
 from ci_workflow.store.tables.metrics import MetricSnapshot
 from ci_workflow.store.tables.people import Person, RoleAssignment
-from ci_workflow.store.tables.reports import Report
+from ci_workflow.store.tables.reports import Delivery, Report
 
 __all__ = [
     "AuditEvent",
+    "Delivery",
     "GateDecision",
     "GateRequest",
     "Improvement",

@@ -20,3 +20,17 @@ class Report(SQLModel, table=True):
     path: str = Field(sa_type=Text)
     sha256: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Delivery(SQLModel, table=True):
+    """One attempt-series at sending a report through one channel to one recipient."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", ondelete="CASCADE", index=True)
+    sha256: str = Field(max_length=64)  # the report version sent
+    channel: str = Field(max_length=16)  # file, artifact, email, webhook
+    recipient: str = Field(max_length=320)
+    at: datetime = Field(default_factory=utcnow)
+    outcome: str = Field(max_length=16)  # sent, failed
+    attempts: int = 1
+    detail: str = Field(default="", sa_type=Text)

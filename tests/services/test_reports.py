@@ -1,0 +1,268 @@
+"""Review and practice reports rendered from a seeded history, delivered through a real SMTP
+server and a webhook on loopback, and opened in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from email import message_from_bytes
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ci_workflow.services.delivery import deliver_review
+from ci_workflow.services.reports import render_review
+from ci_workflow.store.db import transaction
+from ci_workflow.store.improvements import get_improvement
+from ci_workflow.store.tables import GateDecision, MetricSnapshot
+from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
+from tests.processes import free_port
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def history(cli: Cli, people: None, tmp_path: Path) -> str:
+    """An improvement reviewed after 6 weekly checkpoints before execution and 4 after."""
+    doc = improvement_doc(
+        title="<script>alert(1)</script> Faster network fixes",
+        objectives=[objective_doc(baseline=10, target=6), objective_doc(metric="csat", baseline=3.0, target=4.0,
+                    direction="increase", kpi_kind="customer_satisfaction")],
+    )  # fmt: skip
+    cli.ok("apply", str(write_yaml(tmp_path, doc)))
+    move_to("in_review")
+    with transaction() as session:
+        improvement = get_improvement(session, "IMP-0001")
+        improvement.realised_gain, improvement.actual_cost = 30_000.0, 12_000.0
+        improvement.lessons_learned = "Route <b>early</b> & often"
+        started = improvement.started_at
+        assert started is not None
+        session.add(improvement)
+        series = {
+            1: [10.1, 9.8, 10.3, 9.9, 10.0, 10.2, 7.1, 6.8, 6.2, 5.7],
+            2: [3.0, 3.1, 2.9, 3.0, 3.1, 3.0, 3.2, 3.3, 3.2, 3.4],
+        }
+        for objective_id, values in series.items():
+            for week, value in enumerate(values):
+                at = started + timedelta(weeks=week - 6, hours=1)
+                kind = "final" if week == len(values) - 1 else "checkpoint"
+                session.add(
+                    MetricSnapshot(
+                        objective_id=objective_id, kind=kind, checkpoint_at=at, value=value
+                    )
+                )
+        session.add(GateDecision(improvement_id=1, gate="plan_approval", attempt=1, decision="approve",
+                                 decided_by_id=2, comment="Go <i>now</i>"))  # fmt: skip
+    return "IMP-0001"
+
+
+def test_the_review_report_carries_the_figures(history: str) -> None:
+    html = render_review(history, "html")
+    assert "Interim report" in html  # in review, not yet consolidated
+    assert "1 of 2 objectives met" in html
+    row = html[html.index("<strong>mttr_hours</strong>") :]
+    for figure in (
+        ">10<",
+        ">6<",
+        ">5.7<",
+        ">-4.3<",
+        ">108 %<",
+        ">met<",
+        "service performance improvement: 4.3",
+    ):
+        assert figure in row[:1200], figure
+    assert "a real shift at the 5 % level" in html
+    assert html.count("<svg") == 2 and "<script src" not in html and "https://" not in html
+    assert "ROI = (realised gain − actual cost) ÷ actual cost: <strong>1.5</strong>" in html
+    csat = html[html.index("<strong>csat</strong>") :][:1200]
+    assert ">3.4<" in csat and ">40 %<" in csat and ">not met<" in csat
+
+
+def test_everything_people_typed_is_escaped(history: str) -> None:
+    html = render_review(history, "html")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Faster network fixes" in html
+    assert (
+        "Route &lt;b&gt;early&lt;/b&gt; &amp; often" in html and "Go &lt;i&gt;now&lt;/i&gt;" in html
+    )
+    markdown = render_review(history, "md")
+    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
+
+
+def test_the_report_command_writes_html_and_markdown(
+    cli: Cli, history: str, tmp_path: Path
+) -> None:
+    out = cli.ok("report", history).stdout
+    assert out.strip().endswith("reports/imp-0001-review.html")
+    cli.ok("report", history, "--format", "md", "--out", str(tmp_path / "r.md"))
+    assert (tmp_path / "r.md").read_text().startswith("# IMP-0001 &lt;script&gt;")
+    assert cli.fails("report", history, "--format", "pdf", code=2) == [
+        "error: unknown report format 'pdf'; choose html or md"
+    ]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[int, list[Message]]]:
+    from aiosmtpd.controller import Controller
+
+    received: list[Message] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            received.append(message_from_bytes(envelope.content))
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, received
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[Any], dict[str, int]]]:
+    posts: list[Any] = []
+    control = {"status": 200}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(control["status"])
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/T0K3N", posts, control
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_delivery_by_file_mail_and_webhook_is_recorded_and_not_repeated(
+    cli: Cli, history: str, smtp_server: tuple[int, list[Message]], webhook: tuple[str, list[Any], dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from ci_workflow.settings import get_settings
+
+    port, received = smtp_server
+    url, posts, _ = webhook
+    monkeypatch.setenv("IMPROVE_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("IMPROVE_SMTP_PORT", str(port))
+    monkeypatch.setenv("IMPROVE_SMTP_STARTTLS", "false")
+    monkeypatch.setenv("IMPROVE_WEBHOOK_URL", url)
+    get_settings.cache_clear()
+    lines = deliver_review(1, kind="review-1")
+    assert lines[-4:] == [
+        "email lena@example.org: sent", "email priya@example.org: sent", "email omar@example.org: sent",
+        "webhook 127.0.0.1: sent",
+    ]  # fmt: skip
+    (mail,) = received
+    assert mail["To"] == "lena@example.org, priya@example.org, omar@example.org"
+    assert "1 of 2 objectives met" in mail["Subject"]
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in mail.walk()
+        if not part.is_multipart()
+    }
+    assert set(parts) == {"text/plain", "text/html"}
+    assert parts["text/plain"].startswith("# IMP-0001") and "<svg" in parts["text/html"]
+    (post,) = posts
+    assert post["summary"] == "1 of 2 objectives met"
+    assert post["objectives"] == [
+        {"metric": "mttr_hours", "verdict": "met"},
+        {"metric": "csat", "verdict": "not met"},
+    ]
+    again = deliver_review(1, kind="review-1")
+    assert (
+        "email omar@example.org: already sent" in again and len(received) == 1 and len(posts) == 1
+    )
+
+
+def test_a_failed_delivery_is_retried_reported_and_loses_no_report(
+    cli: Cli,
+    history: str,
+    webhook: tuple[str, list[Any], dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ci_workflow.settings import get_settings
+
+    url, posts, control = webhook
+    control["status"] = 500
+    monkeypatch.setenv("IMPROVE_WEBHOOK_URL", url)
+    monkeypatch.setenv("IMPROVE_DELIVERY_ATTEMPTS", "2")
+    monkeypatch.setenv("IMPROVE_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("IMPROVE_SMTP_PORT", "9")  # nothing listens: refused
+    monkeypatch.setenv("IMPROVE_SMTP_USER", "reports")
+    monkeypatch.setenv("IMPROVE_SMTP_PASSWORD", "hunter2-secret")
+    get_settings.cache_clear()
+    lines = deliver_review(1, kind="review-1")
+    assert lines[-1].startswith("webhook 127.0.0.1: failed (HTTPStatusError")
+    assert len(posts) == 2  # tried twice
+    assert any(
+        line.startswith("email omar@example.org: failed (ConnectionRefusedError") for line in lines
+    )
+    trail = json.dumps(cli.json("audit", history))
+    assert trail.count("delivery_failed") == 2
+    assert "hunter2-secret" not in trail and "T0K3N" not in trail
+    assert Path(lines[0].split(" ", 1)[1].removesuffix(": sent")).is_file()
+
+
+def test_the_html_report_opens_in_chromium_without_console_errors(
+    history: str, tmp_path: Path
+) -> None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Debian's chromium package is not installed (apt-get install chromium)")
+    page = tmp_path / "review.html"
+    page.write_text(render_review(history, "html"))
+    ARTEFACTS.mkdir(exist_ok=True)
+    shot = ARTEFACTS / "review-report.png"
+    done = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,2400", "--enable-logging=stderr",
+         "--v=0", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert shot.is_file() and shot.stat().st_size > 10_000, done.stderr[-2000:]
+    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    assert not [line for line in console if "ERROR" in line or "Uncaught" in line], console
+
+
+def test_kpis_and_the_practice_report_over_a_period(cli: Cli, history: str, tmp_path: Path) -> None:
+    move_to_closed()
+    found = cli.json("kpis")
+    assert (found["closed"], found["successful"]) == (1, 0)
+    assert found["total_roi"]["value"] == pytest.approx(1.5)
+    assert found["success_rate"] == {"value": 0.0, "reason": None}
+    assert found["by_stage"] == {"closed": 1}
+    cli.ok("practice-report", "--format", "md", "--out", str(tmp_path / "p.md"))
+    text = (tmp_path / "p.md").read_text()
+    assert "| improvements closed | 1 | 0 |" in text and "| total ROI | 1.5 | n/a" in text
+    assert "mttr_hours met; csat not met" in text
+    assert cli.fails("kpis", "--from", "2026-02-01", "--to", "2026-01-01", code=2) == [
+        "error: --from must be before --to"
+    ]
+
+
+def move_to_closed() -> None:
+    from ci_workflow.domain.lifecycle import Status
+    from ci_workflow.store.improvements import change_status
+
+    with transaction() as session:
+        improvement = get_improvement(session, "IMP-0001")
+        for status in (Status.consolidating, Status.closed):
+            change_status(session, improvement, status, actor="test", reason="test")
