@@ -175,10 +175,14 @@ def main() -> None:
         improve("list")
         improve("show", "network-mttr")
         improve("snapshots", "network-mttr")
-        reports = sorted((HOME / "reports").glob("*.md"))
+        improve("kpis")
+        improve("practice-report")
+        reports = sorted((HOME / "reports").glob("*.html"))
         print("\nWhere to look:")
         print(f"  register (SQLite):  {HOME / 'improve.db'}")
-        print(f"  review summaries:   {', '.join(str(p) for p in reports)}")
+        print("  reports (HTML; Markdown beside them):")
+        for report in reports:
+            print(f"                      {report}")
         print(f"  Prefect runs:       {API.removesuffix('/api')}/runs while the demo runs; later:")
         print(
             f"                      IMPROVE_HOME={HOME} .venv/bin/improve server  (then http://127.0.0.1:4200)"
