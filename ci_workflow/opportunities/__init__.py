@@ -1,0 +1,1 @@
+"""Improvement opportunities found in incident data (the practice's first activity)."""
