@@ -34,6 +34,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/gate_latency.py
 	$(BIN)/python bench/capture.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/opportunities.py
 
 clean:
 	rm -rf $(VENV) .demo dist build .pytest_cache .mypy_cache .ruff_cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ci_workflow.cli import imports, lifecycle, metrics, people, register, reports
+from ci_workflow.cli import imports, lifecycle, metrics, opportunities, people, register, reports
 
 app = typer.Typer(
     name="improve",
@@ -19,6 +19,7 @@ metrics.register_commands(app)
 reports.register_commands(app)
 app.add_typer(people.app, name="people")
 app.add_typer(imports.app, name="import")
+app.add_typer(opportunities.app, name="opportunities")
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ def test_every_entrypoint_loads_and_takes_its_parameters(monkeypatch: pytest.Mon
     found["gate-watchdog"].validate_parameters({"max_days": 2.5})
     found["capture-checkpoints"].validate_parameters({"as_of": "2026-11-25T06:00:00Z"})
     found["practice-report"].validate_parameters({"days": 90})
+    found["detect-opportunities"].validate_parameters({"days": 28})
     with pytest.raises(Exception, match="improvement_id"):
         found["improvement-lifecycle"].validate_parameters({})
 
@@ -41,8 +42,10 @@ def test_serve_runs_the_same_deployments_on_the_same_schedules() -> None:
 
     by_name = {d["name"]: d for d in deployments()}
     assert set(by_name) == {
-        "improvement-lifecycle", "gate-watchdog", "capture-checkpoints", "practice-report"
+        "improvement-lifecycle", "gate-watchdog", "capture-checkpoints", "practice-report",
+        "detect-opportunities",
     }  # fmt: skip
+    assert by_name["detect-opportunities"]["schedules"][0]["cron"] == serve.OPPORTUNITIES_CRON
     assert by_name["practice-report"]["schedules"][0]["cron"] == serve.PRACTICE_REPORT_CRON
     assert by_name["gate-watchdog"]["schedules"][0]["cron"] == serve.WATCHDOG_CRON
     assert by_name["capture-checkpoints"]["schedules"][0]["cron"] == serve.CHECKPOINTS_CRON

@@ -5,6 +5,7 @@ from ci_workflow.store.tables.gates import GateDecision, GateRequest
 from ci_workflow.store.tables.improvements import Improvement, Objective, PlanAction, TeamMember
 from ci_workflow.store.tables.incidents import Incident
 from ci_workflow.store.tables.metrics import MetricSnapshot
+from ci_workflow.store.tables.opportunities import Opportunity
 from ci_workflow.store.tables.people import Person, RoleAssignment
 from ci_workflow.store.tables.reports import Delivery, Report
 
@@ -17,6 +18,7 @@ __all__ = [
     "Incident",
     "MetricSnapshot",
     "Objective",
+    "Opportunity",
     "Person",
     "PlanAction",
     "Report",

@@ -1,0 +1,128 @@
+"""Opportunities end to end: detected from imported incidents, recorded once, accepted into the
+register or dismissed; and checked on the ServiceNow log against an independent computation."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import statistics
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Cli
+
+ROOT = Path(__file__).resolve().parents[2]
+MAPPINGS = ROOT / "examples" / "mappings"
+EVENT_LOG = ROOT.parent / "shared" / "data" / "servicenow_incident_event_log.csv.gz"
+
+
+def export(tmp_path: Path) -> Path:
+    """12 weeks: Net goes from 2 incidents a week to 8 in the last 3; Mail stays at 3."""
+    lines = [
+        "incident_id,opened,resolved,closed,category,service,priority,group,sla_met,reopens,reassignments,problem,change"
+    ]
+    start, n = datetime(2026, 1, 1), 0
+    for week in range(12):
+        for category, service, team, per_week in (
+            ("Net", "LAN", "NetOps", 8 if week >= 9 else 2),
+            ("Mail", "Exchange", "Messaging", 3),
+        ):
+            for k in range(per_week):
+                n += 1
+                opened = start + timedelta(weeks=week, hours=10 * k + 1)
+                resolved = opened + timedelta(hours=4)
+                lines.append(
+                    f"INC{n},{opened:%Y-%m-%d %H:%M},{resolved:%Y-%m-%d %H:%M},,{category},{service},P3,{team},yes,0,0,,"
+                )
+    path = tmp_path / "incidents.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+PERIOD = ["--from", "2026-01-01", "--to", "2026-03-26"]
+
+
+def test_detect_accept_and_dismiss(cli: Cli, people: None, tmp_path: Path) -> None:
+    cli.ok(
+        "import",
+        "incidents",
+        str(export(tmp_path)),
+        "--mapping",
+        str(MAPPINGS / "generic_incidents.yaml"),
+    )
+    found = cli.json("opportunities", "detect", *PERIOD)["opportunities"]
+    rising = [o for o in found if o["kind"] == "rising_volume"]
+    assert {(o["group_by"], o["group"]) for o in rising} == {
+        ("category", "Net"),
+        ("service", "LAN"),
+        ("assignment_group", "NetOps"),
+    }
+    assert rising[0]["evidence"]["reference_per_week"] == pytest.approx(2.0, abs=0.1)
+    assert cli.json("opportunities", "detect", *PERIOD)["opportunities"] == found  # recorded once
+    number = next(o["number"] for o in rising if o["group"] == "Net")
+    out = cli.ok("opportunities", "accept", str(number), "--as", "omar@example.org").stdout
+    assert out.startswith("IMP-0001 registered from opportunity")
+    shown = cli.json("show", "IMP-0001")
+    assert (shown["status"], shown["source"], shown["owner"]) == (
+        "identified",
+        "incident_trend",
+        "Omar Haddad",
+    )
+    assert shown["objectives"][0]["source"] == {
+        "kind": "incidents",
+        "metric": "incident_count",
+        "filter": {"category": "Net"},
+        "database": None,
+    }
+    assert (tmp_path / "home" / "improvements" / f"opp-{number}-net.yaml").is_file()
+    assert cli.fails("opportunities", "accept", str(number), "--as", "Omar Haddad", code=2) == [
+        f"error: opportunity {number} is already accepted"
+    ]
+    others = [o["number"] for o in found if o["number"] != number]
+    for other in others:
+        cli.ok("opportunities", "dismiss", str(other), "--reason", "seasonal")
+    assert cli.json("opportunities", "detect", *PERIOD)["opportunities"] == []
+    assert cli.fails("opportunities", "show", "999") == ["error: no opportunity 999"]
+
+
+def test_an_empty_period_says_so(cli: Cli, store: str) -> None:
+    result = cli.json("opportunities", "detect", "--from", "2020-01-01", "--to", "2020-02-01")
+    assert result == {"opportunities": [], "skipped": ["no incidents opened in the period"]}
+
+
+@pytest.mark.skipif(not EVENT_LOG.exists(), reason=f"{EVENT_LOG} is not there")
+def test_servicenow_findings_match_an_independent_computation(cli: Cli, store: str) -> None:
+    cli.ok(
+        "import",
+        "incidents",
+        str(EVENT_LOG),
+        "--mapping",
+        str(MAPPINGS / "servicenow_event_log.yaml"),
+    )
+    found = cli.json("opportunities", "detect", "--from", "2016-03-01", "--to", "2016-05-14")[
+        "opportunities"
+    ]
+    top = next(o for o in found if o["kind"] == "long_resolution" and o["group_by"] == "category")
+    # Independently: the median hours from opening to the first Resolved/Closed event of the
+    # category's incidents opened in the period.
+    parse = lambda text: datetime.strptime(text, "%d/%m/%Y %H:%M")  # noqa: E731
+    opened: dict[str, datetime] = {}
+    resolved: dict[str, datetime] = {}
+    category: dict[str, str] = {}
+    with gzip.open(EVENT_LOG, "rt", newline="") as stream:
+        for row in csv.DictReader(stream):
+            opened[row["number"]] = parse(row["opened_at"])
+            category[row["number"]] = row["category"]
+            if row["incident_state"] in ("Resolved", "Closed"):
+                at = parse(row["sys_updated_at"])
+                resolved[row["number"]] = min(at, resolved.get(row["number"], at))
+    start, end = datetime(2016, 3, 1), datetime(2016, 5, 14)
+    hours = [
+        (resolved[n] - opened[n]).total_seconds() / 3600
+        for n in opened
+        if category[n] == top["group"] and start < opened[n] <= end and n in resolved
+    ]
+    assert top["evidence"]["resolved"] == len(hours)
+    assert top["evidence"]["median_hours"] == pytest.approx(statistics.median(hours), abs=0.05)
