@@ -69,7 +69,7 @@ def list_(
     sort: SortOrder = typer.Option(SortOrder.priority, "--sort", help="Order of the rows."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """List the register, highest priority first (impact × feasibility, then value)."""
+    """List the register: by priority (impact × feasibility, then value), WSJF, value or id."""
     rows = register.list_improvements(
         status=status.value if status else None, process=process, sort=sort
     )
@@ -77,7 +77,7 @@ def list_(
         print_json(rows)
         return
     table = new_table(
-        "ID", "Title", "Type", "Status", "Process", "Owner", "Prio", "Value",
+        "ID", "Title", "Type", "Status", "Process", "Owner", "Prio", "Value", "WSJF",
         wrap=("Title", "Process", "Owner"),
     )  # fmt: skip
     for r in rows:
@@ -90,6 +90,7 @@ def list_(
             escape(r["owner"]),
             f"{r['priority']} ({r['strategic_impact']}×{r['feasibility']})",
             money(r["value"]),
+            "—" if r["wsjf"] is None else f"{r['wsjf']:g}",
         )
     console().print(table)
     console().print(f"{len(rows)} improvement{'s' if len(rows) != 1 else ''}")

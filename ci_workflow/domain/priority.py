@@ -13,3 +13,15 @@ def value(expected_gain: float | None, estimated_cost: float | None) -> float | 
     if expected_gain is None or estimated_cost is None:
         return None
     return expected_gain - estimated_cost
+
+
+def wsjf(
+    business_value: int | None,
+    time_criticality: int | None,
+    risk_reduction: int | None,
+    effort: int | None,
+) -> float | None:
+    """Weighted shortest job first: cost of delay ÷ effort; unknown until all four are scored."""
+    if business_value is None or time_criticality is None or risk_reduction is None or not effort:
+        return None
+    return round((business_value + time_criticality + risk_reduction) / effort, 2)

@@ -179,11 +179,26 @@ class PlanActionSpec(_Strict):
     owner: Name
     due: date | None = None
     status: ActionStatus = ActionStatus.planned
+    # A change request this action depends on (change enablement), e.g. CHG0001234.
+    change: Annotated[str, Field(pattern=r"^[A-Za-z0-9][\w.-]{0,63}$")] | None = None
 
     @field_validator("owner")
     @classmethod
     def _owner_known(cls, owner: str, info: ValidationInfo) -> str:
         return _known_person(owner, info)
+
+
+WsjfScore = Annotated[int, Field(ge=1, le=20)]
+
+
+class WsjfSpec(_Strict):
+    """Weighted shortest job first: (business value + time criticality + risk reduction) ÷ effort,
+    each scored on the same relative scale (e.g. 1, 2, 3, 5, 8, 13, 20)."""
+
+    business_value: WsjfScore
+    time_criticality: WsjfScore
+    risk_reduction: WsjfScore
+    effort: WsjfScore
 
 
 class CheckpointSpec(_Strict):
@@ -228,6 +243,7 @@ class ImprovementSpec(_Strict):
     objectives: list[ObjectiveSpec] = Field(default_factory=list)
     plan: list[PlanActionSpec] = Field(default_factory=list)
     checkpoints: CheckpointSpec = Field(default_factory=CheckpointSpec)
+    wsjf: WsjfSpec | None = None
 
     @field_validator("owner")
     @classmethod

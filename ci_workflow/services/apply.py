@@ -39,7 +39,8 @@ class Applied:
 _COPIED = (
     "title", "description", "type", "source", "process", "service", "vision", "current_state",
     "scope", "strategic_impact", "feasibility", "estimated_cost", "expected_gain",
-    "checkpoint_cron",
+    "checkpoint_cron", "wsjf_business_value", "wsjf_time_criticality", "wsjf_risk_reduction",
+    "wsjf_effort",
 )  # fmt: skip
 
 # What the plan approval fixes: later changes would move the goalposts.
@@ -59,7 +60,11 @@ def apply_files(paths: list[Path], *, actor: str) -> list[Applied]:
 
 
 def _from_spec(spec: ImprovementSpec, field: str) -> Any:
-    return spec.checkpoints.cron if field == "checkpoint_cron" else getattr(spec, field)
+    if field == "checkpoint_cron":
+        return spec.checkpoints.cron
+    if field.startswith("wsjf_"):
+        return getattr(spec.wsjf, field.removeprefix("wsjf_")) if spec.wsjf else None
+    return getattr(spec, field)
 
 
 def _read(path: Path) -> str:
@@ -322,13 +327,14 @@ def _plan_rows(
             owner_id=_person_id(directory, action.owner),
             due=action.due,
             status=action.status,
+            change=action.change,
         )
         for position, action in enumerate(spec.plan)
     ]
 
 
 def _plan_fields(action: PlanAction) -> tuple[Any, ...]:
-    return (action.action, action.owner_id, action.due, action.status)
+    return (action.action, action.owner_id, action.due, action.status, action.change)
 
 
 def _write_plan(

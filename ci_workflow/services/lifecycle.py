@@ -346,7 +346,16 @@ def gate_description(improvement_id: int, gate: Gate) -> str:
         ],
         "",
         "**Plan**",
-        *[f"- {a.action} ({a.owner}, due {a.due or '—'}, {a.status})" for a in d.plan],
+        *[
+            f"- {a.action} ({a.owner}, due {a.due or '—'}, {a.status}"
+            + (f", change {a.change})" if a.change else ")")
+            for a in d.plan
+        ],
+        *(
+            [f"**Change requests:** {', '.join(a.change for a in d.plan if a.change)}"]
+            if any(a.change for a in d.plan)
+            else []
+        ),
         "",
         *(["**Earlier decisions**"] if d.gate_decisions else []),
         *[

@@ -25,7 +25,9 @@ from ci_workflow.store.tables.common import utcnow
 
 
 class SortOrder(StrEnum):
-    priority = "priority"
+    priority = "priority"  # strategic impact × feasibility, then value
+    wsjf = "wsjf"  # weighted shortest job first; unscored last
+    value = "value"  # expected gain − estimated cost
     id = "id"
 
 
@@ -39,6 +41,10 @@ def list_improvements(
     if sort == SortOrder.priority:
         # Highest priority first; among equals, the larger expected value, then the older.
         rows.sort(key=lambda r: (-r["priority"], -(r["value"] or 0.0), r["id"]))
+    elif sort == SortOrder.wsjf:
+        rows.sort(key=lambda r: (r["wsjf"] is None, -(r["wsjf"] or 0.0), r["id"]))
+    elif sort == SortOrder.value:
+        rows.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0.0), r["id"]))
     else:
         rows.sort(key=lambda r: r["id"])
     return rows

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import Row
 
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.priority import priority, value
+from ci_workflow.domain.priority import priority, value, wsjf
 from ci_workflow.domain.redact import redact_source
 from ci_workflow.store.tables import (
     AuditEvent,
@@ -36,6 +36,7 @@ class ImprovementSummary(BaseModel):
     estimated_cost: float | None
     expected_gain: float | None
     value: float | None
+    wsjf: float | None
     identified_at: datetime
 
 
@@ -57,6 +58,7 @@ class PlanActionPublic(BaseModel):
     owner: str
     due: date | None
     status: str
+    change: str | None
 
 
 class GateDecisionPublic(BaseModel):
@@ -105,7 +107,15 @@ def register_summary(row: Row[Any]) -> dict[str, Any]:
     fields["id"] = format_id(fields["id"])
     fields["priority"] = priority(fields["strategic_impact"], fields["feasibility"])
     fields["value"] = value(fields["expected_gain"], fields["estimated_cost"])
+    fields["wsjf"] = wsjf(*(fields.pop(f"wsjf_{name}") for name in WSJF_INPUTS))
     return fields
+
+
+WSJF_INPUTS = ("business_value", "time_criticality", "risk_reduction", "effort")
+
+
+def _wsjf(improvement: Improvement | Row[Any]) -> float | None:
+    return wsjf(*(getattr(improvement, f"wsjf_{name}") for name in WSJF_INPUTS))
 
 
 def _summary_fields(
@@ -127,6 +137,7 @@ def _summary_fields(
         "estimated_cost": improvement.estimated_cost,
         "expected_gain": improvement.expected_gain,
         "value": value(improvement.expected_gain, improvement.estimated_cost),
+        "wsjf": _wsjf(improvement),
         "identified_at": improvement.identified_at,
     }
 
@@ -175,7 +186,13 @@ def detail(
         lessons_learned=improvement.lessons_learned,
         objectives=[objective_public(o) for o in objectives],
         plan=[
-            PlanActionPublic(action=a.action, owner=names[a.owner_id], due=a.due, status=a.status)
+            PlanActionPublic(
+                action=a.action,
+                owner=names[a.owner_id],
+                due=a.due,
+                status=a.status,
+                change=a.change,
+            )
             for a in plan
         ],
         gate_decisions=[

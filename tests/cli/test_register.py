@@ -86,3 +86,54 @@ def test_export_refuses_unknown_formats_and_missing_folders(
         "export", "--format", "csv", "--out", str(tmp_path / "no" / "x.csv"), code=2
     )
     assert "does not exist" in line
+
+
+def test_wsjf_and_value_orders(cli: Cli, people: None, tmp_path: Path) -> None:
+    scores = {"a": (8, 5, 3, 5), "b": (13, 8, 5, 2), "c": None}  # WSJF 3.2, 13, unscored
+    for key, wsjf in scores.items():
+        extra = (
+            {
+                "wsjf": dict(
+                    zip(
+                        ("business_value", "time_criticality", "risk_reduction", "effort"),
+                        wsjf,
+                        strict=True,
+                    )
+                )
+            }
+            if wsjf
+            else {}
+        )
+        cli.ok(
+            "apply",
+            str(
+                write_yaml(
+                    tmp_path,
+                    improvement_doc(key=key, expected_gain=1000 * len(key) + ord(key), **extra),
+                )
+            ),
+        )
+    rows = cli.json("list", "--sort", "wsjf")
+    assert [(r["key"], r["wsjf"]) for r in rows] == [("b", 13.0), ("a", 3.2), ("c", None)]
+    assert [r["key"] for r in cli.json("list", "--sort", "value")] == ["c", "b", "a"]
+    assert "WSJF" in cli.ok("list", "--sort", "wsjf").stdout
+    bad = improvement_doc(
+        key="d", wsjf={"business_value": 8, "time_criticality": 5, "risk_reduction": 3, "effort": 0}
+    )
+    (line, _) = cli.fails("apply", str(write_yaml(tmp_path, bad)))
+    assert line.endswith("wsjf.effort: Input should be greater than or equal to 1")
+
+
+def test_plan_actions_reference_change_requests(cli: Cli, people: None, tmp_path: Path) -> None:
+    from ci_workflow.domain.gates import Gate
+    from ci_workflow.services.lifecycle import gate_description
+    from ci_workflow.services.reports import render_review
+
+    plan = [{"action": "Deploy the routing rule", "owner": "Priya Nair", "change": "CHG0001234"}]
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(plan=plan))))
+    assert cli.json("show", "IMP-0001")["plan"][0]["change"] == "CHG0001234"
+    text = gate_description(1, Gate.plan_approval)
+    assert "- Deploy the routing rule (Priya Nair, due —, planned, change CHG0001234)" in text
+    assert "**Change requests:** CHG0001234" in text
+    assert "<td>CHG0001234</td>" in render_review("IMP-0001", "html")
+    assert "change CHG0001234" in render_review("IMP-0001", "md")

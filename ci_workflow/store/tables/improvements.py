@@ -37,6 +37,11 @@ class Improvement(SQLModel, table=True):
     started_at: datetime | None = None
     completed_at: datetime | None = None
     flow_run_id: str | None = Field(default=None, max_length=36)
+    # Weighted shortest job first inputs (each 1–20), as scored in the improvement file.
+    wsjf_business_value: int | None = None
+    wsjf_time_criticality: int | None = None
+    wsjf_risk_reduction: int | None = None
+    wsjf_effort: int | None = None
     # When checkpoints capture the objectives while it executes (UTC cron).
     checkpoint_cron: str = Field(default="0 6 * * 1", max_length=64)
     lessons_learned: str | None = Field(default=None, sa_type=Text)
@@ -83,3 +88,4 @@ class PlanAction(SQLModel, table=True):
     owner_id: int = Field(foreign_key="person.id")
     due: date | None = None
     status: str = Field(max_length=16)
+    change: str | None = Field(default=None, max_length=64)
