@@ -33,6 +33,7 @@ def test_apply_registers_everything_the_file_says(cli: Cli, registered: Path) ->
             "owner": "Priya Nair",
             "due": "2026-12-15",
             "status": "planned",
+            "change": None,
         }
     ]
     assert cli.json("show", "network-mttr")["id"] == "IMP-0001"
