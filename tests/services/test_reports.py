@@ -235,7 +235,7 @@ def test_the_html_report_opens_in_chromium_without_console_errors(
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,2400", "--enable-logging=stderr",
          "--v=0", f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert shot.is_file() and shot.stat().st_size > 10_000, done.stderr[-2000:]
     console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
