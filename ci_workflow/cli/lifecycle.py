@@ -6,6 +6,7 @@ import getpass
 import os
 import shutil
 import sys
+from types import ModuleType
 from urllib.parse import urlsplit
 
 import typer
@@ -13,7 +14,14 @@ import typer
 from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json, when
 from ci_workflow.domain.gates import Gate
 from ci_workflow.errors import UsageError
-from ci_workflow.services import gates as service
+
+
+def _gates() -> ModuleType:
+    # Imported on use: `improve list` must not pay for the lifecycle's services at start-up.
+    from ci_workflow.services import gates
+
+    return gates
+
 
 ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
 AS = typer.Option(..., "--as", help="Who decides (registered name or e-mail).")
@@ -28,7 +36,7 @@ def start(
     from ci_workflow.services.people import known_name
 
     actor = known_name(as_) if as_ else f"{getpass.getuser()} (cli)"
-    check = service.check_startable(ref)
+    check = _gates().check_startable(ref)
     if check.previous_run:
         state = orchestration.read_state(check.previous_run)
         if not state.is_final:
@@ -36,7 +44,7 @@ def start(
                 f"{check.shown_id} already runs as flow run {check.previous_run} ({state.name})"
             )
     flow_run_id = orchestration.start_lifecycle(check.improvement_id)
-    service.record_start(check.improvement_id, flow_run_id, actor)
+    _gates().record_start(check.improvement_id, flow_run_id, actor)
     console().print(f"{check.shown_id} started: flow run {flow_run_id}")
 
 
@@ -45,7 +53,7 @@ def gates(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Gates waiting for a decision, oldest first, with who may decide them."""
-    pending = service.pending_gates(ref)
+    pending = _gates().pending_gates(ref)
     if json_:
         print_json(pending)
         return
@@ -70,12 +78,12 @@ def gates(
 def _decide(ref: str, gate: Gate, decision: str, by: str, **fields: object) -> None:
     from ci_workflow import orchestration
 
-    resumption = service.prepare_decision(ref, gate, decision, by=by, **fields)
-    service.claim(resumption)
+    resumption = _gates().prepare_decision(ref, gate, decision, by=by, **fields)
+    _gates().claim(resumption)
     try:
         orchestration.resume(resumption.flow_run_id, resumption.key, resumption.run_input)
     except BaseException:
-        service.release(resumption)
+        _gates().release(resumption)
         raise
     console().print(
         f"{resumption.shown_id}: {decision} sent to {resumption.key} as "
@@ -134,7 +142,7 @@ def status(ref: str = ID, json_: bool = typer.Option(False, "--json", help="Prin
     from ci_workflow.services.register import show_improvement
 
     detail = show_improvement(ref)
-    pending = service.pending_gates(ref)
+    pending = _gates().pending_gates(ref)
     state = orchestration.read_state(detail.flow_run_id) if detail.flow_run_id else None
     data = {
         "id": detail.id,

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import typer
 
 from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json, when
 from ci_workflow.errors import UsageError
-from ci_workflow.services import capture as service
-from ci_workflow.services.capture import CaptureResult
+
+if TYPE_CHECKING:
+    from ci_workflow.services.capture import CaptureResult
+
+
+def _capture() -> ModuleType:
+    # Imported on use: `improve list` must not pay for the metric services at start-up.
+    from ci_workflow.services import capture
+
+    return capture
+
 
 ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
 
@@ -47,7 +58,7 @@ def capture(
     ),
 ) -> None:
     """Capture now: every executing or in-review improvement whose checkpoint is due, or one."""
-    _report(service.capture(as_of=moment(as_of, "--as-of"), ref=improvement))
+    _report(_capture().capture(as_of=moment(as_of, "--as-of"), ref=improvement))
 
 
 def backfill(
@@ -65,7 +76,7 @@ def backfill(
         raise UsageError(f"--every: {error}") from None
     first, last = moment(start, "--from"), moment(end, "--to")
     assert first is not None and last is not None
-    _report(service.backfill(ref, start=first, end=last, every=every))
+    _report(_capture().backfill(ref, start=first, end=last, every=every))
 
 
 def record(
@@ -80,7 +91,9 @@ def record(
 ) -> None:
     """Record a value measured by a person (manual sources, or a correction)."""
     console().print(
-        escape(service.record(ref, metric, value, by=as_, at=moment(at, "--at"), baseline=baseline))
+        escape(
+            _capture().record(ref, metric, value, by=as_, at=moment(at, "--at"), baseline=baseline)
+        )
     )
 
 
@@ -88,7 +101,7 @@ def snapshots(
     ref: str = ID, json_: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
     """Every snapshot of the improvement's objectives: kind, time, value or why it failed."""
-    shown_id, rows = service.snapshots(ref)
+    shown_id, rows = _capture().snapshots(ref)
     if json_:
         print_json(rows)
         return
@@ -113,7 +126,7 @@ def progress(
     ref: str = ID, json_: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
     """Each objective: latest value, share of the way to target, and on or off track."""
-    shown_id, rows = service.progress(ref)
+    shown_id, rows = _capture().progress(ref)
     if json_:
         print_json(rows)
         return
