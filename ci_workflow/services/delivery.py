@@ -33,10 +33,10 @@ log = logging.getLogger("ci_workflow.delivery")
 def deliver_review(improvement_id: int, kind: str) -> list[str]:
     """Render the review report (HTML and Markdown), save it, and send it; one line per delivery."""
     ref = str(improvement_id)
-    html_path = write_review(ref, "html", kind=kind)
-    md_path = write_review(ref, "md", kind=kind)
+    context = review_context(ref)  # once: it evaluates every objective and draws its charts
+    html_path = write_review(ref, "html", kind=kind, context=context)
+    md_path = write_review(ref, "md", kind=kind, context=context)
     report_id, sha = _report(html_path)
-    context = review_context(ref)
     detail, summary = context["improvement"], context["summary"]
     lines = _deliver(report_id, sha, "file", [str(html_path), str(md_path)], lambda _: None)
     settings = get_settings()

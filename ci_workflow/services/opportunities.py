@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
+from ci_workflow.domain.ids import parse_id
 from ci_workflow.errors import NotFound, UsageError
 from ci_workflow.opportunities.detect import GROUPINGS, IncidentRow, detect
 from ci_workflow.services.apply import apply_files
@@ -145,7 +146,7 @@ def accept(number: int, *, by: str, process: str | None) -> tuple[str, Path]:
     with transaction() as session:
         record = _get(session, number)
         record.status, record.decided_by, record.decided_at = "accepted", who, utcnow()
-        record.improvement_id = int(applied.id.removeprefix("IMP-"))
+        record.improvement_id = parse_id(applied.id)
         session.add(record)
     return applied.id, path
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,10 @@ from ci_workflow.kpis import ImprovementFacts, PracticeKpis, practice_kpis
 from ci_workflow.rendering import render
 from ci_workflow.services.capture import progress_of
 from ci_workflow.services.gates import pending_gates
-from ci_workflow.services.reports import evaluations_of
+from ci_workflow.services.reports import evaluations_of, save_report
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
-from ci_workflow.store.tables import Improvement, Objective, Report
+from ci_workflow.store.tables import Improvement, Objective
 from ci_workflow.store.tables.common import utcnow
 
 
@@ -137,11 +136,4 @@ def write_practice(
     content = render_practice(start, end, fmt)
     name = f"practice-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
     path = out or get_settings().home_dir / "reports" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
-    with transaction() as session:
-        digest = hashlib.sha256(content.encode()).hexdigest()
-        session.add(
-            Report(improvement_id=None, kind="practice", format=fmt, path=str(path), sha256=digest)
-        )
-    return path
+    return save_report(content, path, improvement_id=None, kind="practice", fmt=fmt)

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from ci_workflow.charts import objective_chart
-from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.ids import format_id, parse_id
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.errors import UsageError
 from ci_workflow.evaluation import Evaluation, Point, evaluate
@@ -72,7 +72,7 @@ def evaluations_of(
 
 def review_context(ref: str) -> dict[str, Any]:
     detail = show_improvement(ref)
-    improvement_id = int(detail.id.removeprefix("IMP-"))
+    improvement_id = parse_id(detail.id)
     with transaction(write=False) as session:
         improvement = store.get_improvement(session, detail.id)
         results = evaluations_of(session, [improvement])[improvement_id]
@@ -99,32 +99,38 @@ def review_context(ref: str) -> dict[str, Any]:
     }
 
 
-def render_review(ref: str, fmt: str = "html") -> str:
+def render_review(ref: str, fmt: str = "html", context: dict[str, Any] | None = None) -> str:
+    """``context`` from ``review_context``, to render several formats of one report once."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown report format {fmt!r}; choose html or md")
-    return render(f"review.{fmt}", **review_context(ref))
+    return render(f"review.{fmt}", **(context or review_context(ref)))
 
 
 def write_review(
-    ref: str, fmt: str = "html", out: Path | None = None, *, kind: str = "review"
+    ref: str,
+    fmt: str = "html",
+    out: Path | None = None,
+    *,
+    kind: str = "review",
+    context: dict[str, Any] | None = None,
 ) -> Path:
-    """Render and save the report (default: IMPROVE_HOME/reports/imp-0001-review.html), and
-    record it in the register."""
-    content = render_review(ref, fmt)
-    with transaction(write=False) as session:
-        improvement = store.get_improvement(session, ref)
-        improvement_id = improvement.id or 0
-    path = (
-        out
-        or get_settings().home_dir / "reports" / f"{format_id(improvement_id).lower()}-{kind}.{fmt}"
-    )
+    """Render and save the report (default: IMPROVE_HOME/reports/imp-0001-review.html)."""
+    context = context or review_context(ref)
+    content = render_review(ref, fmt, context)
+    improvement_id = parse_id(context["improvement"].id)
+    name = f"{format_id(improvement_id).lower()}-{kind}.{fmt}"
+    path = out or get_settings().home_dir / "reports" / name
+    return save_report(content, path, improvement_id=improvement_id, kind=kind, fmt=fmt)
+
+
+def save_report(
+    content: str, path: Path, *, improvement_id: int | None, kind: str, fmt: str
+) -> Path:
+    """Write the file and record it in the register (one row per path, updated when rewritten)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8")
     with transaction() as session:
-        existing = select(Report).where(
-            Report.improvement_id == improvement_id, Report.path == str(path)
-        )
-        report = session.exec(existing).first() or Report(
+        report = session.exec(select(Report).where(Report.path == str(path))).first() or Report(
             improvement_id=improvement_id, kind=kind, format=fmt, path=str(path), sha256=""
         )
         report.sha256, report.created_at = hashlib.sha256(content.encode()).hexdigest(), utcnow()
