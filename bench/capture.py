@@ -13,7 +13,6 @@ docs/performance.md; asserts nothing.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -22,13 +21,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-LOG = ROOT.parent / "shared" / "data" / "servicenow_incident_event_log.csv.gz"
+from common import IMPROVE, ROOT, SHARED_DATA, clean_env
+
+LOG = SHARED_DATA / "servicenow_incident_event_log.csv.gz"
 MAPPING = ROOT / "examples" / "mappings" / "servicenow_event_log.yaml"
-BIN = Path(sys.executable).parent
-IMPROVE = (
-    [str(BIN / "improve")] if (BIN / "improve").exists() else [sys.executable, "-m", "ci_workflow"]
-)
 AS_OF = datetime(2016, 4, 1, tzinfo=UTC)
 
 QUERIES = [
@@ -104,8 +100,7 @@ def main() -> None:
     if not LOG.exists():
         sys.exit(f"{LOG} is not there")
     with tempfile.TemporaryDirectory() as home:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPROVE_", "PREFECT_"))}
-        env["IMPROVE_HOME"] = home
+        env = clean_env(home)
         subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
         imported = timed(
             [*IMPROVE, "import", "incidents", str(LOG), "--mapping", str(MAPPING)], env

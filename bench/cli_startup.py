@@ -16,11 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
-
-BIN = Path(sys.executable).parent
-IMPROVE = (
-    [str(BIN / "improve")] if (BIN / "improve").exists() else [sys.executable, "-m", "ci_workflow"]
-)
+from common import IMPROVE
 
 
 def timed(args: list[str], env: dict[str, str], runs: int) -> list[float]:

@@ -3,29 +3,23 @@ peak memory of `improve opportunities detect`). Prints figures for docs/performa
 
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-LOG = ROOT.parent / "shared" / "data" / "servicenow_incident_event_log.csv.gz"
+from common import IMPROVE, ROOT, SHARED_DATA, clean_env
+
+LOG = SHARED_DATA / "servicenow_incident_event_log.csv.gz"
 MAPPING = ROOT / "examples" / "mappings" / "servicenow_event_log.yaml"
-BIN = Path(sys.executable).parent
-IMPROVE = (
-    [str(BIN / "improve")] if (BIN / "improve").exists() else [sys.executable, "-m", "ci_workflow"]
-)
 
 
 def main() -> None:
     if not LOG.exists():
         sys.exit(f"{LOG} is not there")
     with tempfile.TemporaryDirectory() as home:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPROVE_", "PREFECT_"))}
-        env["IMPROVE_HOME"] = home
+        env = clean_env(home)
         subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
         subprocess.run(
             [*IMPROVE, "import", "incidents", str(LOG), "--mapping", str(MAPPING)],

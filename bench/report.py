@@ -7,17 +7,12 @@ import os
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-IMPROVE = (
-    [str(BIN / "improve")] if (BIN / "improve").exists() else [sys.executable, "-m", "ci_workflow"]
-)
+from common import IMPROVE
 
 
 def main() -> None:
