@@ -38,9 +38,7 @@ if __name__ == "__main__":
 
     os.environ.update(serving_environment())
     configure_prefect()
-    from flows.improvement_lifecycle import improvement_lifecycle
+    from ci_workflow.orchestration.serve import runner_deployments
 
-    serve(
-        improvement_lifecycle.to_deployment(name="improvement-lifecycle"),
-        bare_lifecycle.to_deployment(name="bare-lifecycle"),
-    )
+    lifecycle = next(d for d in runner_deployments() if d.name == "improvement-lifecycle")
+    serve(lifecycle, bare_lifecycle.to_deployment(name="bare-lifecycle"))

@@ -21,18 +21,18 @@ def main() -> None:
         subprocess.run([*IMPROVE, "init"], check=True, capture_output=True)
         db = Path(home) / "improve.db"
         seed(db)
-        from ci_workflow.services.practice import render_practice
-        from ci_workflow.services.reports import render_review
+        from ci_workflow.services.practice import practice_report
+        from ci_workflow.services.reports import review_report
 
-        render_review("1", "html")  # warm: imports, templates, first queries
+        review_report("1", "html")  # warm: imports, templates, first queries
         review = []
         for _ in range(5):
             start = time.perf_counter()
-            render_review("1", "html")
+            review_report("1", "html")
             review.append(time.perf_counter() - start)
         now = datetime.now(UTC)
         start = time.perf_counter()
-        render_practice(now - timedelta(days=365), now, "html")
+        practice_report(now - timedelta(days=365), now, "html")
         practice = time.perf_counter() - start
     print(
         f"review report, 5 objectives × 1,000 checkpoints, warm: median {statistics.median(review):.3f} s"

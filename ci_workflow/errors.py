@@ -15,6 +15,7 @@ ImproveError
  ├── GateError (ValueError)              a decision for a gate that is not waiting for it
  ├── OrchestratorUnavailable (ConnectionError)  the Prefect API is unreachable or refused
  └── MetricError (ValueError)            a metric source failed or gave no finite number
+      └── CaptureIncomplete                 a capture pass stored what it could; sources failed
 """
 
 from __future__ import annotations
@@ -89,3 +90,7 @@ class OrchestratorUnavailable(ImproveError, ConnectionError):
 
 class MetricError(ImproveError, ValueError):
     """Raised when a metric source fails, times out, or gives something not a finite number."""
+
+
+class CaptureIncomplete(MetricError):
+    """Raised after a capture pass that stored what it could but had sources fail."""

@@ -7,7 +7,8 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def resource_dir(name: str) -> Path:
-    """``templates`` or ``migrations``: packaged copy first, then the repository's top level."""
+def resource_path(name: str) -> Path:
+    """``templates``, ``migrations``, ``flows`` or ``prefect.yaml``: the copy shipped in the
+    wheel under ``_resources`` first, then the one at the top of a checkout."""
     packaged = _PACKAGE / "_resources" / name
-    return packaged if packaged.is_dir() else _PACKAGE.parent / name
+    return packaged if packaged.exists() else _PACKAGE.parent / name

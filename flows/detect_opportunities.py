@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from prefect import flow
 
-from prefect import flow, task
-
-from ci_workflow.services.opportunities import detect_opportunities
-from ci_workflow.store.tables.common import utcnow
-
-
-@task(name="detect")
-def detect(days: int) -> int:
-    end = utcnow()
-    found, _ = detect_opportunities(end - timedelta(days=days), end)
-    return len(found)
+from ci_workflow.orchestration.tasks import detect
 
 
 @flow(name="detect-opportunities")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from prefect import flow, task
+from prefect import flow
 
-from ci_workflow.services.gates import report_overdue_gates
-
-report_overdue = task(report_overdue_gates, name="report-overdue-gates")
+from ci_workflow.orchestration.tasks import report_overdue
 
 
 @flow(name="gate-watchdog", log_prints=True)

@@ -1,75 +1,29 @@
 """One improvement's whole life as one Prefect flow run, waiting at gates without a process.
 
 define → plan_approval gate (approve | reject | rework → resubmitted gate → plan_approval again)
-→ execution (execution_complete gate) → review (review_signoff gate: accept | extend → execution)
-→ consolidate. The flow only orders the stages; each stage is a ci_workflow function run as a
-task, so replay after a resume finds it cached and repeats no side effect.
+→ execution (execution_complete gate) → review, report delivered (review_signoff gate: accept |
+extend → execution) → consolidate, final report delivered. The flow only orders the tasks; each
+is a ci_workflow function, so replay after a resume finds it cached and repeats no side effect.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
 
-from prefect import flow, runtime, task
+from prefect import flow, runtime
 from prefect.flow_runs import suspend_flow_run
-from prefect.input import RunInput
-from pydantic import ConfigDict, Field
 
 from ci_workflow.domain.gates import Gate, gate_key
-from ci_workflow.services import lifecycle
-from ci_workflow.services.delivery import deliver_artifact
-
-define = task(lifecycle.define_stage, name="define")
-open_gate = task(lifecycle.open_gate, name="open-gate")
-decide = task(lifecycle.decide_gate, name="decide")
-review = task(lifecycle.review_stage, name="review")
-consolidate = task(lifecycle.consolidate_stage, name="consolidate")
-
-
-@task(name="publish-report")
-def publish(improvement_id: int, kind: str) -> list[str]:
-    """The review report as a keyed Markdown artifact, shown on the Prefect UI's Artifacts page."""
-    from prefect.artifacts import create_markdown_artifact
-
-    def create(key: str, markdown: str) -> None:
-        create_markdown_artifact(markdown=markdown, key=key, description=f"Review report ({kind})")
-
-    return deliver_artifact(improvement_id, kind, create)
-
-
-class _Answer(RunInput):
-    model_config = ConfigDict(extra="forbid")
-
-    by: str = Field(description="Your name as registered (improve people list).")
-    comment: str = Field(default="", description="Why; required to reject, rework or extend.")
-
-
-class PlanApproval(_Answer):
-    decision: Literal["approve", "reject", "rework"]
-
-
-class Resubmission(_Answer):
-    decision: Literal["resubmit"] = "resubmit"
-
-
-class ExecutionComplete(_Answer):
-    decision: Literal["complete"] = "complete"
-
-
-class ReviewSignoff(_Answer):
-    decision: Literal["accept", "extend"]
-    lessons: str = Field(default="", description="Lessons learned; required to accept.")
-    realised_gain: float | None = Field(default=None, ge=0)
-    actual_cost: float | None = Field(default=None, ge=0)
-
-
-ANSWERS: dict[Gate, type[_Answer]] = {
-    Gate.plan_approval: PlanApproval,
-    Gate.resubmitted: Resubmission,
-    Gate.execution_complete: ExecutionComplete,
-    Gate.review_signoff: ReviewSignoff,
-}
+from ci_workflow.orchestration.gate_inputs import ANSWERS
+from ci_workflow.orchestration.tasks import (
+    consolidate,
+    decide,
+    define,
+    deliver,
+    open_gate,
+    publish,
+    review,
+)
 
 
 @flow(name="improvement-lifecycle", persist_result=True, log_prints=True)
@@ -106,11 +60,13 @@ def improvement_lifecycle(improvement_id: int) -> str:
             return decision
         rounds += 1
         review(improvement_id, rounds)
+        deliver(improvement_id, f"review-{rounds}")
         publish(improvement_id, f"review-{rounds}")
         if (decision := wait_at(Gate.review_signoff)) == "accept":
             break
         if decision != "extend":
             return decision
     consolidate(improvement_id)
+    deliver(improvement_id, "final")
     publish(improvement_id, "final")
     return "closed"

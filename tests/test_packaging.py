@@ -37,7 +37,9 @@ def test_the_wheel_carries_flows_templates_and_migrations_and_works_alone(
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp_path / "dist").glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "flows/__init__.py" in names
+    assert "ci_workflow/_resources/flows/improvement_lifecycle.py" in names
+    assert "ci_workflow/_resources/prefect.yaml" in names
+    assert not any(n.startswith("flows/") for n in names)  # no top-level package called flows
     assert "ci_workflow/_resources/migrations/versions/0001_initial_register.py" in names
     assert any(n.startswith("ci_workflow/_resources/templates/") for n in names)
     assert any(n.endswith("entry_points.txt") for n in names)

@@ -104,11 +104,3 @@ def print_json(data: BaseModel | list[Any] | dict[str, Any]) -> None:
     sys.stdout.flush()
     sys.stdout.buffer.write(to_json(data, indent=2) + b"\n")
     sys.stdout.flush()
-
-
-def money(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f}"
-
-
-def when(value: Any) -> str:
-    return "—" if value is None else str(value)[:16].replace("T", " ")

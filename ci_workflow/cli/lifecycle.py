@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 
 import typer
 
-from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json, when
+from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
 from ci_workflow.domain.gates import Gate
 from ci_workflow.errors import UsageError
+from ci_workflow.formatting import when
 
 
 def _gates() -> ModuleType:
@@ -76,18 +77,12 @@ def gates(
 
 
 def _decide(ref: str, gate: Gate, decision: str, by: str, **fields: object) -> None:
-    from ci_workflow import orchestration
+    from ci_workflow.orchestration.decisions import send_decision
 
-    resumption = _gates().prepare_decision(ref, gate, decision, by=by, **fields)
-    _gates().claim(resumption)
-    try:
-        orchestration.resume(resumption.flow_run_id, resumption.key, resumption.run_input)
-    except BaseException:
-        _gates().release(resumption)
-        raise
+    sent = send_decision(ref, gate, decision, by=by, **fields)
     console().print(
-        f"{resumption.shown_id}: {decision} sent to {resumption.key} as "
-        f"{escape(str(resumption.run_input['by']))}; the flow continues"
+        f"{sent.shown_id}: {decision} sent to {sent.key} as "
+        f"{escape(str(sent.run_input['by']))}; the flow continues"
     )
 
 
@@ -182,7 +177,7 @@ def serve() -> None:
 
     os.environ.update(orchestration.serving_environment())
     orchestration.configure_prefect()
-    from flows.serve import serve_all
+    from ci_workflow.orchestration.serve import serve_all
 
     serve_all()
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 import typer
 
-from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json, when
+from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
+from ci_workflow.domain.clock import as_utc
 from ci_workflow.errors import UsageError
+from ci_workflow.formatting import when
 
 if TYPE_CHECKING:
     from ci_workflow.services.capture import CaptureResult
@@ -20,6 +22,12 @@ def _capture() -> ModuleType:
     from ci_workflow.services import capture
 
     return capture
+
+
+def _measurements() -> ModuleType:
+    from ci_workflow.services import measurements
+
+    return measurements
 
 
 ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
@@ -35,7 +43,7 @@ def moment(text: str | None, option: str) -> datetime | None:
         raise UsageError(
             f"{option}: not a date or time: {text!r} (e.g. 2026-11-25 or 2026-11-25T06:00)"
         ) from None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return as_utc(parsed)
 
 
 def _report(result: CaptureResult) -> None:
@@ -69,7 +77,7 @@ def backfill(
 ) -> None:
     """Fill historical checkpoints in one go, to replay an improvement on history."""
     try:
-        from ci_workflow.metrics.window import parse_window
+        from ci_workflow.domain.window import parse_window
 
         parse_window(every)
     except ValueError as error:
@@ -92,7 +100,9 @@ def record(
     """Record a value measured by a person (manual sources, or a correction)."""
     console().print(
         escape(
-            _capture().record(ref, metric, value, by=as_, at=moment(at, "--at"), baseline=baseline)
+            _measurements().record(
+                ref, metric, value, by=as_, at=moment(at, "--at"), baseline=baseline
+            )
         )
     )
 
@@ -101,7 +111,7 @@ def snapshots(
     ref: str = ID, json_: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
     """Every snapshot of the improvement's objectives: kind, time, value or why it failed."""
-    shown_id, rows = _capture().snapshots(ref)
+    shown_id, rows = _measurements().snapshots(ref)
     if json_:
         print_json(rows)
         return
@@ -126,7 +136,7 @@ def progress(
     ref: str = ID, json_: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
     """Each objective: latest value, share of the way to target, and on or off track."""
-    shown_id, rows = _capture().progress(ref)
+    shown_id, rows = _measurements().progress(ref)
     if json_:
         print_json(rows)
         return

@@ -6,20 +6,25 @@ import getpass
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ci_workflow.schemas import ImprovementDetail
 
 from ci_workflow.cli._common import (
     add_commands,
     console,
     escape,
-    money,
     new_table,
     print_json,
-    when,
 )
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.errors import UsageError
+from ci_workflow.formatting import money, number, when
 from ci_workflow.services import register
 from ci_workflow.services.register import SortOrder
 
@@ -106,6 +111,13 @@ def show(
         print_json(d)
         return
     console().print(f"[bold]{d.id}[/bold] {escape(d.title)}  [dim]({escape(d.key)})[/dim]")
+    for label, value in _facts(d):
+        console().print(f"  [bold]{label}:[/bold] {escape(value)}")
+    for table in _tables(d):
+        console().print(table)
+
+
+def _facts(d: ImprovementDetail) -> list[tuple[str, str]]:
     facts = [
         ("status", d.status),
         ("type / source", f"{d.type} / {d.source}"),
@@ -128,48 +140,40 @@ def show(
     ]
     if d.lessons_learned:
         facts.append(("lessons learned", d.lessons_learned))
-    for label, value in facts:
-        console().print(f"  [bold]{label}:[/bold] {escape(value)}")
+    return facts
+
+
+def _tables(d: ImprovementDetail) -> list[Table]:
+    """Objectives, plan and gate decisions, each a table when there are any."""
+    tables = []
     if d.objectives:
         table = new_table(
-            "Metric",
-            "Baseline",
-            "Target",
-            "Direction",
-            "Due",
-            "Source",
-            "KPI",
-            title="Objectives",
-            wrap=("KPI",),
-        )
+            "Metric", "Baseline", "Target", "Direction", "Due", "Source", "KPI",
+            title="Objectives", wrap=("KPI",),
+        )  # fmt: skip
         for o in d.objectives:
-            baseline = o.baseline if isinstance(o.baseline, str) else f"{o.baseline:g}"
+            unit = escape(o.unit)
             table.add_row(
-                escape(o.metric), f"{baseline} {escape(o.unit)}", f"{o.target:g} {escape(o.unit)}",
+                escape(o.metric), f"{number(o.baseline)} {unit}", f"{number(o.target)} {unit}",
                 o.direction, str(o.due), str(o.source["kind"]), o.kpi_kind,
             )  # fmt: skip
-        console().print(table)
+        tables.append(table)
     if d.plan:
         table = new_table("Action", "Owner", "Due", "Status", title="Plan", wrap=("Action",))
         for a in d.plan:
             table.add_row(escape(a.action), escape(a.owner), when(a.due), a.status)
-        console().print(table)
+        tables.append(table)
     if d.gate_decisions:
         table = new_table(
-            "Gate",
-            "Attempt",
-            "Decision",
-            "By",
-            "At",
-            "Comment",
-            title="Gate decisions",
-            wrap=("Comment",),
-        )
+            "Gate", "Attempt", "Decision", "By", "At", "Comment",
+            title="Gate decisions", wrap=("Comment",),
+        )  # fmt: skip
         for g in d.gate_decisions:
             table.add_row(
                 g.gate, str(g.attempt), g.decision, escape(g.by), when(g.at), escape(g.comment)
             )
-        console().print(table)
+        tables.append(table)
+    return tables
 
 
 def audit(

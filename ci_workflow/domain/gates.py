@@ -1,4 +1,5 @@
-"""The lifecycle's stage gates: what can be decided at each, and who may decide it.
+"""The lifecycle's stage gates: what can be decided at each, what it does to the status, and
+whether an answer may be taken (``refusal``).
 
 plan_approval       process owner of the improvement's process, or a CI manager:
                     approve | reject (needs a comment) | rework (needs a comment)
@@ -11,18 +12,14 @@ review_signoff      process owner of the improvement's process, or a CI manager:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import Literal
 
+from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.people import PersonView
-from ci_workflow.domain.vocabulary import Role
+from ci_workflow.domain.permissions import Parties, may_decide, who_may_decide
+from ci_workflow.domain.vocabulary import Gate
 
-
-class Gate(StrEnum):
-    plan_approval = "plan_approval"
-    resubmitted = "resubmitted"
-    execution_complete = "execution_complete"
-    review_signoff = "review_signoff"
-
+__all__ = ["DECISIONS", "Gate", "Refusal", "gate_key", "refusal"]
 
 DECISIONS: dict[Gate, tuple[str, ...]] = {
     Gate.plan_approval: ("approve", "reject", "rework"),
@@ -34,32 +31,24 @@ DECISIONS: dict[Gate, tuple[str, ...]] = {
 # Decisions that must say why, and what field carries the why.
 NEEDS_TEXT = {"reject": "comment", "rework": "comment", "extend": "comment", "accept": "lessons"}
 
+# The status an improvement has while a gate waits for it.
+STATUS_WHILE_WAITING = {
+    Gate.plan_approval: Status.awaiting_approval,
+    Gate.resubmitted: Status.defined,
+    Gate.execution_complete: Status.executing,
+    Gate.review_signoff: Status.in_review,
+}
 
-@dataclass(frozen=True)
-class GateParties:
-    """The people an improvement's gates are decided by."""
-
-    process: str
-    owner_id: int
-    team_ids: frozenset[int]
-
-
-def may_decide(gate: Gate, person: PersonView, parties: GateParties) -> bool:
-    if person.holds(Role.ci_manager):
-        return True
-    if gate in (Gate.plan_approval, Gate.review_signoff):
-        return person.holds(Role.process_owner, parties.process)
-    if gate == Gate.resubmitted:
-        return person.id == parties.owner_id
-    return person.id == parties.owner_id or person.id in parties.team_ids
-
-
-def who_may_decide(gate: Gate, parties: GateParties) -> str:
-    if gate in (Gate.plan_approval, Gate.review_signoff):
-        return f"a process owner of {parties.process!r} or a CI manager"
-    if gate == Gate.resubmitted:
-        return "the improvement's owner or a CI manager"
-    return "the improvement's owner, a team member or a CI manager"
+# What an accepted decision moves the improvement to.
+STATUS_AFTER = {
+    "approve": Status.approved,
+    "reject": Status.rejected,
+    "rework": Status.defined,
+    "resubmit": Status.planned,
+    "complete": Status.in_review,
+    "accept": Status.consolidating,
+    "extend": Status.executing,
+}
 
 
 def gate_key(gate: Gate, attempt: int) -> str:
@@ -75,4 +64,46 @@ def missing_text(decision: str, *, comment: str, lessons: str) -> str | None:
         return "comment"
     if field == "lessons" and not lessons.strip():
         return "lessons"
+    return None
+
+
+RefusalKind = Literal["bad_decision", "missing_text", "unknown_person", "not_allowed"]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an answer to a gate may not be taken; ``field`` names the missing text, if that."""
+
+    kind: RefusalKind
+    message: str
+    field: str = ""
+
+
+def refusal(
+    gate: Gate,
+    decision: str,
+    *,
+    by: str,
+    person: PersonView | None,
+    parties: Parties,
+    comment: str = "",
+    lessons: str = "",
+    improvement: str = "",
+) -> Refusal | None:
+    """None if ``person`` may take ``decision`` at ``gate`` as given; else why not.
+
+    ``improvement`` (e.g. ``IMP-0001``) is named in the message when given.
+    """
+    if decision not in DECISIONS[gate]:
+        choices = ", ".join(DECISIONS[gate])
+        return Refusal("bad_decision", f"{decision!r} is not a decision of {gate} ({choices})")
+    field = missing_text(decision, comment=comment, lessons=lessons)
+    if field is not None:
+        return Refusal("missing_text", f"{decision} needs a {field}", field)
+    if person is None:
+        return Refusal("unknown_person", f"unknown person {by!r} (see `improve people list`)")
+    if not may_decide(gate, person, parties):
+        of = f" of {improvement}" if improvement else ""
+        only = who_may_decide(gate, parties)
+        return Refusal("not_allowed", f"{person.name} may not decide {gate}{of}: only {only} may")
     return None

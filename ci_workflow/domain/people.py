@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ci_workflow.domain.vocabulary import SCOPED_ROLES, Role
-from ci_workflow.errors import UsageError
+from ci_workflow.errors import PersonNotFound, UsageError
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,12 @@ class Directory:
 
     def find(self, ref: str) -> PersonView | None:
         return self._index.get(ref.strip().casefold())
+
+    def get(self, ref: str) -> PersonView:
+        person = self.find(ref)
+        if person is None:
+            raise PersonNotFound(f"unknown person {ref!r} (see `improve people list`)")
+        return person
 
     def holders(self, role: Role, scope: str | None = None) -> list[PersonView]:
         return [p for p in self.people if p.holds(role, scope)]

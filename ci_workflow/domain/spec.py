@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -22,6 +22,8 @@ from pydantic import (
 )
 
 from ci_workflow.domain.people import Directory
+from ci_workflow.domain.smart import beyond
+from ci_workflow.domain.sources import SOURCE_KINDS, MetricSource, Name, Text
 from ci_workflow.domain.vocabulary import (
     ActionStatus,
     Direction,
@@ -31,98 +33,16 @@ from ci_workflow.domain.vocabulary import (
     Role,
 )
 
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Score = Annotated[int, Field(ge=1, le=5)]
 
 DEFAULT_CHECKPOINT_CRON = "0 6 * * 1"  # weekly, Monday 06:00 UTC
 WINDOW = re.compile(r"^[1-9]\d*[hdw]$")
-JSON_PATH = re.compile(r"^[A-Za-z_][\w-]*(\[\d+\])*(\.[A-Za-z_][\w-]*(\[\d+\])*)*$")
-PYTHON_FUNCTION = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-# --- metric sources: only their shape is checked here; running them is the checkpoints' job ---
-
-
-class SqlSource(_Strict):
-    kind: Literal["sql"]
-    url: Name
-    query: Text
-    timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
-
-    @field_validator("url")
-    @classmethod
-    def _url_parses(cls, url: str) -> str:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        try:
-            make_url(url)
-        except ArgumentError:
-            # Never echo the URL: it may carry a password.
-            raise ValueError("not a database URL (e.g. postgresql://host/db)") from None
-        return url
-
-
-class CsvSource(_Strict):
-    kind: Literal["csv"]
-    path: Name
-    timestamp_column: Name
-    aggregation: Literal["count", "sum", "mean", "median", "p90", "rate"]
-    value_column: Name | None = None
-    filter: dict[str, str | int | float | bool] | None = None
-    timestamp_format: Name | None = None
-
-    @model_validator(mode="after")
-    def _value_column_when_needed(self) -> CsvSource:
-        if self.aggregation != "count" and not self.value_column:
-            raise ValueError(f"aggregation {self.aggregation!r} needs a value_column")
-        return self
-
-
-class HttpSource(_Strict):
-    kind: Literal["http"]
-    url: Annotated[str, Field(pattern=r"^https?://\S+$")]
-    path: Annotated[str, Field(pattern=JSON_PATH.pattern)]
-    timeout: Annotated[float, Field(gt=0, le=300)] = 10.0
-    retries: Annotated[int, Field(ge=0, le=10)] = 2
-    headers: dict[str, str] = Field(default_factory=dict)
-    params: dict[str, str] = Field(default_factory=dict)
-
-
-class ManualSource(_Strict):
-    kind: Literal["manual"]
-
-
-class PythonSource(_Strict):
-    kind: Literal["python"]
-    function: Annotated[str, Field(pattern=PYTHON_FUNCTION.pattern)]
-    params: dict[str, Any] = Field(default_factory=dict)
-
-
-class IncidentsSource(_Strict):
-    """A ready metric over imported incidents (see ci_workflow/metrics/incident_source.py)."""
-
-    kind: Literal["incidents"]
-    metric: Literal[
-        "incident_count", "problem_linked_count", "mttr_hours", "sla_met_pct", "reopen_pct"
-    ]
-    filter: dict[Literal["category", "service", "priority", "assignment_group"], str] = Field(
-        default_factory=dict
-    )
-    database: Name | None = None
-
-
-MetricSource = Annotated[
-    SqlSource | CsvSource | HttpSource | ManualSource | PythonSource | IncidentsSource,
-    Field(discriminator="kind"),
-]
 
 
 # --- the improvement itself ---
@@ -159,18 +79,14 @@ class ObjectiveSpec(_Strict):
 
     @model_validator(mode="after")
     def _target_beyond_baseline(self) -> ObjectiveSpec:
-        if isinstance(self.baseline, float):
-            wrong_side = (
-                self.target <= self.baseline
-                if self.direction == Direction.increase
-                else self.target >= self.baseline
+        if isinstance(self.baseline, float) and not beyond(
+            self.baseline, self.target, self.direction
+        ):
+            word = "above" if self.direction == Direction.increase else "below"
+            raise ValueError(
+                f"target {self.target:g} must be {word} the baseline {self.baseline:g} "
+                f"to {self.direction}"
             )
-            if wrong_side:
-                word = "above" if self.direction == Direction.increase else "below"
-                raise ValueError(
-                    f"target {self.target:g} must be {word} the baseline {self.baseline:g} "
-                    f"to {self.direction}"
-                )
         return self
 
 
@@ -328,14 +244,11 @@ def describe_errors(error: ValidationError) -> list[str]:
     return lines
 
 
-_SOURCE_KINDS = {"sql", "csv", "http", "manual", "python", "incidents"}
-
-
 def _path(loc: tuple[int | str, ...]) -> str:
     text = ""
     previous: int | str | None = None
     for part in loc:
-        if previous == "source" and part in _SOURCE_KINDS:
+        if previous == "source" and part in SOURCE_KINDS:
             previous = part
             continue  # pydantic puts the union's tag in the path; people never wrote it
         if isinstance(part, int):

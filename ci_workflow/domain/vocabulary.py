@@ -1,4 +1,4 @@
-"""The fixed vocabularies of the register: roles, types, sources, directions, KPI kinds."""
+"""The fixed vocabularies of the register: roles, gates, types, sources, directions, KPI kinds."""
 
 from __future__ import annotations
 
@@ -63,3 +63,12 @@ class SnapshotKind(StrEnum):
     baseline = "baseline"
     checkpoint = "checkpoint"
     final = "final"
+
+
+class Gate(StrEnum):
+    """The lifecycle's stage gates (what each decides and who: ``domain/gates.py``)."""
+
+    plan_approval = "plan_approval"
+    resubmitted = "resubmitted"
+    execution_complete = "execution_complete"
+    review_signoff = "review_signoff"

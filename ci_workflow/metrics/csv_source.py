@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import csv
 import statistics
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from ci_workflow.domain.clock import as_utc
+from ci_workflow.domain.sources import CsvSource
+from ci_workflow.domain.window import Window
 from ci_workflow.metrics import MetricError, finite
-from ci_workflow.metrics.window import Window
 
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 
 
-def read(source: dict[str, Any], window: Window) -> float:
-    path = Path(str(source["path"]))
-    column = str(source["timestamp_column"])
-    value_column = source.get("value_column")
-    wanted = {str(k): str(v) for k, v in (source.get("filter") or {}).items()}
+def read(source: CsvSource, window: Window) -> float:
+    path = Path(source.path)
+    column = source.timestamp_column
+    value_column = source.value_column
+    wanted = {str(k): str(v) for k, v in (source.filter or {}).items()}
     values: list[str] = []
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
@@ -38,12 +39,12 @@ def read(source: dict[str, Any], window: Window) -> float:
             for line, row in enumerate(reader, start=2):
                 if any(row[k] != v for k, v in wanted.items()):
                     continue
-                at = _timestamp(row[column], source.get("timestamp_format"), path.name, line)
+                at = _timestamp(row[column], source.timestamp_format, path.name, line)
                 if window.start < at <= window.end:
                     values.append(row[value_column] if value_column else "")
     except OSError as error:
         raise MetricError(f"cannot read {path}: {error.strerror or error}") from None
-    return _aggregate(str(source["aggregation"]), values, path.name)
+    return _aggregate(source.aggregation, values, path.name)
 
 
 def _timestamp(text: str, fmt: str | None, name: str, line: int) -> datetime:
@@ -51,7 +52,7 @@ def _timestamp(text: str, fmt: str | None, name: str, line: int) -> datetime:
         at = datetime.strptime(text.strip(), fmt) if fmt else datetime.fromisoformat(text.strip())
     except ValueError:
         raise MetricError(f"{name} line {line}: not a timestamp: {text!r}") from None
-    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+    return as_utc(at)
 
 
 def _aggregate(aggregation: str, values: list[str], name: str) -> float:

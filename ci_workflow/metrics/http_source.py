@@ -13,28 +13,29 @@ from typing import Any
 
 import httpx
 
+from ci_workflow.domain.sources import HttpSource
+from ci_workflow.domain.window import Window
 from ci_workflow.metrics import MetricError, finite
-from ci_workflow.metrics.window import Window
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def read(source: dict[str, Any], window: Window) -> float:
+def read(source: HttpSource, window: Window) -> float:
     stamps = {
         "as_of": window.end.isoformat(),
         "window_start": window.start.isoformat(),
         "window_end": window.end.isoformat(),
     }
-    params = {k: str(v).format(**stamps) for k, v in (source.get("params") or {}).items()}
-    retries = int(source.get("retries", 2))
+    params = {k: v.format(**stamps) for k, v in source.params.items()}
+    retries = source.retries
     last = ""
     for attempt in range(retries + 1):
         try:
             answer = httpx.get(
-                str(source["url"]),
+                source.url,
                 params=params,
-                headers=source.get("headers") or {},
-                timeout=float(source.get("timeout", 10)),
+                headers=source.headers,
+                timeout=source.timeout,
                 follow_redirects=True,
             )
             answer.raise_for_status()
@@ -42,13 +43,13 @@ def read(source: dict[str, Any], window: Window) -> float:
         except httpx.HTTPStatusError as error:
             last = f"HTTP {error.response.status_code} from {error.request.url.host}"
         except httpx.TimeoutException:
-            last = f"timed out after {source.get('timeout', 10)} s"
+            last = f"timed out after {source.timeout:g} s"
         except httpx.HTTPError as error:
             last = f"{type(error).__name__}: {error}"
         except ValueError:  # the body did not parse as JSON
             raise MetricError("the answer is not JSON") from None
         else:
-            return finite(pick(document, str(source["path"])))
+            return finite(pick(document, source.path))
         if attempt < retries:
             time.sleep(min(2**attempt * 0.5, 5))
     raise MetricError(f"{last} (after {retries + 1} tries)")

@@ -19,21 +19,16 @@ from typing import Any
 from sqlalchemy import Float, case, cast, func, select
 from sqlalchemy.sql import ColumnElement
 
+from ci_workflow.domain.sources import IncidentsSource
+from ci_workflow.domain.window import Window
 from ci_workflow.errors import MetricError
 from ci_workflow.metrics import finite
-from ci_workflow.metrics.window import Window
-from ci_workflow.store.tables import Incident
-
-TEMPLATES = ("incident_count", "problem_linked_count", "mttr_hours", "sla_met_pct", "reopen_pct")
-FILTERS = ("category", "service", "priority", "assignment_group")
+from ci_workflow.store.incidents import TABLE, incidents_engine
 
 
-def read(source: dict[str, Any], window: Window) -> float:
-    from ci_workflow.services.incidents import engine_for
-
-    table = Incident.__table__  # type: ignore[attr-defined]
-    engine = engine_for(source.get("database"))
-    metric = str(source["metric"])
+def read(source: IncidentsSource, window: Window) -> float:
+    engine, table = incidents_engine(source.database), TABLE
+    metric = source.metric
     opened, resolved = table.c.opened_at, table.c.resolved_at
     in_window = (opened > window.start) & (opened <= window.end)
     resolved_in_window = (resolved > window.start) & (resolved <= window.end)
@@ -51,11 +46,9 @@ def read(source: dict[str, Any], window: Window) -> float:
             resolved_in_window,
         ),
     }
-    if metric not in figures:
-        raise MetricError(f"unknown incident metric {metric!r}; choose from {', '.join(TEMPLATES)}")
-    figure, where = figures[metric]
-    for name, wanted in (source.get("filter") or {}).items():
-        where = where & (table.c[name] == str(wanted))
+    figure, where = figures[metric]  # the source model admits only these metrics
+    for name, wanted in source.filter.items():
+        where = where & (table.c[name] == wanted)
     with engine.connect() as connection:
         value = connection.execute(select(cast(figure, Float)).where(where)).scalar()
     if value is None:

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
+from ci_workflow.domain.sources import PythonSource
+from ci_workflow.domain.window import Window
 from ci_workflow.metrics import MetricError
-from ci_workflow.metrics.window import Window
 
 
-def read(source: dict[str, Any], window: Window) -> float:
-    module_name, _, function_name = str(source["function"]).partition(":")
+def read(source: PythonSource, window: Window) -> float:
+    module_name, _, function_name = source.function.partition(":")
     try:
         function = getattr(importlib.import_module(module_name), function_name)
     except (ImportError, AttributeError) as error:
-        raise MetricError(f"cannot load {source['function']}: {error}") from None
+        raise MetricError(f"cannot load {source.function}: {error}") from None
     try:
         value = function(
             as_of=window.end,
             window_start=window.start,
             window_end=window.end,
-            **(source.get("params") or {}),
+            **source.params,
         )
     except Exception as error:  # the function is the user's: any failure is a failed capture
-        raise MetricError(f"{source['function']} failed: {type(error).__name__}: {error}") from None
+        raise MetricError(f"{source.function} failed: {type(error).__name__}: {error}") from None
     return value  # type: ignore[no-any-return]  # checked by measure()

@@ -8,24 +8,22 @@ on PostgreSQL); the transaction is always rolled back.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from ci_workflow.domain.sources import SqlSource
+from ci_workflow.domain.window import Window
 from ci_workflow.metrics import MetricError, finite
-from ci_workflow.metrics.window import Window
 from ci_workflow.settings import normalise_database_url
-
-_engines: dict[str, Engine] = {}
-_lock = threading.Lock()
+from ci_workflow.store.db import cached_engine
 
 
-def read(source: dict[str, Any], window: Window) -> float:
-    url = normalise_database_url(str(source["url"]))
-    timeout = float(source.get("timeout", 30))
+def read(source: SqlSource, window: Window) -> float:
+    url = normalise_database_url(source.url)
+    timeout = source.timeout
     try:
         engine = _engine(url)
         params: dict[str, Any] = window.parameters()
@@ -40,7 +38,7 @@ def read(source: dict[str, Any], window: Window) -> float:
             elif engine.dialect.name == "sqlite":
                 _limit_sqlite_time(connection, timeout)
             try:
-                rows = connection.execute(text(str(source["query"])), params).all()
+                rows = connection.execute(text(source.query), params).all()
             finally:
                 connection.rollback()
     except SQLAlchemyError as error:
@@ -51,17 +49,15 @@ def read(source: dict[str, Any], window: Window) -> float:
 
 
 def _engine(url: str) -> Engine:
-    with _lock:
-        if url not in _engines:
-            parsed = make_url(url)
-            if parsed.get_backend_name() == "sqlite":
-                # Read-only at the file level: a query that writes fails and changes nothing.
-                database = parsed.database or ""
-                readonly = f"sqlite:///file:{database}?mode=ro&uri=true"
-                _engines[url] = create_engine(readonly)
-            else:
-                _engines[url] = create_engine(url, pool_pre_ping=True)
-        return _engines[url]
+    return cached_engine(f"source:{url}", lambda: _create(url))
+
+
+def _create(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        # Read-only at the file level: a query that writes fails and changes nothing.
+        return create_engine(f"sqlite:///file:{parsed.database or ''}?mode=ro&uri=true")
+    return create_engine(url, pool_pre_ping=True)
 
 
 def _limit_sqlite_time(connection: Any, timeout: float) -> None:

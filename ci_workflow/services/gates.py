@@ -1,74 +1,41 @@
-"""Gates as people see them: what waits for whom, checking a decision before it is sent, and
-the watchdog's report of gates left waiting too long."""
+"""Gates as people see them: what waits for whom, checking a decision before it is sent,
+claiming a gate so one answer reaches it, and the watchdog's report of gates left waiting."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, cast
+from datetime import timedelta
+from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import CursorResult, or_, update
-from sqlmodel import Session, col
-
-from ci_workflow.domain.gates import (
-    DECISIONS,
-    Gate,
-    gate_key,
-    may_decide,
-    missing_text,
-    who_may_decide,
-)
+from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.gates import Gate, gate_key, refusal
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.smart import readiness_problems
 from ci_workflow.domain.vocabulary import Role
 from ci_workflow.errors import GateError, NotAuthorised, NotReady, UsageError
-from ci_workflow.services.lifecycle import parties, readiness_problems
+from ci_workflow.schemas import PendingGate
+from ci_workflow.services.readings import pending_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.gates import open_requests, overdue_requests
+from ci_workflow.store.gates import (
+    claim_request,
+    open_requests,
+    overdue_requests,
+    release_request,
+)
 from ci_workflow.store.people import load_directory
-from ci_workflow.store.tables import GateRequest
-from ci_workflow.store.tables.common import utcnow
 
 log = logging.getLogger("ci_workflow.gates")
-
-
-class PendingGate(BaseModel):
-    id: str
-    title: str
-    gate: str
-    attempt: int
-    key: str
-    waiting_since: datetime
-    may_decide: str
-    deciders: list[str]
-    flow_run_id: str | None
-
-
-def _pending(session: Session, request: GateRequest) -> PendingGate:
-    improvement = store.get_improvement(session, str(request.improvement_id))
-    gate, who = Gate(request.gate), parties(session, improvement)
-    return PendingGate(
-        id=format_id(request.improvement_id),
-        title=improvement.title,
-        gate=gate,
-        attempt=request.attempt,
-        key=gate_key(gate, request.attempt),
-        waiting_since=request.opened_at,
-        may_decide=who_may_decide(gate, who),
-        deciders=[p.name for p in load_directory(session).people if may_decide(gate, p, who)],
-        flow_run_id=request.flow_run_id,
-    )
 
 
 def pending_gates(ref: str | None = None) -> list[PendingGate]:
     with transaction(write=False) as session:
         improvement_id = store.get_improvement(session, ref).id if ref else None
-        return [_pending(session, r) for r in open_requests(session, improvement_id)]
+        return [pending_of(session, r) for r in open_requests(session, improvement_id)]
 
 
 @dataclass(frozen=True)
@@ -88,7 +55,12 @@ def check_startable(ref: str) -> StartCheck:
             raise NotReady(
                 f"{shown} is {improvement.status}; only an improvement not yet submitted can start"
             )
-        problems = readiness_problems(session, improvement)
+        problems = readiness_problems(
+            shown_id=shown,
+            vision=improvement.vision,
+            objectives=store.objectives_of(session, improvement.id),
+            plan_actions=len(store.plan_of(session, improvement.id)),
+        )
         if problems:
             raise NotReady(f"{shown} cannot start: " + "; ".join(problems))
         return StartCheck(improvement.id, shown, improvement.flow_run_id)
@@ -123,35 +95,31 @@ class Resumption:
 def prepare_decision(ref: str, gate: Gate, decision: str, *, by: str, **fields: Any) -> Resumption:
     """Check a decision before sending it: the gate waits, the person may take it, it is complete.
 
-    The flow checks again when the answer arrives (the Prefect UI does not come through here).
+    The flow checks again, with the same rule, when the answer arrives (the Prefect UI does not
+    come through here).
     """
-    if decision not in DECISIONS[gate]:
-        raise UsageError(f"{decision!r} is not a decision of {gate}")
-    field = missing_text(
-        decision, comment=fields.get("comment", ""), lessons=fields.get("lessons", "")
-    )
-    if field:
-        raise UsageError(f"{decision} needs --{field}")
+    comment, lessons = fields.get("comment") or "", fields.get("lessons") or ""
     with transaction(write=False) as session:
         improvement = store.get_improvement(session, ref)
         assert improvement.id is not None
         shown = format_id(improvement.id)
+        person = load_directory(session).find(by)
+        refused = refusal(
+            gate, decision, by=by, person=person, parties=store.parties_of(session, improvement),
+            comment=comment, lessons=lessons, improvement=shown,
+        )  # fmt: skip
+        if refused is not None and refused.kind in ("bad_decision", "missing_text"):
+            message = f"{decision} needs --{refused.field}" if refused.field else refused.message
+            raise UsageError(message)
         waiting = open_requests(session, improvement.id)
         if not waiting:
             raise GateError(f"{shown} is not waiting at any gate (status {improvement.status})")
         request = waiting[-1]
         if request.gate != gate:
             raise GateError(f"{shown} is waiting at {request.gate}, not at {gate}")
-        person = load_directory(session).find(by)
-        if person is None:
-            raise NotAuthorised(f"unknown person {by!r} (see `improve people list`)")
-        who = parties(session, improvement)
-        if not may_decide(gate, person, who):
-            allowed = who_may_decide(gate, who)
-            raise NotAuthorised(
-                f"{person.name} may not decide {gate} of {shown}: only {allowed} may"
-            )
-        assert request.flow_run_id is not None
+        if refused is not None:
+            raise NotAuthorised(refused.message)
+        assert person is not None and request.flow_run_id is not None
         run_input = {
             "by": person.name,
             "decision": decision,
@@ -170,30 +138,19 @@ CLAIM_EXPIRY = timedelta(minutes=2)
 def claim(resumption: Resumption) -> None:
     """Make this command the only one answering the gate: Prefect can accept two racing
     resumes of one run, so only the command holding the claim sends its answer."""
-    now = utcnow()
-    unclaimed = or_(
-        col(GateRequest.claimed_at).is_(None), col(GateRequest.claimed_at) < now - CLAIM_EXPIRY
-    )
     with transaction() as session:
-        claimed = session.execute(
-            update(GateRequest)
-            .where(col(GateRequest.id) == resumption.request_id)
-            .where(col(GateRequest.closed_at).is_(None), unclaimed)
-            .values(claimed_by=resumption.run_input["by"], claimed_at=now)
-        )
-    if cast("CursorResult[Any]", claimed).rowcount != 1:
+        won = claim_request(
+            session, resumption.request_id, by=resumption.run_input["by"], now=utcnow(),
+            expiry=CLAIM_EXPIRY,
+        )  # fmt: skip
+    if not won:
         raise GateError(f"another decision reached {resumption.shown_id}'s {resumption.key} first")
 
 
 def release(resumption: Resumption) -> None:
     """Give the claim back after an answer that Prefect did not take."""
     with transaction() as session:
-        session.execute(
-            update(GateRequest)
-            .where(col(GateRequest.id) == resumption.request_id)
-            .where(col(GateRequest.claimed_by) == resumption.run_input["by"])
-            .values(claimed_by=None, claimed_at=None)
-        )
+        release_request(session, resumption.request_id, by=resumption.run_input["by"])
 
 
 def report_overdue_gates(max_days: float | None = None) -> list[str]:
@@ -209,7 +166,7 @@ def report_overdue_gates(max_days: float | None = None) -> list[str]:
         for request in overdue_requests(session, opened_before=now - limit):
             if request.reminded_at and now - request.reminded_at < timedelta(days=1):
                 continue
-            pending = _pending(session, request)
+            pending = pending_of(session, request)
             waited = (now - request.opened_at).total_seconds() / 86400
             message = (
                 f"{pending.id} has waited {waited:.1f} days at {pending.key} "

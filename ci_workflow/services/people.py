@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ci_workflow.domain.people import Grant, parse_grant
 from ci_workflow.errors import UsageError
-from ci_workflow.services.views import PersonPublic
+from ci_workflow.schemas import PersonPublic
 from ci_workflow.store.db import transaction
-from ci_workflow.store.people import create_person, list_people
+from ci_workflow.store.people import create_person, get_person, list_people
 
 
 def add_person(name: str, *, email: str, roles: list[str]) -> tuple[str, list[Grant]]:
@@ -30,7 +30,5 @@ def people() -> list[PersonPublic]:
 
 def known_name(ref: str) -> str:
     """The registered name of the person ``ref`` names; raises if nobody does."""
-    from ci_workflow.store.people import get_person
-
     with transaction(write=False) as session:
         return get_person(session, ref).name

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, select
-
-from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.clock import as_utc, utcnow
+from ci_workflow.domain.kpis import ImprovementFacts, PracticeKpis, practice_kpis
 from ci_workflow.domain.lifecycle import OPEN, Status
-from ci_workflow.domain.priority import priority
 from ci_workflow.errors import UsageError
-from ci_workflow.kpis import ImprovementFacts, PracticeKpis, practice_kpis
-from ci_workflow.rendering import render
-from ci_workflow.services.capture import progress_of
+from ci_workflow.reports import practice_context, render_practice
 from ci_workflow.services.gates import pending_gates
-from ci_workflow.services.reports import evaluations_of, save_report
+from ci_workflow.services.readings import evaluations_of, progress_of
+from ci_workflow.services.reports import save_report
 from ci_workflow.settings import get_settings
+from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
-from ci_workflow.store.tables import Improvement, Objective
-from ci_workflow.store.tables.common import utcnow
+
+__all__ = ["kpis", "kpis_public", "period", "practice_report", "write_practice"]
+
+CAPTURED = (Status.executing, Status.in_review)
 
 
 def period(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
@@ -29,23 +29,15 @@ def period(start: datetime | None, end: datetime | None) -> tuple[datetime, date
     return (start or end - timedelta(days=365)), end
 
 
-def _closed_in(improvement: Improvement, start: datetime, end: datetime) -> bool:
-    completed = improvement.completed_at
-    return (
-        improvement.status == Status.closed and completed is not None and start < completed <= end
-    )
-
-
 def kpis(start: datetime, end: datetime) -> PracticeKpis:
     with transaction(write=False) as session:
-        everything = session.exec(select(Improvement)).all()
-        closed = [i for i in everything if _closed_in(i, start, end)]
+        everything = store.all_improvements(session)
+        closed = [
+            i for i in everything
+            if i.status == Status.closed and i.completed_at and start < i.completed_at <= end
+        ]  # fmt: skip
         results = evaluations_of(session, closed)
-        dues: dict[int, date] = {}
-        for improvement_id, due in session.exec(
-            select(col(Objective.improvement_id), col(Objective.due))
-        ):
-            dues[improvement_id] = max(due, dues.get(improvement_id, due))
+        dues = store.latest_due_dates(session)
     facts = [
         ImprovementFacts(
             status=i.status,
@@ -79,51 +71,26 @@ def kpis_public(found: PracticeKpis, start: datetime, end: datetime) -> dict[str
     }
 
 
-def practice_context(start: datetime, end: datetime) -> dict[str, Any]:
+def gather_practice(start: datetime, end: datetime) -> dict[str, Any]:
     now = kpis(start, end)
     before = kpis(start - (end - start), start)
     overdue_after = timedelta(days=get_settings().gate_overdue_days)
     with transaction(write=False) as session:
-        closed = session.exec(
-            select(Improvement)
-            .where(
-                Improvement.status == Status.closed,
-                col(Improvement.completed_at) > start,
-                col(Improvement.completed_at) <= end,
-            )
-            .order_by(col(Improvement.completed_at))
-        ).all()
-        results = evaluations_of(session, list(closed))
-        closed_rows = [(i, results[i.id or 0]) for i in closed]
-        open_ones = session.exec(select(Improvement).where(col(Improvement.status).in_(OPEN))).all()
-        top = sorted(
-            (
-                i
-                for i in open_ones
-                if i.status in (Status.identified, Status.defined, Status.planned)
-            ),
-            key=lambda i: (-priority(i.strategic_impact, i.feasibility), i.id or 0),
-        )[:10]
-        executing = [i for i in open_ones if i.status in (Status.executing, Status.in_review)]
-        tracks = progress_of(session, [i.id or 0 for i in executing])
-    off_track = [
-        (format_id(i.id or 0), i.title, p)
-        for i in executing
-        for p in tracks[i.id or 0]
-        if p.track == "off track"
-    ]
-    waiting = [
-        g for g in pending_gates() if utcnow() - g.waiting_since.astimezone(UTC) > overdue_after
-    ]
-    return {
-        "start": start, "end": end, "kpis": now, "before": before, "closed": closed_rows,
-        "top": top, "off_track": off_track, "overdue": waiting, "generated_at": utcnow(),
-        "stages": [s.value for s in Status], "priority": priority,
-    }  # fmt: skip
+        closed = store.closed_between(session, start, end)
+        results = evaluations_of(session, closed)
+        open_ones = store.with_status(session, OPEN)
+        executing = [i.id or 0 for i in open_ones if i.status in CAPTURED]
+        tracks = progress_of(session, executing)
+    waiting = [g for g in pending_gates() if utcnow() - as_utc(g.waiting_since) > overdue_after]
+    return practice_context(
+        start=start, end=end, kpis=now, before=before,
+        closed=[(i, results[i.id or 0]) for i in closed], open_ones=open_ones, tracks=tracks,
+        overdue=waiting, generated_at=utcnow(),
+    )  # fmt: skip
 
 
-def render_practice(start: datetime, end: datetime, fmt: str = "html") -> str:
-    return render(f"practice.{fmt}", **practice_context(start, end))
+def practice_report(start: datetime, end: datetime, fmt: str = "html") -> str:
+    return render_practice(gather_practice(start, end), fmt)
 
 
 def write_practice(
@@ -133,7 +100,7 @@ def write_practice(
         raise UsageError(f"unknown report format {fmt!r}; choose html or md")
     if start >= end:
         raise UsageError("--from must be before --to")
-    content = render_practice(start, end, fmt)
+    content = practice_report(start, end, fmt)
     name = f"practice-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
     path = out or get_settings().home_dir / "reports" / name
     return save_report(content, path, improvement_id=None, kind="practice", fmt=fmt)

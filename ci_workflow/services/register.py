@@ -8,20 +8,16 @@ import json
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session, col, select
-
+from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.people import same_scope
-from ci_workflow.domain.vocabulary import Role
+from ci_workflow.domain.permissions import may_withdraw
 from ci_workflow.errors import NotAuthorised, UsageError
-from ci_workflow.services import views
+from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
+from ci_workflow.services.readings import audit_of, detail_of, register_summary
 from ci_workflow.store import improvements as store
-from ci_workflow.store.audit import events_for
 from ci_workflow.store.db import transaction
-from ci_workflow.store.gates import open_requests
-from ci_workflow.store.people import get_person, grants_by_person
-from ci_workflow.store.tables import Improvement, Person
-from ci_workflow.store.tables.common import utcnow
+from ci_workflow.store.gates import close_requests
+from ci_workflow.store.people import load_directory
 
 
 class SortOrder(StrEnum):
@@ -34,10 +30,10 @@ class SortOrder(StrEnum):
 def list_improvements(
     *, status: str | None = None, process: str | None = None, sort: SortOrder = SortOrder.priority
 ) -> list[dict[str, Any]]:
-    """Rows with the fields of ``views.ImprovementSummary``."""
+    """Rows with the fields of ``schemas.ImprovementSummary``."""
     with transaction(write=False) as session:
         found = store.register_rows(session, status=status, process=process)
-        rows = [views.register_summary(row) for row in found]
+        rows = [register_summary(row) for row in found]
     if sort == SortOrder.priority:
         # Highest priority first; among equals, the larger expected value, then the older.
         rows.sort(key=lambda r: (-r["priority"], -(r["value"] or 0.0), r["id"]))
@@ -50,35 +46,16 @@ def list_improvements(
     return rows
 
 
-def show_improvement(ref: str) -> views.ImprovementDetail:
+def show_improvement(ref: str) -> ImprovementDetail:
     with transaction(write=False) as session:
-        return _detail(session, store.get_improvement(session, ref))
+        return detail_of(session, store.get_improvement(session, ref))
 
 
-def _detail(session: Session, improvement: Improvement) -> views.ImprovementDetail:
-    assert improvement.id is not None
-    plan = store.plan_of(session, improvement.id)
-    decisions = store.decisions_of(session, improvement.id)
-    team = store.team_of(session, improvement.id)
-    wanted = {improvement.owner_id, improvement.process_owner_id}
-    wanted |= {a.owner_id for a in plan} | {d.decided_by_id for d in decisions}
-    people = session.exec(select(Person).where(col(Person.id).in_(wanted))).all()
-    return views.detail(
-        improvement,
-        names={p.id or 0: p.name for p in people},
-        team=[p.name for p in team],
-        objectives=store.objectives_of(session, improvement.id),
-        plan=plan,
-        decisions=decisions,
-    )
-
-
-def audit_trail(ref: str) -> tuple[str, list[views.AuditEventPublic]]:
+def audit_trail(ref: str) -> tuple[str, list[AuditEventPublic]]:
     with transaction(write=False) as session:
         improvement = store.get_improvement(session, ref)
         assert improvement.id is not None
-        events = [views.audit_public(e) for e in events_for(session, improvement.id)]
-        return store.display_id(improvement), events
+        return store.display_id(improvement), audit_of(session, improvement.id)
 
 
 def withdraw(ref: str, *, actor_ref: str, reason: str) -> tuple[str, str | None]:
@@ -90,30 +67,18 @@ def withdraw(ref: str, *, actor_ref: str, reason: str) -> tuple[str, str | None]
         raise UsageError("a reason is required to withdraw an improvement")
     with transaction() as session:
         improvement = store.get_improvement(session, ref)
-        person = get_person(session, actor_ref)
-        _require_withdraw_right(session, improvement, person)
+        assert improvement.id is not None
+        person = load_directory(session).get(actor_ref)
+        if not may_withdraw(person, store.parties_of(session, improvement)):
+            raise NotAuthorised(
+                f"{person.name} may not withdraw {store.display_id(improvement)}: only its owner, "
+                f"a process owner of {improvement.process!r} or a CI manager may"
+            )
         store.change_status(
             session, improvement, Status.withdrawn, actor=person.name, reason=reason.strip()
         )
-        for request in open_requests(session, improvement.id):
-            request.closed_at, request.outcome = utcnow(), "withdrawn"
-            session.add(request)
+        close_requests(session, improvement.id, at=utcnow(), outcome="withdrawn")
         return store.display_id(improvement), improvement.flow_run_id
-
-
-def _require_withdraw_right(session: Session, improvement: Improvement, person: Person) -> None:
-    if person.id in (improvement.owner_id, improvement.process_owner_id):
-        return
-    grants = grants_by_person(session).get(person.id or 0, [])
-    for grant in grants:
-        if grant.role == Role.ci_manager:
-            return
-        if grant.role == Role.process_owner and same_scope(grant.scope, improvement.process):
-            return
-    raise NotAuthorised(
-        f"{person.name} may not withdraw {store.display_id(improvement)}: only its owner, a "
-        f"process owner of {improvement.process!r} or a CI manager may"
-    )
 
 
 # --- export ---
@@ -131,8 +96,7 @@ def export_register(fmt: str) -> str:
     if fmt not in ("csv", "json"):
         raise UsageError(f"unknown export format {fmt!r}; choose csv or json")
     with transaction(write=False) as session:
-        ids = session.exec(select(Improvement.id).order_by(col(Improvement.id))).all()
-        details = [_detail(session, _get(session, i)) for i in ids]
+        details = [detail_of(session, i) for i in store.all_improvements(session)]
     if fmt == "json":
         payload = [d.model_dump(mode="json") for d in details]
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
@@ -147,12 +111,6 @@ def export_register(fmt: str) -> str:
         )
         writer.writerow({k: _spreadsheet_safe(v) for k, v in row.items()})
     return buffer.getvalue()
-
-
-def _get(session: Session, improvement_id: int | None) -> Improvement:
-    found = session.get(Improvement, improvement_id)
-    assert found is not None
-    return found
 
 
 def _spreadsheet_safe(value: Any) -> Any:

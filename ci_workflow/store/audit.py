@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
 
 from ci_workflow.store.tables import AuditEvent
 
@@ -37,3 +39,22 @@ def events_for(session: Session, improvement_id: int) -> list[AuditEvent]:
         .order_by(AuditEvent.at, AuditEvent.id)  # type: ignore[arg-type]
     )
     return list(session.exec(query))
+
+
+def last_actions(
+    session: Session, improvement_ids: Iterable[int], actions: Iterable[str]
+) -> dict[tuple[int, str], str]:
+    """The latest of ``actions`` per (improvement, subject), where an event's subject is its
+    detail up to the first colon (e.g. an objective's metric)."""
+    query = (
+        select(AuditEvent)
+        .where(
+            col(AuditEvent.improvement_id).in_(set(improvement_ids)),
+            col(AuditEvent.action).in_(tuple(actions)),
+        )
+        .order_by(col(AuditEvent.id))
+    )
+    return {
+        (event.improvement_id or 0, event.detail.split(":", 1)[0]): event.action
+        for event in session.exec(query)
+    }

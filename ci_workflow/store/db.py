@@ -7,7 +7,8 @@ PostgreSQL is used as is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,14 +30,21 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 _engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def cached_engine(key: str, create: Callable[[], Engine]) -> Engine:
+    """One engine per key and process: the register's, and each metric source's database."""
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = create()
+        return _engines[key]
 
 
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL and process (default: the configured store)."""
+    """The engine of a store (default: the configured register)."""
     url = url or get_settings().store_url
-    if url not in _engines:
-        _engines[url] = _create_engine(url)
-    return _engines[url]
+    return cached_engine(url, lambda: _create_engine(url))
 
 
 def _create_engine(url: str) -> Engine:

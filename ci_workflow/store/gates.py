@@ -1,9 +1,11 @@
-"""Reading and writing gate requests and decisions."""
+"""Reading and writing gate requests (a gate waiting, or having waited) and gate decisions."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, or_, update
 from sqlmodel import Session, col, select
 
 from ci_workflow.store.tables import GateDecision, GateRequest
@@ -44,3 +46,36 @@ def overdue_requests(session: Session, *, opened_before: datetime) -> list[GateR
         col(GateRequest.closed_at).is_(None), col(GateRequest.opened_at) < opened_before
     )
     return list(session.exec(query.order_by(col(GateRequest.opened_at))))
+
+
+def close_requests(session: Session, improvement_id: int, *, at: datetime, outcome: str) -> None:
+    """Close every gate of an improvement still waiting (e.g. it was withdrawn)."""
+    for request in open_requests(session, improvement_id):
+        request.closed_at, request.outcome = at, outcome
+        session.add(request)
+
+
+def claim_request(
+    session: Session, request_id: int, *, by: str, now: datetime, expiry: timedelta
+) -> bool:
+    """Mark a waiting gate as being answered by ``by``; False if someone else holds a fresh
+    claim or the gate closed meanwhile. One UPDATE, so two racing claims cannot both win."""
+    unclaimed = or_(
+        col(GateRequest.claimed_at).is_(None), col(GateRequest.claimed_at) < now - expiry
+    )
+    claimed = session.execute(
+        update(GateRequest)
+        .where(col(GateRequest.id) == request_id)
+        .where(col(GateRequest.closed_at).is_(None), unclaimed)
+        .values(claimed_by=by, claimed_at=now)
+    )
+    return cast("CursorResult[Any]", claimed).rowcount == 1
+
+
+def release_request(session: Session, request_id: int, *, by: str) -> None:
+    session.execute(
+        update(GateRequest)
+        .where(col(GateRequest.id) == request_id)
+        .where(col(GateRequest.claimed_by) == by)
+        .values(claimed_by=None, claimed_at=None)
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, func
@@ -10,8 +11,10 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, select
 
+from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id, looks_like_id, parse_id
 from ci_workflow.domain.lifecycle import Status, check_transition
+from ci_workflow.domain.permissions import Parties
 from ci_workflow.errors import ImprovementNotFound
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.tables import (
@@ -22,7 +25,6 @@ from ci_workflow.store.tables import (
     PlanAction,
     TeamMember,
 )
-from ci_workflow.store.tables.common import utcnow
 
 
 def find_by_key(session: Session, key: str) -> Improvement | None:
@@ -67,11 +69,64 @@ def change_status(
     return improvement
 
 
+def with_status(session: Session, statuses: Iterable[str]) -> list[Improvement]:
+    query = select(Improvement).where(col(Improvement.status).in_(tuple(statuses)))
+    return list(session.exec(query.order_by(col(Improvement.id))))
+
+
+def all_improvements(session: Session) -> list[Improvement]:
+    return list(session.exec(select(Improvement).order_by(col(Improvement.id))))
+
+
+def closed_between(session: Session, start: datetime, end: datetime) -> list[Improvement]:
+    """Improvements closed in (start, end], in the order they closed."""
+    query = (
+        select(Improvement)
+        .where(
+            Improvement.status == Status.closed,
+            col(Improvement.completed_at) > start,
+            col(Improvement.completed_at) <= end,
+        )
+        .order_by(col(Improvement.completed_at))
+    )
+    return list(session.exec(query))
+
+
+def latest_due_dates(session: Session) -> dict[int, date]:
+    """Each improvement's latest objective due date."""
+    dues: dict[int, date] = {}
+    query = select(col(Objective.improvement_id), col(Objective.due))
+    for improvement_id, due in session.exec(query):
+        dues[improvement_id] = max(due, dues.get(improvement_id, due))
+    return dues
+
+
+def parties_of(session: Session, improvement: Improvement) -> Parties:
+    """Who an improvement belongs to: its process, owner, process owner and team."""
+    assert improvement.id is not None
+    return Parties(
+        process=improvement.process,
+        owner_id=improvement.owner_id,
+        process_owner_id=improvement.process_owner_id,
+        team_ids=frozenset(p.id for p in team_of(session, improvement.id) if p.id is not None),
+    )
+
+
 def objectives_of(session: Session, improvement_id: int) -> list[Objective]:
     query = (
         select(Objective)
         .where(Objective.improvement_id == improvement_id)
         .order_by(col(Objective.position))
+    )
+    return list(session.exec(query))
+
+
+def objectives_for(session: Session, improvement_ids: Iterable[int]) -> list[Objective]:
+    """The objectives of several improvements, by improvement and position."""
+    query = (
+        select(Objective)
+        .where(col(Objective.improvement_id).in_(set(improvement_ids)))
+        .order_by(col(Objective.improvement_id), col(Objective.position))
     )
     return list(session.exec(query))
 
@@ -83,6 +138,12 @@ def plan_of(session: Session, improvement_id: int) -> list[PlanAction]:
         .order_by(col(PlanAction.position))
     )
     return list(session.exec(query))
+
+
+def replace_plan(session: Session, improvement_id: int, actions: list[PlanAction]) -> None:
+    session.exec(delete(PlanAction).where(col(PlanAction.improvement_id) == improvement_id))
+    session.add_all(actions)
+    session.flush()
 
 
 def team_of(session: Session, improvement_id: int) -> list[Person]:

@@ -10,12 +10,12 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from ci_workflow.resources import resource_dir
+from ci_workflow.resources import resource_path
 
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", str(resource_dir("migrations")))
+    config.set_main_option("script_location", str(resource_path("migrations")))
     return config
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -62,3 +63,16 @@ def load_directory(session: Session) -> Directory:
         PersonView(id=person.id or 0, name=person.name, email=person.email, grants=frozenset(g))
         for person, g in list_people(session)
     )
+
+
+def names_by_id(session: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Names of these people (default: everyone), by id."""
+    query = select(Person.id, Person.name)
+    if ids is not None:
+        query = query.where(col(Person.id).in_(set(ids)))
+    return {person_id or 0: name for person_id, name in session.exec(query)}
+
+
+def emails_of(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    query = select(Person.id, Person.email).where(col(Person.id).in_(set(ids)))
+    return {person_id or 0: email for person_id, email in session.exec(query)}

@@ -127,7 +127,7 @@ def test_wsjf_and_value_orders(cli: Cli, people: None, tmp_path: Path) -> None:
 def test_plan_actions_reference_change_requests(cli: Cli, people: None, tmp_path: Path) -> None:
     from ci_workflow.domain.gates import Gate
     from ci_workflow.services.lifecycle import gate_description
-    from ci_workflow.services.reports import render_review
+    from ci_workflow.services.reports import review_report
 
     plan = [{"action": "Deploy the routing rule", "owner": "Priya Nair", "change": "CHG0001234"}]
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(plan=plan))))
@@ -135,5 +135,5 @@ def test_plan_actions_reference_change_requests(cli: Cli, people: None, tmp_path
     text = gate_description(1, Gate.plan_approval)
     assert "- Deploy the routing rule (Priya Nair, due —, planned, change CHG0001234)" in text
     assert "**Change requests:** CHG0001234" in text
-    assert "<td>CHG0001234</td>" in render_review("IMP-0001", "html")
-    assert "change CHG0001234" in render_review("IMP-0001", "md")
+    assert "<td>CHG0001234</td>" in review_report("IMP-0001", "html")
+    assert "change CHG0001234" in review_report("IMP-0001", "md")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ci_workflow.evaluation import Point, control_limits, evaluate, shift, verdict
+from ci_workflow.domain.evaluation import Point, control_limits, evaluate, shift, verdict
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ci_workflow.kpis import (
+from ci_workflow.domain.kpis import (
     Figure,
     ImprovementFacts,
     decrease,

@@ -37,15 +37,18 @@ def test_every_entrypoint_loads_and_takes_its_parameters(monkeypatch: pytest.Mon
         found["improvement-lifecycle"].validate_parameters({})
 
 
-def test_serve_runs_the_same_deployments_on_the_same_schedules() -> None:
-    from flows import serve
+def test_serve_runs_exactly_the_declared_deployments_on_their_schedules() -> None:
+    from ci_workflow.orchestration.serve import runner_deployments
 
-    by_name = {d["name"]: d for d in deployments()}
-    assert set(by_name) == {
+    declared = {d["name"]: d for d in deployments()}
+    assert set(declared) == {
         "improvement-lifecycle", "gate-watchdog", "capture-checkpoints", "practice-report",
         "detect-opportunities",
     }  # fmt: skip
-    assert by_name["detect-opportunities"]["schedules"][0]["cron"] == serve.OPPORTUNITIES_CRON
-    assert by_name["practice-report"]["schedules"][0]["cron"] == serve.PRACTICE_REPORT_CRON
-    assert by_name["gate-watchdog"]["schedules"][0]["cron"] == serve.WATCHDOG_CRON
-    assert by_name["capture-checkpoints"]["schedules"][0]["cron"] == serve.CHECKPOINTS_CRON
+    served = {d.name: d for d in runner_deployments()}
+    assert set(served) == set(declared)
+    for name, deployment in served.items():
+        crons = [s.schedule.cron for s in deployment.schedules]  # type: ignore[union-attr]
+        assert crons == [s["cron"] for s in declared[name].get("schedules", [])], name
+        assert deployment.entrypoint is not None
+        assert deployment.entrypoint.endswith(declared[name]["entrypoint"]), name

@@ -13,6 +13,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from ci_workflow import metrics
+from ci_workflow.domain.sources import parse_source
+from ci_workflow.domain.window import Window
+
+
+def measure(source: dict[str, Any], window: Window) -> float:
+    """What a capture does with a stored source: read it back into its model, then measure."""
+    return metrics.measure(parse_source(source), window)
+
+
 # Incidents: (id, opened, resolved, category, hours to resolve)
 INCIDENTS = [
     ("INC1", "2026-10-01 08:00:00", "2026-10-01 18:00:00", "network", 10.0),

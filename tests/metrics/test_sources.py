@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from ci_workflow.metrics import MetricError, Window, measure
+from ci_workflow.metrics import MetricError, Window
 from tests.conftest import POSTGRES_URL
-from tests.metrics.sources import http_server, incident_csv, incident_db
+from tests.metrics.sources import http_server, incident_csv, incident_db, measure
 
 OCTOBER = Window(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 10, tzinfo=UTC))
 

@@ -165,3 +165,25 @@ def test_the_define_stage_measures_baselines_and_checks_them_against_targets(
     assert shown["baseline"] == "measure"  # the file's word; the measured value is in the snapshot
     (baseline,) = cli.json("snapshots", "IMP-0001")
     assert baseline["kind"] == "baseline" and baseline["value"] == pytest.approx(23 / 4)
+
+
+def test_a_retried_define_stage_replaces_its_failed_baseline_whatever_second_it_ran(
+    cli: Cli, people: None, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from ci_workflow.domain.clock import utcnow
+    from ci_workflow.store.db import transaction
+    from ci_workflow.store.tables import MetricSnapshot
+
+    wide = objective_doc(metric="mttr_hours", window="3000d", baseline="measure", target=5,
+                         source={"kind": "sql", "url": f"sqlite:///{incident_db(tmp_path)}", "query": NETWORK_MEAN})  # fmt: skip
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(objectives=[wide]))))
+    with transaction() as session:  # what a failed first try left, a minute before the retry
+        session.add(
+            MetricSnapshot(objective_id=1, kind="baseline", checkpoint_at=utcnow() - timedelta(minutes=1),
+                           value=None, error="connection refused")
+        )  # fmt: skip
+    assert define_stage(1, "run-1") == "planned"
+    (baseline,) = cli.json("snapshots", "IMP-0001")
+    assert (baseline["value"], baseline["error"]) == (pytest.approx(23 / 4), None)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ci_workflow.metrics import MetricError, Window, measure
+from ci_workflow.metrics import MetricError, Window
 from tests.helpers import Cli
+from tests.metrics.sources import measure
 
 ROOT = Path(__file__).resolve().parents[2]
 MAPPINGS = ROOT / "examples" / "mappings"

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from ci_workflow.services.delivery import deliver_review
-from ci_workflow.services.reports import render_review
+from ci_workflow.services.reports import review_report
 from ci_workflow.store.db import transaction
 from ci_workflow.store.improvements import get_improvement
 from ci_workflow.store.tables import GateDecision, MetricSnapshot
@@ -64,7 +64,7 @@ def history(cli: Cli, people: None, tmp_path: Path) -> str:
 
 
 def test_the_review_report_carries_the_figures(history: str) -> None:
-    html = render_review(history, "html")
+    html = review_report(history, "html")
     assert "Interim report" in html  # in review, not yet consolidated
     assert "1 of 2 objectives met" in html
     row = html[html.index("<strong>mttr_hours</strong>") :]
@@ -86,13 +86,13 @@ def test_the_review_report_carries_the_figures(history: str) -> None:
 
 
 def test_everything_people_typed_is_escaped(history: str) -> None:
-    html = render_review(history, "html")
+    html = review_report(history, "html")
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Faster network fixes" in html
     assert (
         "Route &lt;b&gt;early&lt;/b&gt; &amp; often" in html and "Go &lt;i&gt;now&lt;/i&gt;" in html
     )
-    markdown = render_review(history, "md")
+    markdown = review_report(history, "md")
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
 
 
@@ -227,7 +227,7 @@ def test_the_html_report_opens_in_chromium_without_console_errors(
     if browser is None:
         pytest.skip("Debian's chromium package is not installed (apt-get install chromium)")
     page = tmp_path / "review.html"
-    page.write_text(render_review(history, "html"))
+    page.write_text(review_report(history, "html"))
     ARTEFACTS.mkdir(exist_ok=True)
     shot = ARTEFACTS / "review-report.png"
     done = subprocess.run(

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from ci_workflow.store.tables.common import utcnow
+from ci_workflow.domain.clock import utcnow
 
 
 class GateRequest(SQLModel, table=True):

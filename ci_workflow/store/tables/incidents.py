@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from ci_workflow.store.tables.common import utcnow
+from ci_workflow.domain.clock import utcnow
 
 
 class Incident(SQLModel, table=True):

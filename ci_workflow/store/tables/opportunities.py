@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
-from ci_workflow.store.tables.common import utcnow
+from ci_workflow.domain.clock import utcnow
 
 
 class Opportunity(SQLModel, table=True):

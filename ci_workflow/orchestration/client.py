@@ -1,7 +1,8 @@
-"""The CLI's side of Prefect: configure it, start lifecycle runs, read their state, resume them.
+"""The client side of Prefect: configure it, start lifecycle runs, read their state, resume and
+cancel them.
 
-Only the lifecycle commands import this module; it imports Prefect inside its functions, after
-pointing Prefect at the project's settings (API URL, home folder, no analytics).
+Prefect is imported inside the functions, after pointing it at the project's settings (API URL,
+home folder, no analytics): commands that never talk to Prefect never pay for importing it.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 
-from ci_workflow.kpis import Figure, objective_kpi
+from ci_workflow.domain.kpis import Figure, objective_kpi
 
 MIN_PER_SIDE = 3
 RUN_LENGTH = 8

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+
+from ci_workflow.domain.clock import as_utc
 
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 _WINDOW = re.compile(r"^([1-9]\d*)([hdw])$")
@@ -30,7 +32,7 @@ class Window:
 
     @classmethod
     def ending(cls, as_of: datetime, window: str) -> Window:
-        end = as_of.astimezone(UTC) if as_of.tzinfo else as_of.replace(tzinfo=UTC)
+        end = as_utc(as_of)
         return cls(end - parse_window(window), end)
 
     def parameters(self) -> dict[str, datetime]:

@@ -3,7 +3,7 @@ limits from before execution. Rendered inline, with no script or style fetched f
 
 from __future__ import annotations
 
-from ci_workflow.evaluation import Evaluation
+from ci_workflow.domain.evaluation import Evaluation
 
 
 def objective_chart(evaluation: Evaluation) -> str:

@@ -1,30 +1,15 @@
-"""The Jinja environment of the reports: autoescaped HTML, strict about missing values."""
+"""The Jinja environment of the reports: autoescaped HTML, strict about missing values, and the
+filters that show numbers as people read them."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ci_workflow.resources import resource_dir
-
-
-def number(value: Any, digits: int = 4) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.{digits}g}" if isinstance(value, float) else f"{value:,}"
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f} %"
-
-
-def when(value: datetime | None) -> str:
-    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M")
+from ci_workflow.formatting import money, number, percent, when
+from ci_workflow.resources import resource_path
 
 
 def markdown_text(value: Any) -> str:
@@ -38,13 +23,13 @@ def markdown_text(value: Any) -> str:
 @cache
 def environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(resource_dir("templates")),
+        loader=FileSystemLoader(resource_path("templates")),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=number, percent=percent, when=when, md=markdown_text)
+    env.filters.update(number=number, money=money, percent=percent, when=when, md=markdown_text)
     return env
 
 

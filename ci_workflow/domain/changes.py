@@ -1,0 +1,69 @@
+"""What an update of an improvement's file changes, and what it may not change once the plan
+went for approval: the yardstick it is measured against.
+
+Of an objective, its measurement and target are frozen; its source, description and KPI kind may
+still be corrected (a database moves, a query is fixed), and the change is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+FROZEN_AFTER_APPROVAL = ("process", "process_owner")
+TARGET_FIELDS = ("baseline", "target", "direction", "due", "window", "unit")
+OTHER_OBJECTIVE_FIELDS = ("description", "source", "kpi_kind")
+TARGET_CHANGE = "objective "  # how a change that touches a target begins
+
+
+class ObjectiveDefinition(Protocol):
+    metric: str
+    baseline: float | None
+    baseline_mode: str
+    target: float
+    direction: str
+    due: Any
+    window: str
+    unit: str
+    description: str
+    source: dict[str, Any]
+    kpi_kind: str
+
+
+def objective_changes(
+    current: Sequence[ObjectiveDefinition], wanted: Sequence[ObjectiveDefinition]
+) -> list[str]:
+    """What differs, one phrase each; those starting with ``TARGET_CHANGE`` touch targets."""
+    have = {o.metric: o for o in current}
+    want = {o.metric: o for o in wanted}
+    changes = [f"{TARGET_CHANGE}{m!r} added" for m in want if m not in have]
+    changes += [f"{TARGET_CHANGE}{m!r} removed" for m in have if m not in want]
+    for metric in have.keys() & want.keys():
+        old, new = have[metric], want[metric]
+        targets = [
+            f for f in TARGET_FIELDS if f != "baseline" and getattr(old, f) != getattr(new, f)
+        ]
+        if baseline_differs(old, new):
+            targets.insert(0, "baseline")
+        if targets:
+            changes.append(f"{TARGET_CHANGE}{metric!r} {', '.join(targets)}")
+        others = [f for f in OTHER_OBJECTIVE_FIELDS if getattr(old, f) != getattr(new, f)]
+        if others:
+            changes.append(f"{metric!r} {', '.join(others)}")
+    if [o.metric for o in current] != [o.metric for o in wanted] and not changes:
+        changes.append("objective order")
+    return changes
+
+
+def baseline_differs(old: ObjectiveDefinition, new: ObjectiveDefinition) -> bool:
+    """A measured baseline is data, not the file's definition: it differs only when the file
+    changes how the baseline is set, or the number it sets."""
+    if old.baseline_mode == "measure" and new.baseline_mode == "measure":
+        return False
+    return (old.baseline_mode, old.baseline) != (new.baseline_mode, new.baseline)
+
+
+def frozen_changes(changed_fields: list[str], objective_changes: list[str]) -> list[str]:
+    """The changes an improvement past its plan approval refuses."""
+    frozen = [f for f in changed_fields if f in FROZEN_AFTER_APPROVAL]
+    return frozen + [c for c in objective_changes if c.startswith(TARGET_CHANGE)]

@@ -1,0 +1,113 @@
+"""Metric sources: where an objective's number comes from, as typed models with their defaults.
+
+The improvement file declares a source; ``apply`` stores it as JSON; a capture reads it back with
+``parse_source`` and hands the model to the reader of its kind (``ci_workflow.metrics``). Only the
+shape is checked here; running a source is the metrics wing's job.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+JSON_PATH = re.compile(r"^[A-Za-z_][\w-]*(\[\d+\])*(\.[A-Za-z_][\w-]*(\[\d+\])*)*$")
+PYTHON_FUNCTION = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+# The ready metrics over imported incidents (formulas in ci_workflow/metrics/incident_source.py).
+IncidentMetric = Literal[
+    "incident_count", "problem_linked_count", "mttr_hours", "sla_met_pct", "reopen_pct"
+]
+IncidentFilter = Literal["category", "service", "priority", "assignment_group"]
+CsvAggregation = Literal["count", "sum", "mean", "median", "p90", "rate"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class SqlSource(_Strict):
+    kind: Literal["sql"]
+    url: Name
+    query: Text
+    timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
+
+    @field_validator("url")
+    @classmethod
+    def _url_parses(cls, url: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(url)
+        except ArgumentError:
+            # Never echo the URL: it may carry a password.
+            raise ValueError("not a database URL (e.g. postgresql://host/db)") from None
+        return url
+
+
+class CsvSource(_Strict):
+    kind: Literal["csv"]
+    path: Name
+    timestamp_column: Name
+    aggregation: CsvAggregation
+    value_column: Name | None = None
+    filter: dict[str, str | int | float | bool] | None = None
+    timestamp_format: Name | None = None
+
+    @model_validator(mode="after")
+    def _value_column_when_needed(self) -> CsvSource:
+        if self.aggregation != "count" and not self.value_column:
+            raise ValueError(f"aggregation {self.aggregation!r} needs a value_column")
+        return self
+
+
+class HttpSource(_Strict):
+    kind: Literal["http"]
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")]
+    path: Annotated[str, Field(pattern=JSON_PATH.pattern)]
+    timeout: Annotated[float, Field(gt=0, le=300)] = 10.0
+    retries: Annotated[int, Field(ge=0, le=10)] = 2
+    headers: dict[str, str] = Field(default_factory=dict)
+    params: dict[str, str] = Field(default_factory=dict)
+
+
+class ManualSource(_Strict):
+    kind: Literal["manual"]
+
+
+class PythonSource(_Strict):
+    kind: Literal["python"]
+    function: Annotated[str, Field(pattern=PYTHON_FUNCTION.pattern)]
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class IncidentsSource(_Strict):
+    """A ready metric over imported incidents (see ci_workflow/metrics/incident_source.py)."""
+
+    kind: Literal["incidents"]
+    metric: IncidentMetric
+    filter: dict[IncidentFilter, str] = Field(default_factory=dict)
+    database: Name | None = None
+
+
+AnySource = SqlSource | CsvSource | HttpSource | ManualSource | PythonSource | IncidentsSource
+MetricSource = Annotated[AnySource, Field(discriminator="kind")]
+SOURCE_KINDS = frozenset({"sql", "csv", "http", "manual", "python", "incidents"})
+
+_ADAPTER: TypeAdapter[AnySource] = TypeAdapter(MetricSource)
+
+
+def parse_source(stored: dict[str, Any]) -> AnySource:
+    """A source as stored (the JSON of a validated model) back into its model."""
+    return _ADAPTER.validate_python(stored)
+
+
+def is_fetched(source: AnySource | dict[str, Any]) -> bool:
+    """Manual metrics are typed in by people; every other kind is fetched by a capture."""
+    kind = source.get("kind") if isinstance(source, dict) else source.kind
+    return kind != "manual"

@@ -1,0 +1,39 @@
+"""Numbers, money, shares and times as people read them: one set of rules for the CLI's tables,
+the reports and the web pages (JSON keeps full precision)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+def number(value: Any, digits: int = 4) -> str:
+    """``12,000``, ``9.5``, ``0.1235``: large and whole numbers with separators, others to
+    ``digits`` significant digits; text (``measure``) as it is; ``—`` for nothing."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, float):
+        return f"{value:,}"
+    if abs(value) >= 10 ** (digits - 1) or value.is_integer():
+        return f"{value:,.0f}"  # 12,346 rather than 1.235e+04
+    return f"{value:,.{digits}g}"
+
+
+def money(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def percent(value: float | None) -> str:
+    """A value already in per cent (``achieved_pct``), rounded: ``83 %``."""
+    return "—" if value is None else f"{value:.0f} %"
+
+
+def when(value: Any) -> str:
+    """A time to the minute, ``2026-11-25 06:00``; ISO text is shortened the same way."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)[:16].replace("T", " ")

@@ -1,0 +1,51 @@
+"""The improvement file an accepted opportunity becomes: its finding, evidence and suggested
+objective written as improvement as code, ready for ``apply``."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from ci_workflow.schemas import OpportunityPublic
+
+SOURCES = {"sla_breach": "sla_breach", "recurring_problem": "problem"}
+
+
+def improvement_file(
+    o: OpportunityPublic, *, key: str, owner: str, process: str, today: date
+) -> dict[str, Any]:
+    objective = dict(o.objective)
+    source = {
+        "kind": "incidents",
+        "metric": objective.pop("metric"),
+        "filter": objective.pop("filter"),
+    }
+    evidence = ", ".join(f"{k} {v}" for k, v in o.evidence.items() if k != "samples")
+    return {
+        "key": key,
+        "title": o.title[:200],
+        "type": "incremental",
+        "source": SOURCES.get(o.kind, "incident_trend"),
+        "process": process,
+        **({"service": o.group} if o.group_by == "service" else {}),
+        "description": (
+            f"Opportunity {o.number} ({o.kind}, {o.group_by} {o.group}) found in the incidents of "
+            f"{o.period_start:%Y-%m-%d} to {o.period_end:%Y-%m-%d}: {evidence}. "
+            f"Sample incidents: {', '.join(o.evidence.get('samples', []))}. "
+            f"Estimated value: {o.value_hours:,.0f} handling hours a year."
+        ),
+        "owner": owner,
+        "strategic_impact": max(1, min(5, round(o.score / 20))),
+        "feasibility": 3,
+        "identified": today,
+        "objectives": [
+            {
+                "description": o.title[:200],
+                "unit": "",
+                "source": source,
+                "due": today + timedelta(days=120),
+                **objective,
+                "metric": source["metric"],
+            }
+        ],
+    }

@@ -1,0 +1,103 @@
+"""Detectors across groups: recurring problems (with or without a problem record) and changes
+followed by incidents."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ci_workflow.opportunities.findings import (
+    MIN_INCIDENTS,
+    Detection,
+    Finding,
+    IncidentRow,
+    finding,
+    median_hours,
+    samples,
+    suggest,
+)
+
+
+def recurring_problems(rows: list[IncidentRow], found: Detection) -> list[Finding]:
+    """Many incidents linked to one problem record; or one category and service with repeated
+    incidents and no problem record yet."""
+    by_problem: dict[str, list[IncidentRow]] = defaultdict(list)
+    unlinked: dict[tuple[str, str], list[IncidentRow]] = defaultdict(list)
+    for row in rows:
+        if row.problem_id:
+            by_problem[row.problem_id].append(row)
+        elif row.category and row.service:
+            unlinked[(row.category, row.service)].append(row)
+    linked_pairs = {(r.category, r.service) for r in rows if r.problem_id}
+    findings = []
+    for problem, members in by_problem.items():
+        if len(members) >= 5:
+            title = f"{len(members)} incidents linked to problem {problem}"
+            findings.append(_problem_finding("problem_id", problem, title, members, found, {}))
+    for (category, service), members in unlinked.items():
+        if len(members) < 3 * MIN_INCIDENTS or (category, service) in linked_pairs:
+            continue
+        title = f"{len(members)} incidents of {category} on {service} and no problem record"
+        filters = {"category": category, "service": service}
+        findings.append(
+            _problem_finding(
+                "category+service", f"{category} / {service}", title, members, found, filters
+            )
+        )
+    return findings
+
+
+def _problem_finding(
+    group_by: str,
+    group: str,
+    title: str,
+    members: list[IncidentRow],
+    found: Detection,
+    filters: dict[str, str],
+) -> Finding:
+    """``filters`` empty: the incidents are linked to a problem record."""
+    linked = not filters
+    return finding(
+        "recurring_problem", group_by, group, title,
+        evidence={"incidents": len(members), "problem_record": linked, "samples": samples(members)},
+        value_hours=found.yearly(len(members) * median_hours(members) * 0.5),
+        confidence=min(1.0, len(members) / 30),
+        objective=suggest(
+            "problem_linked_count" if linked else "incident_count", filters, window="30d",
+            baseline="measure", target=0, direction="decrease", kpi_kind="problem_volume",
+        ),
+        source="problem",
+    )  # fmt: skip
+
+
+def change_spikes(rows: list[IncidentRow], found: Detection) -> list[Finding]:
+    """Changes followed by a spike of incidents on the same service (incidents linked to it)."""
+    by_change: dict[tuple[str, str], list[IncidentRow]] = defaultdict(list)
+    for row in rows:
+        if row.change_id:
+            by_change[(row.change_id, row.service or "unknown service")].append(row)
+    findings = []
+    for (change, service), members in by_change.items():
+        if len(members) < 5:
+            continue
+        filters = {"service": service} if service != "unknown service" else {}
+        findings.append(
+            finding(
+                "change_spike", "change", f"{change} on {service}",
+                f"{len(members)} incidents on {service} linked to change {change}",
+                evidence={
+                    "incidents": len(members),
+                    "change": change,
+                    "service": service,
+                    "first": min(m.opened_at for m in members).isoformat(),
+                    "last": max(m.opened_at for m in members).isoformat(),
+                    "samples": samples(members),
+                },
+                value_hours=found.yearly(len(members) * median_hours(members)),
+                confidence=min(1.0, len(members) / 20),
+                objective=suggest(
+                    "incident_count", filters, window="7d", baseline="measure", target=0,
+                    direction="decrease", kpi_kind="incident_volume",
+                ),
+            )
+        )  # fmt: skip
+    return findings

@@ -1,0 +1,30 @@
+"""Everything that talks to Prefect, and the only package (beside ``flows/``) that imports it.
+
+- ``client``: configure Prefect, start, read, resume and cancel flow runs (imports Prefect lazily).
+- ``decisions``: send a person's decision to the gate a run waits at.
+- ``gate_inputs``: the forms a suspended run waits for, one per gate.
+- ``tasks``: the services wrapped as Prefect tasks, which the flows order.
+- ``serve``: serve the deployments that ``prefect.yaml`` declares (``improve serve``).
+"""
+
+from ci_workflow.orchestration.client import (
+    RunState,
+    cancel,
+    configure_prefect,
+    prefect_environment,
+    read_state,
+    resume,
+    serving_environment,
+    start_lifecycle,
+)
+
+__all__ = [
+    "RunState",
+    "cancel",
+    "configure_prefect",
+    "prefect_environment",
+    "read_state",
+    "resume",
+    "serving_environment",
+    "start_lifecycle",
+]

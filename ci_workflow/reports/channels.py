@@ -1,0 +1,55 @@
+"""Where reports go besides a file: e-mail (SMTP) and a Slack/Teams-style webhook.
+
+Failures are described without secrets: no SMTP password, no webhook path (it is the secret).
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+import httpx
+
+from ci_workflow.settings import get_settings
+
+# What a failed send raises; anything else is a bug, not a delivery failure.
+SEND_FAILURES = (OSError, smtplib.SMTPException, httpx.HTTPError)
+
+
+def email_message(subject: str, to: list[str], text: str, html: str) -> EmailMessage:
+    """HTML with a plain-text part (the Markdown report) for mail readers without HTML."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = get_settings().smtp_from
+    message["To"] = ", ".join(to)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def send_mail(message: EmailMessage) -> None:
+    settings = get_settings()
+    assert settings.smtp_host is not None
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user and settings.smtp_password:
+            smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+        smtp.send_message(message)
+
+
+def post_webhook(url: str, payload: dict[str, object]) -> None:
+    httpx.post(url, json=payload, timeout=15).raise_for_status()
+
+
+def webhook_host(url: str) -> str:
+    return httpx.URL(url).host or "webhook"  # the rest of a webhook URL is its secret
+
+
+def failure_reason(failure: Exception) -> str:
+    """Why a send failed, without the webhook URL or credentials."""
+    if isinstance(failure, httpx.HTTPStatusError):
+        return f"HTTPStatusError: HTTP {failure.response.status_code}"
+    if isinstance(failure, httpx.HTTPError):
+        return type(failure).__name__
+    return f"{type(failure).__name__}: {failure}"

@@ -1,0 +1,18 @@
+"""The Markdown shown above a gate's decision form (Prefect UI) and in the gate-open message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ci_workflow.domain.gates import DECISIONS, Gate
+from ci_workflow.reports.rendering import render
+from ci_workflow.schemas import ImprovementDetail
+
+
+def gate_summary(
+    detail: ImprovementDetail, gate: Gate, latest: dict[str, tuple[float, datetime]]
+) -> str:
+    """What is being decided and the facts for it; ``latest`` is each metric's newest value."""
+    return render(
+        "gate_summary.md", improvement=detail, gate=gate, latest=latest, decisions=DECISIONS[gate]
+    )

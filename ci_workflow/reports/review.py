@@ -1,0 +1,55 @@
+"""The review report of one improvement (did we get there?), from what the register holds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from ci_workflow.domain.evaluation import Evaluation
+from ci_workflow.domain.kpis import roi
+from ci_workflow.domain.lifecycle import Status
+from ci_workflow.errors import UsageError
+from ci_workflow.reports.charts import objective_chart
+from ci_workflow.reports.rendering import render
+from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
+
+FORMATS = ("html", "md")
+FINAL = (Status.consolidating, Status.closed)
+
+
+def review_context(
+    detail: ImprovementDetail,
+    evaluations: list[Evaluation],
+    events: list[AuditEventPublic],
+    generated_at: datetime,
+) -> dict[str, Any]:
+    """Everything the templates show: evaluations with their charts, a summary, the trail."""
+    met = sum(1 for e in evaluations if e.verdict == "met")
+    summary = (
+        "no objectives"
+        if not evaluations
+        else "every objective met"
+        if met == len(evaluations)
+        else f"{met} of {len(evaluations)} objectives met"
+    )
+    return {
+        "improvement": detail,
+        "evaluations": evaluations,
+        # pygal escapes the text it draws
+        "charts": {e.metric: Markup(objective_chart(e)) for e in evaluations},
+        "summary": summary,
+        "interim": detail.status not in FINAL,
+        "roi": roi(detail.realised_gain, detail.actual_cost),
+        "refused": [e for e in events if e.action == "gate_refused"],
+        "audit": events[-25:],
+        "audit_total": len(events),
+        "generated_at": generated_at,
+    }
+
+
+def render_review(context: dict[str, Any], fmt: str = "html") -> str:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown report format {fmt!r}; choose html or md")
+    return render(f"review.{fmt}", **context)

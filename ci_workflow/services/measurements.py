@@ -1,0 +1,85 @@
+"""Values people record, and reading an improvement's snapshots and progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ci_workflow.domain.clock import as_utc, utcnow
+from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.lifecycle import EDITABLE_DEFINITION
+from ci_workflow.domain.permissions import may_record
+from ci_workflow.domain.vocabulary import SnapshotKind
+from ci_workflow.errors import NotAuthorised, NotFound, UsageError
+from ci_workflow.metrics import finite
+from ci_workflow.schemas import ProgressPublic, SnapshotPublic, from_row
+from ci_workflow.services.readings import progress_of
+from ci_workflow.services.tracks import watch_tracks
+from ci_workflow.store import improvements as store
+from ci_workflow.store.audit import record_event
+from ci_workflow.store.db import transaction
+from ci_workflow.store.people import load_directory
+from ci_workflow.store.snapshots import find_snapshot, snapshots_of
+from ci_workflow.store.tables import MetricSnapshot
+
+
+def record(
+    ref: str, metric: str, value: float, *, by: str, at: datetime | None, baseline: bool
+) -> str:
+    """A value typed in by a person: the owner, a team member, a data analyst or a CI manager."""
+    number = finite(value)
+    with transaction() as session:
+        improvement = store.get_improvement(session, ref)
+        shown = format_id(improvement.id or 0)
+        person = load_directory(session).find(by)
+        if person is None:
+            raise NotAuthorised(f"unknown person {by!r} (see `improve people list`)")
+        if not may_record(person, store.parties_of(session, improvement)):
+            raise NotAuthorised(
+                f"{person.name} may not record values of {shown}: only its owner, its team, "
+                "a data analyst or a CI manager may"
+            )
+        objective = next(
+            (o for o in store.objectives_of(session, improvement.id or 0) if o.metric == metric),
+            None,
+        )
+        if objective is None:
+            raise NotFound(f"{shown} has no objective {metric!r}")
+        kind = SnapshotKind.baseline if baseline else SnapshotKind.checkpoint
+        if baseline:
+            if improvement.status not in EDITABLE_DEFINITION:
+                raise UsageError(
+                    f"the baseline of {shown} is fixed since its plan went for approval"
+                )
+            objective.baseline, objective.baseline_mode = number, "measure"
+            session.add(objective)
+        moment = as_utc(at or utcnow()).replace(microsecond=0)
+        snapshot = find_snapshot(session, objective.id or 0, kind, moment) or MetricSnapshot(
+            objective_id=objective.id or 0, kind=kind, checkpoint_at=moment
+        )
+        snapshot.value, snapshot.error, snapshot.recorded_by = number, None, person.name
+        session.add(snapshot)
+        record_event(
+            session,
+            improvement_id=improvement.id,
+            actor=person.name,
+            action="value_recorded",
+            detail=f"{metric} = {number:g} at {moment:%Y-%m-%d %H:%M} ({kind})",
+        )
+        session.flush()
+        watch_tracks(session, {improvement.id or 0})
+        return f"{shown} {metric} = {number:g} recorded ({kind}, {moment:%Y-%m-%d %H:%M} UTC)"
+
+
+def snapshots(ref: str) -> tuple[str, list[SnapshotPublic]]:
+    with transaction(write=False) as session:
+        improvement = store.get_improvement(session, ref)
+        rows = snapshots_of(session, improvement.id or 0)
+        return format_id(improvement.id or 0), [
+            from_row(SnapshotPublic, snapshot, metric=metric) for metric, snapshot in rows
+        ]
+
+
+def progress(ref: str) -> tuple[str, list[ProgressPublic]]:
+    with transaction(write=False) as session:
+        improvement_id = store.get_improvement(session, ref).id or 0
+        return format_id(improvement_id), progress_of(session, [improvement_id])[improvement_id]

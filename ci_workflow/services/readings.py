@@ -1,0 +1,165 @@
+"""Reading the register into the shapes people see (``schemas``), inside a caller's session.
+
+Shared by the use cases that show an improvement (show, export, reports, gate summaries), its
+objectives' results (reports, practice) and progress (progress, practice, the off-track watch).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlmodel import Session
+
+from ci_workflow.domain.evaluation import Evaluation, Point, evaluate
+from ci_workflow.domain.gates import Gate, gate_key
+from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.permissions import may_decide, who_may_decide
+from ci_workflow.domain.priority import priority, value, wsjf
+from ci_workflow.domain.progress import assess, end_of
+from ci_workflow.domain.redact import redact_source
+from ci_workflow.domain.vocabulary import SnapshotKind
+from ci_workflow.schemas import (
+    AuditEventPublic,
+    GateDecisionPublic,
+    ImprovementDetail,
+    ObjectivePublic,
+    PendingGate,
+    PlanActionPublic,
+    ProgressPublic,
+    from_row,
+)
+from ci_workflow.store import improvements as store
+from ci_workflow.store.audit import events_for
+from ci_workflow.store.people import load_directory, names_by_id
+from ci_workflow.store.snapshots import measured_points
+from ci_workflow.store.tables import GateRequest, Improvement, Objective
+
+WSJF_INPUTS = ("business_value", "time_criticality", "risk_reduction", "effort")
+
+
+def register_summary(row: Row[Any]) -> dict[str, Any]:
+    """The fields of ``ImprovementSummary`` from a row of ``store.improvements.register_rows``.
+
+    A plain dict, not a model: the register is listed in full on every ``improve list``.
+    """
+    fields = row._asdict()
+    fields["id"] = format_id(fields["id"])
+    fields["priority"] = priority(fields["strategic_impact"], fields["feasibility"])
+    fields["value"] = value(fields["expected_gain"], fields["estimated_cost"])
+    fields["wsjf"] = wsjf(*(fields.pop(f"wsjf_{name}") for name in WSJF_INPUTS))
+    return fields
+
+
+def objective_public(objective: Objective) -> ObjectivePublic:
+    return from_row(
+        ObjectivePublic,
+        objective,
+        source=redact_source(objective.source),
+        baseline=objective.baseline if objective.baseline_mode == "value" else "measure",
+    )
+
+
+def detail_of(session: Session, improvement: Improvement) -> ImprovementDetail:
+    """Everything about one improvement, with people by name and secrets masked."""
+    assert improvement.id is not None
+    plan = store.plan_of(session, improvement.id)
+    decisions = store.decisions_of(session, improvement.id)
+    team = store.team_of(session, improvement.id)
+    wanted = {improvement.owner_id, improvement.process_owner_id}
+    wanted |= {a.owner_id for a in plan} | {d.decided_by_id for d in decisions}
+    names = names_by_id(session, wanted)
+    return from_row(
+        ImprovementDetail,
+        improvement,
+        id=format_id(improvement.id),
+        owner=names[improvement.owner_id],
+        process_owner=names[improvement.process_owner_id],
+        priority=priority(improvement.strategic_impact, improvement.feasibility),
+        value=value(improvement.expected_gain, improvement.estimated_cost),
+        wsjf=wsjf(*(getattr(improvement, f"wsjf_{n}") for n in WSJF_INPUTS)),
+        team=[p.name for p in team],
+        objectives=[objective_public(o) for o in store.objectives_of(session, improvement.id)],
+        plan=[from_row(PlanActionPublic, a, owner=names[a.owner_id]) for a in plan],
+        gate_decisions=[
+            from_row(GateDecisionPublic, d, by=names[d.decided_by_id], at=d.decided_at)
+            for d in decisions
+        ],
+    )
+
+
+def audit_of(session: Session, improvement_id: int) -> list[AuditEventPublic]:
+    return [
+        AuditEventPublic.model_validate(e, from_attributes=True)
+        for e in events_for(session, improvement_id)
+    ]
+
+
+def evaluations_of(
+    session: Session, improvements: list[Improvement]
+) -> dict[int, list[Evaluation]]:
+    """Every objective of these improvements evaluated, in two queries however many there are."""
+    by_id = {i.id or 0: i for i in improvements}
+    if not by_id:
+        return {}
+    objectives = store.objectives_for(session, by_id)
+    points = measured_points(session, [o.id or 0 for o in objectives], kinds=list(SnapshotKind))
+    found: dict[int, list[Evaluation]] = {i: [] for i in by_id}
+    for o in objectives:
+        found[o.improvement_id].append(
+            evaluate(
+                metric=o.metric, description=o.description, unit=o.unit, baseline=o.baseline,
+                target=o.target, direction=o.direction, kpi_kind=o.kpi_kind,
+                points=[Point(at, v, kind) for at, v, kind in points[o.id or 0]],
+                started_at=by_id[o.improvement_id].started_at,
+            )
+        )  # fmt: skip
+    return found
+
+
+def progress_of(session: Session, improvement_ids: list[int]) -> dict[int, list[ProgressPublic]]:
+    """The progress of every objective of these improvements, in two queries."""
+    objectives = store.objectives_for(session, improvement_ids)
+    points = measured_points(session, [o.id or 0 for o in objectives])
+    found: dict[int, list[ProgressPublic]] = {i: [] for i in improvement_ids}
+    for objective in objectives:
+        measured = [(at, v) for at, v, _ in points[objective.id or 0]]
+        found[objective.improvement_id].append(objective_progress(objective, measured))
+    return found
+
+
+def objective_progress(
+    objective: Objective, points: list[tuple[datetime, float]]
+) -> ProgressPublic:
+    found = assess(
+        baseline=objective.baseline,
+        target=objective.target,
+        direction=objective.direction,
+        due=end_of(objective.due),
+        points=points,
+    )
+    return ProgressPublic(
+        metric=objective.metric, unit=objective.unit, baseline=objective.baseline,
+        target=objective.target, direction=objective.direction, due=str(objective.due),
+        latest=found.latest, latest_at=found.latest_at, achieved_pct=found.achieved_pct,
+        projected_at_due=found.projected, track=found.track, reason=found.reason,
+    )  # fmt: skip
+
+
+def pending_of(session: Session, request: GateRequest) -> PendingGate:
+    """A waiting gate as people see it: since when, and who may decide it."""
+    improvement = store.get_improvement(session, str(request.improvement_id))
+    gate, parties = Gate(request.gate), store.parties_of(session, improvement)
+    people = load_directory(session).people
+    return PendingGate(
+        id=format_id(request.improvement_id),
+        title=improvement.title,
+        gate=gate,
+        attempt=request.attempt,
+        key=gate_key(gate, request.attempt),
+        waiting_since=request.opened_at,
+        may_decide=who_may_decide(gate, parties),
+        deciders=[p.name for p in people if may_decide(gate, p, parties)],
+        flow_run_id=request.flow_run_id,
+    )

@@ -1,0 +1,59 @@
+"""Watching objectives' trends: when one turns off track, the audit trail says so once."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import Session
+
+from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.lifecycle import Status
+from ci_workflow.services.readings import objective_progress
+from ci_workflow.store import improvements as store
+from ci_workflow.store.audit import last_actions, record_event
+from ci_workflow.store.people import names_by_id
+from ci_workflow.store.snapshots import measured_points
+
+log = logging.getLogger("ci_workflow.capture")
+
+CAPTURED = (Status.executing, Status.in_review)
+TRACK_EVENTS = ("objective_off_track", "objective_on_track")
+
+
+def watch_tracks(session: Session, improvement_ids: set[int]) -> None:
+    """When an objective turns off track, audit it and tell the improvement's owner (once).
+
+    Reads everything it needs for all the improvements in four queries: a capture run touches
+    hundreds of them.
+    """
+    improvements = {
+        i.id or 0: i for i in store.with_status(session, CAPTURED) if i.id in improvement_ids
+    }
+    if not improvements:
+        return
+    objectives = store.objectives_for(session, improvements)
+    points = measured_points(session, [o.id or 0 for o in objectives])
+    last = last_actions(session, improvements, TRACK_EVENTS)
+    owners = names_by_id(session, {i.owner_id for i in improvements.values()})
+    for objective in objectives:
+        improvement_id = objective.improvement_id
+        measured = [(at, value) for at, value, _ in points[objective.id or 0]]
+        now = objective_progress(objective, measured)
+        before = last.get((improvement_id, objective.metric))
+        if now.track == "off track" and before != "objective_off_track":
+            owner = owners.get(improvements[improvement_id].owner_id, "?")
+            message = (
+                f"{objective.metric}: off track — projected {now.projected_at_due:g} at "
+                f"{objective.due} against a target of {objective.target:g}; owner {owner} told"
+            )
+            log.warning("%s %s", format_id(improvement_id), message)
+            record_event(
+                session, improvement_id=improvement_id, actor="checkpoints",
+                action="objective_off_track", detail=message,
+            )  # fmt: skip
+        elif now.track in ("on track", "met") and before == "objective_off_track":
+            message = f"{objective.metric}: back on track ({now.reason})"
+            record_event(
+                session, improvement_id=improvement_id, actor="checkpoints",
+                action="objective_on_track", detail=message,
+            )  # fmt: skip

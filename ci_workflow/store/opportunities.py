@@ -1,0 +1,35 @@
+"""Reading and writing recorded opportunities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from ci_workflow.errors import NotFound
+from ci_workflow.store.tables import Opportunity
+
+
+def fingerprints(session: Session) -> set[str]:
+    return set(session.exec(select(Opportunity.fingerprint)))
+
+
+def open_in_period(session: Session, start: datetime, end: datetime) -> list[Opportunity]:
+    """The period's findings not yet accepted or dismissed, best first."""
+    query = (
+        select(Opportunity)
+        .where(
+            Opportunity.period_start == start,
+            Opportunity.period_end == end,
+            Opportunity.status == "new",
+        )
+        .order_by(col(Opportunity.score).desc(), col(Opportunity.id))
+    )
+    return list(session.exec(query))
+
+
+def get_opportunity(session: Session, number: int) -> Opportunity:
+    found = session.get(Opportunity, number)
+    if found is None:
+        raise NotFound(f"no opportunity {number}")
+    return found

@@ -1,0 +1,148 @@
+"""Reading and writing metric snapshots: baselines, checkpoints and final captures.
+
+Measured history is only ever added to or corrected (a success replacing a failure), never
+deleted here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from ci_workflow.domain.clock import as_utc
+from ci_workflow.domain.vocabulary import SnapshotKind
+from ci_workflow.store.tables import MetricSnapshot, Objective
+
+MEASURED = (SnapshotKind.checkpoint, SnapshotKind.final)
+
+
+def latest_values(session: Session, improvement_id: int) -> dict[str, tuple[float, datetime]]:
+    """Each objective's most recent successful measurement, by metric."""
+    query = (
+        select(Objective.metric, MetricSnapshot.value, MetricSnapshot.checkpoint_at)
+        .join(MetricSnapshot, col(MetricSnapshot.objective_id) == col(Objective.id))
+        .where(Objective.improvement_id == improvement_id, col(MetricSnapshot.value).is_not(None))
+        .order_by(col(MetricSnapshot.checkpoint_at).desc())
+    )
+    latest: dict[str, tuple[float, datetime]] = {}
+    for metric, value, at in session.exec(query):
+        if metric not in latest and value is not None:
+            latest[metric] = (value, at)
+    return latest
+
+
+def latest_baseline(session: Session, objective_id: int) -> float | None:
+    """The newest successful baseline capture of an objective."""
+    query = (
+        select(MetricSnapshot.value)
+        .where(
+            MetricSnapshot.objective_id == objective_id,
+            MetricSnapshot.kind == SnapshotKind.baseline,
+            col(MetricSnapshot.value).is_not(None),
+        )
+        .order_by(col(MetricSnapshot.checkpoint_at).desc())
+    )
+    return session.exec(query).first()
+
+
+def measured_checkpoints(
+    session: Session, objective_ids: Iterable[int], kind: str
+) -> set[tuple[int, datetime]]:
+    """(objective, checkpoint time) of every snapshot of ``kind`` that holds a value."""
+    ids = set(objective_ids)
+    if not ids:
+        return set()
+    rows = session.exec(
+        select(MetricSnapshot.objective_id, MetricSnapshot.checkpoint_at).where(
+            col(MetricSnapshot.objective_id).in_(ids),
+            MetricSnapshot.kind == kind,
+            col(MetricSnapshot.value).is_not(None),
+        )
+    )
+    return {(objective_id, as_utc(at)) for objective_id, at in rows}
+
+
+def snapshots_at(
+    session: Session, objective_ids: Iterable[int], moments: Iterable[datetime], kind: str
+) -> dict[tuple[int, datetime], MetricSnapshot]:
+    """Stored snapshots of ``kind`` at these checkpoint times, by (objective, time)."""
+    query = select(MetricSnapshot).where(
+        col(MetricSnapshot.objective_id).in_(set(objective_ids)),
+        col(MetricSnapshot.checkpoint_at).in_(set(moments)),
+        MetricSnapshot.kind == kind,
+    )
+    return {(s.objective_id, as_utc(s.checkpoint_at)): s for s in session.exec(query)}
+
+
+def failed_baselines(session: Session, objective_ids: Iterable[int]) -> dict[int, MetricSnapshot]:
+    """Baseline captures that failed, by objective: a retry of the define stage replaces them
+    rather than leaving a stale failure beside its success."""
+    query = select(MetricSnapshot).where(
+        col(MetricSnapshot.objective_id).in_(set(objective_ids)),
+        MetricSnapshot.kind == SnapshotKind.baseline,
+        col(MetricSnapshot.value).is_(None),
+    )
+    return {s.objective_id: s for s in session.exec(query)}
+
+
+def insert_snapshots(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Many new snapshots in one statement (Core, not ORM objects: a pass writes thousands)."""
+    if rows:
+        session.execute(insert(MetricSnapshot), rows)
+
+
+def find_snapshot(
+    session: Session, objective_id: int, kind: str, checkpoint_at: datetime
+) -> MetricSnapshot | None:
+    query = select(MetricSnapshot).where(
+        MetricSnapshot.objective_id == objective_id,
+        MetricSnapshot.kind == kind,
+        MetricSnapshot.checkpoint_at == checkpoint_at,
+    )
+    return session.exec(query).first()
+
+
+def snapshots_of(session: Session, improvement_id: int) -> list[tuple[str, MetricSnapshot]]:
+    """Every snapshot of an improvement with its metric, by checkpoint time."""
+    query = (
+        select(Objective.metric, MetricSnapshot)
+        .join(MetricSnapshot, col(MetricSnapshot.objective_id) == col(Objective.id))
+        .where(Objective.improvement_id == improvement_id)
+        .order_by(
+            col(MetricSnapshot.checkpoint_at), col(Objective.position), col(MetricSnapshot.kind)
+        )
+    )
+    return [(metric, snapshot) for metric, snapshot in session.exec(query)]
+
+
+def measured_points(
+    session: Session, objective_ids: Iterable[int], kinds: Iterable[str] = MEASURED
+) -> dict[int, list[tuple[datetime, float, str]]]:
+    """(time, value, kind) of every successful snapshot of these kinds, oldest first."""
+    ids = set(objective_ids)
+    points: dict[int, list[tuple[datetime, float, str]]] = defaultdict(list)
+    if not ids:
+        return points
+    rows = session.exec(
+        select(
+            MetricSnapshot.objective_id,
+            MetricSnapshot.checkpoint_at,
+            MetricSnapshot.value,
+            MetricSnapshot.kind,
+        )
+        .where(
+            col(MetricSnapshot.objective_id).in_(ids),
+            col(MetricSnapshot.kind).in_(tuple(kinds)),
+            col(MetricSnapshot.value).is_not(None),
+        )
+        .order_by(col(MetricSnapshot.checkpoint_at))
+    )
+    for objective_id, at, value, kind in rows:
+        if value is not None:
+            points[objective_id].append((as_utc(at), float(value), kind))
+    return points

@@ -1,1 +1,0 @@
-"""Prefect flows: thin orchestration over ``ci_workflow``; every decision lives in the package."""
