@@ -13,7 +13,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class _Public(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    # Built on first use, not at import: most commands use one or two of these shapes.
+    model_config = ConfigDict(from_attributes=True, defer_build=True)
 
 
 def from_row(model: type[M], row: object, **overrides: Any) -> M:

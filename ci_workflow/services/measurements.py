@@ -12,7 +12,7 @@ from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.errors import NotAuthorised, NotFound, UsageError
 from ci_workflow.metrics import finite
 from ci_workflow.schemas import ProgressPublic, SnapshotPublic, from_row
-from ci_workflow.services.readings import progress_of
+from ci_workflow.services.results import progress_of
 from ci_workflow.services.tracks import watch_tracks
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event

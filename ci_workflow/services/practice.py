@@ -12,8 +12,8 @@ from ci_workflow.domain.lifecycle import OPEN, Status
 from ci_workflow.errors import UsageError
 from ci_workflow.reports import practice_context, render_practice
 from ci_workflow.services.gates import pending_gates
-from ci_workflow.services.readings import evaluations_of, progress_of
 from ci_workflow.services.reports import save_report
+from ci_workflow.services.results import evaluations_of, progress_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction

@@ -1,25 +1,22 @@
 """Reading the register into the shapes people see (``schemas``), inside a caller's session.
 
 Shared by the use cases that show an improvement (show, export, reports, gate summaries), its
-objectives' results (reports, practice) and progress (progress, practice, the off-track watch).
+audit trail and its waiting gates. Results and progress are in ``results``: the register's
+listing does not pay for the statistics.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
 from sqlmodel import Session
 
-from ci_workflow.domain.evaluation import Evaluation, Point, evaluate
 from ci_workflow.domain.gates import Gate, gate_key
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.permissions import may_decide, who_may_decide
 from ci_workflow.domain.priority import priority, value, wsjf
-from ci_workflow.domain.progress import assess, end_of
 from ci_workflow.domain.redact import redact_source
-from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.schemas import (
     AuditEventPublic,
     GateDecisionPublic,
@@ -27,13 +24,11 @@ from ci_workflow.schemas import (
     ObjectivePublic,
     PendingGate,
     PlanActionPublic,
-    ProgressPublic,
     from_row,
 )
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import events_for
 from ci_workflow.store.people import load_directory, names_by_id
-from ci_workflow.store.snapshots import measured_points
 from ci_workflow.store.tables import GateRequest, Improvement, Objective
 
 WSJF_INPUTS = ("business_value", "time_criticality", "risk_reduction", "effort")
@@ -94,57 +89,6 @@ def audit_of(session: Session, improvement_id: int) -> list[AuditEventPublic]:
         AuditEventPublic.model_validate(e, from_attributes=True)
         for e in events_for(session, improvement_id)
     ]
-
-
-def evaluations_of(
-    session: Session, improvements: list[Improvement]
-) -> dict[int, list[Evaluation]]:
-    """Every objective of these improvements evaluated, in two queries however many there are."""
-    by_id = {i.id or 0: i for i in improvements}
-    if not by_id:
-        return {}
-    objectives = store.objectives_for(session, by_id)
-    points = measured_points(session, [o.id or 0 for o in objectives], kinds=list(SnapshotKind))
-    found: dict[int, list[Evaluation]] = {i: [] for i in by_id}
-    for o in objectives:
-        found[o.improvement_id].append(
-            evaluate(
-                metric=o.metric, description=o.description, unit=o.unit, baseline=o.baseline,
-                target=o.target, direction=o.direction, kpi_kind=o.kpi_kind,
-                points=[Point(at, v, kind) for at, v, kind in points[o.id or 0]],
-                started_at=by_id[o.improvement_id].started_at,
-            )
-        )  # fmt: skip
-    return found
-
-
-def progress_of(session: Session, improvement_ids: list[int]) -> dict[int, list[ProgressPublic]]:
-    """The progress of every objective of these improvements, in two queries."""
-    objectives = store.objectives_for(session, improvement_ids)
-    points = measured_points(session, [o.id or 0 for o in objectives])
-    found: dict[int, list[ProgressPublic]] = {i: [] for i in improvement_ids}
-    for objective in objectives:
-        measured = [(at, v) for at, v, _ in points[objective.id or 0]]
-        found[objective.improvement_id].append(objective_progress(objective, measured))
-    return found
-
-
-def objective_progress(
-    objective: Objective, points: list[tuple[datetime, float]]
-) -> ProgressPublic:
-    found = assess(
-        baseline=objective.baseline,
-        target=objective.target,
-        direction=objective.direction,
-        due=end_of(objective.due),
-        points=points,
-    )
-    return ProgressPublic(
-        metric=objective.metric, unit=objective.unit, baseline=objective.baseline,
-        target=objective.target, direction=objective.direction, due=str(objective.due),
-        latest=found.latest, latest_at=found.latest_at, achieved_pct=found.achieved_pct,
-        projected_at_due=found.projected, track=found.track, reason=found.reason,
-    )  # fmt: skip
 
 
 def pending_of(session: Session, request: GateRequest) -> PendingGate:

@@ -9,7 +9,8 @@ from typing import Any
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id, parse_id
 from ci_workflow.reports import FORMATS, render_review, review_context
-from ci_workflow.services.readings import audit_of, detail_of, evaluations_of
+from ci_workflow.services.readings import audit_of, detail_of
+from ci_workflow.services.results import evaluations_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction

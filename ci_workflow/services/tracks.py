@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import Status
-from ci_workflow.services.readings import objective_progress
+from ci_workflow.services.results import objective_progress
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import last_actions, record_event
 from ci_workflow.store.people import names_by_id

@@ -1,0 +1,68 @@
+"""How objectives did and are doing, read inside a caller's session: each objective evaluated
+(reports, practice), and its progress towards its target (progress, practice, the off-track
+watch). Batched: a few queries however many improvements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from ci_workflow.domain.evaluation import Evaluation, Point, evaluate
+from ci_workflow.domain.progress import assess, end_of
+from ci_workflow.domain.vocabulary import SnapshotKind
+from ci_workflow.schemas import ProgressPublic
+from ci_workflow.store import improvements as store
+from ci_workflow.store.snapshots import measured_points
+from ci_workflow.store.tables import Improvement, Objective
+
+
+def evaluations_of(
+    session: Session, improvements: list[Improvement]
+) -> dict[int, list[Evaluation]]:
+    """Every objective of these improvements evaluated, in two queries however many there are."""
+    by_id = {i.id or 0: i for i in improvements}
+    if not by_id:
+        return {}
+    objectives = store.objectives_for(session, by_id)
+    points = measured_points(session, [o.id or 0 for o in objectives], kinds=list(SnapshotKind))
+    found: dict[int, list[Evaluation]] = {i: [] for i in by_id}
+    for o in objectives:
+        found[o.improvement_id].append(
+            evaluate(
+                metric=o.metric, description=o.description, unit=o.unit, baseline=o.baseline,
+                target=o.target, direction=o.direction, kpi_kind=o.kpi_kind,
+                points=[Point(at, v, kind) for at, v, kind in points[o.id or 0]],
+                started_at=by_id[o.improvement_id].started_at,
+            )
+        )  # fmt: skip
+    return found
+
+
+def progress_of(session: Session, improvement_ids: list[int]) -> dict[int, list[ProgressPublic]]:
+    """The progress of every objective of these improvements, in two queries."""
+    objectives = store.objectives_for(session, improvement_ids)
+    points = measured_points(session, [o.id or 0 for o in objectives])
+    found: dict[int, list[ProgressPublic]] = {i: [] for i in improvement_ids}
+    for objective in objectives:
+        measured = [(at, v) for at, v, _ in points[objective.id or 0]]
+        found[objective.improvement_id].append(objective_progress(objective, measured))
+    return found
+
+
+def objective_progress(
+    objective: Objective, points: list[tuple[datetime, float]]
+) -> ProgressPublic:
+    found = assess(
+        baseline=objective.baseline,
+        target=objective.target,
+        direction=objective.direction,
+        due=end_of(objective.due),
+        points=points,
+    )
+    return ProgressPublic(
+        metric=objective.metric, unit=objective.unit, baseline=objective.baseline,
+        target=objective.target, direction=objective.direction, due=str(objective.due),
+        latest=found.latest, latest_at=found.latest_at, achieved_pct=found.achieved_pct,
+        projected_at_due=found.projected, track=found.track, reason=found.reason,
+    )  # fmt: skip
