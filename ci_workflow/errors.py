@@ -9,6 +9,7 @@ ImproveError
  ├── AlreadyExists (ValueError)
  ├── IllegalTransition (ValueError)
  ├── NotAuthorised (PermissionError)
+ │    └── SignInFailed                     wrong e-mail or password, locked out, deactivated
  ├── ChangeRefused (ValueError)          an update that would rewrite what is frozen
  ├── StoreNotReady (RuntimeError)        the store is missing or its schema is behind
  ├── NotReady (ValueError)               an improvement cannot enter its next stage yet
@@ -66,6 +67,10 @@ class IllegalTransition(ImproveError, ValueError):
 
 class NotAuthorised(ImproveError, PermissionError):
     """Raised when a person lacks the role that a decision needs."""
+
+
+class SignInFailed(NotAuthorised):
+    """Raised when a sign-in is refused; the message never says which part was wrong."""
 
 
 class ChangeRefused(ImproveError, ValueError):

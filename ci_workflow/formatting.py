@@ -3,8 +3,16 @@ the reports and the web pages (JSON keeps full precision)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
+
+# Escape sequences (ANSI CSI and OSC) and every other control character but tab and newline.
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, clearing the screen
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, hyperlinks
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
 
 
 def number(value: Any, digits: int = 4) -> str:
@@ -37,3 +45,16 @@ def when(value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return str(value)[:16].replace("T", " ")
+
+
+def plain(text: str) -> str:
+    """Text people typed, safe for a terminal or a plain-text e-mail: escape sequences and
+    control characters removed (a title cannot recolour a terminal or fake a line)."""
+    return _CONTROL.sub("", text)
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Text for a header or a subject: control characters and line breaks become spaces,
+    runs of blanks one space, at most ``limit`` characters."""
+    flat = " ".join(_CONTROL.sub(" ", text.replace("\n", " ").replace("\r", " ")).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -75,6 +75,8 @@ class GateDecisionPublic(_Public):
     by: str
     at: datetime
     comment: str
+    channel: str
+    principal: str
 
 
 class AuditEventPublic(_Public):
@@ -84,6 +86,8 @@ class AuditEventPublic(_Public):
     from_status: str | None
     to_status: str | None
     detail: str
+    channel: str | None  # web, api, cli, prefect-ui: how an act of a person arrived
+    principal: str | None  # who that channel verified: an e-mail, os:USER, unverified
 
 
 class ImprovementDetail(ImprovementSummary):
@@ -109,6 +113,8 @@ class PersonPublic(_Public):
     name: str
     email: str
     roles: list[str]
+    active: bool
+    notify: str  # now, or digest
 
 
 class PendingGate(_Public):

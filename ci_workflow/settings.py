@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +61,44 @@ class Settings(BaseSettings):
     )
     delivery_attempts: int = Field(default=3, ge=1, le=10, description="Tries per delivery.")
 
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs decisions and session cookies; default: generated once and kept in "
+        "HOME/secret_key. Every process of one register (web, serve, workers, CLI) needs the same.",
+    )
+    prefect_ui_decisions: Literal["allow", "refuse"] = Field(
+        default="allow",
+        description="Whether an unsigned answer (typed into the Prefect UI's form, where nobody "
+        "verifies who typed the by field) counts. Production: refuse.",
+    )
+    separation_of_duties: bool = Field(
+        default=False,
+        description="Nobody decides the approval gates of an improvement they own.",
+    )
+    web_url: str | None = Field(
+        default=None,
+        description="The workspace's address as people reach it (links in notifications); with "
+        "a token from `improve login`, the CLI decides and edits through it.",
+    )
+    web_auth: Literal["local", "proxy"] = Field(
+        default="local",
+        description="local: passwords kept here; proxy: a trusted reverse proxy signs people in.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses whose identity header is believed (proxy auth).",
+    )
+    proxy_email_header: str = Field(
+        default="X-Forwarded-Email", description="The header the trusted proxy names people in."
+    )
+    session_idle_minutes: int = Field(
+        default=60, ge=1, le=24 * 60, description="A session unused this long signs out."
+    )
+    sign_in_attempts: int = Field(
+        default=5, ge=1, le=100, description="Failed sign-ins in a row before a lock-out."
+    )
+    lockout_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Lock-out length.")
+
     @property
     def home_dir(self) -> Path:
         return self.home.expanduser()
@@ -72,6 +113,15 @@ class Settings(BaseSettings):
     def ui_url(self) -> str:
         return (self.prefect_ui_url or self.prefect_api_url.removesuffix("/api")).rstrip("/")
 
+    @property
+    def workspace_url(self) -> str:
+        """Base of the links to the workspace (``improve web`` on its default address)."""
+        return (self.web_url or "http://127.0.0.1:8765").rstrip("/")
+
+    @property
+    def proxies(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.trusted_proxies.split(",") if a.strip())
+
 
 def normalise_database_url(url: str) -> str:
     """Point bare ``postgresql://`` URLs at psycopg 3, the driver we ship (not psycopg2)."""
@@ -84,3 +134,22 @@ def normalise_database_url(url: str) -> str:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def secret_key() -> bytes:
+    """IMPROVE_SECRET_KEY, or one generated on first use and kept in HOME/secret_key (only
+    its owner may read it), so the processes of a single-machine register share it."""
+    settings = get_settings()
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path = settings.home_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as stream:
+                stream.write(secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip().encode()

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from ci_workflow.domain.actors import Actor
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -104,3 +106,18 @@ def print_json(data: BaseModel | list[Any] | dict[str, Any]) -> None:
     sys.stdout.flush()
     sys.stdout.buffer.write(to_json(data, indent=2) + b"\n")
     sys.stdout.flush()
+
+
+def cli_actor(person: str | None = None) -> Actor:
+    """The CLI on the register's machine: the operating-system user is the verified principal;
+    ``person`` (``--as``) is whom it acts for."""
+    import getpass
+
+    from ci_workflow.domain.actors import operating_system
+
+    view = None
+    if person is not None:
+        from ci_workflow.services.people import person_view_of
+
+        view = person_view_of(person)
+    return operating_system(getpass.getuser(), view)

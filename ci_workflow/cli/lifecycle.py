@@ -11,7 +11,14 @@ from urllib.parse import urlsplit
 
 import typer
 
-from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
+from ci_workflow.cli._common import (
+    add_commands,
+    cli_actor,
+    console,
+    escape,
+    new_table,
+    print_json,
+)
 from ci_workflow.domain.gates import Gate
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import when
@@ -79,7 +86,7 @@ def gates(
 def _decide(ref: str, gate: Gate, decision: str, by: str, **fields: object) -> None:
     from ci_workflow.orchestration.decisions import send_decision
 
-    sent = send_decision(ref, gate, decision, by=by, **fields)
+    sent = send_decision(ref, gate, decision, actor=cli_actor(), by=by, **fields)
     console().print(
         f"{sent.shown_id}: {decision} sent to {sent.key} as "
         f"{escape(str(sent.run_input['by']))}; the flow continues"

@@ -89,10 +89,12 @@ def refusal(
     comment: str = "",
     lessons: str = "",
     improvement: str = "",
+    separation: bool = False,
 ) -> Refusal | None:
     """None if ``person`` may take ``decision`` at ``gate`` as given; else why not.
 
-    ``improvement`` (e.g. ``IMP-0001``) is named in the message when given.
+    ``improvement`` (e.g. ``IMP-0001``) is named in the message when given; ``separation``:
+    separation of duties is on (see ``permissions``).
     """
     if decision not in DECISIONS[gate]:
         choices = ", ".join(DECISIONS[gate])
@@ -102,8 +104,10 @@ def refusal(
         return Refusal("missing_text", f"{decision} needs a {field}", field)
     if person is None:
         return Refusal("unknown_person", f"unknown person {by!r} (see `improve people list`)")
-    if not may_decide(gate, person, parties):
+    if not person.active:
+        return Refusal("not_allowed", f"{person.name} is deactivated and may decide nothing")
+    if not may_decide(gate, person, parties, separation=separation):
         of = f" of {improvement}" if improvement else ""
-        only = who_may_decide(gate, parties)
+        only = who_may_decide(gate, parties, separation=separation)
         return Refusal("not_allowed", f"{person.name} may not decide {gate}{of}: only {only} may")
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -29,12 +30,21 @@ def parse_grant(text: str) -> Grant:
     scope = scope.strip()
     if role in SCOPED_ROLES and not scope:
         raise UsageError(f"role {role} needs a scope: {role}:NAME (the process or service)")
+    if role not in SCOPED_ROLES and scope:
+        # "ci_manager:Service Desk" would otherwise make a full CI manager without a word.
+        raise UsageError(f"role {role} takes no scope; write {role} alone, not {role}:{scope}")
     return Grant(role, scope or None)
+
+
+def name_key(text: str) -> str:
+    """How names, e-mails and scopes are compared: Unicode-normalised (NFKC), without
+    surrounding blanks, case-folded ("Ömer Test" and "ÖMER TEST" are one person)."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
 def same_scope(a: str | None, b: str | None) -> bool:
     """Process and service names are matched without regard to case or surrounding blanks."""
-    return (a or "").strip().casefold() == (b or "").strip().casefold()
+    return name_key(a or "") == name_key(b or "")
 
 
 @dataclass(frozen=True)
@@ -45,9 +55,11 @@ class PersonView:
     name: str
     email: str
     grants: frozenset[Grant] = field(default_factory=frozenset)
+    active: bool = True
 
     def holds(self, role: Role, scope: str | None = None) -> bool:
-        return any(
+        """A deactivated person holds no role any more."""
+        return self.active and any(
             g.role == role and (role not in SCOPED_ROLES or same_scope(g.scope, scope))
             for g in self.grants
         )
@@ -60,11 +72,12 @@ class Directory:
         self.people = list(people)
         self._index: dict[str, PersonView] = {}
         for person in self.people:
-            self._index[person.name.casefold()] = person
-            self._index[person.email.casefold()] = person
+            self._index[name_key(person.name)] = person
+            self._index[name_key(person.email)] = person
 
     def find(self, ref: str) -> PersonView | None:
-        return self._index.get(ref.strip().casefold())
+        """By name or e-mail, deactivated people included (history names them)."""
+        return self._index.get(name_key(ref))
 
     def get(self, ref: str) -> PersonView:
         person = self.find(ref)

@@ -1,19 +1,24 @@
-"""Who may do what to an improvement: decide its gates, record its values, withdraw it, edit it.
+"""Who may do what: decide an improvement's gates, edit it, record its values, withdraw it;
+manage people; triage opportunities. Every channel (web, API, CLI, the flow when a decision
+arrives) asks these functions, so a rule is written once.
 
-Every channel asks these functions (the CLI before it sends, the flow when a decision arrives),
-so a rule is written once. "Governs" an improvement: a CI manager, or a process owner of its
-process; they may do everything its owner may.
+"Governs" an improvement: a CI manager, or a process owner of its process. A deactivated person
+may do nothing. With separation of duties, nobody decides the approval gates of an improvement
+they own: another process owner or a CI manager does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from ci_workflow.domain.people import PersonView
 from ci_workflow.domain.vocabulary import Gate, Role
 
 # Roles that may record any improvement's values, beside its owner and team.
 RECORDERS = (Role.data_analyst, Role.improvement_team, Role.ci_manager)
+# Gates that judge the improvement rather than report on its work.
+APPROVALS = (Gate.plan_approval, Gate.review_signoff)
 
 
 @dataclass(frozen=True)
@@ -26,30 +31,46 @@ class Parties:
     team_ids: frozenset[int]
 
 
+class Action(StrEnum):
+    decide = "decide"
+    edit = "edit"
+    record = "record"
+    withdraw = "withdraw"
+    manage_people = "manage_people"
+    triage_opportunities = "triage_opportunities"
+
+
 def governs(person: PersonView, parties: Parties) -> bool:
     return person.holds(Role.ci_manager) or person.holds(Role.process_owner, parties.process)
 
 
-def may_decide(gate: Gate, person: PersonView, parties: Parties) -> bool:
+def may_decide(
+    gate: Gate, person: PersonView, parties: Parties, *, separation: bool = False
+) -> bool:
+    if not person.active:
+        return False
+    if separation and gate in APPROVALS and person.id == parties.owner_id:
+        return False
     if person.holds(Role.ci_manager):
         return True
-    if gate in (Gate.plan_approval, Gate.review_signoff):
+    if gate in APPROVALS:
         return governs(person, parties)
     if gate == Gate.resubmitted:
         return person.id == parties.owner_id
     return person.id == parties.owner_id or person.id in parties.team_ids
 
 
-def who_may_decide(gate: Gate, parties: Parties) -> str:
-    if gate in (Gate.plan_approval, Gate.review_signoff):
-        return f"a process owner of {parties.process!r} or a CI manager"
+def who_may_decide(gate: Gate, parties: Parties, *, separation: bool = False) -> str:
+    if gate in APPROVALS:
+        mine = " other than its owner" if separation else ""
+        return f"a process owner of {parties.process!r} or a CI manager{mine}"
     if gate == Gate.resubmitted:
         return "the improvement's owner or a CI manager"
     return "the improvement's owner, a team member or a CI manager"
 
 
 def may_record(person: PersonView, parties: Parties) -> bool:
-    return (
+    return person.active and (
         person.id == parties.owner_id
         or person.id in parties.team_ids
         or any(person.holds(role) for role in RECORDERS)
@@ -57,9 +78,44 @@ def may_record(person: PersonView, parties: Parties) -> bool:
 
 
 def may_withdraw(person: PersonView, parties: Parties) -> bool:
-    return person.id in (parties.owner_id, parties.process_owner_id) or governs(person, parties)
+    return person.active and (
+        person.id in (parties.owner_id, parties.process_owner_id) or governs(person, parties)
+    )
 
 
 def may_edit(person: PersonView, parties: Parties) -> bool:
-    """Change the improvement's file: the same people who may withdraw it."""
+    """Change the improvement's file (``apply``), or its plan's progress: the same people who
+    may withdraw it."""
     return may_withdraw(person, parties)
+
+
+def may_manage_people(person: PersonView) -> bool:
+    return person.holds(Role.ci_manager)
+
+
+def may_triage_opportunities(person: PersonView) -> bool:
+    """Accept an opportunity into the register or dismiss it: a CI manager or a process owner."""
+    return person.holds(Role.ci_manager) or any(
+        g.role == Role.process_owner for g in person.grants if person.active
+    )
+
+
+def allowed(
+    action: Action,
+    person: PersonView,
+    parties: Parties | None = None,
+    *,
+    gate: Gate | None = None,
+    separation: bool = False,
+) -> bool:
+    """Every rule behind one door, for the permission table the tests walk."""
+    if action == Action.manage_people:
+        return may_manage_people(person)
+    if action == Action.triage_opportunities:
+        return may_triage_opportunities(person)
+    assert parties is not None, f"{action} is about one improvement"
+    if action == Action.decide:
+        assert gate is not None
+        return may_decide(gate, person, parties, separation=separation)
+    rules = {Action.edit: may_edit, Action.record: may_record, Action.withdraw: may_withdraw}
+    return rules[action](person, parties)

@@ -16,6 +16,11 @@ class _Answer(RunInput):
 
     by: str = Field(description="Your name as registered (improve people list).")
     comment: str = Field(default="", description="Why; required to reject, rework or extend.")
+    # Filled in by the workspace and the CLI, which verified the person and sign the answer;
+    # an answer typed here has none, and counts only if IMPROVE_PREFECT_UI_DECISIONS=allow.
+    channel: str = Field(default="", description="Leave empty.")
+    principal: str = Field(default="", description="Leave empty.")
+    signature: str = Field(default="", description="Leave empty.")
 
 
 class PlanApproval(_Answer):

@@ -7,6 +7,7 @@ task whose source changed.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from prefect import task
@@ -14,11 +15,23 @@ from prefect.artifacts import create_markdown_artifact
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.errors import CaptureIncomplete
-from ci_workflow.services import capture, delivery, gates, lifecycle, opportunities, practice
+from ci_workflow.services import (
+    capture,
+    decisions,
+    delivery,
+    gates,
+    lifecycle,
+    opportunities,
+    practice,
+)
+
+# Prefect hands the services' log lines to the run's logs (PREFECT_LOGGING_EXTRA_LOGGERS) but
+# leaves their level at Python's default, WARNING: a gate opening is worth an INFO line there.
+logging.getLogger("ci_workflow").setLevel(logging.INFO)
 
 define = task(name="define")(lifecycle.define_stage)
 open_gate = task(name="open-gate")(lifecycle.open_gate)
-decide = task(name="decide")(lifecycle.decide_gate)
+decide = task(name="decide")(decisions.decide_gate)
 review = task(name="review")(lifecycle.review_stage)
 consolidate = task(name="consolidate")(lifecycle.consolidate_stage)
 deliver = task(name="deliver-report")(delivery.deliver_review)

@@ -6,24 +6,28 @@ Failures are described without secrets: no SMTP password, no webhook path (it is
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Mapping
 from email.message import EmailMessage
 
 import httpx
 
+from ci_workflow.formatting import one_line
 from ci_workflow.settings import get_settings
 
 # What a failed send raises; anything else is a bug, not a delivery failure.
 SEND_FAILURES = (OSError, smtplib.SMTPException, httpx.HTTPError)
 
 
-def email_message(subject: str, to: list[str], text: str, html: str) -> EmailMessage:
-    """HTML with a plain-text part (the Markdown report) for mail readers without HTML."""
+def email_message(subject: str, to: list[str], text: str, html: str | None = None) -> EmailMessage:
+    """Plain text, with an HTML alternative when given (a report: mail readers without HTML
+    read its Markdown). The subject is made one line: text people typed cannot add a header."""
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = one_line(subject, 250)
     message["From"] = get_settings().smtp_from
     message["To"] = ", ".join(to)
     message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     return message
 
 
@@ -38,7 +42,7 @@ def send_mail(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def post_webhook(url: str, payload: dict[str, object]) -> None:
+def post_webhook(url: str, payload: Mapping[str, object]) -> None:
     httpx.post(url, json=payload, timeout=15).raise_for_status()
 
 

@@ -10,9 +10,15 @@ from ci_workflow.schemas import ImprovementDetail
 
 
 def gate_summary(
-    detail: ImprovementDetail, gate: Gate, latest: dict[str, tuple[float, datetime]]
+    detail: ImprovementDetail,
+    gate: Gate,
+    latest: dict[str, tuple[float, datetime]],
+    *,
+    refused: str | None = None,
 ) -> str:
-    """What is being decided and the facts for it; ``latest`` is each metric's newest value."""
+    """What is being decided and the facts for it; ``latest`` is each metric's newest value,
+    ``refused`` why the previous answer to this gate did not count."""
     return render(
-        "gate_summary.md", improvement=detail, gate=gate, latest=latest, decisions=DECISIONS[gate]
-    )
+        "gate_summary.md", improvement=detail, gate=gate, latest=latest,
+        decisions=DECISIONS[gate], refused=refused,
+    )  # fmt: skip

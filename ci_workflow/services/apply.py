@@ -130,8 +130,7 @@ def _create(
     assert improvement.id is not None
     wanted = rows_of(improvement.id, spec, source, directory)
     store.set_team(session, improvement.id, wanted.team_ids)
-    session.add_all(wanted.objectives)
-    store.replace_plan(session, improvement.id, wanted.plan)
+    session.add_all([*wanted.objectives, *wanted.plan])
     record_event(
         session,
         improvement_id=improvement.id,

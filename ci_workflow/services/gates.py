@@ -8,16 +8,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.gates import Gate, gate_key, refusal
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.signing import decision_signature
 from ci_workflow.domain.smart import readiness_problems
 from ci_workflow.domain.vocabulary import Role
-from ci_workflow.errors import GateError, NotAuthorised, NotReady, UsageError
+from ci_workflow.errors import GateError, NotReady, UsageError
 from ci_workflow.schemas import PendingGate
+from ci_workflow.services.guard import refuse
 from ci_workflow.services.readings import pending_of
-from ci_workflow.settings import get_settings
+from ci_workflow.settings import get_settings, secret_key
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
@@ -92,21 +95,28 @@ class Resumption:
     request_id: int
 
 
-def prepare_decision(ref: str, gate: Gate, decision: str, *, by: str, **fields: Any) -> Resumption:
-    """Check a decision before sending it: the gate waits, the person may take it, it is complete.
+def prepare_decision(
+    ref: str, gate: Gate, decision: str, *, actor: Actor, by: str | None = None, **fields: Any
+) -> Resumption:
+    """Check a decision before sending it: the gate waits, the person may take it, it is
+    complete; sign it for the flow, which checks it again with the same rule.
 
-    The flow checks again, with the same rule, when the answer arrives (the Prefect UI does not
-    come through here).
+    The person deciding is the signed-in one (web, API), or the one ``by`` names on the CLI.
     """
     comment, lessons = fields.get("comment") or "", fields.get("lessons") or ""
+    settings = get_settings()
     with transaction(write=False) as session:
         improvement = store.get_improvement(session, ref)
         assert improvement.id is not None
         shown = format_id(improvement.id)
-        person = load_directory(session).find(by)
+        named = by if by is not None else (actor.person.name if actor.person else "")
+        person = load_directory(session).find(named)
+        if actor.channel in ("web", "api"):
+            person = actor.person
         refused = refusal(
-            gate, decision, by=by, person=person, parties=store.parties_of(session, improvement),
-            comment=comment, lessons=lessons, improvement=shown,
+            gate, decision, by=named, person=person,
+            parties=store.parties_of(session, improvement), comment=comment, lessons=lessons,
+            improvement=shown, separation=settings.separation_of_duties,
         )  # fmt: skip
         if refused is not None and refused.kind in ("bad_decision", "missing_text"):
             message = f"{decision} needs --{refused.field}" if refused.field else refused.message
@@ -117,18 +127,17 @@ def prepare_decision(ref: str, gate: Gate, decision: str, *, by: str, **fields: 
         request = waiting[-1]
         if request.gate != gate:
             raise GateError(f"{shown} is waiting at {request.gate}, not at {gate}")
-        if refused is not None:
-            raise NotAuthorised(refused.message)
-        assert person is not None and request.flow_run_id is not None
-        run_input = {
-            "by": person.name,
-            "decision": decision,
-            **{k: v for k, v in fields.items() if v is not None},
-        }
-        return Resumption(
-            shown, request.flow_run_id, gate, gate_key(gate, request.attempt), run_input,
-            request.id or 0,
-        )  # fmt: skip
+    if refused is not None:
+        raise refuse(actor, refused.message, improvement_id=improvement.id)
+    assert person is not None and request.flow_run_id is not None
+    key = gate_key(gate, request.attempt)
+    signed = {"by": person.name, "decision": decision, "channel": actor.channel,
+              "principal": actor.principal}  # fmt: skip
+    signature = decision_signature(secret_key(), flow_run_id=request.flow_run_id, gate_key=key,
+                                   **signed)  # fmt: skip
+    run_input = {**signed, "signature": signature}
+    run_input.update({k: v for k, v in fields.items() if v is not None})
+    return Resumption(shown, request.flow_run_id, gate, key, run_input, request.id or 0)
 
 
 # A claim older than this is taken to be left by a command that died before answering.

@@ -8,35 +8,33 @@ The flow orders them, and delivers the reports after review and consolidation.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlmodel import Session
 
-from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.gates import (
-    STATUS_AFTER,
     STATUS_WHILE_WAITING,
     Gate,
     gate_key,
-    refusal,
 )
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import TERMINAL, Status
+from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.permissions import may_decide, who_may_decide
 from ci_workflow.domain.smart import readiness_problems
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.errors import NotReady
+from ci_workflow.formatting import plain
 from ci_workflow.reports import gate_summary
+from ci_workflow.services import notifications
 from ci_workflow.services.capture import capture_kind
 from ci_workflow.services.readings import detail_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.gates import find_decision, find_request
+from ci_workflow.store.gates import find_request
 from ci_workflow.store.people import load_directory
 from ci_workflow.store.snapshots import latest_baseline, latest_values
-from ci_workflow.store.tables import GateDecision, GateRequest, Improvement
+from ci_workflow.store.tables import GateRequest, Improvement
 
 log = logging.getLogger("ci_workflow.lifecycle")
 
@@ -116,86 +114,49 @@ def open_gate(improvement_id: int, gate: str, attempt: int, flow_run_id: str) ->
                 )
             )
             _advance(session, improvement, STATUS_WHILE_WAITING[gate], FLOW, f"{gate} gate opened")
-            _notify_gate_open(session, improvement, gate, attempt, flow_run_id)
-    return gate_description(improvement_id, gate)
+            _announce(session, improvement, gate, attempt, flow_run_id)
+    notifications.dispatch()  # after the commit: a slow or failed send holds nothing up
+    return gate_description(improvement_id, gate, attempt)
 
 
-def _notify_gate_open(
+def _announce(
     session: Session, improvement: Improvement, gate: Gate, attempt: int, flow_run_id: str
 ) -> None:
-    """Tell the people who may decide (log line and audit event; e-mail comes with delivery)."""
+    """Tell the people who may decide: the run's log, the audit trail, and a notification
+    each (e-mail now or in their digest, and the webhook) with a link to the gate's page."""
     parties = store.parties_of(session, improvement)
-    deciders = [p.name for p in load_directory(session).people if may_decide(gate, p, parties)]
-    shown = format_id(improvement.id or 0)
-    command = _COMMANDS[gate].format(id=shown)
-    link = f"{get_settings().ui_url}/runs/flow-run/{flow_run_id}"
+    separation = get_settings().separation_of_duties
+    deciders = [
+        p
+        for p in load_directory(session).people
+        if may_decide(gate, p, parties, separation=separation)
+    ]
+    shown, who = (
+        format_id(improvement.id or 0),
+        who_may_decide(gate, parties, separation=separation),
+    )
+    link = f"{get_settings().workspace_url}/improvements/{shown}#decide"
+    names = ", ".join(p.name for p in deciders) or "nobody holds that role yet"
     message = (
-        f"{shown} waits at {gate} (attempt {attempt}) for {who_may_decide(gate, parties)}: "
-        f"{', '.join(deciders) or 'nobody holds that role yet'}. Decide with `{command}` or in the "
-        f"Prefect UI: {link}"
+        f"{shown} waits at {gate} (attempt {attempt}) for {who}: {names}. Decide in the "
+        f"workspace ({link}), with `{_COMMANDS[gate].format(id=shown)}`, or in the Prefect UI: "
+        f"{get_settings().ui_url}/runs/flow-run/{flow_run_id}"
     )
     log.info(message)
     record_event(
         session, improvement_id=improvement.id, actor=FLOW, action="gate_opened", detail=message
     )
-
-
-def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, Any]) -> str:
-    """Apply an answer to a gate: the decision taken, or ``refused`` if it may not be taken.
-
-    Authorisation is checked here, inside the flow, whatever channel (CLI, Prefect UI, API)
-    sent the answer. An accepted decision is one GateDecision row, written once.
-    """
-    gate = Gate(gate)
-    with transaction() as session:
-        done = find_decision(session, improvement_id, gate, attempt)
-        if done is not None:
-            return done.decision
-        request = find_request(session, improvement_id, gate, attempt)
-        if request is not None and request.outcome == "refused":
-            return "refused"
-        improvement = _get(session, improvement_id)
-        if improvement.status in TERMINAL:
-            return improvement.status  # withdrawn while waiting: the flow ends here
-        by = str(answer.get("by", "")).strip()
-        decision = str(answer.get("decision", "")).strip()
-        comment = str(answer.get("comment") or "").strip()
-        lessons = str(answer.get("lessons") or "").strip()
-        person = load_directory(session).find(by) if by else None
-        refused = refusal(
-            gate, decision, by=by, person=person, parties=store.parties_of(session, improvement),
-            comment=comment, lessons=lessons,
-        )  # fmt: skip
-        now = utcnow()
-        if request is not None:
-            request.closed_at, request.outcome = now, "refused" if refused else decision
-            session.add(request)
-        key = gate_key(gate, attempt)
-        if refused is not None:
-            log.warning("%s: refused at %s: %s", format_id(improvement_id), key, refused.message)
-            record_event(
-                session, improvement_id=improvement_id, actor=by or "unknown",
-                action="gate_refused", detail=f"{key}: {refused.message}",
-            )  # fmt: skip
-            return "refused"
-        assert person is not None
-        session.add(
-            GateDecision(
-                improvement_id=improvement_id, gate=gate, attempt=attempt, decision=decision,
-                decided_by_id=person.id, decided_at=now, comment=comment or lessons,
-                flow_run_id=improvement.flow_run_id,
-            )
-        )  # fmt: skip
-        if decision == "accept":
-            improvement.lessons_learned = lessons
-            if answer.get("realised_gain") is not None:
-                improvement.realised_gain = float(answer["realised_gain"])
-            if answer.get("actual_cost") is not None:
-                improvement.actual_cost = float(answer["actual_cost"])
-        why = f"{gate}: {decision}" + (f" ({comment})" if comment else "")
-        _advance(session, improvement, STATUS_AFTER[decision], person.name, why)
-        log.info("%s: %s %s by %s", format_id(improvement_id), gate, decision, person.name)
-        return decision
+    words = gate.replace("_", " ")
+    notice = notifications.Message(
+        kind="gate_opened",
+        subject=f"{shown} waits for your decision: {words}",
+        body=f"{shown} {plain(improvement.title)} waits at {words} (attempt {attempt}) for "
+        f"{who}. Process {plain(improvement.process)}; status {improvement.status}.",
+        link=link,
+        improvement_id=improvement.id,
+    )
+    key = f"gate_opened:{improvement.id}:{gate_key(gate, attempt)}"
+    notifications.queue(session, notice, key=key, people=deciders)
 
 
 def review_stage(improvement_id: int, round_: int) -> int:
@@ -213,12 +174,15 @@ def consolidate_stage(improvement_id: int) -> str:
         return improvement.status
 
 
-def gate_description(improvement_id: int, gate: Gate) -> str:
-    """Markdown shown above the decision form: what is being decided, and the facts for it."""
+def gate_description(improvement_id: int, gate: Gate, attempt: int = 1) -> str:
+    """Markdown shown above the decision form: what is being decided, the facts for it, and
+    why the previous answer was refused, if it was."""
     with transaction(write=False) as session:
         detail = detail_of(session, _get(session, improvement_id))
         latest = latest_values(session, improvement_id)
-    return gate_summary(detail, gate, latest)
+        previous = find_request(session, improvement_id, gate, attempt - 1) if attempt > 1 else None
+    refused = previous.refusal if previous is not None else None
+    return gate_summary(detail, gate, latest, refused=refused)
 
 
 def _get(session: Session, improvement_id: int) -> Improvement:

@@ -1,34 +1,181 @@
-"""Registering people and their roles."""
+"""The practice's people: registering them with their roles, editing and deactivating them
+(history keeps their name), inviting them to the workspace, and their notification choice.
+Managing people is a CI manager's (or, on the register's machine, its administrator's)."""
 
 from __future__ import annotations
 
-from ci_workflow.domain.people import Grant, parse_grant
+from sqlmodel import Session
+
+from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.people import Grant, PersonView, parse_grant
+from ci_workflow.domain.permissions import may_manage_people
 from ci_workflow.errors import UsageError
 from ci_workflow.schemas import PersonPublic
+from ci_workflow.services import notifications
+from ci_workflow.services.guard import require
+from ci_workflow.services.identity import new_invitation
+from ci_workflow.settings import get_settings
+from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.people import create_person, get_person, list_people
+from ci_workflow.store.people import (
+    create_person,
+    get_person,
+    grants_by_person,
+    list_people,
+    load_directory,
+    rename_person,
+    set_grants,
+    view_of,
+)
+from ci_workflow.store.tables import Person
+
+NOTIFY = ("now", "digest")
 
 
-def add_person(name: str, *, email: str, roles: list[str]) -> tuple[str, list[Grant]]:
+def _manages(actor: Actor) -> None:
+    """The CLI on the register's machine without ``--as`` is its administrator."""
+    allowed = actor.person is None and actor.channel == "cli"
+    allowed = allowed or (actor.person is not None and may_manage_people(actor.person))
+    require(allowed, actor, f"{actor.name} may not manage people: only a CI manager may")
+
+
+def _checked(name: str, email: str, roles: list[str]) -> list[Grant]:
     if not name.strip():
         raise UsageError("a person needs a name")
-    if email.count("@") != 1 or any(c.isspace() for c in email):
+    if email.count("@") != 1 or any(c.isspace() for c in email) or len(email) > 320:
         raise UsageError(f"not an e-mail address: {email!r}")
-    grants = [parse_grant(role) for role in roles]
+    return [parse_grant(role) for role in roles]
+
+
+def add_person(
+    name: str, *, email: str, roles: list[str], actor: Actor | None = None
+) -> tuple[str, list[Grant]]:
+    grants = _checked(name, email, roles)
+    if actor is not None:
+        _manages(actor)
     with transaction() as session:
         person = create_person(session, name=name, email=email, grants=grants)
+        if actor is not None:
+            _audit(actor, f"added {person.name} ({', '.join(map(str, grants)) or 'no roles'})")
         return person.name, grants
+
+
+def edit_person(
+    ref: str,
+    *,
+    actor: Actor,
+    name: str | None = None,
+    email: str | None = None,
+    roles: list[str] | None = None,
+) -> PersonPublic:
+    """Change a person's name, e-mail or roles (``roles`` replaces them all)."""
+    _manages(actor)
+    with transaction() as session:
+        person = get_person(session, ref)
+        grants = _checked(name or person.name, email or person.email, roles or [])
+        rename_person(session, person, name=name or person.name, email=email or person.email)
+        if roles is not None:
+            set_grants(session, person.id or 0, grants)
+        changes = [f"name {name!r}" if name else "", f"e-mail {email!r}" if email else ""]
+        if roles is not None:
+            changes.append(f"roles {', '.join(map(str, grants)) or 'none'}")
+        _record(session, actor, f"edited {person.name}: {', '.join(c for c in changes if c)}")
+        return _public(person, grants_by_person(session).get(person.id or 0, []))
+
+
+def deactivate(ref: str, *, actor: Actor) -> str:
+    """A deactivated person can no longer sign in or decide; history keeps their name."""
+    _manages(actor)
+    with transaction() as session:
+        person = get_person(session, ref)
+        if not person.active:
+            raise UsageError(f"{person.name} is already deactivated")
+        person.active, person.deactivated_at = False, utcnow()
+        session.add(person)
+        _record(session, actor, f"deactivated {person.name}")
+        return person.name
+
+
+def invite(ref: str, *, actor: Actor) -> str:
+    """E-mail the person a one-time link to set their workspace password."""
+    _manages(actor)
+    settings = get_settings()
+    if not settings.smtp_host:
+        raise UsageError(
+            "e-mail is not configured (IMPROVE_SMTP_HOST), so no invitation can be sent; "
+            "set a password with `improve people passwd NAME` instead"
+        )
+    with transaction() as session:
+        person = get_person(session, ref)
+        if not person.active:
+            raise UsageError(f"{person.name} is deactivated")
+        token = new_invitation(session, person)
+        link = f"{settings.workspace_url}/invitation/{token}"
+        message = notifications.Message(
+            kind="invitation",
+            subject="Your sign-in to the continual improvement workspace",
+            body=f"{actor.name} invites you to the continual improvement workspace. Choose your "
+            "password within a week with this link (it works once):",
+            link=link,
+        )
+        key = f"invitation:{person.id}:{utcnow():%Y%m%dT%H%M%S}:{token[:8]}"
+        notifications.queue(
+            session, message, key=key, people=[view_of(person, [])], immediate=True,
+            webhook=False,
+        )  # fmt: skip
+        _record(session, actor, f"invited {person.name} ({person.email})")
+        name = person.name
+    notifications.dispatch()
+    return name
+
+
+def set_notify(ref: str, notify: str, *, actor: Actor) -> None:
+    """A person's own choice: each notification now, or a daily digest."""
+    if notify not in NOTIFY:
+        raise UsageError(f"notify must be one of {', '.join(NOTIFY)}")
+    with transaction() as session:
+        person = get_person(session, ref)
+        require(
+            actor.person is not None and actor.person.id == person.id,
+            actor, f"{actor.name} may not change {person.name}'s notifications",
+        )  # fmt: skip
+        person.notify = notify
+        session.add(person)
 
 
 def people() -> list[PersonPublic]:
     with transaction(write=False) as session:
-        return [
-            PersonPublic(name=p.name, email=p.email, roles=[str(g) for g in grants])
-            for p, grants in list_people(session)
-        ]
+        return [_public(p, grants) for p, grants in list_people(session)]
+
+
+def _public(person: Person, grants: list[Grant]) -> PersonPublic:
+    return PersonPublic(
+        name=person.name, email=person.email, roles=[str(g) for g in grants],
+        active=person.active, notify=person.notify,
+    )  # fmt: skip
+
+
+def person_view_of(ref: str) -> PersonView:
+    """The person ``ref`` names, as the rules see them; raises if nobody does."""
+    with transaction(write=False) as session:
+        return load_directory(session).get(ref)
 
 
 def known_name(ref: str) -> str:
     """The registered name of the person ``ref`` names; raises if nobody does."""
     with transaction(write=False) as session:
         return get_person(session, ref).name
+
+
+def _audit(actor: Actor, detail: str) -> None:
+    with transaction() as session:
+        _record(session, actor, detail)
+
+
+def _record(session: Session, actor: Actor, detail: str) -> None:
+    record_event(
+        session,
+        improvement_id=None, actor=actor.name, action="people_changed", detail=detail,
+        channel=actor.channel, principal=actor.principal,
+    )  # fmt: skip

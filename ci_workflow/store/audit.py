@@ -18,7 +18,10 @@ def record_event(
     detail: str = "",
     from_status: str | None = None,
     to_status: str | None = None,
+    channel: str | None = None,
+    principal: str | None = None,
 ) -> AuditEvent:
+    """``channel`` and ``principal``: how an act of a person arrived and who was verified."""
     event = AuditEvent(
         improvement_id=improvement_id,
         actor=actor,
@@ -26,6 +29,8 @@ def record_event(
         detail=detail,
         from_status=from_status,
         to_status=to_status,
+        channel=channel,
+        principal=principal,
     )
     session.add(event)
     session.flush()

@@ -42,7 +42,14 @@ def get_improvement(session: Session, ref: str) -> Improvement:
 
 
 def change_status(
-    session: Session, improvement: Improvement, target: Status, *, actor: str, reason: str
+    session: Session,
+    improvement: Improvement,
+    target: Status,
+    *,
+    actor: str,
+    reason: str,
+    channel: str | None = None,
+    principal: str | None = None,
 ) -> Improvement:
     """The one way a status changes: checked against the model, stamped, and audited."""
     previous = improvement.status
@@ -65,6 +72,8 @@ def change_status(
         from_status=previous,
         to_status=target,
         detail=reason,
+        channel=channel,
+        principal=principal,
     )
     return improvement
 

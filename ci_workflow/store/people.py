@@ -1,26 +1,25 @@
-"""Reading and writing people and their role grants."""
+"""Reading and writing people, their role grants, and what signing in keeps of them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
-from ci_workflow.domain.people import Directory, Grant, PersonView
+from ci_workflow.domain.people import Directory, Grant, PersonView, name_key
 from ci_workflow.domain.vocabulary import Role
 from ci_workflow.errors import AlreadyExists, PersonNotFound
 from ci_workflow.store.tables import Person, RoleAssignment
 
 
 def find_person(session: Session, ref: str) -> Person | None:
-    """By name or e-mail, ignoring case."""
-    needle = ref.strip().lower()
-    query = select(Person).where(
-        or_(func.lower(Person.name) == needle, func.lower(Person.email) == needle)
-    )
-    return session.exec(query).first()
+    """By name or e-mail, compared as ``name_key`` compares them (case, Unicode forms)."""
+    wanted = name_key(ref)
+    for person in session.exec(select(Person)):
+        if wanted in (name_key(person.name), name_key(person.email)):
+            return person
+    return None
 
 
 def get_person(session: Session, ref: str) -> Person:
@@ -30,19 +29,35 @@ def get_person(session: Session, ref: str) -> Person:
     return person
 
 
-def create_person(session: Session, *, name: str, email: str, grants: list[Grant]) -> Person:
-    for taken in (name, email):
+def _refuse_taken(session: Session, names: Iterable[str], *, besides: int | None = None) -> None:
+    for taken in names:
         existing = find_person(session, taken)
-        if existing is not None:
+        if existing is not None and existing.id != besides:
             raise AlreadyExists(f"{taken!r} is already registered (as {existing.name})")
+
+
+def create_person(session: Session, *, name: str, email: str, grants: list[Grant]) -> Person:
+    _refuse_taken(session, (name, email))
     person = Person(name=name.strip(), email=email.strip())
     session.add(person)
     session.flush()
     assert person.id is not None
-    for grant in dict.fromkeys(grants):  # keeps order, drops repeats
-        session.add(RoleAssignment(person_id=person.id, role=grant.role, scope=grant.scope or ""))
-    session.flush()
+    set_grants(session, person.id, grants)
     return person
+
+
+def rename_person(session: Session, person: Person, *, name: str, email: str) -> None:
+    _refuse_taken(session, (name, email), besides=person.id)
+    person.name, person.email = name.strip(), email.strip()
+    session.add(person)
+    session.flush()
+
+
+def set_grants(session: Session, person_id: int, grants: list[Grant]) -> None:
+    session.exec(delete(RoleAssignment).where(col(RoleAssignment.person_id) == person_id))
+    for grant in dict.fromkeys(grants):  # keeps order, drops repeats
+        session.add(RoleAssignment(person_id=person_id, role=grant.role, scope=grant.scope or ""))
+    session.flush()
 
 
 def grants_by_person(session: Session) -> dict[int, list[Grant]]:
@@ -58,11 +73,25 @@ def list_people(session: Session) -> list[tuple[Person, list[Grant]]]:
     return [(person, grants.get(person.id or 0, [])) for person in people]
 
 
-def load_directory(session: Session) -> Directory:
-    return Directory(
-        PersonView(id=person.id or 0, name=person.name, email=person.email, grants=frozenset(g))
-        for person, g in list_people(session)
+def view_of(person: Person, grants: Iterable[Grant]) -> PersonView:
+    return PersonView(
+        id=person.id or 0,
+        name=person.name,
+        email=person.email,
+        grants=frozenset(grants),
+        active=person.active,
     )
+
+
+def load_directory(session: Session) -> Directory:
+    return Directory(view_of(person, g) for person, g in list_people(session))
+
+
+def person_view(session: Session, person_id: int) -> PersonView | None:
+    person = session.get(Person, person_id)
+    if person is None:
+        return None
+    return view_of(person, grants_by_person(session).get(person_id, []))
 
 
 def names_by_id(session: Session, ids: Iterable[int] | None = None) -> dict[int, str]:

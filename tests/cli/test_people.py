@@ -7,6 +7,8 @@ def test_people_are_listed_with_their_roles(cli: Cli, people: None) -> None:
         "name": "Omar Haddad",
         "email": "omar@example.org",
         "roles": ["process_owner:Incident Management"],
+        "active": True,
+        "notify": "now",
     }
     assert len(listed) == 5
     assert "Omar Haddad" in cli.ok("people", "list").stdout

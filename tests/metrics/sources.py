@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from ci_workflow import metrics
-from ci_workflow.domain.sources import parse_source
+from ci_workflow.domain.sources import validate_source
 from ci_workflow.domain.window import Window
 
 
 def measure(source: dict[str, Any], window: Window) -> float:
-    """What a capture does with a stored source: read it back into its model, then measure."""
-    return metrics.measure(parse_source(source), window)
+    """A source as a person writes it, checked as apply checks it, then measured."""
+    return metrics.measure(validate_source(source), window)
 
 
 # Incidents: (id, opened, resolved, category, hours to resolve)

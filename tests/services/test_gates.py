@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.actors import operating_system
 from ci_workflow.domain.gates import Gate
 from ci_workflow.errors import GateError, NotAuthorised, NotReady, UsageError
 from ci_workflow.services.gates import check_startable, prepare_decision, report_overdue_gates
@@ -15,6 +16,9 @@ from ci_workflow.services.lifecycle import define_stage, open_gate
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
 from tests.helpers import Cli, improvement_doc, write_yaml
+
+
+CLI = operating_system("tester")
 
 
 @pytest.fixture
@@ -55,16 +59,25 @@ def test_open_gate_is_idempotent(cli: Cli, waiting: int) -> None:
 
 def test_a_decision_is_checked_before_it_is_sent(waiting: int) -> None:
     resumption = prepare_decision(
-        "IMP-0001", Gate.plan_approval, "approve", by="omar@example.org", comment="ok"
+        "IMP-0001", Gate.plan_approval, "approve", actor=CLI, by="omar@example.org", comment="ok"
     )
     assert (resumption.flow_run_id, resumption.key) == ("run-1", "plan-approval-1")
-    assert resumption.run_input == {"by": "Omar Haddad", "decision": "approve", "comment": "ok"}
+    signature = resumption.run_input.pop("signature")
+    assert resumption.run_input == {
+        "by": "Omar Haddad", "decision": "approve", "comment": "ok", "channel": "cli",
+        "principal": "os:tester",
+    }  # fmt: skip
+    assert len(signature) == 64  # an HMAC-SHA256 the flow checks
     with pytest.raises(GateError, match="waiting at plan_approval, not at review_signoff"):
-        prepare_decision("IMP-0001", Gate.review_signoff, "accept", by="Omar Haddad", lessons="x")
+        prepare_decision(
+            "IMP-0001", Gate.review_signoff, "accept", actor=CLI, by="Omar Haddad", lessons="x"
+        )
     with pytest.raises(NotAuthorised):
-        prepare_decision("IMP-0001", Gate.plan_approval, "approve", by="Priya Nair")
+        prepare_decision("IMP-0001", Gate.plan_approval, "approve", actor=CLI, by="Priya Nair")
     with pytest.raises(UsageError, match="rework needs --comment"):
-        prepare_decision("IMP-0001", Gate.plan_approval, "rework", by="Omar Haddad", comment="")
+        prepare_decision(
+            "IMP-0001", Gate.plan_approval, "rework", actor=CLI, by="Omar Haddad", comment=""
+        )
 
 
 def test_an_improvement_without_a_plan_or_measured_baseline_cannot_start(
@@ -103,9 +116,9 @@ def test_the_decision_form_summarises_the_improvement_and_escapes_what_people_ty
 def test_only_one_command_may_answer_a_gate_at_a_time(waiting: int) -> None:
     from ci_workflow.services.gates import claim, release
 
-    first = prepare_decision("IMP-0001", Gate.plan_approval, "approve", by="Omar Haddad")
+    first = prepare_decision("IMP-0001", Gate.plan_approval, "approve", actor=CLI, by="Omar Haddad")
     second = prepare_decision(
-        "IMP-0001", Gate.plan_approval, "reject", by="Carmen Ruiz", comment="no"
+        "IMP-0001", Gate.plan_approval, "reject", actor=CLI, by="Carmen Ruiz", comment="no"
     )
     claim(first)
     with pytest.raises(

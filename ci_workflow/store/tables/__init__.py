@@ -2,21 +2,26 @@
 
 from ci_workflow.store.tables.audit import AuditEvent
 from ci_workflow.store.tables.gates import GateDecision, GateRequest
+from ci_workflow.store.tables.identity import ApiToken, Invitation
 from ci_workflow.store.tables.improvements import Improvement, Objective, PlanAction, TeamMember
 from ci_workflow.store.tables.incidents import Incident
 from ci_workflow.store.tables.metrics import MetricSnapshot
+from ci_workflow.store.tables.notifications import Notification
 from ci_workflow.store.tables.opportunities import Opportunity
 from ci_workflow.store.tables.people import Person, RoleAssignment
 from ci_workflow.store.tables.reports import Delivery, Report
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Delivery",
     "GateDecision",
     "GateRequest",
     "Improvement",
     "Incident",
+    "Invitation",
     "MetricSnapshot",
+    "Notification",
     "Objective",
     "Opportunity",
     "Person",

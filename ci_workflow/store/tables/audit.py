@@ -23,3 +23,6 @@ class AuditEvent(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=32)
     to_status: str | None = Field(default=None, max_length=32)
     detail: str = Field(default="", sa_type=Text)
+    # For acts of people: the channel (web, api, cli, prefect-ui) and the verified principal.
+    channel: str | None = Field(default=None, max_length=16)
+    principal: str | None = Field(default=None, max_length=320)

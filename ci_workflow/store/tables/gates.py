@@ -25,6 +25,8 @@ class GateRequest(SQLModel, table=True):
     # NULL while waiting; "refused" when an unauthorised answer arrived, else the decision.
     closed_at: datetime | None = None
     outcome: str | None = Field(default=None, max_length=16)
+    # Why an answer was refused: the next attempt's form says so.
+    refusal: str | None = Field(default=None, sa_type=Text)
     # Last time the watchdog reported it overdue.
     reminded_at: datetime | None = None
     # Who is sending an answer right now: Prefect may accept two racing resumes of one run,
@@ -47,3 +49,7 @@ class GateDecision(SQLModel, table=True):
     decided_at: datetime = Field(default_factory=utcnow)
     comment: str = Field(default="", sa_type=Text)
     flow_run_id: str | None = Field(default=None, max_length=36)
+    # How the decision arrived (web, api, cli, prefect-ui) and who was verified to send it: the
+    # signed-in person's e-mail, "os:USER" for the CLI on the register's machine, "unverified".
+    channel: str = Field(default="cli", max_length=16)
+    principal: str = Field(default="", max_length=320)
