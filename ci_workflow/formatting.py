@@ -29,6 +29,12 @@ def number(value: Any, digits: int = 4) -> str:
     return f"{value:,.{digits}g}"
 
 
+def quantity(value: Any, unit: str = "") -> str:
+    """A number with its unit (``9.5 h``); ``—`` alone when there is no number."""
+    shown = number(value)
+    return f"{shown} {unit}" if unit and value is not None else shown
+
+
 def money(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
@@ -36,6 +42,15 @@ def money(value: float | None) -> str:
 def percent(value: float | None) -> str:
     """A value already in per cent (``achieved_pct``), rounded: ``83 %``."""
     return "—" if value is None else f"{value:.0f} %"
+
+
+def days(value: float | None) -> str:
+    """An age: ``5 h`` under a day, ``3.2 days`` after."""
+    if value is None:
+        return "—"
+    if value < 1:
+        return f"{value * 24:.0f} h"
+    return f"{value:.1f} days" if value < 10 else f"{value:.0f} days"
 
 
 def when(value: Any) -> str:

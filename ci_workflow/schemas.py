@@ -124,6 +124,7 @@ class PendingGate(_Public):
     attempt: int
     key: str
     waiting_since: datetime
+    waiting_days: float
     may_decide: str
     deciders: list[str]
     flow_run_id: str | None
@@ -168,3 +169,64 @@ class OpportunityPublic(_Public):
     evidence: dict[str, Any]
     objective: dict[str, Any]
     improvement: str | None
+
+
+class ActionDue(_Public):
+    improvement: str
+    title: str
+    position: int
+    action: str
+    due: date | None
+    status: str
+
+
+class OffTrack(_Public):
+    improvement: str
+    title: str
+    metric: str
+    unit: str
+    latest: float | None
+    projected_at_due: float | None
+    target: float
+    due: str
+
+
+class MyWork(_Public):
+    """What waits for one person: gates they may decide (oldest first), their improvements,
+    their open plan actions, the objectives off track of improvements they own."""
+
+    person: str
+    gates: list[PendingGate]
+    improvements: list[ImprovementSummary]
+    actions: list[ActionDue]
+    off_track: list[OffTrack]
+
+
+class WaitingByApprover(_Public):
+    """Gates waiting at one approver: how many, and how long the oldest has waited."""
+
+    approver: str
+    waiting: int
+    oldest_days: float
+    median_days: float
+
+
+class ReportPublic(_Public):
+    id: int
+    kind: str
+    format: str
+    created_at: datetime
+
+
+class ImprovementPage(_Public):
+    """Everything the improvement's page shows, and what the person looking may do there."""
+
+    improvement: ImprovementDetail
+    progress: list[ProgressPublic]
+    pending: PendingGate | None
+    may_decide: bool
+    decisions: list[str]  # the decisions of the waiting gate
+    editable_actions: list[int]  # positions of the plan actions this person may update
+    refused: list[AuditEventPublic]
+    audit: list[AuditEventPublic]
+    reports: list[ReportPublic]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from ci_workflow.cli import imports, lifecycle, metrics, opportunities, people, register, reports
+from ci_workflow.cli import (
+    imports,
+    lifecycle,
+    metrics,
+    opportunities,
+    people,
+    register,
+    reports,
+    web,
+)
 
 app = typer.Typer(
     name="improve",
@@ -17,6 +26,7 @@ register.register_commands(app)
 lifecycle.register_commands(app)
 metrics.register_commands(app)
 reports.register_commands(app)
+web.register_commands(app)
 app.add_typer(people.app, name="people")
 app.add_typer(imports.app, name="import")
 app.add_typer(opportunities.app, name="opportunities")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import shutil
 import sys
@@ -41,9 +40,8 @@ def start(
 ) -> None:
     """Start the improvement's lifecycle flow; it waits at each gate for a decision."""
     from ci_workflow import orchestration
-    from ci_workflow.services.people import known_name
 
-    actor = known_name(as_) if as_ else f"{getpass.getuser()} (cli)"
+    actor = cli_actor(as_)
     check = _gates().check_startable(ref)
     if check.previous_run:
         state = orchestration.read_state(check.previous_run)
@@ -51,7 +49,7 @@ def start(
             raise UsageError(
                 f"{check.shown_id} already runs as flow run {check.previous_run} ({state.name})"
             )
-    flow_run_id = orchestration.start_lifecycle(check.improvement_id)
+    flow_run_id = orchestration.start_lifecycle(check.improvement_id, check.shown_id, check.title)
     _gates().record_start(check.improvement_id, flow_run_id, actor)
     console().print(f"{check.shown_id} started: flow run {flow_run_id}")
 
@@ -84,6 +82,13 @@ def gates(
 
 
 def _decide(ref: str, gate: Gate, decision: str, by: str, **fields: object) -> None:
+    from ci_workflow.cli import remote
+
+    if remote.session() is not None:  # signed in: the workspace decides as that person
+        body = {"decision": decision, **{k: v for k, v in fields.items() if v is not None}}
+        sent = remote.call("POST", f"/api/improvements/{ref}/decisions", body)["sent"]
+        console().print(escape(str(sent)))
+        return
     from ci_workflow.orchestration.decisions import send_decision
 
     sent = send_decision(ref, gate, decision, actor=cli_actor(), by=by, **fields)

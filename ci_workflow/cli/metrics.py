@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
+from ci_workflow.cli._common import (
+    add_commands,
+    cli_actor,
+    console,
+    escape,
+    new_table,
+    print_json,
+)
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import when
@@ -98,13 +105,10 @@ def record(
     ),
 ) -> None:
     """Record a value measured by a person (manual sources, or a correction)."""
-    console().print(
-        escape(
-            _measurements().record(
-                ref, metric, value, by=as_, at=moment(at, "--at"), baseline=baseline
-            )
-        )
+    line = _measurements().record(
+        ref, metric, value, actor=cli_actor(as_), at=moment(at, "--at"), baseline=baseline
     )
+    console().print(escape(line))
 
 
 def snapshots(

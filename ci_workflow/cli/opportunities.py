@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
+from ci_workflow.cli._common import (
+    add_commands,
+    cli_actor,
+    console,
+    escape,
+    new_table,
+    print_json,
+)
 from ci_workflow.cli.metrics import moment
 
 app = typer.Typer(help="Improvement opportunities found in incident data.", no_args_is_help=True)
@@ -58,7 +65,7 @@ def accept(
     """Register the opportunity as an improvement (identified), written as a YAML file."""
     from ci_workflow.services.opportunities import accept as register
 
-    shown_id, path = register(number, by=as_, process=process)
+    shown_id, path = register(number, actor=cli_actor(as_), owner=as_, process=process)
     console().print(f"{shown_id} registered from opportunity {number} ({escape(str(path))})")
 
 
@@ -70,7 +77,7 @@ def dismiss(
     """Dismiss the opportunity; it does not come back for that group and period."""
     from ci_workflow.services.opportunities import dismiss as drop
 
-    drop(number, reason=reason, by=as_)
+    drop(number, reason=reason, actor=cli_actor(as_))
     console().print(f"opportunity {number} dismissed")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import tempfile
 from pathlib import Path
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
 
 from ci_workflow.cli._common import (
     add_commands,
+    cli_actor,
     console,
     escape,
     new_table,
@@ -42,15 +42,25 @@ def init() -> None:
 
 def apply(
     files: list[Path] = typer.Argument(..., help="Improvement YAML files (or folders of them)."),
-    as_: str | None = typer.Option(None, "--as", help="Who applies it, for the audit trail."),
+    as_: str | None = typer.Option(
+        None,
+        "--as",
+        help="Who applies it: to change an improvement, its owner, its process owner "
+        "or a CI manager. Default: this machine's user, as the register's administrator.",
+    ),
 ) -> None:
     """Create or update improvements from YAML files; all of them, or nothing if one is wrong."""
-    from ci_workflow.services.apply import apply_files
-    from ci_workflow.services.people import known_name
+    from ci_workflow.cli import remote
 
     paths = _expand(files)
-    actor = known_name(as_) if as_ else f"{getpass.getuser()} (cli)"
-    for result in apply_files(paths, actor=actor):
+    if remote.session() is not None:  # signed in: the workspace applies as that person
+        documents = [{"name": str(p), "text": p.read_text(encoding="utf-8")} for p in paths]
+        for line in remote.call("POST", "/api/apply", {"files": documents})["applied"]:
+            console().print(escape(line))
+        return
+    from ci_workflow.services.apply import apply_files
+
+    for result in apply_files(paths, actor=cli_actor(as_)):
         changed = f" ({', '.join(result.changed)})" if result.changed else ""
         console().print(f"{result.id} {result.outcome}: {escape(result.key)}{escape(changed)}")
 
@@ -205,7 +215,7 @@ def withdraw(
 
     A lifecycle flow run waiting at a gate is cancelled too.
     """
-    shown_id, flow_run_id = register.withdraw(ref, actor_ref=as_, reason=reason)
+    shown_id, flow_run_id = register.withdraw(ref, actor=cli_actor(as_), reason=reason)
     console().print(f"{shown_id} withdrawn")
     if flow_run_id:
         from ci_workflow import orchestration

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ci_workflow.errors import GateError, OrchestratorUnavailable
+from ci_workflow.formatting import one_line
 from ci_workflow.settings import get_settings
 
 LIFECYCLE_DEPLOYMENT = "improvement-lifecycle/improvement-lifecycle"
@@ -64,14 +65,18 @@ class RunState:
         return self.type in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 
 
-def start_lifecycle(improvement_id: int) -> str:
+def start_lifecycle(improvement_id: int, shown_id: str = "", title: str = "") -> str:
+    """A run named and tagged after its improvement, so Prefect's lists read ``IMP-0007 ...``."""
     configure_prefect()
     from prefect.deployments import run_deployment
 
+    shown = shown_id or f"IMP-{improvement_id:04d}"
+    name = f"{shown} {one_line(title, 60)}".strip()
     with _unreachable_as_error():
         flow_run = run_deployment(
-            LIFECYCLE_DEPLOYMENT, parameters={"improvement_id": improvement_id}, timeout=0
-        )
+            LIFECYCLE_DEPLOYMENT, parameters={"improvement_id": improvement_id}, timeout=0,
+            flow_run_name=name, tags=[shown.lower(), "improvement-lifecycle"],
+        )  # fmt: skip
     return str(flow_run.id)  # type: ignore[union-attr]  # the sync variant returns a FlowRun
 
 

@@ -1,9 +1,19 @@
-"""One SVG chart per objective (pygal): its measurements over time, the target, and the control
-limits from before execution. Rendered inline, with no script or style fetched from anywhere."""
+"""One SVG chart per objective (pygal): its measurements over time, its baseline and target,
+and the control limits from before execution. Rendered inline, with no script or style fetched
+from anywhere."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from ci_workflow.domain.evaluation import Evaluation
+
+MAX_POINTS = 300  # a chart 680 px wide shows no more; keeps a report of 1,000s of checkpoints fast
+BLUE, GREEN, PURPLE, GREY, RED, ORANGE = (
+    "#1f5fa8", "#2e7d32", "#6a1b9a", "#888888", "#c62828", "#ff8f00",
+)  # fmt: skip
+DASHED = {"dasharray": "6, 4"}
 
 
 def objective_chart(evaluation: Evaluation) -> str:
@@ -11,57 +21,58 @@ def objective_chart(evaluation: Evaluation) -> str:
     import pygal
     from pygal.style import Style
 
-    points = evaluation.points
-    if not points:
+    series = _series(evaluation)
+    if not series:
         return ""
     style = Style(
         background="white", plot_background="white", font_family="sans-serif",
-        colors=("#1f5fa8", "#2e7d32", "#888888", "#c62828", "#c62828", "#ff8f00"),
+        colors=tuple(colour for _, _, colour, _ in series),
     )  # fmt: skip
     chart = pygal.DateTimeLine(
         js=[], disable_xml_declaration=True, width=680, height=280, style=style,
-        x_label_rotation=25, show_x_guides=False, legend_at_bottom=True, legend_at_bottom_columns=6,
+        x_label_rotation=25, show_x_guides=False, legend_at_bottom=True, legend_at_bottom_columns=7,
         title=f"{evaluation.metric} ({evaluation.unit})" if evaluation.unit else evaluation.metric,
         x_value_formatter=lambda at: at.strftime("%Y-%m-%d"), truncate_legend=-1,
     )  # fmt: skip
-    first, last = points[0].at, points[-1].at
-    shown = _thinned(len(points))
-    many = len(shown) > 120
-    chart.add("measured", [(points[i].at, points[i].value) for i in shown], show_dots=not many)
-    dashed = {"dasharray": "6, 4"}
-    chart.add(
-        "target",
-        [(first, evaluation.target), (last, evaluation.target)],
-        show_dots=False,
-        stroke_style=dashed,
-    )
-    limits = evaluation.limits
-    if limits.centre is not None and limits.upper is not None and limits.lower is not None:
-        chart.add("centre", [(first, limits.centre), (last, limits.centre)], show_dots=False)
-        chart.add(
-            "upper limit",
-            [(first, limits.upper), (last, limits.upper)],
-            show_dots=False,
-            stroke_style=dashed,
-        )
-        chart.add(
-            "lower limit",
-            [(first, limits.lower), (last, limits.lower)],
-            show_dots=False,
-            stroke_style=dashed,
-        )
-    signals = sorted(set(limits.signals) & set(shown))
-    if signals:
-        chart.add(
-            "signal",
-            [(points[i].at, points[i].value) for i in signals],
-            stroke=False,
-            dots_size=6,
-        )
+    for name, points, _, options in series:
+        chart.add(name, points, **options)
     return str(chart.render(is_unicode=True))
 
 
-MAX_POINTS = 300  # a chart 680 px wide shows no more; keeps a report of 1,000s of checkpoints fast
+Series = tuple[str, list[tuple[datetime, float]], str, dict[str, Any]]
+
+
+def _series(evaluation: Evaluation) -> list[Series]:
+    """What the chart draws, each with its colour: the colours follow the series drawn."""
+    points = evaluation.points
+    if not points:
+        return []
+    first, last = points[0].at, points[-1].at
+    shown = _thinned(len(points))
+
+    def level(value: float) -> list[tuple[datetime, float]]:
+        return [(first, value), (last, value)]
+
+    flat = {"show_dots": False}
+    series: list[Series] = [
+        ("measured", [(points[i].at, points[i].value) for i in shown], BLUE,
+         {"show_dots": len(shown) <= 120}),
+        ("target", level(evaluation.target), GREEN, {**flat, "stroke_style": DASHED}),
+    ]  # fmt: skip
+    if evaluation.baseline is not None:
+        series.append(("baseline", level(evaluation.baseline), PURPLE, flat))
+    limits = evaluation.limits
+    if limits.centre is not None and limits.upper is not None and limits.lower is not None:
+        series += [
+            ("centre", level(limits.centre), GREY, flat),
+            ("upper limit", level(limits.upper), RED, {**flat, "stroke_style": DASHED}),
+            ("lower limit", level(limits.lower), RED, {**flat, "stroke_style": DASHED}),
+        ]
+    signals = sorted(set(limits.signals) & set(shown))
+    if signals:
+        marks = [(points[i].at, points[i].value) for i in signals]
+        series.append(("signal", marks, ORANGE, {"stroke": False, "dots_size": 6}))
+    return series
 
 
 def _thinned(count: int) -> list[int]:

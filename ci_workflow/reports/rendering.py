@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ci_workflow.formatting import money, number, percent, when
+from ci_workflow.formatting import days, money, number, percent, quantity, when
 from ci_workflow.resources import resource_path
 
 
@@ -29,7 +29,15 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=number, money=money, percent=percent, when=when, md=markdown_text)
+    env.filters.update(
+        number=number,
+        money=money,
+        percent=percent,
+        when=when,
+        days=days,
+        md=markdown_text,
+        quantity=quantity,
+    )
     return env
 
 

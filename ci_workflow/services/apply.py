@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.changes import (
     frozen_changes,
     objective_changes,
@@ -21,9 +22,11 @@ from ci_workflow.domain.changes import (
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.lifecycle import EDITABLE_DEFINITION, TERMINAL, Status
 from ci_workflow.domain.people import Directory
+from ci_workflow.domain.permissions import may_edit
 from ci_workflow.domain.spec import ImprovementSpec, describe_errors
 from ci_workflow.domain.strict_yaml import load_mapping
-from ci_workflow.errors import ChangeRefused, ValidationFailed
+from ci_workflow.errors import ChangeRefused, NotAuthorised, ValidationFailed
+from ci_workflow.services.guard import refuse
 from ci_workflow.services.spec_rows import (
     COPIED,
     Wanted,
@@ -49,12 +52,47 @@ class Applied:
     changed: tuple[str, ...] = ()
 
 
-def apply_files(paths: list[Path], *, actor: str) -> list[Applied]:
-    documents = [(str(path), _read(path)) for path in paths]
+def apply_files(paths: list[Path], *, actor: Actor) -> list[Applied]:
+    return apply_documents([(str(path), _read(path)) for path in paths], actor=actor)
+
+
+def apply_documents(documents: list[tuple[str, str]], *, actor: Actor) -> list[Applied]:
+    """(name, YAML text) pairs, as files or as sent to the workspace's API. A CSV source's
+    relative path is read beside the named file."""
+    refused: list[tuple[str, int]] = []
+    try:
+        return _apply(documents, actor, refused)
+    except NotAuthorised:
+        for message, improvement_id in refused:  # audited apart: the apply itself is undone
+            refuse(actor, message, improvement_id=improvement_id)
+        raise
+
+
+def _apply(
+    documents: list[tuple[str, str]], actor: Actor, refused: list[tuple[str, int]]
+) -> list[Applied]:
     with transaction() as session:
         directory = load_directory(session)
         specs = _validate_all(session, documents, directory)
+        for source, spec in specs:
+            existing = store.find_by_key(session, spec.key)
+            if existing is not None and not _may_change(session, existing, actor):
+                message = (
+                    f"{actor.name} may not change {store.display_id(existing)} ({source}): only "
+                    f"its owner, its process owner or a CI manager may"
+                )
+                refused.append((message, existing.id or 0))
+        if refused:
+            raise NotAuthorised("; ".join(m for m, _ in refused))
         return [_upsert(session, spec, source, directory, actor) for source, spec in specs]
+
+
+def _may_change(session: Session, improvement: Improvement, actor: Actor) -> bool:
+    """Its owner, its process owner, a CI manager; or the register's administrator (the CLI on
+    its machine, acting for nobody in particular)."""
+    if actor.person is None:
+        return actor.channel == "cli"
+    return may_edit(actor.person, store.parties_of(session, improvement))
 
 
 def _read(path: Path) -> str:
@@ -104,7 +142,7 @@ def _identified(session: Session, data: dict[str, Any]) -> date:
 
 
 def _upsert(
-    session: Session, spec: ImprovementSpec, source: str, directory: Directory, actor: str
+    session: Session, spec: ImprovementSpec, source: str, directory: Directory, actor: Actor
 ) -> Applied:
     existing = store.find_by_key(session, spec.key)
     if existing is None:
@@ -113,7 +151,7 @@ def _upsert(
 
 
 def _create(
-    session: Session, spec: ImprovementSpec, source: str, directory: Directory, actor: str
+    session: Session, spec: ImprovementSpec, source: str, directory: Directory, actor: Actor
 ) -> Applied:
     assert spec.process_owner is not None, "validation derives the process owner"
     identified = spec.identified or utcnow().date()
@@ -134,7 +172,9 @@ def _create(
     record_event(
         session,
         improvement_id=improvement.id,
-        actor=actor,
+        actor=actor.name,
+        channel=actor.channel,
+        principal=actor.principal,
         action="created",
         to_status=Status.identified,
         detail=f"registered from {Path(source).name}",
@@ -148,7 +188,7 @@ def _update(
     spec: ImprovementSpec,
     source: str,
     directory: Directory,
-    actor: str,
+    actor: Actor,
 ) -> Applied:
     assert improvement.id is not None
     shown_id = store.display_id(improvement)
@@ -177,7 +217,9 @@ def _update(
     record_event(
         session,
         improvement_id=improvement.id,
-        actor=actor,
+        actor=actor.name,
+        channel=actor.channel,
+        principal=actor.principal,
         action="updated",
         detail=f"changed {', '.join(changed)} from {Path(source).name}",
     )

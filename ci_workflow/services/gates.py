@@ -45,6 +45,7 @@ def pending_gates(ref: str | None = None) -> list[PendingGate]:
 class StartCheck:
     improvement_id: int
     shown_id: str
+    title: str
     previous_run: str | None
 
 
@@ -66,21 +67,18 @@ def check_startable(ref: str) -> StartCheck:
         )
         if problems:
             raise NotReady(f"{shown} cannot start: " + "; ".join(problems))
-        return StartCheck(improvement.id, shown, improvement.flow_run_id)
+        return StartCheck(improvement.id, shown, improvement.title, improvement.flow_run_id)
 
 
-def record_start(improvement_id: int, flow_run_id: str, actor: str) -> None:
+def record_start(improvement_id: int, flow_run_id: str, actor: Actor) -> None:
     with transaction() as session:
         improvement = store.get_improvement(session, str(improvement_id))
         improvement.flow_run_id = flow_run_id
         session.add(improvement)
         record_event(
-            session,
-            improvement_id=improvement_id,
-            actor=actor,
-            action="lifecycle_started",
-            detail=f"flow run {flow_run_id}",
-        )
+            session, improvement_id=improvement_id, actor=actor.name, action="lifecycle_started",
+            detail=f"flow run {flow_run_id}", channel=actor.channel, principal=actor.principal,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -4,40 +4,42 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import EDITABLE_DEFINITION
 from ci_workflow.domain.permissions import may_record
 from ci_workflow.domain.vocabulary import SnapshotKind
-from ci_workflow.errors import NotAuthorised, NotFound, UsageError
+from ci_workflow.errors import NotFound, UsageError
 from ci_workflow.metrics import finite
 from ci_workflow.schemas import ProgressPublic, SnapshotPublic, from_row
+from ci_workflow.services.guard import refuse
 from ci_workflow.services.results import progress_of
 from ci_workflow.services.tracks import watch_tracks
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.people import load_directory
 from ci_workflow.store.snapshots import find_snapshot, snapshots_of
 from ci_workflow.store.tables import MetricSnapshot
 
 
 def record(
-    ref: str, metric: str, value: float, *, by: str, at: datetime | None, baseline: bool
+    ref: str, metric: str, value: float, *, actor: Actor, at: datetime | None, baseline: bool
 ) -> str:
     """A value typed in by a person: the owner, a team member, a data analyst or a CI manager."""
     number = finite(value)
-    with transaction() as session:
+    person = actor.person
+    with transaction(write=False) as session:
         improvement = store.get_improvement(session, ref)
         shown = format_id(improvement.id or 0)
-        person = load_directory(session).find(by)
-        if person is None:
-            raise NotAuthorised(f"unknown person {by!r} (see `improve people list`)")
-        if not may_record(person, store.parties_of(session, improvement)):
-            raise NotAuthorised(
-                f"{person.name} may not record values of {shown}: only its owner, its team, "
-                "a data analyst or a CI manager may"
-            )
+        allowed = person is not None and may_record(person, store.parties_of(session, improvement))
+    if person is None or not allowed:
+        raise refuse(
+            actor, f"{actor.name} may not record values of {shown}: only its owner, its team, "
+            "a data analyst or a CI manager may", improvement_id=improvement.id,
+        )  # fmt: skip
+    with transaction() as session:
+        improvement = store.get_improvement(session, ref)
         objective = next(
             (o for o in store.objectives_of(session, improvement.id or 0) if o.metric == metric),
             None,
@@ -62,6 +64,8 @@ def record(
             session,
             improvement_id=improvement.id,
             actor=person.name,
+            channel=actor.channel,
+            principal=actor.principal,
             action="value_recorded",
             detail=f"{metric} = {number:g} at {moment:%Y-%m-%d %H:%M} ({kind})",
         )

@@ -33,6 +33,10 @@ from ci_workflow.store.tables import Person
 NOTIFY = ("now", "digest")
 
 
+def require_manager(actor: Actor) -> None:
+    _manages(actor)
+
+
 def _manages(actor: Actor) -> None:
     """The CLI on the register's machine without ``--as`` is its administrator."""
     allowed = actor.person is None and actor.channel == "cli"
@@ -57,7 +61,8 @@ def add_person(
     with transaction() as session:
         person = create_person(session, name=name, email=email, grants=grants)
         if actor is not None:
-            _audit(actor, f"added {person.name} ({', '.join(map(str, grants)) or 'no roles'})")
+            held = ", ".join(map(str, grants)) or "no roles"
+            _record(session, actor, f"added {person.name} ({held})")
         return person.name, grants
 
 
@@ -166,11 +171,6 @@ def known_name(ref: str) -> str:
     """The registered name of the person ``ref`` names; raises if nobody does."""
     with transaction(write=False) as session:
         return get_person(session, ref).name
-
-
-def _audit(actor: Actor, detail: str) -> None:
-    with transaction() as session:
-        _record(session, actor, detail)
 
 
 def _record(session: Session, actor: Actor, detail: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from ci_workflow.domain.kpis import ImprovementFacts, PracticeKpis, practice_kpi
 from ci_workflow.domain.lifecycle import OPEN, Status
 from ci_workflow.errors import UsageError
 from ci_workflow.reports import practice_context, render_practice
+from ci_workflow.schemas import WaitingByApprover
 from ci_workflow.services.gates import pending_gates
 from ci_workflow.services.reports import save_report
 from ci_workflow.services.results import evaluations_of, progress_of
@@ -18,7 +21,9 @@ from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 
-__all__ = ["kpis", "kpis_public", "period", "practice_report", "write_practice"]
+__all__ = [
+    "kpis", "kpis_public", "period", "practice_report", "waiting_by_approver", "write_practice",
+]  # fmt: skip
 
 CAPTURED = (Status.executing, Status.in_review)
 
@@ -104,3 +109,23 @@ def write_practice(
     name = f"practice-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
     path = out or get_settings().home_dir / "reports" / name
     return save_report(content, path, improvement_id=None, kind="practice", fmt=fmt)
+
+
+def waiting_by_approver() -> list[WaitingByApprover]:
+    """For each person who may decide a waiting gate: how many wait, the oldest, the median."""
+    ages: dict[str, list[float]] = defaultdict(list)
+    for gate in pending_gates():
+        for person in gate.deciders or ["nobody"]:
+            ages[person].append(gate.waiting_days)
+    return sorted(
+        (
+            WaitingByApprover(
+                approver=name,
+                waiting=len(days),
+                oldest_days=max(days),
+                median_days=statistics.median(days),
+            )
+            for name, days in ages.items()
+        ),
+        key=lambda w: (-w.oldest_days, w.approver),
+    )

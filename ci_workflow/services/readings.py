@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlmodel import Session
 
+from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.gates import Gate, gate_key
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.permissions import may_decide, who_may_decide
@@ -26,6 +27,7 @@ from ci_workflow.schemas import (
     PlanActionPublic,
     from_row,
 )
+from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import events_for
 from ci_workflow.store.people import load_directory, names_by_id
@@ -96,6 +98,8 @@ def pending_of(session: Session, request: GateRequest) -> PendingGate:
     improvement = store.get_improvement(session, str(request.improvement_id))
     gate, parties = Gate(request.gate), store.parties_of(session, improvement)
     people = load_directory(session).people
+    separation = get_settings().separation_of_duties
+    waited = (utcnow() - as_utc(request.opened_at)).total_seconds() / 86400
     return PendingGate(
         id=format_id(request.improvement_id),
         title=improvement.title,
@@ -103,7 +107,8 @@ def pending_of(session: Session, request: GateRequest) -> PendingGate:
         attempt=request.attempt,
         key=gate_key(gate, request.attempt),
         waiting_since=request.opened_at,
-        may_decide=who_may_decide(gate, parties),
-        deciders=[p.name for p in people if may_decide(gate, p, parties)],
+        waiting_days=round(waited, 2),
+        may_decide=who_may_decide(gate, parties, separation=separation),
+        deciders=[p.name for p in people if may_decide(gate, p, parties, separation=separation)],
         flow_run_id=request.flow_run_id,
     )

@@ -8,16 +8,17 @@ import json
 from enum import StrEnum
 from typing import Any
 
+from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.permissions import may_withdraw
-from ci_workflow.errors import NotAuthorised, UsageError
+from ci_workflow.errors import UsageError
 from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
+from ci_workflow.services.guard import refuse
 from ci_workflow.services.readings import audit_of, detail_of, register_summary
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import close_requests
-from ci_workflow.store.people import load_directory
 
 
 class SortOrder(StrEnum):
@@ -28,11 +29,18 @@ class SortOrder(StrEnum):
 
 
 def list_improvements(
-    *, status: str | None = None, process: str | None = None, sort: SortOrder = SortOrder.priority
+    *,
+    status: str | None = None,
+    process: str | None = None,
+    service: str | None = None,
+    owner: str | None = None,
+    sort: SortOrder = SortOrder.priority,
 ) -> list[dict[str, Any]]:
     """Rows with the fields of ``schemas.ImprovementSummary``."""
     with transaction(write=False) as session:
-        found = store.register_rows(session, status=status, process=process)
+        found = store.register_rows(
+            session, status=status, process=process, service=service, owner=owner
+        )
         rows = [register_summary(row) for row in found]
     if sort == SortOrder.priority:
         # Highest priority first; among equals, the larger expected value, then the older.
@@ -58,7 +66,7 @@ def audit_trail(ref: str) -> tuple[str, list[AuditEventPublic]]:
         return store.display_id(improvement), audit_of(session, improvement.id)
 
 
-def withdraw(ref: str, *, actor_ref: str, reason: str) -> tuple[str, str | None]:
+def withdraw(ref: str, *, actor: Actor, reason: str) -> tuple[str, str | None]:
     """The owner, the process owner of its process, or a CI manager may withdraw an improvement.
 
     Its open gates close; returns its id and the flow run the caller must cancel, if any.
@@ -68,17 +76,23 @@ def withdraw(ref: str, *, actor_ref: str, reason: str) -> tuple[str, str | None]
     with transaction() as session:
         improvement = store.get_improvement(session, ref)
         assert improvement.id is not None
-        person = load_directory(session).get(actor_ref)
-        if not may_withdraw(person, store.parties_of(session, improvement)):
-            raise NotAuthorised(
-                f"{person.name} may not withdraw {store.display_id(improvement)}: only its owner, "
-                f"a process owner of {improvement.process!r} or a CI manager may"
-            )
-        store.change_status(
-            session, improvement, Status.withdrawn, actor=person.name, reason=reason.strip()
+        person = actor.person
+        allowed = person is not None and may_withdraw(
+            person, store.parties_of(session, improvement)
         )
-        close_requests(session, improvement.id, at=utcnow(), outcome="withdrawn")
-        return store.display_id(improvement), improvement.flow_run_id
+        if allowed:
+            store.change_status(
+                session, improvement, Status.withdrawn, actor=actor.name, reason=reason.strip(),
+                channel=actor.channel, principal=actor.principal,
+            )  # fmt: skip
+            close_requests(session, improvement.id, at=utcnow(), outcome="withdrawn")
+        shown, process = store.display_id(improvement), improvement.process
+    if not allowed:
+        raise refuse(
+            actor, f"{actor.name} may not withdraw {shown}: only its owner, a process owner of "
+            f"{process!r} or a CI manager may", improvement_id=improvement.id,
+        )  # fmt: skip
+    return shown, improvement.flow_run_id
 
 
 # --- export ---
@@ -109,11 +123,11 @@ def export_register(fmt: str) -> str:
         row["objectives"] = "; ".join(
             f"{o.metric} {o.baseline}->{o.target:g} by {o.due}" for o in d.objectives
         )
-        writer.writerow({k: _spreadsheet_safe(v) for k, v in row.items()})
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
-def _spreadsheet_safe(value: Any) -> Any:
+def spreadsheet_safe(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value

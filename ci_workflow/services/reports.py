@@ -8,13 +8,16 @@ from typing import Any
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id, parse_id
+from ci_workflow.errors import NotFound
 from ci_workflow.reports import FORMATS, render_review, review_context
+from ci_workflow.schemas import ReportPublic
 from ci_workflow.services.readings import audit_of, detail_of
 from ci_workflow.services.results import evaluations_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 from ci_workflow.store.reports import record_report
+from ci_workflow.store.tables import Report
 
 __all__ = ["FORMATS", "gather_review", "review_report", "save_report", "write_review"]
 
@@ -65,3 +68,16 @@ def save_report(
             improvement_id=improvement_id, kind=kind, fmt=fmt,
         )  # fmt: skip
     return path
+
+
+class SavedReport(ReportPublic):
+    path: str
+
+
+def saved_report(report_id: int) -> SavedReport:
+    """A report the register saved and still has on disk."""
+    with transaction(write=False) as session:
+        found = session.get(Report, report_id)
+    if found is None or not Path(found.path).is_file():
+        raise NotFound(f"no report {report_id}")
+    return SavedReport.model_validate(found, from_attributes=True)

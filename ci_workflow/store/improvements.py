@@ -189,28 +189,55 @@ REGISTER_COLUMNS = (
 
 
 def register_rows(
-    session: Session, *, status: str | None = None, process: str | None = None
+    session: Session,
+    *,
+    status: str | None = None,
+    process: str | None = None,
+    service: str | None = None,
+    owner: str | None = None,
 ) -> Sequence[Row[Any]]:
-    """The register's columns and the owners' names (``owner``, ``process_owner``), one query.
+    """The register's columns and the owners' names (``owner``, ``process_owner``), one query;
+    ``process``, ``service`` and ``owner`` (a name) are matched without regard to case.
 
     Plain rows rather than ORM objects: listing 10,000 improvements must start fast.
     """
-    owner, process_owner = aliased(Person), aliased(Person)
+    owners, process_owners = aliased(Person), aliased(Person)
     columns = [getattr(Improvement, name) for name in REGISTER_COLUMNS]
     query = (
         sa_select(
             *columns,
-            col(owner.name).label("owner"),
-            col(process_owner.name).label("process_owner"),
+            col(owners.name).label("owner"),
+            col(process_owners.name).label("process_owner"),
         )
-        .join(owner, col(owner.id) == col(Improvement.owner_id))
-        .join(process_owner, col(process_owner.id) == col(Improvement.process_owner_id))
+        .join(owners, col(owners.id) == col(Improvement.owner_id))
+        .join(process_owners, col(process_owners.id) == col(Improvement.process_owner_id))
     )
     if status:
         query = query.where(col(Improvement.status) == status)
-    if process:
-        query = query.where(func.lower(Improvement.process) == process.strip().lower())
+    for column, wanted in ((Improvement.process, process), (Improvement.service, service),
+                           (owners.name, owner)):  # fmt: skip
+        if wanted:
+            query = query.where(func.lower(column) == wanted.strip().lower())
     return session.execute(query).all()
+
+
+def of_person(session: Session, person_id: int) -> list[Improvement]:
+    """Improvements a person owns, is process owner of, or works on, newest first."""
+    member = select(TeamMember.improvement_id).where(TeamMember.person_id == person_id)
+    query = select(Improvement).where(
+        (col(Improvement.owner_id) == person_id)
+        | (col(Improvement.process_owner_id) == person_id)
+        | col(Improvement.id).in_(member)
+    )
+    return list(session.exec(query.order_by(col(Improvement.id).desc())))
+
+
+def actions_of(session: Session, person_id: int, statuses: Iterable[str]) -> list[PlanAction]:
+    """A person's plan actions in these statuses, by due date (undated last)."""
+    query = select(PlanAction).where(
+        PlanAction.owner_id == person_id, col(PlanAction.status).in_(tuple(statuses))
+    )
+    return sorted(session.exec(query), key=lambda a: (a.due is None, a.due, a.id))
 
 
 def display_id(improvement: Improvement) -> str:

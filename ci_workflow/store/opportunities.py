@@ -33,3 +33,9 @@ def get_opportunity(session: Session, number: int) -> Opportunity:
     if found is None:
         raise NotFound(f"no opportunity {number}")
     return found
+
+
+def open_opportunities(session: Session) -> list[Opportunity]:
+    """Every finding not yet accepted or dismissed, best first."""
+    query = select(Opportunity).where(Opportunity.status == "new")
+    return list(session.exec(query.order_by(col(Opportunity.score).desc(), col(Opportunity.id))))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.store.tables import Delivery, Report
@@ -23,6 +23,11 @@ def record_report(
     session.add(report)
     session.flush()
     return report
+
+
+def reports_of(session: Session, improvement_id: int) -> list[Report]:
+    query = select(Report).where(Report.improvement_id == improvement_id)
+    return list(session.exec(query.order_by(col(Report.created_at).desc(), col(Report.id))))
 
 
 def reached(session: Session, report_id: int, channel: str) -> set[str]:

@@ -31,3 +31,25 @@ def test_the_embedded_store_runs_in_wal_mode(cli: Cli, backend: str, tmp_path: P
     cli.ok("init")
     with sqlite3.connect(tmp_path / "home" / "improve.db") as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_an_older_register_upgrades_with_its_data(cli: Cli, backend: str) -> None:
+    """A register made by the previous release (schema 0008) keeps its people and improvements
+    when `improve init` brings it to this release's schema; on SQLite too, where a table is
+    altered by copying it under its references."""
+    from ci_workflow.store.db import get_engine
+    from ci_workflow.store.migrate import upgrade_to_head
+
+    upgrade_to_head(get_engine(), "0008")
+    with get_engine().begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO person (name, email, created_at) VALUES ('Ann Lee', 'ann@example.org', "
+            "'2026-01-01 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO role_assignment (person_id, role, scope) VALUES (1, 'ci_manager', '')"
+        )
+    assert "(schema 0008 → 0009)" in cli.ok("init").stdout
+    (ann,) = cli.json("people", "list")
+    assert ann == {"name": "Ann Lee", "email": "ann@example.org", "roles": ["ci_manager"],
+                   "active": True, "notify": "now"}  # fmt: skip

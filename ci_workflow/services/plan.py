@@ -1,0 +1,55 @@
+"""Recording a plan action's progress: its owner, or whoever may edit the improvement, sets its
+status; the change is audited with how it arrived."""
+
+from __future__ import annotations
+
+from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.lifecycle import TERMINAL
+from ci_workflow.domain.permissions import may_edit
+from ci_workflow.domain.vocabulary import ActionStatus
+from ci_workflow.errors import NotFound, UsageError
+from ci_workflow.services.guard import refuse
+from ci_workflow.store import improvements as store
+from ci_workflow.store.audit import record_event
+from ci_workflow.store.db import transaction
+
+
+def set_action_status(ref: str, position: int, status: str, *, actor: Actor) -> str:
+    try:
+        wanted = ActionStatus(status)
+    except ValueError:
+        choices = ", ".join(ActionStatus)
+        raise UsageError(f"unknown action status {status!r}; choose from {choices}") from None
+    with transaction() as session:
+        improvement = store.get_improvement(session, ref)
+        shown = format_id(improvement.id or 0)
+        action = next((a for a in store.plan_of(session, improvement.id or 0)
+                       if a.position == position), None)  # fmt: skip
+        if action is None:
+            raise NotFound(f"{shown} has no plan action {position + 1}")
+        if improvement.status in TERMINAL:
+            raise UsageError(f"{shown} is {improvement.status}: its plan cannot change")
+        person = actor.person
+        allowed = person is not None and (
+            person.id == action.owner_id or may_edit(person, store.parties_of(session, improvement))
+        )
+        if actor.person is None and actor.channel == "cli":
+            allowed = True  # the register's administrator
+        before = action.status
+        if allowed and before != wanted:
+            action.status = wanted
+            session.add(action)
+            record_event(
+                session, improvement_id=improvement.id, actor=actor.name,
+                action="plan_progress", detail=f"{action.action[:80]!r}: {before} → {wanted}",
+                channel=actor.channel, principal=actor.principal,
+            )  # fmt: skip
+        improvement_id = improvement.id
+    if not allowed:
+        raise refuse(
+            actor, f"{actor.name} may not change the plan of {shown}: only the action's owner, "
+            "the improvement's owner, its process owner or a CI manager may",
+            improvement_id=improvement_id,
+        )  # fmt: skip
+    return f"{shown} action {position + 1}: {wanted}"

@@ -1,0 +1,58 @@
+"""What the workspace shows of one improvement to one person: everything about it, and what
+that person may do there (decide its waiting gate, update plan actions)."""
+
+from __future__ import annotations
+
+from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.gates import DECISIONS, Gate
+from ci_workflow.domain.permissions import may_decide, may_edit
+from ci_workflow.reports.charts import objective_chart
+from ci_workflow.schemas import ImprovementPage, ReportPublic
+from ci_workflow.services.readings import audit_of, detail_of, pending_of
+from ci_workflow.services.results import evaluations_of, progress_of
+from ci_workflow.settings import get_settings
+from ci_workflow.store import improvements as store
+from ci_workflow.store.db import transaction
+from ci_workflow.store.gates import open_requests
+from ci_workflow.store.reports import reports_of
+
+
+def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
+    with transaction(write=False) as session:
+        improvement = store.get_improvement(session, ref)
+        improvement_id = improvement.id or 0
+        parties = store.parties_of(session, improvement)
+        waiting = open_requests(session, improvement_id)
+        pending = pending_of(session, waiting[-1]) if waiting else None
+        events = audit_of(session, improvement_id)
+        person = actor.person
+        deciding = person is not None and pending is not None and may_decide(
+            Gate(pending.gate), person, parties,
+            separation=get_settings().separation_of_duties,
+        )  # fmt: skip
+        editor = person is not None and may_edit(person, parties)
+        plan = store.plan_of(session, improvement_id)
+        return ImprovementPage(
+            improvement=detail_of(session, improvement),
+            progress=progress_of(session, [improvement_id])[improvement_id],
+            pending=pending,
+            may_decide=deciding,
+            decisions=list(DECISIONS[Gate(pending.gate)]) if pending else [],
+            editable_actions=[
+                a.position for a in plan if editor or (person and a.owner_id == person.id)
+            ],
+            refused=[e for e in events if e.action in ("gate_refused", "forbidden")],
+            audit=events,
+            reports=[
+                ReportPublic.model_validate(r, from_attributes=True)
+                for r in reports_of(session, improvement_id)
+            ],
+        )
+
+
+def objective_charts(ref: str) -> dict[str, str]:
+    """Each objective's chart (SVG): its baseline, target and measurements over time."""
+    with transaction(write=False) as session:
+        improvement = store.get_improvement(session, ref)
+        evaluations = evaluations_of(session, [improvement])[improvement.id or 0]
+    return {e.metric: objective_chart(e) for e in evaluations}

@@ -1,0 +1,146 @@
+"""Signing in and out, invitation links, a person's own settings, and personal API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from ci_workflow.domain.actors import Actor
+from ci_workflow.errors import ImproveError, NotFound, SignInFailed
+from ci_workflow.services import identity, people
+from ci_workflow.settings import get_settings
+from ci_workflow.web.auth import check_csrf, start_session, viewer
+from ci_workflow.web.render import as_json, back, page, say
+
+router = APIRouter()
+Viewer = Annotated[Actor, Depends(viewer)]
+Text = Annotated[str, Form()]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _next(path: str) -> str:
+    """Only a path of this workspace: never another site (an open redirect)."""
+    return path if path.startswith("/") and not path.startswith("//") else "/"
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(request: Request, next: str = "/") -> Response:
+    if get_settings().web_auth == "proxy":
+        return page(request, "error.html", None, 401, title="Sign in through the proxy",
+                    message="This workspace is reached through its sign-in proxy.")  # fmt: skip
+    return page(request, "sign_in.html", None, next=_next(next))
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request, email: Text = "", password: Text = "", csrf: Text = "", next: Text = "/"
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        person = identity.sign_in(email, password, channel="web", source=_client(request))
+    except SignInFailed as failed:
+        return page(request, "sign_in.html", None, 401, next=_next(next), error=str(failed),
+                    email=email)  # fmt: skip
+    start_session(request, person.id)
+    return RedirectResponse(_next(next), status_code=303)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, csrf: Text = "") -> Response:
+    check_csrf(request, csrf)
+    request.session.clear()
+    return RedirectResponse("/sign-in", status_code=303)
+
+
+@router.get("/invitation/{token}", response_class=HTMLResponse)
+def invitation_form(request: Request, token: str) -> Response:
+    try:
+        person = identity.invited_person(token)
+    except NotFound as gone:
+        return page(request, "error.html", None, 404, title="Invitation", message=str(gone))
+    return page(request, "invitation.html", None, person=person, token=token)
+
+
+@router.post("/invitation/{token}")
+def accept_invitation(
+    request: Request, token: str, password: Text = "", again: Text = "", csrf: Text = ""
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        if password != again:
+            raise SignInFailed("the two passwords differ")
+        person = identity.redeem_invitation(token, password)
+    except ImproveError as refused:
+        say(request, str(refused), "error")
+        return back(f"/invitation/{token}")
+    start_session(request, person.id)
+    say(request, f"Welcome, {person.name}: your password is set.")
+    return back("/")
+
+
+@router.get("/me", response_class=HTMLResponse)
+def me(request: Request, actor: Viewer) -> Response:
+    (mine,) = [p for p in people.people() if actor.person and p.email == actor.person.email]
+    return page(request, "me.html", actor, profile=mine, local=get_settings().web_auth == "local")
+
+
+@router.post("/me")
+def save_me(request: Request, actor: Viewer, notify: Text = "now", csrf: Text = "") -> Response:
+    check_csrf(request, csrf, actor)
+    assert actor.person is not None
+    try:
+        people.set_notify(actor.person.email, notify, actor=actor)
+        say(request, "Saved: " + ("one e-mail a day" if notify == "digest" else "e-mail at once"))
+    except ImproveError as refused:
+        say(request, str(refused), "error")
+    return back("/me")
+
+
+@router.post("/me/password")
+def change_password(
+    request: Request, actor: Viewer, current: Text = "", password: Text = "", csrf: Text = ""
+) -> Response:
+    check_csrf(request, csrf, actor)
+    assert actor.person is not None
+    try:
+        identity.sign_in(actor.person.email, current, channel="web", source=_client(request))
+        identity.set_password(
+            actor.person.email, password, actor=actor.name, channel=actor.channel,
+            principal=actor.principal,
+        )  # fmt: skip
+        say(request, "Your password is changed.")
+    except ImproveError as refused:
+        say(request, str(refused), "error")
+    return back("/me")
+
+
+class TokenRequest(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1000)
+    label: str = Field(default="improve login", max_length=200)
+
+
+@router.post("/api/tokens")
+def new_token(request: Request, asked: TokenRequest) -> Response:
+    """``improve login``: a personal token for the CLI, against the person's password."""
+    try:
+        person = identity.sign_in(
+            asked.email, asked.password, channel="api", source=_client(request)
+        )
+    except SignInFailed as failed:
+        return as_json({"error": str(failed)}, 401)
+    token = identity.issue_token(person, asked.label)
+    return as_json({"token": token, "person": person.name, "email": person.email})
+
+
+@router.get("/api/me")
+def whoami(actor: Viewer) -> Response:
+    assert actor.person is not None
+    return as_json({"name": actor.person.name, "email": actor.person.email,
+                    "roles": sorted(str(g) for g in actor.person.grants)})  # fmt: skip

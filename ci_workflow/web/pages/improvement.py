@@ -1,0 +1,173 @@
+"""One improvement: its definition, objectives with their charts, plan, gates, audit trail and
+reports, and the decision form when (and only when) the person looking may decide."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from pydantic import BaseModel, Field
+
+from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.gates import Gate
+from ci_workflow.errors import ImproveError, NotAuthorised, NotFound
+from ci_workflow.orchestration.client import cancel
+from ci_workflow.orchestration.decisions import send_decision
+from ci_workflow.services.measurements import record
+from ci_workflow.services.plan import set_action_status
+from ci_workflow.services.register import withdraw
+from ci_workflow.services.reports import review_report, saved_report
+from ci_workflow.services.workspace import improvement_page, objective_charts
+from ci_workflow.web.auth import check_csrf, viewer
+from ci_workflow.web.render import as_json, back, page, say
+
+router = APIRouter()
+Viewer = Annotated[Actor, Depends(viewer)]
+Text = Annotated[str, Form(max_length=4000)]
+# A report may draw inline SVG and styles, but run no script and reach nothing outside.
+REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+
+
+@router.get("/improvements/{ref}", response_class=HTMLResponse)
+def improvement(request: Request, ref: str, actor: Viewer) -> Response:
+    view = improvement_page(ref, actor)
+    charts = {m: Markup(svg) for m, svg in objective_charts(ref).items()}  # pygal escapes text
+    return page(request, "improvement.html", actor, view=view, charts=charts)
+
+
+@router.get("/api/improvements/{ref}")
+def improvement_json(ref: str, actor: Viewer) -> Response:
+    return as_json(improvement_page(ref, actor))
+
+
+class Decision(BaseModel):
+    decision: str = Field(max_length=16)
+    gate: str | None = Field(default=None, max_length=32)  # the gate the form was made for
+    comment: str = Field(default="", max_length=4000)
+    lessons: str = Field(default="", max_length=4000)
+    realised_gain: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    actual_cost: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+
+def _decide(ref: str, asked: Decision, actor: Actor) -> str:
+    view = improvement_page(ref, actor)
+    if view.pending is None:
+        raise NotFound(f"{view.improvement.id} is not waiting at any gate")
+    if asked.gate and asked.gate != view.pending.key:
+        raise NotFound(f"the form was for {asked.gate}; {view.improvement.id} now waits at "
+                       f"{view.pending.key}")  # fmt: skip
+    fields = asked.model_dump(exclude={"decision", "gate"}, exclude_none=True)
+    sent = send_decision(ref, Gate(view.pending.gate), asked.decision, actor=actor, **fields)
+    return f"{sent.shown_id}: {asked.decision} sent to {sent.key}; the flow continues"
+
+
+@router.post("/improvements/{ref}/decide")
+def decide(
+    request: Request,
+    ref: str,
+    actor: Viewer,
+    decision: Annotated[str, Form(max_length=16)] = "",
+    gate: Annotated[str, Form(max_length=32)] = "",
+    comment: Text = "",
+    lessons: Text = "",
+    realised_gain: Annotated[str, Form(max_length=32)] = "",
+    actual_cost: Annotated[str, Form(max_length=32)] = "",
+    csrf: Text = "",
+) -> Response:
+    check_csrf(request, csrf, actor)
+    try:
+        asked = Decision(
+            decision=decision, gate=gate or None, comment=comment, lessons=lessons,
+            realised_gain=float(realised_gain) if realised_gain.strip() else None,
+            actual_cost=float(actual_cost) if actual_cost.strip() else None,
+        )  # fmt: skip
+        say(request, _decide(ref, asked, actor))
+    except NotAuthorised:
+        raise
+    except (ImproveError, ValueError) as refused:
+        say(request, str(refused).splitlines()[0], "error")
+    return back(f"/improvements/{ref}", "decide")
+
+
+@router.post("/api/improvements/{ref}/decisions")
+def decide_json(ref: str, asked: Decision, actor: Viewer) -> Response:
+    return as_json({"sent": _decide(ref, asked, actor)})
+
+
+@router.post("/improvements/{ref}/plan/{position}")
+def plan_action(
+    request: Request,
+    ref: str,
+    position: int,
+    actor: Viewer,
+    status: Annotated[str, Form(max_length=16)] = "",
+    csrf: Text = "",
+) -> Response:
+    check_csrf(request, csrf, actor)
+    try:
+        say(request, set_action_status(ref, position, status, actor=actor))
+    except NotAuthorised:
+        raise
+    except ImproveError as refused:
+        say(request, str(refused), "error")
+    return back(f"/improvements/{ref}", "plan")
+
+
+class ActionStatusChange(BaseModel):
+    status: str = Field(max_length=16)
+
+
+@router.post("/api/improvements/{ref}/plan/{position}")
+def plan_action_json(ref: str, position: int, asked: ActionStatusChange, actor: Viewer) -> Response:
+    return as_json({"changed": set_action_status(ref, position, asked.status, actor=actor)})
+
+
+@router.get("/improvements/{ref}/report", response_class=HTMLResponse)
+def live_report(ref: str, actor: Viewer) -> Response:
+    """The review report as of now (interim before the review), shown in the page's frame."""
+    return HTMLResponse(
+        review_report(ref, "html"), headers={"Content-Security-Policy": REPORT_POLICY}
+    )
+
+
+@router.get("/reports/{report_id}")
+def report_file(report_id: int, actor: Viewer) -> Response:
+    """A report the register saved (HTML or Markdown), as it was sent."""
+    found = saved_report(report_id)
+    media = "text/html" if found.format == "html" else "text/markdown"
+    content = Path(found.path).read_text(encoding="utf-8")
+    return Response(
+        content, media_type=f"{media}; charset=utf-8",
+        headers={"Content-Security-Policy": REPORT_POLICY},
+    )  # fmt: skip
+
+
+class Value(BaseModel):
+    metric: str = Field(max_length=64)
+    value: float = Field(allow_inf_nan=False)
+    at: datetime | None = None
+    baseline: bool = False
+
+
+@router.post("/api/improvements/{ref}/values")
+def record_json(ref: str, asked: Value, actor: Viewer) -> Response:
+    """A measured value, as ``improve record`` records it."""
+    line = record(ref, asked.metric, asked.value, actor=actor, at=asked.at,
+                  baseline=asked.baseline)  # fmt: skip
+    return as_json({"recorded": line})
+
+
+class Withdrawal(BaseModel):
+    reason: str = Field(max_length=4000)
+
+
+@router.post("/api/improvements/{ref}/withdraw")
+def withdraw_json(ref: str, asked: Withdrawal, actor: Viewer) -> Response:
+    """Withdraw it (its owner, its process owner, a CI manager); a waiting run is cancelled."""
+    shown, flow_run_id = withdraw(ref, actor=actor, reason=asked.reason)
+    cancelled = cancel(flow_run_id) if flow_run_id else False
+    return as_json({"withdrawn": shown, "run_cancelled": cancelled})

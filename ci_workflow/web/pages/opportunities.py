@@ -1,0 +1,94 @@
+"""Opportunities found in the incident data: ranked, with their evidence; a CI manager or a
+process owner accepts one into the register or dismisses it with a reason."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from ci_workflow.domain.actors import Actor
+from ci_workflow.errors import ImproveError, NotAuthorised
+from ci_workflow.services import opportunities
+from ci_workflow.web.auth import check_csrf, viewer
+from ci_workflow.web.render import as_json, back, page, say
+
+router = APIRouter()
+Viewer = Annotated[Actor, Depends(viewer)]
+Text = Annotated[str, Form(max_length=4000)]
+
+
+@router.get("/opportunities", response_class=HTMLResponse)
+def listing(request: Request, actor: Viewer) -> Response:
+    found = opportunities.open_opportunities()
+    return page(request, "opportunities.html", actor, found=found)
+
+
+@router.get("/api/opportunities")
+def listing_json(actor: Viewer) -> Response:
+    return as_json(opportunities.open_opportunities())
+
+
+@router.get("/opportunities/{number}", response_class=HTMLResponse)
+def one(request: Request, number: int, actor: Viewer) -> Response:
+    return page(request, "opportunity.html", actor, o=opportunities.show(number))
+
+
+@router.get("/api/opportunities/{number}")
+def one_json(number: int, actor: Viewer) -> Response:
+    return as_json(opportunities.show(number))
+
+
+@router.post("/opportunities/{number}/accept")
+def accept(
+    request: Request,
+    number: int,
+    actor: Viewer,
+    process: Annotated[str, Form(max_length=200)] = "",
+    csrf: Text = "",
+) -> Response:
+    check_csrf(request, csrf, actor)
+    try:
+        shown, _ = opportunities.accept(number, actor=actor, process=process.strip() or None)
+    except NotAuthorised:
+        raise
+    except ImproveError as refused:
+        say(request, str(refused).splitlines()[0], "error")
+        return back(f"/opportunities/{number}")
+    say(request, f"Opportunity {number} is now {shown}, owned by you.")
+    return back(f"/improvements/{shown}")
+
+
+@router.post("/opportunities/{number}/dismiss")
+def dismiss(
+    request: Request, number: int, actor: Viewer, reason: Text = "", csrf: Text = ""
+) -> Response:
+    check_csrf(request, csrf, actor)
+    try:
+        opportunities.dismiss(number, reason=reason, actor=actor)
+    except NotAuthorised:
+        raise
+    except ImproveError as refused:
+        say(request, str(refused), "error")
+        return back(f"/opportunities/{number}")
+    say(request, f"Opportunity {number} dismissed.")
+    return back("/opportunities")
+
+
+class Triage(BaseModel):
+    process: str | None = Field(default=None, max_length=200)
+    reason: str = Field(default="", max_length=4000)
+
+
+@router.post("/api/opportunities/{number}/accept")
+def accept_json(number: int, asked: Triage, actor: Viewer) -> Response:
+    shown, _ = opportunities.accept(number, actor=actor, process=asked.process)
+    return as_json({"improvement": shown})
+
+
+@router.post("/api/opportunities/{number}/dismiss")
+def dismiss_json(number: int, asked: Triage, actor: Viewer) -> Response:
+    opportunities.dismiss(number, reason=asked.reason, actor=actor)
+    return as_json({"dismissed": number})

@@ -1,0 +1,63 @@
+"""The practice: its KPIs for a period against the period before, and the gates waiting, by
+approver and age."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.clock import as_utc
+from ci_workflow.errors import UsageError
+from ci_workflow.services.gates import pending_gates
+from ci_workflow.services.practice import kpis, kpis_public, period, waiting_by_approver
+from ci_workflow.web.auth import viewer
+from ci_workflow.web.render import as_json, page
+
+router = APIRouter()
+Viewer = Annotated[Actor, Depends(viewer)]
+Day = Annotated[str | None, Query(max_length=32, alias="from")]
+
+
+def _moment(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(text))
+    except ValueError:
+        raise UsageError(f"not a date: {text!r} (e.g. 2026-01-01)") from None
+
+
+def _practice(start: str | None, end: str | None) -> dict[str, Any]:
+    first, last = period(_moment(start), _moment(end))
+    if first >= last:
+        raise UsageError("the period must start before it ends")
+    before_start = first - (last - first)
+    return {
+        "now": kpis_public(kpis(first, last), first, last),
+        "before": kpis_public(kpis(before_start, first), before_start, first),
+        "waiting": waiting_by_approver(),
+        "gates": pending_gates(),
+    }
+
+
+@router.get("/practice", response_class=HTMLResponse)
+def practice(
+    request: Request,
+    actor: Viewer,
+    start: Day = None,
+    end: Annotated[str | None, Query(max_length=32, alias="to")] = None,
+) -> Response:
+    return page(request, "practice.html", actor, **_practice(start, end))
+
+
+@router.get("/api/practice")
+def practice_json(
+    actor: Viewer,
+    start: Day = None,
+    end: Annotated[str | None, Query(max_length=32, alias="to")] = None,
+) -> Response:
+    return as_json(_practice(start, end))

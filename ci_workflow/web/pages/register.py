@@ -1,0 +1,100 @@
+"""The register: filtered by status, process, service and owner; sorted by priority, WSJF, value
+or id; a page at a time; and as CSV for a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.lifecycle import Status
+from ci_workflow.services.register import SortOrder, list_improvements, spreadsheet_safe
+from ci_workflow.web.auth import viewer
+from ci_workflow.web.render import as_json, page
+
+router = APIRouter()
+Viewer = Annotated[Actor, Depends(viewer)]
+PAGE_SIZE = 50
+CSV_COLUMNS = (
+    "id", "key", "title", "type", "status", "process", "service", "owner", "process_owner",
+    "priority", "wsjf", "estimated_cost", "expected_gain", "value", "identified_at",
+)  # fmt: skip
+
+
+def _rows(
+    status: str | None, process: str | None, service: str | None, owner: str | None, sort: str
+) -> list[dict[str, Any]]:
+    return list_improvements(
+        status=status if status in set(Status) else None,
+        process=process or None,
+        service=service or None,
+        owner=owner or None,
+        sort=SortOrder(sort) if sort in set(SortOrder) else SortOrder.priority,
+    )
+
+
+Filter = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register(
+    request: Request,
+    actor: Viewer,
+    status: Filter = None,
+    process: Filter = None,
+    service: Filter = None,
+    owner: Filter = None,
+    sort: str = "priority",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> Response:
+    rows = _rows(status, process, service, owner, sort)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    shown = rows[(page_number - 1) * PAGE_SIZE : page_number * PAGE_SIZE]
+    filters = {"status": status or "", "process": process or "", "service": service or "",
+               "owner": owner or "", "sort": sort}  # fmt: skip
+    return page(
+        request, "register.html", actor, rows=shown, total=len(rows), page_number=page_number,
+        pages=pages, filters=filters, statuses=list(Status), sorts=list(SortOrder),
+    )  # fmt: skip
+
+
+@router.get("/api/register")
+def register_json(
+    actor: Viewer,
+    status: Filter = None,
+    process: Filter = None,
+    service: Filter = None,
+    owner: Filter = None,
+    sort: str = "priority",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> Response:
+    rows = _rows(status, process, service, owner, sort)
+    return as_json({
+        "total": len(rows), "page": page_number, "page_size": PAGE_SIZE,
+        "improvements": rows[(page_number - 1) * PAGE_SIZE : page_number * PAGE_SIZE],
+    })  # fmt: skip
+
+
+@router.get("/register.csv")
+def register_csv(
+    actor: Viewer,
+    status: Filter = None,
+    process: Filter = None,
+    service: Filter = None,
+    owner: Filter = None,
+    sort: str = "priority",
+) -> Response:
+    """The filtered register, every row, for a spreadsheet (formulas neutralised)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in _rows(status, process, service, owner, sort):
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+    return Response(
+        buffer.getvalue(), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="register.csv"'},
+    )  # fmt: skip

@@ -1,0 +1,52 @@
+"""Answering a request: an HTML page from the project's Jinja templates (autoescaped, strict),
+or its JSON twin; and the one-line messages a page shows after a form was sent."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from pydantic_core import to_json
+
+from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.permissions import may_manage_people, may_triage_opportunities
+from ci_workflow.reports.rendering import render
+from ci_workflow.web.auth import csrf_token
+
+
+def page(
+    request: Request, template: str, actor: Actor | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    me = actor.person if actor is not None else None
+    html = render(
+        f"web/{template}",
+        me=me,
+        csrf=csrf_token(request),
+        messages=request.session.pop("messages", []),
+        path=request.url.path,
+        manages_people=me is not None and may_manage_people(me),
+        triages=me is not None and may_triage_opportunities(me),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status_code)
+
+
+def as_json(data: BaseModel | list[Any] | dict[str, Any], status_code: int = 200) -> Response:
+    return Response(to_json(data), status_code=status_code, media_type="application/json")
+
+
+def say(request: Request, message: str, kind: str = "ok") -> None:
+    """A message for the next page this person sees (kind ``ok`` or ``error``)."""
+    request.session.setdefault("messages", []).append({"kind": kind, "text": message})
+
+
+def back(to: str, anchor: str = "") -> RedirectResponse:
+    """After a form: to the page it came from (303, so a reload does not send it again)."""
+    return RedirectResponse(to + (f"#{anchor}" if anchor else ""), status_code=303)
+
+
+def sign_in_url(next_path: str) -> str:
+    return f"/sign-in?next={quote(next_path, safe='/')}"
