@@ -15,6 +15,8 @@ from ci_workflow.settings import get_settings
 from ci_workflow.store.db import reset_caches
 from tests.helpers import Cli
 
+pytest_plugins = ["tests.servers"]
+
 # Read before the autouse fixture wipes IMPROVE_* from the environment.
 POSTGRES_URL = os.environ.get("IMPROVE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from ci_workflow.errors import GateError, OrchestratorUnavailable
 from ci_workflow.formatting import one_line
@@ -82,12 +83,11 @@ def start_lifecycle(improvement_id: int, shown_id: str = "", title: str = "") ->
 
 def read_state(flow_run_id: str) -> RunState:
     configure_prefect()
-    from uuid import UUID
 
     from prefect import get_client
 
     with _unreachable_as_error(), get_client(sync_client=True) as client:
-        state = client.read_flow_run(UUID(flow_run_id)).state
+        state = client.read_flow_run(_run_id(flow_run_id)).state
     if state is None:
         return RunState("PENDING", "Pending", None)
     return RunState(state.type.value, state.name or state.type.value, state.state_details.pause_key)
@@ -96,7 +96,6 @@ def read_state(flow_run_id: str) -> RunState:
 def resume(flow_run_id: str, key: str, run_input: dict[str, Any]) -> None:
     """Answer the paused run; refuse if it waits for another key or is no longer waiting."""
     configure_prefect()
-    from uuid import UUID
 
     from prefect.exceptions import FlowPauseTimeout, NotPausedError
     from prefect.flow_runs import resume_flow_run
@@ -111,7 +110,7 @@ def resume(flow_run_id: str, key: str, run_input: dict[str, Any]) -> None:
     for attempt in range(10):
         with _unreachable_as_error():
             try:
-                resume_flow_run(UUID(flow_run_id), run_input=run_input)
+                resume_flow_run(_run_id(flow_run_id), run_input=run_input)
                 return
             except NotPausedError:
                 raise GateError("another decision reached this gate first") from None
@@ -134,7 +133,6 @@ def resume(flow_run_id: str, key: str, run_input: dict[str, Any]) -> None:
 def cancel(flow_run_id: str) -> bool:
     """Cancel a run that is not finished yet; True if it was cancelled."""
     configure_prefect()
-    from uuid import UUID
 
     from prefect import get_client
     from prefect.states import Cancelled
@@ -143,9 +141,16 @@ def cancel(flow_run_id: str) -> bool:
         return False
     with _unreachable_as_error(), get_client(sync_client=True) as client:
         client.set_flow_run_state(
-            UUID(flow_run_id), Cancelled(message="improvement withdrawn"), force=True
+            _run_id(flow_run_id), Cancelled(message="improvement withdrawn"), force=True
         )
     return True
+
+
+def _run_id(flow_run_id: str) -> UUID:
+    try:
+        return _run_id(flow_run_id)
+    except ValueError:
+        raise GateError(f"{flow_run_id!r} is not a flow run id") from None
 
 
 @contextmanager

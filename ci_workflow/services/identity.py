@@ -43,36 +43,45 @@ def hash_password(password: str) -> str:
 
 def sign_in(email: str, password: str, *, channel: Channel, source: str) -> PersonView:
     """The person with this e-mail and password; refused alike for a wrong address, a wrong
-    password, a deactivated person and a locked-out one. ``source``: the client's address."""
-    settings, now = get_settings(), utcnow()
+    password, a deactivated person and a locked-out one. ``source``: the client's address.
+    A refusal is audited (and counted towards a lock-out) before it is raised."""
     with transaction() as session:
-        person = find_person(session, email)
-        if person is None or person.password_hash is None:
-            _check(_DUMMY, password)
-            _failed(session, None, email, channel, source, "unknown e-mail or no password set")
-            raise SignInFailed("wrong e-mail or password")
-        if person.locked_until is not None and person.locked_until > now:
-            _failed(session, person, email, channel, source, "locked out")
-            raise SignInFailed("too many failed sign-ins: try again later")
-        if not _check(person.password_hash, password) or not person.active:
-            person.failed_sign_ins += 1
-            why = "deactivated" if person.active is False else "wrong password"
-            if person.failed_sign_ins >= settings.sign_in_attempts:
-                person.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                person.failed_sign_ins = 0
-                why += f"; locked out for {settings.lockout_minutes} minutes"
-            session.add(person)
-            _failed(session, person, email, channel, source, why)
-            raise SignInFailed("wrong e-mail or password")
-        person.failed_sign_ins, person.locked_until = 0, None
+        refusal, view = _try_sign_in(session, email, password, channel, source)
+    if refusal is not None:
+        raise SignInFailed(refusal)
+    assert view is not None
+    return view
+
+
+def _try_sign_in(
+    session: Session, email: str, password: str, channel: Channel, source: str
+) -> tuple[str | None, PersonView | None]:
+    settings, now = get_settings(), utcnow()
+    person = find_person(session, email)
+    if person is None or person.password_hash is None:
+        _check(_DUMMY, password)
+        _failed(session, None, email, channel, source, "unknown e-mail or no password set")
+        return "wrong e-mail or password", None
+    if person.locked_until is not None and person.locked_until > now:
+        _failed(session, person, email, channel, source, "locked out")
+        return "too many failed sign-ins: try again later", None
+    if not _check(person.password_hash, password) or not person.active:
+        person.failed_sign_ins += 1
+        why = "wrong password" if person.active else "deactivated"
+        if person.failed_sign_ins >= settings.sign_in_attempts:
+            person.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            person.failed_sign_ins = 0
+            why += f"; locked out for {settings.lockout_minutes} minutes"
         session.add(person)
-        record_event(
-            session, improvement_id=None, actor=person.name, action="signed_in",
-            detail=f"from {source}", channel=channel, principal=person.email,
-        )  # fmt: skip
-        view = person_view(session, person.id or 0)
-        assert view is not None
-        return view
+        _failed(session, person, email, channel, source, why)
+        return "wrong e-mail or password", None
+    person.failed_sign_ins, person.locked_until = 0, None
+    session.add(person)
+    record_event(
+        session, improvement_id=None, actor=person.name, action="signed_in",
+        detail=f"from {source}", channel=channel, principal=person.email,
+    )  # fmt: skip
+    return None, person_view(session, person.id or 0)
 
 
 def _check(password_hash: str, password: str) -> bool:

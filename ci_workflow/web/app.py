@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -28,6 +29,8 @@ from ci_workflow.web.pages import (
     work,
 )
 from ci_workflow.web.render import as_json, page, say, sign_in_url
+
+log = logging.getLogger("ci_workflow.web")
 
 # No script runs on any page (there is none); styles and the charts' SVG are inline.
 POLICY = (
@@ -56,6 +59,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(Forbidden, _forbidden)  # type: ignore[arg-type]
     app.add_exception_handler(ImproveError, _improve_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)
     app.get("/static/workspace.css", include_in_schema=False)(_stylesheet)
     return app
 
@@ -108,6 +112,12 @@ def _improve_error(request: Request, error: ImproveError) -> Response:
 
 def _http_error(request: Request, error: StarletteHTTPException) -> Response:
     return _error(request, error.status_code, "Error", str(error.detail))
+
+
+def _unexpected(request: Request, error: Exception) -> Response:
+    """A bug: logged with its traceback here, one line for the person (nothing of the inside)."""
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    return _error(request, 500, "Something went wrong", "an unexpected error; it is logged")
 
 
 def _error(request: Request, status: int, title: str, message: str) -> Response:

@@ -32,8 +32,12 @@ def test_someone_else_is_refused_and_nothing_changes(cli: Cli, registered: None)
         "'Incident Management' or a CI manager may"
     ]
     assert cli.json("show", "IMP-0001")["status"] == "identified"
-    created, refused = cli.json("audit", "IMP-0001")  # the refusal is on the record
-    assert (refused["action"], refused["actor"], refused["channel"]) == ("forbidden", "Grace Kim", "cli")
+    _, refused = cli.json("audit", "IMP-0001")  # the refusal is on the record
+    assert (refused["action"], refused["actor"], refused["channel"]) == (
+        "forbidden",
+        "Grace Kim",
+        "cli",
+    )
     assert refused["principal"].startswith("os:")
 
 

@@ -6,12 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +19,6 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.improvements import get_improvement
 from ci_workflow.store.tables import GateDecision, MetricSnapshot
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
-from tests.processes import free_port
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -106,49 +101,6 @@ def test_the_report_command_writes_html_and_markdown(
     assert cli.fails("report", history, "--format", "pdf", code=2) == [
         "error: unknown report format 'pdf'; choose html or md"
     ]
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[int, list[Message]]]:
-    from aiosmtpd.controller import Controller
-
-    received: list[Message] = []
-
-    class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            received.append(message_from_bytes(envelope.content))
-            return "250 OK"
-
-    port = free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, received
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def webhook() -> Iterator[tuple[str, list[Any], dict[str, int]]]:
-    posts: list[Any] = []
-    control = {"status": 200}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(control["status"])
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/T0K3N", posts, control
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_delivery_by_file_mail_and_webhook_is_recorded_and_not_repeated(

@@ -14,11 +14,12 @@ from ci_workflow.domain.actors import Actor
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.services.apply import apply_documents
 from ci_workflow.settings import get_settings
-from ci_workflow.web.auth import viewer
+from ci_workflow.web.auth import api_writer, viewer
 from ci_workflow.web.render import as_json
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
+Writer = Annotated[Actor, Depends(api_writer)]
 
 
 class File(BaseModel):
@@ -31,7 +32,7 @@ class Files(BaseModel):
 
 
 @router.post("/api/apply")
-def apply(asked: Files, actor: Viewer) -> Response:
+def apply(asked: Files, actor: Writer) -> Response:
     """A CSV source's relative path is read from IMPROVE_HOME/applied on the workspace's side."""
     base = get_settings().home_dir / "applied"
     documents = [(str(base / Path(f.name).name), f.text) for f in asked.files]

@@ -22,14 +22,17 @@ from ci_workflow.services.plan import set_action_status
 from ci_workflow.services.register import withdraw
 from ci_workflow.services.reports import review_report, saved_report
 from ci_workflow.services.workspace import improvement_page, objective_charts
-from ci_workflow.web.auth import check_csrf, viewer
+from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.render import as_json, back, page, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
+Writer = Annotated[Actor, Depends(api_writer)]
 Text = Annotated[str, Form(max_length=4000)]
 # A report may draw inline SVG and styles, but run no script and reach nothing outside.
-REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+REPORT_POLICY = (
+    "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+)
 
 
 @router.get("/improvements/{ref}", response_class=HTMLResponse)
@@ -94,7 +97,7 @@ def decide(
 
 
 @router.post("/api/improvements/{ref}/decisions")
-def decide_json(ref: str, asked: Decision, actor: Viewer) -> Response:
+def decide_json(ref: str, asked: Decision, actor: Writer) -> Response:
     return as_json({"sent": _decide(ref, asked, actor)})
 
 
@@ -122,7 +125,7 @@ class ActionStatusChange(BaseModel):
 
 
 @router.post("/api/improvements/{ref}/plan/{position}")
-def plan_action_json(ref: str, position: int, asked: ActionStatusChange, actor: Viewer) -> Response:
+def plan_action_json(ref: str, position: int, asked: ActionStatusChange, actor: Writer) -> Response:
     return as_json({"changed": set_action_status(ref, position, asked.status, actor=actor)})
 
 
@@ -154,7 +157,7 @@ class Value(BaseModel):
 
 
 @router.post("/api/improvements/{ref}/values")
-def record_json(ref: str, asked: Value, actor: Viewer) -> Response:
+def record_json(ref: str, asked: Value, actor: Writer) -> Response:
     """A measured value, as ``improve record`` records it."""
     line = record(ref, asked.metric, asked.value, actor=actor, at=asked.at,
                   baseline=asked.baseline)  # fmt: skip
@@ -166,7 +169,7 @@ class Withdrawal(BaseModel):
 
 
 @router.post("/api/improvements/{ref}/withdraw")
-def withdraw_json(ref: str, asked: Withdrawal, actor: Viewer) -> Response:
+def withdraw_json(ref: str, asked: Withdrawal, actor: Writer) -> Response:
     """Withdraw it (its owner, its process owner, a CI manager); a waiting run is cancelled."""
     shown, flow_run_id = withdraw(ref, actor=actor, reason=asked.reason)
     cancelled = cancel(flow_run_id) if flow_run_id else False

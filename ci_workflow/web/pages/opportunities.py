@@ -12,11 +12,12 @@ from pydantic import BaseModel, Field
 from ci_workflow.domain.actors import Actor
 from ci_workflow.errors import ImproveError, NotAuthorised
 from ci_workflow.services import opportunities
-from ci_workflow.web.auth import check_csrf, viewer
+from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.render import as_json, back, page, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
+Writer = Annotated[Actor, Depends(api_writer)]
 Text = Annotated[str, Form(max_length=4000)]
 
 
@@ -83,12 +84,12 @@ class Triage(BaseModel):
 
 
 @router.post("/api/opportunities/{number}/accept")
-def accept_json(number: int, asked: Triage, actor: Viewer) -> Response:
+def accept_json(number: int, asked: Triage, actor: Writer) -> Response:
     shown, _ = opportunities.accept(number, actor=actor, process=asked.process)
     return as_json({"improvement": shown})
 
 
 @router.post("/api/opportunities/{number}/dismiss")
-def dismiss_json(number: int, asked: Triage, actor: Viewer) -> Response:
+def dismiss_json(number: int, asked: Triage, actor: Writer) -> Response:
     opportunities.dismiss(number, reason=asked.reason, actor=actor)
     return as_json({"dismissed": number})

@@ -14,11 +14,12 @@ from ci_workflow.domain.vocabulary import Role
 from ci_workflow.errors import ImproveError, NotAuthorised
 from ci_workflow.services import people
 from ci_workflow.services.guard import require
-from ci_workflow.web.auth import check_csrf, viewer
+from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.render import as_json, back, page, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
+Writer = Annotated[Actor, Depends(api_writer)]
 Text = Annotated[str, Form(max_length=4000)]
 
 
@@ -98,7 +99,7 @@ class PersonChange(BaseModel):
 
 
 @router.post("/api/people")
-def add_json(asked: PersonChange, actor: Viewer) -> Response:
+def add_json(asked: PersonChange, actor: Writer) -> Response:
     added, grants = people.add_person(
         asked.name or "", email=asked.email or "", roles=asked.roles or [], actor=actor
     )
@@ -106,7 +107,7 @@ def add_json(asked: PersonChange, actor: Viewer) -> Response:
 
 
 @router.post("/api/people/{email}")
-def edit_json(email: str, asked: PersonChange, actor: Viewer) -> Response:
+def edit_json(email: str, asked: PersonChange, actor: Writer) -> Response:
     return as_json(
         people.edit_person(
             email, actor=actor, name=asked.name, email=asked.email, roles=asked.roles
@@ -115,5 +116,5 @@ def edit_json(email: str, asked: PersonChange, actor: Viewer) -> Response:
 
 
 @router.post("/api/people/{email}/deactivate")
-def deactivate_json(email: str, actor: Viewer) -> Response:
+def deactivate_json(email: str, actor: Writer) -> Response:
     return as_json({"deactivated": people.deactivate(email, actor=actor)})
