@@ -10,8 +10,11 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+
+T = TypeVar("T")
 
 BIN = Path(sys.executable).parent
 
@@ -73,3 +76,25 @@ def wait_until(
 
 def api_up(api_url: str) -> Callable[[], bool]:
     return lambda: httpx.get(f"{api_url}/health", timeout=2).status_code == 200
+
+
+def until(check: Callable[[], T | None], *, what: str, timeout: float = 90) -> T:
+    """Poll until ``check`` gives something (not None, not empty); return it."""
+    found: list[T] = []
+
+    def ready() -> bool:
+        value = check()
+        if value:
+            found.append(value)
+        return bool(value)
+
+    wait_until(ready, timeout=timeout, what=what)
+    return found[-1]
+
+
+def run_improve(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """`improve ARGS` as its own process; fails the test with its error if it fails."""
+    done = subprocess.run([*improve_command(), *args], env=env, input=stdin, text=True,
+                          capture_output=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, f"improve {' '.join(args)}: {done.stderr}"
+    return done.stdout

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,24 +19,44 @@ import pytest
 from tests.processes import free_port
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[int, list[Message]]]:
+@dataclass
+class Mailbox:
+    """An SMTP server on loopback and what it received."""
+
+    port: int
+    received: list[Message] = field(default_factory=list)
+
+
+@contextmanager
+def mailbox_on() -> Iterator[Mailbox]:
     from aiosmtpd.controller import Controller
 
-    received: list[Message] = []
+    box = Mailbox(free_port())
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            received.append(message_from_bytes(envelope.content))
+            box.received.append(message_from_bytes(envelope.content))
             return "250 OK"
 
-    port = free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller = Controller(Handler(), hostname="127.0.0.1", port=box.port)
     controller.start()
     try:
-        yield port, received
+        yield box
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[int, list[Message]]]:
+    with mailbox_on() as box:
+        yield box.port, box.received
+
+
+@pytest.fixture(scope="module")
+def module_mailbox() -> Iterator[Mailbox]:
+    """One SMTP server for the servers a module starts (a workspace, a serve process)."""
+    with mailbox_on() as box:
+        yield box
 
 
 @pytest.fixture

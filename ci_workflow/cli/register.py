@@ -175,13 +175,14 @@ def _tables(d: ImprovementDetail) -> list[Table]:
         tables.append(table)
     if d.gate_decisions:
         table = new_table(
-            "Gate", "Attempt", "Decision", "By", "At", "Comment",
+            "Gate", "Attempt", "Decision", "By", "Via", "At", "Comment",
             title="Gate decisions", wrap=("Comment",),
         )  # fmt: skip
         for g in d.gate_decisions:
             table.add_row(
-                g.gate, str(g.attempt), g.decision, escape(g.by), when(g.at), escape(g.comment)
-            )
+                g.gate, str(g.attempt), g.decision, escape(g.by),
+                escape(f"{g.channel} ({g.principal})"), when(g.at), escape(g.comment),
+            )  # fmt: skip
         tables.append(table)
     return tables
 
@@ -196,12 +197,14 @@ def audit(
         print_json(events)
         return
     table = new_table(
-        "At", "Who", "What", "From", "To", "Why", title=f"Audit trail of {shown_id}", wrap=("Why",)
-    )
+        "At", "Who", "Via", "What", "From", "To", "Why", title=f"Audit trail of {shown_id}",
+        wrap=("Why",),
+    )  # fmt: skip
     for e in events:
+        via = f"{e.channel} ({e.principal})" if e.channel else ""
         table.add_row(
-            when(e.at), escape(e.actor), e.action, e.from_status or "", e.to_status or "",
-            escape(e.detail),
+            when(e.at), escape(e.actor), escape(via), e.action, e.from_status or "",
+            e.to_status or "", escape(e.detail),
         )  # fmt: skip
     console().print(table)
 

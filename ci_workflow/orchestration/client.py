@@ -148,7 +148,7 @@ def cancel(flow_run_id: str) -> bool:
 
 def _run_id(flow_run_id: str) -> UUID:
     try:
-        return _run_id(flow_run_id)
+        return UUID(flow_run_id)
     except ValueError:
         raise GateError(f"{flow_run_id!r} is not a flow run id") from None
 

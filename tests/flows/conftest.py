@@ -100,9 +100,15 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
     server.stop()
 
 
-def serve_register(server: PrefectServer, home: Path, database_url: str | None = None) -> Served:
-    """A fresh register with the sample cast, served by `improve serve`."""
-    env = {**prefect_env(home, server.api_url), "IMPROVE_HOME": str(home)}
+def serve_register(
+    server: PrefectServer,
+    home: Path,
+    database_url: str | None = None,
+    extra: dict[str, str] | None = None,
+) -> Served:
+    """A fresh register with the sample cast, served by `improve serve`; ``extra`` settings
+    (e-mail, the workspace's address...) for it and for every command on it."""
+    env = {**prefect_env(home, server.api_url), "IMPROVE_HOME": str(home), **(extra or {})}
     if database_url:
         env["IMPROVE_DATABASE_URL"] = database_url
 

@@ -11,8 +11,6 @@ import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ import pytest
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import reset_caches
 from tests import processes
+from tests.servers import Mailbox
 
 CAST = [
     ("Carmen Ruiz", "carmen@example.org", ["ci_manager"]),
@@ -38,12 +37,6 @@ def password_of(email: str) -> str:
 
 
 @dataclass
-class Mailbox:
-    port: int
-    received: list[Message] = field(default_factory=list)
-
-
-@dataclass
 class Workspace:
     """`improve web` for one register; its environment is what its commands also use."""
 
@@ -54,12 +47,7 @@ class Workspace:
     clients: list[httpx.Client] = field(default_factory=list)
 
     def improve(self, *args: str, stdin: str | None = None) -> str:
-        done = subprocess.run(
-            [*processes.improve_command(), *args], env=self.env, input=stdin, text=True,
-            capture_output=True, timeout=120,
-        )  # fmt: skip
-        assert done.returncode == 0, f"improve {' '.join(args)}: {done.stderr}"
-        return done.stdout
+        return processes.run_improve(self.env, *args, stdin=stdin)
 
     def client(self, *, for_test: bool = True) -> httpx.Client:
         """A browser-like client of its own (cookies); closed when the test ends, unless it
@@ -154,28 +142,13 @@ def _seed(env: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    from aiosmtpd.controller import Controller
-
-    box = Mailbox(processes.free_port())
-
-    class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            box.received.append(message_from_bytes(envelope.content))
-            return "250 OK"
-
-    controller = Controller(Handler(), hostname="127.0.0.1", port=box.port)
-    controller.start()
-    yield box
-    controller.stop()
-
-
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[Workspace]:
-    smtp = {"IMPROVE_SMTP_HOST": "127.0.0.1", "IMPROVE_SMTP_PORT": str(mailbox.port),
+def workspace(
+    tmp_path_factory: pytest.TempPathFactory, module_mailbox: Mailbox
+) -> Iterator[Workspace]:
+    smtp = {"IMPROVE_SMTP_HOST": "127.0.0.1", "IMPROVE_SMTP_PORT": str(module_mailbox.port),
             "IMPROVE_SMTP_STARTTLS": "false"}  # fmt: skip
     space = start_workspace(tmp_path_factory.mktemp("workspace"), smtp)
-    space.mailbox = mailbox
+    space.mailbox = module_mailbox
     yield space
     processes.stop(space.process)
 

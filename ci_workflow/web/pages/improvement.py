@@ -63,7 +63,9 @@ def _decide(ref: str, asked: Decision, actor: Actor) -> str:
     if asked.gate and asked.gate != view.pending.key:
         raise NotFound(f"the form was for {asked.gate}; {view.improvement.id} now waits at "
                        f"{view.pending.key}")  # fmt: skip
-    fields = asked.model_dump(exclude={"decision", "gate"}, exclude_none=True)
+    # Only what was filled in: each gate's form takes its own fields, and nothing more.
+    fields = {k: v for k, v in asked.model_dump(exclude={"decision", "gate"}).items()
+              if v not in (None, "")}  # fmt: skip
     sent = send_decision(ref, Gate(view.pending.gate), asked.decision, actor=actor, **fields)
     return f"{sent.shown_id}: {asked.decision} sent to {sent.key}; the flow continues"
 
