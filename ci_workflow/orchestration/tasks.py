@@ -19,10 +19,11 @@ from ci_workflow.services import (
     capture,
     decisions,
     delivery,
-    gates,
     lifecycle,
+    notifications,
     opportunities,
     practice,
+    watchdog,
 )
 
 # Prefect hands the services' log lines to the run's logs (PREFECT_LOGGING_EXTRA_LOGGERS) but
@@ -35,7 +36,8 @@ decide = task(name="decide")(decisions.decide_gate)
 review = task(name="review")(lifecycle.review_stage)
 consolidate = task(name="consolidate")(lifecycle.consolidate_stage)
 deliver = task(name="deliver-report")(delivery.deliver_review)
-report_overdue = task(name="report-overdue-gates")(gates.report_overdue_gates)
+report_overdue = task(name="report-overdue-gates")(watchdog.report_overdue_gates)
+send_digests = task(name="send-digests")(notifications.send_digests)
 
 
 @task(name="publish-report")

@@ -25,6 +25,7 @@ from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.domain.window import Window, parse_window
 from ci_workflow.errors import MetricError, UsageError
 from ci_workflow.metrics import measure
+from ci_workflow.services import notifications
 from ci_workflow.services.tracks import CAPTURED, watch_tracks
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
@@ -167,6 +168,7 @@ def _capture(targets: list[Target], kind: str) -> CaptureResult:
         insert_snapshots(session, new_rows)
         session.flush()
         watch_tracks(session, {t.improvement_id for t, value, _ in readings if value is not None})
+    notifications.dispatch()  # an objective that turned off track: its owner is told
     return result
 
 

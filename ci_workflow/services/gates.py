@@ -15,7 +15,6 @@ from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.signing import decision_signature
 from ci_workflow.domain.smart import readiness_problems
-from ci_workflow.domain.vocabulary import Role
 from ci_workflow.errors import GateError, NotReady, UsageError
 from ci_workflow.schemas import PendingGate
 from ci_workflow.services.guard import refuse
@@ -27,7 +26,6 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import (
     claim_request,
     open_requests,
-    overdue_requests,
     release_request,
 )
 from ci_workflow.store.people import load_directory
@@ -158,38 +156,3 @@ def release(resumption: Resumption) -> None:
     """Give the claim back after an answer that Prefect did not take."""
     with transaction() as session:
         release_request(session, resumption.request_id, by=resumption.run_input["by"])
-
-
-def report_overdue_gates(max_days: float | None = None) -> list[str]:
-    """Audit and tell the CI managers about every gate waiting longer than the limit.
-
-    A gate is reported again at most once a day while it keeps waiting.
-    """
-    limit = timedelta(days=max_days if max_days is not None else get_settings().gate_overdue_days)
-    now = utcnow()
-    reported = []
-    with transaction() as session:
-        managers = [p.name for p in load_directory(session).holders(Role.ci_manager)]
-        for request in overdue_requests(session, opened_before=now - limit):
-            if request.reminded_at and now - request.reminded_at < timedelta(days=1):
-                continue
-            pending = pending_of(session, request)
-            waited = (now - request.opened_at).total_seconds() / 86400
-            message = (
-                f"{pending.id} has waited {waited:.1f} days at {pending.key} "
-                f"for {pending.may_decide}"
-                f" ({', '.join(pending.deciders) or 'nobody holds that role'}); "
-                f"CI managers told: {', '.join(managers) or 'none registered'}"
-            )
-            log.warning(message)
-            record_event(
-                session,
-                improvement_id=request.improvement_id,
-                actor="gate watchdog",
-                action="gate_overdue",
-                detail=message,
-            )
-            request.reminded_at = now
-            session.add(request)
-            reported.append(message)
-    return reported

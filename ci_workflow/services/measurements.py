@@ -13,6 +13,7 @@ from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.errors import NotFound, UsageError
 from ci_workflow.metrics import finite
 from ci_workflow.schemas import ProgressPublic, SnapshotPublic, from_row
+from ci_workflow.services import notifications
 from ci_workflow.services.guard import refuse
 from ci_workflow.services.results import progress_of
 from ci_workflow.services.tracks import watch_tracks
@@ -71,7 +72,8 @@ def record(
         )
         session.flush()
         watch_tracks(session, {improvement.id or 0})
-        return f"{shown} {metric} = {number:g} recorded ({kind}, {moment:%Y-%m-%d %H:%M} UTC)"
+    notifications.dispatch()
+    return f"{shown} {metric} = {number:g} recorded ({kind}, {moment:%Y-%m-%d %H:%M} UTC)"
 
 
 def snapshots(ref: str) -> tuple[str, list[SnapshotPublic]]:

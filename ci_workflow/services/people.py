@@ -139,14 +139,13 @@ def set_notify(ref: str, notify: str, *, actor: Actor) -> None:
     """A person's own choice: each notification now, or a daily digest."""
     if notify not in NOTIFY:
         raise UsageError(f"notify must be one of {', '.join(NOTIFY)}")
+    person = person_view_of(ref)
+    mine = actor.person is not None and actor.person.id == person.id
+    require(mine, actor, f"{actor.name} may not change {person.name}'s notifications")
     with transaction() as session:
-        person = get_person(session, ref)
-        require(
-            actor.person is not None and actor.person.id == person.id,
-            actor, f"{actor.name} may not change {person.name}'s notifications",
-        )  # fmt: skip
-        person.notify = notify
-        session.add(person)
+        stored = get_person(session, ref)
+        stored.notify = notify
+        session.add(stored)
 
 
 def people() -> list[PersonPublic]:

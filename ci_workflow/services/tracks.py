@@ -8,11 +8,17 @@ from sqlmodel import Session
 
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.people import PersonView
+from ci_workflow.formatting import plain
+from ci_workflow.schemas import ProgressPublic
+from ci_workflow.services import notifications
 from ci_workflow.services.results import objective_progress
+from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import last_actions, record_event
-from ci_workflow.store.people import names_by_id
+from ci_workflow.store.people import load_directory
 from ci_workflow.store.snapshots import measured_points
+from ci_workflow.store.tables import Improvement, Objective
 
 log = logging.getLogger("ci_workflow.capture")
 
@@ -34,26 +40,52 @@ def watch_tracks(session: Session, improvement_ids: set[int]) -> None:
     objectives = store.objectives_for(session, improvements)
     points = measured_points(session, [o.id or 0 for o in objectives])
     last = last_actions(session, improvements, TRACK_EVENTS)
-    owners = names_by_id(session, {i.owner_id for i in improvements.values()})
+    directory = load_directory(session)
+    owners = {p.id: p for p in directory.people}
     for objective in objectives:
         improvement_id = objective.improvement_id
         measured = [(at, value) for at, value, _ in points[objective.id or 0]]
         now = objective_progress(objective, measured)
         before = last.get((improvement_id, objective.metric))
         if now.track == "off track" and before != "objective_off_track":
-            owner = owners.get(improvements[improvement_id].owner_id, "?")
+            owner = owners.get(improvements[improvement_id].owner_id)
             message = (
                 f"{objective.metric}: off track — projected {now.projected_at_due:g} at "
-                f"{objective.due} against a target of {objective.target:g}; owner {owner} told"
+                f"{objective.due} against a target of {objective.target:g}; owner "
+                f"{owner.name if owner else '?'} told"
             )
             log.warning("%s %s", format_id(improvement_id), message)
-            record_event(
+            event = record_event(
                 session, improvement_id=improvement_id, actor="checkpoints",
                 action="objective_off_track", detail=message,
             )  # fmt: skip
+            if owner is not None:
+                _tell_owner(session, improvements[improvement_id], objective, now, owner, event.id)
         elif now.track in ("on track", "met") and before == "objective_off_track":
             message = f"{objective.metric}: back on track ({now.reason})"
             record_event(
                 session, improvement_id=improvement_id, actor="checkpoints",
                 action="objective_on_track", detail=message,
             )  # fmt: skip
+
+
+def _tell_owner(
+    session: Session,
+    improvement: Improvement,
+    objective: Objective,
+    progress: ProgressPublic,
+    owner: PersonView,
+    event_id: int | None,
+) -> None:
+    shown = format_id(improvement.id or 0)
+    notice = notifications.Message(
+        kind="off_track",
+        subject=f"{shown}: {objective.metric} is off track",
+        body=f"{shown} {plain(improvement.title)}: {objective.metric} is projected at "
+        f"{progress.projected_at_due:g} {objective.unit} on {objective.due}, against a target of "
+        f"{objective.target:g} {objective.unit} (latest {progress.latest:g}).",
+        link=f"{get_settings().workspace_url}/improvements/{shown}#objectives",
+        improvement_id=improvement.id,
+    )
+    key = f"off_track:{improvement.id}:{objective.metric}:{event_id}"
+    notifications.queue(session, notice, key=key, people=[owner])

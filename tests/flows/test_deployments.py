@@ -33,6 +33,7 @@ def test_every_entrypoint_loads_and_takes_its_parameters(monkeypatch: pytest.Mon
     found["capture-checkpoints"].validate_parameters({"as_of": "2026-11-25T06:00:00Z"})
     found["practice-report"].validate_parameters({"days": 90})
     found["detect-opportunities"].validate_parameters({"days": 28})
+    found["send-digests"].validate_parameters({})
     with pytest.raises(Exception, match="improvement_id"):
         found["improvement-lifecycle"].validate_parameters({})
 
@@ -43,7 +44,7 @@ def test_serve_runs_exactly_the_declared_deployments_on_their_schedules() -> Non
     declared = {d["name"]: d for d in deployments()}
     assert set(declared) == {
         "improvement-lifecycle", "gate-watchdog", "capture-checkpoints", "practice-report",
-        "detect-opportunities",
+        "detect-opportunities", "send-digests",
     }  # fmt: skip
     served = {d.name: d for d in runner_deployments()}
     assert set(served) == set(declared)

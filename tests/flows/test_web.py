@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ci_workflow.orchestration import read_state
 from ci_workflow.services.register import audit_trail, show_improvement
 from tests import processes
 from tests.flows.conftest import PrefectServer, Served, serve_register, use
@@ -143,6 +142,7 @@ def test_an_answer_typed_into_the_prefect_ui_does_not_count_under_refuse(
     use(site.served, monkeypatch)
     shown = _started(site, cli, tmp_path, "typed-in-prefect")
     run = show_improvement(shown).flow_run_id
+
     # What the Prefect UI's resume form sends: a name typed in "by", no signature. (Prefect
     # stores the form's schema a moment after the run suspends: until then it says REJECT.)
     def typed_in() -> str | None:

@@ -11,8 +11,9 @@ from ci_workflow.domain.actors import operating_system
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.gates import Gate
 from ci_workflow.errors import GateError, NotAuthorised, NotReady, UsageError
-from ci_workflow.services.gates import check_startable, prepare_decision, report_overdue_gates
+from ci_workflow.services.gates import check_startable, prepare_decision
 from ci_workflow.services.lifecycle import define_stage, open_gate
+from ci_workflow.services.watchdog import report_overdue_gates
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
 from tests.helpers import Cli, improvement_doc, write_yaml

@@ -1,0 +1,64 @@
+"""The hourly watchdog: gates waiting longer than the limit are reported (the audit trail, and a
+reminder to the people who may decide and to the CI managers, once a day while they wait), and
+notifications that could not be sent are tried again."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.vocabulary import Role
+from ci_workflow.services import notifications
+from ci_workflow.services.readings import pending_of
+from ci_workflow.settings import get_settings
+from ci_workflow.store.audit import record_event
+from ci_workflow.store.db import transaction
+from ci_workflow.store.gates import overdue_requests
+from ci_workflow.store.people import load_directory
+
+log = logging.getLogger("ci_workflow.gates")
+
+
+def report_overdue_gates(max_days: float | None = None) -> list[str]:
+    """Audit each gate waiting longer than the limit and remind who may decide it and the CI
+    managers; a gate is reported again at most once a day while it keeps waiting."""
+    settings = get_settings()
+    limit = timedelta(days=max_days if max_days is not None else settings.gate_overdue_days)
+    now = utcnow()
+    reported = []
+    with transaction() as session:
+        people = load_directory(session)
+        managers = people.holders(Role.ci_manager)
+        for request in overdue_requests(session, opened_before=now - limit):
+            if request.reminded_at and now - request.reminded_at < timedelta(days=1):
+                continue
+            pending = pending_of(session, request)
+            waited = (now - request.opened_at).total_seconds() / 86400
+            names = ", ".join(m.name for m in managers) or "none registered"
+            message = (
+                f"{pending.id} has waited {waited:.1f} days at {pending.key} for "
+                f"{pending.may_decide} ({', '.join(pending.deciders) or 'nobody holds that role'});"
+                f" CI managers told: {names}"
+            )
+            log.warning(message)
+            record_event(session, improvement_id=request.improvement_id, actor="gate watchdog",
+                         action="gate_overdue", detail=message)  # fmt: skip
+            deciders = [p for p in people.people if p.name in pending.deciders]
+            reminder = notifications.Message(
+                kind="gate_overdue",
+                subject=f"Overdue: {pending.id} has waited {waited:.0f} days at "
+                f"{pending.gate.replace('_', ' ')}",
+                body=f"{pending.id} {pending.title} waits for {pending.may_decide} since "
+                f"{request.opened_at:%Y-%m-%d %H:%M} UTC ({waited:.1f} days).",
+                link=f"{settings.workspace_url}/improvements/{pending.id}#decide",
+                improvement_id=request.improvement_id,
+            )
+            key = f"gate_overdue:{request.improvement_id}:{pending.key}:{now:%Y-%m-%d}"
+            recipients = {p.id: p for p in [*deciders, *managers]}.values()
+            notifications.queue(session, reminder, key=key, people=recipients)
+            request.reminded_at = now
+            session.add(request)
+            reported.append(message)
+    notifications.dispatch()  # the reminders, and any notification that failed before
+    return reported

@@ -1,0 +1,171 @@
+"""Telling people, through a real SMTP server and a webhook on loopback: a gate waits (each
+person who may decide it, once), a gate is overdue, an objective went off track; the digest for
+who chose it; a failed send recorded with its reason, tried again, never stopping the flow."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ci_workflow.domain.clock import utcnow
+from ci_workflow.errors import NotAuthorised
+from ci_workflow.services.lifecycle import define_stage, open_gate
+from ci_workflow.services.notifications import dispatch, send_digests
+from ci_workflow.services.watchdog import report_overdue_gates
+from ci_workflow.settings import get_settings
+from ci_workflow.store.db import transaction
+from ci_workflow.store.gates import open_requests
+from ci_workflow.store.notifications import of_improvement
+from tests.helpers import Cli, improvement_doc, write_yaml
+
+
+@dataclass
+class Outbox:
+    received: list[Message]  # e-mails the SMTP server got
+    posts: list[Any]  # what the webhook got
+    control: dict[str, int]  # the webhook's answer
+    port: int  # the SMTP server's
+
+
+@pytest.fixture
+def mail(smtp_server: tuple[int, list[Message]], webhook: tuple[str, list[Any], dict[str, int]],
+         monkeypatch: pytest.MonkeyPatch) -> Outbox:  # fmt: skip
+    port, received = smtp_server
+    url, posts, control = webhook
+    for name, value in {"IMPROVE_SMTP_HOST": "127.0.0.1", "IMPROVE_SMTP_PORT": str(port),
+                        "IMPROVE_SMTP_STARTTLS": "false", "IMPROVE_WEBHOOK_URL": url,
+                        "IMPROVE_WEB_URL": "https://ci.example.org"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    return Outbox(received, posts, control, port)
+
+
+def waiting(cli: Cli, folder: Path, **fields: Any) -> str:
+    cli.ok("apply", str(write_yaml(folder, improvement_doc(**fields))))
+    run = str(uuid.uuid4())
+    define_stage(1, run)
+    open_gate(1, "plan_approval", 1, run)
+    return run
+
+
+def body(message: Message) -> str:
+    return message.get_payload(decode=True).decode()  # type: ignore[union-attr,no-any-return]
+
+
+def test_a_gate_that_opens_tells_everyone_who_may_decide_it_once(
+    cli: Cli, people: None, tmp_path: Path, mail: Outbox
+) -> None:
+    received, posts = mail.received, mail.posts
+    run = waiting(cli, tmp_path)
+    assert sorted(m["To"] for m in received) == ["carmen@example.org", "omar@example.org"]
+    message = next(m for m in received if m["To"] == "omar@example.org")
+    assert message["Subject"] == "IMP-0001 waits for your decision: plan approval"
+    assert "https://ci.example.org/improvements/IMP-0001#decide" in body(message)
+    (post,) = posts
+    assert post["link"] == "https://ci.example.org/improvements/IMP-0001#decide"
+    open_gate(1, "plan_approval", 1, run)  # the flow replays: nobody is told twice
+    assert len(received) == 2 and len(posts) == 1
+    with transaction(write=False) as session:
+        rows = of_improvement(session, 1)
+    assert {(r.channel, r.recipient, r.status, r.attempts) for r in rows} == {
+        ("email", "carmen@example.org", "sent", 1), ("email", "omar@example.org", "sent", 1),
+        ("webhook", "127.0.0.1", "sent", 1),
+    }  # fmt: skip
+    told = [e for e in cli.json("audit", "IMP-0001") if e["action"] == "notified"]
+    assert len(told) == 3
+
+
+def test_who_chose_a_digest_gets_one_e_mail_a_day(
+    cli: Cli, people: None, tmp_path: Path, mail: Outbox
+) -> None:
+    from ci_workflow.domain.actors import operating_system, signed_in
+    from ci_workflow.services.people import person_view_of, set_notify
+
+    received = mail.received
+    set_notify("omar@example.org", "digest", actor=signed_in(person_view_of("omar@example.org")))
+    with pytest.raises(NotAuthorised, match="may not change Omar Haddad's notifications"):
+        set_notify("omar@example.org", "now", actor=operating_system("someone"))
+    waiting(cli, tmp_path)
+    assert [m["To"] for m in received] == ["carmen@example.org"]
+    assert send_digests() == ["email omar@example.org: sent"]
+    digest = received[-1]
+    assert digest["To"] == "omar@example.org" and digest["Subject"].endswith("1 item today")
+    assert "IMP-0001 waits for your decision: plan approval" in body(digest)
+    assert send_digests() == []
+
+
+def test_a_failed_send_is_recorded_retried_and_stops_nothing(
+    cli: Cli, people: None, tmp_path: Path, mail: Outbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    received, posts, control = mail.received, mail.posts, mail.control
+    control["status"] = 503
+    monkeypatch.setenv("IMPROVE_SMTP_PORT", "9")  # nothing listens there
+    get_settings.cache_clear()
+    waiting(cli, tmp_path)  # the gate opens all the same
+    assert cli.json("show", "IMP-0001")["status"] == "awaiting_approval"
+    with transaction(write=False) as session:
+        rows = of_improvement(session, 1)
+    assert {(r.status, r.attempts) for r in rows} == {("pending", 1)}
+    webhook_row = next(r for r in rows if r.channel == "webhook")
+    assert webhook_row.detail == "HTTPStatusError: HTTP 503" and "/hooks/" not in webhook_row.detail
+    not_sent = [e for e in cli.json("audit", "IMP-0001") if e["action"] == "notification_not_sent"]
+    assert len(not_sent) == 3
+    control["status"] = 200
+    monkeypatch.setenv("IMPROVE_SMTP_PORT", str(mail.port))
+    get_settings.cache_clear()
+    assert sorted(dispatch()) == ["email carmen@example.org: sent", "email omar@example.org: sent",
+                                  "webhook 127.0.0.1: sent"]  # the watchdog's next pass  # fmt: skip
+    assert len(received) == 2 and len(posts) == 2  # the webhook: refused once, then taken
+
+
+def test_overdue_gates_remind_who_may_decide_and_the_ci_managers(
+    cli: Cli, people: None, tmp_path: Path, mail: Outbox
+) -> None:
+    received = mail.received
+    waiting(cli, tmp_path)
+    received.clear()
+    with transaction() as session:
+        for request in open_requests(session):
+            request.opened_at = utcnow() - timedelta(days=6)
+            session.add(request)
+    (line,) = report_overdue_gates()
+    assert line.startswith("IMP-0001 has waited 6.0 days at plan-approval-1")
+    assert sorted(m["To"] for m in received) == ["carmen@example.org", "omar@example.org"]
+    assert received[0]["Subject"] == "Overdue: IMP-0001 has waited 6 days at plan approval"
+    assert report_overdue_gates() == [] and len(received) == 2  # once a day
+    assert dispatch() == []
+
+
+def test_a_title_with_a_line_break_cannot_add_a_mail_header(
+    cli: Cli, people: None, tmp_path: Path, mail: Outbox
+) -> None:
+    waiting(cli, tmp_path)
+    from ci_workflow.reports.channels import email_message
+
+    message = email_message("IMP-0001 Faster\r\nBcc: eve@example.org", ["a@example.org"], "x")
+    assert message["Subject"] == "IMP-0001 Faster Bcc: eve@example.org"
+    assert message["Bcc"] is None
+
+
+def test_an_objective_off_track_is_told_to_its_owner_once(
+    cli: Cli, people: None, tmp_path: Path, mail: Outbox
+) -> None:
+    from tests.helpers import move_to, objective_doc
+
+    csat = objective_doc(metric="csat", unit="points", baseline=3.0, target=4.0,
+                         direction="increase", source={"kind": "manual"})  # fmt: skip
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(objectives=[csat]))))
+    move_to("executing")
+    for day, value in [("2026-10-01", "3.1"), ("2026-10-15", "3.12"), ("2026-10-29", "3.13")]:
+        cli.ok("record", "IMP-0001", "csat", value, "--as", "Priya Nair", "--at", day)
+    (told,) = mail.received
+    assert told["To"] == "lena@example.org" and told["Subject"] == "IMP-0001: csat is off track"
+    assert "against a target of 4 points" in body(told)
+    assert "https://ci.example.org/improvements/IMP-0001#objectives" in body(told)
