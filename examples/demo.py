@@ -1,21 +1,25 @@
 """`make demo`: the main job on embedded defaults, end to end, as a user would run it.
 
-A fresh register in ./.demo (SQLite), the sample people and improvements, a local Prefect server
-and `improve serve`; then two improvements walk through every gate with the sample people: one
-approved, executed, reviewed and closed; one reworked, resubmitted, then rejected. Everything it
-starts is stopped at the end.
+A fresh register in ./.demo (SQLite), the sample people (each with the demo password) and
+improvements, a local Prefect server, `improve serve` and the web workspace (`improve web`); then
+two improvements walk through every gate with the sample people: one approved in the workspace
+(signed in over HTTP, as a browser would), executed, reviewed and closed; one reworked,
+resubmitted, then rejected from the CLI. Everything it starts is stopped at the end.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -33,17 +37,22 @@ def free_port() -> int:
 
 PORT = free_port()
 API = f"http://127.0.0.1:{PORT}/api"
+WEB_PORT = free_port()
+WEB = f"http://127.0.0.1:{WEB_PORT}"
+# The demo accounts' password: this register is the demo's own, on this machine only.
+DEMO_PASSWORD = "improve-demo"
 ENV = {
     **{k: v for k, v in os.environ.items() if not k.startswith(("IMPROVE_", "PREFECT_"))},
     "IMPROVE_HOME": str(HOME),
     "IMPROVE_PREFECT_API_URL": API,
+    "IMPROVE_WEB_URL": WEB,
 }
 
 
-def improve(*args: str, quiet: bool = False) -> str:
+def improve(*args: str, quiet: bool = False, stdin: str | None = None) -> str:
     if not quiet:
         print(f"$ improve {' '.join(args)}", flush=True)
-    done = subprocess.run([IMPROVE, *args], env=ENV, text=True, capture_output=True)
+    done = subprocess.run([IMPROVE, *args], env=ENV, text=True, capture_output=True, input=stdin)
     if done.returncode != 0:
         sys.exit(f"improve {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     if not quiet and done.stdout.strip():
@@ -92,6 +101,42 @@ def lifecycle_served() -> bool:
         return bool(json.load(answer).get("status") == "READY")
 
 
+def workspace_up() -> bool:
+    with urllib.request.urlopen(f"{WEB}/sign-in", timeout=2) as answer:
+        return bool(answer.status == 200)
+
+
+class Browser:
+    """What a browser does with the workspace's forms: a session cookie, each form's CSRF token."""
+
+    def __init__(self) -> None:
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> str:
+        with self.opener.open(f"{WEB}{path}", timeout=30) as answer:
+            return str(answer.read().decode())
+
+    def submit(self, page: str, action: str, **fields: str) -> str:
+        """Fill the form of ``page`` and send it; the page it leads to."""
+        token = re.search(r'name="csrf" value="([^"]+)"', self.get(page))
+        assert token, f"no form on {page}"
+        data = urllib.parse.urlencode({"csrf": token.group(1), **fields}).encode()
+        with self.opener.open(f"{WEB}{action}", data=data, timeout=60) as answer:
+            return str(answer.read().decode())
+
+
+def approve_in_the_workspace(ref: str, email: str, comment: str) -> None:
+    print(f"$ (browser) sign in to {WEB} as {email}, open {ref}, approve", flush=True)
+    browser = Browser()
+    browser.submit("/sign-in", "/sign-in", email=email, password=DEMO_PASSWORD, next="/")
+    page = browser.submit(f"/improvements/{ref}", f"/improvements/{ref}/decide",
+                          decision="approve", comment=comment, gate="plan-approval-1")  # fmt: skip
+    said = re.search(r'<p class="message[^"]*" role="status">([^<]+)</p>', page)
+    print(f"  workspace says: {said.group(1) if said else 'nothing'}", flush=True)
+
+
 def at(ref: str, gate_or_status: str) -> None:
     def reached() -> bool:
         now = json.loads(improve("status", ref, "--json", quiet=True))
@@ -111,21 +156,24 @@ def main() -> None:
             name, email, roles = (part.strip() for part in line.split("|"))
             grants = [arg for role in roles.split(",") for arg in ("--role", role.strip())]
             improve("people", "add", name, "--email", email, *grants)
+            improve("people", "passwd", email, "--password-stdin", quiet=True, stdin=DEMO_PASSWORD)
     improve("apply", str(ROOT / "examples" / "improvements"), "--as", "Carmen Ruiz")
     improve("list")
 
     server = background("server", "--port", str(PORT), log="server.log")
-    served = None
+    served = web = None
     try:
         wait("the Prefect server", server_up)
         served = background("serve", log="serve.log")
+        web = background("web", "--port", str(WEB_PORT), log="web.log")
         wait("improve serve", lifecycle_served)
+        wait("the web workspace", workspace_up)
 
         print("\n== network-mttr: approved, executed, reviewed, closed ==", flush=True)
         improve("start", "network-mttr", "--as", "Lena Fischer")
         at("network-mttr", "plan-approval-1")
         improve("gates")
-        improve("approve", "network-mttr", "--as", "Omar Haddad", "--comment", "Clear targets")
+        approve_in_the_workspace("IMP-0001", "omar.haddad@example.org", "Clear targets")
         at("network-mttr", "execution-complete-1")
         # Checkpoints on the sample data's history (the schedule does this daily in real use).
         improve(
@@ -188,9 +236,15 @@ def main() -> None:
             f"                      IMPROVE_HOME={HOME} .venv/bin/improve server  (then http://127.0.0.1:4200)"
         )
         print(f"  audit trail:        IMPROVE_HOME={HOME} .venv/bin/improve audit network-mttr")
+        indent = " " * 22
+        print(f"  workspace:          IMPROVE_HOME={HOME} .venv/bin/improve web")
+        print(f"{indent}then http://127.0.0.1:8765, signed in with the demo password")
+        print(f"{indent}{DEMO_PASSWORD!r} as omar.haddad@example.org (process owner),")
+        print(f"{indent}carmen.ruiz@example.org (CI manager) or lena.fischer@example.org (owner)")
     finally:
-        if served is not None:
-            stop(served)
+        for process in (web, served):
+            if process is not None:
+                stop(process)
         stop(server)
 
 

@@ -33,9 +33,10 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(
-    prefect_server: PrefectServer, tmp_path_factory: pytest.TempPathFactory, module_mailbox: Mailbox
-) -> Iterator[Site]:
+def site(tmp_path_factory: pytest.TempPathFactory, module_mailbox: Mailbox) -> Iterator[Site]:
+    """Its own Prefect server: an `improve serve` of another register on the session's server
+    would serve the same deployments and could take these runs."""
+    prefect_server = PrefectServer(tmp_path_factory.mktemp("web-prefect"))
     home = tmp_path_factory.mktemp("web-register")
     port = processes.free_port()
     url = f"http://127.0.0.1:{port}"
@@ -56,6 +57,7 @@ def site(
     yield Site(served, url, web)
     processes.stop(web)
     served.stop()
+    prefect_server.stop()
 
 
 def _started(site: Site, cli: Cli, folder: Path, key: str) -> str:
