@@ -1,7 +1,10 @@
 """Benchmark: how soon an approval continues the flow, and the lifecycle's overhead over Prefect.
 
-1. Median seconds from `improve approve|complete` returning to the next stage starting (the next
-   gate's request row appearing in the register), over 20 gates.
+1. Median seconds from a decision to the next stage starting (the next gate's request row
+   appearing in the register: for a plan approval, the improvement is then `executing`), over 20
+   gates: half decided with `improve approve|complete`, half in the web workspace (its API, as
+   signed in: one request to a warm process). Measured from the decision being made (the command
+   started, the request sent) and from its answer returning.
 2. Wall time of a whole lifecycle (3 gates answered as soon as they open) against a bare Prefect
    flow with the same suspends and tasks, both served from one process.
 
@@ -17,8 +20,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -27,6 +33,7 @@ from tests import processes  # noqa: E402  (the tests' process helpers: start, s
 from tests.helpers import improvement_doc, write_yaml  # noqa: E402
 
 GATES = 20
+PASSWORD = "a bench password"
 
 
 def main() -> None:
@@ -71,7 +78,7 @@ def main() -> None:
             env=env,
             log=root / "server.log",
         )
-        serve = None
+        serve = web = None
         try:
             processes.wait_until(processes.api_up(api), timeout=90, what="server")
             serve = processes.start(
@@ -79,17 +86,29 @@ def main() -> None:
                 env=env | {"PYTHONPATH": str(ROOT)},
                 log=root / "serve.log",
             )
+            subprocess.run([*improve, "people", "passwd", "o@example.org", "--password-stdin"],
+                           env=env, input=PASSWORD, text=True, check=True, capture_output=True)  # fmt: skip
+            web_port = processes.free_port()
+            web = processes.start([*improve, "web", "--port", str(web_port)], env=env,
+                                  log=root / "web.log")  # fmt: skip
+            url = f"http://127.0.0.1:{web_port}"
+            processes.wait_until(lambda: httpx.get(f"{url}/sign-in").status_code == 200,
+                                 timeout=60, what="improve web")  # fmt: skip
             time.sleep(6)
-            latencies = measure_gate_latency(root, env, run)
+            latencies = measure_gate_latency(root, env, run, url)
             ours, bare = measure_lifecycles(root, env, run)
         finally:
-            if serve is not None:
-                processes.stop(serve)
+            for process in (web, serve):
+                if process is not None:
+                    processes.stop(process)
             processes.stop(server)
-    print(
-        f"resume → next stage, {len(latencies)} gates: median {statistics.median(latencies):.2f} s "
-        f"(min {min(latencies):.2f}, max {max(latencies):.2f})"
-    )
+    for channel in ("cli", "web"):
+        for since in ("decided", "answered"):
+            values = latencies[(channel, since)]
+            print(
+                f"{channel}: {since} → next stage, {len(values)} gates: median "
+                f"{statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f})"
+            )
     print(
         f"whole lifecycle: {statistics.median(ours):.2f} s; bare Prefect flow with the same "
         f"suspends and tasks: {statistics.median(bare):.2f} s; ratio "
@@ -125,28 +144,47 @@ def wait_suspended(flow_run_id: str, key: str) -> None:
     )
 
 
-def measure_gate_latency(root: Path, env: dict[str, str], run: Any) -> list[float]:
-    latencies = []
+def measure_gate_latency(
+    root: Path, env: dict[str, str], run: Any, url: str
+) -> dict[tuple[str, str], list[float]]:
+    """Improvements alternate: decided from the CLI, or in the workspace (its API)."""
+    token = httpx.post(f"{url}/api/tokens", json={"email": "o@example.org",
+                       "password": PASSWORD}).json()["token"]  # fmt: skip
+    latencies: dict[tuple[str, str], list[float]] = defaultdict(list)
     for number in range(1, GATES // 2 + 1):
         path = write_yaml(
             root,
             improvement_doc(
-                key=f"bench-{number}",
-                owner="Owner",
-                team=[],
+                key=f"bench-{number}", owner="Owner", team=[],
                 plan=[{"action": "Act", "owner": "Owner"}],
             ),
-        )
+        )  # fmt: skip
         run("apply", str(path))
         run("start", f"bench-{number}")
         wait_gate(number, "plan_approval")
         run_id = flow_run_of(number)
-        wait_suspended(run_id, "plan-approval-1")
-        run("approve", f"bench-{number}", "--as", "Owner")
-        latencies.append(wait_gate(number, "execution_complete"))
-        wait_suspended(run_id, "execution-complete-1")
-        run("complete", f"bench-{number}", "--as", "Owner")
-        latencies.append(wait_gate(number, "review_signoff"))
+        channel = "web" if number % 2 == 0 else "cli"
+        for waiting, decision, following in (
+            ("plan-approval-1", "approve", "execution_complete"),
+            ("execution-complete-1", "complete", "review_signoff"),
+        ):
+            wait_suspended(run_id, waiting)
+            # People decide seconds or days after a gate opens, not in the same instant: by then
+            # serve is done with the run's previous process (a runner starts no second process
+            # for a run whose first one is still exiting, which would add a poll to the figure).
+            time.sleep(3)
+            decided = time.perf_counter()
+            if channel == "cli":
+                run(decision, f"bench-{number}", "--as", "Owner")
+            else:
+                answer = httpx.post(f"{url}/api/improvements/bench-{number}/decisions",
+                                    json={"decision": decision}, timeout=60,
+                                    headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+                assert answer.status_code == 200, answer.text
+            answered = time.perf_counter()
+            started = answered + wait_gate(number, following)
+            latencies[(channel, "decided")].append(started - decided)
+            latencies[(channel, "answered")].append(started - answered)
     return latencies
 
 

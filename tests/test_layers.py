@@ -5,7 +5,9 @@
 - the wings (``metrics``, ``reports``, ``opportunities``) import neither services,
   orchestration, the CLI nor Prefect;
 - ``services`` import neither orchestration, the CLI nor Prefect;
-- only ``orchestration`` and ``flows/`` import Prefect; nothing outside the CLI imports it.
+- the web workspace imports neither the store nor the wings: it calls the use cases;
+- only ``orchestration`` and ``flows/`` import Prefect; nothing outside the CLI imports it, and
+  only the CLI imports the web workspace.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "metrics": ("ci_workflow.services", "ci_workflow.orchestration"),
     "reports": ("ci_workflow.services", "ci_workflow.orchestration"),
     "opportunities": ("ci_workflow.services", "ci_workflow.orchestration"),
-    "services": ("ci_workflow.orchestration",),
-    "orchestration": (),
+    "services": ("ci_workflow.orchestration", "ci_workflow.web"),
+    "orchestration": ("ci_workflow.web",),
+    # The workspace is a face like the CLI: it calls the use cases, never the store itself.
+    "web": ("ci_workflow.store", "ci_workflow.metrics", "ci_workflow.opportunities"),
 }  # fmt: skip
 PREFECT_ALLOWED = ("ci_workflow/orchestration/", "flows/")
 
@@ -58,6 +62,8 @@ def violations(root: Path) -> list[str]:
         # The CLI is the top: only the CLI itself and the module entry point may import it.
         cli_allowed = layer == "cli" or where == "ci_workflow/__main__.py"
         refused = FORBIDDEN.get(layer, ()) + (() if cli_allowed else ("ci_workflow.cli",))
+        if layer not in ("cli", "web"):
+            refused += ("ci_workflow.web",)
         for line, module in imported(path):
             prefect = module.split(".")[0] == "prefect" and not where.startswith(PREFECT_ALLOWED)
             if prefect or any(module == r or module.startswith(r + ".") for r in refused):

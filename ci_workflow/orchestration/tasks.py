@@ -2,59 +2,100 @@
 
 Each wrapped function is idempotent on its own, because a lifecycle flow replays from the top
 after every resume (its tasks return their persisted results) and a new deployment may re-run a
-task whose source changed.
+task whose source changed. Each task imports its service when it runs: a flow process, started
+for every resumed gate, pays only for the stages that run in it, not for the cached ones.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
-
-from ci_workflow.domain.clock import utcnow
-from ci_workflow.errors import CaptureIncomplete
-from ci_workflow.services import (
-    capture,
-    decisions,
-    delivery,
-    lifecycle,
-    notifications,
-    opportunities,
-    practice,
-    watchdog,
-)
 
 # Prefect hands the services' log lines to the run's logs (PREFECT_LOGGING_EXTRA_LOGGERS) but
 # leaves their level at Python's default, WARNING: a gate opening is worth an INFO line there.
 logging.getLogger("ci_workflow").setLevel(logging.INFO)
 
-define = task(name="define")(lifecycle.define_stage)
-open_gate = task(name="open-gate")(lifecycle.open_gate)
-decide = task(name="decide")(decisions.decide_gate)
-review = task(name="review")(lifecycle.review_stage)
-consolidate = task(name="consolidate")(lifecycle.consolidate_stage)
-deliver = task(name="deliver-report")(delivery.deliver_review)
-report_overdue = task(name="report-overdue-gates")(watchdog.report_overdue_gates)
-send_digests = task(name="send-digests")(notifications.send_digests)
+
+@task(name="define")
+def define(improvement_id: int, flow_run_id: str) -> str:
+    from ci_workflow.services.lifecycle import define_stage
+
+    return define_stage(improvement_id, flow_run_id)
+
+
+@task(name="open-gate")
+def open_gate(improvement_id: int, gate: str, attempt: int, flow_run_id: str) -> str:
+    from ci_workflow.services.lifecycle import open_gate as opened
+
+    return opened(improvement_id, gate, attempt, flow_run_id)
+
+
+@task(name="decide")
+def decide(improvement_id: int, gate: str, attempt: int, answer: dict[str, Any]) -> str:
+    from ci_workflow.services.decisions import decide_gate
+
+    return decide_gate(improvement_id, gate, attempt, answer)
+
+
+@task(name="review")
+def review(improvement_id: int, round_: int) -> int:
+    from ci_workflow.services.lifecycle import review_stage
+
+    return review_stage(improvement_id, round_)
+
+
+@task(name="consolidate")
+def consolidate(improvement_id: int) -> str:
+    from ci_workflow.services.lifecycle import consolidate_stage
+
+    return consolidate_stage(improvement_id)
+
+
+@task(name="deliver-report")
+def deliver(improvement_id: int, kind: str) -> list[str]:
+    from ci_workflow.services.delivery import deliver_review
+
+    return deliver_review(improvement_id, kind)
 
 
 @task(name="publish-report")
 def publish(improvement_id: int, kind: str) -> list[str]:
     """The review report as a keyed Markdown artifact, shown on the Prefect UI's Artifacts page."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from ci_workflow.services.delivery import deliver_artifact
 
     def create(key: str, markdown: str) -> None:
         create_markdown_artifact(markdown=markdown, key=key, description=f"Review report ({kind})")
 
-    return delivery.deliver_artifact(improvement_id, kind, create)
+    return deliver_artifact(improvement_id, kind, create)
+
+
+@task(name="report-overdue-gates")
+def report_overdue(max_days: float | None) -> list[str]:
+    from ci_workflow.services.watchdog import report_overdue_gates
+
+    return report_overdue_gates(max_days)
+
+
+@task(name="send-digests")
+def send_digests() -> list[str]:
+    from ci_workflow.services.notifications import send_digests as send
+
+    return send()
 
 
 @task(name="capture-due", retries=2, retry_delay_seconds=30)
 def capture_due(as_of: datetime | None) -> dict[str, int]:
     # One task for the whole pass, not one per snapshot: the pass is already batched. A retry
     # reads again only what is still missing or failed.
-    result = capture.capture(as_of=as_of)
+    from ci_workflow.errors import CaptureIncomplete
+    from ci_workflow.services.capture import capture
+
+    result = capture(as_of=as_of)
     if result.failed:
         raise CaptureIncomplete("; ".join(result.failed))
     return {"stored": len(result.stored), "unchanged": result.unchanged}
@@ -64,6 +105,11 @@ def capture_due(as_of: datetime | None) -> dict[str, int]:
 def practice_report(days: int, end: datetime | None) -> str:
     """The practice over the ``days`` before ``end`` (default now): saved in both formats,
     published as the ``practice-report`` artifact; returns the HTML file's path."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from ci_workflow.domain.clock import utcnow
+    from ci_workflow.services import practice
+
     last = end or utcnow()
     first, last = practice.period(last - timedelta(days=days), last)
     html = practice.write_practice(first, last, "html")
@@ -78,6 +124,9 @@ def practice_report(days: int, end: datetime | None) -> str:
 
 @task(name="detect")
 def detect(days: int) -> int:
+    from ci_workflow.domain.clock import utcnow
+    from ci_workflow.services.opportunities import detect_opportunities
+
     end = utcnow()
-    found, _ = opportunities.detect_opportunities(end - timedelta(days=days), end)
+    found, _ = detect_opportunities(end - timedelta(days=days), end)
     return len(found)

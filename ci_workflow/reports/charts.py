@@ -79,3 +79,14 @@ def _thinned(count: int) -> list[int]:
     """Indexes to draw: every n-th point and the last one (the report's text counts them all)."""
     step = max(1, -(-count // MAX_POINTS))
     return sorted(set(range(0, count, step)) | {count - 1})
+
+
+def nothing_to_draw(title: str) -> str:
+    """A chart's place, when there is no measurement yet."""
+    from markupsafe import escape
+
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="680" height="60" role="img">'
+        f'<text x="10" y="35" font-family="sans-serif" font-size="14" fill="#5b6670">'
+        f"{escape(title)}: no measurement yet</text></svg>"
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,8 +28,13 @@ from ci_workflow.store.tables import ApiToken, Invitation, Person
 MIN_PASSWORD = 10
 INVITATION_DAYS = 7
 _hasher = PasswordHasher()
-# Checked against when the e-mail is unknown, so a wrong address costs as long as a wrong password.
-_DUMMY = _hasher.hash(secrets.token_hex(8))
+
+
+@cache
+def _dummy() -> str:
+    """Checked against when the e-mail is unknown, so a wrong address costs as long as a wrong
+    password (made on first use: hashing costs tens of milliseconds)."""
+    return _hasher.hash(secrets.token_hex(8))
 
 
 def digest(secret: str) -> str:
@@ -59,7 +65,7 @@ def _try_sign_in(
     settings, now = get_settings(), utcnow()
     person = find_person(session, email)
     if person is None or person.password_hash is None:
-        _check(_DUMMY, password)
+        _check(_dummy(), password)
         _failed(session, None, email, channel, source, "unknown e-mail or no password set")
         return "wrong e-mail or password", None
     if person.locked_until is not None and person.locked_until > now:

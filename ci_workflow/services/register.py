@@ -54,6 +54,27 @@ def list_improvements(
     return rows
 
 
+def register_page(
+    *,
+    status: str | None = None,
+    process: str | None = None,
+    service: str | None = None,
+    owner: str | None = None,
+    sort: SortOrder = SortOrder.priority,
+    page: int = 1,
+    size: int = 50,
+) -> tuple[int, list[dict[str, Any]]]:
+    """One page of the register, sorted and cut in the database, and how many match."""
+    filters = {"status": status, "process": process, "service": service, "owner": owner}
+    with transaction(write=False) as session:
+        total = store.count_register(session, **filters)
+        rows = store.register_rows(
+            session, **filters, order=store.register_order(sort), limit=size,
+            offset=(page - 1) * size,
+        )  # fmt: skip
+        return total, [register_summary(row) for row in rows]
+
+
 def show_improvement(ref: str) -> ImprovementDetail:
     with transaction(write=False) as session:
         return detail_of(session, store.get_improvement(session, ref))

@@ -18,13 +18,16 @@ from ci_workflow.store.tables import Improvement, Objective
 
 
 def evaluations_of(
-    session: Session, improvements: list[Improvement]
+    session: Session, improvements: list[Improvement], *, metric: str | None = None
 ) -> dict[int, list[Evaluation]]:
-    """Every objective of these improvements evaluated, in two queries however many there are."""
+    """Every objective of these improvements (or only ``metric``) evaluated, in two queries
+    however many there are."""
     by_id = {i.id or 0: i for i in improvements}
     if not by_id:
         return {}
-    objectives = store.objectives_for(session, by_id)
+    objectives = [
+        o for o in store.objectives_for(session, by_id) if metric is None or o.metric == metric
+    ]
     points = measured_points(session, [o.id or 0 for o in objectives], kinds=list(SnapshotKind))
     found: dict[int, list[Evaluation]] = {i: [] for i in by_id}
     for o in objectives:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from ci_workflow.domain.clock import as_utc
@@ -146,3 +146,20 @@ def measured_points(
         if value is not None:
             points[objective_id].append((as_utc(at), float(value), kind))
     return points
+
+
+def fingerprint_rows(session: Session, objective_ids: Iterable[int]) -> list[tuple[Any, ...]]:
+    """Per objective: how many snapshots, the newest id and capture time. They change whenever a
+    snapshot is added or replaced: what a drawing of the objective's history may be kept by."""
+    query = (
+        select(
+            MetricSnapshot.objective_id,
+            func.count(),
+            func.max(MetricSnapshot.id),
+            func.max(MetricSnapshot.captured_at),
+        )
+        .where(col(MetricSnapshot.objective_id).in_(set(objective_ids)))
+        .group_by(col(MetricSnapshot.objective_id))
+        .order_by(col(MetricSnapshot.objective_id))
+    )
+    return [tuple(row) for row in session.exec(query)]

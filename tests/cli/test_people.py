@@ -32,3 +32,32 @@ def test_bad_roles_and_emails_are_usage_errors_that_change_nothing(cli: Cli, peo
     assert "needs a scope" in line
     cli.fails("people", "add", "X", "--email", "not-an-address", code=2)
     assert len(cli.json("people", "list")) == 5
+
+
+def test_a_full_role_cannot_be_given_a_scope(cli: Cli, people: None) -> None:
+    (line,) = cli.fails("people", "add", "X", "--email", "x@example.org", "--role",
+                        "ci_manager:Service Desk", code=2)  # fmt: skip
+    assert line == "error: role ci_manager takes no scope; write ci_manager alone, not ci_manager:Service Desk"
+
+
+def test_people_are_edited_and_deactivated_and_history_keeps_them(cli: Cli, people: None) -> None:
+    cli.ok("people", "edit", "Priya Nair", "--role", "improvement_team", "--role", "data_analyst")
+    cli.ok("people", "edit", "priya@example.org", "--email", "priya.nair@example.org")
+    priya = next(p for p in cli.json("people", "list") if p["name"] == "Priya Nair")
+    assert priya["email"] == "priya.nair@example.org"
+    assert priya["roles"] == ["improvement_team", "data_analyst"]
+    assert cli.fails("people", "edit", "Priya Nair", "--name", "Omar Haddad") == [
+        "error: 'Omar Haddad' is already registered (as Omar Haddad)"
+    ]
+    cli.ok("people", "add", "ÖMER TEST", "--email", "o1@example.org")
+    assert cli.fails("people", "add", "ömer test", "--email", "o2@example.org") == [
+        "error: 'ömer test' is already registered (as ÖMER TEST)"
+    ]
+    cli.ok("people", "deactivate", "Priya Nair")
+    assert next(p for p in cli.json("people", "list") if p["name"] == "Priya Nair")["active"] is False
+    assert cli.fails("people", "deactivate", "Priya Nair", code=2) == [
+        "error: Priya Nair is already deactivated"
+    ]
+    assert cli.fails("people", "edit", "Lena Fischer", "--role", "ci_manager", "--as", "Lena Fischer") == [
+        "error: Lena Fischer may not manage people: only a CI manager may"
+    ]

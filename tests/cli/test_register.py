@@ -137,3 +137,37 @@ def test_plan_actions_reference_change_requests(cli: Cli, people: None, tmp_path
     assert "**Change requests:** CHG0001234" in text
     assert "<td>CHG0001234</td>" in review_report("IMP-0001", "html")
     assert "change CHG0001234" in review_report("IMP-0001", "md")
+
+
+def test_a_page_of_the_register_is_sorted_as_the_whole_listing(cli: Cli, people: None) -> None:
+    """The workspace pages the register in the database: every order gives the same rows, page
+    after page, as the CLI's sort of the whole register (random scores, missing ones too)."""
+    import random
+    from datetime import UTC, datetime
+
+    from ci_workflow.services.register import SortOrder, list_improvements, register_page
+    from ci_workflow.store.db import transaction
+    from ci_workflow.store.tables import Improvement
+
+    rng, now = random.Random(7), datetime.now(UTC)
+
+    def score() -> int | None:
+        return rng.choice([None, 1, 2, 3, 5, 8])
+
+    with transaction() as session:
+        for i in range(230):
+            session.add(Improvement(
+                key=f"r{i}", title="t", type="incremental", source="other", process="P",
+                owner_id=1, process_owner_id=2, strategic_impact=rng.randint(1, 5),
+                feasibility=rng.randint(1, 5), status="identified", identified_at=now,
+                estimated_cost=rng.choice([None, 100.0, 900.0]), expected_gain=rng.choice([None, 100.0, 5000.0]),
+                wsjf_business_value=score(), wsjf_time_criticality=score(), wsjf_risk_reduction=score(),
+                wsjf_effort=rng.choice([None, 1, 3, 7]),
+            ))  # fmt: skip
+    for sort in SortOrder:
+        whole = [r["id"] for r in list_improvements(sort=sort)]
+        paged = [
+            r["id"] for page in range(1, 6) for r in register_page(sort=sort, page=page, size=50)[1]
+        ]
+        assert paged == whole, sort
+        assert register_page(sort=sort, page=1, size=50)[0] == 230

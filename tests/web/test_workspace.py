@@ -334,3 +334,22 @@ def test_a_trusted_proxy_signs_people_in_and_no_one_else_does(
     finally:
         space.close_clients()
         processes.stop(space.process)
+
+
+def test_an_objectives_chart_is_its_own_image_kept_until_the_data_change(
+    use: Workspace, tmp_path: Path
+) -> None:
+    shown = new_improvement(use, tmp_path)
+    omar = use.signed_in(OMAR)
+    page = omar.get(f"/improvements/{shown}").text
+    assert f'<img src="/improvements/{shown}/charts/mttr_hours.svg"' in page
+    empty = omar.get(f"/improvements/{shown}/charts/mttr_hours.svg")
+    assert empty.headers["content-type"] == "image/svg+xml" and "no measurement yet" in empty.text
+    tag = empty.headers["etag"]
+    assert omar.get(f"/improvements/{shown}/charts/mttr_hours.svg",
+                    headers={"If-None-Match": tag}).status_code == 304  # fmt: skip
+    use.improve("record", shown, "mttr_hours", "8.2", "--as", "Lena Fischer", "--at", "2026-11-01")
+    drawn = omar.get(f"/improvements/{shown}/charts/mttr_hours.svg", headers={"If-None-Match": tag})
+    assert drawn.status_code == 200 and drawn.headers["etag"] != tag
+    assert drawn.text.startswith("<svg") and "<script" not in drawn.text
+    assert omar.get(f"/improvements/{shown}/charts/nope.svg").status_code == 404

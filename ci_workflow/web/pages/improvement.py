@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from ci_workflow.domain.actors import Actor
@@ -21,7 +20,7 @@ from ci_workflow.services.measurements import record
 from ci_workflow.services.plan import set_action_status
 from ci_workflow.services.register import withdraw
 from ci_workflow.services.reports import review_report, saved_report
-from ci_workflow.services.workspace import improvement_page, objective_charts
+from ci_workflow.services.workspace import improvement_page, objective_chart_svg
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.render import as_json, back, page, say
 
@@ -37,9 +36,18 @@ REPORT_POLICY = (
 
 @router.get("/improvements/{ref}", response_class=HTMLResponse)
 def improvement(request: Request, ref: str, actor: Viewer) -> Response:
-    view = improvement_page(ref, actor)
-    charts = {m: Markup(svg) for m, svg in objective_charts(ref).items()}  # pygal escapes text
-    return page(request, "improvement.html", actor, view=view, charts=charts)
+    return page(request, "improvement.html", actor, view=improvement_page(ref, actor))
+
+
+@router.get("/improvements/{ref}/charts/{metric}.svg")
+def chart(request: Request, ref: str, metric: str, actor: Viewer) -> Response:
+    """An objective's chart, its own request: the page does not wait for it, and the browser
+    keeps it until the data change (its ETag)."""
+    svg, tag = objective_chart_svg(ref, metric)
+    headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == f'"{tag}"':
+        return Response(status_code=304, headers=headers)
+    return Response(svg, media_type="image/svg+xml", headers=headers)
 
 
 @router.get("/api/improvements/{ref}")

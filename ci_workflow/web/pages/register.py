@@ -12,7 +12,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.lifecycle import Status
-from ci_workflow.services.register import SortOrder, list_improvements, spreadsheet_safe
+from ci_workflow.services.register import (
+    SortOrder,
+    list_improvements,
+    register_page,
+    spreadsheet_safe,
+)
 from ci_workflow.web.auth import viewer
 from ci_workflow.web.render import as_json, page
 
@@ -40,6 +45,21 @@ def _rows(
 Filter = Annotated[str | None, Query(max_length=200)]
 
 
+def _page(
+    status: str | None, process: str | None, service: str | None, owner: str | None, sort: str,
+    page_number: int,
+) -> tuple[int, list[dict[str, Any]]]:  # fmt: skip
+    return register_page(
+        status=status if status in set(Status) else None, process=process or None,
+        service=service or None, owner=owner or None,
+        sort=SortOrder(sort) if sort in set(SortOrder) else SortOrder.priority,
+        page=page_number, size=PAGE_SIZE,
+    )  # fmt: skip
+
+
+Page = Annotated[int, Query(alias="page", ge=1, le=100_000)]
+
+
 @router.get("/register", response_class=HTMLResponse)
 def register(
     request: Request,
@@ -49,15 +69,14 @@ def register(
     service: Filter = None,
     owner: Filter = None,
     sort: str = "priority",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+    page_number: Page = 1,
 ) -> Response:
-    rows = _rows(status, process, service, owner, sort)
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    shown = rows[(page_number - 1) * PAGE_SIZE : page_number * PAGE_SIZE]
+    total, rows = _page(status, process, service, owner, sort, page_number)
+    pages = max(1, -(-total // PAGE_SIZE))
     filters = {"status": status or "", "process": process or "", "service": service or "",
                "owner": owner or "", "sort": sort}  # fmt: skip
     return page(
-        request, "register.html", actor, rows=shown, total=len(rows), page_number=page_number,
+        request, "register.html", actor, rows=rows, total=total, page_number=page_number,
         pages=pages, filters=filters, statuses=list(Status), sorts=list(SortOrder),
     )  # fmt: skip
 
@@ -70,13 +89,12 @@ def register_json(
     service: Filter = None,
     owner: Filter = None,
     sort: str = "priority",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+    page_number: Page = 1,
 ) -> Response:
-    rows = _rows(status, process, service, owner, sort)
-    return as_json({
-        "total": len(rows), "page": page_number, "page_size": PAGE_SIZE,
-        "improvements": rows[(page_number - 1) * PAGE_SIZE : page_number * PAGE_SIZE],
-    })  # fmt: skip
+    total, rows = _page(status, process, service, owner, sort, page_number)
+    return as_json(
+        {"total": total, "page": page_number, "page_size": PAGE_SIZE, "improvements": rows}
+    )
 
 
 @router.get("/register.csv")
