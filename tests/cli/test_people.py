@@ -37,7 +37,10 @@ def test_bad_roles_and_emails_are_usage_errors_that_change_nothing(cli: Cli, peo
 def test_a_full_role_cannot_be_given_a_scope(cli: Cli, people: None) -> None:
     (line,) = cli.fails("people", "add", "X", "--email", "x@example.org", "--role",
                         "ci_manager:Service Desk", code=2)  # fmt: skip
-    assert line == "error: role ci_manager takes no scope; write ci_manager alone, not ci_manager:Service Desk"
+    assert (
+        line
+        == "error: role ci_manager takes no scope; write ci_manager alone, not ci_manager:Service Desk"
+    )
 
 
 def test_people_are_edited_and_deactivated_and_history_keeps_them(cli: Cli, people: None) -> None:
@@ -54,10 +57,12 @@ def test_people_are_edited_and_deactivated_and_history_keeps_them(cli: Cli, peop
         "error: 'ömer test' is already registered (as ÖMER TEST)"
     ]
     cli.ok("people", "deactivate", "Priya Nair")
-    assert next(p for p in cli.json("people", "list") if p["name"] == "Priya Nair")["active"] is False
+    assert (
+        next(p for p in cli.json("people", "list") if p["name"] == "Priya Nair")["active"] is False
+    )
     assert cli.fails("people", "deactivate", "Priya Nair", code=2) == [
         "error: Priya Nair is already deactivated"
     ]
-    assert cli.fails("people", "edit", "Lena Fischer", "--role", "ci_manager", "--as", "Lena Fischer") == [
-        "error: Lena Fischer may not manage people: only a CI manager may"
-    ]
+    assert cli.fails(
+        "people", "edit", "Lena Fischer", "--role", "ci_manager", "--as", "Lena Fischer"
+    ) == ["error: Lena Fischer may not manage people: only a CI manager may"]
