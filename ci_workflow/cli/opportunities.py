@@ -63,7 +63,7 @@ def accept(
     process: str | None = typer.Option(None, "--process", help="Default: Incident Management."),
 ) -> None:
     """Register the opportunity as an improvement (identified), written as a YAML file."""
-    from ci_workflow.services.opportunities import accept as register
+    from ci_workflow.services.triage import accept as register
 
     shown_id, path = register(number, actor=cli_actor(as_), owner=as_, process=process)
     console().print(f"{shown_id} registered from opportunity {number} ({escape(str(path))})")
@@ -75,7 +75,7 @@ def dismiss(
     as_: str | None = typer.Option(None, "--as"),
 ) -> None:
     """Dismiss the opportunity; it does not come back for that group and period."""
-    from ci_workflow.services.opportunities import dismiss as drop
+    from ci_workflow.services.triage import dismiss as drop
 
     drop(number, reason=reason, actor=cli_actor(as_))
     console().print(f"opportunity {number} dismissed")

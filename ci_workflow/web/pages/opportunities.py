@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.errors import ImproveError, NotAuthorised
-from ci_workflow.services import opportunities
+from ci_workflow.services import opportunities, triage
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.render import as_json, back, page, say
 
@@ -52,7 +52,7 @@ def accept(
 ) -> Response:
     check_csrf(request, csrf, actor)
     try:
-        shown, _ = opportunities.accept(number, actor=actor, process=process.strip() or None)
+        shown, _ = triage.accept(number, actor=actor, process=process.strip() or None)
     except NotAuthorised:
         raise
     except ImproveError as refused:
@@ -68,7 +68,7 @@ def dismiss(
 ) -> Response:
     check_csrf(request, csrf, actor)
     try:
-        opportunities.dismiss(number, reason=reason, actor=actor)
+        triage.dismiss(number, reason=reason, actor=actor)
     except NotAuthorised:
         raise
     except ImproveError as refused:
@@ -85,11 +85,11 @@ class Triage(BaseModel):
 
 @router.post("/api/opportunities/{number}/accept")
 def accept_json(number: int, asked: Triage, actor: Writer) -> Response:
-    shown, _ = opportunities.accept(number, actor=actor, process=asked.process)
+    shown, _ = triage.accept(number, actor=actor, process=asked.process)
     return as_json({"improvement": shown})
 
 
 @router.post("/api/opportunities/{number}/dismiss")
 def dismiss_json(number: int, asked: Triage, actor: Writer) -> Response:
-    opportunities.dismiss(number, reason=asked.reason, actor=actor)
+    triage.dismiss(number, reason=asked.reason, actor=actor)
     return as_json({"dismissed": number})

@@ -1,0 +1,79 @@
+"""Triage of opportunities: a CI manager or a process owner accepts one into the register (an
+improvement file written and applied, owned by them or whom they name) or dismisses it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.ids import parse_id
+from ci_workflow.domain.permissions import may_triage_opportunities
+from ci_workflow.errors import UsageError
+from ci_workflow.opportunities.improvement_file import improvement_file
+from ci_workflow.services.apply import apply_files
+from ci_workflow.services.guard import require
+from ci_workflow.services.opportunities import show
+from ci_workflow.services.people import known_name
+from ci_workflow.settings import get_settings
+from ci_workflow.store.audit import record_event
+from ci_workflow.store.db import transaction
+from ci_workflow.store.opportunities import get_opportunity
+
+
+def _triages(actor: Actor) -> None:
+    """A CI manager or a process owner; on the register's machine, its administrator."""
+    admin = actor.person is None and actor.channel == "cli"
+    allowed = admin or (actor.person is not None and may_triage_opportunities(actor.person))
+    require(allowed, actor, f"{actor.name} may not accept or dismiss opportunities: only a CI "
+            "manager or a process owner may")  # fmt: skip
+
+
+def dismiss(number: int, *, reason: str, actor: Actor) -> None:
+    if not reason.strip():
+        raise UsageError("a reason is required to dismiss an opportunity")
+    _triages(actor)
+    with transaction() as session:
+        found = get_opportunity(session, number)
+        if found.status != "new":
+            raise UsageError(f"opportunity {number} is already {found.status}")
+        found.status, found.reason, found.decided_by = "dismissed", reason, actor.name
+        found.decided_at = utcnow()
+        session.add(found)
+        record_event(
+            session, improvement_id=None, actor=actor.name, action="opportunity_dismissed",
+            detail=f"opportunity {number} ({found.title[:80]}): {reason}",
+            channel=actor.channel, principal=actor.principal,
+        )  # fmt: skip
+
+
+def accept(
+    number: int, *, actor: Actor, owner: str | None = None, process: str | None = None
+) -> tuple[str, Path]:
+    """Write the improvement file for the opportunity and register it as ``identified``; its
+    owner is ``owner``, or the person accepting it."""
+    _triages(actor)
+    who = known_name(owner) if owner else (actor.person.name if actor.person else None)
+    if who is None:
+        raise UsageError("name the improvement's owner (--as NAME)")
+    found = show(number)
+    if found.status != "new":
+        raise UsageError(f"opportunity {number} is already {found.status}")
+    key = f"opp-{number}-" + re.sub(r"[^a-z0-9]+", "-", found.group.lower()).strip("-")[:40]
+    document = improvement_file(
+        found, key=key, owner=who, process=process or "Incident Management", today=utcnow().date()
+    )
+    folder = get_settings().home_dir / "improvements"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{key}.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    (applied,) = apply_files([path], actor=actor)
+    with transaction() as session:
+        record = get_opportunity(session, number)
+        record.status, record.decided_by, record.decided_at = "accepted", actor.name, utcnow()
+        record.improvement_id = parse_id(applied.id)
+        session.add(record)
+    return applied.id, path
