@@ -61,6 +61,22 @@ class Settings(BaseSettings):
     )
     delivery_attempts: int = Field(default=3, ge=1, le=10, description="Tries per delivery.")
 
+    data_roots: str = Field(
+        default="",
+        description="Comma-separated folders that CSV and SQLite sources may read; default: the "
+        "folder of the improvement file that names them.",
+    )
+    python_source_modules: str = Field(
+        default="",
+        description="Comma-separated module prefixes that `python` sources may name (e.g. "
+        "`acme_metrics`); default: none, so no Python source runs.",
+    )
+    source_max_bytes: int = Field(
+        default=50_000_000,
+        ge=1_000,
+        le=10_000_000_000,
+        description="The most a CSV file or an HTTP answer a source reads may hold.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs decisions and session cookies; default: generated once and kept in "
@@ -117,6 +133,15 @@ class Settings(BaseSettings):
     def workspace_url(self) -> str:
         """Base of the links to the workspace (``improve web`` on its default address)."""
         return (self.web_url or "http://127.0.0.1:8765").rstrip("/")
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        return tuple(Path(r.strip()).expanduser().resolve() for r in self.data_roots.split(",")
+                     if r.strip())  # fmt: skip
+
+    @property
+    def python_modules(self) -> tuple[str, ...]:
+        return tuple(m.strip() for m in self.python_source_modules.split(",") if m.strip())
 
     @property
     def proxies(self) -> frozenset[str]:

@@ -10,64 +10,84 @@ from __future__ import annotations
 
 import csv
 import statistics
+from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
+from typing import IO
 
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.sources import CsvSource
 from ci_workflow.domain.window import Window
 from ci_workflow.metrics import MetricError, finite
+from ci_workflow.metrics.access import readable_file
+from ci_workflow.settings import get_settings
 
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 
 
 def read(source: CsvSource, window: Window) -> float:
-    path = Path(source.path)
-    column = source.timestamp_column
-    value_column = source.value_column
+    settings = get_settings()
+    path = readable_file(source.path, settings.roots, settings.source_max_bytes)
+    name, column, value_column = path.name, source.timestamp_column, source.value_column
     wanted = {str(k): str(v) for k, v in (source.filter or {}).items()}
     values: list[str] = []
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
-            reader = csv.DictReader(stream)
+            reader = csv.DictReader(_bounded(stream, settings.source_max_bytes, name))
             missing = {column, *wanted, *([value_column] if value_column else [])} - set(
                 reader.fieldnames or []
             )
             if missing:
-                raise MetricError(f"{path.name}: no column {', '.join(sorted(missing))}")
+                raise MetricError(f"{name}: no column {', '.join(sorted(missing))}")
             for line, row in enumerate(reader, start=2):
                 if any(row[k] != v for k, v in wanted.items()):
                     continue
-                at = _timestamp(row[column], source.timestamp_format, path.name, line)
+                at = _timestamp(
+                    row[column], source.timestamp_format, f"{name} line {line}, {column}"
+                )
                 if window.start < at <= window.end:
                     values.append(row[value_column] if value_column else "")
     except OSError as error:
-        raise MetricError(f"cannot read {path}: {error.strerror or error}") from None
-    return _aggregate(source.aggregation, values, path.name)
+        raise MetricError(
+            f"{name}: cannot read ({error.strerror or type(error).__name__})"
+        ) from None
+    except (UnicodeDecodeError, csv.Error):
+        raise MetricError(f"{name}: not a UTF-8 CSV file") from None
+    return _aggregate(source.aggregation, values, f"{name}, {value_column}")
 
 
-def _timestamp(text: str, fmt: str | None, name: str, line: int) -> datetime:
+def _bounded(stream: IO[str], limit: int, name: str) -> Iterator[str]:
+    """The file's lines, refusing one that would take the read past ``limit`` characters."""
+    total = 0
+    for line in stream:
+        total += len(line)
+        if total > limit:
+            raise MetricError(f"{name}: more than the {limit:,} bytes allowed")
+        yield line
+
+
+def _timestamp(text: str, fmt: str | None, where: str) -> datetime:
     try:
         at = datetime.strptime(text.strip(), fmt) if fmt else datetime.fromisoformat(text.strip())
     except ValueError:
-        raise MetricError(f"{name} line {line}: not a timestamp: {text!r}") from None
+        # The cell is not quoted: a source must not echo a file's content.
+        raise MetricError(f"{where}: not a timestamp") from None
     return as_utc(at)
 
 
-def _aggregate(aggregation: str, values: list[str], name: str) -> float:
+def _aggregate(aggregation: str, values: list[str], where: str) -> float:
     if aggregation == "count":
         return float(len(values))
     if aggregation == "rate":
-        flags = [_flag(v, name) for v in values]
+        flags = [_flag(v, where) for v in values]
         if not flags:
-            raise MetricError(f"{name}: no rows in the window, so no rate")
+            raise MetricError(f"{where}: no rows in the window, so no rate")
         return sum(flags) / len(flags)
-    numbers = [finite(v) for v in values if v.strip() != ""]
+    numbers = [_number(v, where) for v in values if v.strip() != ""]
     if aggregation == "sum":
         return float(sum(numbers))
     if not numbers:
-        raise MetricError(f"{name}: no values in the window for {aggregation}")
+        raise MetricError(f"{where}: no values in the window for {aggregation}")
     if aggregation == "mean":
         return statistics.fmean(numbers)
     if aggregation == "median":
@@ -77,13 +97,20 @@ def _aggregate(aggregation: str, values: list[str], name: str) -> float:
     raise MetricError(f"unknown aggregation {aggregation!r}")
 
 
-def _flag(text: str, name: str) -> bool:
+def _number(text: str, where: str) -> float:
+    try:
+        return finite(text)
+    except MetricError:
+        raise MetricError(f"{where}: a value that is not a finite number") from None
+
+
+def _flag(text: str, where: str) -> bool:
     word = text.strip().lower()
     if word in _TRUE:
         return True
     if word in _FALSE:
         return False
-    raise MetricError(f"{name}: not a true/false value: {text!r}")
+    raise MetricError(f"{where}: a value that is not true or false")
 
 
 def _percentile(numbers: list[float], share: float) -> float:

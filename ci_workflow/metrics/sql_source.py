@@ -1,72 +1,137 @@
-"""``kind: sql``: one number from a query, run read-only.
+"""``kind: sql``: one number from one query, run so that it can neither write nor reach beyond
+the database it names.
 
 Bound parameters ``:window_start``, ``:window_end`` and ``:as_of`` are UTC datetimes (naive); on
-SQLite they arrive as text ``YYYY-MM-DD HH:MM:SS``. SQLite files are opened read-only; on
-PostgreSQL and MySQL/MariaDB the query runs in a READ ONLY transaction (with a statement timeout
-on PostgreSQL); the transaction is always rolled back.
+SQLite they arrive as text ``YYYY-MM-DD HH:MM:SS``.
+
+- Exactly one statement: SQLite's driver runs one; PostgreSQL gets the query through the extended
+  protocol (``binary=True``), which refuses several.
+- SQLite: the file opened read-only, ``query_only`` on, and an authorizer that allows reading and
+  nothing else (no ATTACH, no PRAGMA, no VACUUM INTO, no extension loading); the file must lie
+  inside the data roots (``metrics.access``).
+- PostgreSQL: a READ ONLY transaction begun before the query, which one statement cannot end and
+  write after; a statement timeout; a client-side deadline that cancels the query however it set
+  its own timeouts; a short connect timeout; and a superuser connection refused (a superuser can
+  run programs: ``COPY ... TO PROGRAM``). Give sources a reader role (docs/production.md).
+- MySQL/MariaDB: a READ ONLY transaction.
+A password never appears in what a failure says.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ci_workflow.domain.sources import SqlSource
 from ci_workflow.domain.window import Window
 from ci_workflow.metrics import MetricError, finite
-from ci_workflow.settings import normalise_database_url
+from ci_workflow.metrics.access import readable_file
+from ci_workflow.settings import get_settings, normalise_database_url
 from ci_workflow.store.db import cached_engine
+
+# SQLite authorizer answers and the actions a read needs (sqlite3 module constants).
+_READS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
+          getattr(sqlite3, "SQLITE_RECURSIVE", 33)}  # fmt: skip
+_FILE_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
+CONNECT_SECONDS = 10
 
 
 def read(source: SqlSource, window: Window) -> float:
-    url = normalise_database_url(source.url)
-    timeout = source.timeout
+    url = make_url(normalise_database_url(source.url))
+    params: dict[str, Any] = window.parameters()
     try:
-        engine = _engine(url)
-        params: dict[str, Any] = window.parameters()
-        if engine.dialect.name == "sqlite":
-            params = {k: v.strftime("%Y-%m-%d %H:%M:%S") for k, v in params.items()}
-        with engine.connect() as connection:
-            if engine.dialect.name == "postgresql":
-                connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-                connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout * 1000)}")
-            elif engine.dialect.name in ("mysql", "mariadb"):
-                connection.exec_driver_sql("SET SESSION TRANSACTION READ ONLY")
-            elif engine.dialect.name == "sqlite":
-                _limit_sqlite_time(connection, timeout)
-            try:
-                rows = connection.execute(text(source.query), params).all()
-            finally:
-                connection.rollback()
+        backend = url.get_backend_name()
+        if backend == "sqlite":
+            rows = _sqlite(url, source.query, params, source.timeout)
+        elif backend == "postgresql":
+            rows = _postgres(url, source.query, params, source.timeout)
+        else:
+            rows = _other(url, source.query, params, source.timeout)
     except SQLAlchemyError as error:
         raise MetricError(_scrub(_reason(error), url)) from None
     if len(rows) != 1 or len(rows[0]) != 1:
-        raise MetricError(f"the query must return one row with one column, got {len(rows)} rows")
+        got = "no row" if not rows else "several rows" if len(rows) > 1 else "several columns"
+        raise MetricError(f"the query must return one row with one column, got {got}")
     return finite(rows[0][0])
 
 
-def _engine(url: str) -> Engine:
-    return cached_engine(f"source:{url}", lambda: _create(url))
-
-
-def _create(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        # Read-only at the file level: a query that writes fails and changes nothing.
-        return create_engine(f"sqlite:///file:{parsed.database or ''}?mode=ro&uri=true")
-    return create_engine(url, pool_pre_ping=True)
-
-
-def _limit_sqlite_time(connection: Any, timeout: float) -> None:
-    import time
-
+def _sqlite(url: URL, query: str, params: dict[str, Any], timeout: float) -> list[Any]:
+    settings = get_settings()
+    path = readable_file(url.database or "", settings.roots, 10**15)  # a database may be large
+    as_text = {k: v.strftime("%Y-%m-%d %H:%M:%S") for k, v in params.items()}
     deadline = time.monotonic() + timeout
-    raw = connection.connection.dbapi_connection
-    # Returning non-zero from the progress handler interrupts the statement.
-    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout)
+    try:
+        connection.execute("PRAGMA query_only = ON")
+        connection.set_authorizer(_reads_only)
+        # Returning non-zero from the progress handler interrupts the statement.
+        connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        return connection.execute(query, as_text).fetchmany(2)
+    except sqlite3.Error as error:
+        raise MetricError(
+            str(error).splitlines()[0] if str(error) else type(error).__name__
+        ) from None
+    finally:
+        connection.close()
+
+
+def _reads_only(action: int, name: str | None, *_: Any) -> int:
+    if action == sqlite3.SQLITE_FUNCTION and (name or "").lower() in _FILE_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK if action in _READS else sqlite3.SQLITE_DENY
+
+
+def _postgres(url: URL, query: str, params: dict[str, Any], timeout: float) -> list[Any]:
+    engine = _engine(url)
+    statement = str(text(query).compile(dialect=engine.dialect))  # :name binds as %(name)s
+    with engine.connect() as wrapper:
+        connection: Any = wrapper.connection.driver_connection
+        cancel = threading.Timer(timeout + 1, connection.cancel_safe)
+        cancel.start()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION READ ONLY")
+                cursor.execute(f"SET LOCAL statement_timeout = {int(timeout * 1000)}")
+                cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                if cursor.fetchone() == (True,):
+                    raise MetricError(
+                        "the source connects as a superuser, who can run programs on the database "
+                        "server: give it a reader role (docs/production.md)"
+                    )
+                try:
+                    cursor.execute(statement, params, binary=True)  # one statement, no more
+                except Exception as error:
+                    if "cancel" in str(error).lower():
+                        raise MetricError(f"timed out after {timeout:g} s") from None
+                    raise MetricError(_scrub(str(error).splitlines()[0], url)) from None
+                if cursor.description is None:
+                    raise MetricError("the query returned no rows (it was not a SELECT)")
+                return list(cursor.fetchmany(2))
+        finally:
+            cancel.cancel()
+            connection.rollback()
+
+
+def _other(url: URL, query: str, params: dict[str, Any], timeout: float) -> list[Any]:
+    """MySQL and MariaDB: a READ ONLY transaction, rolled back."""
+    with _engine(url).connect() as connection:
+        connection.exec_driver_sql("SET SESSION TRANSACTION READ ONLY")
+        try:
+            return list(connection.execute(text(query), params).fetchmany(2))
+        finally:
+            connection.rollback()
+
+
+def _engine(url: URL) -> Engine:
+    key = f"source:{url.render_as_string(hide_password=False)}"
+    connect = {"connect_timeout": CONNECT_SECONDS}
+    return cached_engine(key, lambda: create_engine(url, pool_pre_ping=True, connect_args=connect))
 
 
 def _reason(error: SQLAlchemyError) -> str:
@@ -75,6 +140,5 @@ def _reason(error: SQLAlchemyError) -> str:
     return text_[0] if text_ else type(error).__name__
 
 
-def _scrub(message: str, url: str) -> str:
-    password = make_url(url).password
-    return message.replace(str(password), "***") if password else message
+def _scrub(message: str, url: URL) -> str:
+    return message.replace(str(url.password), "***") if url.password else message

@@ -26,6 +26,8 @@ from ci_workflow.domain.permissions import may_edit
 from ci_workflow.domain.spec import ImprovementSpec, describe_errors
 from ci_workflow.domain.strict_yaml import load_mapping
 from ci_workflow.errors import ChangeRefused, NotAuthorised, ValidationFailed
+from ci_workflow.metrics.placement import placed
+from ci_workflow.metrics.placement import problems as source_problems
 from ci_workflow.services.guard import refuse
 from ci_workflow.services.spec_rows import (
     COPIED,
@@ -121,6 +123,13 @@ def _validate_all(
         except ValidationError as error:
             problems.extend(f"{source}: {line}" for line in describe_errors(error))
             continue
+        folder = Path(source).parent
+        for number, objective in enumerate(spec.objectives):
+            sourced = placed(objective.source.model_dump(mode="json"), folder)
+            problems.extend(
+                f"{source}: objectives[{number}].source.{field}: {problem}"
+                for field, problem in source_problems(sourced, folder)
+            )
         if spec.key in seen_keys:
             problems.append(f"{source}: key: {spec.key!r} is also used by {seen_keys[spec.key]}")
         seen_keys[spec.key] = source

@@ -14,6 +14,7 @@ from ci_workflow.domain.changes import OTHER_OBJECTIVE_FIELDS, TARGET_FIELDS
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.people import Directory
 from ci_workflow.domain.spec import ImprovementSpec, ObjectiveSpec
+from ci_workflow.metrics.placement import placed
 from ci_workflow.store.tables import Improvement, Objective, PlanAction
 
 # Scalar fields copied from the file to the register as they are.
@@ -78,11 +79,9 @@ def copy_fields(improvement: Improvement, spec: ImprovementSpec, wanted: Wanted)
 
 
 def objective_row(improvement_id: int, position: int, spec: ObjectiveSpec, base: Path) -> Objective:
-    """``base`` is the folder of the file: a CSV source's relative path is read from there."""
+    """``base`` is the folder of the file: a source's relative file path is read from there."""
     measured = spec.baseline == "measure"
-    source = spec.source.model_dump(mode="json")
-    if source["kind"] == "csv" and not Path(source["path"]).is_absolute():
-        source["path"] = str((base / source["path"]).resolve())
+    source = placed(spec.source.model_dump(mode="json"), base)
     return Objective(
         improvement_id=improvement_id,
         position=position,

@@ -6,16 +6,24 @@ import json
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
 from ci_workflow import metrics
 from ci_workflow.domain.sources import validate_source
 from ci_workflow.domain.window import Window
+from ci_workflow.settings import get_settings
+from tests.conftest import POSTGRES_URL
 
 
 def measure(source: dict[str, Any], window: Window) -> float:
@@ -62,6 +70,9 @@ class Answers:
         self.failures_left = 0
         self.delay = 0.0
         self.requests: list[str] = []
+        self.headers: list[dict[str, str]] = []  # what each request carried
+        self.redirect_to: str | None = None  # answer 302 to there instead
+        self.drip = 0.0  # seconds between the bytes of the body, sent one at a time
 
 
 @contextmanager
@@ -71,7 +82,13 @@ def http_server() -> Iterator[tuple[str, Answers]]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             answers.requests.append(self.path)
+            answers.headers.append({k.lower(): v for k, v in self.headers.items()})
             time.sleep(answers.delay)
+            if answers.redirect_to:
+                self.send_response(302)
+                self.send_header("Location", answers.redirect_to)
+                self.end_headers()
+                return
             if answers.failures_left > 0:
                 answers.failures_left -= 1
                 self.send_response(503)
@@ -85,7 +102,13 @@ def http_server() -> Iterator[tuple[str, Answers]]:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(payload)
+            if not answers.drip:
+                self.wfile.write(payload)
+                return
+            for byte in payload:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(answers.drip)
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -117,3 +140,44 @@ def mean_hours(
 
 def broken(**_: Any) -> float:
     raise RuntimeError("the upstream API is down")
+
+
+def allow_python(monkeypatch: pytest.MonkeyPatch, *prefixes: str) -> None:
+    """Let Python sources name these modules, as an administrator would."""
+    monkeypatch.setenv("IMPROVE_PYTHON_SOURCE_MODULES", ",".join(prefixes))
+    get_settings.cache_clear()
+
+
+@dataclass(frozen=True)
+class ReaderTable:
+    """A PostgreSQL schema with an incidents table, readable by a role made for sources."""
+
+    schema: str
+    role: str
+    url: str  # connects as the reader role
+
+
+@pytest.fixture
+def postgres_table() -> Iterator[ReaderTable]:
+    if not POSTGRES_URL:
+        pytest.skip("IMPROVE_TEST_POSTGRES_URL is not set")
+    tag = uuid.uuid4().hex[:10]
+    schema, role = f"m_{tag}", f"reader_{tag}"
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        for statement in (
+            f"CREATE SCHEMA {schema}",
+            f"CREATE TABLE {schema}.incidents (opened_at timestamp, hours float)",
+            f"INSERT INTO {schema}.incidents VALUES ('2026-10-02 10:00', 5), ('2026-10-20 10:00', 9)",
+            # The documented reader role: log in, use the schema, select; nothing more.
+            f"CREATE ROLE {role} LOGIN",
+            f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+            f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}",
+        ):
+            connection.execute(text(statement))
+    url = make_url(POSTGRES_URL).set(username=role).render_as_string(hide_password=False)
+    yield ReaderTable(schema, role, url)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        connection.execute(text(f"DROP ROLE {role}"))
+    engine.dispose()

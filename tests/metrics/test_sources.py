@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,14 @@ from sqlalchemy import create_engine, text
 
 from ci_workflow.metrics import MetricError, Window
 from tests.conftest import POSTGRES_URL
-from tests.metrics.sources import http_server, incident_csv, incident_db, measure
+from tests.metrics.sources import (
+    ReaderTable,
+    allow_python,
+    http_server,
+    incident_csv,
+    incident_db,
+    measure,
+)
 
 OCTOBER = Window(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 10, tzinfo=UTC))
 
@@ -42,7 +48,7 @@ def test_sql_that_writes_fails_and_changes_nothing_on_sqlite(
     tmp_path: Path, statement: str
 ) -> None:
     db = incident_db(tmp_path)
-    with pytest.raises(MetricError, match=r"readonly|read-only|read only"):
+    with pytest.raises(MetricError, match="not authorized"):
         measure(sql(db, statement), OCTOBER)
     with sqlite3.connect(db) as check:
         assert check.execute("SELECT COUNT(*), SUM(hours) FROM incidents").fetchone() == (5, 25.0)
@@ -51,7 +57,7 @@ def test_sql_that_writes_fails_and_changes_nothing_on_sqlite(
 
 def test_sql_failures_are_reasons_not_crashes(tmp_path: Path) -> None:
     db = incident_db(tmp_path)
-    with pytest.raises(MetricError, match="one row with one column, got 5 rows"):
+    with pytest.raises(MetricError, match="one row with one column, got several rows"):
         measure(sql(db, "SELECT hours FROM incidents"), OCTOBER)
     with pytest.raises(MetricError, match="not a number: None"):
         measure(sql(db, "SELECT AVG(hours) FROM incidents WHERE 1 = 0"), OCTOBER)
@@ -66,35 +72,14 @@ def test_sql_failures_are_reasons_not_crashes(tmp_path: Path) -> None:
         measure(sql(db, "SELECT 1e999"), OCTOBER)
 
 
-@pytest.fixture
-def postgres_table() -> Any:
-    if not POSTGRES_URL:
-        pytest.skip("IMPROVE_TEST_POSTGRES_URL is not set")
-    schema = f"m_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-        connection.execute(
-            text(f"CREATE TABLE {schema}.incidents (opened_at timestamp, hours float)")
-        )
-        connection.execute(
-            text(
-                f"INSERT INTO {schema}.incidents VALUES ('2026-10-02 10:00', 5), ('2026-10-20 10:00', 9)"
-            )
-        )
-    yield schema
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
-
-
-def test_sql_on_postgres_reads_in_a_read_only_transaction(postgres_table: str) -> None:
+def test_sql_on_postgres_reads_in_a_read_only_transaction(postgres_table: ReaderTable) -> None:
     assert POSTGRES_URL
-    url = POSTGRES_URL.replace("postgres@", "postgres:hunter2@")  # trust auth ignores it
-    source = {"kind": "sql", "url": url, "query": f"SELECT SUM(hours) FROM {postgres_table}.incidents "
+    schema = postgres_table.schema
+    url = postgres_table.url.replace(f"{postgres_table.role}@", f"{postgres_table.role}:hunter2@")
+    source = {"kind": "sql", "url": url, "query": f"SELECT SUM(hours) FROM {schema}.incidents "
               "WHERE opened_at > :window_start AND opened_at <= :window_end"}  # fmt: skip
     assert measure(source, OCTOBER) == 5
-    source["query"] = f"DELETE FROM {postgres_table}.incidents"
+    source["query"] = f"DELETE FROM {schema}.incidents"
     with pytest.raises(MetricError, match="read-only transaction") as refused:
         measure(source, OCTOBER)
     assert "hunter2" not in str(refused.value)
@@ -104,10 +89,7 @@ def test_sql_on_postgres_reads_in_a_read_only_transaction(postgres_table: str) -
     assert "hunter2" not in str(failed.value) and "no_such_database" in str(failed.value)
     engine = create_engine(POSTGRES_URL)
     with engine.connect() as connection:
-        assert (
-            connection.execute(text(f"SELECT COUNT(*) FROM {postgres_table}.incidents")).scalar()
-            == 2
-        )
+        assert connection.execute(text(f"SELECT COUNT(*) FROM {schema}.incidents")).scalar() == 2
     engine.dispose()
 
 
@@ -146,10 +128,10 @@ def test_csv_problems_are_named(tmp_path: Path) -> None:
             },
             OCTOBER,
         )
-    with pytest.raises(MetricError, match="cannot read"):
+    with pytest.raises(MetricError, match=r"missing\.csv: no such file"):
         measure({**base, "path": str(tmp_path / "missing.csv"), "aggregation": "count"}, OCTOBER)
     path.write_text("opened_at,hours\nyesterday,3\n")
-    with pytest.raises(MetricError, match="line 2: not a timestamp: 'yesterday'"):
+    with pytest.raises(MetricError, match=r"line 2, opened_at: not a timestamp$"):
         measure({**base, "aggregation": "count"}, OCTOBER)
 
 
@@ -189,7 +171,10 @@ def test_http_retries_then_succeeds_and_reports_what_failed() -> None:
                 measure(source, OCTOBER)
 
 
-def test_python_functions_get_the_window_and_their_failures_are_reasons() -> None:
+def test_python_functions_get_the_window_and_their_failures_are_reasons(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    allow_python(monkeypatch, "tests.metrics")
     source = {
         "kind": "python",
         "function": "tests.metrics.sources:mean_hours",

@@ -96,7 +96,7 @@ def test_a_failing_source_is_recorded_and_stops_no_other_improvement(
     result = cli.run("capture", "--as-of", "2026-10-07")
     assert result.exit_code == 1
     assert "2 stored, 0 already there, 1 failed" in result.stdout
-    assert "failed IMP-0002 mttr_hours: unable to open database file" in result.stderr
+    assert "failed IMP-0002 mttr_hours: missing.db: no such file" in result.stderr
     (failed,) = cli.json("snapshots", "bad")
     assert failed["value"] is None and failed["error"] == "unable to open database file"
     assert len(cli.json("snapshots", "good")) == 2
