@@ -98,7 +98,7 @@ def test_a_failing_source_is_recorded_and_stops_no_other_improvement(
     assert "2 stored, 0 already there, 1 failed" in result.stdout
     assert "failed IMP-0002 mttr_hours: missing.db: no such file" in result.stderr
     (failed,) = cli.json("snapshots", "bad")
-    assert failed["value"] is None and failed["error"] == "unable to open database file"
+    assert failed["value"] is None and failed["error"] == "missing.db: no such file"
     assert len(cli.json("snapshots", "good")) == 2
 
 
