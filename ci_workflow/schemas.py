@@ -105,6 +105,7 @@ class ImprovementDetail(ImprovementSummary):
     flow_run_id: str | None
     lessons_learned: str | None
     objectives: list[ObjectivePublic]
+    retired_objectives: list[str] = []  # dropped from the file; their snapshots are kept
     plan: list[PlanActionPublic]
     gate_decisions: list[GateDecisionPublic]
 

@@ -48,10 +48,13 @@ def new_table(*headers: str, wrap: tuple[str, ...] = (), **options: Any) -> Tabl
 
 
 def escape(text: str) -> str:
-    """Markup-escape user text before Rich prints it (a title may contain ``[bold]``)."""
+    """User text as Rich may print it: markup escaped (a title may contain ``[bold]``), and
+    escape sequences and control characters removed (nor may it recolour the terminal)."""
     from rich.markup import escape as rich_escape
 
-    return rich_escape(text)
+    from ci_workflow.formatting import plain
+
+    return rich_escape(plain(text))
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

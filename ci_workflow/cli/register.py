@@ -150,6 +150,8 @@ def _facts(d: ImprovementDetail) -> list[tuple[str, str]]:
     ]
     if d.lessons_learned:
         facts.append(("lessons learned", d.lessons_learned))
+    if d.retired_objectives:
+        facts.append(("retired objectives", ", ".join(d.retired_objectives) + " (history kept)"))
     return facts
 
 

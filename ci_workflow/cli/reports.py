@@ -10,6 +10,9 @@ from ci_workflow.cli._common import add_commands, console, escape, new_table, pr
 from ci_workflow.cli.metrics import moment
 from ci_workflow.errors import UsageError
 
+FORCE = typer.Option(
+    False, "--force", help="Replace a file at --out that is not a report this register wrote."
+)
 ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
 
 
@@ -17,11 +20,12 @@ def report(
     ref: str = ID,
     fmt: str = typer.Option("html", "--format", help="html or md."),
     out: Path | None = typer.Option(None, "--out", help="Default: IMPROVE_HOME/reports/."),
+    force: bool = FORCE,
 ) -> None:
     """The review report of an improvement, at any stage (an interim one before review)."""
     from ci_workflow.services.reports import write_review
 
-    console().print(f"wrote {escape(str(write_review(ref, fmt, out)))}")
+    console().print(f"wrote {escape(str(write_review(ref, fmt, out, force=force)))}")
 
 
 def practice_report(
@@ -29,12 +33,14 @@ def practice_report(
     end: str | None = typer.Option(None, "--to", help="End (default: now)."),
     fmt: str = typer.Option("html", "--format", help="html or md."),
     out: Path | None = typer.Option(None, "--out", help="Default: IMPROVE_HOME/reports/."),
+    force: bool = FORCE,
 ) -> None:
     """The practice report for a period: KPIs and trends, pipeline, closed, overdue, off track."""
     from ci_workflow.services.practice import period, write_practice
 
     first, last = period(moment(start, "--from"), moment(end, "--to"))
-    console().print(f"wrote {escape(str(write_practice(first, last, fmt, out)))}")
+    written = write_practice(first, last, fmt, out, force=force)
+    console().print(f"wrote {escape(str(written))}")
 
 
 def kpis(

@@ -67,3 +67,69 @@ def frozen_changes(changed_fields: list[str], objective_changes: list[str]) -> l
     """The changes an improvement past its plan approval refuses."""
     frozen = [f for f in changed_fields if f in FROZEN_AFTER_APPROVAL]
     return frozen + [c for c in objective_changes if c.startswith(TARGET_CHANGE)]
+
+
+def shown(value: Any) -> str:
+    """A value as the audit trail shows it: short, quoted if text, never a secret (sources are
+    redacted before they get here)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        text = f"{value:g}"
+    elif isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, list | tuple):
+        text = "[" + ", ".join(shown(v) for v in value) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k}: {shown(v)}" for k, v in value.items()) + "}"
+    else:
+        text = str(value)
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+def value_change(label: str, old: Any, new: Any) -> str:
+    return f"{label} {shown(old)} → {shown(new)}"
+
+
+def objective_value_changes(
+    current: Sequence[ObjectiveDefinition], wanted: Sequence[ObjectiveDefinition]
+) -> list[str]:
+    """Each changed field of each objective with its old and new value, for the audit trail."""
+    from ci_workflow.domain.redact import redact_source
+
+    have = {o.metric: o for o in current}
+    want = {o.metric: o for o in wanted}
+    lines = [f"objective {m!r} added" for m in want if m not in have]
+    lines += [f"objective {m!r} retired (its snapshots are kept)" for m in have if m not in want]
+    for metric in [m for m in want if m in have]:
+        old, new = have[metric], want[metric]
+        for field in (*TARGET_FIELDS, *OTHER_OBJECTIVE_FIELDS):
+            if field == "baseline":
+                if baseline_differs(old, new):
+                    lines.append(value_change(f"{metric}.baseline", _baseline(old), _baseline(new)))
+            elif field == "source":
+                if old.source != new.source:
+                    lines.append(value_change(
+                        f"{metric}.source", redact_source(old.source), redact_source(new.source)
+                    ))  # fmt: skip
+            elif getattr(old, field) != getattr(new, field):
+                lines.append(value_change(f"{metric}.{field}", getattr(old, field),
+                                          getattr(new, field)))  # fmt: skip
+    return lines
+
+
+def _baseline(objective: ObjectiveDefinition) -> Any:
+    return "measure" if objective.baseline_mode == "measure" else objective.baseline
+
+
+def brings_code(
+    current: Sequence[ObjectiveDefinition], wanted: Sequence[ObjectiveDefinition]
+) -> list[str]:
+    """Metrics whose source becomes a Python function, or another one: code the flow will run."""
+    have = {o.metric: o.source for o in current}
+    return [
+        o.metric
+        for o in wanted
+        if o.source.get("kind") == "python"
+        and (have.get(o.metric) or {}).get("function") != o.source.get("function")
+    ]

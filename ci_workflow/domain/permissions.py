@@ -89,6 +89,12 @@ def may_edit(person: PersonView, parties: Parties) -> bool:
     return may_withdraw(person, parties)
 
 
+def may_bring_code(person: PersonView, parties: Parties) -> bool:
+    """Make a metric's source a Python function once the plan is approved: the code runs inside
+    the flow, so only who approves plans may change what it runs."""
+    return person.active and governs(person, parties)
+
+
 def may_manage_people(person: PersonView) -> bool:
     return person.holds(Role.ci_manager)
 

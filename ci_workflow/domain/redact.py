@@ -1,28 +1,56 @@
-"""Keeping secrets out of what is shown: passwords in URLs, tokens in HTTP headers."""
+"""Keeping secrets out of everything shown (CLI, JSON, exports, reports, the audit trail, the
+workspace): passwords in URLs, secret-looking query parameters, HTTP headers and parameters, and
+secret-looking parameters of Python sources. One redaction, used by every output path."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 MASK = "***"
+# Parameter names that carry credentials, in the spellings APIs and drivers use.
+SECRET_NAME = re.compile(
+    r"pass|pwd|secret|token|key|auth|sig|credential|session|cookie|bearer", re.IGNORECASE
+)
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***``; an unparsable URL is hidden whole."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
+    """A database or web URL with its password and secret-looking query values masked; a URL
+    that cannot be parsed is hidden whole."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        parts = urlsplit(url)
+        password, user = parts.password, parts.username
+    except ValueError:
         return MASK
+    netloc, place = parts.netloc, parts.netloc.rpartition("@")[2]  # host and port as written
+    if password is not None:
+        netloc = f"{user or ''}:{MASK}@{place}"
+    elif user is not None and parts.scheme.startswith("http"):
+        netloc = f"{MASK}@{place}"  # a lone user part of a web URL is a token
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, MASK if SECRET_NAME.search(k) else v) for k, v in pairs], safe="*")
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url
+    # Put together by hand: urlunsplit drops the empty host of ``sqlite:////path``.
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return f"{parts.scheme}://{netloc}{parts.path}{'?' + query if query else ''}{fragment}"
 
 
 def redact_source(source: dict[str, Any]) -> dict[str, Any]:
-    """A metric source as it may be printed: database passwords and header values masked."""
+    """A metric source as it may be shown."""
     shown = dict(source)
-    if shown.get("kind") == "sql" and "url" in shown:
-        shown["url"] = redact_url(str(shown["url"]))
+    for field in ("url", "database"):
+        if isinstance(shown.get(field), str) and "://" in shown[field]:
+            shown[field] = redact_url(shown[field])
     if shown.get("headers"):
         shown["headers"] = dict.fromkeys(shown["headers"], MASK)
+    if shown.get("params"):
+        everything = shown.get("kind") == "http"  # sent to another party: every value masked
+        shown["params"] = {
+            k: MASK if everything or SECRET_NAME.search(str(k)) else v
+            for k, v in shown["params"].items()
+        }
     return shown

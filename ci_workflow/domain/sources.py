@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+# Numbers as numbers: ``true`` is not 1, and ``"3"`` is a string (YAML reads 3 as a number).
+Seconds = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+Count = Annotated[int, Field(strict=True)]
 
 JSON_PATH = re.compile(r"^[A-Za-z_][\w-]*(\[\d+\])*(\.[A-Za-z_][\w-]*(\[\d+\])*)*$")
 PYTHON_FUNCTION = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
@@ -34,7 +37,7 @@ class SqlSource(_Strict):
     kind: Literal["sql"]
     url: Name
     query: Text
-    timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
+    timeout: Annotated[Seconds, Field(le=600)] = 30.0
 
     @field_validator("url")
     @classmethod
@@ -56,7 +59,7 @@ class CsvSource(_Strict):
     timestamp_column: Name
     aggregation: CsvAggregation
     value_column: Name | None = None
-    filter: dict[str, str | int | float | bool] | None = None
+    filter: Annotated[dict[Name, str | int | float | bool], Field(max_length=50)] | None = None
     timestamp_format: Name | None = None
 
     @model_validator(mode="after")
@@ -70,10 +73,10 @@ class HttpSource(_Strict):
     kind: Literal["http"]
     url: Annotated[str, Field(pattern=r"^https?://\S+$")]
     path: Annotated[str, Field(pattern=JSON_PATH.pattern)]
-    timeout: Annotated[float, Field(gt=0, le=300)] = 10.0
-    retries: Annotated[int, Field(ge=0, le=10)] = 2
-    headers: dict[str, str] = Field(default_factory=dict)
-    params: dict[str, str] = Field(default_factory=dict)
+    timeout: Annotated[Seconds, Field(le=300)] = 10.0
+    retries: Annotated[Count, Field(ge=0, le=10)] = 2
+    headers: Annotated[dict[Name, Text], Field(max_length=50)] = Field(default_factory=dict)
+    params: Annotated[dict[Name, Text], Field(max_length=50)] = Field(default_factory=dict)
 
 
 class ManualSource(_Strict):
@@ -83,7 +86,7 @@ class ManualSource(_Strict):
 class PythonSource(_Strict):
     kind: Literal["python"]
     function: Annotated[str, Field(pattern=PYTHON_FUNCTION.pattern)]
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: Annotated[dict[Name, Any], Field(max_length=50)] = Field(default_factory=dict)
 
 
 class IncidentsSource(_Strict):

@@ -8,7 +8,7 @@ problems come back together, each with its field path (see ``describe_errors``).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -32,10 +32,18 @@ from ci_workflow.domain.vocabulary import (
     OpportunitySource,
     Role,
 )
+from ci_workflow.domain.window import parse_window
 
-Number = Annotated[float, Field(allow_inf_nan=False)]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Score = Annotated[int, Field(ge=1, le=5)]
+# Numbers as numbers: ``true`` is not 1, and a quoted "3" is text.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Money = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+Score = Annotated[int, Field(strict=True, ge=1, le=5)]
+Prose = Annotated[str, Field(max_length=20_000)]  # a description, not a document
+Short = Annotated[str, Field(max_length=200)]
+
+# How much one improvement may hold: enough for any real one, and bounded for every page.
+MAX_OBJECTIVES, MAX_ACTIONS, MAX_TEAM = 50, 200, 100
+MAX_WINDOW = timedelta(days=3 * 366)
 
 DEFAULT_CHECKPOINT_CRON = "0 6 * * 1"  # weekly, Monday 06:00 UTC
 WINDOW = re.compile(r"^[1-9]\d*[hdw]$")
@@ -52,8 +60,8 @@ class ObjectiveSpec(_Strict):
     """One SMART target: what is measured, from where, from which baseline to what, by when."""
 
     metric: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
-    description: str = ""
-    unit: str = ""
+    description: Prose = ""
+    unit: Short = ""
     window: str = "7d"
     source: MetricSource
     baseline: Number | Literal["measure"]
@@ -65,8 +73,10 @@ class ObjectiveSpec(_Strict):
     @field_validator("window")
     @classmethod
     def _window_shape(cls, window: str) -> str:
-        if not WINDOW.match(window):
+        if not WINDOW.match(window) or len(window) > 8:
             raise ValueError("expected a count and a unit h, d or w, e.g. 7d")
+        if parse_window(window) > MAX_WINDOW:
+            raise ValueError("a window is at most three years (156w)")
         return window
 
     @field_validator("due")
@@ -104,7 +114,7 @@ class PlanActionSpec(_Strict):
         return _known_person(owner, info)
 
 
-WsjfScore = Annotated[int, Field(ge=1, le=20)]
+WsjfScore = Annotated[int, Field(strict=True, ge=1, le=20)]
 
 
 class WsjfSpec(_Strict):
@@ -139,25 +149,29 @@ class CheckpointSpec(_Strict):
 class ImprovementSpec(_Strict):
     key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
     title: Name
-    description: str = ""
+    description: Prose = ""
     type: ImprovementType
     source: OpportunitySource = OpportunitySource.other
     process: Name
     service: Name | None = None
-    vision: str = ""
-    current_state: str = ""
-    scope: str = ""
+    vision: Prose = ""
+    current_state: Prose = ""
+    scope: Prose = ""
     owner: Name
     # Omitted: the one person registered as process owner of ``process``.
     process_owner: Name | None = Field(default=None, validate_default=True)
-    team: list[Name] = Field(default_factory=list)
+    team: Annotated[list[Name], Field(max_length=MAX_TEAM)] = Field(default_factory=list)
     strategic_impact: Score
     feasibility: Score
     estimated_cost: Money | None = None
     expected_gain: Money | None = None
     identified: date | None = None
-    objectives: list[ObjectiveSpec] = Field(default_factory=list)
-    plan: list[PlanActionSpec] = Field(default_factory=list)
+    objectives: Annotated[list[ObjectiveSpec], Field(max_length=MAX_OBJECTIVES)] = Field(
+        default_factory=list
+    )
+    plan: Annotated[list[PlanActionSpec], Field(max_length=MAX_ACTIONS)] = Field(
+        default_factory=list
+    )
     checkpoints: CheckpointSpec = Field(default_factory=CheckpointSpec)
     wsjf: WsjfSpec | None = None
 

@@ -1,4 +1,5 @@
-"""YAML parsing that refuses what plain ``yaml.safe_load`` lets slip: repeated keys."""
+"""YAML parsing that refuses what plain ``yaml.safe_load`` lets slip: repeated keys, dates that
+do not exist, and documents that are huge or that aliases blow up (a "billion laughs")."""
 
 from __future__ import annotations
 
@@ -8,26 +9,45 @@ import yaml
 
 from ci_workflow.errors import ValidationFailed
 
+MAX_BYTES = 1_000_000  # an improvement file is a page of text, not a data dump
+MAX_NODES = 100_000  # values in the document once every alias is expanded
+
 
 class _StrictLoader(yaml.SafeLoader):
-    """A SafeLoader whose mappings reject a key given twice (the second would silently win)."""
+    """A SafeLoader whose mappings reject a key given twice (the second would silently win) and
+    name the key of a date that does not exist."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
-        for key_node, _ in node.value:
+        for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                mark = key_node.start_mark
                 raise ValidationFailed(
-                    self.name,
-                    [f"line {mark.line + 1}: key {key!r} appears twice in one mapping"],
+                    self.name, [f"{_line(key_node)}: key {key!r} appears twice in one mapping"]
                 )
             seen.add(key)
+            if value_node.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    self.construct_object(value_node, deep=deep)
+                except ValueError as error:
+                    raise ValidationFailed(
+                        self.name,
+                        [f"{_line(value_node)}: {key}: {value_node.value!r} is not a real date "
+                         f"({error})"],
+                    ) from None  # fmt: skip
         return super().construct_mapping(node, deep=deep)
+
+
+def _line(node: yaml.Node) -> str:
+    return f"line {node.start_mark.line + 1}"
 
 
 def load_mapping(text: str, *, source: str) -> dict[str, Any]:
     """Parse one YAML document that must be a mapping; errors name ``source`` and the line."""
+    if len(text) > MAX_BYTES:
+        raise ValidationFailed(
+            source, [f"the file is {len(text):,} characters; at most {MAX_BYTES:,} are read"]
+        )
     loader = _StrictLoader(text)
     loader.name = source
     try:
@@ -36,8 +56,8 @@ def load_mapping(text: str, *, source: str) -> dict[str, Any]:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise ValidationFailed(source, [f"{where}{exc.problem or exc}"]) from None
-    except yaml.YAMLError as exc:
-        raise ValidationFailed(source, [f"not valid YAML: {exc}"]) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise ValidationFailed(source, [f"not valid YAML: {type(exc).__name__}"]) from None
     finally:
         loader.dispose()
     if data is None:
@@ -46,4 +66,24 @@ def load_mapping(text: str, *, source: str) -> dict[str, Any]:
         raise ValidationFailed(
             source, [f"expected a mapping at the top, found {type(data).__name__}"]
         )
+    if _expanded_size(data, MAX_NODES) > MAX_NODES:
+        raise ValidationFailed(
+            source,
+            [f"more than {MAX_NODES:,} values once its aliases are expanded (an alias bomb?)"],
+        )
     return data
+
+
+def _expanded_size(data: Any, budget: int) -> int:
+    """How many values ``data`` holds with shared (aliased) parts counted every time they are
+    used, counting no further than just past ``budget``."""
+    count, stack = 0, [data]
+    while stack and count <= budget:
+        value = stack.pop()
+        count += 1
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return count

@@ -3,21 +3,26 @@ filters that show numbers as people read them."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ci_workflow.formatting import days, money, number, percent, quantity, when
+from ci_workflow.formatting import days, money, number, one_line, percent, quantity, when
 from ci_workflow.resources import resource_path
+
+# Markdown's own characters: links and images (``[x](javascript:…)``, ``![](https://tracker)``),
+# emphasis and code. Escaped with a backslash they show as typed and do nothing.
+_MARKDOWN = re.compile(r"([\\`*_\[\]()!|~])")
 
 
 def markdown_text(value: Any) -> str:
-    """User text inside Markdown: no HTML and no broken tables (Prefect shows it as HTML)."""
-    text = str(value)
-    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("\n", " ")):
-        text = text.replace(raw, safe)
-    return text
+    """User text inside Markdown: shown as typed, never as HTML, a link, an image or a broken
+    table (Prefect renders artifacts and resume forms as HTML)."""
+    text = one_line(str(value), limit=100_000)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 @cache

@@ -7,27 +7,21 @@ transaction: a problem anywhere means nothing changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.changes import (
-    frozen_changes,
-    objective_changes,
-)
+from ci_workflow.domain.changes import brings_code, frozen_changes, objective_changes
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.lifecycle import EDITABLE_DEFINITION, TERMINAL, Status
 from ci_workflow.domain.people import Directory
-from ci_workflow.domain.permissions import may_edit
-from ci_workflow.domain.spec import ImprovementSpec, describe_errors
-from ci_workflow.domain.strict_yaml import load_mapping
-from ci_workflow.errors import ChangeRefused, NotAuthorised, ValidationFailed
-from ci_workflow.metrics.placement import placed
-from ci_workflow.metrics.placement import problems as source_problems
+from ci_workflow.domain.permissions import may_bring_code, may_edit
+from ci_workflow.domain.spec import ImprovementSpec
+from ci_workflow.errors import ChangeRefused, NotAuthorised
+from ci_workflow.services.apply_audit import change_details
+from ci_workflow.services.apply_files import parse_all, read_file, validate_all
 from ci_workflow.services.guard import refuse
 from ci_workflow.services.spec_rows import (
     COPIED,
@@ -55,7 +49,7 @@ class Applied:
 
 
 def apply_files(paths: list[Path], *, actor: Actor) -> list[Applied]:
-    return apply_documents([(str(path), _read(path)) for path in paths], actor=actor)
+    return apply_documents([(str(path), read_file(path)) for path in paths], actor=actor)
 
 
 def apply_documents(documents: list[tuple[str, str]], *, actor: Actor) -> list[Applied]:
@@ -73,20 +67,48 @@ def apply_documents(documents: list[tuple[str, str]], *, actor: Actor) -> list[A
 def _apply(
     documents: list[tuple[str, str]], actor: Actor, refused: list[tuple[str, int]]
 ) -> list[Applied]:
-    with transaction() as session:
+    # Parsed and validated before the register's write lock is taken: a slow or hostile file
+    # never holds up anyone else's writes.
+    parsed = parse_all(documents)
+    with transaction(write=False) as session:
         directory = load_directory(session)
-        specs = _validate_all(session, documents, directory)
-        for source, spec in specs:
-            existing = store.find_by_key(session, spec.key)
-            if existing is not None and not _may_change(session, existing, actor):
-                message = (
-                    f"{actor.name} may not change {store.display_id(existing)} ({source}): only "
-                    f"its owner, its process owner or a CI manager may"
-                )
-                refused.append((message, existing.id or 0))
+        specs = validate_all(session, parsed, directory)
+    with transaction() as session:
+        if load_directory(session).people != directory.people:  # people changed meanwhile
+            directory = load_directory(session)
+            specs = validate_all(session, parsed, directory)
+        refused.extend(_refusals(session, specs, directory, actor))
         if refused:
             raise NotAuthorised("; ".join(m for m, _ in refused))
         return [_upsert(session, spec, source, directory, actor) for source, spec in specs]
+
+
+def _refusals(
+    session: Session,
+    specs: list[tuple[str, ImprovementSpec]],
+    directory: Directory,
+    actor: Actor,
+) -> list[tuple[str, int]]:
+    """Files that change an improvement ``actor`` may not change, or may not bring code into."""
+    refused: list[tuple[str, int]] = []
+    for source, spec in specs:
+        existing = store.find_by_key(session, spec.key)
+        if existing is None:
+            continue
+        if not _may_change(session, existing, actor):
+            message = (
+                f"{actor.name} may not change {store.display_id(existing)} ({source}): only "
+                f"its owner, its process owner or a CI manager may"
+            )
+            refused.append((message, existing.id or 0))
+        elif code := _code_brought_in(session, existing, spec, source, directory, actor):
+            message = (
+                f"{actor.name} may not make {', '.join(code)} of {store.display_id(existing)} "
+                f"({source}) a Python source after its plan's approval: only its process "
+                "owner or a CI manager may"
+            )
+            refused.append((message, existing.id or 0))
+    return refused
 
 
 def _may_change(session: Session, improvement: Improvement, actor: Actor) -> bool:
@@ -97,57 +119,24 @@ def _may_change(session: Session, improvement: Improvement, actor: Actor) -> boo
     return may_edit(actor.person, store.parties_of(session, improvement))
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ValidationFailed(str(path), [f"{path}: cannot read: {reason}"]) from None
-
-
-def _validate_all(
-    session: Session, documents: list[tuple[str, str]], directory: Directory
-) -> list[tuple[str, ImprovementSpec]]:
-    problems: list[str] = []
-    specs: list[tuple[str, ImprovementSpec]] = []
-    seen_keys: dict[str, str] = {}
-    for source, text in documents:
-        try:
-            data = load_mapping(text, source=source)
-        except ValidationFailed as failed:
-            problems.extend(f"{source}: {problem}" for problem in failed.problems)
-            continue
-        context = {"people": directory, "identified": _identified(session, data)}
-        try:
-            spec = ImprovementSpec.model_validate(data, context=context)
-        except ValidationError as error:
-            problems.extend(f"{source}: {line}" for line in describe_errors(error))
-            continue
-        folder = Path(source).parent
-        for number, objective in enumerate(spec.objectives):
-            sourced = placed(objective.source.model_dump(mode="json"), folder)
-            problems.extend(
-                f"{source}: objectives[{number}].source.{field}: {problem}"
-                for field, problem in source_problems(sourced, folder)
-            )
-        if spec.key in seen_keys:
-            problems.append(f"{source}: key: {spec.key!r} is also used by {seen_keys[spec.key]}")
-        seen_keys[spec.key] = source
-        specs.append((source, spec))
-    if problems:
-        where = documents[0][0] if len(documents) == 1 else f"{len(documents)} files"
-        raise ValidationFailed(where, problems)
-    return specs
-
-
-def _identified(session: Session, data: dict[str, Any]) -> date:
-    """The date objectives' due dates are checked against: the file's, the register's, or today."""
-    if isinstance(data.get("identified"), date):
-        return data["identified"]  # type: ignore[no-any-return]
-    existing = store.find_by_key(session, str(data.get("key", "")))
-    if existing is not None:
-        return existing.identified_at.date()
-    return utcnow().date()
+def _code_brought_in(
+    session: Session,
+    improvement: Improvement,
+    spec: ImprovementSpec,
+    source: str,
+    directory: Directory,
+    actor: Actor,
+) -> list[str]:
+    """Metrics whose Python function this file brings in after approval, when ``actor`` may
+    not: the flow runs that code at every checkpoint."""
+    if improvement.status in EDITABLE_DEFINITION:
+        return []
+    if actor.person is None:
+        return [] if actor.channel == "cli" else ["its sources"]
+    if may_bring_code(actor.person, store.parties_of(session, improvement)):
+        return []
+    wanted = rows_of(improvement.id or 0, spec, source, directory)
+    return brings_code(store.objectives_of(session, improvement.id or 0), wanted.objectives)
 
 
 def _upsert(
@@ -209,6 +198,7 @@ def _update(
     changed = _changed_fields(session, improvement, spec, wanted, bool(changes_to_objectives))
     if not changed:
         return Applied(shown_id, spec.key, "unchanged")
+    details = change_details(session, improvement, spec, wanted, current_objectives, directory)
     frozen = frozen_changes(changed, changes_to_objectives)
     if frozen and improvement.status not in EDITABLE_DEFINITION:
         raise ChangeRefused(
@@ -220,7 +210,8 @@ def _update(
     if "team" in changed:
         store.set_team(session, improvement.id, wanted.team_ids)
     if changes_to_objectives:
-        sync_objectives(session, current_objectives, wanted.objectives)
+        every = store.objectives_of(session, improvement.id, retired=True)
+        sync_objectives(session, every, wanted.objectives)
     if "plan" in changed:
         store.replace_plan(session, improvement.id, wanted.plan)
     record_event(
@@ -230,7 +221,7 @@ def _update(
         channel=actor.channel,
         principal=actor.principal,
         action="updated",
-        detail=f"changed {', '.join(changed)} from {Path(source).name}",
+        detail=f"changed {', '.join(changed)} from {Path(source).name}: {'; '.join(details)}",
     )
     return Applied(shown_id, spec.key, "updated", tuple(changed))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import as_utc, utcnow
@@ -23,6 +23,8 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.snapshots import find_snapshot, snapshots_of
 from ci_workflow.store.tables import MetricSnapshot
 
+CLOCK_SKEW = timedelta(minutes=5)  # a clock a little ahead of the register's is no future
+
 
 def record(
     ref: str, metric: str, value: float, *, actor: Actor, at: datetime | None, baseline: bool
@@ -30,6 +32,11 @@ def record(
     """A value typed in by a person: the owner, a team member, a data analyst or a CI manager."""
     number = finite(value)
     person = actor.person
+    if at is not None and as_utc(at) > utcnow() + CLOCK_SKEW:
+        raise UsageError(
+            f"--at {as_utc(at):%Y-%m-%d %H:%M} UTC is in the future: a value is recorded when it "
+            "was measured"
+        )
     with transaction(write=False) as session:
         improvement = store.get_improvement(session, ref)
         shown = format_id(improvement.id or 0)

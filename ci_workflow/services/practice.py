@@ -99,7 +99,12 @@ def practice_report(start: datetime, end: datetime, fmt: str = "html") -> str:
 
 
 def write_practice(
-    start: datetime, end: datetime, fmt: str = "html", out: Path | None = None
+    start: datetime,
+    end: datetime,
+    fmt: str = "html",
+    out: Path | None = None,
+    *,
+    force: bool = False,
 ) -> Path:
     if fmt not in ("html", "md"):
         raise UsageError(f"unknown report format {fmt!r}; choose html or md")
@@ -108,7 +113,7 @@ def write_practice(
     content = practice_report(start, end, fmt)
     name = f"practice-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
     path = out or get_settings().home_dir / "reports" / name
-    return save_report(content, path, improvement_id=None, kind="practice", fmt=fmt)
+    return save_report(content, path, improvement_id=None, kind="practice", fmt=fmt, force=force)
 
 
 def waiting_by_approver() -> list[WaitingByApprover]:

@@ -64,6 +64,7 @@ def detail_of(session: Session, improvement: Improvement) -> ImprovementDetail:
     plan = store.plan_of(session, improvement.id)
     decisions = store.decisions_of(session, improvement.id)
     team = store.team_of(session, improvement.id)
+    objectives = store.objectives_of(session, improvement.id, retired=True)
     wanted = {improvement.owner_id, improvement.process_owner_id}
     wanted |= {a.owner_id for a in plan} | {d.decided_by_id for d in decisions}
     names = names_by_id(session, wanted)
@@ -77,7 +78,8 @@ def detail_of(session: Session, improvement: Improvement) -> ImprovementDetail:
         value=value(improvement.expected_gain, improvement.estimated_cost),
         wsjf=wsjf(*(getattr(improvement, f"wsjf_{n}") for n in WSJF_INPUTS)),
         team=[p.name for p in team],
-        objectives=[objective_public(o) for o in store.objectives_of(session, improvement.id)],
+        objectives=[objective_public(o) for o in objectives if o.retired_at is None],
+        retired_objectives=[o.metric for o in objectives if o.retired_at is not None],
         plan=[from_row(PlanActionPublic, a, owner=names[a.owner_id]) for a in plan],
         gate_decisions=[
             from_row(GateDecisionPublic, d, by=names[d.decided_by_id], at=d.decided_at)

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id, parse_id
-from ci_workflow.errors import NotFound
+from ci_workflow.errors import NotFound, UsageError
 from ci_workflow.reports import FORMATS, render_review, review_context
 from ci_workflow.schemas import ReportPublic
 from ci_workflow.services.readings import audit_of, detail_of
 from ci_workflow.services.results import evaluations_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
-from ci_workflow.store.db import transaction
-from ci_workflow.store.reports import record_report
+from ci_workflow.store.db import register_file, transaction
+from ci_workflow.store.reports import record_report, report_at
 from ci_workflow.store.tables import Report
 
 __all__ = ["FORMATS", "gather_review", "review_report", "save_report", "write_review"]
@@ -45,6 +46,7 @@ def write_review(
     *,
     kind: str = "review",
     context: dict[str, Any] | None = None,
+    force: bool = False,
 ) -> Path:
     """Render and save the report (default: IMPROVE_HOME/reports/imp-0001-review.html);
     ``context`` from ``gather_review``, to render several formats of one report once."""
@@ -53,21 +55,61 @@ def write_review(
     improvement_id = parse_id(context["improvement"].id)
     name = f"{format_id(improvement_id).lower()}-{kind}.{fmt}"
     path = out or get_settings().home_dir / "reports" / name
-    return save_report(content, path, improvement_id=improvement_id, kind=kind, fmt=fmt)
+    return save_report(
+        content, path, improvement_id=improvement_id, kind=kind, fmt=fmt, force=force
+    )
 
 
 def save_report(
-    content: str, path: Path, *, improvement_id: int | None, kind: str, fmt: str
+    content: str,
+    path: Path,
+    *,
+    improvement_id: int | None,
+    kind: str,
+    fmt: str,
+    force: bool = False,
 ) -> Path:
-    """Write the file and record it in the register (one row per path, updated when rewritten)."""
+    """Write the file and record it in the register (one row per path, updated when rewritten).
+    A file there that is not a report of ours is replaced only with ``force``; a symbolic link
+    never is, and the file is swapped in whole (a reader never sees half a report)."""
+    path = path.absolute()
+    with transaction(write=False) as session:
+        ours = report_at(session, str(path))
+    _check_target(path, ours.sha256 if ours else None, force)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(content, encoding="utf-8")
+    os.replace(partial, path)  # replaces a name, never writes through what it points to
     with transaction() as session:
         record_report(
-            session, path=str(path), sha256=hashlib.sha256(content.encode()).hexdigest(),
+            session, path=str(path), sha256=_sha256(content.encode()),
             improvement_id=improvement_id, kind=kind, fmt=fmt,
         )  # fmt: skip
     return path
+
+
+def _check_target(path: Path, our_sha256: str | None, force: bool) -> None:
+    if path.is_symlink():
+        raise UsageError(f"{path} is a symbolic link; a report is never written through one")
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise UsageError(f"{path} is not a regular file")
+    database = register_file()
+    if database is not None and database.exists() and path.samefile(database):
+        raise UsageError(f"{path} is the register's database; a report never replaces it")
+    if force:
+        return
+    small = path.stat().st_size <= 100_000_000
+    if our_sha256 is None or not small or _sha256(path.read_bytes()) != our_sha256:
+        raise UsageError(
+            f"{path} exists and is not a report this register wrote; choose another --out, or "
+            "add --force to replace it"
+        )
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 class SavedReport(ReportPublic):

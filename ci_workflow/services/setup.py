@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ci_workflow.domain.redact import redact_url
 from ci_workflow.settings import get_settings
-from ci_workflow.store.db import get_engine, schema_revision
+from ci_workflow.store.db import get_engine, register_file, schema_revision
 
 
 def init_store() -> tuple[str, str | None, str | None]:
@@ -16,6 +16,9 @@ def init_store() -> tuple[str, str | None, str | None]:
 
     settings = get_settings()
     settings.home_dir.mkdir(parents=True, exist_ok=True)
+    database = register_file()
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
     engine = get_engine()
     before = schema_revision(engine)
     upgrade_to_head(engine)

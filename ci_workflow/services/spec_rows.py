@@ -100,18 +100,22 @@ def objective_row(improvement_id: int, position: int, spec: ObjectiveSpec, base:
 
 
 def sync_objectives(session: Session, current: list[Objective], wanted: list[Objective]) -> None:
-    """Update objectives in place by metric, so their snapshots stay attached."""
+    """Update objectives in place by metric, so their snapshots stay attached. ``current``
+    includes retired objectives: one the file drops is retired, never deleted (measured history
+    stays), and one it names again comes back with its history."""
     have = {o.metric: o for o in current}
     keep = {o.metric for o in wanted}
     for objective in current:
-        if objective.metric not in keep:
-            session.delete(objective)
+        if objective.metric not in keep and objective.retired_at is None:
+            objective.retired_at = utcnow()
+            session.add(objective)
     session.flush()
     for new in wanted:
         old = have.get(new.metric)
         if old is None:
             session.add(new)
             continue
+        old.retired_at = None
         measured = old.baseline_mode == "measure" and new.baseline_mode == "measure"
         for field in ("position", *TARGET_FIELDS, *OTHER_OBJECTIVE_FIELDS, "baseline_mode"):
             if field == "baseline" and measured:

@@ -18,11 +18,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
+from ci_workflow.domain.redact import redact_url
 from ci_workflow.errors import StoreNotReady
 from ci_workflow.settings import get_settings
 
 # The Alembic revision this code expects; tests check it is the head of migrations/.
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0010"
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -45,6 +46,14 @@ def get_engine(url: str | None = None) -> Engine:
     """The engine of a store (default: the configured register)."""
     url = url or get_settings().store_url
     return cached_engine(url, lambda: _create_engine(url))
+
+
+def register_file(url: str | None = None) -> Path | None:
+    """The SQLite file that holds the register; None for a database server."""
+    parsed = make_url(url or get_settings().store_url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def _create_engine(url: str) -> Engine:
@@ -76,13 +85,28 @@ def _tune_sqlite(engine: Engine) -> None:
 
 
 def schema_revision(engine: Engine) -> str | None:
-    """The store's Alembic revision, or None when it was never initialised."""
+    """The store's Alembic revision, or None when it was never initialised. A database that
+    cannot be reached is said so, with where and why (the password masked)."""
     try:
-        with engine.connect() as connection:
-            row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+        connection = engine.connect()
+    except OperationalError as error:
+        where = redact_url(engine.url.render_as_string(hide_password=False))
+        raise StoreNotReady(
+            f"cannot reach the register at {where}: {_reason(error, engine)}"
+        ) from None
+    try:
+        row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
     except (OperationalError, ProgrammingError):
         return None
+    finally:
+        connection.close()
     return row[0] if row else None
+
+
+def _reason(error: OperationalError, engine: Engine) -> str:
+    reason = str(error.orig or error).strip().splitlines()[0]
+    password = engine.url.password
+    return reason.replace(str(password), "***") if password else reason
 
 
 _checked: set[str] = set()
@@ -92,7 +116,9 @@ def require_schema(engine: Engine) -> None:
     key = str(engine.url)
     if key in _checked:
         return
-    found = schema_revision(engine)
+    database = register_file(engine.url.render_as_string(hide_password=False))
+    # Never create an empty SQLite file by looking: only `improve init` makes the register.
+    found = schema_revision(engine) if database is None or database.exists() else None
     if found is None:
         raise StoreNotReady("the register is not initialised: run `improve init`")
     if found != SCHEMA_REVISION:

@@ -104,7 +104,9 @@ def closed_between(session: Session, start: datetime, end: datetime) -> list[Imp
 def latest_due_dates(session: Session) -> dict[int, date]:
     """Each improvement's latest objective due date."""
     dues: dict[int, date] = {}
-    query = select(col(Objective.improvement_id), col(Objective.due))
+    query = select(col(Objective.improvement_id), col(Objective.due)).where(
+        col(Objective.retired_at).is_(None)
+    )
     for improvement_id, due in session.exec(query):
         dues[improvement_id] = max(due, dues.get(improvement_id, due))
     return dues
@@ -121,13 +123,14 @@ def parties_of(session: Session, improvement: Improvement) -> Parties:
     )
 
 
-def objectives_of(session: Session, improvement_id: int) -> list[Objective]:
-    query = (
-        select(Objective)
-        .where(Objective.improvement_id == improvement_id)
-        .order_by(col(Objective.position))
-    )
-    return list(session.exec(query))
+def objectives_of(
+    session: Session, improvement_id: int, *, retired: bool = False
+) -> list[Objective]:
+    """The objectives in force; with ``retired``, also those a file dropped (their history)."""
+    query = select(Objective).where(Objective.improvement_id == improvement_id)
+    if not retired:
+        query = query.where(col(Objective.retired_at).is_(None))
+    return list(session.exec(query.order_by(col(Objective.position))))
 
 
 def objectives_for(session: Session, improvement_ids: Iterable[int]) -> list[Objective]:
@@ -135,6 +138,7 @@ def objectives_for(session: Session, improvement_ids: Iterable[int]) -> list[Obj
     query = (
         select(Objective)
         .where(col(Objective.improvement_id).in_(set(improvement_ids)))
+        .where(col(Objective.retired_at).is_(None))
         .order_by(col(Objective.improvement_id), col(Objective.position))
     )
     return list(session.exec(query))

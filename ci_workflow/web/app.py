@@ -18,6 +18,7 @@ from ci_workflow.orchestration import configure_prefect
 from ci_workflow.resources import resource_path
 from ci_workflow.settings import get_settings, secret_key
 from ci_workflow.web.auth import Forbidden, SignInRequired
+from ci_workflow.web.limits import BodyLimit
 from ci_workflow.web.pages import (
     account,
     apply,
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
         same_site="lax",
         https_only=settings.workspace_url.startswith("https://"),
     )
+    app.add_middleware(BodyLimit)
     app.add_exception_handler(SignInRequired, _sign_in_required)  # type: ignore[arg-type]
     app.add_exception_handler(Forbidden, _forbidden)  # type: ignore[arg-type]
     app.add_exception_handler(ImproveError, _improve_error)  # type: ignore[arg-type]

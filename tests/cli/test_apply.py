@@ -6,6 +6,7 @@ import pytest
 
 from ci_workflow.domain.lifecycle import Status
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
+from tests.metrics.sources import allow_python
 
 
 @pytest.fixture
@@ -57,7 +58,9 @@ def test_an_update_is_matched_by_key_and_audited(
     assert shown["title"] == "Restore network incidents faster"
     assert shown["objectives"][0]["target"] == 5
     assert cli.json("audit", "IMP-0001")[-1]["detail"] == (
-        "changed title, feasibility, objectives from network-mttr.yaml"
+        "changed title, feasibility, objectives from network-mttr.yaml: title 'Cut the time to "
+        "restore network incidents' → 'Restore network incidents faster'; feasibility 3 → 5; "
+        "mttr_hours.target 6 → 5"
     )
 
 
@@ -197,3 +200,144 @@ def test_a_folder_applies_every_yaml_in_it_and_csv_paths_resolve_beside_the_file
     csv_path = cli.json("show", "one")["objectives"][0]["source"]["path"]
     assert csv_path == str((folder / "data" / "tickets.csv").resolve())
     assert cli.json("audit", "one")[0]["actor"] == "Carmen Ruiz"
+
+
+def snapshot_rows(cli: Cli) -> list[tuple[str, str, float | None]]:
+    return [
+        (s["metric"], s["checkpoint_at"][:10], s["value"])
+        for s in cli.json("snapshots", "IMP-0001")
+    ]
+
+
+def test_an_objective_dropped_from_the_file_is_retired_with_its_history_kept(
+    cli: Cli, people: None, tmp_path: Path
+) -> None:
+    both = [
+        objective_doc(),
+        objective_doc(metric="csat", baseline=3, target=4, direction="increase"),
+    ]
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(objectives=both))))
+    for day, value in [("2026-11-03", "3.2"), ("2026-11-10", "3.4")]:
+        cli.ok("record", "IMP-0001", "csat", value, "--as", "Priya Nair", "--at", day)
+    history = snapshot_rows(cli)
+    assert len(history) == 2
+
+    out = cli.ok("apply", str(write_yaml(tmp_path, improvement_doc()))).stdout.strip()
+    assert out == "IMP-0001 updated: network-mttr (objectives)"
+    shown = cli.json("show", "IMP-0001")
+    assert [o["metric"] for o in shown["objectives"]] == ["mttr_hours"]
+    assert shown["retired_objectives"] == ["csat"]
+    assert snapshot_rows(cli) == history
+    assert cli.json("audit", "IMP-0001")[-1]["detail"].endswith(
+        "objective 'csat' retired (its snapshots are kept)"
+    )
+    assert "retired objectives: csat (history kept)" in cli.ok("show", "IMP-0001").stdout
+
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(objectives=both))))
+    shown = cli.json("show", "IMP-0001")
+    assert [o["metric"] for o in shown["objectives"]] == ["mttr_hours", "csat"]
+    assert shown["retired_objectives"] == []
+    assert snapshot_rows(cli) == history
+
+
+def test_another_teams_key_is_refused_and_its_history_untouched(
+    cli: Cli, registered: Path, tmp_path: Path
+) -> None:
+    cli.ok("record", "IMP-0001", "mttr_hours", "8", "--as", "Priya Nair", "--at", "2026-11-03")
+    stranger = improvement_doc(title="Taken over", process="Service Request Management",
+                               objectives=[objective_doc(metric="other")])  # fmt: skip
+    (line,) = cli.fails("apply", str(write_yaml(tmp_path, stranger)), "--as", "Grace Kim")
+    assert line.startswith("error: Grace Kim may not change IMP-0001 (")
+    shown = cli.json("show", "IMP-0001")
+    assert shown["title"] == "Cut the time to restore network incidents"
+    assert snapshot_rows(cli) == [("mttr_hours", "2026-11-03", 8.0)]
+    refusals = [e for e in cli.json("audit", "IMP-0001") if e["action"] == "forbidden"]
+    assert len(refusals) == 1 and refusals[0]["actor"] == "Grace Kim"
+
+
+def test_bringing_python_code_in_after_approval_needs_the_process_owner(
+    cli: Cli, registered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    allow_python(monkeypatch, "tests.metrics.sources")
+    move_to(Status.executing)
+    python = {
+        "kind": "python",
+        "function": "tests.metrics.sources:mean_hours",
+        "params": {"token": "s3cret"},
+    }
+    doc = improvement_doc(objectives=[objective_doc(source=python)])
+    path = write_yaml(tmp_path, doc)
+    (line,) = cli.fails("apply", str(path), "--as", "Lena Fischer")
+    assert line == (
+        f"error: Lena Fischer may not make mttr_hours of IMP-0001 ({path}) a Python source after "
+        "its plan's approval: only its process owner or a CI manager may"
+    )
+    assert cli.json("show", "IMP-0001")["objectives"][0]["source"] == {"kind": "manual"}
+    cli.ok("apply", str(path), "--as", "Omar Haddad")
+    (updated,) = [e for e in cli.json("audit", "IMP-0001") if e["action"] == "updated"]
+    assert updated["actor"] == "Omar Haddad"
+    assert updated["detail"].endswith(
+        "mttr_hours.source {kind: 'manual'} → {kind: 'python', function: "
+        "'tests.metrics.sources:mean_hours', params: {token: '***'}}"
+    )
+
+
+def test_secrets_in_a_changed_source_never_reach_the_audit_trail(
+    cli: Cli, registered: Path, tmp_path: Path
+) -> None:
+    source = {"kind": "http", "url": "https://u:pw1@api.example.org/m?api_key=k2", "path": "v",
+              "headers": {"X-Api-Key": "k3"}, "params": {"token": "k4"}}  # fmt: skip
+    cli.ok(
+        "apply",
+        str(write_yaml(tmp_path, improvement_doc(objectives=[objective_doc(source=source)]))),
+    )
+    trail = str(cli.json("audit", "IMP-0001")) + cli.ok("audit", "IMP-0001").stdout
+    assert not [secret for secret in ("pw1", "k2", "k3", "k4") if secret in trail]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("key: x\ndue: 2027-02-30\n", "bad.yaml: line 2: due: '2027-02-30' is not a real date (day is out of range for month)"),
+        ("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+         "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+         "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+         "bad.yaml: more than 100,000 values once its aliases are expanded (an alias bomb?)"),
+    ],
+)  # fmt: skip
+def test_impossible_dates_and_alias_bombs_are_named_and_change_nothing(
+    cli: Cli, registered: Path, tmp_path: Path, text: str, expected: str
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    before = cli.json("show", "IMP-0001")
+    lines = cli.fails("apply", str(bad))
+    assert lines == [f"{bad}: {expected.removeprefix('bad.yaml: ')}",
+                     f"error: {bad}: 1 problem, nothing was written"]  # fmt: skip
+    assert cli.json("show", "IMP-0001") == before
+
+
+def test_a_file_over_a_megabyte_is_refused_unread(cli: Cli, people: None, tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("description: " + "x" * 1_000_000 + "\n", encoding="utf-8")
+    assert cli.fails("apply", str(big)) == [
+        f"{big}: larger than 1,000,000 bytes; an improvement file is a page of text",
+        f"error: {big}: 1 problem, nothing was written",
+    ]
+
+
+def test_a_bad_file_is_refused_while_another_writer_holds_the_register(
+    cli: Cli, registered: Path, tmp_path: Path, backend: str
+) -> None:
+    """Validation takes no write lock: a wrong file is answered at once, whoever is writing."""
+    from ci_workflow.store.db import transaction
+
+    bad = write_yaml(tmp_path, improvement_doc(feasibility=True))
+    with transaction() as session:  # holds the register's write lock (BEGIN IMMEDIATE on SQLite)
+        from ci_workflow.store.improvements import find_by_key
+
+        find_by_key(session, "network-mttr")
+        assert cli.fails("apply", str(bad)) == [
+            f"{bad}: feasibility: Input should be a valid integer",
+            f"error: {bad}: 1 problem, nothing was written",
+        ]

@@ -1,16 +1,42 @@
 from pathlib import Path
 
+import pytest
+
 from ci_workflow.store.db import SCHEMA_REVISION
 from ci_workflow.store.migrate import head_revision
 from tests.helpers import Cli
+from tests.processes import free_port
 
 
 def test_the_code_expects_the_newest_migration() -> None:
     assert head_revision() == SCHEMA_REVISION
 
 
-def test_commands_before_init_say_what_to_do(cli: Cli, backend: str) -> None:
+def test_commands_before_init_say_what_to_do_and_create_nothing(
+    cli: Cli, backend: str, tmp_path: Path
+) -> None:
     assert cli.fails("list") == ["error: the register is not initialised: run `improve init`"]
+    assert not (tmp_path / "home" / "improve.db").exists()
+
+
+def test_an_unreachable_store_is_named_with_the_reason_and_no_password(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ci_workflow.settings import get_settings
+    from ci_workflow.store.db import reset_caches
+
+    port = free_port()  # nothing listens there
+    url = f"postgresql://reader:s3cret@127.0.0.1:{port}/itsm?password=s3cret&connect_timeout=5"
+    monkeypatch.setenv("IMPROVE_DATABASE_URL", url)
+    get_settings.cache_clear()
+    reset_caches()
+    (line,) = cli.fails("list")
+    assert line.startswith(
+        f"error: cannot reach the register at postgresql+psycopg://reader:***@127.0.0.1:{port}/itsm?"
+    )
+    assert "s3cret" not in line and "Connection refused" in line
+    (line,) = cli.fails("init")
+    assert "s3cret" not in line and "cannot reach the register" in line
 
 
 def test_init_creates_the_store_and_can_be_repeated(cli: Cli, backend: str, tmp_path: Path) -> None:
@@ -49,7 +75,7 @@ def test_an_older_register_upgrades_with_its_data(cli: Cli, backend: str) -> Non
         connection.exec_driver_sql(
             "INSERT INTO role_assignment (person_id, role, scope) VALUES (1, 'ci_manager', '')"
         )
-    assert "(schema 0008 → 0009)" in cli.ok("init").stdout
+    assert "(schema 0008 → 0010)" in cli.ok("init").stdout
     (ann,) = cli.json("people", "list")
     assert ann == {"name": "Ann Lee", "email": "ann@example.org", "roles": ["ci_manager"],
                    "active": True, "notify": "now"}  # fmt: skip

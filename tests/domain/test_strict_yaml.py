@@ -38,3 +38,26 @@ def test_a_syntax_error_names_line_and_column() -> None:
 )
 def test_empty_and_non_mapping_files_are_refused(text: str, expected: str) -> None:
     assert problems(text) == [expected]
+
+
+def test_an_impossible_date_is_named_with_its_field_and_line() -> None:
+    (problem,) = problems("key: a\nplan:\n  - action: x\n    due: 2027-02-30\n")
+    assert problem.startswith("line 4: due: '2027-02-30' is not a real date (")
+    assert "day is out of range" in problem
+
+
+def test_an_alias_bomb_is_refused_before_it_expands() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    (problem,) = problems("\n".join(lines) + "\nkey: bomb\n")
+    assert problem == "more than 100,000 values once its aliases are expanded (an alias bomb?)"
+
+
+def test_a_few_aliases_are_fine() -> None:
+    data = load_mapping("base: &s {kind: manual}\nsource: *s\n", source="f.yaml")
+    assert data["source"] == {"kind": "manual"}
+
+
+def test_a_file_over_a_megabyte_is_refused_unread() -> None:
+    (problem,) = problems("description: " + "x" * 1_000_000 + "\n")
+    assert problem == "the file is 1,000,014 characters; at most 1,000,000 are read"

@@ -123,6 +123,19 @@ def test_people_record_manual_values_and_others_may_not(cli: Cli, executing: str
     ) == ["error: the baseline of IMP-0001 is fixed since its plan went for approval"]
 
 
+def test_a_value_dated_in_the_future_is_refused_and_nothing_is_stored(
+    cli: Cli, executing: str
+) -> None:
+    before = snapshots(cli)
+    (line,) = cli.fails("record", executing, "csat", "4", "--as", "Priya Nair",
+                        "--at", "2999-01-01", code=2)  # fmt: skip
+    assert line == (
+        "error: --at 2999-01-01 00:00 UTC is in the future: a value is recorded when it was "
+        "measured"
+    )
+    assert snapshots(cli) == before
+
+
 def test_progress_projects_the_trend_and_an_off_track_objective_is_raised_once(
     cli: Cli, executing: str
 ) -> None:
@@ -157,7 +170,7 @@ def test_the_define_stage_measures_baselines_and_checks_them_against_targets(
     ):
         define_stage(1, "run-1")
     assert cli.json("show", "IMP-0001")["status"] == "identified"
-    wide = objective_doc(metric="mttr_hours", window="3000d", baseline="measure", target=5,
+    wide = objective_doc(metric="mttr_hours", window="156w", baseline="measure", target=5,
                          source={"kind": "sql", "url": f"sqlite:///{tmp_path / 'service_desk.db'}", "query": NETWORK_MEAN})  # fmt: skip
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(objectives=[wide]))))
     assert define_stage(1, "run-1") == "planned"
@@ -176,7 +189,7 @@ def test_a_retried_define_stage_replaces_its_failed_baseline_whatever_second_it_
     from ci_workflow.store.db import transaction
     from ci_workflow.store.tables import MetricSnapshot
 
-    wide = objective_doc(metric="mttr_hours", window="3000d", baseline="measure", target=5,
+    wide = objective_doc(metric="mttr_hours", window="156w", baseline="measure", target=5,
                          source={"kind": "sql", "url": f"sqlite:///{incident_db(tmp_path)}", "query": NETWORK_MEAN})  # fmt: skip
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(objectives=[wide]))))
     with transaction() as session:  # what a failed first try left, a minute before the retry

@@ -106,7 +106,8 @@ def test_the_decision_form_summarises_the_improvement_and_escapes_what_people_ty
             MetricSnapshot(objective_id=1, kind="checkpoint", checkpoint_at=utcnow(), value=8.25)
         )
     text = gate_description(1, Gate.plan_approval)
-    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt; faster fixes" in text
+    assert "<script>" not in text
+    assert r"&lt;script&gt;alert\(1\)&lt;/script&gt; faster fixes" in text
     assert "| mttr_hours (h) | 9.5 | 8.25 (" in text and "| 6 | decrease | 2027-03-31 |" in text
     assert "**Cost → gain:** 12,000 → 45,000 (value 33,000; priority 12)" in text
     assert "- Add a routing rule (Priya Nair, due 2026-12-15, planned)" in text

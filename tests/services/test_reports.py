@@ -91,6 +91,64 @@ def test_everything_people_typed_is_escaped(history: str) -> None:
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
 
 
+def test_markdown_shows_links_and_images_people_typed_as_text(history: str) -> None:
+    with transaction() as session:
+        improvement = get_improvement(session, history)
+        improvement.lessons_learned = (
+            "[help](javascript:alert(1)) ![seen](https://tracker.example/p.png)"
+        )
+        session.add(improvement)
+    markdown = review_report(history, "md")
+    assert "](javascript:" not in markdown and "![seen](" not in markdown
+    assert (
+        r"\[help\]\(javascript:alert\(1\)\) \!\[seen\]\(https://tracker.example/p.png\)" in markdown
+    )
+
+
+def test_a_report_never_replaces_a_file_it_did_not_write(
+    cli: Cli, history: str, tmp_path: Path
+) -> None:
+    from ci_workflow.store.db import register_file
+
+    register = register_file()
+    if register is not None:  # SQLite: the register's own file
+        before = register.read_bytes()
+        (line,) = cli.fails("report", history, "--out", str(register), "--force", code=2)
+        assert (
+            line
+            == f"error: {register.absolute()} is the register's database; a report never replaces it"
+        )
+        assert register.read_bytes() == before
+    notes = tmp_path / "notes.md"
+    notes.write_text("my notes", encoding="utf-8")
+    assert cli.fails("report", history, "--format", "md", "--out", str(notes), code=2) == [
+        f"error: {notes} exists and is not a report this register wrote; choose another --out, "
+        "or add --force to replace it"
+    ]
+    assert notes.read_text() == "my notes"
+    link = tmp_path / "link.md"
+    link.symlink_to(notes)
+    assert cli.fails("report", history, "--out", str(link), "--force", code=2) == [
+        f"error: {link} is a symbolic link; a report is never written through one"
+    ]
+    assert notes.read_text() == "my notes"
+    ours = tmp_path / "ours.md"
+    cli.ok("report", history, "--format", "md", "--out", str(ours))
+    cli.ok("report", history, "--format", "md", "--out", str(ours))  # ours: rewritten freely
+    cli.ok("report", history, "--format", "md", "--out", str(notes), "--force")
+    assert notes.read_text().startswith("# IMP-0001")
+
+
+def test_the_terminal_gets_no_escape_sequences_from_titles(
+    cli: Cli, people: None, tmp_path: Path
+) -> None:
+    doc = improvement_doc(title="Red \x1b[31malert\x1b]0;owned\x07 done\x08")
+    cli.ok("apply", str(write_yaml(tmp_path, doc)))
+    for output in (cli.ok("show", "IMP-0001").stdout, cli.ok("list").stdout):
+        assert "\x1b" not in output and "\x07" not in output and "\x08" not in output
+        assert "Red alert done" in output
+
+
 def test_the_report_command_writes_html_and_markdown(
     cli: Cli, history: str, tmp_path: Path
 ) -> None:

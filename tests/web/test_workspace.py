@@ -8,6 +8,7 @@ import io
 import re
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -355,3 +356,19 @@ def test_an_objectives_chart_is_its_own_image_kept_until_the_data_change(
     # Shown as an image, whose scripts never run; and the workspace allows none anyway.
     assert "script-src 'none'" in drawn.headers["content-security-policy"]
     assert omar.get(f"/improvements/{shown}/charts/nope.svg").status_code == 404
+
+
+def test_a_request_larger_than_the_limit_is_refused_unread(use: Workspace) -> None:
+    client = use.signed_in(LENA)
+    huge = {"files": [{"name": "a.yaml", "text": "x" * 1_000_000}] * 21}
+    answer = client.post("/api/apply", json=huge, headers={"X-CSRF-Token": "irrelevant"})
+    assert answer.status_code == 413
+    assert answer.text == "the request is larger than 20,000,000 bytes"
+
+    def streamed() -> Iterator[bytes]:  # chunked: no length declared up front
+        for _ in range(25):
+            yield b"x" * 1_000_000
+
+    headers = {"X-CSRF-Token": csrf_of(client, "/me"), "Content-Type": "application/json"}
+    answer = client.post("/api/apply", content=streamed(), headers=headers)
+    assert answer.status_code == 413, answer.text

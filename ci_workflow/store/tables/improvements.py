@@ -76,6 +76,8 @@ class Objective(SQLModel, table=True):
     direction: str = Field(max_length=8)
     due: date
     kpi_kind: str = Field(max_length=32)
+    # Set when a file drops the objective: it stops being measured; its snapshots stay history.
+    retired_at: datetime | None = None
 
 
 class PlanAction(SQLModel, table=True):

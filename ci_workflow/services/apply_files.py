@@ -1,0 +1,89 @@
+"""Reading improvement files before anything is written: each file parsed (bounded, strict YAML),
+then every file validated against the register's people, with every problem listed at once."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.people import Directory
+from ci_workflow.domain.spec import ImprovementSpec, describe_errors
+from ci_workflow.domain.strict_yaml import MAX_BYTES, load_mapping
+from ci_workflow.errors import ValidationFailed
+from ci_workflow.metrics.placement import placed
+from ci_workflow.metrics.placement import problems as source_problems
+from ci_workflow.store import improvements as store
+
+
+def read_file(path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ValidationFailed(
+                str(path), [f"{path}: larger than {MAX_BYTES:,} bytes; an improvement file is "
+                            "a page of text"],
+            )  # fmt: skip
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ValidationFailed(str(path), [f"{path}: cannot read: {reason}"]) from None
+
+
+def parse_all(documents: list[tuple[str, str]]) -> list[tuple[str, dict[str, Any]]]:
+    problems: list[str] = []
+    parsed: list[tuple[str, dict[str, Any]]] = []
+    for source, text in documents:
+        try:
+            parsed.append((source, load_mapping(text, source=source)))
+        except ValidationFailed as failed:
+            problems.extend(f"{source}: {problem}" for problem in failed.problems)
+    if problems:
+        raise ValidationFailed(_where(documents), problems)
+    return parsed
+
+
+def _where(documents: list[tuple[str, Any]]) -> str:
+    return documents[0][0] if len(documents) == 1 else f"{len(documents)} files"
+
+
+def validate_all(
+    session: Session, documents: list[tuple[str, dict[str, Any]]], directory: Directory
+) -> list[tuple[str, ImprovementSpec]]:
+    problems: list[str] = []
+    specs: list[tuple[str, ImprovementSpec]] = []
+    seen_keys: dict[str, str] = {}
+    for source, data in documents:
+        context = {"people": directory, "identified": _identified(session, data)}
+        try:
+            spec = ImprovementSpec.model_validate(data, context=context)
+        except ValidationError as error:
+            problems.extend(f"{source}: {line}" for line in describe_errors(error))
+            continue
+        folder = Path(source).parent
+        for number, objective in enumerate(spec.objectives):
+            sourced = placed(objective.source.model_dump(mode="json"), folder)
+            problems.extend(
+                f"{source}: objectives[{number}].source.{field}: {problem}"
+                for field, problem in source_problems(sourced, folder)
+            )
+        if spec.key in seen_keys:
+            problems.append(f"{source}: key: {spec.key!r} is also used by {seen_keys[spec.key]}")
+        seen_keys[spec.key] = source
+        specs.append((source, spec))
+    if problems:
+        raise ValidationFailed(_where(documents), problems)
+    return specs
+
+
+def _identified(session: Session, data: dict[str, Any]) -> date:
+    """The date objectives' due dates are checked against: the file's, the register's, or today."""
+    if isinstance(data.get("identified"), date):
+        return data["identified"]  # type: ignore[no-any-return]
+    existing = store.find_by_key(session, str(data.get("key", "")))
+    if existing is not None:
+        return existing.identified_at.date()
+    return utcnow().date()
