@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -167,14 +168,33 @@ def secret_key() -> bytes:
     settings = get_settings()
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value().encode()
-    path = settings.home_dir / "secret_key"
+    return kept_secret("secret_key", lambda: secrets.token_hex(32)).encode()
+
+
+def prefect_auth_string() -> str | None:
+    """``user:password`` for Prefect's basic authentication: IMPROVE_PREFECT_AUTH_STRING, or
+    one generated on first use and kept in HOME/prefect_auth; ``off`` for none (a Prefect Cloud
+    or another server that authenticates otherwise)."""
+    configured = os.environ.get("IMPROVE_PREFECT_AUTH_STRING")
+    if configured is not None:
+        return None if configured.strip().lower() == "off" else configured
+    return kept_secret("prefect_auth", lambda: f"improve:{secrets.token_urlsafe(24)}")
+
+
+def kept_secret(name: str, make: Callable[[], str]) -> str:
+    """A secret in HOME/``name``, made once by whichever process comes first; only the file's
+    owner may read it."""
+    path = get_settings().home_dir / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{name}.{os.getpid()}")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as stream:
+            stream.write(make())
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first
+            os.link(partial, path)  # appears whole, and only if no other process made it first
+        except FileExistsError:
             pass
-        else:
-            with os.fdopen(descriptor, "w") as stream:
-                stream.write(secrets.token_hex(32))
-    return path.read_text(encoding="utf-8").strip().encode()
+        finally:
+            partial.unlink()
+    return path.read_text(encoding="utf-8").strip()

@@ -9,6 +9,7 @@ resubmitted, then rejected from the CLI. Everything it starts is stopped at the 
 
 from __future__ import annotations
 
+import base64
 import http.cookiejar
 import json
 import os
@@ -96,8 +97,13 @@ def server_up() -> bool:
 
 
 def lifecycle_served() -> bool:
-    url = f"{API}/deployments/name/improvement-lifecycle/improvement-lifecycle"
-    with urllib.request.urlopen(url, timeout=2) as answer:
+    # `improve server` asks for the user:password it generated in IMPROVE_HOME/prefect_auth.
+    secret = base64.b64encode((HOME / "prefect_auth").read_bytes().strip()).decode()
+    request = urllib.request.Request(
+        f"{API}/deployments/name/improvement-lifecycle/improvement-lifecycle",
+        headers={"Authorization": f"Basic {secret}"},
+    )
+    with urllib.request.urlopen(request, timeout=2) as answer:
         return bool(json.load(answer).get("status") == "READY")
 
 
@@ -235,6 +241,7 @@ def main() -> None:
         print(
             f"                      IMPROVE_HOME={HOME} .venv/bin/improve server  (then http://127.0.0.1:4200)"
         )
+        print(f"                      signed in with the user:password in {HOME / 'prefect_auth'}")
         print(f"  audit trail:        IMPROVE_HOME={HOME} .venv/bin/improve audit network-mttr")
         indent = " " * 22
         print(f"  workspace:          IMPROVE_HOME={HOME} .venv/bin/improve web")

@@ -144,19 +144,27 @@ def extend(ref: str = ID, as_: str = AS, comment: str = typer.Option(..., "--com
 
 
 def status(ref: str = ID, json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Stage, pending gate and the flow run's state."""
+    """Stage, pending gate, the flow run's state, and why a stage failed. From the register
+    alone when Prefect cannot be reached."""
     from ci_workflow import orchestration
+    from ci_workflow.errors import OrchestratorUnavailable
     from ci_workflow.services.register import show_improvement
+    from ci_workflow.services.stages import latest_failure
 
     detail = show_improvement(ref)
     pending = _gates().pending_gates(ref)
-    state = orchestration.read_state(detail.flow_run_id) if detail.flow_run_id else None
+    try:
+        state = orchestration.read_state(detail.flow_run_id) if detail.flow_run_id else None
+        run_state = state.name if state else None
+    except OrchestratorUnavailable:
+        run_state = "unknown: Prefect is unreachable"
     data = {
         "id": detail.id,
         "status": detail.status,
         "pending_gate": pending[-1].key if pending else None,
         "flow_run_id": detail.flow_run_id,
-        "flow_run_state": state.name if state else None,
+        "flow_run_state": run_state,
+        "failure": latest_failure(ref),
     }
     if json_:
         print_json(data)
@@ -165,6 +173,7 @@ def status(ref: str = ID, json_: bool = typer.Option(False, "--json", help="Prin
         f"{detail.id} {escape(detail.title)}\n  status: {detail.status}\n"
         f"  waiting at: {data['pending_gate'] or '—'}\n"
         f"  flow run: {detail.flow_run_id or '—'} ({data['flow_run_state'] or 'not started'})"
+        + (f"\n  failed: {escape(data['failure'])}" if data["failure"] else "")
     )
 
 
@@ -178,6 +187,15 @@ def server(
     port = port or urlsplit(env["PREFECT_API_URL"]).port or 4200
     prefect = shutil.which("prefect", path=os.path.dirname(sys.executable)) or "prefect"
     console().print(f"Prefect server on 127.0.0.1:{port}; UI {escape(env['PREFECT_UI_URL'])}")
+    if env.get("PREFECT_SERVER_API_AUTH_STRING"):
+        from ci_workflow.settings import get_settings
+
+        user = env["PREFECT_SERVER_API_AUTH_STRING"].partition(":")[0]
+        kept = get_settings().home_dir / "prefect_auth"
+        console().print(
+            f"its API and UI ask for user {escape(user)}, user:password kept in "
+            f"{escape(str(kept))} (or IMPROVE_PREFECT_AUTH_STRING)"
+        )
     os.execvpe(
         prefect, [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env
     )
@@ -189,8 +207,11 @@ def serve() -> None:
 
     os.environ.update(orchestration.serving_environment())
     orchestration.configure_prefect()
-    from ci_workflow.orchestration.serve import serve_all
+    orchestration.require_api()
+    from ci_workflow.orchestration.serve import declared_deployments, serve_all
 
+    names = ", ".join(d["name"] for d in declared_deployments())
+    console().print(f"serving {names} from this process; Ctrl-C or SIGTERM stops it")
     serve_all()
 
 

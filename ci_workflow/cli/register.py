@@ -223,10 +223,19 @@ def withdraw(
     shown_id, flow_run_id = register.withdraw(ref, actor=cli_actor(as_), reason=reason)
     console().print(f"{shown_id} withdrawn")
     if flow_run_id:
-        from ci_workflow import orchestration
+        from ci_workflow.domain.ids import parse_id
+        from ci_workflow.errors import OrchestratorUnavailable
+        from ci_workflow.orchestration.reconcile import settle_withdrawn_runs
 
-        if orchestration.cancel(flow_run_id):
-            console().print(f"flow run {flow_run_id} cancelled")
+        try:
+            for line, _ in settle_withdrawn_runs(parse_id(shown_id)):
+                console().print(line)
+        except OrchestratorUnavailable as error:
+            console(stderr=True).print(
+                f"warning: its flow run {flow_run_id} is not cancelled yet ({escape(str(error))});"
+                " the gate watchdog cancels it when Prefect answers, or run this again",
+                markup=False,
+            )
 
 
 def export(

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from ci_workflow.errors import GateError, OrchestratorUnavailable
 from ci_workflow.formatting import one_line
-from ci_workflow.settings import get_settings
+from ci_workflow.settings import get_settings, prefect_auth_string
 
 LIFECYCLE_DEPLOYMENT = "improvement-lifecycle/improvement-lifecycle"
 
@@ -34,6 +34,9 @@ def prefect_environment() -> dict[str, str]:
         "PREFECT_UI_URL": settings.ui_url,
         "PREFECT_RUNNER_POLL_FREQUENCY": str(max(1, round(settings.poll_seconds))),
     }
+    auth = prefect_auth_string()
+    if auth:  # the server started by `improve server` asks for it; every client sends it
+        wanted["PREFECT_SERVER_API_AUTH_STRING"] = wanted["PREFECT_API_AUTH_STRING"] = auth
     return {name: os.environ.get(name, value) for name, value in wanted.items()}
 
 
@@ -53,6 +56,27 @@ def configure_prefect() -> None:
     context = sys.modules.get("prefect.context")
     if context is not None:
         context.refresh_global_settings_context()
+
+
+def require_api() -> None:
+    """The Prefect API answers and takes our credentials; else one line that names it."""
+    import base64
+
+    import httpx
+
+    configure_prefect()
+    api = os.environ["PREFECT_API_URL"]
+    auth = os.environ.get("PREFECT_API_AUTH_STRING")
+    headers = {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
+    with _unreachable_as_error():
+        answer = httpx.get(f"{api}/admin/version", headers=headers, timeout=10)
+    if answer.status_code == 401:
+        raise OrchestratorUnavailable(
+            f"the Prefect API at {api} refused our credentials: set PREFECT_API_AUTH_STRING (or "
+            "IMPROVE_PREFECT_AUTH_STRING) to the server's user:password"
+        )
+    if answer.status_code != 200:
+        raise OrchestratorUnavailable(f"the Prefect API at {api} answered {answer.status_code}")
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,20 @@ workers run the flows (docs/production.md).
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
 from pathlib import Path
 from typing import Any, cast
 
 import yaml
-from prefect import Flow, serve
+from prefect import Flow
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import RunnerDeployment
 from prefect.flows import load_flow_from_entrypoint
+from prefect.runner import Runner
 
+from ci_workflow.errors import OrchestratorUnavailable
 from ci_workflow.resources import resource_path
 
 
@@ -51,5 +56,33 @@ def runner_deployments() -> list[RunnerDeployment]:
     return deployments
 
 
+GRACE_SECONDS = 15  # to pause the schedules and let Prefect's runner stop on its own
+
+
+class _Runner(Runner):
+    """Prefect's runner, whose stop on SIGTERM is bounded: if it is still busy after the grace
+    period (it retries a Prefect server that has gone away), the process exits anyway, so a
+    process supervisor's stop always works."""
+
+    def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+        threading.Timer(GRACE_SECONDS, lambda: os._exit(143)).start()
+        super().handle_sigterm(*args, **kwargs)
+
+
 def serve_all() -> None:
-    serve(*runner_deployments(), limit=None)
+    """Serve until stopped (Ctrl-C or SIGTERM). A Prefect API that goes away meanwhile is one
+    clear line, not a traceback."""
+    import httpx
+
+    runner = _Runner(pause_on_shutdown=True, limit=None)
+    for deployment in runner_deployments():
+        runner.add_deployment(deployment)
+    try:
+        asyncio.run(runner.start())
+    except KeyboardInterrupt:
+        pass
+    except httpx.HTTPError as error:
+        api = os.environ.get("PREFECT_API_URL", "")
+        raise OrchestratorUnavailable(
+            f"the Prefect API at {api} went away ({type(error).__name__}); stopped serving"
+        ) from None

@@ -9,21 +9,35 @@ for every resumed gate, pays only for the stages that run in it, not for the cac
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect import task
 
 # Prefect hands the services' log lines to the run's logs (PREFECT_LOGGING_EXTRA_LOGGERS) but
 # leaves their level at Python's default, WARNING: a gate opening is worth an INFO line there.
 logging.getLogger("ci_workflow").setLevel(logging.INFO)
+T = TypeVar("T")
+
+
+def _audited(stage: str, improvement_id: int, run: Callable[[], T]) -> T:
+    """A stage that fails says why on the improvement's trail (and so in ``improve status``),
+    not only in the run's logs."""
+    try:
+        return run()
+    except Exception as error:
+        from ci_workflow.services.stages import stage_failed
+
+        stage_failed(improvement_id, stage, error)
+        raise
 
 
 @task(name="define")
 def define(improvement_id: int, flow_run_id: str) -> str:
     from ci_workflow.services.lifecycle import define_stage
 
-    return define_stage(improvement_id, flow_run_id)
+    return _audited("define", improvement_id, lambda: define_stage(improvement_id, flow_run_id))
 
 
 @task(name="open-gate")
@@ -44,14 +58,14 @@ def decide(improvement_id: int, gate: str, attempt: int, answer: dict[str, Any])
 def review(improvement_id: int, round_: int) -> int:
     from ci_workflow.services.lifecycle import review_stage
 
-    return review_stage(improvement_id, round_)
+    return _audited("review", improvement_id, lambda: review_stage(improvement_id, round_))
 
 
 @task(name="consolidate")
 def consolidate(improvement_id: int) -> str:
     from ci_workflow.services.lifecycle import consolidate_stage
 
-    return consolidate_stage(improvement_id)
+    return _audited("consolidate", improvement_id, lambda: consolidate_stage(improvement_id))
 
 
 @task(name="deliver-report")
@@ -130,3 +144,11 @@ def detect(days: int) -> int:
     end = utcnow()
     found, _ = detect_opportunities(end - timedelta(days=days), end)
     return len(found)
+
+
+@task(name="settle-withdrawn-runs")
+def settle_withdrawn() -> list[str]:
+    """Runs of improvements withdrawn while Prefect was unreachable, cancelled now."""
+    from ci_workflow.orchestration.reconcile import settle_withdrawn_runs
+
+    return [line for line, _ in settle_withdrawn_runs()]

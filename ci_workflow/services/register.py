@@ -17,6 +17,7 @@ from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
 from ci_workflow.services.guard import refuse
 from ci_workflow.services.readings import audit_of, detail_of, register_summary
 from ci_workflow.store import improvements as store
+from ci_workflow.store.audit import record_event, without_action
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import close_requests
 
@@ -101,7 +102,7 @@ def withdraw(ref: str, *, actor: Actor, reason: str) -> tuple[str, str | None]:
         allowed = person is not None and may_withdraw(
             person, store.parties_of(session, improvement)
         )
-        if allowed:
+        if allowed and improvement.status != Status.withdrawn:  # again: settles its run only
             store.change_status(
                 session, improvement, Status.withdrawn, actor=actor.name, reason=reason.strip(),
                 channel=actor.channel, principal=actor.principal,
@@ -114,6 +115,31 @@ def withdraw(ref: str, *, actor: Actor, reason: str) -> tuple[str, str | None]:
             f"{process!r} or a CI manager may", improvement_id=improvement.id,
         )  # fmt: skip
     return shown, improvement.flow_run_id
+
+
+# --- runs of withdrawn improvements, cancelled when Prefect can be reached ---
+
+RUN_CANCELLED = "run_cancelled"
+
+
+def runs_to_cancel(improvement_id: int | None = None) -> list[tuple[int, str]]:
+    """(improvement id, flow run id) of withdrawn improvements whose run was never seen ended:
+    a withdrawal while Prefect was unreachable leaves one, and reconciliation finishes it."""
+    with transaction(write=False) as session:
+        runs = {
+            i.id or 0: i.flow_run_id or ""
+            for i in store.with_status(session, [Status.withdrawn])
+            if i.flow_run_id and improvement_id in (None, i.id)
+        }
+        open_ = without_action(session, runs, RUN_CANCELLED)
+    return [(i, run) for i, run in runs.items() if i in open_]
+
+
+def run_ended(improvement_id: int, flow_run_id: str, *, cancelled: bool) -> None:
+    detail = f"flow run {flow_run_id} " + ("cancelled" if cancelled else "had already ended")
+    with transaction() as session:
+        record_event(session, improvement_id=improvement_id, actor="withdrawal",
+                     action=RUN_CANCELLED, detail=detail)  # fmt: skip
 
 
 # --- export ---

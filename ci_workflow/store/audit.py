@@ -63,3 +63,13 @@ def last_actions(
         (event.improvement_id or 0, event.detail.split(":", 1)[0]): event.action
         for event in session.exec(query)
     }
+
+
+def without_action(session: Session, improvement_ids: Iterable[int], action: str) -> set[int]:
+    """Those of ``improvement_ids`` whose trail has no ``action`` event yet."""
+    wanted = set(improvement_ids)
+    query = select(AuditEvent.improvement_id).where(
+        col(AuditEvent.improvement_id).in_(wanted), AuditEvent.action == action
+    )
+    done: set[int | None] = set(session.exec(query))
+    return wanted - {i for i in done if i is not None}

@@ -8,6 +8,7 @@ these tests talks to the one session server.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,11 +22,16 @@ from ci_workflow.store.db import reset_caches
 from tests import processes
 from tests.helpers import Cli
 
+# The session's server asks for basic authentication, as `improve server` does.
+AUTH = ("improve", secrets.token_urlsafe(16))
+
 
 def prefect_env(home: Path, api_url: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("IMPROVE_", "PREFECT_"))}
     return {
         **clean,
+        "PREFECT_SERVER_API_AUTH_STRING": ":".join(AUTH),
+        "PREFECT_API_AUTH_STRING": ":".join(AUTH),
         "PREFECT_HOME": str(home / "prefect"),
         "PREFECT_API_URL": api_url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -81,7 +87,7 @@ class Served:
             raise RuntimeError(f"improve serve exited:\n{self.log.read_text()[-3000:]}")
         url = f"{self.server.api_url}/deployments/name/improvement-lifecycle/improvement-lifecycle"
         # Registered and its runner polling: the deployment's status turns READY.
-        answer = httpx.get(url, timeout=2)
+        answer = httpx.get(url, timeout=2, auth=AUTH)
         return answer.status_code == 200 and answer.json().get("status") == "READY"
 
     def kill(self) -> None:

@@ -12,7 +12,7 @@ import pytest
 from ci_workflow.services.register import audit_trail, show_improvement
 from tests import processes
 from tests.flows.conftest import Served
-from tests.helpers import Cli, improvement_doc, write_yaml
+from tests.helpers import Cli, improvement_doc, objective_doc, write_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -270,7 +270,7 @@ def test_withdrawing_a_waiting_improvement_cancels_its_run(
     assert f"flow run {run_id} cancelled" in out
     assert status(cli, ref) == {
         "id": show_improvement(ref).id, "status": "withdrawn", "pending_gate": None,
-        "flow_run_id": run_id, "flow_run_state": "Cancelled",
+        "flow_run_id": run_id, "flow_run_state": "Cancelled", "failure": None,
     }  # fmt: skip
     assert cli.json("gates", ref) == []
 
@@ -290,3 +290,57 @@ def test_an_unreachable_prefect_is_one_clear_line(
     finally:
         monkeypatch.setenv("PREFECT_API_URL", lifecycle.server.api_url)
         configure_prefect()
+
+
+def test_a_withdrawal_prefect_did_not_hear_is_finished_by_the_watchdog(
+    cli: Cli, lifecycle: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.deployments import run_deployment
+
+    from ci_workflow.orchestration import configure_prefect
+
+    ref = register(cli, tmp_path, "withdrawn-offline")
+    cli.ok("start", ref)
+    run_id = wait_for(cli, ref, gate="plan-approval-1")["flow_run_id"]
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    configure_prefect()
+    try:
+        out = cli.ok("withdraw", ref, "--as", "Lena Fischer", "--reason", "Superseded")
+        assert out.stdout.strip() == f"{show_improvement(ref).id} withdrawn"
+        assert out.stderr.startswith(f"warning: its flow run {run_id} is not cancelled yet")
+        offline = status(cli, ref)  # the register answers without Prefect
+        assert (offline["status"], offline["flow_run_state"]) == (
+            "withdrawn", "unknown: Prefect is unreachable"
+        )  # fmt: skip
+    finally:
+        monkeypatch.setenv("PREFECT_API_URL", lifecycle.server.api_url)
+        configure_prefect()
+    assert actions(ref, "run_cancelled") == []
+    watchdog = run_deployment("gate-watchdog/gate-watchdog", timeout=120)
+    assert watchdog.state is not None and watchdog.state.is_completed(), watchdog.state  # type: ignore[union-attr]
+    assert status(cli, ref)["flow_run_state"] == "Cancelled"
+    assert actions(ref, "run_cancelled") == [f"flow run {run_id} cancelled"]
+    run_deployment("gate-watchdog/gate-watchdog", timeout=120)  # settled once: not again
+    assert len(actions(ref, "run_cancelled")) == 1
+
+
+def test_a_failed_define_stage_says_why_in_the_trail_and_in_status(
+    cli: Cli, lifecycle: Served, tmp_path: Path
+) -> None:
+    from tests.metrics.sources import incident_csv
+
+    data = incident_csv(tmp_path)
+    source = {"kind": "csv", "path": str(data), "timestamp_column": "opened_at",
+              "aggregation": "count"}  # fmt: skip
+    doc = improvement_doc(key="define-fails", objectives=[
+        objective_doc(metric="tickets", baseline="measure", target=1, source=source)
+    ])  # fmt: skip
+    cli.ok("apply", str(write_yaml(tmp_path, doc)))
+    data.unlink()  # gone by the time the baseline is measured
+    cli.ok("start", "define-fails")
+    seen = wait_for(cli, "define-fails", state="Failed")
+    (failure,) = actions("define-fails", "stage_failed")
+    assert failure.startswith("define: baseline capture failed: IMP-")
+    assert "tickets" in failure and "incidents.csv" in failure
+    assert seen["failure"] == failure
+    assert f"failed: {failure}" in cli.ok("status", "define-fails").stdout

@@ -15,7 +15,7 @@ import pytest
 
 from ci_workflow.services.register import audit_trail, show_improvement
 from tests import processes
-from tests.flows.conftest import PrefectServer, Served, serve_register, use
+from tests.flows.conftest import AUTH, PrefectServer, Served, serve_register, use
 from tests.helpers import Cli, improvement_doc, write_yaml
 from tests.processes import until as wait_for
 from tests.servers import Mailbox
@@ -148,7 +148,7 @@ def test_an_answer_typed_into_the_prefect_ui_does_not_count_under_refuse(
     # What the Prefect UI's resume form sends: a name typed in "by", no signature. (Prefect
     # stores the form's schema a moment after the run suspends: until then it says REJECT.)
     def typed_in() -> str | None:
-        answer = httpx.post(f"{site.served.server.api_url}/flow_runs/{run}/resume",
+        answer = httpx.post(f"{site.served.server.api_url}/flow_runs/{run}/resume", auth=AUTH,
                             json={"run_input": {"by": "Omar Haddad", "decision": "approve"}}, timeout=30)  # fmt: skip
         return "accepted" if answer.json()["status"] == "ACCEPT" else None
 

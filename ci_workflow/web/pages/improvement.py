@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.gates import Gate
-from ci_workflow.errors import ImproveError, NotAuthorised, NotFound
-from ci_workflow.orchestration.client import cancel
+from ci_workflow.domain.ids import parse_id
+from ci_workflow.errors import ImproveError, NotAuthorised, NotFound, OrchestratorUnavailable
 from ci_workflow.orchestration.decisions import send_decision
+from ci_workflow.orchestration.reconcile import settle_withdrawn_runs
 from ci_workflow.services.measurements import record
 from ci_workflow.services.plan import set_action_status
 from ci_workflow.services.register import withdraw
@@ -182,5 +183,18 @@ class Withdrawal(BaseModel):
 def withdraw_json(ref: str, asked: Withdrawal, actor: Writer) -> Response:
     """Withdraw it (its owner, its process owner, a CI manager); a waiting run is cancelled."""
     shown, flow_run_id = withdraw(ref, actor=actor, reason=asked.reason)
-    cancelled = cancel(flow_run_id) if flow_run_id else False
-    return as_json({"withdrawn": shown, "run_cancelled": cancelled})
+    return as_json({"withdrawn": shown, **_settle(shown, flow_run_id)})
+
+
+def _settle(shown: str, flow_run_id: str | None) -> dict[str, bool]:
+    """The run of a withdrawn improvement cancelled now, or by the watchdog once Prefect answers."""
+    if not flow_run_id:
+        return {"run_cancelled": False, "run_cancel_pending": False}
+    try:
+        settled = settle_withdrawn_runs(parse_id(shown))
+    except OrchestratorUnavailable:
+        return {"run_cancelled": False, "run_cancel_pending": True}
+    return {
+        "run_cancelled": any(cancelled for _, cancelled in settled),
+        "run_cancel_pending": False,
+    }
