@@ -161,6 +161,27 @@ def test_the_report_command_writes_html_and_markdown(
     ]
 
 
+def test_a_line_break_in_a_title_cannot_break_the_mail_or_strand_the_improvement(
+    cli: Cli, history: str, smtp_server: tuple[int, list[Message]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ci_workflow.settings import get_settings
+
+    with transaction() as session:
+        improvement = get_improvement(session, history)
+        improvement.title = "Faster fixes\nBcc: victim@example.org\r\nX-Evil: 1"
+        session.add(improvement)
+    port, received = smtp_server
+    monkeypatch.setenv("IMPROVE_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("IMPROVE_SMTP_PORT", str(port))
+    monkeypatch.setenv("IMPROVE_SMTP_STARTTLS", "false")
+    get_settings.cache_clear()
+    lines = deliver_review(1, kind="review-1")
+    assert "email omar@example.org: sent" in lines
+    (mail,) = received
+    assert mail["Bcc"] is None and mail["X-Evil"] is None
+    assert "Faster fixes Bcc: victim@example.org X-Evil: 1" in mail["Subject"]
+
+
 def test_delivery_by_file_mail_and_webhook_is_recorded_and_not_repeated(
     cli: Cli, history: str, smtp_server: tuple[int, list[Message]], webhook: tuple[str, list[Any], dict[str, int]],
     monkeypatch: pytest.MonkeyPatch,
