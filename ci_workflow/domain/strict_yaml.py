@@ -13,7 +13,12 @@ MAX_BYTES = 1_000_000  # an improvement file is a page of text, not a data dump
 MAX_NODES = 100_000  # values in the document once every alias is expanded
 
 
-class _StrictLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (the wheels are): five times faster than the
+# pure-Python one, which matters when a folder of a thousand files is applied.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
     """A SafeLoader whose mappings reject a key given twice (the second would silently win) and
     name the key of a date that does not exist."""
 
@@ -35,7 +40,8 @@ class _StrictLoader(yaml.SafeLoader):
                         [f"{_line(value_node)}: {key}: {value_node.value!r} is not a real date "
                          f"({error})"],
                     ) from None  # fmt: skip
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 def _line(node: yaml.Node) -> str:

@@ -19,6 +19,7 @@ A password never appears in what a failure says.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -66,19 +67,39 @@ def _sqlite(url: URL, query: str, params: dict[str, Any], timeout: float) -> lis
     path = readable_file(url.database or "", settings.roots, 10**15)  # a database may be large
     as_text = {k: v.strftime("%Y-%m-%d %H:%M:%S") for k, v in params.items()}
     deadline = time.monotonic() + timeout
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout)
+    connection = _sqlite_connection(str(path), timeout)
+    # Returning non-zero from the progress handler interrupts the statement.
+    connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
-        connection.execute("PRAGMA query_only = ON")
-        connection.set_authorizer(_reads_only)
-        # Returning non-zero from the progress handler interrupts the statement.
-        connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
         return connection.execute(query, as_text).fetchmany(2)
     except sqlite3.Error as error:
         raise MetricError(
             str(error).splitlines()[0] if str(error) else type(error).__name__
         ) from None
     finally:
-        connection.close()
+        connection.set_progress_handler(None, 0)
+
+
+_open = threading.local()
+_KEPT_PER_THREAD = 16
+
+
+def _sqlite_connection(path: str, timeout: float) -> sqlite3.Connection:
+    """A read-only connection to ``path``, kept per thread: its warm page cache is what makes a
+    capture of thousands of queries over one file fast (a new connection reads it again). A
+    file replaced by another at the same path (a new inode) gets a new connection."""
+    kept: dict[tuple[str, int, int], sqlite3.Connection]
+    kept = _open.__dict__.setdefault("connections", {})
+    found = os.stat(path)
+    key = (path, found.st_dev, found.st_ino)
+    if key not in kept:
+        if len(kept) >= _KEPT_PER_THREAD:
+            kept.pop(next(iter(kept))).close()
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout)
+        connection.execute("PRAGMA query_only = ON")
+        connection.set_authorizer(_reads_only)  # after the pragma: it denies pragmas
+        kept[key] = connection
+    return kept[key]
 
 
 def _reads_only(action: int, name: str | None, *_: Any) -> int:

@@ -7,6 +7,7 @@ listing does not pay for the statistics.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row
@@ -36,12 +37,13 @@ from ci_workflow.store.tables import GateRequest, Improvement, Objective
 WSJF_INPUTS = ("business_value", "time_criticality", "risk_reduction", "effort")
 
 
-def register_summary(row: Row[Any]) -> dict[str, Any]:
-    """The fields of ``ImprovementSummary`` from a row of ``store.improvements.register_rows``.
+def register_summary(row: Row[Any], keys: Sequence[str] | None = None) -> dict[str, Any]:
+    """The fields of ``ImprovementSummary`` from a row of ``store.improvements.register_rows``;
+    ``keys``, the rows' column names, read once for many rows (each row's own cost 9 µs).
 
     A plain dict, not a model: the register is listed in full on every ``improve list``.
     """
-    fields = row._asdict()
+    fields = dict(zip(keys, row, strict=True)) if keys is not None else row._asdict()
     fields["id"] = format_id(fields["id"])
     fields["priority"] = priority(fields["strategic_impact"], fields["feasibility"])
     fields["value"] = value(fields["expected_gain"], fields["estimated_cost"])

@@ -42,7 +42,8 @@ def list_improvements(
         found = store.register_rows(
             session, status=status, process=process, service=service, owner=owner
         )
-        rows = [register_summary(row) for row in found]
+        keys = found[0]._fields if found else ()
+        rows = [register_summary(row, keys) for row in found]
     if sort == SortOrder.priority:
         # Highest priority first; among equals, the larger expected value, then the older.
         rows.sort(key=lambda r: (-r["priority"], -(r["value"] or 0.0), r["id"]))

@@ -110,7 +110,7 @@ def test_a_closed_improvement_cannot_be_changed(cli: Cli, registered: Path, tmp_
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("key: x\ntitle: [oops\n", "bad.yaml: line 3, column 1: expected ',' or ']', but got '<stream end>'"),
+        ("key: x\ntitle: [oops\n", "bad.yaml: line 3, column 1: did not find expected ',' or ']'"),
         ("key: x\nkey: y\n", "bad.yaml: line 2: key 'key' appears twice in one mapping"),
         ("just text\n", "bad.yaml: expected a mapping at the top, found str"),
     ],

@@ -55,6 +55,22 @@ def test_sql_that_writes_fails_and_changes_nothing_on_sqlite(
         assert check.execute("SELECT COUNT(*) FROM sqlite_master").fetchone() == (1,)
 
 
+def test_sqlite_reads_see_new_rows_and_a_file_replaced_at_the_same_path(tmp_path: Path) -> None:
+    """Connections are kept between reads (a warm cache): they must never read stale data."""
+    db = incident_db(tmp_path)
+    count = sql(db, "SELECT COUNT(*) FROM incidents")
+    assert measure(count, OCTOBER) == 5
+    with sqlite3.connect(db) as writer:
+        writer.execute("INSERT INTO incidents VALUES ('X', '', '', '', 1)")
+    assert measure(count, OCTOBER) == 6
+    fresh = tmp_path / "fresh.db"
+    with sqlite3.connect(fresh) as other:
+        other.execute("CREATE TABLE incidents (id TEXT)")
+        other.execute("INSERT INTO incidents VALUES ('only')")
+    fresh.replace(db)  # a nightly export swapped in
+    assert measure(count, OCTOBER) == 1
+
+
 def test_sql_failures_are_reasons_not_crashes(tmp_path: Path) -> None:
     db = incident_db(tmp_path)
     with pytest.raises(MetricError, match="one row with one column, got several rows"):
