@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,17 @@ def test_an_older_register_upgrades_with_its_data(cli: Cli, backend: str) -> Non
     (ann,) = cli.json("people", "list")
     assert ann == {"name": "Ann Lee", "email": "ann@example.org", "roles": ["ci_manager"],
                    "active": True, "notify": "now"}  # fmt: skip
+
+
+def test_init_shows_the_store_without_its_password(
+    cli: Cli, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend != "postgres":
+        pytest.skip("a password in the URL's query is a server database's")
+    from ci_workflow.settings import get_settings
+
+    url = os.environ["IMPROVE_DATABASE_URL"] + "&password=s3cret"  # trust auth ignores it
+    monkeypatch.setenv("IMPROVE_DATABASE_URL", url)
+    get_settings.cache_clear()
+    out = cli.ok("init").stdout
+    assert "s3cret" not in out and "password=***" in out
