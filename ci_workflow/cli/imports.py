@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
 
-from ci_workflow.cli._common import add_commands, console, escape
+from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
+from ci_workflow.domain.incident_mapping import IncidentMapping
 
 app = typer.Typer(
     help="Import data from other practices (incident management...).", no_args_is_help=True
@@ -15,32 +18,80 @@ app = typer.Typer(
 
 
 def incidents(
-    export: Path = typer.Argument(..., help="The ITSM export: CSV, or CSV.gz."),
+    export: Path = typer.Argument(
+        ...,
+        help="The ITSM export: CSV (any delimiter and encoding the mapping names), .gz or .zip.",
+    ),
     mapping: Path = typer.Option(
         ..., "--mapping", help="YAML mapping of its columns (see examples/mappings)."
     ),
     database: str | None = typer.Option(
         None, "--database", help="Import there instead of the register's store."
     ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Refuse the whole file if any row or incident cannot be used."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show how the first rows map; write nothing."
+    ),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Load incident records, inserting new ones and updating known ones (by incident id)."""
+    """Load incident records, inserting new ones and updating known ones (by incident id).
+
+    Rows that cannot be used (no id, a time that does not parse, resolved before opened...) are
+    left out and counted by reason."""
     from ci_workflow.services.incidents import import_incidents, load_incident_mapping
 
     rules = load_incident_mapping(mapping)
-    if sys.stdout.isatty():
-        from rich.progress import Progress
-
-        with Progress(console=console()) as bar:
-            task = bar.add_task(f"reading {export.name}", total=None)
-            result = import_incidents(
-                export, rules, database_url=database, on_rows=lambda n: bar.advance(task, n)
-            )
-    else:
-        result = import_incidents(export, rules, database_url=database)
+    if dry_run:
+        _preview(export, rules, json_)
+        return
+    busy = console().status(f"reading {escape(export.name)}") if sys.stdout.isatty() else None
+    with busy or nullcontext():
+        result = import_incidents(export, rules, database_url=database, strict=strict)
+    if json_:
+        print_json(asdict(result))
+        return
     console().print(
         f"{result.imported} incidents imported, {result.updated} updated "
         f"(from {result.rows} rows of {escape(export.name)})"
     )
+    if result.first_opened and result.last_opened:
+        console().print(
+            f"opened between {result.first_opened:%Y-%m-%d} and {result.last_opened:%Y-%m-%d}"
+        )
+    for line in result.left_out:
+        console().print(f"left out: {escape(line)}")
+
+
+def _preview(export: Path, rules: IncidentMapping, json_: bool) -> None:
+    from ci_workflow.services.incidents import preview
+
+    shown = preview(export, rules)
+    if json_:
+        print_json(asdict(shown))
+        return
+    sources = new_table("Field", "From")
+    for field, source in shown.sources.items():
+        sources.add_row(field, escape(source))
+    console().print(sources)
+    fields = list(shown.incidents[0]) if shown.incidents else []
+    table = new_table(*fields)
+    for incident in shown.incidents:
+        table.add_row(*(escape(_cell(incident[f])) for f in fields))
+    console().print(table)
+    console().print(
+        f"{len(shown.incidents)} of the incidents in the first {shown.rows} rows shown; "
+        "nothing was written"
+    )
+    for line in shown.left_out:
+        console().print(f"left out: {escape(line)}")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    return f"{value:%Y-%m-%d %H:%M}" if hasattr(value, "strftime") else str(value)
 
 
 add_commands(app, {"incidents": incidents})

@@ -1,26 +1,34 @@
-"""Reading an ITSM export (CSV, or CSV.gz) into incident records, as its mapping says.
+"""Reading an ITSM export into incident records, as its mapping says.
 
-The whole file is read and checked before anything is written: a bad mapping, a missing column
-or a value that does not parse is one clear error naming the file, line and column.
+The whole file is read and checked before anything is written: a bad mapping or a missing column
+is one clear error naming the file; rows and incidents that cannot be used are counted by reason,
+with the first lines or ids of each, for the caller to report (or to refuse the file).
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-from collections.abc import Callable
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+import duckdb
 from pydantic import ValidationError
 
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.incident_mapping import IncidentMapping
 from ci_workflow.domain.spec import describe_errors
 from ci_workflow.domain.strict_yaml import load_mapping
-from ci_workflow.errors import UsageError, ValidationFailed
+from ci_workflow.errors import ValidationFailed
+from ci_workflow.opportunities import export_sql as sql
+from ci_workflow.opportunities.export_file import readable_csv
+
+# DuckDB's working memory before it spills to disk: the import stays well inside 2 GiB.
+MEMORY = "768MB"
 
 
 def load_incident_mapping(path: Path) -> IncidentMapping:
@@ -37,132 +45,119 @@ def load_incident_mapping(path: Path) -> IncidentMapping:
         ) from None
 
 
-def _open(path: Path) -> IO[str]:
-    try:
-        if path.suffix == ".gz":
-            return gzip.open(path, "rt", encoding="utf-8", newline="")
-        return path.open(encoding="utf-8-sig", newline="")
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror}") from None
+@dataclass(frozen=True)
+class Rejected:
+    """Rows or incidents left out for one reason: how many, and the first few (lines or ids)."""
+
+    reason: str
+    count: int
+    examples: list[str]
+
+    def shown(self, noun: str) -> str:
+        more = ", ..." if self.count > len(self.examples) else ""
+        return f"{noun} {', '.join(self.examples)}{more}".strip()
 
 
-class _Rows:
-    """Reads one row's fields as the mapping says: missing markers, times, counts, flags."""
+@dataclass
+class ExportRead:
+    """What an export holds, checked: counts, what was left out and why, and the records."""
 
-    def __init__(self, path: Path, mapping: IncidentMapping, header: list[str]) -> None:
-        self.path, self.mapping, self.columns = path, mapping, mapping.columns
-        self.at = {name: header.index(name) for name in mapping.required_columns()}
-        self.parse_time = _time_parser(mapping.timestamp_format)
-        self.true_values = {v.lower() for v in mapping.true_values}
+    rows: int
+    incidents: int
+    rejected_rows: list[Rejected]
+    incidents_of_rejected_rows: int
+    rejected_incidents: list[Rejected]
+    first_opened: datetime | None
+    last_opened: datetime | None
+    _db: duckdb.DuckDBPyConnection
 
-    def value(self, row: list[str], column: str | None) -> str | None:
-        if column is None:
-            return None
-        text = row[self.at[column]].strip()
-        return None if text == self.mapping.missing or text == "" else text
+    @property
+    def rejected(self) -> bool:
+        return bool(self.rejected_rows or self.rejected_incidents)
 
-    def moment(self, row: list[str], column: str | None, line: int) -> datetime | None:
-        text = self.value(row, column)
-        if text is None:
-            return None
-        try:
-            return self.parse_time(text)
-        except ValueError:
-            fmt = self.mapping.timestamp_format
-            raise _bad(self.path, line, f"{column}: not a time in {fmt!r}: {text!r}") from None
+    def problems(self, path: Path) -> list[str]:
+        """Each reason, as one line naming the file."""
+        return [
+            f"{path}: {r.count} row(s): {r.reason} ({r.shown('line')})" for r in self.rejected_rows
+        ] + [
+            f"{path}: {r.count} incident(s): {r.reason} ({r.shown('')})"
+            for r in self.rejected_incidents
+        ]
 
-    def number(self, row: list[str], column: str | None, line: int) -> int:
-        text = self.value(row, column)
-        try:
-            return int(text) if text is not None else 0
-        except ValueError:
-            raise _bad(self.path, line, f"{column}: not a whole number: {text!r}") from None
-
-    def fields(self, row: list[str], line: int) -> dict[str, Any]:
-        """The incidents table's fields from one row."""
-        c = self.columns
-        opened = self.moment(row, c.opened, line)
-        if opened is None:
-            raise _bad(self.path, line, f"{c.opened}: the opening time is missing")
-        sla = self.value(row, c.sla_met)
-        return {
-            "opened_at": opened,
-            "resolved_at": self.moment(row, c.resolved, line),
-            "closed_at": self.moment(row, c.closed, line),
-            "category": self.value(row, c.category),
-            "service": self.value(row, c.service),
-            "priority": self.value(row, c.priority),
-            "assignment_group": self.value(row, c.assignment_group),
-            "sla_met": None if sla is None else sla.lower() in self.true_values,
-            "reopen_count": self.number(row, c.reopen_count, line),
-            "reassignment_count": self.number(row, c.reassignment_count, line),
-            "problem_id": self.value(row, c.problem_id),
-            "change_id": self.value(row, c.change_id),
-        }
+    def batches(self, size: int = 5000) -> Iterator[list[dict[str, Any]]]:
+        """The usable incidents as the incidents table's fields, ``size`` at a time."""
+        cursor = self._db.execute(sql.RECORDS)
+        while chunk := cursor.fetchmany(size):
+            yield [_record(row) for row in chunk]
 
 
+@contextmanager
 def read_export(
-    path: Path, mapping: IncidentMapping, *, on_rows: Callable[[int], None] | None = None
-) -> tuple[dict[str, dict[str, Any]], int]:
-    """Every incident of the export, by id, as the incidents table's fields; and the row count.
+    path: Path, mapping: IncidentMapping, *, limit: int | None = None
+) -> Iterator[ExportRead]:
+    """Read and check the whole export (or its first ``limit`` rows); nothing is written.
 
-    Event log: per incident, the latest event's row (its final fields, read once at the end) and
-    the first time it entered a resolved state.
-    """
-    records: dict[str, dict[str, Any]] = {}
-    latest: dict[str, tuple[datetime, int, list[str]]] = {}
-    first_resolved: dict[str, datetime] = {}
-    events, count = mapping.event_log, 0
-    with _open(path) as stream:
-        reader = csv.reader(stream, delimiter=mapping.delimiter)
-        header = _header(path, mapping, next(reader, None))
-        rows = _Rows(path, mapping, header)
-        for line, row in enumerate(reader, start=2):
-            count += 1
-            if on_rows and count % 5000 == 0:
-                on_rows(5000)
-            if len(row) != len(header):
-                raise _bad(path, line, f"{len(row)} fields, the header has {len(header)}")
-            number = rows.value(row, mapping.columns.id)
-            if number is None:
-                raise _bad(path, line, f"{mapping.columns.id}: the incident id is missing")
-            if events is None:
-                records[number] = rows.fields(row, line)
-                continue
-            when = rows.moment(row, events.event_time_column, line)
-            if when is None:
-                raise _bad(path, line, f"{events.event_time_column}: the event time is missing")
-            if rows.value(row, events.status_column) in events.resolved_states:
-                first_resolved[number] = min(first_resolved.get(number, when), when)
-            known = latest.get(number)
-            if known is None or when >= known[0]:
-                latest[number] = (when, line, row)
-    if on_rows:
-        on_rows(count % 5000)
-    for number, (_, line, row) in latest.items():
-        records[number] = rows.fields(row, line) | {"resolved_at": first_resolved.get(number)}
-    return records, count
+    The work happens in a private in-memory DuckDB that spills to disk past ``MEMORY``, so a
+    file of millions of events is read in bounded memory."""
+    with readable_csv(path, mapping) as (source, header), tempfile.TemporaryDirectory() as spill:
+        db = duckdb.connect(config={"memory_limit": MEMORY, "temp_directory": spill})
+        try:
+            for statement in (
+                sql.load_rows(str(source), header, mapping, limit),
+                sql.load_events(mapping),
+                sql.build_incidents(mapping),
+                sql.CHECK_INCIDENTS,
+            ):
+                db.execute(statement)
+            yield _summary(db, events=mapping.event_log is not None)
+        except duckdb.Error as error:
+            raise ValidationFailed(
+                str(path), [f"{path}: {_unreadable(str(error), mapping)}"]
+            ) from None
+        finally:
+            db.close()
 
 
-def _header(path: Path, mapping: IncidentMapping, header: list[str] | None) -> list[str]:
-    if header is None:
-        raise ValidationFailed(str(path), [f"{path}: the file is empty"])
-    absent = mapping.required_columns() - set(header)
-    if absent:
-        raise ValidationFailed(
-            str(path), [f"{path}: no column {', '.join(sorted(absent))} (see the mapping)"]
-        )
-    return header
+def _unreadable(message: str, mapping: IncidentMapping) -> str:
+    """DuckDB's many-line message, said in one line."""
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    where = f" (line {line.group(1)})" if line else ""
+    if "not utf-8 encoded" in message:
+        return f"not {mapping.encoding} text{where}: set encoding: in the mapping"
+    return f"cannot be read as CSV{where}: {message.splitlines()[0]}"
 
 
-def _bad(path: Path, line: int, problem: str) -> ValidationFailed:
-    return ValidationFailed(str(path), [f"{path} line {line}: {problem}"])
+def _summary(db: duckdb.DuckDBPyConnection, *, events: bool) -> ExportRead:
+    rows, incidents = _one(db, sql.COUNTS_SQL)
+    first, last = _one(db, sql.SPAN)
+    return ExportRead(
+        rows=rows,
+        incidents=incidents,
+        rejected_rows=_rejections(db, sql.ROW_PROBLEMS),
+        incidents_of_rejected_rows=_one(db, sql.INCIDENTS_OF_BAD_ROWS)[0] if events else 0,
+        rejected_incidents=_rejections(db, sql.INCIDENT_PROBLEMS),
+        first_opened=as_utc(first) if first else None,
+        last_opened=as_utc(last) if last else None,
+        _db=db,
+    )
 
 
-def _time_parser(fmt: str) -> Callable[[str], datetime]:
-    # Exports repeat the same minute many times: parse each distinct text once.
-    @lru_cache(maxsize=65536)
-    def parse(text: str) -> datetime:
-        return as_utc(datetime.strptime(text, fmt))
+def _one(db: duckdb.DuckDBPyConnection, query: str) -> tuple[Any, ...]:
+    found = db.execute(query).fetchone()
+    assert found is not None  # aggregates always give a row
+    return tuple(found)
 
-    return parse
+
+def _rejections(db: duckdb.DuckDBPyConnection, query: str) -> list[Rejected]:
+    return [
+        Rejected(reason, count, [str(e) for e in examples])
+        for reason, count, examples in db.execute(query).fetchall()
+    ]
+
+
+def _record(row: tuple[Any, ...]) -> dict[str, Any]:
+    record = dict(zip(sql.OUTPUT, row, strict=True))
+    for field in ("opened_at", "resolved_at", "closed_at"):
+        if record[field] is not None:
+            record[field] = as_utc(record[field])
+    return record

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, Table, select
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy import Column, Engine, Integer, Row, Table, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,7 +19,7 @@ from ci_workflow.store.tables import Incident
 
 FIELDS = (
     "opened_at", "resolved_at", "closed_at", "category", "service", "priority", "assignment_group",
-    "sla_met", "reopen_count", "reassignment_count", "problem_id", "change_id",
+    "sla_met", "reopen_count", "reassignment_count", "ping_pong_count", "problem_id", "change_id",
 )  # fmt: skip
 
 TABLE: Table = Incident.__table__  # type: ignore[attr-defined]
@@ -29,32 +31,52 @@ def incidents_engine(database_url: str | None) -> Engine:
 
 
 def ensure_table(engine: Engine) -> None:
-    """Another database gets the incidents table on first import."""
+    """Another database gets the incidents table on first import; one an older version made
+    there gains what this one stores (its rows kept)."""
     TABLE.create(engine, checkfirst=True)
+    if "ping_pong_count" in {c["name"] for c in inspect(engine).get_columns(TABLE.name)}:
+        return
+    with engine.begin() as connection:
+        alter = Operations(MigrationContext.configure(connection)).batch_alter_table
+        with alter(TABLE.name) as table:
+            for name in ("reopen_count", "reassignment_count"):
+                table.alter_column(name, existing_type=Integer(), nullable=True)
+            table.add_column(Column("ping_pong_count", Integer(), nullable=True))
 
 
-def upsert(session: Session, records: dict[str, dict[str, Any]]) -> tuple[int, int]:
-    """Insert new incidents and update known ones by number; (imported, updated)."""
+def upsert(session: Session, batches: Iterable[list[dict[str, Any]]]) -> tuple[int, int]:
+    """Insert new incidents and update known ones by number, a batch at a time;
+    (imported, updated)."""
     existing = set(session.execute(select(TABLE.c.number)).scalars())
     now = utcnow()
-    rows = [{"number": n, **fields, "imported_at": now} for n, fields in records.items()]
     dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(TABLE)
-        statement = insert.on_conflict_do_update(
-            index_elements=["number"],
-            set_={f: insert.excluded[f] for f in (*FIELDS, "imported_at")},
-        )
-        for chunk in _chunks(rows, 5000):
-            session.execute(statement, chunk)
-    else:  # other databases: update what exists, insert the rest
-        for row in rows:
+    imported = updated = 0
+    for batch in batches:
+        rows = [record | {"imported_at": now} for record in batch]
+        known = sum(1 for row in rows if row["number"] in existing)
+        imported, updated = imported + len(rows) - known, updated + known
+        if dialect in ("sqlite", "postgresql"):
+            insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(TABLE)
+            statement = insert.on_conflict_do_update(
+                index_elements=["number"],
+                set_={f: insert.excluded[f] for f in (*FIELDS, "imported_at")},
+            )
+            session.execute(statement, rows)
+            continue
+        for row in rows:  # other databases: update what exists, insert the rest
             if row["number"] in existing:
                 session.execute(TABLE.update().where(TABLE.c.number == row["number"]).values(**row))
             else:
                 session.execute(TABLE.insert().values(**row))
-    updated = len(existing & records.keys())
-    return len(records) - updated, updated
+    return imported, updated
+
+
+def opened_span(session: Session) -> tuple[datetime | None, datetime | None]:
+    """When the first and the last imported incidents were opened."""
+    first, last = session.execute(
+        select(func.min(TABLE.c.opened_at), func.max(TABLE.c.opened_at))
+    ).one()
+    return first, last
 
 
 def opened_between(
@@ -64,8 +86,3 @@ def opened_between(
     opened = TABLE.c.opened_at
     query = select(*(TABLE.c[name] for name in columns)).where(opened > start, opened <= end)
     return list(session.execute(query))
-
-
-def _chunks(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]

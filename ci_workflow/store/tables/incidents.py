@@ -22,8 +22,10 @@ class Incident(SQLModel, table=True):
     priority: str | None = Field(default=None, max_length=64)
     assignment_group: str | None = Field(default=None, max_length=200)
     sla_met: bool | None = None
-    reopen_count: int = 0
-    reassignment_count: int = 0
+    # Counts are NULL when the export neither had nor derived them: unknown, not zero.
+    reopen_count: int | None = None
+    reassignment_count: int | None = None
+    ping_pong_count: int | None = None
     problem_id: str | None = Field(default=None, max_length=64)
     change_id: str | None = Field(default=None, max_length=64)
     imported_at: datetime = Field(default_factory=utcnow)
