@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import typer
 
 from ci_workflow.cli._common import (
@@ -17,28 +19,59 @@ from ci_workflow.cli.metrics import moment
 app = typer.Typer(help="Improvement opportunities found in incident data.", no_args_is_help=True)
 
 
+SHOWN = 15
+
+
 def detect(
     start: str | None = typer.Option(None, "--from", help="Start (default: 90 days before --to)."),
-    end: str | None = typer.Option(None, "--to", help="End (default: now)."),
+    end: str | None = typer.Option(
+        None, "--to", help="End (default: when the latest imported incident was opened)."
+    ),
+    all_: bool = typer.Option(False, "--all", help=f"Every finding, not the {SHOWN} best."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Find, rank and record opportunities in the imported incidents (no duplicates on rerun)."""
+    """Find, rank and record opportunities in the imported incidents (no duplicates on rerun).
+
+    Ranked by expected value: incident-hours a year (elapsed, opened to resolved) the group
+    would save at the norm, times the confidence that the signal is real."""
     from ci_workflow.services.opportunities import detect_opportunities
 
-    found, skipped = detect_opportunities(moment(start, "--from"), moment(end, "--to"))
+    found = detect_opportunities(moment(start, "--from"), moment(end, "--to"))
+    shown = found.opportunities if all_ else found.opportunities[:SHOWN]
+    more = len(found.opportunities) - len(shown)
     if json_:
-        print_json(
-            {"opportunities": [f.model_dump(mode="json") for f in found], "skipped": skipped}
-        )
+        print_json({
+            "period": _dates(found.period), "data": _dates(found.data),
+            "opportunities": [f.model_dump(mode="json") for f in shown], "more": more,
+            "skipped": found.skipped,
+        })  # fmt: skip
         return
-    table = new_table("#", "Score", "Kind", "Finding", "Value (h/yr)", wrap=("Finding",))
-    for f in found:
-        table.add_row(
-            str(f.number), f"{f.score:g}", f.kind, escape(f.title), f"{f.value_hours:,.0f}"
+    if found.period:
+        data = _dates(found.data)
+        console().print(
+            f"period {_dates(found.period)['from']} to {_dates(found.period)['to']}; "
+            f"incidents imported from {data['from']} to {data['to']}"
         )
+    table = new_table(
+        "#", "Expected (h/yr)", "Kind", "Finding", "Value (incident-h/yr)", "Confidence",
+        wrap=("Finding",),
+    )  # fmt: skip
+    for f in shown:
+        table.add_row(
+            str(f.number), f"{f.score:,.0f}", f.kind, escape(f.title), f"{f.value_hours:,.0f}",
+            f"{f.confidence:.0%}",
+        )  # fmt: skip
     console().print(table)
-    for line in skipped:
+    if more:
+        console().print(f"{more} more (--all shows every one)")
+    for line in found.skipped:
         console().print(f"skipped: {escape(line)}")
+
+
+def _dates(span: tuple[datetime, datetime] | None) -> dict[str, str | None]:
+    if span is None:
+        return {"from": None, "to": None}
+    return {"from": f"{span[0]:%Y-%m-%d}", "to": f"{span[1]:%Y-%m-%d}"}
 
 
 def show(number: int = typer.Argument(...), json_: bool = typer.Option(False, "--json")) -> None:
@@ -51,7 +84,8 @@ def show(number: int = typer.Argument(...), json_: bool = typer.Option(False, "-
         return
     console().print(f"[bold]{found.number}[/bold] {escape(found.title)} ({found.status})")
     console().print(
-        f"  {found.kind} · {found.group_by} {escape(found.group)} · score {found.score:g}"
+        f"  {found.kind} · {found.group_by} {escape(found.group)} · "
+        f"{escape(str(found.evidence.get('ranking', '')))}"
     )
     console().print(f"  evidence: {escape(str(found.evidence))}")
     console().print(f"  suggested objective: {escape(str(found.objective))}")

@@ -3,8 +3,9 @@ group) that deserve an improvement, with the evidence, an estimated value, a sug
 objective and a score. Pure functions: the caller loads the incidents.
 
 The period is split into a reference part and a recent part (default: its last quarter is
-recent). Groups with fewer than ``MIN_INCIDENTS`` incidents are too small to judge; they are
-listed as skipped, with the reason, rather than reported.
+recent). Groups with fewer than ``MIN_INCIDENTS`` incidents are too small to judge, and detectors
+whose fields no incident has are not run: both are listed as skipped, with the reason. Findings
+about one group are merged into one, with each signal listed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ci_workflow.opportunities.findings import (
     Detection,
     Finding,
     IncidentRow,
+    merged,
 )
 from ci_workflow.opportunities.problems import change_spikes, recurring_problems
 
@@ -41,7 +43,17 @@ def detect(
     if not rows:
         found.skipped.append("no incidents opened in the period")
         return found
+    known = {f for f in FIELDS if any(getattr(r, f) is not None for r in rows)}
+    detectors = []
+    for detector, needs in GROUP_DETECTORS:
+        if needs and not known & set(needs):
+            found.skipped.append(_unmapped(detector.__name__, needs))
+        else:
+            detectors.append(detector)
     for name in group_by:
+        if name not in known:
+            found.skipped.append(_unmapped(f"grouping by {name}", (name,)))
+            continue
         groups: dict[str, list[IncidentRow]] = defaultdict(list)
         for row in rows:
             key = getattr(row, name)
@@ -54,9 +66,27 @@ def detect(
                 f" (e.g. {', '.join(small[:3])})"
             )
         judged = {g: m for g, m in groups.items() if len(m) >= MIN_INCIDENTS}
-        for detector in GROUP_DETECTORS:
+        for detector in detectors:
             found.findings += detector(judged, rows, name, found)
-    found.findings += recurring_problems(rows, found)
-    found.findings += change_spikes(rows, found)
-    found.findings.sort(key=lambda f: (-f.score, f.kind, f.group))
+    # Incidents without a problem record only mean something where some have one.
+    if "problem_id" in known:
+        found.findings += recurring_problems(rows, found)
+    else:
+        found.skipped.append(_unmapped("recurring_problems", ("problem_id",)))
+    if "change_id" in known:
+        found.findings += change_spikes(rows, found)
+    else:
+        found.skipped.append(_unmapped("change_spikes", ("change_id",)))
+    found.findings = merged(found.findings)
     return found
+
+
+FIELDS = (
+    "resolved_at", "category", "service", "assignment_group", "sla_met", "reopen_count",
+    "reassignment_count", "ping_pong_count", "problem_id", "change_id",
+)  # fmt: skip
+
+
+def _unmapped(what: str, needs: tuple[str, ...]) -> str:
+    fields = " or ".join(needs)
+    return f"{what}: no incident in the period has {fields} (map a column or derive it)"

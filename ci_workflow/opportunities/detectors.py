@@ -18,46 +18,64 @@ from ci_workflow.opportunities.findings import (
     samples,
     suggest,
 )
+from ci_workflow.opportunities.ranks import Ranking
 
 
-def rising_volume(
+def rising_share(
     groups: Groups, rows: list[IncidentRow], name: str, found: Detection
 ) -> list[Finding]:
-    """The recent weekly rate against the reference rate; a one-sided binomial test shows the
-    rise is not noise."""
+    """The group's share of all incidents, recent part against reference part: a rise of a
+    quarter or more that a one-sided binomial test shows is not noise. Shares, not counts, so
+    that an export that grows as a whole (how it was cut, a new team onboarded) flags nothing;
+    the weekly counts are named only where the whole stayed level."""
     from scipy import stats
 
+    reference_total = sum(1 for r in rows if r.opened_at <= found.split)
+    recent_total = len(rows) - reference_total
+    if reference_total < MIN_INCIDENTS or recent_total < MIN_INCIDENTS:
+        return []
     reference_weeks = (found.split - found.start).total_seconds() / 604800
     recent_weeks = (found.end - found.split).total_seconds() / 604800
-    share_recent = recent_weeks / (reference_weeks + recent_weeks)
+    whole = (recent_total / recent_weeks) / (reference_total / reference_weeks)
+    level = 0.8 <= whole <= 1.25
     findings = []
     for group, members in groups.items():
         recent = sum(1 for i in members if i.opened_at > found.split)
-        total = len(members)
-        before_rate, after_rate = (total - recent) / reference_weeks, recent / recent_weeks
-        if before_rate == 0 or after_rate < 1.25 * before_rate:
+        before = len(members) - recent
+        was, now = before / reference_total, recent / recent_total
+        if before == 0 or now < 1.25 * was:
             continue
-        p_value = float(stats.binomtest(recent, total, share_recent, alternative="greater").pvalue)
+        p_value = float(stats.binomtest(recent, recent_total, was, alternative="greater").pvalue)
         if p_value >= SIGNIFICANCE:
             continue
-        extra = (after_rate - before_rate) * recent_weeks * median_hours(members)
+        per_week = (before / reference_weeks, recent / recent_weeks)
+        counts = (
+            f"; {per_week[1]:.1f} a week, was {per_week[0]:.1f}"
+            if level
+            else f" (all incidents ×{whole:.2f})"
+        )
+        extra = (now - was) * recent_total  # incidents beyond the group's former share
         findings.append(
             finding(
-                "rising_volume", name, group,
-                f"{group}: {after_rate:.1f} incidents a week, was {before_rate:.1f}",
+                "rising_share", name, group,
+                f"{group}: {now:.1%} of incidents, was {was:.1%}{counts}",
                 evidence={
-                    "reference_per_week": round(before_rate, 2),
-                    "recent_per_week": round(after_rate, 2),
-                    "incidents": total,
+                    "reference_share": round(was, 4),
+                    "recent_share": round(now, 4),
+                    "reference_per_week": round(per_week[0], 2),
+                    "recent_per_week": round(per_week[1], 2),
+                    "organisation_change": round(whole, 3),
+                    "incidents": len(members),
                     "recent_incidents": recent,
                     "p_value": p_value,
                     "samples": samples(members, lambda i: i.opened_at > found.split),
                 },
-                value_hours=found.yearly(extra),
+                value_hours=found.yearly(extra * median_hours(members)),
                 confidence=1 - p_value,
                 objective=suggest(
-                    "incident_count", {name: group}, window="7d", baseline=round(after_rate, 2),
-                    target=round(before_rate, 2), direction="decrease", kpi_kind="incident_volume",
+                    "incident_count", {name: group}, window="7d", baseline=round(per_week[1], 2),
+                    target=round(was * recent_total / recent_weeks, 2), direction="decrease",
+                    kpi_kind="incident_volume",
                 ),
             )
         )  # fmt: skip
@@ -67,14 +85,19 @@ def rising_volume(
 def long_resolution(
     groups: Groups, rows: list[IncidentRow], name: str, found: Detection
 ) -> list[Finding]:
-    """Median hours to resolve well above the organisation's median for the same priorities."""
-    from scipy import stats
-
+    """Median hours to resolve well above the organisation's median for the same priorities,
+    and longer than the other groups' (one-sided Mann-Whitney)."""
+    resolved_rows = [r for r in rows if r.hours is not None]
     by_priority: dict[str | None, list[float]] = defaultdict(list)
-    for row in rows:
-        if row.hours is not None:
-            by_priority[row.priority].append(row.hours)
+    for row in resolved_rows:
+        by_priority[row.priority].append(row.hours)  # type: ignore[arg-type]  # resolved
     medians = {p: statistics.median(h) for p, h in by_priority.items()}
+    ranking = Ranking([r.hours for r in resolved_rows])  # type: ignore[misc]  # resolved
+    positions: dict[str, list[int]] = defaultdict(list)
+    for at, row in enumerate(resolved_rows):
+        key = getattr(row, name)
+        if key in groups:
+            positions[key].append(at)
     findings = []
     for group, members in groups.items():
         resolved = [i for i in members if i.hours is not None]
@@ -86,13 +109,7 @@ def long_resolution(
         typical = statistics.median(i.hours for i in resolved if i.hours is not None)
         if norm <= 0 or typical < 1.5 * norm:
             continue
-        others = [r.hours for r in rows if r.hours is not None and getattr(r, name) != group]
-        hours = [i.hours for i in resolved if i.hours is not None]
-        p_value = (
-            float(stats.mannwhitneyu(hours, others, alternative="greater").pvalue)
-            if others
-            else 1.0
-        )
+        p_value = ranking.greater(positions[group])
         if p_value >= SIGNIFICANCE:
             continue
         findings.append(
@@ -180,10 +197,10 @@ def _missed_share(incidents: list[IncidentRow]) -> float | None:
 
 def reopens(groups: Groups, rows: list[IncidentRow], name: str, found: Detection) -> list[Finding]:
     """Rework: a reopen rate of 10 % or more, at least twice the organisation's."""
-    org = sum(1 for r in rows if r.reopen_count > 0) / len(rows)
+    org = sum(1 for r in rows if (r.reopen_count or 0) > 0) / len(rows)
     findings = []
     for group, members in groups.items():
-        reopened = [i for i in members if i.reopen_count > 0]
+        reopened = [i for i in members if (i.reopen_count or 0) > 0]
         share = len(reopened) / len(members)
         if share < 0.10 or share < 2 * org:
             continue
@@ -212,23 +229,32 @@ def reopens(groups: Groups, rows: list[IncidentRow], name: str, found: Detection
 def ping_pong(
     groups: Groups, rows: list[IncidentRow], name: str, found: Detection
 ) -> list[Finding]:
-    """Rework: incidents passed between teams three times or more, far more often than overall."""
-    org = sum(1 for r in rows if r.reassignment_count >= 3) / len(rows)
+    """Rework: incidents handed back to a team that already had them (A → B → A) where the export
+    says so; otherwise passed on three times or more. Far more often than overall."""
+    returns = any(r.ping_pong_count is not None for r in rows)
+
+    def bounces(i: IncidentRow) -> bool:
+        if returns:
+            return (i.ping_pong_count or 0) > 0
+        return (i.reassignment_count or 0) >= 3
+
+    what = "go back to a team that had them" if returns else "bounce 3+ times"
+    org = sum(1 for r in rows if bounces(r)) / len(rows)
     findings = []
     for group, members in groups.items():
-        bounced = [i for i in members if i.reassignment_count >= 3]
+        bounced = [i for i in members if bounces(i)]
         share = len(bounced) / len(members)
         if share < 0.15 or share < 2 * org:
             continue
         findings.append(
             finding(
                 "ping_pong", name, group,
-                f"{share:.0%} of {group}'s incidents bounce 3+ times ({org:.0%} overall)",
+                f"{share:.0%} of {group}'s incidents {what} ({org:.0%} overall)",
                 evidence={
                     "bounced_share": round(share, 3),
                     "organisation_share": round(org, 3),
                     "mean_reassignments": round(
-                        statistics.fmean(i.reassignment_count for i in members), 2
+                        statistics.fmean(i.reassignment_count or 0 for i in members), 2
                     ),
                     "incidents": len(members),
                     "samples": samples(bounced),
@@ -236,7 +262,8 @@ def ping_pong(
                 value_hours=found.yearly(len(bounced) * 0.5 * median_hours(members)),
                 confidence=min(1.0, len(bounced) / 20),
                 objective=suggest(
-                    "mttr_hours", {name: group}, window="30d", baseline="measure",
+                    "mttr_hours", {name: group}, window="30d",
+                    baseline=round(median_hours(members), 1),
                     target=round(median_hours(rows), 1), direction="decrease",
                     kpi_kind="process_efficiency",
                 ),
@@ -245,4 +272,12 @@ def ping_pong(
     return findings
 
 
-GROUP_DETECTORS = (rising_volume, long_resolution, sla_breaches, reopens, ping_pong)
+# Each detector with the fields it needs some incident in the period to have: without them it
+# is skipped, with the reason, rather than run on blanks.
+GROUP_DETECTORS = (
+    (rising_share, ()),
+    (long_resolution, ("resolved_at",)),
+    (sla_breaches, ("sla_met",)),
+    (reopens, ("reopen_count",)),
+    (ping_pong, ("reassignment_count", "ping_pong_count")),
+)

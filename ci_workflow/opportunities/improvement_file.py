@@ -3,6 +3,7 @@ objective written as improvement as code, ready for ``apply``."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,7 +21,9 @@ def improvement_file(
         "metric": objective.pop("metric"),
         "filter": objective.pop("filter"),
     }
-    evidence = ", ".join(f"{k} {v}" for k, v in o.evidence.items() if k != "samples")
+    evidence = ", ".join(
+        f"{k} {v}" for k, v in o.evidence.items() if k not in ("samples", "signals", "ranking")
+    )
     return {
         "key": key,
         "title": o.title[:200],
@@ -32,10 +35,12 @@ def improvement_file(
             f"Opportunity {o.number} ({o.kind}, {o.group_by} {o.group}) found in the incidents of "
             f"{o.period_start:%Y-%m-%d} to {o.period_end:%Y-%m-%d}: {evidence}. "
             f"Sample incidents: {', '.join(o.evidence.get('samples', []))}. "
-            f"Estimated value: {o.value_hours:,.0f} handling hours a year."
+            f"Estimated value: {o.value_hours:,.0f} incident-hours a year (elapsed, opened to "
+            f"resolved); {o.evidence.get('ranking', '')}."
         ),
         "owner": owner,
-        "strategic_impact": max(1, min(5, round(o.score / 20))),
+        # 1 under 10 expected incident-hours a year, up to 5 from 10,000.
+        "strategic_impact": max(1, min(5, 1 + int(math.log10(max(1.0, o.score))))),
         "feasibility": 3,
         "identified": today,
         "objectives": [

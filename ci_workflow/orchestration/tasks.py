@@ -138,12 +138,10 @@ def practice_report(days: int, end: datetime | None) -> str:
 
 @task(name="detect")
 def detect(days: int) -> int:
-    from ci_workflow.domain.clock import utcnow
     from ci_workflow.services.opportunities import detect_opportunities
 
-    end = utcnow()
-    found, _ = detect_opportunities(end - timedelta(days=days), end)
-    return len(found)
+    # The period ends at the latest imported incident: a stale import is not an empty week.
+    return len(detect_opportunities(period=timedelta(days=days)).opportunities)
 
 
 @task(name="settle-withdrawn-runs")

@@ -14,6 +14,14 @@ def fingerprints(session: Session) -> set[str]:
     return set(session.exec(select(Opportunity.fingerprint)))
 
 
+# Expected value, then value; the number only makes the order deterministic.
+BEST_FIRST = (
+    col(Opportunity.score).desc(),
+    col(Opportunity.value_hours).desc(),
+    col(Opportunity.id),
+)
+
+
 def open_in_period(session: Session, start: datetime, end: datetime) -> list[Opportunity]:
     """The period's findings not yet accepted or dismissed, best first."""
     query = (
@@ -23,7 +31,7 @@ def open_in_period(session: Session, start: datetime, end: datetime) -> list[Opp
             Opportunity.period_end == end,
             Opportunity.status == "new",
         )
-        .order_by(col(Opportunity.score).desc(), col(Opportunity.id))
+        .order_by(*BEST_FIRST)
     )
     return list(session.exec(query))
 
@@ -38,4 +46,4 @@ def get_opportunity(session: Session, number: int) -> Opportunity:
 def open_opportunities(session: Session) -> list[Opportunity]:
     """Every finding not yet accepted or dismissed, best first."""
     query = select(Opportunity).where(Opportunity.status == "new")
-    return list(session.exec(query.order_by(col(Opportunity.score).desc(), col(Opportunity.id))))
+    return list(session.exec(query.order_by(*BEST_FIRST)))

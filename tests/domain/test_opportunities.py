@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
+import pytest
+
 from ci_workflow.opportunities.detect import MIN_INCIDENTS, IncidentRow, detect
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -21,7 +23,7 @@ def incidents(how_many: int, *, group: str = "Steady", first_week: float = 0, we
         opened = START + timedelta(weeks=first_week + weeks * (k + 0.5) / how_many)
         values = {"category": group, "service": f"svc-{group}", "assignment_group": f"team-{group}",
                   "priority": "3", "sla_met": True, "reopen_count": 0, "reassignment_count": 0,
-                  "problem_id": None, "change_id": None} | fields  # fmt: skip
+                  "ping_pong_count": None, "problem_id": None, "change_id": None} | fields  # fmt: skip
         rows.append(IncidentRow(number=f"INC{next(numbers):05d}", opened_at=opened,
                                 resolved_at=opened + timedelta(hours=hours), **values))  # fmt: skip
     return rows
@@ -32,24 +34,94 @@ def kinds(rows: list[IncidentRow], group: str) -> set[str]:
     return {f.kind for f in found.findings if f.group == group}
 
 
-def test_a_rising_volume_is_found_and_steady_noise_is_not() -> None:
+def test_a_rising_share_is_found_and_steady_noise_is_not() -> None:
     rows = (
         incidents(18, group="Net", weeks=9)
         + incidents(24, group="Net", first_week=9, weeks=3)
         + incidents(30)
     )
     found = detect(rows, start=START, end=END, group_by=("category",))
-    (rising,) = [f for f in found.findings if f.kind == "rising_volume"]
+    (rising,) = [f for f in found.findings if f.kind == "rising_share"]
+    split = START + timedelta(weeks=9)
+    recent = [r for r in rows if r.opened_at > split]
+    was = 18 / (len(rows) - len(recent))
+    now = 24 / len(recent)
+    assert rising.group == "Net"
+    assert rising.evidence["reference_share"] == round(was, 4)
+    assert rising.evidence["recent_share"] == round(now, 4)
     assert (
-        rising.group == "Net"
-        and rising.evidence["reference_per_week"] == 2.0
-        and rising.evidence["recent_per_week"] == 8.0
+        rising.evidence["reference_per_week"] == 2.0 and rising.evidence["recent_per_week"] == 8.0
     )
     assert rising.evidence["p_value"] < 0.001 and rising.confidence > 0.99
+    assert (
+        rising.title
+        == f"Net: {now:.1%} of incidents, was {was:.1%} (all incidents ×{(len(recent) / 3) / ((len(rows) - len(recent)) / 9):.2f})"
+    )
     assert rising.objective == {"metric": "incident_count", "filter": {"category": "Net"}, "window": "7d",
-                                "baseline": 8.0, "target": 2.0, "direction": "decrease", "kpi_kind": "incident_volume"}  # fmt: skip
+                                "baseline": 8.0, "target": round(was * len(recent) / 3, 2),
+                                "direction": "decrease", "kpi_kind": "incident_volume"}  # fmt: skip
     assert rising.source == "incident_trend" and len(rising.evidence["samples"]) == 5
-    assert "rising_volume" not in kinds(rows, "Steady")
+    assert "rising_share" not in kinds(rows, "Steady")
+
+
+def test_a_log_that_grows_as_a_whole_flags_no_rise_and_a_falling_share_is_not_rising() -> None:
+    # Every group grows 48 times over (how the extract was cut); Mail grows less: its share fell.
+    rows = []
+    for group, before, after in (("Net", 10, 480), ("Disk", 10, 480), ("Mail", 10, 240)):
+        rows += incidents(before, group=group, weeks=9)
+        rows += incidents(after, group=group, first_week=9, weeks=3)
+    found = detect(rows, start=START, end=END, group_by=("category",))
+    assert [f for f in found.findings if f.kind == "rising_share"] == []
+
+
+def test_mann_whitney_from_one_ranking_equals_scipy() -> None:
+    from scipy import stats
+
+    from ci_workflow.opportunities.ranks import Ranking
+
+    values = [float(v % 17) + (v % 5) * 0.5 for v in range(300)]  # many ties
+    group = [p for p in range(300) if p % 7 == 0]
+    rest = [values[p] for p in range(300) if p % 7 != 0]
+    expected = stats.mannwhitneyu([values[p] for p in group], rest, alternative="greater").pvalue
+    assert Ranking(values).greater(group) == pytest.approx(expected, rel=1e-9)
+
+
+def test_incidents_resolved_before_opened_do_not_break_detection() -> None:
+    rows = incidents(40) + incidents(20, group="Odd", hours=-5)
+    found = detect(rows, start=START, end=END, group_by=("category",))
+    assert not [f for f in found.findings if f.group == "Odd"]
+
+
+def test_detectors_without_their_fields_are_skipped_with_the_reason() -> None:
+    rows = incidents(60, sla_met=None, reopen_count=None, reassignment_count=None) + incidents(
+        3 * MIN_INCIDENTS, group="Print", sla_met=None, reopen_count=None, reassignment_count=None
+    )
+    found = detect(rows, start=START, end=END, group_by=("category",))
+    assert [f for f in found.findings if f.kind == "recurring_problem"] == []
+    assert found.skipped == [
+        "sla_breaches: no incident in the period has sla_met (map a column or derive it)",
+        "reopens: no incident in the period has reopen_count (map a column or derive it)",
+        "ping_pong: no incident in the period has reassignment_count or ping_pong_count (map a column or derive it)",
+        "recurring_problems: no incident in the period has problem_id (map a column or derive it)",
+        "change_spikes: no incident in the period has change_id (map a column or derive it)",
+    ]  # fmt: skip
+
+
+def test_one_group_with_several_signals_is_one_finding() -> None:
+    rows = incidents(80, hours=4, ping_pong_count=0) + incidents(
+        30, group="Trouble", hours=40, sla_met=False, ping_pong_count=1
+    )
+    found = detect(rows, start=START, end=END, group_by=("category",))
+    (trouble,) = [f for f in found.findings if f.group == "Trouble"]
+    kinds_found = {s["kind"] for s in trouble.evidence["signals"]}
+    assert kinds_found == {"long_resolution", "sla_breach", "ping_pong"}
+    doubt = 1.0
+    for signal in trouble.evidence["signals"]:
+        doubt *= 1 - signal["confidence"]
+    assert trouble.confidence == pytest.approx(1 - doubt, abs=1e-4)
+    assert "back to a team that had them" in " ".join(
+        s["title"] for s in trouble.evidence["signals"]
+    )
 
 
 def test_long_resolution_against_the_same_priorities() -> None:
@@ -105,18 +177,23 @@ def test_groups_too_small_to_judge_and_empty_periods_are_said() -> None:
     rows = incidents(40) + incidents(MIN_INCIDENTS - 1, group="Tiny", sla_met=False, reopen_count=2)
     found = detect(rows, start=START, end=END, group_by=("category",))
     assert not [f for f in found.findings if f.group == "Tiny"]
-    assert found.skipped == [
+    assert found.skipped[0] == (
         f"1 category group(s) under {MIN_INCIDENTS} incidents, too small to judge (e.g. Tiny)"
-    ]
+    )
     empty = detect(rows, start=END, end=END + timedelta(weeks=4))
     assert empty.findings == [] and empty.skipped == ["no incidents opened in the period"]
 
 
-def test_findings_are_ranked_by_score() -> None:
+def test_findings_are_ranked_by_expected_value_without_ties_at_a_cap() -> None:
     rows = (
         incidents(40)
         + incidents(20, group="Late", sla_met=False)
         + incidents(20, group="Slow", hours=400)
+        + incidents(20, group="Slower", hours=4000)
     )
-    scores = [f.score for f in detect(rows, start=START, end=END, group_by=("category",)).findings]
-    assert scores == sorted(scores, reverse=True) and all(0 <= s <= 100 for s in scores)
+    found = detect(rows, start=START, end=END, group_by=("category",)).findings
+    scores = [f.score for f in found]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == len(scores)
+    assert all(f.score == round(f.value_hours * f.confidence, 1) for f in found)
+    assert found[0].group == "Slower" and found[0].score > 10 * found[1].score
+    assert found[0].ranking.endswith(f"= {found[0].score:,.0f} expected")

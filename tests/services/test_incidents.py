@@ -41,6 +41,35 @@ def independent_march_figures() -> tuple[int, float, int]:
     return count, sum(hours) / len(hours), len(opened)
 
 
+def independent_ping_pong() -> dict[str, int]:
+    parse = lambda text: datetime.strptime(text, "%d/%m/%Y %H:%M")  # noqa: E731
+    events: dict[str, list[tuple[datetime, str]]] = {}
+    with gzip.open(EVENT_LOG, "rt", newline="") as stream:
+        for row in csv.DictReader(stream):
+            events.setdefault(row["number"], []).append(
+                (parse(row["sys_updated_at"]), row["assignment_group"])
+            )
+    out = {}
+    for number, its in events.items():
+        its.sort(key=lambda e: e[0])  # stable: file order on ties
+        teams: list[str] = []
+        for _, team in its:
+            if team != "?" and (not teams or teams[-1] != team):
+                teams.append(team)
+        out[number] = sum(1 for i in range(2, len(teams)) if teams[i] == teams[i - 2])
+    return out
+
+
+def stored_ping_pong() -> dict[str, int]:
+    from sqlalchemy import select
+
+    from ci_workflow.store.db import transaction
+    from ci_workflow.store.incidents import TABLE
+
+    with transaction(write=False) as session:
+        return dict(session.execute(select(TABLE.c.number, TABLE.c.ping_pong_count)).all())  # type: ignore[arg-type]
+
+
 @pytest.mark.skipif(not EVENT_LOG.exists(), reason=f"{EVENT_LOG} is not there")
 def test_the_servicenow_event_log_imports_and_its_metrics_match_an_independent_count(
     cli: Cli, store: str
@@ -59,6 +88,8 @@ def test_the_servicenow_event_log_imports_and_its_metrics_match_an_independent_c
     assert measure({"kind": "incidents", "metric": "mttr_hours"}, MARCH) == pytest.approx(
         mean_hours, rel=1e-9
     )
+    # Hand-overs back (A -> B -> A), derived from the events in time order (file order on ties).
+    assert stored_ping_pong() == independent_ping_pong()
     narrow = {
         "kind": "incidents",
         "metric": "incident_count",

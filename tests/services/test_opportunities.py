@@ -53,13 +53,25 @@ def test_detect_accept_and_dismiss(cli: Cli, people: None, tmp_path: Path) -> No
         str(MAPPINGS / "generic_incidents.yaml"),
     )
     found = cli.json("opportunities", "detect", *PERIOD)["opportunities"]
-    rising = [o for o in found if o["kind"] == "rising_volume"]
+    rising = [o for o in found if o["kind"] == "rising_share"]
     assert {(o["group_by"], o["group"]) for o in rising} == {
         ("category", "Net"),
         ("service", "LAN"),
         ("assignment_group", "NetOps"),
     }
     assert rising[0]["evidence"]["reference_per_week"] == pytest.approx(2.0, abs=0.1)
+    # The suggested baseline is what the incident_count template measures over its 7-day window
+    # at the end of the period, counted here from how the export was written.
+    end = datetime(2026, 3, 26)
+    net = [
+        datetime(2026, 1, 1) + timedelta(weeks=week, hours=10 * k + 1)
+        for week in range(12)
+        for k in range(8 if week >= 9 else 2)
+    ]
+    in_window = sum(1 for at in net if end - timedelta(days=7) < at <= end)
+    (category,) = [o for o in rising if o["group_by"] == "category"]
+    assert category["objective"]["baseline"] == in_window
+    assert category["evidence"]["ranking"].endswith(f"= {category['score']:,.0f} expected")
     assert cli.json("opportunities", "detect", *PERIOD)["opportunities"] == found  # recorded once
     number = next(o["number"] for o in rising if o["group"] == "Net")
     out = cli.ok("opportunities", "accept", str(number), "--as", "omar@example.org").stdout
@@ -88,8 +100,15 @@ def test_detect_accept_and_dismiss(cli: Cli, people: None, tmp_path: Path) -> No
 
 
 def test_an_empty_period_says_so(cli: Cli, store: str) -> None:
+    result = cli.json("opportunities", "detect")
+    assert result["opportunities"] == [] and result["skipped"] == [
+        "no incidents are imported: run improve import incidents"
+    ]
     result = cli.json("opportunities", "detect", "--from", "2020-01-01", "--to", "2020-02-01")
-    assert result == {"opportunities": [], "skipped": ["no incidents opened in the period"]}
+    assert result == {
+        "period": {"from": "2020-01-01", "to": "2020-02-01"}, "data": {"from": None, "to": None},
+        "opportunities": [], "more": 0, "skipped": ["no incidents opened in the period"],
+    }  # fmt: skip
 
 
 @pytest.mark.skipif(not EVENT_LOG.exists(), reason=f"{EVENT_LOG} is not there")
@@ -126,3 +145,26 @@ def test_servicenow_findings_match_an_independent_computation(cli: Cli, store: s
     ]
     assert top["evidence"]["resolved"] == len(hours)
     assert top["evidence"]["median_hours"] == pytest.approx(statistics.median(hours), abs=0.05)
+
+
+@pytest.mark.skipif(not EVENT_LOG.exists(), reason=f"{EVENT_LOG} is not there")
+def test_by_default_the_period_ends_at_the_latest_incident_and_the_best_fifteen_are_shown(
+    cli: Cli, store: str
+) -> None:
+    mapping = str(MAPPINGS / "servicenow_event_log.yaml")
+    cli.ok("import", "incidents", str(EVENT_LOG), "--mapping", mapping)
+    found = cli.json("opportunities", "detect")
+    assert found["period"] == {"from": "2016-02-13", "to": "2016-05-13"}
+    assert found["data"] == {"from": "2016-02-29", "to": "2016-05-13"}
+    assert len(found["opportunities"]) == 15 and found["more"] > 0
+    every = cli.json("opportunities", "detect", "--all")["opportunities"]
+    assert every[:15] == found["opportunities"] and len(every) == 15 + found["more"]
+    scores = [o["score"] for o in every]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == len(scores)
+    # One opportunity per group, and no problem-record finding without problem records.
+    assert len({(o["group_by"], o["group"]) for o in every}) == len(every)
+    text = cli.ok("opportunities", "detect").stdout
+    assert text.startswith(
+        "period 2016-02-13 to 2016-05-13; incidents imported from 2016-02-29 to 2016-05-13"
+    )
+    assert f"{found['more']} more (--all shows every one)" in text

@@ -9,13 +9,14 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from ci_workflow.services.register import audit_trail, show_improvement
-from tests.helpers import improvement_doc, write_yaml
+from tests.helpers import Cli, improvement_doc, write_yaml
 from tests.processes import improve_command
 from tests.web.conftest import Workspace, csrf_of, password_of, post_form, sign_in
 from tests.web.helpers import new_improvement, waiting_at_plan_approval
@@ -372,3 +373,32 @@ def test_a_request_larger_than_the_limit_is_refused_unread(use: Workspace) -> No
     headers = {"X-CSRF-Token": csrf_of(client, "/me"), "Content-Type": "application/json"}
     answer = client.post("/api/apply", content=streamed(), headers=headers)
     assert answer.status_code == 413, answer.text
+
+
+def test_an_opportunity_page_explains_its_rank_and_lists_its_signals(
+    use: Workspace, tmp_path: Path
+) -> None:
+    evil = "<b>Net</b>"
+    lines = ["incident_id,opened,resolved,closed,category,service,priority,group,sla_met,"
+             "reopens,reassignments,problem,change"]  # fmt: skip
+    start = datetime(2026, 1, 1)
+    for n in range(120):
+        slow = n % 3 == 0  # one in three: the evil category, slow and late
+        opened = start + timedelta(hours=17 * n)
+        hours = 60 if slow else 4
+        category, met = (evil, "no") if slow else ("Mail", "yes")
+        lines.append(
+            f"W{n},{opened:%Y-%m-%d %H:%M},{opened + timedelta(hours=hours):%Y-%m-%d %H:%M},,"
+            f"{category},Svc,P3,Team{n % 2},{met},0,0,,"
+        )
+    export = tmp_path / "web-incidents.csv"
+    export.write_text("\n".join(lines) + "\n")
+    mapping = Path(__file__).resolve().parents[2] / "examples/mappings/generic_incidents.yaml"
+    Cli().ok("import", "incidents", str(export), "--mapping", str(mapping))
+    found = Cli().json("opportunities", "detect", "--all")["opportunities"]
+    (net,) = [o for o in found if o["group"] == evil]
+    assert {s["kind"] for s in net["evidence"]["signals"]} == {"long_resolution", "sla_breach"}
+    page = use.signed_in(CARMEN).get(f"/opportunities/{net['number']}").text
+    assert "<b>Net</b>" not in page and "&lt;b&gt;Net&lt;/b&gt;" in page
+    assert net["evidence"]["ranking"] in page
+    assert "misses its SLA" in page and "to resolve" in page
