@@ -1,8 +1,8 @@
 """The SQL (DuckDB) that turns an export's rows into incident records, as the mapping says.
 
 Three tables, each built from the one before:
-- ``events``: every row, its mapped values cleaned (trimmed, the missing marker made NULL) and
-  typed, and ``problem``: why the row cannot be used (NULL when it can);
+- ``events``: every row of the file, its mapped values cleaned (trimmed, the missing marker made
+  NULL) and typed, and ``problem``: why the row cannot be used (NULL when it can);
 - ``built``: one row per incident, from its latest event or derived from all of them;
 - ``checked``: ``built`` with the incident-level ``problem`` (resolved before opened...).
 
@@ -38,60 +38,64 @@ def any_of(values: list[str]) -> str:
     return "(" + ", ".join(text(v) for v in values) + ")"
 
 
-def load_rows(source: str, header: list[str], mapping: IncidentMapping, limit: int | None) -> str:
-    """Every row of the file, numbered by its line in the file (the header is line 1)."""
-    columns = "{" + ", ".join(f"{text(c)}: 'VARCHAR'" for c in header) + "}"
-    wanted = sorted(mapping.required_columns())
-    picked = ", ".join(f"{name(c)}" for c in wanted)
+def load_events(source: str, header: list[str], mapping: IncidentMapping, limit: int | None) -> str:
+    """Every row of the file (or its first ``limit``), numbered by its line in the file (the
+    header is line 1), its mapped values cleaned and typed, and why it cannot be used."""
+    c = mapping.columns
+    columns = "{" + ", ".join(f"{text(h)}: 'VARCHAR'" for h in header) + "}"
+    missing = text(mapping.missing)
+    # Inner query: each mapped column once, trimmed, with the missing marker made NULL.
+    texts = {column: f"t{n}" for n, column in enumerate(sorted(mapping.required_columns()))}
+    cleaned = ", ".join(
+        f"nullif(nullif(trim({name(column)}), ''), {missing}) AS {alias}"
+        for column, alias in texts.items()
+    )
     cap = f" LIMIT {int(limit)}" if limit else ""
-    return (
-        f"CREATE TEMP TABLE raw AS SELECT row_number() OVER () + 1 AS line, {picked} "
+    rows = (
+        f"SELECT row_number() OVER () + 1 AS line, {cleaned} "
         f"FROM read_csv({text(source)}, header = true, auto_detect = false, "
         f"delim = {text(mapping.delimiter)}, quote = '\"', escape = '\"', columns = {columns})"
         f"{cap}"
     )
 
-
-def load_events(mapping: IncidentMapping) -> str:
-    c = mapping.columns
-    missing = text(mapping.missing)
-
-    def clean(column: str) -> str:
-        return f"nullif(nullif(trim({name(column)}), ''), {missing})"
-
     def moment(column: str) -> str:
-        return f"try_strptime({clean(column)}, {text(mapping.timestamp_format)})"
+        return f"try_strptime({texts[column]}, {text(mapping.timestamp_format)})"
 
-    picks = ["line", f"{clean(c.id)} AS id"]
-    problems = [f"WHEN {clean(c.id)} IS NULL THEN {text(f'{c.id}: the incident id is missing')}"]
+    picks = ["line", f"{texts[c.id]} AS id"]
+    problems = [f"WHEN {texts[c.id]} IS NULL THEN {text(f'{c.id}: the incident id is missing')}"]
     timed = {f: getattr(c, f) for f in TIMES if getattr(c, f)}
     if mapping.event_log:
         log = mapping.event_log
         timed["event"] = log.event_time_column
-        picks.append(f"{clean(log.status_column)} AS status")
+        picks.append(f"{texts[log.status_column]} AS status")
         problems.append(
-            f"WHEN {clean(log.event_time_column)} IS NULL "
+            f"WHEN {texts[log.event_time_column]} IS NULL "
             f"THEN {text(f'{log.event_time_column}: the event time is missing')}"
         )
     fmt = mapping.timestamp_format
     for field, column in timed.items():
         picks.append(f"{moment(column)} AS {field}")
         problems.append(
-            f"WHEN {clean(column)} IS NOT NULL AND {moment(column)} IS NULL "
+            f"WHEN {texts[column]} IS NOT NULL AND {moment(column)} IS NULL "
             f"THEN {text(f'{column}: not a time in {fmt!r}')}"
         )
     for field in COUNTS:
         if column := getattr(c, field):
-            picks.append(f"try_cast({clean(column)} AS BIGINT) AS {field}")
+            number = f"try_cast({texts[column]} AS BIGINT)"
+            picks.append(f"{number} AS {field}")
             problems.append(
-                f"WHEN {clean(column)} IS NOT NULL AND try_cast({clean(column)} AS BIGINT) IS NULL"
+                f"WHEN {texts[column]} IS NOT NULL AND {number} IS NULL"
                 f" THEN {text(f'{column}: not a whole number')}"
             )
     for field in (*TEXTS, "sla_met"):
         if column := getattr(c, field):
-            picks.append(f"{clean(column)} AS {field}")
+            picks.append(f"{texts[column]} AS {field}")
     picks.append("CASE " + " ".join(problems) + " END AS problem")
-    return f"CREATE TEMP TABLE events AS SELECT {', '.join(picks)} FROM raw"
+    # Two statements: the numbering reads the file in one thread; the typing then runs on all.
+    return (
+        f"CREATE TEMP TABLE raw AS {rows}; "
+        f"CREATE TEMP TABLE events AS SELECT {', '.join(picks)} FROM raw; DROP TABLE raw"
+    )
 
 
 def build_incidents(mapping: IncidentMapping) -> str:
@@ -100,18 +104,16 @@ def build_incidents(mapping: IncidentMapping) -> str:
         "SELECT * FROM events WHERE problem IS NULL AND id NOT IN "
         "(SELECT id FROM events WHERE problem IS NOT NULL AND id IS NOT NULL)"
     )
-    order = "event DESC, line DESC" if mapping.event_log else "line DESC"
-    parts = [
-        f"good AS ({good})",
-        f"latest AS (SELECT * FROM good QUALIFY row_number() "
-        f"OVER (PARTITION BY id ORDER BY {order}) = 1)",
-    ]
-    joins = ""
-    if mapping.event_log:
-        parts += _derivations(mapping)
-        joins = (
-            " JOIN firsts USING (id) LEFT JOIN reopens USING (id) LEFT JOIN handovers USING (id)"
-        )
+    if mapping.event_log is None:  # one row per incident: a repeated id, the last row wins
+        parts = [
+            f"good AS ({good})",
+            "latest AS (SELECT * FROM good QUALIFY row_number() "
+            "OVER (PARTITION BY id ORDER BY line DESC) = 1)",
+        ]
+        joins = ""
+    else:
+        parts = [f"good AS ({good})", *_derivations(mapping)]
+        joins = " JOIN derived USING (id) LEFT JOIN handovers USING (id)"
     fields = ", ".join(f"{expression} AS {field}" for field, expression in _fields(mapping))
     return (
         f"CREATE TEMP TABLE built AS WITH {', '.join(parts)} "
@@ -120,22 +122,27 @@ def build_incidents(mapping: IncidentMapping) -> str:
 
 
 def _derivations(mapping: IncidentMapping) -> list[str]:
+    """Each incident's events in time order (file order on ties), walked once."""
     log = mapping.event_log
     assert log is not None
-    in_order = "OVER (PARTITION BY id ORDER BY event, line)"
     resolved = f"coalesce(status IN {any_of(log.resolved_states)}, false)"
     opened = f"status IN {any_of(log.opened_states)}" if log.opened_states else "true"
-    group = "assignment_group" if mapping.columns.assignment_group else "NULL"
+    group = "assignment_group" if mapping.columns.assignment_group else "NULL::VARCHAR"
+    in_order = "(PARTITION BY id ORDER BY event, line)"
     return [
-        f"firsts AS (SELECT id, min(event) FILTER (WHERE {opened}) AS first_opened, "
-        f"min(event) FILTER (WHERE {resolved}) AS first_resolved FROM good GROUP BY id)",
-        f"reopens AS (SELECT id, count(*) FILTER (WHERE was_resolved AND NOT is_resolved) AS n "
-        f"FROM (SELECT id, {resolved} AS is_resolved, lag({resolved}) {in_order} AS was_resolved "
-        f"FROM good) GROUP BY id)",
-        # A hand-over: the group differs from the one before it (events without one skipped).
-        f"hops AS (SELECT id, grp, lag(grp, 2) {in_order} AS two_back FROM "
-        f"(SELECT id, event, line, {group} AS grp, lag({group}) {in_order} AS previous "
-        f"FROM good WHERE {group} IS NOT NULL) WHERE previous IS NULL OR grp <> previous)",
+        f"walked AS (SELECT *, {resolved} AS is_resolved, lag({resolved}) OVER o AS was_resolved, "
+        f"{group} AS grp, lag({group} IGNORE NULLS) OVER o AS previous_group, "
+        f"row_number() OVER o AS position, count(*) OVER (PARTITION BY id) AS events "
+        f"FROM good WINDOW o AS {in_order})",
+        "latest AS (SELECT * FROM walked WHERE position = events)",
+        f"derived AS (SELECT id, min(event) FILTER (WHERE {opened}) AS first_opened, "
+        "min(event) FILTER (WHERE is_resolved) AS first_resolved, "
+        "count(*) FILTER (WHERE was_resolved AND NOT is_resolved) AS reopens "
+        "FROM walked GROUP BY id)",
+        # A hand-over: the group differs from the last one named before it. A return: the
+        # group is the one the incident came from the hand-over before (A -> B -> A).
+        f"hops AS (SELECT id, grp, lag(previous_group) OVER {in_order} AS two_back FROM walked "
+        "WHERE grp IS NOT NULL AND (previous_group IS NULL OR grp <> previous_group))",
         "handovers AS (SELECT id, count(*) - 1 AS changes, "
         "count(*) FILTER (WHERE grp = two_back) AS returns FROM hops GROUP BY id)",
     ]
@@ -146,11 +153,11 @@ def _fields(mapping: IncidentMapping) -> list[tuple[str, str]]:
     trues = any_of([v.lower() for v in mapping.true_values])
     closed_states = (log.closed_states or log.resolved_states) if log else []
     derivations = {
-        "opened": "firsts.first_opened",
-        "resolved": "firsts.first_resolved",
+        "opened": "derived.first_opened",
+        "resolved": "derived.first_resolved",
         "closed": f"CASE WHEN latest.status IN {any_of(closed_states)} THEN latest.event END",
         "reassignment_count": "coalesce(handovers.changes, 0)",
-        "reopen_count": "coalesce(reopens.n, 0)",
+        "reopen_count": "derived.reopens",
         "ping_pong_count": "coalesce(handovers.returns, 0)",
     }
     out = []
@@ -190,7 +197,7 @@ INCIDENT_PROBLEMS = (
     "WHERE problem IS NOT NULL GROUP BY problem ORDER BY count(*) DESC, problem"
 )
 COUNTS_SQL = (
-    "SELECT (SELECT count(*) FROM raw), (SELECT count(*) FROM checked WHERE problem IS NULL)"
+    "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM checked WHERE problem IS NULL)"
 )
 SPAN = "SELECT min(opened_at), max(opened_at) FROM checked WHERE problem IS NULL"
 RECORDS = f"SELECT {', '.join(OUTPUT)} FROM checked WHERE problem IS NULL ORDER BY number"

@@ -33,13 +33,14 @@ class IncidentRow:
     problem_id: str | None
     change_id: str | None
 
-    @property
-    def hours(self) -> float | None:
-        """Elapsed hours from opened to resolved; None when unresolved (or resolved "before"
-        opened, which an import refuses, but older data may hold)."""
-        if self.resolved_at is None or self.resolved_at < self.opened_at:
-            return None
-        return (self.resolved_at - self.opened_at).total_seconds() / 3600
+    # Elapsed hours from opened to resolved, worked out once: None when unresolved (or resolved
+    # "before" opened, which an import refuses but older data may hold).
+    hours: float | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.resolved_at is not None and self.resolved_at >= self.opened_at:
+            elapsed = (self.resolved_at - self.opened_at).total_seconds() / 3600
+            object.__setattr__(self, "hours", elapsed)
 
 
 @dataclass(frozen=True)

@@ -103,8 +103,7 @@ def read_export(
         db = duckdb.connect(config={"memory_limit": MEMORY, "temp_directory": spill})
         try:
             for statement in (
-                sql.load_rows(str(source), header, mapping, limit),
-                sql.load_events(mapping),
+                sql.load_events(str(source), header, mapping, limit),
                 sql.build_incidents(mapping),
                 sql.CHECK_INCIDENTS,
             ):

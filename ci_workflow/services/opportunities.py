@@ -3,7 +3,7 @@ Accepting or dismissing one is ``services.triage``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +12,7 @@ from ci_workflow.domain.sources import IncidentsSource
 from ci_workflow.domain.window import Window
 from ci_workflow.errors import MetricError, UsageError
 from ci_workflow.metrics.incident_source import read as measure_incidents
+from ci_workflow.metrics.incident_source import read_each as measure_each
 from ci_workflow.opportunities.detect import GROUPINGS, Finding, IncidentRow, detect
 from ci_workflow.opportunities.findings import on_template_scale
 from ci_workflow.schemas import OpportunityPublic, from_row
@@ -21,7 +22,7 @@ from ci_workflow.store.opportunities import fingerprints, get_opportunity, open_
 from ci_workflow.store.opportunities import open_opportunities as open_opportunities_of
 from ci_workflow.store.tables import Opportunity
 
-INCIDENT_COLUMNS = list(IncidentRow.__dataclass_fields__)
+INCIDENT_COLUMNS = [f.name for f in fields(IncidentRow) if f.init]
 DEFAULT_PERIOD = timedelta(days=90)
 
 
@@ -65,9 +66,10 @@ def detect_opportunities(
         found_rows = opened_between(session, start, end, INCIDENT_COLUMNS)
         rows = [IncidentRow(*row) for row in found_rows]  # type: ignore[call-arg]  # field order
     found = detect(rows, start=start, end=end, group_by=group_by)
+    objectives = _measured(found.findings, end)
     with transaction() as session:
         known = fingerprints(session)
-        for f in found.findings:
+        for f, objective in zip(found.findings, objectives, strict=True):
             fingerprint = f"{f.kind}|{f.group_by}|{f.group}|{start:%Y-%m-%d}|{end:%Y-%m-%d}"
             if fingerprint in known:
                 continue
@@ -76,7 +78,7 @@ def detect_opportunities(
                     fingerprint=fingerprint, kind=f.kind, group_by=f.group_by, group=f.group,
                     title=f.title, period_start=start, period_end=end,
                     evidence=f.evidence | {"ranking": f.ranking},
-                    objective=_measured(f, end), source=f.source, value_hours=f.value_hours,
+                    objective=objective, source=f.source, value_hours=f.value_hours,
                     confidence=f.confidence, score=f.score,
                 )
             )  # fmt: skip
@@ -85,17 +87,31 @@ def detect_opportunities(
     return Detected(shown, found.skipped, (start, end), data)
 
 
-def _measured(f: Finding, end: datetime) -> dict[str, Any]:
-    """The suggested objective, its baseline measured by the template that will measure it."""
-    objective = f.objective
-    source = IncidentsSource(
-        kind="incidents", metric=objective["metric"], filter=objective["filter"]
-    )
-    try:
-        value = measure_incidents(source, Window.ending(end, objective["window"]))
-    except MetricError:
-        return objective  # nothing in the window yet: the define stage will measure it
-    return on_template_scale(objective, value)
+def _measured(findings: list[Finding], end: datetime) -> list[dict[str, Any]]:
+    """Each suggested objective, its baseline measured by the template that will measure it
+    (one query per metric, grouping and window, not one per finding)."""
+    each: dict[tuple[str, str, str], dict[str, float]] = {}
+    out = []
+    for f in findings:
+        objective = f.objective
+        metric, window = objective["metric"], Window.ending(end, objective["window"])
+        measured: float | None
+        if len(objective["filter"]) == 1:
+            ((column, value),) = objective["filter"].items()
+            key = (metric, column, objective["window"])
+            if key not in each:
+                each[key] = measure_each(metric, column, window)
+            # A count over no incident is 0; a mean over none is not measured yet.
+            measured = each[key].get(value, 0.0 if metric.endswith("count") else None)
+        else:
+            source = IncidentsSource(kind="incidents", metric=metric, filter=objective["filter"])
+            try:
+                measured = measure_incidents(source, window)
+            except MetricError:
+                measured = None
+        # Not measured: the define stage measures it when the improvement starts.
+        out.append(objective if measured is None else on_template_scale(objective, measured))
+    return out
 
 
 def show(number: int) -> OpportunityPublic:

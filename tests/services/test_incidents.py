@@ -243,3 +243,30 @@ def test_incidents_can_go_to_another_database(cli: Cli, store: str, tmp_path: Pa
         )
         == 3
     )
+
+
+def test_a_template_read_for_every_group_at_once_equals_one_read_per_group(
+    cli: Cli, store: str, tmp_path: Path
+) -> None:
+    from ci_workflow.metrics.incident_source import read_each
+
+    mapping = str(MAPPINGS / "generic_incidents.yaml")
+    cli.ok("import", "incidents", str(write(tmp_path, GENERIC)), "--mapping", mapping)
+    window = Window(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 31, tzinfo=UTC))
+    for metric in (
+        "incident_count",
+        "problem_linked_count",
+        "mttr_hours",
+        "sla_met_pct",
+        "reopen_pct",
+    ):
+        for column in ("category", "service", "priority", "assignment_group"):
+            each = read_each(metric, column, window)
+            for value in ("network", "email", "LAN", "Mail", "P2", "P3", "P4", "Net", "Msg"):
+                source = {"kind": "incidents", "metric": metric, "filter": {column: value}}
+                try:
+                    single = measure(source, window)
+                except MetricError:
+                    assert value not in each
+                    continue
+                assert each.get(value, 0.0) == pytest.approx(single), (metric, column, value)
