@@ -201,3 +201,13 @@ COUNTS_SQL = (
 )
 SPAN = "SELECT min(opened_at), max(opened_at) FROM checked WHERE problem IS NULL"
 RECORDS = f"SELECT {', '.join(OUTPUT)} FROM checked WHERE problem IS NULL ORDER BY number"
+# The same, as SQLite keeps them (see store.incidents.upsert_sqlite_text).
+_SQLITE_TIME = "strftime({0}, '%Y-%m-%d %H:%M:%S.%f')"
+RECORDS_AS_SQLITE_TEXT = (
+    "SELECT "
+    + ", ".join(
+        _SQLITE_TIME.format(c) if c.endswith("_at") else (f"{c}::INTEGER" if c == "sla_met" else c)
+        for c in OUTPUT
+    )
+    + " FROM checked WHERE problem IS NULL ORDER BY number"
+)

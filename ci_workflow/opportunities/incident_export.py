@@ -84,6 +84,12 @@ class ExportRead:
             for r in self.rejected_incidents
         ]
 
+    def sqlite_rows(self, size: int = 20000) -> Iterator[list[tuple[Any, ...]]]:
+        """The usable incidents as SQLite keeps them (``store.incidents.upsert_sqlite_text``)."""
+        cursor = self._db.execute(sql.RECORDS_AS_SQLITE_TEXT)
+        while chunk := cursor.fetchmany(size):
+            yield chunk
+
     def batches(self, size: int = 5000) -> Iterator[list[dict[str, Any]]]:
         """The usable incidents as the incidents table's fields, ``size`` at a time."""
         cursor = self._db.execute(sql.RECORDS)

@@ -23,7 +23,12 @@ from ci_workflow.opportunities.incident_export import (
     read_export,
 )
 from ci_workflow.store.db import transaction
-from ci_workflow.store.incidents import ensure_table, incidents_engine, upsert
+from ci_workflow.store.incidents import (
+    ensure_table,
+    incidents_engine,
+    upsert,
+    upsert_sqlite_text,
+)
 
 __all__ = ["ImportResult", "Preview", "import_incidents", "load_incident_mapping", "preview"]
 
@@ -50,14 +55,20 @@ def import_incidents(
             engine = incidents_engine(database_url)
             ensure_table(engine)
             with Session(engine) as session, session.begin():
-                imported, updated = upsert(session, found.batches())
+                imported, updated = _write(session, found)
         else:
             with transaction() as session:
-                imported, updated = upsert(session, found.batches())
+                imported, updated = _write(session, found)
         return ImportResult(
             found.rows, imported, updated, _left_out(found, export), found.first_opened,
             found.last_opened,
         )  # fmt: skip
+
+
+def _write(session: Session, found: ExportRead) -> tuple[int, int]:
+    if session.get_bind().dialect.name == "sqlite":
+        return upsert_sqlite_text(session, found.sqlite_rows())
+    return upsert(session, found.batches())
 
 
 @dataclass(frozen=True)

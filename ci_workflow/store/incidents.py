@@ -71,6 +71,28 @@ def upsert(session: Session, batches: Iterable[list[dict[str, Any]]]) -> tuple[i
     return imported, updated
 
 
+def upsert_sqlite_text(
+    session: Session, batches: Iterable[list[tuple[Any, ...]]]
+) -> tuple[int, int]:
+    """``upsert`` on SQLite for rows already as SQLite keeps them: ``number`` then ``FIELDS`` in
+    order, date-times as UTC text in SQLAlchemy's format, flags as 0/1. A million incidents
+    skip a million rounds of per-value conversion; (imported, updated)."""
+    existing = set(session.execute(select(TABLE.c.number)).scalars())
+    now = f"{utcnow():%Y-%m-%d %H:%M:%S.%f}"
+    names = ("number", *FIELDS, "imported_at")
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+    statement = (
+        f"INSERT INTO {TABLE.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+        f"ON CONFLICT (number) DO UPDATE SET {updates}"
+    )
+    imported = updated = 0
+    for batch in batches:
+        known = sum(1 for row in batch if row[0] in existing)
+        imported, updated = imported + len(batch) - known, updated + known
+        session.connection().exec_driver_sql(statement, [(*row, now) for row in batch])
+    return imported, updated
+
+
 def opened_span(session: Session) -> tuple[datetime | None, datetime | None]:
     """When the first and the last imported incidents were opened."""
     first, last = session.execute(

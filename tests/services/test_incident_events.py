@@ -235,3 +235,10 @@ def test_an_incidents_table_an_older_version_made_elsewhere_is_upgraded_with_its
             "SELECT number, reopen_count, reassignment_count FROM incidents ORDER BY number"
         ).fetchall()
     assert rows[0] == ("OLD-1", 2, 3) and len(rows) == 5
+
+
+def test_the_reader_gives_the_columns_in_the_order_the_store_writes_them() -> None:
+    from ci_workflow.opportunities.export_sql import OUTPUT
+    from ci_workflow.store.incidents import FIELDS
+
+    assert OUTPUT == ("number", *FIELDS)
