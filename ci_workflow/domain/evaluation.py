@@ -3,17 +3,22 @@ show a real shift (a statistical test and a control chart), not one lucky number
 
 - achieved % = (final − baseline) ÷ (target − baseline) × 100; verdict ``met`` at 100 % or more,
   ``partially met`` at 50 % or more, else ``not met`` (``not measured`` without a final value).
+- Execution started when the improvement's file says (``started:``, for history replayed by a
+  backfill), else when its trail first shows it moved to executing (``execution_start``).
 - Shift: the measurements before execution started against those after, by Welch's t-test
   (scipy.stats.ttest_ind, unequal variances) with Cohen's d as the effect size; 3 a side at least.
 - XmR (individuals) chart: centre and limits (centre ± 2.66 × mean moving range) from the
   measurements before execution started; signals are points beyond a limit and runs of 8 or more
   on one side of the centre.
+- Too little data is said with what is missing: measurements from before the start come only from
+  history (a backfill); those after it come with the checkpoints, due on the improvement's cadence.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -21,6 +26,7 @@ from itertools import pairwise
 from ci_workflow.domain.kpis import Figure, objective_kpi
 
 MIN_PER_SIDE = 3
+MIN_FOR_LIMITS = 2
 RUN_LENGTH = 8
 
 
@@ -69,6 +75,15 @@ class Evaluation:
     points: tuple[Point, ...]
 
 
+def execution_start(
+    *, declared: datetime | None, first_executing: datetime | None, recorded: datetime | None
+) -> datetime | None:
+    """Where an improvement's measurements split into before and after: the start its file
+    declares (history replayed); else when its trail first shows it moved to executing; else
+    the start the register recorded (a trail without that event)."""
+    return declared or first_executing or recorded
+
+
 def verdict(achieved_pct: float | None) -> str:
     if achieved_pct is None:
         return "not measured"
@@ -88,8 +103,10 @@ def evaluate(
     kpi_kind: str,
     points: list[Point],
     started_at: datetime | None,
+    upcoming: Sequence[datetime] = (),
 ) -> Evaluation:
-    """``points`` oldest first; ``started_at`` is when execution started (None: not yet)."""
+    """``points`` oldest first; ``started_at`` is when execution started (None: not yet);
+    ``upcoming``: when the next checkpoints are due, if more will come."""
     finals = [p for p in points if p.kind == "final"]
     measured = [p for p in points if p.kind in ("checkpoint", "final")]
     last = finals[-1] if finals else (measured[-1] if measured else None)
@@ -114,18 +131,19 @@ def evaluate(
         verdict=verdict(achieved),
         kpi_name=kpi_name,
         kpi=kpi,
-        shift=shift(before, after),
+        shift=shift(before, after, upcoming),
         limits=control_limits(before, [p.value for p in points]),
         points=tuple(points),
     )
 
 
-def shift(before: list[float], after: list[float]) -> Shift:
+def shift(before: list[float], after: list[float], upcoming: Sequence[datetime] = ()) -> Shift:
     if len(before) < MIN_PER_SIDE or len(after) < MIN_PER_SIDE:
         return Shift(
             False,
-            f"too little data to test for a shift: {len(before)} measurements before execution "
-            f"started and {len(after)} after ({MIN_PER_SIDE} a side are needed)",
+            f"too little data to test for a shift: {_count(len(before), 'measurement')} before "
+            f"execution started and {len(after)} after; "
+            + _still_needed(MIN_PER_SIDE - len(before), MIN_PER_SIDE - len(after), upcoming),
         )
     from scipy import stats
 
@@ -155,14 +173,14 @@ def shift(before: list[float], after: list[float]) -> Shift:
 
 
 def control_limits(baseline_period: list[float], values: list[float]) -> ControlLimits:
-    if len(baseline_period) < 2:
+    if len(baseline_period) < MIN_FOR_LIMITS:
         count = len(baseline_period)
         return ControlLimits(
             None,
             None,
             None,
-            f"too little data for control limits: {count} measurement(s) before execution "
-            "started (2 needed)",
+            f"too little data for control limits: {_count(count, 'measurement')} before "
+            f"execution started; " + _still_needed(MIN_FOR_LIMITS - count, 0, ()),
         )
     centre = statistics.fmean(baseline_period)
     moving = statistics.fmean(abs(b - a) for a, b in pairwise(baseline_period))
@@ -183,3 +201,24 @@ def control_limits(baseline_period: list[float], values: list[float]) -> Control
         + (": a signal of real change" if signals else ": no signal of change")
     )
     return ControlLimits(centre, upper, lower, statement, tuple(sorted(signals)))
+
+
+def _still_needed(before: int, after: int, upcoming: Sequence[datetime]) -> str:
+    """What is missing and where it comes from: ``before`` more measurements from before the
+    start (only history has them), ``after`` more checkpoints after it (due on ``upcoming``)."""
+    wanted, notes = [], []
+    if before > 0:
+        wanted.append(f"{before} more before the start")
+        notes.append(("those before " if after > 0 else "") + "from history, by a backfill")
+    if after > 0:
+        wanted.append(f"{_count(after, 'more checkpoint')} after {'it' if wanted else 'the start'}")
+        if after <= len(upcoming):
+            when = f"by about {upcoming[after - 1]:%Y-%m-%d} on its schedule"
+            notes.append(f"the checkpoint{'s' * (after > 1)} {when}" if before > 0 else when)
+    verb = "is" if len(wanted) == 1 and max(before, after) == 1 else "are"
+    said = f"{' and '.join(wanted)} {verb} needed"
+    return f"{said} ({'; '.join(notes)})" if notes else said
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -8,7 +8,7 @@ problems come back together, each with its field path (see ``describe_errors``).
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from ci_workflow.domain.clock import CLOCK_SKEW, as_moment, utcnow
 from ci_workflow.domain.people import Directory
 from ci_workflow.domain.smart import beyond
 from ci_workflow.domain.sources import SOURCE_KINDS, MetricSource, Name, Text
@@ -166,6 +167,10 @@ class ImprovementSpec(_Strict):
     estimated_cost: Money | None = None
     expected_gain: Money | None = None
     identified: date | None = None
+    # When execution really started (a date is its midnight UTC), for an improvement replayed on
+    # history: measurements split into before and after here. Omitted: when its trail shows it
+    # first moved to executing (see ``execution_start``).
+    started: datetime | date | None = None
     objectives: Annotated[list[ObjectiveSpec], Field(max_length=MAX_OBJECTIVES)] = Field(
         default_factory=list
     )
@@ -211,6 +216,25 @@ class ImprovementSpec(_Strict):
         if not person.holds(Role.process_owner, process):
             raise ValueError(f"{person.name} is not a process owner of {process!r}")
         return person.name
+
+    @field_validator("started")
+    @classmethod
+    def _started_when_it_could(
+        cls, started: datetime | date | None, info: ValidationInfo
+    ) -> datetime | date | None:
+        if started is None:
+            return None
+        if as_moment(started) > utcnow() + CLOCK_SKEW:
+            raise ValueError(f"{started} is in the future: give when execution started")
+        identified = (info.context or {}).get("identified")
+        if isinstance(identified, date) and as_moment(started).date() < identified:
+            raise ValueError(f"{started} is before the identification date {identified}")
+        return started
+
+    @property
+    def started_at(self) -> datetime | None:
+        """``started`` as an aware UTC moment."""
+        return None if self.started is None else as_moment(self.started)
 
     @field_validator("objectives")
     @classmethod

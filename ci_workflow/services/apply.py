@@ -15,6 +15,7 @@ from sqlmodel import Session
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.changes import brings_code, frozen_changes, objective_changes
 from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.evaluation import execution_start
 from ci_workflow.domain.lifecycle import EDITABLE_DEFINITION, TERMINAL, Status
 from ci_workflow.domain.people import Directory
 from ci_workflow.domain.permissions import may_bring_code, may_edit
@@ -30,11 +31,12 @@ from ci_workflow.services.spec_rows import (
     from_spec,
     person_id,
     plan_fields,
+    recorded_start,
     rows_of,
     sync_objectives,
 )
 from ci_workflow.store import improvements as store
-from ci_workflow.store.audit import record_event
+from ci_workflow.store.audit import first_moves_to, record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.people import load_directory
 from ci_workflow.store.tables import Improvement
@@ -160,6 +162,7 @@ def _create(
         process_owner_id=person_id(directory, spec.process_owner),
         status=Status.identified,
         identified_at=datetime.combine(identified, datetime.min.time(), tzinfo=UTC),
+        started_at=spec.started_at,
     )
     session.add(improvement)
     session.flush()
@@ -195,10 +198,15 @@ def _update(
     wanted = rows_of(improvement.id, spec, source, directory)
     current_objectives = store.objectives_of(session, improvement.id)
     changes_to_objectives = objective_changes(current_objectives, wanted.objectives)
-    changed = _changed_fields(session, improvement, spec, wanted, bool(changes_to_objectives))
+    started = _started(session, improvement, spec)
+    changed = _changed_fields(
+        session, improvement, spec, wanted, bool(changes_to_objectives), started
+    )
     if not changed:
         return Applied(shown_id, spec.key, "unchanged")
-    details = change_details(session, improvement, spec, wanted, current_objectives, directory)
+    details = change_details(
+        session, improvement, spec, wanted, current_objectives, directory, started
+    )
     frozen = frozen_changes(changed, changes_to_objectives)
     if frozen and improvement.status not in EDITABLE_DEFINITION:
         raise ChangeRefused(
@@ -206,6 +214,7 @@ def _update(
             f"approval (status {improvement.status}); withdraw it and register a new improvement"
         )
     copy_fields(improvement, spec, wanted)
+    improvement.started_at = started
     session.add(improvement)
     if "team" in changed:
         store.set_team(session, improvement.id, wanted.team_ids)
@@ -226,12 +235,23 @@ def _update(
     return Applied(shown_id, spec.key, "updated", tuple(changed))
 
 
+def _started(session: Session, improvement: Improvement, spec: ImprovementSpec) -> datetime | None:
+    """When its execution started with this file applied: the register keeps the rule's answer
+    in ``started_at`` (see ``execution_start``), so every reader splits at the same moment."""
+    assert improvement.id is not None
+    first = first_moves_to(session, [improvement.id], Status.executing).get(improvement.id)
+    return execution_start(
+        declared=spec.started_at, first_executing=first, recorded=recorded_start(improvement)
+    )
+
+
 def _changed_fields(
     session: Session,
     improvement: Improvement,
     spec: ImprovementSpec,
     wanted: Wanted,
     objectives_changed: bool,
+    started: datetime | None,
 ) -> list[str]:
     """The improvement's own fields, people, team, objectives and plan that the file changes."""
     assert improvement.id is not None
@@ -242,6 +262,8 @@ def _changed_fields(
         changed.append("process_owner")
     if spec.identified and spec.identified != improvement.identified_at.date():
         changed.append("identified")
+    if started != recorded_start(improvement):
+        changed.append("started")
     if {p.id for p in store.team_of(session, improvement.id)} != set(wanted.team_ids):
         changed.append("team")
     if objectives_changed:

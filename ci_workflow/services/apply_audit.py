@@ -3,12 +3,14 @@ the audit trail records it: who changed what is history, not only that something
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+
 from sqlmodel import Session
 
 from ci_workflow.domain.changes import objective_value_changes, shown, value_change
 from ci_workflow.domain.people import Directory
 from ci_workflow.domain.spec import ImprovementSpec
-from ci_workflow.services.spec_rows import COPIED, Wanted, from_spec
+from ci_workflow.services.spec_rows import COPIED, Wanted, from_spec, recorded_start
 from ci_workflow.store import improvements as store
 from ci_workflow.store.tables import Improvement, Objective, PlanAction
 
@@ -20,8 +22,9 @@ def change_details(
     wanted: Wanted,
     current_objectives: list[Objective],
     directory: Directory,
+    started: datetime | None,
 ) -> list[str]:
-    """Read before the improvement's rows are changed."""
+    """Read before the improvement's rows are changed; ``started`` is the start it will have."""
     assert improvement.id is not None
     names = {p.id: p.name for p in directory.people}
     details = [
@@ -36,12 +39,24 @@ def change_details(
     if spec.identified and spec.identified != improvement.identified_at.date():
         old_date = improvement.identified_at.date()
         details.append(value_change("identified", old_date, spec.identified))
+    if started != recorded_start(improvement):
+        details.append(
+            value_change("started", _as_written(recorded_start(improvement)), _as_written(started))
+        )
     team = sorted(p.name for p in store.team_of(session, improvement.id))
     if team != sorted(names[i] for i in wanted.team_ids):
         details.append(value_change("team", team, sorted(names[i] for i in wanted.team_ids)))
     details += objective_value_changes(current_objectives, wanted.objectives)
     details += _plan_changes(store.plan_of(session, improvement.id), wanted, names)
     return details
+
+
+def _as_written(moment: datetime | None) -> date | datetime | None:
+    """A start as a file gives it: a date when it is midnight UTC, else a UTC date-time."""
+    if moment is None:
+        return None
+    naive = moment.replace(tzinfo=None)  # UTC, as every time in the register
+    return naive.date() if naive.time() == time.min else naive
 
 
 def _plan_changes(current: list[PlanAction], wanted: Wanted, names: dict[int, str]) -> list[str]:

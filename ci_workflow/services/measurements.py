@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.clock import as_utc, utcnow
+from ci_workflow.domain.clock import CLOCK_SKEW, as_utc, utcnow
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import EDITABLE_DEFINITION
 from ci_workflow.domain.permissions import may_record
@@ -22,8 +22,6 @@ from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.snapshots import find_snapshot, snapshots_of
 from ci_workflow.store.tables import MetricSnapshot
-
-CLOCK_SKEW = timedelta(minutes=5)  # a clock a little ahead of the register's is no future
 
 
 def record(

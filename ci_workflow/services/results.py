@@ -8,23 +8,34 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from ci_workflow.domain.evaluation import Evaluation, Point, evaluate
+from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.evaluation import MIN_PER_SIDE, Evaluation, Point, evaluate
+from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.progress import assess, end_of
+from ci_workflow.domain.schedule import next_fires
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.schemas import ProgressPublic
 from ci_workflow.store import improvements as store
 from ci_workflow.store.snapshots import measured_points
 from ci_workflow.store.tables import Improvement, Objective
 
+# Statuses whose checkpoints are still captured on the improvement's cadence.
+SCHEDULED = (Status.executing, Status.in_review)
+
 
 def evaluations_of(
     session: Session, improvements: list[Improvement], *, metric: str | None = None
 ) -> dict[int, list[Evaluation]]:
     """Every objective of these improvements (or only ``metric``) evaluated, in two queries
-    however many there are."""
+    however many there are. Each splits its measurements at the improvement's ``started_at``,
+    which apply and the move to executing keep at ``execution_start``."""
     by_id = {i.id or 0: i for i in improvements}
     if not by_id:
         return {}
+    scheduled = {i: x.checkpoint_cron for i, x in by_id.items() if x.status in SCHEDULED}
+    now = utcnow()
+    fires = {cron: next_fires(cron, now, MIN_PER_SIDE) for cron in set(scheduled.values())}
+    upcoming = {i: fires[cron] for i, cron in scheduled.items()}
     objectives = [
         o for o in store.objectives_for(session, by_id) if metric is None or o.metric == metric
     ]
@@ -37,6 +48,7 @@ def evaluations_of(
                 target=o.target, direction=o.direction, kpi_kind=o.kpi_kind,
                 points=[Point(at, v, kind) for at, v, kind in points[o.id or 0]],
                 started_at=by_id[o.improvement_id].started_at,
+                upcoming=upcoming.get(o.improvement_id, ()),
             )
         )  # fmt: skip
     return found

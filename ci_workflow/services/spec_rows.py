@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ci_workflow.domain.changes import OTHER_OBJECTIVE_FIELDS, TARGET_FIELDS
-from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.people import Directory
 from ci_workflow.domain.spec import ImprovementSpec, ObjectiveSpec
 from ci_workflow.metrics.placement import placed
@@ -76,6 +76,11 @@ def copy_fields(improvement: Improvement, spec: ImprovementSpec, wanted: Wanted)
             spec.identified, datetime.min.time(), tzinfo=UTC
         )
     improvement.updated_at = utcnow()
+
+
+def recorded_start(improvement: Improvement) -> datetime | None:
+    """The start the register holds, as an aware UTC moment to compare with a file's."""
+    return None if improvement.started_at is None else as_utc(improvement.started_at)
 
 
 def objective_row(improvement_id: int, position: int, spec: ObjectiveSpec, base: Path) -> Objective:

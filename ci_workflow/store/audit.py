@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.store.tables import AuditEvent
 
 
@@ -20,9 +23,12 @@ def record_event(
     to_status: str | None = None,
     channel: str | None = None,
     principal: str | None = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
-    """``channel`` and ``principal``: how an act of a person arrived and who was verified."""
+    """``channel`` and ``principal``: how an act of a person arrived and who was verified;
+    ``at``: when, if the act stamped a time of its own (default now)."""
     event = AuditEvent(
+        at=at or utcnow(),
         improvement_id=improvement_id,
         actor=actor,
         action=action,
@@ -44,6 +50,23 @@ def events_for(session: Session, improvement_id: int) -> list[AuditEvent]:
         .order_by(AuditEvent.at, AuditEvent.id)  # type: ignore[arg-type]
     )
     return list(session.exec(query))
+
+
+def first_moves_to(
+    session: Session, improvement_ids: Iterable[int], status: str
+) -> dict[int, datetime]:
+    """When each of these improvements first moved to ``status``, by its trail (those that
+    never did are left out)."""
+    query = (
+        select(AuditEvent.improvement_id, func.min(AuditEvent.at))
+        .where(
+            col(AuditEvent.improvement_id).in_(set(improvement_ids)),
+            AuditEvent.action == "status_changed",
+            AuditEvent.to_status == status,
+        )
+        .group_by(col(AuditEvent.improvement_id))
+    )
+    return {i: as_utc(at) for i, at in session.exec(query) if i is not None}
 
 
 def last_actions(

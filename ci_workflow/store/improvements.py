@@ -74,6 +74,7 @@ def change_status(
         detail=reason,
         channel=channel,
         principal=principal,
+        at=now,  # the trail's time of a move to executing is its start (``execution_start``)
     )
     return improvement
 

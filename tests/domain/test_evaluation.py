@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ci_workflow.domain.evaluation import Point, control_limits, evaluate, shift, verdict
+from ci_workflow.domain.evaluation import (
+    Point,
+    control_limits,
+    evaluate,
+    execution_start,
+    shift,
+    verdict,
+)
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -56,15 +63,57 @@ def test_noise_is_not_called_a_shift() -> None:
     assert "not distinguishable from noise" in found.statement
 
 
-def test_too_little_data_is_said_in_words() -> None:
+def test_too_little_data_says_how_much_more_is_needed_and_from_where() -> None:
     assert shift([1.0, 2.0], [3.0, 4.0, 5.0]).statement == (
-        "too little data to test for a shift: 2 measurements before execution started and 3 after "
-        "(3 a side are needed)"
+        "too little data to test for a shift: 2 measurements before execution started and 3 after; "
+        "1 more before the start is needed (from history, by a backfill)"
     )
     limits = control_limits([4.0], [4.0, 3.0])
-    assert limits.centre is None and limits.statement.startswith(
-        "too little data for control limits: 1"
+    assert limits.centre is None and limits.statement == (
+        "too little data for control limits: 1 measurement before execution started; "
+        "1 more before the start is needed (from history, by a backfill)"
     )
+
+
+def test_checkpoints_still_to_come_are_counted_and_dated_by_the_schedule() -> None:
+    weekly = [datetime(2026, 11, 30, 6, tzinfo=UTC) + timedelta(weeks=n) for n in range(3)]
+    eight_before, one_after = [9.0 + n % 2 for n in range(8)], [6.0]
+    assert shift(eight_before, one_after, weekly).statement == (
+        "too little data to test for a shift: 8 measurements before execution started and 1 after; "
+        "2 more checkpoints after the start are needed (by about 2026-12-07 on its schedule)"
+    )
+    assert shift(eight_before, [6.0, 5.0], weekly[:1]).statement.endswith(
+        "1 more checkpoint after the start is needed (by about 2026-11-30 on its schedule)"
+    )
+    # Closed, or not on a schedule: no date is promised.
+    assert shift([1.0], [], ()).statement == (
+        "too little data to test for a shift: 1 measurement before execution started and 0 after; "
+        "2 more before the start and 3 more checkpoints after it are needed (those before from "
+        "history, by a backfill)"
+    )
+    assert shift([], [1.0, 2.0], weekly).statement.endswith(
+        "3 more before the start and 1 more checkpoint after it are needed (those before from "
+        "history, by a backfill; the checkpoint by about 2026-11-30 on its schedule)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("declared", "first_executing", "recorded", "expected"),
+    [
+        (START, START + timedelta(days=9), START + timedelta(days=9), START),
+        (None, START + timedelta(days=9), START + timedelta(days=10), START + timedelta(days=9)),
+        (None, None, START + timedelta(days=10), START + timedelta(days=10)),
+        (None, None, None, None),
+    ],
+)
+def test_execution_starts_when_the_file_says_else_when_the_trail_says(
+    declared: datetime | None,
+    first_executing: datetime | None,
+    recorded: datetime | None,
+    expected: datetime | None,
+) -> None:
+    found = execution_start(declared=declared, first_executing=first_executing, recorded=recorded)
+    assert found == expected
 
 
 def test_a_run_of_eight_on_one_side_is_a_signal_even_inside_the_limits() -> None:
