@@ -28,7 +28,7 @@ def main() -> None:
             capture_output=True,
         )
         start = time.perf_counter()
-        done = subprocess.run([*IMPROVE, "opportunities", "detect", "--from", "2016-02-01", "--to", "2016-06-01", "--json"],
+        done = subprocess.run([*IMPROVE, "opportunities", "detect", "--from", "2016-02-01", "--to", "2016-06-01", "--all", "--json"],
                               env=env, check=True, capture_output=True, text=True)  # fmt: skip
         elapsed = time.perf_counter() - start
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

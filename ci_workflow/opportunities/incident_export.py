@@ -106,7 +106,7 @@ def read_export(
     The work happens in a private in-memory DuckDB that spills to disk past ``MEMORY``, so a
     file of millions of events is read in bounded memory."""
     with readable_csv(path, mapping) as (source, header), tempfile.TemporaryDirectory() as spill:
-        db = duckdb.connect(config={"memory_limit": MEMORY, "temp_directory": spill})
+        db = duckdb.connect(config=_config(spill))
         try:
             for statement in (
                 sql.load_events(str(source), header, mapping, limit),
@@ -121,6 +121,14 @@ def read_export(
             ) from None
         finally:
             db.close()
+
+
+def _config(spill: str) -> dict[str, Any]:
+    # Reads the one file it is given: no extension is fetched or loaded behind our back.
+    return {
+        "memory_limit": MEMORY, "temp_directory": spill,
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+    }  # fmt: skip
 
 
 def _unreadable(message: str, mapping: IncidentMapping) -> str:

@@ -146,11 +146,16 @@ def test_an_answer_typed_into_the_prefect_ui_does_not_count_under_refuse(
     run = show_improvement(shown).flow_run_id
 
     # What the Prefect UI's resume form sends: a name typed in "by", no signature. (Prefect
-    # stores the form's schema a moment after the run suspends: until then it says REJECT.)
+    # stores the form's schema a moment after the run suspends: until then it says REJECT. On a
+    # busy machine its server may also answer an error: asked again, unless the answer already
+    # reached the flow, which then refuses it.)
     def typed_in() -> str | None:
+        if any(e.action == "gate_refused" for e in audit_trail(shown)[1]):
+            return "accepted"
         answer = httpx.post(f"{site.served.server.api_url}/flow_runs/{run}/resume", auth=AUTH,
                             json={"run_input": {"by": "Omar Haddad", "decision": "approve"}}, timeout=30)  # fmt: skip
-        return "accepted" if answer.json()["status"] == "ACCEPT" else None
+        status = answer.json().get("status") if answer.status_code < 300 else None
+        return "accepted" if status == "ACCEPT" else None
 
     wait_for(typed_in, what="Prefect to take the typed answer")
     refused = wait_for(lambda: [e for e in audit_trail(shown)[1] if e.action == "gate_refused"],

@@ -241,4 +241,4 @@ def test_the_reader_gives_the_columns_in_the_order_the_store_writes_them() -> No
     from ci_workflow.opportunities.export_sql import OUTPUT
     from ci_workflow.store.incidents import FIELDS
 
-    assert OUTPUT == ("number", *FIELDS)
+    assert ("number", *FIELDS) == OUTPUT
