@@ -91,6 +91,7 @@ def _measured(findings: list[Finding], end: datetime) -> list[dict[str, Any]]:
     """Each suggested objective, its baseline measured by the template that will measure it
     (one query per metric, grouping and window, not one per finding)."""
     each: dict[tuple[str, str, str], dict[str, float]] = {}
+    single: dict[tuple[str, str, str], float | None] = {}
     out = []
     for f in findings:
         objective = f.objective
@@ -104,14 +105,22 @@ def _measured(findings: list[Finding], end: datetime) -> list[dict[str, Any]]:
             # A count over no incident is 0; a mean over none is not measured yet.
             measured = each[key].get(value, 0.0 if metric.endswith("count") else None)
         else:
-            source = IncidentsSource(kind="incidents", metric=metric, filter=objective["filter"])
-            try:
-                measured = measure_incidents(source, window)
-            except MetricError:
-                measured = None
+            key = (metric, repr(sorted(objective["filter"].items())), objective["window"])
+            if key not in single:
+                single[key] = _read(metric, objective["filter"], window)
+            measured = single[key]
         # Not measured: the define stage measures it when the improvement starts.
         out.append(objective if measured is None else on_template_scale(objective, measured))
     return out
+
+
+def _read(metric: str, filters: dict[str, str], window: Window) -> float | None:
+    try:
+        return measure_incidents(
+            IncidentsSource(kind="incidents", metric=metric, filter=filters), window
+        )
+    except MetricError:
+        return None
 
 
 def show(number: int) -> OpportunityPublic:
