@@ -35,6 +35,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/capture.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/opportunities.py
+	$(BIN)/python bench/incident_scale.py
 
 clean:
 	rm -rf $(VENV) .demo dist build .pytest_cache .mypy_cache .ruff_cache
