@@ -13,6 +13,7 @@ from ci_workflow.errors import UsageError
 FORCE = typer.Option(
     False, "--force", help="Replace a file at --out that is not a report this register wrote."
 )
+KPIS = ("success_rate", "average_days_to_implement", "total_roi", "average_roi", "on_time_rate")
 ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
 
 
@@ -49,6 +50,7 @@ def kpis(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The practice's KPIs over the improvements closed in a period."""
+    from ci_workflow.formatting import days, percent
     from ci_workflow.services.practice import kpis as compute
     from ci_workflow.services.practice import kpis_public, period
 
@@ -64,19 +66,14 @@ def kpis(
     )
     for name in ("closed", "successful"):
         table.add_row(name.replace("_", " "), str(found[name]))
-    for name in (
-        "success_rate",
-        "average_days_to_implement",
-        "total_roi",
-        "average_roi",
-        "on_time_rate",
-    ):
+    for name in KPIS:
         figure = found[name]
-        shown = (
-            "n/a" + f" ({figure['reason']})"
-            if figure["value"] is None
-            else f"{figure['value']:.4g}"
-        )
+        if figure["value"] is None:
+            shown = f"n/a ({figure['reason']})"
+        elif name == "average_days_to_implement":
+            shown = days(figure["value"])
+        else:  # a share or a return: as people read them, in per cent
+            shown = percent(figure["value"] * 100)
         table.add_row(name.replace("_", " "), shown)
     table.add_row(
         "by stage", ", ".join(f"{k} {v}" for k, v in sorted(found["by_stage"].items())) or "—"

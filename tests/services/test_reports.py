@@ -280,9 +280,11 @@ def test_kpis_and_the_practice_report_over_a_period(cli: Cli, history: str, tmp_
     assert found["total_roi"]["value"] == pytest.approx(1.5)
     assert found["success_rate"] == {"value": 0.0, "reason": None}
     assert found["by_stage"] == {"closed": 1}
+    shown = cli.ok("kpis").stdout
+    assert "150 %" in shown and "0 %" in shown  # total ROI 1.5 and success rate 0, as read
     cli.ok("practice-report", "--format", "md", "--out", str(tmp_path / "p.md"))
     text = (tmp_path / "p.md").read_text()
-    assert "| improvements closed | 1 | 0 |" in text and "| total ROI | 1.5 | n/a" in text
+    assert "| improvements closed | 1 | 0 |" in text and "| total ROI | 150 % | n/a" in text
     assert "mttr_hours met; csat not met" in text
     assert cli.fails("kpis", "--from", "2026-02-01", "--to", "2026-01-01", code=2) == [
         "error: --from must be before --to"
