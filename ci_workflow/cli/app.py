@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ci_workflow.cli import (
+    ideas,
     imports,
     lifecycle,
     metrics,
@@ -30,6 +31,7 @@ web.register_commands(app)
 app.add_typer(people.app, name="people")
 app.add_typer(imports.app, name="import")
 app.add_typer(opportunities.app, name="opportunities")
+app.add_typer(ideas.app, name="ideas")
 
 
 def main() -> None:

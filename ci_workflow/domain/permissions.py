@@ -99,6 +99,11 @@ def may_manage_people(person: PersonView) -> bool:
     return person.holds(Role.ci_manager)
 
 
+def may_submit_idea(person: PersonView) -> bool:
+    """Anyone registered and active: ideas come from the whole organisation."""
+    return person.active
+
+
 def may_triage_opportunities(person: PersonView) -> bool:
     """Accept an opportunity into the register or dismiss it: a CI manager or a process owner."""
     return person.holds(Role.ci_manager) or any(

@@ -15,6 +15,8 @@ SOURCES = {"sla_breach": "sla_breach", "recurring_problem": "problem"}
 def improvement_file(
     o: OpportunityPublic, *, key: str, owner: str, process: str, today: date
 ) -> dict[str, Any]:
+    if o.kind == "staff_idea":
+        return idea_file(o, key=key, owner=owner, process=process, today=today)
     objective = dict(o.objective)
     source = {
         "kind": "incidents",
@@ -53,4 +55,27 @@ def improvement_file(
                 "metric": source["metric"],
             }
         ],
+    }
+
+
+def idea_file(
+    o: OpportunityPublic, *, key: str, owner: str, process: str, today: date
+) -> dict[str, Any]:
+    """An idea becomes an identified improvement with its text; its owner defines the SMART
+    objectives next, as for any improvement."""
+    return {
+        "key": key,
+        "title": o.title[:200],
+        "type": "incremental",
+        "source": "staff_idea",
+        "process": process,
+        "description": (
+            f"Idea {o.number} from {o.evidence.get('submitted_by', o.group)}, "
+            f"{o.period_start:%Y-%m-%d}: {o.evidence.get('idea', '')}"
+        ).strip(),
+        "owner": owner,
+        "strategic_impact": 3,
+        "feasibility": 3,
+        "identified": today,
+        "objectives": [],
     }

@@ -14,6 +14,7 @@ from ci_workflow.domain.ids import parse_id
 from ci_workflow.domain.permissions import may_triage_opportunities
 from ci_workflow.errors import UsageError
 from ci_workflow.opportunities.improvement_file import improvement_file
+from ci_workflow.services import ideas, notifications
 from ci_workflow.services.apply import apply_files
 from ci_workflow.services.guard import require
 from ci_workflow.services.opportunities import show
@@ -43,6 +44,11 @@ def dismiss(number: int, *, reason: str, actor: Actor) -> None:
         found.status, found.reason, found.decided_by = "dismissed", reason, actor.name
         found.decided_at = utcnow()
         session.add(found)
+        idea = found.kind == ideas.KIND
+        if idea:
+            ideas.tell_submitter(session, found, f"dismissed by {actor.name}: {reason}")
+    if idea:
+        notifications.dispatch()
         record_event(
             session, improvement_id=None, actor=actor.name, action="opportunity_dismissed",
             detail=f"opportunity {number} ({found.title[:80]}): {reason}",
@@ -62,7 +68,9 @@ def accept(
     found = show(number)
     if found.status != "new":
         raise UsageError(f"opportunity {number} is already {found.status}")
-    key = f"opp-{number}-" + re.sub(r"[^a-z0-9]+", "-", found.group.lower()).strip("-")[:40]
+    prefix = "idea" if found.kind == ideas.KIND else "opp"
+    slug = re.sub(r"[^a-z0-9]+", "-", found.group.lower()).strip("-")[:40]
+    key = f"{prefix}-{number}-{slug}"
     document = improvement_file(
         found, key=key, owner=who, process=process or "Incident Management", today=utcnow().date()
     )
@@ -76,4 +84,10 @@ def accept(
         record.status, record.decided_by, record.decided_at = "accepted", actor.name, utcnow()
         record.improvement_id = parse_id(applied.id)
         session.add(record)
+        if record.kind == ideas.KIND:
+            ideas.tell_submitter(
+                session, record, f"accepted by {actor.name} into the register as {applied.id}"
+            )
+    if found.kind == ideas.KIND:
+        notifications.dispatch()
     return applied.id, path

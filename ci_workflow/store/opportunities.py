@@ -14,6 +14,11 @@ def fingerprints(session: Session) -> set[str]:
     return set(session.exec(select(Opportunity.fingerprint)))
 
 
+def recorded(session: Session, fingerprint: str) -> bool:
+    query = select(Opportunity.id).where(Opportunity.fingerprint == fingerprint)
+    return session.exec(query).first() is not None
+
+
 # Expected value, then value; the number only makes the order deterministic.
 BEST_FIRST = (
     col(Opportunity.score).desc(),

@@ -5,9 +5,7 @@ who chose it; a failed send recorded with its reason, tried again, never stoppin
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -23,27 +21,7 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
 from ci_workflow.store.notifications import of_improvement
 from tests.helpers import Cli, improvement_doc, write_yaml
-
-
-@dataclass
-class Outbox:
-    received: list[Message]  # e-mails the SMTP server got
-    posts: list[Any]  # what the webhook got
-    control: dict[str, int]  # the webhook's answer
-    port: int  # the SMTP server's
-
-
-@pytest.fixture
-def mail(smtp_server: tuple[int, list[Message]], webhook: tuple[str, list[Any], dict[str, int]],
-         monkeypatch: pytest.MonkeyPatch) -> Outbox:  # fmt: skip
-    port, received = smtp_server
-    url, posts, control = webhook
-    for name, value in {"IMPROVE_SMTP_HOST": "127.0.0.1", "IMPROVE_SMTP_PORT": str(port),
-                        "IMPROVE_SMTP_STARTTLS": "false", "IMPROVE_WEBHOOK_URL": url,
-                        "IMPROVE_WEB_URL": "https://ci.example.org"}.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    return Outbox(received, posts, control, port)
+from tests.services.conftest import Outbox, body
 
 
 def waiting(cli: Cli, folder: Path, **fields: Any) -> str:
@@ -52,10 +30,6 @@ def waiting(cli: Cli, folder: Path, **fields: Any) -> str:
     define_stage(1, run)
     open_gate(1, "plan_approval", 1, run)
     return run
-
-
-def body(message: Message) -> str:
-    return message.get_payload(decode=True).decode()  # type: ignore[union-attr,no-any-return]
 
 
 def test_a_gate_that_opens_tells_everyone_who_may_decide_it_once(

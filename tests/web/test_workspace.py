@@ -402,3 +402,22 @@ def test_an_opportunity_page_explains_its_rank_and_lists_its_signals(
     assert "<b>Net</b>" not in page and "&lt;b&gt;Net&lt;/b&gt;" in page
     assert net["evidence"]["ranking"] in page
     assert "misses its SLA" in page and "to resolve" in page
+
+
+def test_anyone_signed_in_submits_an_idea_from_the_opportunities_page(use: Workspace) -> None:
+    lena = use.signed_in(LENA)
+    sent = post_form(lena, "/opportunities", "/ideas", title="<i>Self-service</i> password resets",
+                     description="Most calls on Mondays are locked accounts")  # fmt: skip
+    assert sent.status_code == 303
+    shown = lena.get(sent.headers["location"]).text
+    assert "&lt;i&gt;Self-service&lt;/i&gt; password resets" in shown and "<i>Self" not in shown
+    assert "Most calls on Mondays are locked accounts" in shown and "Lena Fischer" in shown
+    assert "Accept into the register" not in shown  # she may submit, not triage
+    number = int(sent.headers["location"].rsplit("/", 1)[1])
+    assert "Accept into the register" in use.signed_in(CARMEN).get(f"/opportunities/{number}").text
+    token = httpx.post(
+        f"{use.url}/api/tokens", json={"email": PRIYA, "password": password_of(PRIYA)}
+    ).json()["token"]
+    answer = httpx.post(f"{use.url}/api/ideas", json={"title": "Chat for the service desk"},
+                        headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert answer.status_code == 200 and answer.json()["group"] == "Priya Nair"

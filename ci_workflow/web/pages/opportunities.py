@@ -1,5 +1,6 @@
-"""Opportunities found in the incident data: ranked, with their evidence; a CI manager or a
-process owner accepts one into the register or dismisses it with a reason."""
+"""Opportunities found in the incident data and ideas from staff: ranked, with their evidence;
+anyone signed in submits an idea; a CI manager or a process owner accepts one into the register
+or dismisses it with a reason."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.errors import ImproveError, NotAuthorised
-from ci_workflow.services import opportunities, triage
+from ci_workflow.services import ideas, opportunities, triage
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.render import as_json, back, page, say
 
@@ -76,6 +77,36 @@ def dismiss(
         return back(f"/opportunities/{number}")
     say(request, f"Opportunity {number} dismissed.")
     return back("/opportunities")
+
+
+@router.post("/ideas")
+def submit_idea(
+    request: Request,
+    actor: Viewer,
+    title: Annotated[str, Form(max_length=400)] = "",
+    description: Text = "",
+    csrf: Text = "",
+) -> Response:
+    check_csrf(request, csrf, actor)
+    try:
+        idea = ideas.submit(title, description, actor=actor)
+    except NotAuthorised:
+        raise
+    except ImproveError as refused:
+        say(request, str(refused), "error")
+        return back("/opportunities")
+    say(request, f"Idea {idea.number} submitted; you will be told when it is decided.")
+    return back(f"/opportunities/{idea.number}")
+
+
+class Idea(BaseModel):
+    title: str = Field(max_length=400)
+    description: str = Field(default="", max_length=4000)
+
+
+@router.post("/api/ideas")
+def submit_idea_json(asked: Idea, actor: Writer) -> Response:
+    return as_json(ideas.submit(asked.title, asked.description, actor=actor))
 
 
 class Triage(BaseModel):
