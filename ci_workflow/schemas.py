@@ -45,6 +45,7 @@ class ImprovementSummary(_Public):
     value: float | None
     wsjf: float | None
     identified_at: datetime
+    regressed_at: datetime | None  # closed, then a gain went back (see improve sustainment)
 
 
 class ObjectivePublic(_Public):

@@ -72,7 +72,8 @@ def capture(
         None, "--as-of", help="Evaluate sources as of this time (UTC)."
     ),
 ) -> None:
-    """Capture now: every executing or in-review improvement whose checkpoint is due, or one."""
+    """Capture now: every executing or in-review improvement whose checkpoint is due, and every
+    closed one still in its sustainment period; or one."""
     _report(_capture().capture(as_of=moment(as_of, "--as-of"), ref=improvement))
 
 
@@ -167,9 +168,29 @@ def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
+def sustainment(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Closed improvements and whether their gain held: each objective keeps being measured
+    after closing (``sustain: 90d``); one that goes back past its threshold is regressed."""
+    from ci_workflow.services.sustainment import listing
+
+    rows = listing()
+    if json_:
+        print_json(rows)
+        return
+    table = new_table("ID", "Held", "Title", "Closed", "Measured until", "Objectives",
+                      wrap=("Title", "Objectives"))  # fmt: skip
+    for row in rows:
+        objectives = "; ".join(f"{o['metric']}: {o['statement']}" for o in row["objectives"])
+        table.add_row(
+            str(row["id"]), str(row["held"]), escape(str(row["title"])),
+            when(row["closed_at"])[:10], when(row["measured_until"])[:10], escape(objectives),
+        )  # fmt: skip
+    console().print(table if rows else "no closed improvement yet")
+
+
 def register_commands(app: typer.Typer) -> None:
     add_commands(
         app,
         {"capture": capture, "backfill": backfill, "record": record, "snapshots": snapshots,
-         "progress": progress},
+         "progress": progress, "sustainment": sustainment},
     )  # fmt: skip

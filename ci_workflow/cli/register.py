@@ -100,7 +100,7 @@ def list_(
             r["id"],
             escape(r["title"]),
             r["type"],
-            r["status"],
+            f"{r['status']}, regressed" if r["regressed_at"] else r["status"],
             escape(r["process"]),
             escape(r["owner"]),
             f"{r['priority']} ({r['strategic_impact']}×{r['feasibility']})",

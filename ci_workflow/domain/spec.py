@@ -25,6 +25,7 @@ from ci_workflow.domain.clock import CLOCK_SKEW, as_moment, utcnow
 from ci_workflow.domain.people import Directory
 from ci_workflow.domain.smart import beyond
 from ci_workflow.domain.sources import SOURCE_KINDS, MetricSource, Name, Text
+from ci_workflow.domain.sustainment import parse_sustain
 from ci_workflow.domain.vocabulary import (
     ActionStatus,
     Direction,
@@ -178,7 +179,15 @@ class ImprovementSpec(_Strict):
         default_factory=list
     )
     checkpoints: CheckpointSpec = Field(default_factory=CheckpointSpec)
+    # How long after closing the objectives keep being measured: did the gain hold?
+    sustain: str = "90d"
     wsjf: WsjfSpec | None = None
+
+    @field_validator("sustain")
+    @classmethod
+    def _sustain_period(cls, sustain: str) -> str:
+        parse_sustain(sustain)  # says what is wrong
+        return sustain
 
     @field_validator("owner")
     @classmethod

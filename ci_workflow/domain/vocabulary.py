@@ -63,6 +63,7 @@ class SnapshotKind(StrEnum):
     baseline = "baseline"
     checkpoint = "checkpoint"
     final = "final"
+    sustain = "sustain"  # measured after closing: did the gain hold?
 
 
 class Gate(StrEnum):

@@ -115,6 +115,14 @@ def capture_due(as_of: datetime | None) -> dict[str, int]:
     return {"stored": len(result.stored), "unchanged": result.unchanged}
 
 
+@task(name="settle-sustainment")
+def settle_sustainment(as_of: datetime | None) -> list[str]:
+    """Improvements whose sustainment period ended: said once, their final report delivered."""
+    from ci_workflow.services.sustainment import settle_ended
+
+    return settle_ended(as_of)
+
+
 @task(name="render-practice-report")
 def practice_report(days: int, end: datetime | None) -> str:
     """The practice over the ``days`` before ``end`` (default now): saved in both formats,

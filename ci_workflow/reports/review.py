@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from markupsafe import Markup
 from ci_workflow.domain.evaluation import Evaluation
 from ci_workflow.domain.kpis import roi
 from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.sustainment import Sustainment
 from ci_workflow.errors import UsageError
 from ci_workflow.reports.charts import objective_chart
 from ci_workflow.reports.rendering import render
@@ -19,13 +21,23 @@ FORMATS = ("html", "md")
 FINAL = (Status.consolidating, Status.closed)
 
 
+@dataclass(frozen=True)
+class Held:
+    """The "did it hold" section: a line for the whole, and each objective."""
+
+    line: str
+    objectives: list[tuple[str, Sustainment]]
+
+
 def review_context(
     detail: ImprovementDetail,
     evaluations: list[Evaluation],
     events: list[AuditEventPublic],
     generated_at: datetime,
+    sustainment: Held | None = None,
 ) -> dict[str, Any]:
-    """Everything the templates show: evaluations with their charts, a summary, the trail."""
+    """Everything the templates show: evaluations with their charts, a summary, the trail;
+    after closing, whether the gain held."""
     met = sum(1 for e in evaluations if e.verdict == "met")
     summary = (
         "no objectives"
@@ -46,6 +58,7 @@ def review_context(
         "audit": events[-25:],
         "audit_total": len(events),
         "generated_at": generated_at,
+        "sustainment": sustainment,
     }
 
 

@@ -16,16 +16,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cronsim import CronSim
+from sqlmodel import Session
 
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import TERMINAL
+from ci_workflow.domain.lifecycle import TERMINAL, Status
 from ci_workflow.domain.sources import AnySource, is_fetched, parse_source
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.domain.window import Window, parse_window
 from ci_workflow.errors import MetricError, UsageError
 from ci_workflow.metrics import measure
 from ci_workflow.services import notifications
+from ci_workflow.services.sustainment import closed_improvements, in_sustainment
+from ci_workflow.services.sustainment import watch as watch_sustainment
 from ci_workflow.services.tracks import CAPTURED, watch_tracks
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
@@ -35,7 +38,7 @@ from ci_workflow.store.snapshots import (
     measured_checkpoints,
     snapshots_at,
 )
-from ci_workflow.store.tables import Objective
+from ci_workflow.store.tables import Improvement, Objective
 
 log = logging.getLogger("ci_workflow.capture")
 
@@ -71,31 +74,54 @@ def last_fire(cron: str, as_of: datetime) -> datetime:
 
 def capture(*, as_of: datetime | None = None, ref: str | None = None) -> CaptureResult:
     """Without ``ref``: every executing or in-review improvement whose cadence is due at
-    ``as_of``, at its cadence's checkpoint time. With ``ref``: that improvement, at ``as_of``."""
+    ``as_of``, at its cadence's checkpoint time, and every closed one in its sustainment period
+    (kind ``sustain``). With ``ref``: that improvement, at ``as_of``."""
     moment = as_utc(as_of or utcnow()).replace(microsecond=0)
     with transaction(write=False) as session:
         if ref is not None:
             improvement = store.get_improvement(session, ref)
-            if improvement.status in TERMINAL:
-                raise UsageError(
-                    f"{format_id(improvement.id or 0)} is {improvement.status}: nothing to capture"
-                )
+            kind = _kind_for(session, improvement, moment)
             objectives = store.objectives_for(session, [improvement.id or 0])
-            targets = _targets(objectives, lambda _: moment)
-        else:
-            improvements = {i.id or 0: i for i in store.with_status(session, CAPTURED)}
-            crons = {i.checkpoint_cron for i in improvements.values()}
-            fires = {cron: last_fire(cron, moment) for cron in crons}
+            return _capture(_targets(objectives, lambda _: moment), kind)
+        improvements = {i.id or 0: i for i in store.with_status(session, CAPTURED)}
+        sustained = {c.improvement.id or 0: c.improvement for c in in_sustainment(session, moment)}
+        crons = {i.checkpoint_cron for i in (*improvements.values(), *sustained.values())}
+        fires = {cron: last_fire(cron, moment) for cron in crons}
+        every = improvements | sustained
 
-            def due(objective: Objective) -> datetime:
-                return fires[improvements[objective.improvement_id].checkpoint_cron]
+        def due(objective: Objective) -> datetime:
+            return fires[every[objective.improvement_id].checkpoint_cron]
 
-            targets = _targets(store.objectives_for(session, improvements), due)
-            done = measured_checkpoints(
-                session, {t.objective_id for t in targets}, SnapshotKind.checkpoint
-            )
-            targets = [t for t in targets if (t.objective_id, t.checkpoint_at) not in done]
-    return _capture(targets, SnapshotKind.checkpoint)
+        targets = _targets(store.objectives_for(session, every), due)
+        objective_ids = {t.objective_id for t in targets}
+        done = measured_checkpoints(
+            session, objective_ids, SnapshotKind.checkpoint, SnapshotKind.sustain
+        )
+        targets = [t for t in targets if (t.objective_id, t.checkpoint_at) not in done]
+    result = _capture(
+        [t for t in targets if t.improvement_id in improvements], SnapshotKind.checkpoint
+    )
+    result.merge(
+        _capture([t for t in targets if t.improvement_id in sustained], SnapshotKind.sustain)
+    )
+    return result
+
+
+def _kind_for(session: Session, improvement: Improvement, moment: datetime) -> SnapshotKind:
+    """What a capture of this improvement at ``moment`` is: a checkpoint while it executes or is
+    reviewed; a sustainment measurement in the period after it closed; else nothing to capture."""
+    shown = format_id(improvement.id or 0)
+    if improvement.status == Status.closed:
+        (closed,) = [c for c in closed_improvements(session) if c.improvement.id == improvement.id]
+        if closed.measured_at(moment):
+            return SnapshotKind.sustain
+        raise UsageError(
+            f"{shown} closed on {closed.closed_at:%Y-%m-%d} and is measured until "
+            f"{closed.ends:%Y-%m-%d}: nothing to capture at {moment:%Y-%m-%d %H:%M}"
+        )
+    if improvement.status in TERMINAL:
+        raise UsageError(f"{shown} is {improvement.status}: nothing to capture")
+    return SnapshotKind.checkpoint
 
 
 def capture_kind(
@@ -167,8 +193,12 @@ def _capture(targets: list[Target], kind: str) -> CaptureResult:
             )  # fmt: skip
         insert_snapshots(session, new_rows)
         session.flush()
-        watch_tracks(session, {t.improvement_id for t, value, _ in readings if value is not None})
-    notifications.dispatch()  # an objective that turned off track: its owner is told
+        measured = {t.improvement_id for t, value, _ in readings if value is not None}
+        if kind == SnapshotKind.sustain:
+            watch_sustainment(session, measured)
+        else:
+            watch_tracks(session, measured)
+    notifications.dispatch()  # an objective off track, a gain that did not hold: people are told
     return result
 
 

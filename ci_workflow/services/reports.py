@@ -14,6 +14,7 @@ from ci_workflow.reports import FORMATS, render_review, review_context
 from ci_workflow.schemas import ReportPublic
 from ci_workflow.services.readings import audit_of, detail_of
 from ci_workflow.services.results import evaluations_of
+from ci_workflow.services.sustainment import did_it_hold
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import register_file, transaction
@@ -31,7 +32,8 @@ def gather_review(ref: str) -> dict[str, Any]:
         detail = detail_of(session, improvement)
         evaluations = evaluations_of(session, [improvement])[improvement.id]
         events = audit_of(session, improvement.id)
-    return review_context(detail, evaluations, events, utcnow())
+        held = did_it_hold(session, improvement)
+    return review_context(detail, evaluations, events, utcnow(), held)
 
 
 def review_report(ref: str, fmt: str = "html") -> str:

@@ -14,6 +14,7 @@ from ci_workflow.domain.changes import OTHER_OBJECTIVE_FIELDS, TARGET_FIELDS
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.people import Directory
 from ci_workflow.domain.spec import ImprovementSpec, ObjectiveSpec
+from ci_workflow.domain.sustainment import parse_sustain
 from ci_workflow.metrics.placement import placed
 from ci_workflow.store.tables import Improvement, Objective, PlanAction
 
@@ -22,13 +23,15 @@ COPIED = (
     "title", "description", "type", "source", "process", "service", "vision", "current_state",
     "scope", "strategic_impact", "feasibility", "estimated_cost", "expected_gain",
     "checkpoint_cron", "wsjf_business_value", "wsjf_time_criticality", "wsjf_risk_reduction",
-    "wsjf_effort",
+    "wsjf_effort", "sustain_days",
 )  # fmt: skip
 
 
 def from_spec(spec: ImprovementSpec, field: str) -> Any:
     if field == "checkpoint_cron":
         return spec.checkpoints.cron
+    if field == "sustain_days":
+        return parse_sustain(spec.sustain)
     if field.startswith("wsjf_"):
         return getattr(spec.wsjf, field.removeprefix("wsjf_")) if spec.wsjf else None
     return getattr(spec, field)

@@ -189,7 +189,7 @@ def decisions_of(session: Session, improvement_id: int) -> list[GateDecision]:
 REGISTER_COLUMNS = (
     "id", "key", "title", "type", "status", "process", "service", "strategic_impact",
     "feasibility", "estimated_cost", "expected_gain", "identified_at", "wsjf_business_value",
-    "wsjf_time_criticality", "wsjf_risk_reduction", "wsjf_effort",
+    "wsjf_time_criticality", "wsjf_risk_reduction", "wsjf_effort", "regressed_at",
 )  # fmt: skip
 
 

@@ -51,16 +51,16 @@ def latest_baseline(session: Session, objective_id: int) -> float | None:
 
 
 def measured_checkpoints(
-    session: Session, objective_ids: Iterable[int], kind: str
+    session: Session, objective_ids: Iterable[int], *kinds: str
 ) -> set[tuple[int, datetime]]:
-    """(objective, checkpoint time) of every snapshot of ``kind`` that holds a value."""
+    """(objective, checkpoint time) of every snapshot of these kinds that holds a value."""
     ids = set(objective_ids)
     if not ids:
         return set()
     rows = session.exec(
         select(MetricSnapshot.objective_id, MetricSnapshot.checkpoint_at).where(
             col(MetricSnapshot.objective_id).in_(ids),
-            MetricSnapshot.kind == kind,
+            col(MetricSnapshot.kind).in_(kinds),
             col(MetricSnapshot.value).is_not(None),
         )
     )
