@@ -44,6 +44,16 @@ def governs(person: PersonView, parties: Parties) -> bool:
     return person.holds(Role.ci_manager) or person.holds(Role.process_owner, parties.process)
 
 
+def informed_of(gate: Gate, person: PersonView, service: str | None) -> bool:
+    """A service owner hears when an improvement to their service waits for plan approval or
+    for its review sign-off: it changes what they run."""
+    return (
+        service is not None
+        and gate in (Gate.plan_approval, Gate.review_signoff)
+        and person.holds(Role.service_owner, service)
+    )
+
+
 def may_decide(
     gate: Gate, person: PersonView, parties: Parties, *, separation: bool = False
 ) -> bool:

@@ -18,11 +18,11 @@ from ci_workflow.domain.gates import (
 )
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.permissions import may_decide, who_may_decide
+from ci_workflow.domain.permissions import informed_of, may_decide, who_may_decide
 from ci_workflow.domain.smart import readiness_problems
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.errors import NotReady
-from ci_workflow.formatting import plain
+from ci_workflow.formatting import one_line, plain
 from ci_workflow.reports import gate_summary
 from ci_workflow.services import notifications
 from ci_workflow.services.capture import capture_kind
@@ -157,6 +157,31 @@ def _announce(
     )
     key = f"gate_opened:{improvement.id}:{gate_key(gate, attempt)}"
     notifications.queue(session, notice, key=key, people=deciders)
+    _inform_service_owners(session, improvement, gate, attempt, [p.id for p in deciders])
+
+
+def _inform_service_owners(
+    session: Session, improvement: Improvement, gate: Gate, attempt: int, deciders: list[int]
+) -> None:
+    """Service owners of its service are told (not asked) at plan approval and review."""
+    owners = [
+        p for p in load_directory(session).people
+        if p.id not in deciders and informed_of(gate, p, improvement.service)
+    ]  # fmt: skip
+    if not owners:
+        return
+    shown, words = format_id(improvement.id or 0), gate.replace("_", " ")
+    service = improvement.service or ""
+    notice = notifications.Message(
+        kind="service_informed",
+        subject=f"{shown} for your service {one_line(service, 80)}: {words}",
+        body=f"{shown} {plain(improvement.title)}, an improvement to {plain(service)}, waits at "
+        f"{words} for its process owner. For your information; nothing to decide.",
+        link=f"{get_settings().workspace_url}/improvements/{shown}",
+        improvement_id=improvement.id,
+    )
+    key = f"service_informed:{improvement.id}:{gate_key(gate, attempt)}"
+    notifications.queue(session, notice, key=key, people=owners, webhook=False)
 
 
 def review_stage(improvement_id: int, round_: int) -> int:

@@ -143,3 +143,27 @@ def test_an_objective_off_track_is_told_to_its_owner_once(
     assert told["To"] == "lena@example.org" and told["Subject"] == "IMP-0001: csat is off track"
     assert "against a target of 4 points" in body(told)
     assert "https://ci.example.org/improvements/IMP-0001#objectives" in body(told)
+
+
+def test_a_service_owner_is_told_not_asked_when_an_improvement_to_their_service_waits(
+    cli: Cli, people: None, tmp_path: Path, mail: Outbox
+) -> None:
+    cli.ok("people", "add", "Sam Berg", "--email", "sam@example.org",
+           "--role", "service_owner:Corporate Network")  # fmt: skip
+    cli.ok("people", "add", "Ida Holm", "--email", "ida@example.org",
+           "--role", "service_owner:Payroll")  # fmt: skip
+    waiting(cli, tmp_path)  # improvement_doc's service is Corporate Network
+    (told,) = [m for m in mail.received if m["To"] == "sam@example.org"]
+    assert told["Subject"] == "IMP-0001 for your service Corporate Network: plan approval"
+    assert "nothing to decide" in body(told)
+    assert not [m for m in mail.received if m["To"] == "ida@example.org"]
+    # An answer from a service owner is no decision: only the process owner's counts.
+    from ci_workflow.domain.gates import Gate, refusal
+    from ci_workflow.services.people import person_view_of
+    from ci_workflow.store.improvements import get_improvement, parties_of
+
+    with transaction(write=False) as session:
+        parties = parties_of(session, get_improvement(session, "IMP-0001"))
+    sam = person_view_of("Sam Berg")
+    refused = refusal(Gate.plan_approval, "approve", by="Sam Berg", person=sam, parties=parties)
+    assert refused is not None and refused.kind == "not_allowed"
