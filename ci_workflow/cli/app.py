@@ -7,6 +7,7 @@ import typer
 from ci_workflow.cli import (
     ideas,
     imports,
+    lessons,
     lifecycle,
     metrics,
     opportunities,
@@ -27,6 +28,7 @@ register.register_commands(app)
 lifecycle.register_commands(app)
 metrics.register_commands(app)
 reports.register_commands(app)
+lessons.register_commands(app)
 web.register_commands(app)
 app.add_typer(people.app, name="people")
 app.add_typer(imports.app, name="import")

@@ -26,6 +26,7 @@ from ci_workflow.formatting import one_line, plain
 from ci_workflow.reports import gate_summary
 from ci_workflow.services import notifications
 from ci_workflow.services.capture import capture_kind
+from ci_workflow.services.lessons import similar_to
 from ci_workflow.services.readings import detail_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
@@ -200,14 +201,17 @@ def consolidate_stage(improvement_id: int) -> str:
 
 
 def gate_description(improvement_id: int, gate: Gate, attempt: int = 1) -> str:
-    """Markdown shown above the decision form: what is being decided, the facts for it, and
-    why the previous answer was refused, if it was."""
+    """Markdown shown above the decision form: what is being decided, the facts for it, why
+    the previous answer was refused, if it was; at plan approval, what similar closed
+    improvements learned."""
     with transaction(write=False) as session:
-        detail = detail_of(session, _get(session, improvement_id))
+        improvement = _get(session, improvement_id)
+        detail = detail_of(session, improvement)
         latest = latest_values(session, improvement_id)
         previous = find_request(session, improvement_id, gate, attempt - 1) if attempt > 1 else None
+        similar = similar_to(session, improvement) if gate == Gate.plan_approval else None
     refused = previous.refusal if previous is not None else None
-    return gate_summary(detail, gate, latest, refused=refused)
+    return gate_summary(detail, gate, latest, refused=refused, similar=similar)
 
 
 def _get(session: Session, improvement_id: int) -> Improvement:

@@ -1,5 +1,6 @@
 """One improvement: its definition, objectives with their charts, plan, gates, audit trail and
-reports, and the decision form when (and only when) the person looking may decide."""
+reports, the decision form when (and only when) the person looking may decide, and, until its
+plan is approved, the lessons of the closed improvements most like it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ci_workflow.domain.ids import parse_id
 from ci_workflow.errors import ImproveError, NotAuthorised, NotFound, OrchestratorUnavailable
 from ci_workflow.orchestration.decisions import send_decision
 from ci_workflow.orchestration.reconcile import settle_withdrawn_runs
+from ci_workflow.services.lessons import similar_improvements
 from ci_workflow.services.measurements import record
 from ci_workflow.services.plan import set_action_status
 from ci_workflow.services.register import withdraw
@@ -37,7 +39,8 @@ REPORT_POLICY = (
 
 @router.get("/improvements/{ref}", response_class=HTMLResponse)
 def improvement(request: Request, ref: str, actor: Viewer) -> Response:
-    return page(request, "improvement.html", actor, view=improvement_page(ref, actor))
+    view = improvement_page(ref, actor)
+    return page(request, "improvement.html", actor, view=view, similar=similar_improvements(ref))
 
 
 @router.get("/improvements/{ref}/charts/{metric}.svg")
@@ -53,7 +56,9 @@ def chart(request: Request, ref: str, metric: str, actor: Viewer) -> Response:
 
 @router.get("/api/improvements/{ref}")
 def improvement_json(ref: str, actor: Viewer) -> Response:
-    return as_json(improvement_page(ref, actor))
+    """The page's facts; ``similar`` is null once the plan is approved."""
+    view = improvement_page(ref, actor)
+    return as_json({**dict(view), "similar": similar_improvements(ref)})
 
 
 class Decision(BaseModel):
