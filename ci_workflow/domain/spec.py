@@ -15,7 +15,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -24,7 +23,7 @@ from pydantic import (
 from ci_workflow.domain.clock import CLOCK_SKEW, as_moment, utcnow
 from ci_workflow.domain.people import Directory
 from ci_workflow.domain.smart import beyond
-from ci_workflow.domain.sources import SOURCE_KINDS, MetricSource, Name, Text
+from ci_workflow.domain.sources import MetricSource, Name, Text
 from ci_workflow.domain.sustainment import parse_sustain
 from ci_workflow.domain.vocabulary import (
     ActionStatus,
@@ -275,32 +274,3 @@ def _known_person(ref: str, info: ValidationInfo) -> str:
     if name is None:
         raise ValueError(f"unknown person {ref!r} (add them with: improve people add)")
     return name
-
-
-def describe_errors(error: ValidationError) -> list[str]:
-    """One line per problem: ``objectives[0].target: Input should be a valid number``."""
-    lines = []
-    for problem in error.errors(include_url=False):
-        path = _path(problem["loc"])
-        message = problem["msg"].removeprefix("Value error, ")
-        if problem["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif problem["type"] == "missing":
-            message = "required field is missing"
-        lines.append(f"{path}: {message}" if path else message)
-    return lines
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    previous: int | str | None = None
-    for part in loc:
-        if previous == "source" and part in SOURCE_KINDS:
-            previous = part
-            continue  # pydantic puts the union's tag in the path; people never wrote it
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-        previous = part
-    return text

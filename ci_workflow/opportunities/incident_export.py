@@ -21,8 +21,8 @@ from pydantic import ValidationError
 
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.incident_mapping import IncidentMapping
-from ci_workflow.domain.spec import describe_errors
 from ci_workflow.domain.strict_yaml import load_mapping
+from ci_workflow.domain.validation import describe_errors
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.opportunities import export_sql as sql
 from ci_workflow.opportunities.export_file import readable_csv

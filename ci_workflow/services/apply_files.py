@@ -12,8 +12,9 @@ from sqlmodel import Session
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.people import Directory
-from ci_workflow.domain.spec import ImprovementSpec, describe_errors
+from ci_workflow.domain.spec import ImprovementSpec
 from ci_workflow.domain.strict_yaml import MAX_BYTES, load_mapping
+from ci_workflow.domain.validation import describe_errors
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.metrics.placement import placed
 from ci_workflow.metrics.placement import problems as source_problems

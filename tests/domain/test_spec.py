@@ -7,7 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from ci_workflow.domain.people import Directory, Grant, PersonView
-from ci_workflow.domain.spec import ImprovementSpec, describe_errors
+from ci_workflow.domain.spec import ImprovementSpec
+from ci_workflow.domain.validation import describe_errors
 from ci_workflow.domain.vocabulary import Role
 from tests.helpers import improvement_doc, objective_doc
 
