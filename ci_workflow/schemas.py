@@ -59,6 +59,7 @@ class ObjectivePublic(_Public):
     direction: str
     due: date
     kpi_kind: str
+    input_metric: str | None = None  # process efficiency: the objective that is its input
 
 
 class PlanActionPublic(_Public):
@@ -67,6 +68,12 @@ class PlanActionPublic(_Public):
     due: date | None
     status: str
     change: str | None
+    # The imported change's state (None: no change, or none imported by that id), its outcome
+    # (open, closed, failed) and close code, and when it closed.
+    change_state: str | None = None
+    change_outcome: str | None = None
+    change_close_code: str | None = None
+    change_closed_at: datetime | None = None
 
 
 class GateDecisionPublic(_Public):

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
         le=60,
         description="How often `improve serve` looks for runs to start or resume.",
     )
+    stall_days: float = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="An open improvement with no checkpoint, decision or move for this many days "
+        "is stalled (the practice report, and a practice_stall opportunity).",
+    )
     gate_overdue_days: float = Field(
         default=5.0,
         gt=0,

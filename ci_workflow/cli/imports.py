@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
+from ci_workflow.domain.change_mapping import ChangeMapping
 from ci_workflow.domain.incident_mapping import IncidentMapping
 
 app = typer.Typer(
@@ -94,4 +95,62 @@ def _cell(value: object) -> str:
     return f"{value:%Y-%m-%d %H:%M}" if hasattr(value, "strftime") else str(value)
 
 
-add_commands(app, {"incidents": incidents})
+def changes(
+    export: Path = typer.Argument(
+        ..., help="The change management export: CSV (one row per change), .gz or .zip."
+    ),
+    mapping: Path = typer.Option(
+        ..., "--mapping", help="YAML mapping of its columns (see examples/mappings)."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Refuse the whole file if any row cannot be used."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show how the first rows map; write nothing."
+    ),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Load change records, inserting new ones and updating known ones (by change id): plan
+    actions' changes then show their state, and the execution gate warns of open or failed ones.
+
+    Rows that cannot be used (no id, a time that does not parse...) are left out and counted by
+    reason."""
+    from ci_workflow.services.changes import import_changes, load_change_mapping
+
+    rules = load_change_mapping(mapping)
+    if dry_run:
+        _preview_changes(export, rules, json_)
+        return
+    result = import_changes(export, rules, strict=strict)
+    if json_:
+        print_json(asdict(result))
+        return
+    console().print(
+        f"{result.imported} changes imported, {result.updated} updated "
+        f"(from {result.rows} rows of {escape(export.name)})"
+    )
+    for line in result.left_out:
+        console().print(f"left out: {escape(line)}")
+
+
+def _preview_changes(export: Path, rules: ChangeMapping, json_: bool) -> None:
+    from ci_workflow.services.changes import preview
+
+    shown = preview(export, rules)
+    if json_:
+        print_json(asdict(shown))
+        return
+    fields = list(shown.changes[0]) if shown.changes else []
+    table = new_table(*fields)
+    for change in shown.changes:
+        table.add_row(*(escape(_cell(change[f])) for f in fields))
+    console().print(table)
+    console().print(
+        f"{len(shown.changes)} of the changes in the first {shown.rows} rows shown; "
+        "nothing was written"
+    )
+    for line in shown.left_out:
+        console().print(f"left out: {escape(line)}")
+
+
+add_commands(app, {"incidents": incidents, "changes": changes})

@@ -12,7 +12,7 @@ import typer
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from ci_workflow.schemas import ImprovementDetail
+    from ci_workflow.schemas import ImprovementDetail, PlanActionPublic
 
 from ci_workflow.cli._common import (
     add_commands,
@@ -155,6 +155,17 @@ def _facts(d: ImprovementDetail) -> list[tuple[str, str]]:
     return facts
 
 
+def _change(a: PlanActionPublic) -> str:
+    """The action's change and, once imported, its state: "CHG1 Closed 2026-11-12 (successful)"."""
+    if not a.change:
+        return "-"
+    if a.change_state is None:
+        return f"{a.change} (not imported)"
+    closed = f" {a.change_closed_at:%Y-%m-%d}" if a.change_closed_at else ""
+    code = f" ({a.change_close_code})" if a.change_close_code else ""
+    return f"{a.change} {a.change_state}{closed}{code}"
+
+
 def _tables(d: ImprovementDetail) -> list[Table]:
     """Objectives, plan and gate decisions, each a table when there are any."""
     tables = []
@@ -171,9 +182,13 @@ def _tables(d: ImprovementDetail) -> list[Table]:
             )  # fmt: skip
         tables.append(table)
     if d.plan:
-        table = new_table("Action", "Owner", "Due", "Status", title="Plan", wrap=("Action",))
+        table = new_table(
+            "Action", "Owner", "Due", "Status", "Change", title="Plan", wrap=("Action", "Change")
+        )
         for a in d.plan:
-            table.add_row(escape(a.action), escape(a.owner), when(a.due), a.status)
+            table.add_row(
+                escape(a.action), escape(a.owner), when(a.due), a.status, escape(_change(a))
+            )
         tables.append(table)
     if d.gate_decisions:
         table = new_table(

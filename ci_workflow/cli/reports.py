@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -15,6 +16,7 @@ FORCE = typer.Option(
 )
 KPIS = ("success_rate", "average_days_to_implement", "total_roi", "average_roi", "on_time_rate")
 ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
+GROUPINGS = ("process", "service")
 
 
 def report(
@@ -35,35 +37,56 @@ def practice_report(
     fmt: str = typer.Option("html", "--format", help="html or md."),
     out: Path | None = typer.Option(None, "--out", help="Default: IMPROVE_HOME/reports/."),
     force: bool = FORCE,
+    stall_days: float | None = typer.Option(
+        None, "--stall-days", min=1, max=3650, help="Stalled after this many days (default 30)."
+    ),
 ) -> None:
-    """The practice report for a period: KPIs and trends, pipeline, closed, overdue, off track."""
+    """The practice report for a period: the KPIs and their trend, gate waits, stages, stalls,
+    sources, pipeline, closed, overdue, off track. Bottlenecks are recorded as opportunities."""
     from ci_workflow.services.practice import period, write_practice
 
     first, last = period(moment(start, "--from"), moment(end, "--to"))
-    written = write_practice(first, last, fmt, out, force=force)
+    written = write_practice(first, last, fmt, out, force=force, stall_days=stall_days)
     console().print(f"wrote {escape(str(written))}")
 
 
 def kpis(
     start: str | None = typer.Option(None, "--from", help="Start (default: a year before --to)."),
     end: str | None = typer.Option(None, "--to", help="End (default: now)."),
-    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+    by: str | None = typer.Option(
+        None, "--by", help="process or service: the ten KPIs of each, not only overall."
+    ),
+    json_: bool = typer.Option(False, "--json", help="Print JSON (every grouping)."),
 ) -> None:
-    """The practice's KPIs over the improvements closed in a period."""
-    from ci_workflow.formatting import days, percent
-    from ci_workflow.services.practice import kpis as compute
-    from ci_workflow.services.practice import kpis_public, period
+    """The practice's KPIs over the improvements closed in a period: the summary, and the ten
+    KPIs overall (or per process or service) with their formulas."""
+    from ci_workflow.services.practice import all_kpis, period
 
+    if by is not None and by not in GROUPINGS:
+        raise UsageError(f"unknown grouping {by!r}; choose process or service")
     first, last = period(moment(start, "--from"), moment(end, "--to"))
     if first >= last:
         raise UsageError("--from must be before --to")
-    found = kpis_public(compute(first, last), first, last)
+    found = all_kpis(first, last)
     if json_:
         print_json(found)
         return
-    table = new_table(
-        "KPI", "Value", title=f"Practice KPIs {first:%Y-%m-%d} to {last:%Y-%m-%d}", wrap=("Value",)
-    )
+    _summary(found, f"Practice KPIs {first:%Y-%m-%d} to {last:%Y-%m-%d}")
+    ten = found["kpis"]
+    if by is None:
+        _ten(ten["overall"], f"The ten KPIs over the {found['closed']} improvements closed")
+        return
+    for group in ten[f"by_{by}"]:
+        name = group[by] if group[by] is not None else f"no {by}"
+        _ten(group["kpis"], f"The ten KPIs, {by} {name} ({group['closed']} closed)")
+    if not ten[f"by_{by}"]:
+        console().print("No improvement closed in the period.")
+
+
+def _summary(found: dict[str, Any], title: str) -> None:
+    from ci_workflow.formatting import days, percent
+
+    table = new_table("KPI", "Value", title=title, wrap=("Value",))
     for name in ("closed", "successful"):
         table.add_row(name.replace("_", " "), str(found[name]))
     for name in KPIS:
@@ -78,6 +101,16 @@ def kpis(
     table.add_row(
         "by stage", ", ".join(f"{k} {v}" for k, v in sorted(found["by_stage"].items())) or "—"
     )
+    console().print(table)
+
+
+def _ten(kpis: dict[str, Any], title: str) -> None:
+    from ci_workflow.reports.practice import kpi_text
+
+    table = new_table("KPI", "Formula", "Value", "Improvements", title=escape(title),
+                      wrap=("Formula", "Value"))  # fmt: skip
+    for key, kpi in kpis.items():
+        table.add_row(kpi["name"], kpi["formula"], escape(kpi_text(key, kpi)), str(kpi["count"]))
     console().print(table)
 
 

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 FROZEN_AFTER_APPROVAL = ("process", "process_owner")
-TARGET_FIELDS = ("baseline", "target", "direction", "due", "window", "unit")
+# What an objective is measured against: frozen once the plan is approved. ``input_metric``
+# (process efficiency's input) decides how its result is computed, so it is one of them.
+TARGET_FIELDS = ("baseline", "target", "direction", "due", "window", "unit", "input_metric")
 OTHER_OBJECTIVE_FIELDS = ("description", "source", "kpi_kind")
 TARGET_CHANGE = "objective "  # how a change that touches a target begins
 
@@ -28,6 +30,7 @@ class ObjectiveDefinition(Protocol):
     description: str
     source: dict[str, Any]
     kpi_kind: str
+    input_metric: str | None
 
 
 def objective_changes(

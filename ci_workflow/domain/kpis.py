@@ -13,6 +13,11 @@ Per improvement (``before`` = the baseline, ``after`` = the final capture):
 | process efficiency increase | output/input after ÷ before (inverted if lower is better) |
 | improvement ROI | (realised gain − actual cost) ÷ actual cost |
 
+These are an objective's KPI in its review. Over the improvements closed in a period the
+practice's ten KPIs are rolled up by ``kpi_rollup`` (service performance there as after − before,
+with better or worse beside it; process efficiency as output ÷ input when an objective names its
+input).
+
 Practice level, over the improvements closed in a period: successful improvements (closed with
 every objective met), success rate (successful ÷ closed), average time to implement (identified
 → closed, days), total ROI (Σ gain − Σ cost) ÷ Σ cost, average ROI (mean of the improvements'
@@ -67,6 +72,24 @@ def decrease(before: float | None, after: float | None) -> Figure:
 def performance(before: float | None, after: float | None, direction: str) -> Figure:
     """The change in the direction that counts as better (uptime up, response time down)."""
     return increase(before, after) if direction == "increase" else decrease(before, after)
+
+
+def efficiency_ratio(
+    output_before: float | None,
+    input_before: float | None,
+    output_after: float | None,
+    input_after: float | None,
+) -> Figure:
+    """(output ÷ input after) ÷ (output ÷ input before): efficiency with its input measured by
+    another objective; 1.25 means 25 % more output per unit of input."""
+    if output_before is None or output_after is None:
+        return _missing(output_before, output_after)
+    if input_before is None or input_after is None:
+        return Figure(None, "the input has no " + ("before" if input_before is None else "after")
+                      + " value")  # fmt: skip
+    if input_before == 0 or input_after == 0:
+        return Figure(None, "an input value is 0")
+    return efficiency_increase(output_before / input_before, output_after / input_after)
 
 
 def efficiency_increase(

@@ -70,6 +70,8 @@ class ObjectiveSpec(_Strict):
     direction: Direction
     due: date
     kpi_kind: KpiKind = KpiKind.other
+    # Process efficiency as output ÷ input: the metric of the objective measuring the input.
+    input: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")] | None = None
 
     @field_validator("window")
     @classmethod
@@ -252,6 +254,11 @@ class ImprovementSpec(_Strict):
             if objective.metric in seen:
                 raise ValueError(f"metric {objective.metric!r} appears twice")
             seen.add(objective.metric)
+        for o in objectives:
+            if o.input is not None and (o.input == o.metric or o.input not in seen):
+                raise ValueError(f"{o.metric}: input {o.input!r} is not another objective's metric")
+            if o.input is not None and o.kpi_kind != KpiKind.process_efficiency:
+                raise ValueError(f"{o.metric}: an input is only for kpi_kind process_efficiency")
         return objectives
 
 

@@ -17,17 +17,31 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
-from ci_workflow.domain.incident_mapping import IncidentMapping
 from ci_workflow.errors import UsageError, ValidationFailed
 
 UTF8 = {"utf-8", "utf8", "utf-8-sig", "utf_8", "utf_8_sig"}
 CHUNK = 1 << 20
 
 
+class CsvLayout(Protocol):
+    """What reading an export needs of its mapping (incidents, changes...)."""
+
+    @property
+    def encoding(self) -> str: ...
+
+    @property
+    def delimiter(self) -> str: ...
+
+    @property
+    def missing(self) -> str: ...
+
+    def required_columns(self) -> set[str]: ...
+
+
 @contextmanager
-def readable_csv(path: Path, mapping: IncidentMapping) -> Iterator[tuple[Path, list[str]]]:
+def readable_csv(path: Path, mapping: CsvLayout) -> Iterator[tuple[Path, list[str]]]:
     """A UTF-8 CSV (plain or gzipped) the reader can open, and its header row."""
     try:
         codecs.lookup(mapping.encoding)
@@ -82,7 +96,7 @@ def _text(path: Path, encoding: str) -> IO[str]:
     return io.TextIOWrapper(_binary(path), encoding=_bom_aware(encoding), newline="")
 
 
-def _header(path: Path, stream: IO[str], mapping: IncidentMapping) -> list[str]:
+def _header(path: Path, stream: IO[str], mapping: CsvLayout) -> list[str]:
     with stream:
         header = next(csv.reader(stream, delimiter=mapping.delimiter), None)
     if not header:

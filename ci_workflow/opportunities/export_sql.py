@@ -13,6 +13,7 @@ of its history.
 from __future__ import annotations
 
 from ci_workflow.domain.incident_mapping import IncidentMapping
+from ci_workflow.opportunities.export_file import CsvLayout
 
 TIMES = ("opened", "resolved", "closed")
 COUNTS = ("reopen_count", "reassignment_count", "ping_pong_count")
@@ -38,25 +39,32 @@ def any_of(values: list[str]) -> str:
     return "(" + ", ".join(text(v) for v in values) + ")"
 
 
-def load_events(source: str, header: list[str], mapping: IncidentMapping, limit: int | None) -> str:
-    """Every row of the file (or its first ``limit``), numbered by its line in the file (the
-    header is line 1), its mapped values cleaned and typed, and why it cannot be used."""
-    c = mapping.columns
+def numbered_rows(
+    source: str, header: list[str], mapping: CsvLayout, limit: int | None
+) -> tuple[dict[str, str], str]:
+    """A query of every row of the file (or its first ``limit``), numbered by its line (the
+    header is line 1), with each mapped column once, trimmed, the missing marker made NULL; and
+    each column's alias in it."""
     columns = "{" + ", ".join(f"{text(h)}: 'VARCHAR'" for h in header) + "}"
-    missing = text(mapping.missing)
-    # Inner query: each mapped column once, trimmed, with the missing marker made NULL.
-    texts = {column: f"t{n}" for n, column in enumerate(sorted(mapping.required_columns()))}
+    aliases = {column: f"t{n}" for n, column in enumerate(sorted(mapping.required_columns()))}
     cleaned = ", ".join(
-        f"nullif(nullif(trim({name(column)}), ''), {missing}) AS {alias}"
-        for column, alias in texts.items()
+        f"nullif(nullif(trim({name(column)}), ''), {text(mapping.missing)}) AS {alias}"
+        for column, alias in aliases.items()
     )
     cap = f" LIMIT {int(limit)}" if limit else ""
-    rows = (
+    return aliases, (
         f"SELECT row_number() OVER () + 1 AS line, {cleaned} "
         f"FROM read_csv({text(source)}, header = true, auto_detect = false, "
         f"delim = {text(mapping.delimiter)}, quote = '\"', escape = '\"', columns = {columns})"
         f"{cap}"
     )
+
+
+def load_events(source: str, header: list[str], mapping: IncidentMapping, limit: int | None) -> str:
+    """Every row of the file (or its first ``limit``), numbered by its line in the file (the
+    header is line 1), its mapped values cleaned and typed, and why it cannot be used."""
+    c = mapping.columns
+    texts, rows = numbered_rows(source, header, mapping, limit)
 
     def moment(column: str) -> str:
         return f"try_strptime({texts[column]}, {text(mapping.timestamp_format)})"

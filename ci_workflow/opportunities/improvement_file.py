@@ -1,5 +1,7 @@
 """The improvement file an accepted opportunity becomes: its finding, evidence and suggested
-objective written as improvement as code, ready for ``apply``."""
+objective written as improvement as code, ready for ``apply``. A finding in the incidents is
+measured from them; an idea has no objective yet; a bottleneck of the practice's own flow is
+measured by a person (``manual``), from the figure the practice report found."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
+from ci_workflow.domain.bottlenecks import KINDS as PRACTICE_KINDS
 from ci_workflow.schemas import OpportunityPublic
 
 SOURCES = {"sla_breach": "sla_breach", "recurring_problem": "problem"}
@@ -17,6 +20,8 @@ def improvement_file(
 ) -> dict[str, Any]:
     if o.kind == "staff_idea":
         return idea_file(o, key=key, owner=owner, process=process, today=today)
+    if o.kind in PRACTICE_KINDS:
+        return practice_file(o, key=key, owner=owner, process=process, today=today)
     objective = dict(o.objective)
     source = {
         "kind": "incidents",
@@ -78,4 +83,39 @@ def idea_file(
         "feasibility": 3,
         "identified": today,
         "objectives": [],
+    }
+
+
+def practice_file(
+    o: OpportunityPublic, *, key: str, owner: str, process: str, today: date
+) -> dict[str, Any]:
+    """A bottleneck of the practice (a gate or approver slow to decide, improvements stalled)
+    becomes an improvement of the practice, its objective the figure the report found, brought
+    to the line; a person records its value (the practice report shows it)."""
+    evidence = "; ".join(
+        f"{k.replace('_', ' ')} {', '.join(v) if isinstance(v, list) else v}"
+        for k, v in o.evidence.items()
+    )
+    return {
+        "key": key,
+        "title": o.title[:200],
+        "type": "incremental",
+        "source": "other",
+        "process": process,
+        "description": (
+            f"Opportunity {o.number} ({o.kind}, {o.group_by} {o.group}) found by the practice "
+            f"report of {o.period_start:%Y-%m-%d} to {o.period_end:%Y-%m-%d}: {evidence}."
+        ),
+        "owner": owner,
+        "strategic_impact": 3,
+        "feasibility": 4,
+        "identified": today,
+        "objectives": [
+            {
+                "description": o.title[:200],
+                "source": {"kind": "manual"},
+                "due": today + timedelta(days=90),
+                **o.objective,
+            }
+        ],
     }

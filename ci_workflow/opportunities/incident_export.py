@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.incident_mapping import IncidentMapping
@@ -27,18 +27,25 @@ from ci_workflow.errors import ValidationFailed
 from ci_workflow.opportunities import export_sql as sql
 from ci_workflow.opportunities.export_file import readable_csv
 
+Model = TypeVar("Model", bound=BaseModel)
+
 # DuckDB's working memory before it spills to disk: the import stays well inside 2 GiB.
 MEMORY = "768MB"
 
 
 def load_incident_mapping(path: Path) -> IncidentMapping:
+    return load_model(path, IncidentMapping)
+
+
+def load_model(path: Path, model: type[Model]) -> Model:
+    """A mapping file (strict YAML) as ``model``; every problem named with the file."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ValidationFailed(str(path), [f"{path}: cannot read: {error.strerror}"]) from None
     data = load_mapping(text, source=str(path))
     try:
-        return IncidentMapping.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         raise ValidationFailed(
             str(path), [f"{path}: {line}" for line in describe_errors(error)]
@@ -106,7 +113,7 @@ def read_export(
     The work happens in a private in-memory DuckDB that spills to disk past ``MEMORY``, so a
     file of millions of events is read in bounded memory."""
     with readable_csv(path, mapping) as (source, header), tempfile.TemporaryDirectory() as spill:
-        db = duckdb.connect(config=_config(spill))
+        db = duckdb.connect(config=duckdb_config(spill))
         try:
             for statement in (
                 sql.load_events(str(source), header, mapping, limit),
@@ -123,7 +130,7 @@ def read_export(
             db.close()
 
 
-def _config(spill: str) -> dict[str, Any]:
+def duckdb_config(spill: str) -> dict[str, Any]:
     # Reads the one file it is given: no extension is fetched or loaded behind our back.
     return {
         "memory_limit": MEMORY, "temp_directory": spill,

@@ -1,13 +1,15 @@
-"""One SVG chart per objective (pygal): its measurements over time, its baseline and target,
-and the control limits from before execution. Rendered inline, with no script or style fetched
-from anywhere."""
+"""SVG charts (pygal), rendered inline with no script or style fetched from anywhere: one per
+objective (its measurements over time, its baseline and target, and the control limits from
+before execution), and the practice report's quarterly trend and gate waits."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
 from ci_workflow.domain.evaluation import Evaluation
+from ci_workflow.domain.practice_stats import Quarter, WaitFigures
 
 MAX_POINTS = 300  # a chart 680 px wide shows no more; keeps a report of 1,000s of checkpoints fast
 BLUE, GREEN, PURPLE, GREY, RED, ORANGE = (
@@ -16,18 +18,22 @@ BLUE, GREEN, PURPLE, GREY, RED, ORANGE = (
 DASHED = {"dasharray": "6, 4"}
 
 
+def _style(*colours: str) -> Any:
+    from pygal.style import Style
+
+    return Style(
+        background="white", plot_background="white", font_family="sans-serif", colors=colours
+    )
+
+
 def objective_chart(evaluation: Evaluation) -> str:
     """SVG markup; empty when there is nothing to draw."""
     import pygal
-    from pygal.style import Style
 
     series = _series(evaluation)
     if not series:
         return ""
-    style = Style(
-        background="white", plot_background="white", font_family="sans-serif",
-        colors=tuple(colour for _, _, colour, _ in series),
-    )  # fmt: skip
+    style = _style(*(colour for _, _, colour, _ in series))
     chart = pygal.DateTimeLine(
         js=[], disable_xml_declaration=True, width=680, height=280, style=style,
         x_label_rotation=25, show_x_guides=False, legend_at_bottom=True, legend_at_bottom_columns=7,
@@ -90,3 +96,53 @@ def nothing_to_draw(title: str) -> str:
         f'<text x="10" y="35" font-family="sans-serif" font-size="14" fill="#5b6670">'
         f"{escape(title)}: no measurement yet</text></svg>"
     )
+
+
+def trend_chart(quarters: list[Quarter]) -> str:
+    """Success rate (per cent, left axis) and mean days to implement (right axis) per quarter;
+    empty when nothing closed. A quarter where none closed is a gap, not a zero."""
+    import pygal
+
+    if not any(q.closed for q in quarters):
+        return ""
+    chart = pygal.Line(
+        js=[], disable_xml_declaration=True, width=680, height=300, style=_style(GREEN, BLUE),
+        title="Success rate and time to implement, by quarter", legend_at_bottom=True,
+        legend_at_bottom_columns=2, show_x_guides=False, x_labels=[q.label for q in quarters],
+        range=(0, 100), allow_interruptions=True, truncate_legend=-1, dots_size=4,
+        secondary_range=(0, _axis_top(max(q.days_to_implement.value or 0 for q in quarters))),
+    )  # fmt: skip
+    rates = [None if q.success_rate.value is None else q.success_rate.value * 100 for q in quarters]
+    chart.add("success rate (%)", rates, formatter=lambda v: f"{v:.0f} %")
+    days = [q.days_to_implement.value for q in quarters]
+    chart.add("days to implement", days, secondary=True, formatter=_days)
+    return str(chart.render(is_unicode=True))
+
+
+def gate_wait_chart(gates: list[WaitFigures], overdue_days: float) -> str:
+    """Median and p90 wait (days) of the gates decided in the period, against the overdue line;
+    empty when none was decided."""
+    import pygal
+
+    decided = [g for g in gates if g.decided.count]
+    if not decided:
+        return ""
+    chart = pygal.Bar(
+        js=[], disable_xml_declaration=True, width=680, height=300, style=_style(BLUE, ORANGE),
+        title=f"Gate waits decided in the period, days (overdue after {overdue_days:g})",
+        legend_at_bottom=True, legend_at_bottom_columns=2, show_x_guides=False,
+        truncate_legend=-1, x_labels=[g.name.replace("_", " ") for g in decided],
+    )  # fmt: skip
+    chart.add("median", [g.decided.median_days for g in decided], formatter=_days)
+    chart.add("p90", [g.decided.p90_days for g in decided], formatter=_days)
+    return str(chart.render(is_unicode=True))
+
+
+def _axis_top(highest: float) -> int:
+    """A multiple of 10 above ``highest``: the right axis shares the left one's ten steps, so
+    its labels are whole numbers."""
+    return max(10, math.ceil(highest * 1.1 / 10) * 10)
+
+
+def _days(value: float) -> str:
+    return f"{value:.1f} days"

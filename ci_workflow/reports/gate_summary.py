@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from ci_workflow.domain.change_records import change_warning
 from ci_workflow.domain.gates import DECISIONS, Gate
 from ci_workflow.domain.similarity import SimilarImprovement
 from ci_workflow.reports.rendering import render
@@ -21,8 +22,21 @@ def gate_summary(
 ) -> str:
     """What is being decided and the facts for it; ``latest`` is each metric's newest value,
     ``refused`` why the previous answer to this gate did not count, ``similar`` the closed
-    improvements most like this one (``services.lessons``; None: not looked for)."""
+    improvements most like this one (``services.lessons``; None: not looked for). At
+    ``execution_complete``, each plan action's change that is not closed is a warning."""
+    warnings = change_warnings(detail) if gate == Gate.execution_complete else []
     return render(
         "gate_summary.md", improvement=detail, gate=gate, latest=latest,
-        decisions=DECISIONS[gate], refused=refused, similar=similar,
+        decisions=DECISIONS[gate], refused=refused, similar=similar, change_warnings=warnings,
     )  # fmt: skip
+
+
+def change_warnings(detail: ImprovementDetail) -> list[str]:
+    """One line per linked change still open, failed or never imported; cancelled actions'
+    changes are not waited for."""
+    found = (
+        change_warning(a.change, a.change_state, a.change_outcome, a.change_close_code)
+        for a in detail.plan
+        if a.change and a.status != "cancelled"
+    )
+    return list(dict.fromkeys(w for w in found if w))

@@ -1,28 +1,40 @@
-"""The practice as a whole: its KPIs over a period, and the periodic practice report."""
+"""The practice as a whole: its KPIs over a period (the summary, and the ten KPIs overall, per
+process and per service), how the practice itself flows (``practice_flow``), and the periodic
+practice report, which records the bottlenecks it finds as opportunities."""
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session
+
 from ci_workflow.domain.clock import as_utc, utcnow
+from ci_workflow.domain.evaluation import Evaluation
+from ci_workflow.domain.kpi_rollup import KPIS, ClosedImprovement, Kpi, ObjectiveResult, grouped
+from ci_workflow.domain.kpi_rollup import rollup as roll_up
 from ci_workflow.domain.kpis import ImprovementFacts, PracticeKpis, practice_kpis
 from ci_workflow.domain.lifecycle import OPEN, Status
 from ci_workflow.errors import UsageError
 from ci_workflow.reports import practice_context, render_practice
 from ci_workflow.schemas import WaitingByApprover
 from ci_workflow.services.gates import pending_gates
+from ci_workflow.services.practice_flow import flow_of, record_bottlenecks
 from ci_workflow.services.reports import save_report
 from ci_workflow.services.results import evaluations_of, progress_of
+from ci_workflow.services.sustainment import listing as sustainment_listing
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
+from ci_workflow.store.tables import Improvement
 
 __all__ = [
-    "kpis", "kpis_public", "period", "practice_report", "waiting_by_approver", "write_practice",
+    "all_kpis", "kpis", "kpis_public", "period", "practice_report", "practice_view",
+    "rollup_public", "waiting_by_approver", "write_practice",
 ]  # fmt: skip
 
 CAPTURED = (Status.executing, Status.in_review)
@@ -34,28 +46,55 @@ def period(start: datetime | None, end: datetime | None) -> tuple[datetime, date
     return (start or end - timedelta(days=365)), end
 
 
-def kpis(start: datetime, end: datetime) -> PracticeKpis:
-    with transaction(write=False) as session:
-        everything = store.all_improvements(session)
-        closed = [
-            i for i in everything
-            if i.status == Status.closed and i.completed_at and start < i.completed_at <= end
-        ]  # fmt: skip
-        results = evaluations_of(session, closed)
-        dues = store.latest_due_dates(session)
+@dataclass(frozen=True)
+class PeriodResults:
+    """A period's closed improvements: the summary KPIs, each one with its evaluations, and each
+    one as the ten KPIs read it."""
+
+    kpis: PracticeKpis
+    closed: list[tuple[Improvement, list[Evaluation]]]
+    rolled: list[ClosedImprovement]
+
+
+def _results(session: Session, start: datetime, end: datetime) -> PeriodResults:
+    """Evaluates each improvement closed in (start, end] once, for every figure that needs it."""
+    everything = store.all_improvements(session)
+    closed = store.closed_between(session, start, end)
+    results = evaluations_of(session, closed)
+    dues = store.latest_due_dates(session)
+    defined = {(o.improvement_id, o.metric): o for o in store.objectives_for(session, results)}
     facts = [
         ImprovementFacts(
-            status=i.status,
-            identified_at=i.identified_at,
-            completed_at=i.completed_at,
-            realised_gain=i.realised_gain,
-            actual_cost=i.actual_cost,
+            status=i.status, identified_at=i.identified_at, completed_at=i.completed_at,
+            realised_gain=i.realised_gain, actual_cost=i.actual_cost,
             objectives_met=tuple(r.verdict == "met" for r in results.get(i.id or 0, [])),
             latest_due=dues.get(i.id or 0),
         )
         for i in everything
-    ]
-    return practice_kpis(facts, start, end)
+    ]  # fmt: skip
+    rolled = [
+        ClosedImprovement(
+            process=i.process, service=i.service, identified_at=as_utc(i.identified_at),
+            completed_at=as_utc(i.completed_at or i.identified_at), realised_gain=i.realised_gain,
+            actual_cost=i.actual_cost,
+            objectives=tuple(
+                ObjectiveResult(
+                    e.metric, defined[(i.id or 0, e.metric)].kpi_kind, e.unit, e.direction,
+                    e.baseline, e.final, e.verdict, defined[(i.id or 0, e.metric)].input_metric,
+                )
+                for e in results[i.id or 0]
+            ),
+        )
+        for i in closed
+    ]  # fmt: skip
+    return PeriodResults(
+        practice_kpis(facts, start, end), [(i, results[i.id or 0]) for i in closed], rolled
+    )
+
+
+def kpis(start: datetime, end: datetime) -> PracticeKpis:
+    with transaction(write=False) as session:
+        return _results(session, start, end).kpis
 
 
 def kpis_public(found: PracticeKpis, start: datetime, end: datetime) -> dict[str, Any]:
@@ -76,26 +115,78 @@ def kpis_public(found: PracticeKpis, start: datetime, end: datetime) -> dict[str
     }
 
 
-def gather_practice(start: datetime, end: datetime) -> dict[str, Any]:
-    now = kpis(start, end)
-    before = kpis(start - (end - start), start)
+def rollup_public(rolled: list[ClosedImprovement]) -> dict[str, Any]:
+    """The ten KPIs overall, per process and per service, in full precision."""
+
+    def shown(found: dict[str, Kpi]) -> dict[str, Any]:
+        return {
+            key: {"name": name, "formula": formula, **asdict(found[key])}
+            for key, name, formula in KPIS
+        }
+
+    def groups(by: Any) -> list[dict[str, Any]]:
+        return [{by: g, "closed": n, "kpis": shown(k)} for g, n, k in grouped(rolled, by)]
+
+    return {
+        "overall": shown(roll_up(rolled)),
+        "by_process": groups("process"),
+        "by_service": groups("service"),
+    }
+
+
+def all_kpis(start: datetime, end: datetime) -> dict[str, Any]:
+    """``improve kpis``: the summary of the period and its ten KPIs (``kpis``)."""
+    with transaction(write=False) as session:
+        found = _results(session, start, end)
+    return kpis_public(found.kpis, start, end) | {"kpis": rollup_public(found.rolled)}
+
+
+def practice_view(
+    start: datetime, end: datetime, *, stall_days: float | None = None
+) -> dict[str, Any]:
+    """The practice page, read only: the summary KPIs against the period before, the ten KPIs
+    and how the practice flowed (the report also records the bottlenecks)."""
+    before_start = start - (end - start)
+    with transaction(write=False) as session:
+        now = _results(session, start, end)
+        before = _results(session, before_start, start)
+        flow = flow_of(session, start, end, now.rolled, stall_days=stall_days)
+    return {
+        "now": kpis_public(now.kpis, start, end),
+        "before": kpis_public(before.kpis, before_start, start),
+        "ten": rollup_public(now.rolled),
+        "flow": flow,
+    }
+
+
+def gather_practice(
+    start: datetime, end: datetime, *, stall_days: float | None = None
+) -> dict[str, Any]:
+    """The practice report's context; records the bottlenecks it finds (``record_bottlenecks``:
+    once per group and quarter, so generating it again adds nothing)."""
     overdue_after = timedelta(days=get_settings().gate_overdue_days)
     with transaction(write=False) as session:
-        closed = store.closed_between(session, start, end)
-        results = evaluations_of(session, closed)
+        now = _results(session, start, end)
+        before = _results(session, start - (end - start), start)
+        flow = flow_of(session, start, end, now.rolled, stall_days=stall_days)
         open_ones = store.with_status(session, OPEN)
         executing = [i.id or 0 for i in open_ones if i.status in CAPTURED]
         tracks = progress_of(session, executing)
+    findings = record_bottlenecks(start, end, flow)
+    sustained = sustainment_listing()
     waiting = [g for g in pending_gates() if utcnow() - as_utc(g.waiting_since) > overdue_after]
     return practice_context(
-        start=start, end=end, kpis=now, before=before,
-        closed=[(i, results[i.id or 0]) for i in closed], open_ones=open_ones, tracks=tracks,
-        overdue=waiting, generated_at=utcnow(),
+        start=start, end=end, kpis=now.kpis, before=before.kpis, closed=now.closed,
+        open_ones=open_ones, tracks=tracks, overdue=waiting, generated_at=utcnow(),
+        ten=rollup_public(now.rolled), ten_before=rollup_public(before.rolled)["overall"],
+        flow=flow, findings=findings, sustained=sustained,
     )  # fmt: skip
 
 
-def practice_report(start: datetime, end: datetime, fmt: str = "html") -> str:
-    return render_practice(gather_practice(start, end), fmt)
+def practice_report(
+    start: datetime, end: datetime, fmt: str = "html", *, stall_days: float | None = None
+) -> str:
+    return render_practice(gather_practice(start, end, stall_days=stall_days), fmt)
 
 
 def write_practice(
@@ -105,12 +196,13 @@ def write_practice(
     out: Path | None = None,
     *,
     force: bool = False,
+    stall_days: float | None = None,
 ) -> Path:
     if fmt not in ("html", "md"):
         raise UsageError(f"unknown report format {fmt!r}; choose html or md")
     if start >= end:
         raise UsageError("--from must be before --to")
-    content = practice_report(start, end, fmt)
+    content = practice_report(start, end, fmt, stall_days=stall_days)
     name = f"practice-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
     path = out or get_settings().home_dir / "reports" / name
     return save_report(content, path, improvement_id=None, kind="practice", fmt=fmt, force=force)

@@ -31,8 +31,9 @@ from ci_workflow.schemas import (
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import events_for
+from ci_workflow.store.changes import by_number as changes_by_number
 from ci_workflow.store.people import load_directory, names_by_id
-from ci_workflow.store.tables import GateRequest, Improvement, Objective
+from ci_workflow.store.tables import GateRequest, Improvement, Objective, PlanAction
 
 WSJF_INPUTS = ("business_value", "time_criticality", "risk_reduction", "effort")
 
@@ -82,12 +83,35 @@ def detail_of(session: Session, improvement: Improvement) -> ImprovementDetail:
         team=[p.name for p in team],
         objectives=[objective_public(o) for o in objectives if o.retired_at is None],
         retired_objectives=[o.metric for o in objectives if o.retired_at is not None],
-        plan=[from_row(PlanActionPublic, a, owner=names[a.owner_id]) for a in plan],
+        plan=_plan(session, plan, names),
         gate_decisions=[
             from_row(GateDecisionPublic, d, by=names[d.decided_by_id], at=d.decided_at)
             for d in decisions
         ],
     )
+
+
+def _plan(
+    session: Session, plan: Sequence[PlanAction], names: dict[int, str]
+) -> list[PlanActionPublic]:
+    """The plan's actions, each with the imported state of its change (one query for all)."""
+    changes = changes_by_number(session, [a.change for a in plan if a.change])
+    out = []
+    for a in plan:
+        change = changes.get(a.change) if a.change else None
+        closed = change.closed_at if change else None
+        out.append(
+            from_row(
+                PlanActionPublic,
+                a,
+                owner=names[a.owner_id],
+                change_state=change.state if change else None,
+                change_outcome=change.outcome if change else None,
+                change_close_code=change.close_code if change else None,
+                change_closed_at=as_utc(closed) if closed else None,
+            )
+        )
+    return out
 
 
 def audit_of(session: Session, improvement_id: int) -> list[AuditEventPublic]:

@@ -104,6 +104,7 @@ def objective_row(improvement_id: int, position: int, spec: ObjectiveSpec, base:
         direction=spec.direction,
         due=spec.due,
         kpi_kind=spec.kpi_kind,
+        input_metric=spec.input,
     )
 
 

@@ -44,16 +44,16 @@ def dismiss(number: int, *, reason: str, actor: Actor) -> None:
         found.status, found.reason, found.decided_by = "dismissed", reason, actor.name
         found.decided_at = utcnow()
         session.add(found)
-        idea = found.kind == ideas.KIND
-        if idea:
-            ideas.tell_submitter(session, found, f"dismissed by {actor.name}: {reason}")
-    if idea:
-        notifications.dispatch()
         record_event(
             session, improvement_id=None, actor=actor.name, action="opportunity_dismissed",
             detail=f"opportunity {number} ({found.title[:80]}): {reason}",
             channel=actor.channel, principal=actor.principal,
         )  # fmt: skip
+        idea = found.kind == ideas.KIND
+        if idea:
+            ideas.tell_submitter(session, found, f"dismissed by {actor.name}: {reason}")
+    if idea:
+        notifications.dispatch()  # after the commit: a slow send holds nothing up
 
 
 def accept(
@@ -71,8 +71,11 @@ def accept(
     prefix = "idea" if found.kind == ideas.KIND else "opp"
     slug = re.sub(r"[^a-z0-9]+", "-", found.group.lower()).strip("-")[:40]
     key = f"{prefix}-{number}-{slug}"
+    # A finding about one process is that process's; incident findings default to Incident
+    # Management, the practice that produced the data.
+    default = found.group if found.group_by == "process" else "Incident Management"
     document = improvement_file(
-        found, key=key, owner=who, process=process or "Incident Management", today=utcnow().date()
+        found, key=key, owner=who, process=process or default, today=utcnow().date()
     )
     folder = get_settings().home_dir / "improvements"
     folder.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ def test_apply_registers_everything_the_file_says(cli: Cli, registered: Path) ->
         "metric": "mttr_hours", "description": "Mean time to restore", "unit": "h",
         "window": "30d", "source": None, "baseline": 9.5, "target": 6.0,
         "direction": "decrease", "due": "2027-03-31", "kpi_kind": "service_performance",
+        "input_metric": None,
     }  # fmt: skip
     assert shown["plan"] == [
         {
@@ -35,6 +36,10 @@ def test_apply_registers_everything_the_file_says(cli: Cli, registered: Path) ->
             "due": "2026-12-15",
             "status": "planned",
             "change": None,
+            "change_state": None,
+            "change_outcome": None,
+            "change_close_code": None,
+            "change_closed_at": None,
         }
     ]
     assert cli.json("show", "network-mttr")["id"] == "IMP-0001"

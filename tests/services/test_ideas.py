@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlmodel import select
+
+from ci_workflow.store.db import transaction
+from ci_workflow.store.tables import AuditEvent
 from tests.helpers import Cli
 from tests.services.conftest import Outbox, body
 
@@ -56,6 +60,11 @@ def test_a_dismissed_idea_tells_its_submitter_why(
     assert told["To"] == "lena@example.org"
     assert "dismissed by Carmen Ruiz: Not a service change" in body(told)
     assert cli.json("opportunities", "show", str(idea["number"]))["status"] == "dismissed"
+    with transaction(write=False) as session:
+        (event,) = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "opportunity_dismissed")
+        ).all()
+    assert event.actor == "Carmen Ruiz" and event.detail.endswith("Not a service change")
 
 
 def test_an_idea_needs_a_title_and_a_registered_person(cli: Cli, people: None) -> None:

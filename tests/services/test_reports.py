@@ -286,6 +286,17 @@ def test_kpis_and_the_practice_report_over_a_period(cli: Cli, history: str, tmp_
     text = (tmp_path / "p.md").read_text()
     assert "| improvements closed | 1 | 0 |" in text and "| total ROI | 150 % | n/a" in text
     assert "mttr_hours met; csat not met" in text
+    # The ten KPIs: service performance as after − before with its sense, the rest as read.
+    assert "| service performance change | after − before | -4.3 h, better | 1 |" in text
+    assert "| customer satisfaction change | after − before | +0.4 h, better | 1 |" in text
+    assert (
+        r"| successful improvements | every objective met | 0 of 1 \(0 %\); 1 partially met |"
+        in text
+    )
+    assert "| ROI | (realised gain − actual cost) ÷ actual cost, mean | 150 % | 1 |" in text
+    ten = cli.json("kpis")["kpis"]
+    assert ten["overall"]["service_performance"]["value"] == pytest.approx(5.7 - 10)
+    assert [g["process"] for g in ten["by_process"]] == ["Incident Management"]
     assert cli.fails("kpis", "--from", "2026-02-01", "--to", "2026-01-01", code=2) == [
         "error: --from must be before --to"
     ]

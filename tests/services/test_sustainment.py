@@ -126,6 +126,13 @@ def test_a_gain_that_goes_back_is_flagged_audited_and_told(
     # The evaluation of the improvement itself is not changed by what came after it.
     report = review_report("IMP-0001", "md")
     assert "## Did it hold" in report and "No: measured for 90 days after closing" in report
+    cli.ok("practice-report", "--format", "md", "--out", str(tmp_path / "practice.md"))
+    practice = (tmp_path / "practice.md").read_text()
+    assert "1 regressed, 0 still measured after closing, 0 held" in practice
+    assert (
+        "- IMP-0001 Cut the time to restore network incidents: regressed; mttr_hours went back"
+        in practice
+    )
     # Told once: measuring again finds it regressed already.
     cli.ok("backfill", "IMP-0001", "--from", "2026-09-06", "--to", "2026-09-06", "--every", "7d")
     assert len(mail.received) == 2

@@ -1,6 +1,7 @@
 """Every table of the store, imported here so ``SQLModel.metadata`` knows them all."""
 
 from ci_workflow.store.tables.audit import AuditEvent
+from ci_workflow.store.tables.changes import ChangeRecord
 from ci_workflow.store.tables.gates import GateDecision, GateRequest
 from ci_workflow.store.tables.identity import ApiToken, Invitation
 from ci_workflow.store.tables.improvements import Improvement, Objective, PlanAction, TeamMember
@@ -14,6 +15,7 @@ from ci_workflow.store.tables.reports import Delivery, Report
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "ChangeRecord",
     "Delivery",
     "GateDecision",
     "GateRequest",

@@ -80,6 +80,9 @@ class Objective(SQLModel, table=True):
     direction: str = Field(max_length=8)
     due: date
     kpi_kind: str = Field(max_length=32)
+    # Process efficiency: the metric of another objective of the improvement that is this
+    # objective's input, so that efficiency is output ÷ input (None: the metric is the ratio).
+    input_metric: str | None = Field(default=None, max_length=64)
     # Set when a file drops the objective: it stops being measured; its snapshots stay history.
     retired_at: datetime | None = None
 

@@ -1,5 +1,6 @@
-"""The practice: its KPIs for a period against the period before, and the gates waiting, by
-approver and age."""
+"""The practice: its KPIs for a period against the period before, the ten KPIs overall and per
+process and service, how it flowed (gate waits, stages, stalls, the quarterly trend, sources),
+and the gates waiting, by approver and age."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.errors import UsageError
+from ci_workflow.reports.practice import kpi_text
 from ci_workflow.services.gates import pending_gates
-from ci_workflow.services.practice import kpis, kpis_public, period, waiting_by_approver
+from ci_workflow.services.practice import period, practice_view, waiting_by_approver
 from ci_workflow.web.auth import viewer
 from ci_workflow.web.render import as_json, page
 
@@ -35,10 +37,7 @@ def _practice(start: str | None, end: str | None) -> dict[str, Any]:
     first, last = period(_moment(start), _moment(end))
     if first >= last:
         raise UsageError("the period must start before it ends")
-    before_start = first - (last - first)
-    return {
-        "now": kpis_public(kpis(first, last), first, last),
-        "before": kpis_public(kpis(before_start, first), before_start, first),
+    return practice_view(first, last) | {
         "waiting": waiting_by_approver(),
         "gates": pending_gates(),
     }
@@ -51,7 +50,7 @@ def practice(
     start: Day = None,
     end: Annotated[str | None, Query(max_length=32, alias="to")] = None,
 ) -> Response:
-    return page(request, "practice.html", actor, **_practice(start, end))
+    return page(request, "practice.html", actor, kpi_text=kpi_text, **_practice(start, end))
 
 
 @router.get("/api/practice")
