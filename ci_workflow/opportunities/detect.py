@@ -22,9 +22,16 @@ from ci_workflow.opportunities.findings import (
     IncidentRow,
     merged,
 )
-from ci_workflow.opportunities.problems import change_spikes, recurring_problems
+from ci_workflow.opportunities.problems import (
+    ChangeRow,
+    change_spikes,
+    imported_change_spikes,
+    recurring_problems,
+)
 
-__all__ = ["GROUPINGS", "MIN_INCIDENTS", "Detection", "Finding", "IncidentRow", "detect"]
+__all__ = [
+    "GROUPINGS", "MIN_INCIDENTS", "ChangeRow", "Detection", "Finding", "IncidentRow", "detect",
+]  # fmt: skip
 
 GROUPINGS = ("service", "category", "assignment_group")
 
@@ -36,7 +43,9 @@ def detect(
     end: datetime,
     split: datetime | None = None,
     group_by: tuple[str, ...] = GROUPINGS,
+    changes: tuple[ChangeRow, ...] = (),
 ) -> Detection:
+    """``changes``: imported changes closed in the period (``improve import changes``)."""
     rows = [i for i in incidents if start < i.opened_at <= end]
     split = split or start + (end - start) * 3 / 4
     found = Detection(start, split, end)
@@ -73,10 +82,16 @@ def detect(
         found.findings += recurring_problems(rows, found)
     else:
         found.skipped.append(_unmapped("recurring_problems", ("problem_id",)))
-    if "change_id" in known:
-        found.findings += change_spikes(rows, found)
-    else:
-        found.skipped.append(_unmapped("change_spikes", ("change_id",)))
+    linked = change_spikes(rows, found) if "change_id" in known else []
+    found.findings += linked
+    if changes:
+        named = {f.evidence["change"] for f in linked}
+        found.findings += imported_change_spikes(rows, list(changes), found, named)
+    elif "change_id" not in known:
+        found.skipped.append(
+            "change_spikes: no incident in the period has change_id and no change closed in it "
+            "was imported (map a column, or improve import changes)"
+        )
     found.findings = merged(found.findings)
     return found
 

@@ -1,12 +1,16 @@
 """Detectors across groups: recurring problems (with or without a problem record) and changes
-followed by incidents."""
+followed by incidents (linked to them, or on their service just after an imported change)."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from ci_workflow.opportunities.findings import (
     MIN_INCIDENTS,
+    SIGNIFICANCE,
     Detection,
     Finding,
     IncidentRow,
@@ -97,6 +101,73 @@ def change_spikes(rows: list[IncidentRow], found: Detection) -> list[Finding]:
                 objective=suggest(
                     "incident_count", filters, window="7d", baseline="measure", target=0,
                     direction="decrease", kpi_kind="incident_volume",
+                ),
+            )
+        )  # fmt: skip
+    return findings
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """An imported change as the detectors read it."""
+
+    number: str
+    service: str | None
+    closed_at: datetime
+
+
+SPIKE_DAYS = 7
+
+
+def imported_change_spikes(
+    rows: list[IncidentRow], changes: list[ChangeRow], found: Detection, linked: set[str]
+) -> list[Finding]:
+    """Imported changes followed by a spike on their service: incidents opened in the week after
+    the change closed against the week before, at least doubled and 5 or more (a one-sided
+    binomial test that the after-side share is above even), whether or not the incidents name
+    the change. Changes already found through linked incidents (``linked``) are not repeated."""
+    from scipy import stats
+
+    opened: dict[str, list[datetime]] = defaultdict(list)
+    members: dict[str, list[IncidentRow]] = defaultdict(list)
+    for row in rows:
+        if row.service:
+            opened[row.service].append(row.opened_at)
+            members[row.service].append(row)
+    for moments in opened.values():
+        moments.sort()
+    week = timedelta(days=SPIKE_DAYS)
+    findings = []
+    for change in changes:
+        times = opened.get(change.service or "", [])
+        if not times or change.number in linked:
+            continue
+        at = change.closed_at
+        before = bisect_right(times, at) - bisect_right(times, at - week)
+        after = bisect_right(times, at + week) - bisect_right(times, at)
+        if after < 5 or after < 2 * before:
+            continue
+        p_value = float(stats.binomtest(after, after + before, 0.5, alternative="greater").pvalue)
+        if p_value >= SIGNIFICANCE:
+            continue
+        service = change.service or ""
+        spike = [i for i in members[service] if at < i.opened_at <= at + week]
+        findings.append(
+            finding(
+                "change_spike", "change", f"{change.number} on {service}",
+                f"{after} incidents on {service} in the week after change {change.number} "
+                f"closed ({before} the week before)",
+                evidence={
+                    "change": change.number, "service": service,
+                    "change_closed": change.closed_at.isoformat(),
+                    "incidents_after": after, "incidents_before": before, "p_value": p_value,
+                    "samples": samples(spike),
+                },
+                value_hours=found.yearly((after - before) * median_hours(spike)),
+                confidence=1 - p_value,
+                objective=suggest(
+                    "incident_count", {"service": service}, window="7d", baseline="measure",
+                    target=before, direction="decrease", kpi_kind="incident_volume",
                 ),
             )
         )  # fmt: skip

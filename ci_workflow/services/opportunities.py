@@ -7,15 +7,17 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
+from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.sources import IncidentsSource
 from ci_workflow.domain.window import Window
 from ci_workflow.errors import MetricError, UsageError
 from ci_workflow.metrics.incident_source import read as measure_incidents
 from ci_workflow.metrics.incident_source import read_each as measure_each
-from ci_workflow.opportunities.detect import GROUPINGS, Finding, IncidentRow, detect
+from ci_workflow.opportunities.detect import GROUPINGS, ChangeRow, Finding, IncidentRow, detect
 from ci_workflow.opportunities.findings import on_template_scale
 from ci_workflow.schemas import OpportunityPublic, from_row
+from ci_workflow.store.changes import closed_between
 from ci_workflow.store.db import transaction
 from ci_workflow.store.incidents import opened_between, opened_span
 from ci_workflow.store.opportunities import fingerprints, get_opportunity, open_in_period
@@ -65,7 +67,12 @@ def detect_opportunities(
     with transaction(write=False) as session:
         found_rows = opened_between(session, start, end, INCIDENT_COLUMNS)
         rows = [IncidentRow(*row) for row in found_rows]  # type: ignore[call-arg]  # field order
-    found = detect(rows, start=start, end=end, group_by=group_by)
+        changes = tuple(
+            ChangeRow(c.number, c.service, as_utc(c.closed_at))
+            for c in closed_between(session, start, end)
+            if c.closed_at is not None
+        )
+    found = detect(rows, start=start, end=end, group_by=group_by, changes=changes)
     objectives = _measured(found.findings, end)
     with transaction() as session:
         known = fingerprints(session)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ci_workflow.opportunities.detect import MIN_INCIDENTS, IncidentRow, detect
+from ci_workflow.opportunities.detect import MIN_INCIDENTS, ChangeRow, IncidentRow, detect
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 END = START + timedelta(weeks=12)  # the last 3 weeks are the recent part
@@ -103,7 +103,8 @@ def test_detectors_without_their_fields_are_skipped_with_the_reason() -> None:
         "reopens: no incident in the period has reopen_count (map a column or derive it)",
         "ping_pong: no incident in the period has reassignment_count or ping_pong_count (map a column or derive it)",
         "recurring_problems: no incident in the period has problem_id (map a column or derive it)",
-        "change_spikes: no incident in the period has change_id (map a column or derive it)",
+        "change_spikes: no incident in the period has change_id and no change closed in it was "
+        "imported (map a column, or improve import changes)",
     ]  # fmt: skip
 
 
@@ -197,3 +198,29 @@ def test_findings_are_ranked_by_expected_value_without_ties_at_a_cap() -> None:
     assert all(f.score == round(f.value_hours * f.confidence, 1) for f in found)
     assert found[0].group == "Slower" and found[0].score > 10 * found[1].score
     assert found[0].ranking.endswith(f"= {found[0].score:,.0f} expected")
+
+
+def test_an_imported_change_followed_by_a_spike_on_its_service_without_links() -> None:
+    quiet = incidents(24, group="Web", weeks=12)  # 2 a week on svc-Web
+    closed = START + timedelta(weeks=8, hours=1)
+    spike = incidents(12, group="Web", first_week=8 + 2 / (7 * 24), weeks=0.9)  # in the week after
+    rows = incidents(40) + quiet + spike
+    changes = (ChangeRow("CHG9", "svc-Web", closed), ChangeRow("CHG8", "svc-Steady", closed))
+    found = detect(rows, start=START, end=END, group_by=("category",), changes=changes)
+    (change,) = [f for f in found.findings if f.kind == "change_spike"]
+    week = timedelta(days=7)
+    web = [r.opened_at for r in rows if r.service == "svc-Web"]
+    after = sum(1 for at in web if closed < at <= closed + week)
+    before = sum(1 for at in web if closed - week < at <= closed)
+    assert change.group == "CHG9 on svc-Web"
+    assert (change.evidence["incidents_after"], change.evidence["incidents_before"]) == (
+        after,
+        before,
+    )
+    assert after >= 12 and change.title.startswith(
+        f"{after} incidents on svc-Web in the week after"
+    )
+    assert (
+        change.objective["filter"] == {"service": "svc-Web"}
+        and change.objective["target"] == before
+    )

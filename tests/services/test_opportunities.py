@@ -168,3 +168,37 @@ def test_by_default_the_period_ends_at_the_latest_incident_and_the_best_fifteen_
         "period 2016-02-13 to 2016-05-13; incidents imported from 2016-02-29 to 2016-05-13"
     )
     assert f"{found['more']} more (--all shows every one)" in text
+
+
+def test_an_imported_change_is_looked_at_for_a_spike_on_its_service(
+    cli: Cli, store: str, tmp_path: Path
+) -> None:
+    lines = ["incident_id,opened,resolved,closed,category,service,priority,group,sla_met,"
+             "reopens,reassignments,problem,change"]  # fmt: skip
+    start = datetime(2026, 1, 1)
+    opened = [start + timedelta(hours=80 * k) for k in range(25)]  # about 2 a week for 10 weeks
+    opened += [datetime(2026, 2, 20, 10) + timedelta(hours=12 * k) for k in range(10)]
+    for n, at in enumerate(opened, start=1):
+        lines.append(f"W{n},{at:%Y-%m-%d %H:%M},{at + timedelta(hours=3):%Y-%m-%d %H:%M},,Web,"
+                     "Portal,P3,WebOps,yes,0,0,,")  # fmt: skip
+    incidents = tmp_path / "incidents.csv"
+    incidents.write_text("\n".join(lines) + "\n")
+    cli.ok(
+        "import", "incidents", str(incidents), "--mapping", str(MAPPINGS / "generic_incidents.yaml")
+    )
+    changes = tmp_path / "changes.csv"
+    changes.write_text(
+        "change_id,state,opened,planned_start,planned_end,closed,service,type,risk,result\n"
+        "CHG77,closed,2026-02-18 09:00,2026-02-20 08:00,2026-02-20 09:00,2026-02-20 09:30,Portal,"
+        "normal,high,successful\n"
+    )
+    cli.ok("import", "changes", str(changes), "--mapping", str(MAPPINGS / "generic_changes.yaml"))
+    found = cli.json("opportunities", "detect", "--all")
+    (spike,) = [o for o in found["opportunities"] if o["kind"] == "change_spike"]
+    closed = datetime(2026, 2, 20, 9, 30)
+    after = sum(1 for at in opened if closed < at <= closed + timedelta(days=7))
+    before = sum(1 for at in opened if closed - timedelta(days=7) < at <= closed)
+    assert spike["group"] == "CHG77 on Portal"
+    assert (spike["evidence"]["incidents_after"], spike["evidence"]["incidents_before"]) == (
+        after, before,
+    )  # fmt: skip
