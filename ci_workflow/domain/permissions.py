@@ -29,6 +29,9 @@ class Parties:
     owner_id: int
     process_owner_id: int
     team_ids: frozenset[int]
+    service: str | None = None
+    # The review sign-off needs a service owner of ``service`` as well (``domain.cosign``).
+    cosigned: bool = False
 
 
 class Action(StrEnum):
@@ -63,6 +66,8 @@ def may_decide(
         return False
     if person.holds(Role.ci_manager):
         return True
+    if gate == Gate.review_signoff and parties.cosigned and co_signs(person, parties):
+        return True
     if gate in APPROVALS:
         return governs(person, parties)
     if gate == Gate.resubmitted:
@@ -70,10 +75,20 @@ def may_decide(
     return person.id == parties.owner_id or person.id in parties.team_ids
 
 
+def co_signs(person: PersonView, parties: Parties) -> bool:
+    """A service owner of the improvement's service, where its sign-off is co-signed."""
+    return parties.cosigned and person.holds(Role.service_owner, parties.service)
+
+
 def who_may_decide(gate: Gate, parties: Parties, *, separation: bool = False) -> str:
     if gate in APPROVALS:
         mine = " other than its owner" if separation else ""
-        return f"a process owner of {parties.process!r} or a CI manager{mine}"
+        also = (
+            f", and a service owner of {parties.service!r} co-signs"
+            if gate == Gate.review_signoff and parties.cosigned
+            else ""
+        )
+        return f"a process owner of {parties.process!r} or a CI manager{mine}{also}"
     if gate == Gate.resubmitted:
         return "the improvement's owner or a CI manager"
     return "the improvement's owner, a team member or a CI manager"

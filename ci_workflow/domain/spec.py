@@ -182,7 +182,16 @@ class ImprovementSpec(_Strict):
     checkpoints: CheckpointSpec = Field(default_factory=CheckpointSpec)
     # How long after closing the objectives keep being measured: did the gain hold?
     sustain: str = "90d"
+    # The review sign-off needs a service owner of ``service`` to co-sign it too.
+    service_owner_signoff: bool = False
     wsjf: WsjfSpec | None = None
+
+    @field_validator("service_owner_signoff")
+    @classmethod
+    def _cosign_needs_a_service(cls, cosign: bool, info: ValidationInfo) -> bool:
+        if cosign and not info.data.get("service"):
+            raise ValueError("a service owner can co-sign only an improvement with a service")
+        return cosign
 
     @field_validator("sustain")
     @classmethod

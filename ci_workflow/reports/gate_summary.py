@@ -18,16 +18,19 @@ def gate_summary(
     latest: dict[str, tuple[float, datetime]],
     *,
     refused: str | None = None,
+    signed: str | None = None,
     similar: Sequence[SimilarImprovement] | None = None,
 ) -> str:
     """What is being decided and the facts for it; ``latest`` is each metric's newest value,
-    ``refused`` why the previous answer to this gate did not count, ``similar`` the closed
+    ``refused`` why the previous answer to this gate did not count, ``signed`` who signed a
+    co-signed sign-off so far, ``similar`` the closed
     improvements most like this one (``services.lessons``; None: not looked for). At
     ``execution_complete``, each plan action's change that is not closed is a warning."""
     warnings = change_warnings(detail) if gate == Gate.execution_complete else []
     return render(
         "gate_summary.md", improvement=detail, gate=gate, latest=latest,
-        decisions=DECISIONS[gate], refused=refused, similar=similar, change_warnings=warnings,
+        decisions=DECISIONS[gate], refused=refused, signed=signed, similar=similar,
+        change_warnings=warnings,
     )  # fmt: skip
 
 

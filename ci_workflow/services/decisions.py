@@ -8,16 +8,18 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ci_workflow.domain import cosign
 from ci_workflow.domain.actors import UNVERIFIED
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.gates import STATUS_AFTER, Gate, Refusal, gate_key, refusal
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import TERMINAL
 from ci_workflow.domain.people import PersonView
+from ci_workflow.domain.permissions import Parties
 from ci_workflow.domain.signing import signature_holds
 from ci_workflow.settings import get_settings, secret_key
 from ci_workflow.store import improvements as store
-from ci_workflow.store.audit import record_event
+from ci_workflow.store.audit import events_since_review, record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import find_decision, find_request
 from ci_workflow.store.people import load_directory
@@ -27,7 +29,8 @@ log = logging.getLogger("ci_workflow.lifecycle")
 
 
 def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, Any]) -> str:
-    """Apply an answer to a gate: the decision taken, or ``refused`` if it may not be taken.
+    """Apply an answer to a gate: the decision taken, or ``refused`` if it may not be taken
+    (or, at a co-signed sign-off, when it is the first of two signatures).
 
     Authorisation is checked here, inside the flow, whatever channel (web, API, CLI, Prefect
     UI) sent the answer; an unsigned one counts only if IMPROVE_PREFECT_UI_DECISIONS allows.
@@ -40,8 +43,8 @@ def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, 
         if done is not None:
             return done.decision
         request = find_request(session, improvement_id, gate, attempt)
-        if request is not None and request.outcome == "refused":
-            return "refused"
+        if request is not None and request.outcome in ("refused", COSIGNED):
+            return "refused"  # the flow opens the gate again
         improvement = store.get_improvement(session, str(improvement_id))
         if improvement.status in TERMINAL:
             return improvement.status  # withdrawn while waiting: the flow ends here
@@ -49,15 +52,21 @@ def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, 
         by, decision = text["by"], text["decision"]
         person = load_directory(session).find(by) if by else None
         channel, principal, unsigned = _origin(answer, text, request, key)
+        parties = store.parties_of(session, improvement)
         refused = unsigned or refusal(
-            gate, decision, by=by, person=person, parties=store.parties_of(session, improvement),
+            gate, decision, by=by, person=person, parties=parties,
             comment=text["comment"], lessons=text["lessons"],
             separation=get_settings().separation_of_duties,
         )  # fmt: skip
-        if request is not None:
-            request.closed_at, request.outcome = utcnow(), "refused" if refused else decision
-            request.refusal = refused.message if refused else None
-            session.add(request)
+        side: tuple[str, bool] | None = None
+        if refused is None and person is not None:
+            signs = _co_signature(session, improvement_id, gate, decision, person, parties)
+            if isinstance(signs, str):
+                refused = Refusal("not_allowed", signs)
+            else:
+                side = signs
+        waiting = side is not None and not side[1]  # one side signed, the other comes next
+        _close(request, refused, decision, by, side if waiting else None)
         if refused is not None:
             log.warning("%s: refused at %s: %s", format_id(improvement_id), key, refused.message)
             record_event(
@@ -67,11 +76,58 @@ def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, 
             )  # fmt: skip
             return "refused"
         assert person is not None
+        if side is not None:
+            record_event(
+                session, improvement_id=improvement_id, actor=person.name, action=COSIGNED,
+                detail=cosign.signature_detail(key, person.name, side[0]), channel=channel,
+                principal=principal,
+            )  # fmt: skip
+            if waiting:
+                return "refused"  # the flow opens the gate again for the other side
         _accept(session, improvement, gate, attempt, answer, text, person, channel, principal)
         return decision
 
 
+def _close(
+    request: GateRequest | None,
+    refused: Refusal | None,
+    decision: str,
+    by: str,
+    waiting: tuple[str, bool] | None,
+) -> None:
+    """The gate's request closed with what became of its answer."""
+    if request is None:
+        return
+    request.closed_at = utcnow()
+    request.outcome = "refused" if refused else COSIGNED if waiting else decision
+    request.refusal = refused.message if refused else None
+    if waiting is not None:
+        other = next(s for s in cosign.BOTH if s != waiting[0])
+        request.refusal = f"{by} signed as {waiting[0]}; a {other} must co-sign"
+
+
 TEXT_FIELDS = ("by", "decision", "comment", "lessons", "channel", "principal", "signature")
+COSIGNED = "gate_cosigned"
+
+
+def _co_signature(
+    session: Session,
+    improvement_id: int,
+    gate: Gate,
+    decision: str,
+    person: PersonView,
+    parties: Parties,
+) -> tuple[str, bool] | str | None:
+    """For an accept of a co-signed sign-off: the side this answer signs and whether both are
+    then signed, or why it may not sign; None where no co-sign is asked."""
+    if gate != Gate.review_signoff or not parties.cosigned or decision != "accept":
+        return None
+    signed: dict[str, str] = {}
+    for event in events_since_review(session, improvement_id):
+        found = cosign.signer_of(event.detail) if event.action == COSIGNED else None
+        if found is not None:
+            signed[found[0]] = found[1]
+    return cosign.take(signed, person.name, cosign.sides(person, parties))
 
 
 def _origin(

@@ -26,6 +26,7 @@ from ci_workflow.formatting import one_line, plain
 from ci_workflow.reports import gate_summary
 from ci_workflow.services import notifications
 from ci_workflow.services.capture import capture_kind
+from ci_workflow.services.decisions import COSIGNED
 from ci_workflow.services.lessons import similar_to
 from ci_workflow.services.readings import detail_of
 from ci_workflow.settings import get_settings
@@ -210,8 +211,12 @@ def gate_description(improvement_id: int, gate: Gate, attempt: int = 1) -> str:
         latest = latest_values(session, improvement_id)
         previous = find_request(session, improvement_id, gate, attempt - 1) if attempt > 1 else None
         similar = similar_to(session, improvement) if gate == Gate.plan_approval else None
-    refused = previous.refusal if previous is not None else None
-    return gate_summary(detail, gate, latest, refused=refused, similar=similar)
+    said = previous.refusal if previous is not None else None
+    cosigned = previous is not None and previous.outcome == COSIGNED
+    return gate_summary(
+        detail, gate, latest, refused=None if cosigned else said,
+        signed=said if cosigned else None, similar=similar,
+    )  # fmt: skip
 
 
 def _get(session: Session, improvement_id: int) -> Improvement:

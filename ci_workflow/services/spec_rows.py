@@ -23,7 +23,7 @@ COPIED = (
     "title", "description", "type", "source", "process", "service", "vision", "current_state",
     "scope", "strategic_impact", "feasibility", "estimated_cost", "expected_gain",
     "checkpoint_cron", "wsjf_business_value", "wsjf_time_criticality", "wsjf_risk_reduction",
-    "wsjf_effort", "sustain_days",
+    "wsjf_effort", "sustain_days", "service_owner_signoff",
 )  # fmt: skip
 
 

@@ -52,6 +52,23 @@ def events_for(session: Session, improvement_id: int) -> list[AuditEvent]:
     return list(session.exec(query))
 
 
+def events_since_review(session: Session, improvement_id: int) -> list[AuditEvent]:
+    """The improvement's events since it last moved to in review (this review round)."""
+    moved = (
+        select(func.max(AuditEvent.id))
+        .where(
+            AuditEvent.improvement_id == improvement_id,
+            AuditEvent.action == "status_changed",
+            AuditEvent.to_status == "in_review",
+        )
+        .scalar_subquery()
+    )
+    query = select(AuditEvent).where(
+        AuditEvent.improvement_id == improvement_id, col(AuditEvent.id) > moved
+    )
+    return list(session.exec(query.order_by(col(AuditEvent.id))))
+
+
 def first_moves_to(
     session: Session, improvement_ids: Iterable[int], status: str
 ) -> dict[int, datetime]:

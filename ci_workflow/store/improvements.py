@@ -114,14 +114,13 @@ def latest_due_dates(session: Session) -> dict[int, date]:
 
 
 def parties_of(session: Session, improvement: Improvement) -> Parties:
-    """Who an improvement belongs to: its process, owner, process owner and team."""
+    """Who an improvement belongs to: its process, owner, process owner, team and service."""
     assert improvement.id is not None
+    team = frozenset(p.id for p in team_of(session, improvement.id) if p.id is not None)
     return Parties(
-        process=improvement.process,
-        owner_id=improvement.owner_id,
-        process_owner_id=improvement.process_owner_id,
-        team_ids=frozenset(p.id for p in team_of(session, improvement.id) if p.id is not None),
-    )
+        improvement.process, improvement.owner_id, improvement.process_owner_id, team,
+        improvement.service, improvement.service_owner_signoff,
+    )  # fmt: skip
 
 
 def objectives_of(

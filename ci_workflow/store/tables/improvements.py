@@ -45,6 +45,8 @@ class Improvement(SQLModel, table=True):
     # When checkpoints capture the objectives while it executes (UTC cron).
     checkpoint_cron: str = Field(default="0 6 * * 1", max_length=64)
     lessons_learned: str | None = Field(default=None, sa_type=Text)
+    # Its review sign-off needs a service owner of its service to co-sign the process owner's.
+    service_owner_signoff: bool = Field(default=False)
     # After it closes, its objectives keep being measured this many days: did the gain hold?
     sustain_days: int = Field(default=90)
     # When a sustainment check found a metric gone back past its threshold (None: held so far).
