@@ -41,6 +41,13 @@ class Settings(BaseSettings):
         le=60,
         description="How often `improve serve` looks for runs to start or resume.",
     )
+    max_concurrent_runs: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Flow processes `improve serve` runs at once; the rest wait in Prefect's "
+        "queue (default: from the machine's cores and memory, domain/capacity.py).",
+    )
     stall_days: float = Field(
         default=30,
         ge=1,

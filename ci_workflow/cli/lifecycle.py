@@ -208,10 +208,13 @@ def serve() -> None:
     os.environ.update(orchestration.serving_environment())
     orchestration.configure_prefect()
     orchestration.require_api()
-    from ci_workflow.orchestration.serve import declared_deployments, serve_all
+    from ci_workflow.orchestration.serve import concurrent_runs, declared_deployments, serve_all
 
     names = ", ".join(d["name"] for d in declared_deployments())
-    console().print(f"serving {names} from this process; Ctrl-C or SIGTERM stops it")
+    console().print(
+        f"serving {names} from this process, at most {concurrent_runs()} runs at once "
+        "(IMPROVE_MAX_CONCURRENT_RUNS); Ctrl-C or SIGTERM stops it"
+    )
     serve_all()
 
 

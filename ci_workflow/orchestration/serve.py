@@ -20,8 +20,10 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.flows import load_flow_from_entrypoint
 from prefect.runner import Runner
 
+from ci_workflow.domain.capacity import default_concurrent_runs
 from ci_workflow.errors import OrchestratorUnavailable
 from ci_workflow.resources import resource_path
+from ci_workflow.settings import get_settings
 
 
 def declared_deployments() -> list[dict[str, Any]]:
@@ -69,12 +71,21 @@ class _Runner(Runner):
         super().handle_sigterm(*args, **kwargs)
 
 
+def concurrent_runs() -> int:
+    """IMPROVE_MAX_CONCURRENT_RUNS, or what this machine's cores and memory allow."""
+    chosen = get_settings().max_concurrent_runs
+    if chosen is not None:
+        return chosen
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return default_concurrent_runs(os.cpu_count() or 1, memory)
+
+
 def serve_all() -> None:
-    """Serve until stopped (Ctrl-C or SIGTERM). A Prefect API that goes away meanwhile is one
-    clear line, not a traceback."""
+    """Serve until stopped (Ctrl-C or SIGTERM), at most ``concurrent_runs()`` flow processes at
+    once. A Prefect API that goes away meanwhile is one clear line, not a traceback."""
     import httpx
 
-    runner = _Runner(pause_on_shutdown=True, limit=None)
+    runner = _Runner(pause_on_shutdown=True, limit=concurrent_runs())
     for deployment in runner_deployments():
         runner.add_deployment(deployment)
     try:
