@@ -66,16 +66,16 @@ class Sustainment:
     def statement(self) -> str:
         if self.threshold is None:
             return "no threshold: nothing was measured after the change"
-        latest = f"latest {self.points[-1].value:g}" if self.points else "nothing measured yet"
+        latest = f"latest {self.points[-1].value:.4g}" if self.points else "nothing measured yet"
         if self.held == Held.regressed and self.breach is not None:
             return (
-                f"went back past {self.threshold.value:g} ({self.threshold.how}): "
-                f"{self.breach.value:g} on {self.breach.at:%Y-%m-%d}"
+                f"went back past {self.threshold.value:.4g} ({self.threshold.how}): "
+                f"{self.breach.value:.4g} on {self.breach.at:%Y-%m-%d}"
             )
         if self.held == Held.held:
-            return f"held to {self.ends:%Y-%m-%d}: {latest}, within {self.threshold.value:g}"
+            return f"held to {self.ends:%Y-%m-%d}: {latest}, within {self.threshold.value:.4g}"
         return (
-            f"holding so far ({latest}, threshold {self.threshold.value:g}, "
+            f"holding so far ({latest}, threshold {self.threshold.value:.4g}, "
             f"{self.threshold.how}); measured until {self.ends:%Y-%m-%d}"
         )
 

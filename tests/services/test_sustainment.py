@@ -111,8 +111,8 @@ def test_a_gain_that_goes_back_is_flagged_audited_and_told(
     assert objective["threshold"] == pytest.approx(limit)
     assert objective["measurements"] == len(sustain)
     assert objective["statement"] == (
-        f"went back past {limit:g} (upper XmR limit after the change): "
-        f"{value_at(breach, back):g} on {breach:%Y-%m-%d}"
+        f"went back past {limit:.4g} (upper XmR limit after the change): "
+        f"{value_at(breach, back):.4g} on {breach:%Y-%m-%d}"
     )
     trail = cli.json("audit", "IMP-0001")
     (regressed,) = [e for e in trail if e["action"] == "regressed"]
