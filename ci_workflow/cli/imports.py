@@ -6,6 +6,7 @@ import sys
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -61,8 +62,7 @@ def incidents(
         console().print(
             f"opened between {result.first_opened:%Y-%m-%d} and {result.last_opened:%Y-%m-%d}"
         )
-    for line in result.left_out:
-        console().print(f"left out: {escape(line)}")
+    _print_left_out(result.left_out)
 
 
 def _preview(export: Path, rules: IncidentMapping, json_: bool) -> None:
@@ -76,16 +76,25 @@ def _preview(export: Path, rules: IncidentMapping, json_: bool) -> None:
     for field, source in shown.sources.items():
         sources.add_row(field, escape(source))
     console().print(sources)
-    fields = list(shown.incidents[0]) if shown.incidents else []
+    _print_preview("incidents", shown.incidents, shown.rows, shown.left_out)
+
+
+def _print_preview(
+    noun: str, records: list[dict[str, Any]], rows: int, left_out: list[str]
+) -> None:
+    """The records the first rows make, and what was left out; a dry run writes nothing."""
+    fields = list(records[0]) if records else []
     table = new_table(*fields)
-    for incident in shown.incidents:
-        table.add_row(*(escape(_cell(incident[f])) for f in fields))
+    for record in records:
+        table.add_row(*(escape(_cell(record[f])) for f in fields))
     console().print(table)
-    console().print(
-        f"{len(shown.incidents)} of the incidents in the first {shown.rows} rows shown; "
-        "nothing was written"
-    )
-    for line in shown.left_out:
+    console().print(f"{len(records)} of the {noun} in the first {rows} rows shown; "
+                    "nothing was written")  # fmt: skip
+    _print_left_out(left_out)
+
+
+def _print_left_out(lines: list[str]) -> None:
+    for line in lines:
         console().print(f"left out: {escape(line)}")
 
 
@@ -129,8 +138,7 @@ def changes(
         f"{result.imported} changes imported, {result.updated} updated "
         f"(from {result.rows} rows of {escape(export.name)})"
     )
-    for line in result.left_out:
-        console().print(f"left out: {escape(line)}")
+    _print_left_out(result.left_out)
 
 
 def _preview_changes(export: Path, rules: ChangeMapping, json_: bool) -> None:
@@ -140,17 +148,7 @@ def _preview_changes(export: Path, rules: ChangeMapping, json_: bool) -> None:
     if json_:
         print_json(asdict(shown))
         return
-    fields = list(shown.changes[0]) if shown.changes else []
-    table = new_table(*fields)
-    for change in shown.changes:
-        table.add_row(*(escape(_cell(change[f])) for f in fields))
-    console().print(table)
-    console().print(
-        f"{len(shown.changes)} of the changes in the first {shown.rows} rows shown; "
-        "nothing was written"
-    )
-    for line in shown.left_out:
-        console().print(f"left out: {escape(line)}")
+    _print_preview("changes", shown.changes, shown.rows, shown.left_out)
 
 
 add_commands(app, {"incidents": incidents, "changes": changes})
