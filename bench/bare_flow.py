@@ -38,7 +38,8 @@ if __name__ == "__main__":
 
     os.environ.update(serving_environment())
     configure_prefect()
-    from ci_workflow.orchestration.serve import runner_deployments
+    from ci_workflow.orchestration.serve import concurrent_runs, runner_deployments
 
     lifecycle = next(d for d in runner_deployments() if d.name == "improvement-lifecycle")
-    serve(lifecycle, bare_lifecycle.to_deployment(name="bare-lifecycle"))
+    # As many flow processes at once as `improve serve` runs (bench/scale_prefect.py's baseline).
+    serve(lifecycle, bare_lifecycle.to_deployment(name="bare-lifecycle"), limit=concurrent_runs())

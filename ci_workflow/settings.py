@@ -48,6 +48,29 @@ class Settings(BaseSettings):
         description="Flow processes `improve serve` runs at once; the rest wait in Prefect's "
         "queue (default: from the machine's cores and memory, domain/capacity.py).",
     )
+    capture_reads_per_host: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Sources of one host (a database server, a web host, or local files) a "
+        "capture reads at once; different hosts are read side by side.",
+    )
+    capture_task_runner: Literal["threads", "dask"] = Field(
+        default="threads",
+        description="Where the capture flow runs its batches: threads in the flow's process, or "
+        "a Dask cluster (prefect-dask; IMPROVE_DASK_ADDRESS names the scheduler).",
+    )
+    dask_address: str | None = Field(
+        default=None,
+        description="The Dask scheduler the capture's batches run on (tcp://host:8786); unset "
+        "with the dask runner: a local cluster of two workers.",
+    )
+    capture_batch_size: int = Field(
+        default=50,
+        ge=1,
+        le=10_000,
+        description="Objectives one capture task reads and writes together.",
+    )
     stall_days: float = Field(
         default=30,
         ge=1,

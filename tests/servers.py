@@ -25,6 +25,8 @@ class Mailbox:
 
     port: int
     received: list[Message] = field(default_factory=list)
+    # The client address of each message received: one per SMTP connection that carried it.
+    peers: list[Any] = field(default_factory=list)
 
 
 @contextmanager
@@ -36,6 +38,7 @@ def mailbox_on() -> Iterator[Mailbox]:
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             box.received.append(message_from_bytes(envelope.content))
+            box.peers.append(session.peer)
             return "250 OK"
 
     controller = Controller(Handler(), hostname="127.0.0.1", port=box.port)

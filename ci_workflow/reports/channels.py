@@ -32,14 +32,59 @@ def email_message(subject: str, to: list[str], text: str, html: str | None = Non
 
 
 def send_mail(message: EmailMessage) -> None:
-    settings = get_settings()
-    assert settings.smtp_host is not None
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_user and settings.smtp_password:
-            smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
-        smtp.send_message(message)
+    with Mailer() as mailer:
+        mailer.send(message)
+
+
+class Mailer:
+    """One SMTP connection for many messages (a watchdog's hundreds of reminders), opened at
+    the first send; a failed send drops it, so the next one connects afresh."""
+
+    def __init__(self) -> None:
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+    def send(self, message: EmailMessage) -> None:
+        reused = self._smtp is not None
+        try:
+            self._connected().send_message(message)
+        except smtplib.SMTPServerDisconnected:
+            self._close()
+            if not reused:
+                raise
+            self.send(message)  # the server closed a connection it had served: once more, anew
+        except SEND_FAILURES:
+            self._close()
+            raise
+
+    def _connected(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            settings = get_settings()
+            assert settings.smtp_host is not None
+            smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+            try:
+                if settings.smtp_starttls:
+                    smtp.starttls()
+                if settings.smtp_user and settings.smtp_password:
+                    smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+            except BaseException:
+                smtp.close()
+                raise
+            self._smtp = smtp
+        return self._smtp
+
+    def _close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except SEND_FAILURES:
+                smtp.close()
 
 
 def post_webhook(url: str, payload: Mapping[str, object]) -> None:

@@ -18,7 +18,7 @@ from ci_workflow.domain.smart import readiness_problems
 from ci_workflow.errors import GateError, NotReady, UsageError
 from ci_workflow.schemas import PendingGate
 from ci_workflow.services.guard import refuse
-from ci_workflow.services.readings import pending_of
+from ci_workflow.services.readings import pending_for
 from ci_workflow.settings import get_settings, secret_key
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
@@ -36,7 +36,7 @@ log = logging.getLogger("ci_workflow.gates")
 def pending_gates(ref: str | None = None) -> list[PendingGate]:
     with transaction(write=False) as session:
         improvement_id = store.get_improvement(session, ref).id if ref else None
-        return [pending_of(session, r) for r in open_requests(session, improvement_id)]
+        return pending_for(session, open_requests(session, improvement_id))
 
 
 @dataclass(frozen=True)

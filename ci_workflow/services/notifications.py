@@ -24,8 +24,9 @@ from ci_workflow.reports import channels
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.notifications import add_once, with_status
-from ci_workflow.store.tables import Notification, Person
+from ci_workflow.store.notifications import add_new, with_status
+from ci_workflow.store.people import people_by_id
+from ci_workflow.store.tables import Notification
 
 log = logging.getLogger("ci_workflow.notifications")
 
@@ -42,6 +43,10 @@ class Message:
     improvement_id: int | None = None
 
 
+# A message, the key that makes it once only, and the people it is for.
+Queued = tuple[Message, str, Iterable[PersonView]]
+
+
 def queue(
     session: Session,
     message: Message,
@@ -53,23 +58,41 @@ def queue(
 ) -> None:
     """Record the message for each active person (and the webhook). ``immediate``: never wait
     for a digest (an invitation)."""
+    queue_many(session, [(message, key, people)], immediate=immediate, webhook=webhook)
+
+
+def queue_many(
+    session: Session,
+    messages: Iterable[Queued],
+    *,
+    immediate: bool = False,
+    webhook: bool = True,
+) -> None:
+    """``queue`` for many (message, key, people) at once, in a few queries whatever their
+    number: the watchdog reminds of hundreds of gates in one go."""
     settings = get_settings()
-    for view in people:
-        person = session.get(Person, view.id)
-        if person is None or not person.active:
-            continue
-        status, detail = "pending", ""
-        if not settings.smtp_host:
-            status, detail = "skipped", "e-mail is not configured (IMPROVE_SMTP_HOST)"
-        elif person.notify == "digest" and not immediate:
-            status = "digest"
-        row = _row(message, f"{key}:email:{person.id}", "email", person.email, status, detail)
-        row.person_id = person.id
-        if add_once(session, row) and status == "skipped":
+    wanted = [(message, key, list(views)) for message, key, views in messages]
+    persons = people_by_id(session, {view.id for _, _, views in wanted for view in views})
+    rows = []
+    for message, key, views in wanted:
+        for view in views:
+            person = persons.get(view.id)
+            if person is None or not person.active:
+                continue
+            status, detail = "pending", ""
+            if not settings.smtp_host:
+                status, detail = "skipped", "e-mail is not configured (IMPROVE_SMTP_HOST)"
+            elif person.notify == "digest" and not immediate:
+                status = "digest"
+            row = _row(message, f"{key}:email:{person.id}", "email", person.email, status, detail)
+            row.person_id = person.id
+            rows.append(row)
+        if webhook and settings.webhook_url:
+            host = channels.webhook_host(settings.webhook_url)
+            rows.append(_row(message, f"{key}:webhook", "webhook", host, "pending", ""))
+    for row in add_new(session, rows):
+        if row.status == "skipped":
             _audit(session, row)
-    if webhook and settings.webhook_url:
-        host = channels.webhook_host(settings.webhook_url)
-        add_once(session, _row(message, f"{key}:webhook", "webhook", host, "pending", ""))
 
 
 def _row(
@@ -84,15 +107,29 @@ def _row(
 
 def dispatch() -> list[str]:
     """Send every pending notification once; one line per notification tried."""
-    claimed = _claim()
     outcomes: dict[int, str] = {}
-    for row in claimed:
-        try:
-            _send(row)
-            outcomes[row.id or 0] = ""
-        except channels.SEND_FAILURES as failure:
-            outcomes[row.id or 0] = channels.failure_reason(failure)
+    with channels.Mailer() as mailer:  # one SMTP connection for them all
+        for rows in _together(_claim()):
+            try:
+                _send(rows, mailer)
+                failure = ""
+            except channels.SEND_FAILURES as error:
+                failure = channels.failure_reason(error)
+            outcomes.update({row.id or 0: failure for row in rows})
     return _settle(outcomes)
+
+
+# Sent together to each recipient: a CI manager told of 300 late gates in one watchdog run gets
+# one message listing them, not 300.
+GROUPED_KINDS = frozenset({"gate_overdue"})
+
+
+def _together(rows: list[Notification]) -> list[list[Notification]]:
+    groups: dict[tuple[str, str, str], list[Notification]] = defaultdict(list)
+    for row in rows:
+        alone = str(row.id) if row.kind not in GROUPED_KINDS else ""
+        groups[(row.kind, row.channel, row.recipient + alone)].append(row)
+    return list(groups.values())
 
 
 def _claim() -> list[Notification]:
@@ -111,16 +148,28 @@ def _claim() -> list[Notification]:
     return rows
 
 
-def _send(row: Notification) -> None:
+def _send(rows: list[Notification], mailer: channels.Mailer) -> None:
+    """One message: a notification as it is, or several of one kind listed."""
     settings = get_settings()
-    text = f"{row.body}\n\n{row.link}\n" if row.link else f"{row.body}\n"
+    row = rows[0]
+    subject, text, link = row.subject, f"{row.body}\n\n{row.link}".rstrip() + "\n", row.link
+    if len(rows) > 1:
+        subject = SUMMARIES[row.kind].format(count=len(rows))
+        text, link = _listing(rows), settings.workspace_url
     if row.channel == "email":
-        channels.send_mail(channels.email_message(row.subject, [row.recipient], text))
+        mailer.send(channels.email_message(subject, [row.recipient], text))
     else:
         assert settings.webhook_url is not None
-        payload = {"text": f"{row.subject}: {row.link}" if row.link else row.subject,
-                   "title": row.subject, "kind": row.kind, "link": row.link}  # fmt: skip
+        payload = {"text": f"{subject}: {link}" if link else subject,
+                   "title": subject, "kind": row.kind, "link": link}  # fmt: skip
         channels.post_webhook(settings.webhook_url, payload)
+
+
+SUMMARIES = {"gate_overdue": "Overdue: {count} gates wait for a decision"}
+
+
+def _listing(rows: list[Notification]) -> str:
+    return "\n\n".join(f"- {r.subject}\n  {r.body}\n  {r.link}".rstrip() for r in rows) + "\n"
 
 
 def _settle(outcomes: dict[int, str]) -> list[str]:
@@ -160,13 +209,16 @@ def send_digests() -> list[str]:
             row.status, row.claimed_at = "sending", utcnow()
             session.add(row)
     outcomes: dict[int, str] = {}
-    for recipient, rows in waiting.items():
-        body = "\n\n".join(f"- {r.subject}\n  {r.body}\n  {r.link}".rstrip() for r in rows)
-        subject = f"Continual improvement: {len(rows)} item{'s' if len(rows) != 1 else ''} today"
-        try:
-            channels.send_mail(channels.email_message(subject, [recipient], body + "\n"))
-            failure = ""
-        except channels.SEND_FAILURES as error:
-            failure = channels.failure_reason(error)
-        outcomes.update({r.id or 0: failure for r in rows})
+    with channels.Mailer() as mailer:
+        for recipient, rows in waiting.items():
+            count = f"{len(rows)} item{'s' if len(rows) != 1 else ''}"
+            try:
+                message = channels.email_message(
+                    f"Continual improvement: {count} today", [recipient], _listing(rows)
+                )
+                mailer.send(message)
+                failure = ""
+            except channels.SEND_FAILURES as error:
+                failure = channels.failure_reason(error)
+            outcomes.update({r.id or 0: failure for r in rows})
     return _settle(outcomes)

@@ -59,6 +59,7 @@ def watch_tracks(session: Session, improvement_ids: set[int]) -> None:
                 session, improvement_id=improvement_id, actor="checkpoints",
                 action="objective_off_track", detail=message,
             )  # fmt: skip
+            session.flush()  # the event's id, for the owner's notification
             if owner is not None:
                 _tell_owner(session, improvements[improvement_id], objective, now, owner, event.id)
         elif now.track in ("on track", "met") and before == "objective_off_track":

@@ -1,21 +1,27 @@
 """The hourly watchdog: gates waiting longer than the limit are reported (the audit trail, and a
 reminder to the people who may decide and to the CI managers, once a day while they wait), and
-notifications that could not be sent are tried again."""
+notifications that could not be sent are tried again.
+
+Set-based: the waiting gates, who they belong to, the reminders already written and the people
+are each read once, however many gates wait (1,000 overdue gates took 34.5 s one by one)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.clock import as_utc, utcnow
+from ci_workflow.domain.people import Directory
 from ci_workflow.domain.vocabulary import Role
+from ci_workflow.schemas import PendingGate
 from ci_workflow.services import notifications
-from ci_workflow.services.readings import pending_of
+from ci_workflow.services.readings import pending_for
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.gates import overdue_requests
+from ci_workflow.store.gates import mark_reminded, overdue_requests
 from ci_workflow.store.people import load_directory
+from ci_workflow.store.tables import GateRequest
 
 log = logging.getLogger("ci_workflow.gates")
 
@@ -26,39 +32,49 @@ def report_overdue_gates(max_days: float | None = None) -> list[str]:
     settings = get_settings()
     limit = timedelta(days=max_days if max_days is not None else settings.gate_overdue_days)
     now = utcnow()
-    reported = []
+    reported, reminders = [], []
     with transaction() as session:
         people = load_directory(session)
-        managers = people.holders(Role.ci_manager)
-        for request in overdue_requests(session, opened_before=now - limit):
-            if request.reminded_at and now - request.reminded_at < timedelta(days=1):
-                continue
-            pending = pending_of(session, request)
-            waited = (now - request.opened_at).total_seconds() / 86400
-            names = ", ".join(m.name for m in managers) or "none registered"
-            message = (
-                f"{pending.id} has waited {waited:.1f} days at {pending.key} for "
-                f"{pending.may_decide} ({', '.join(pending.deciders) or 'nobody holds that role'});"
-                f" CI managers told: {names}"
-            )
+        due = [
+            request
+            for request in overdue_requests(session, opened_before=now - limit)
+            if request.reminded_at is None or now - as_utc(request.reminded_at) >= timedelta(days=1)
+        ]
+        for request, pending in zip(due, pending_for(session, due), strict=True):
+            message, reminder = _reminder(request, pending, people, now)
             log.warning(message)
             record_event(session, improvement_id=request.improvement_id, actor="gate watchdog",
                          action="gate_overdue", detail=message)  # fmt: skip
-            deciders = [p for p in people.people if p.name in pending.deciders]
-            reminder = notifications.Message(
-                kind="gate_overdue",
-                subject=f"Overdue: {pending.id} has waited {waited:.0f} days at "
-                f"{pending.gate.replace('_', ' ')}",
-                body=f"{pending.id} {pending.title} waits for {pending.may_decide} since "
-                f"{request.opened_at:%Y-%m-%d %H:%M} UTC ({waited:.1f} days).",
-                link=f"{settings.workspace_url}/improvements/{pending.id}#decide",
-                improvement_id=request.improvement_id,
-            )
-            key = f"gate_overdue:{request.improvement_id}:{pending.key}:{now:%Y-%m-%d}"
-            recipients = {p.id: p for p in [*deciders, *managers]}.values()
-            notifications.queue(session, reminder, key=key, people=recipients)
-            request.reminded_at = now
-            session.add(request)
+            reminders.append(reminder)
             reported.append(message)
+        notifications.queue_many(session, reminders)
+        mark_reminded(session, [request.id or 0 for request in due], at=now)
     notifications.dispatch()  # the reminders, and any notification that failed before
     return reported
+
+
+def _reminder(
+    request: GateRequest, pending: PendingGate, people: Directory, now: datetime
+) -> tuple[str, notifications.Queued]:
+    """The audit line of one overdue gate, and its reminder to the deciders and CI managers."""
+    managers = people.holders(Role.ci_manager)
+    waited = (now - as_utc(request.opened_at)).total_seconds() / 86400
+    names = ", ".join(m.name for m in managers) or "none registered"
+    message = (
+        f"{pending.id} has waited {waited:.1f} days at {pending.key} for "
+        f"{pending.may_decide} ({', '.join(pending.deciders) or 'nobody holds that role'});"
+        f" CI managers told: {names}"
+    )
+    reminder = notifications.Message(
+        kind="gate_overdue",
+        subject=f"Overdue: {pending.id} has waited {waited:.0f} days at "
+        f"{pending.gate.replace('_', ' ')}",
+        body=f"{pending.id} {pending.title} waits for {pending.may_decide} since "
+        f"{request.opened_at:%Y-%m-%d %H:%M} UTC ({waited:.1f} days).",
+        link=f"{get_settings().workspace_url}/improvements/{pending.id}#decide",
+        improvement_id=request.improvement_id,
+    )
+    key = f"gate_overdue:{request.improvement_id}:{pending.key}:{now:%Y-%m-%d}"
+    deciders = [p for p in people.people if p.name in pending.deciders]
+    recipients = list({p.id: p for p in [*deciders, *managers]}.values())
+    return message, (reminder, key, recipients)

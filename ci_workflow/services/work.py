@@ -8,7 +8,7 @@ from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.people import PersonView
 from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.schemas import ActionDue, MyWork, OffTrack
-from ci_workflow.services.readings import pending_of, register_summary
+from ci_workflow.services.readings import pending_for, register_summary
 from ci_workflow.services.results import progress_of
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
@@ -20,7 +20,7 @@ WATCHED = (Status.executing, Status.in_review)
 
 def my_work(person: PersonView) -> MyWork:
     with transaction(write=False) as session:
-        gates = [pending_of(session, r) for r in open_requests(session)]
+        gates = pending_for(session, open_requests(session))
         mine = store.of_person(session, person.id)
         rows = {r.id: r for r in store.register_rows(session)}
         actions = store.actions_of(session, person.id, OPEN_ACTIONS)

@@ -38,8 +38,9 @@ def record_event(
         channel=channel,
         principal=principal,
     )
+    # Not flushed here: the session's next query or commit writes it, with its neighbours in
+    # one statement (the watchdog writes hundreds); flush to read its id.
     session.add(event)
-    session.flush()
     return event
 
 

@@ -8,10 +8,10 @@ PostgreSQL is used as is.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -24,6 +24,24 @@ from ci_workflow.settings import get_settings
 
 # The Alembic revision this code expects; tests check it is the head of migrations/.
 SCHEMA_REVISION = "0015"
+
+T = TypeVar("T")
+
+
+# Values bound in one IN (...): far below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+IN_CHUNK = 5_000
+
+
+def in_chunks(values: Iterable[T]) -> Iterator[list[T]]:
+    """``values`` in lists small enough for one ``IN (...)``, for lookups of any number."""
+    chunk: list[T] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == IN_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def is_sqlite(engine: Engine) -> bool:

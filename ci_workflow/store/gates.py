@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, or_, update
 from sqlmodel import Session, col, select
 
+from ci_workflow.store.db import in_chunks
 from ci_workflow.store.tables import GateDecision, GateRequest
 
 
@@ -46,6 +47,14 @@ def overdue_requests(session: Session, *, opened_before: datetime) -> list[GateR
         col(GateRequest.closed_at).is_(None), col(GateRequest.opened_at) < opened_before
     )
     return list(session.exec(query.order_by(col(GateRequest.opened_at))))
+
+
+def mark_reminded(session: Session, request_ids: list[int], *, at: datetime) -> None:
+    """The watchdog reminded of these gates at ``at`` (one UPDATE per few thousand)."""
+    for chunk in in_chunks(request_ids):
+        session.execute(
+            update(GateRequest).where(col(GateRequest.id).in_(chunk)).values(reminded_at=at)
+        )
 
 
 def close_requests(session: Session, improvement_id: int, *, at: datetime, outcome: str) -> None:

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlmodel import Session, col, select
 
+from ci_workflow.store.db import in_chunks
 from ci_workflow.store.tables import Notification
 
 
-def add_once(session: Session, notification: Notification) -> bool:
-    """Add it unless one with its key exists (a replayed task); True if added."""
-    known = session.exec(select(Notification.id).where(Notification.key == notification.key))
-    if known.first() is not None:
-        return False
-    session.add(notification)
+def add_new(session: Session, notifications: Sequence[Notification]) -> list[Notification]:
+    """Add those whose key is not written yet (a replayed task tells nothing twice); the ones
+    added, in order."""
+    keys = {n.key for n in notifications}
+    known: set[str] = set()
+    for chunk in in_chunks(sorted(keys)):
+        known.update(session.exec(select(Notification.key).where(col(Notification.key).in_(chunk))))
+    added = []
+    for notification in notifications:
+        if notification.key not in known:
+            known.add(notification.key)
+            added.append(notification)
+    session.add_all(added)
     session.flush()
-    return True
+    return added
 
 
 def with_status(

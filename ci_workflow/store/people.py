@@ -94,6 +94,13 @@ def person_view(session: Session, person_id: int) -> PersonView | None:
     return view_of(person, grants_by_person(session).get(person_id, []))
 
 
+def people_by_id(session: Session, ids: Iterable[int]) -> dict[int, Person]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {p.id or 0: p for p in session.exec(select(Person).where(col(Person.id).in_(wanted)))}
+
+
 def names_by_id(session: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
     """Names of these people (default: everyone), by id."""
     query = select(Person.id, Person.name)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -97,6 +99,36 @@ class Served:
     def stop(self) -> None:
         if self.process is not None:
             processes.stop(self.process)
+
+
+@contextmanager
+def postgres_databases() -> Iterator[tuple[str, str]]:
+    """(Prefect's database URL, the register's URL): a new database for the Prefect server and
+    a new schema for the register in the test PostgreSQL, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import POSTGRES_URL
+
+    if not POSTGRES_URL:
+        pytest.skip("IMPROVE_TEST_POSTGRES_URL is not set")
+    name = f"prefect_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+        connection.execute(text(f"CREATE SCHEMA register_{name}"))
+    prefect_url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=name)
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield (
+            prefect_url.render_as_string(hide_password=False),
+            f"{POSTGRES_URL}{separator}options=-csearch_path%3Dregister_{name}",
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            connection.execute(text(f"DROP SCHEMA IF EXISTS register_{name} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,308 @@
+"""The Prefect side of bench/scale.py: a burst of N lifecycle starts and then N approvals, on a
+real Prefect server (SQLite) with `improve serve`, against a bare Prefect flow with the same
+suspends, served with the same limit of flow processes at once.
+
+1. Burst of starts: N runs created at once (as `improve start` does, from one warm process);
+   time until every one waits at its plan approval, peak memory of the server and the serving
+   process with its flow processes (sampled from /proc every 0.25 s), runs that failed.
+2. Burst of approvals: N approvals sent at once through the workspace's API (a warm process,
+   8 at a time); time until every improvement is executing (its next gate open), decisions/s.
+   Bare: N `resume_flow_run` from one process, until every run waits at its next gate.
+
+Prints one dictionary per (N, flow); asserts only that nothing failed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+from common import ROOT
+
+sys.path.insert(0, str(ROOT))
+
+from tests import processes
+from tests.helpers import improvement_doc, write_yaml
+
+PASSWORD = "a bench password"
+PAGE = 200
+
+
+class PeakMemory:
+    """The largest total resident memory of some processes and all their descendants."""
+
+    def __init__(self, *roots: int) -> None:
+        self.roots, self.peak, self._stop = set(roots), 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.25):
+            self.peak = max(self.peak, self._total())
+
+    def _total(self) -> int:
+        return sum(rss for _, rss in tree(self.roots))
+
+
+def tree(roots: set[int]) -> list[tuple[int, int]]:
+    """(pid, resident bytes) of the processes ``roots`` and all their descendants."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(stat[1])
+        rss[int(entry)] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
+    found = []
+    for pid in rss:
+        walk = pid
+        while walk > 1 and walk not in roots:
+            walk = parents.get(walk, 0)
+        if walk in roots:
+            found.append((pid, rss[pid]))
+    return found
+
+
+def wait_idle(pid: int) -> None:
+    """Until the serving process runs no flow process (each has suspended and exited)."""
+    until(lambda: len(tree({pid})) <= 1, "flow processes to exit", timeout=600)
+
+
+def count_runs(deployment: str, state: str, pause_key: str | None = None) -> int:
+    """Runs of the deployment in the state (and, paused, at that gate)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+
+    runs = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[state])))
+    named = DeploymentFilter(name=DeploymentFilterName(any_=[deployment]))
+    found, offset = 0, 0
+    with get_client(sync_client=True) as client:
+        while True:
+            page = client.read_flow_runs(
+                flow_run_filter=runs, deployment_filter=named, limit=PAGE, offset=offset
+            )
+            found += sum(
+                1 for r in page if pause_key is None or r.state.state_details.pause_key == pause_key
+            )
+            if len(page) < PAGE:
+                return found
+            offset += PAGE
+
+
+def failed_runs() -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+
+    failed = FlowRunFilterState(type=FlowRunFilterStateType(any_=["FAILED", "CRASHED"]))
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=failed))
+    return [f"{r.name}: {r.state.name if r.state else '?'}: {r.state.message if r.state else ''}"
+            for r in runs]  # fmt: skip
+
+
+def until(check: Any, what: str, timeout: float = 1800) -> float:
+    begin = time.perf_counter()
+    while not check():
+        if time.perf_counter() - begin > timeout:
+            raise TimeoutError(what)
+        time.sleep(0.5)
+    return time.perf_counter() - begin
+
+
+def open_gates(gate: str) -> int:
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from ci_workflow.store.db import transaction
+    from ci_workflow.store.tables import GateRequest
+
+    with transaction(write=False) as session:
+        query = select(func.count()).where(
+            GateRequest.gate == gate, col(GateRequest.closed_at).is_(None)
+        )
+        return int(session.exec(query).one())
+
+
+def ours(count: int, root: Path, env: dict[str, str], api: str) -> dict[str, Any]:
+    improve = processes.improve_command()
+
+    def run(*args: str) -> None:
+        subprocess.run([*improve, *args], env=env, check=True, capture_output=True)
+
+    docs = [
+        str(write_yaml(root, improvement_doc(key=f"burst-{n}", owner="Owner", team=[],
+                                             plan=[{"action": "Act", "owner": "Owner"}])))
+        for n in range(count)
+    ]  # fmt: skip
+    run("apply", *docs)
+    serve = processes.start([*improve, "serve"], env=env, log=root / "serve.log")
+    web_port = processes.free_port()
+    web = processes.start([*improve, "web", "--port", str(web_port)], env=env,
+                          log=root / "web.log")  # fmt: skip
+    url = f"http://127.0.0.1:{web_port}"
+    try:
+        processes.wait_until(lambda: httpx.get(f"{url}/sign-in").status_code == 200,
+                             timeout=60, what="improve web")  # fmt: skip
+        token = httpx.post(f"{url}/api/tokens", json={"email": "o@example.org",
+                           "password": PASSWORD}).json()["token"]  # fmt: skip
+        time.sleep(5)  # serve has registered its deployments
+        from ci_workflow.domain.actors import operating_system
+        from ci_workflow.orchestration import start_lifecycle
+        from ci_workflow.services.gates import check_startable, record_start
+
+        memory = PeakMemory(serve.pid)
+        begin = time.perf_counter()
+        for n in range(count):
+            check = check_startable(f"burst-{n}")
+            run_id = start_lifecycle(check.improvement_id, check.shown_id, check.title)
+            record_start(check.improvement_id, run_id, operating_system("bench"))
+        created = time.perf_counter() - begin
+        at_gate = created + until(lambda: open_gates("plan_approval") == count, "all at gate")
+        peak = memory.stop()
+        wait_idle(serve.pid)  # every run has suspended, its process gone
+
+        def approve(n: int) -> None:
+            answer = httpx.post(f"{url}/api/improvements/burst-{n}/decisions",
+                                json={"decision": "approve"}, timeout=120,
+                                headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+            assert answer.status_code == 200, answer.text
+
+        memory = PeakMemory(serve.pid)
+        begin = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(approve, range(count)))
+        answered = time.perf_counter() - begin
+        executing = answered + until(
+            lambda: open_gates("execution_complete") == count, "all executing"
+        )
+        approvals_peak = memory.stop()
+        wait_idle(serve.pid)
+    finally:
+        processes.stop(web)
+        processes.stop(serve)
+    return {"flow": "ours", "n": count, "created_s": created, "all_at_gate_s": at_gate,
+            "peak_mb": peak / 2**20, "approvals_answered_s": answered,
+            "all_executing_s": executing, "decisions_per_s": count / executing,
+            "approvals_peak_mb": approvals_peak / 2**20}  # fmt: skip
+
+
+def bare(count: int, root: Path, env: dict[str, str], api: str) -> dict[str, Any]:
+    from uuid import UUID
+
+    from prefect.deployments import run_deployment
+    from prefect.flow_runs import resume_flow_run
+
+    serve = processes.start([sys.executable, str(ROOT / "bench" / "bare_flow.py")],
+                            env=env | {"PYTHONPATH": str(ROOT)}, log=root / "bare.log")  # fmt: skip
+    try:
+        time.sleep(10)
+        memory = PeakMemory(serve.pid)
+        begin = time.perf_counter()
+        runs = [
+            run_deployment("bare-lifecycle/bare-lifecycle", parameters={"tag": str(n)}, timeout=0)
+            for n in range(count)
+        ]
+        created = time.perf_counter() - begin
+        at_gate = created + until(
+            lambda: count_runs("bare-lifecycle", "PAUSED", "plan-approval-1") == count,
+            "bare at gate",
+        )
+        peak = memory.stop()
+        wait_idle(serve.pid)
+
+        def resume(flow_run: Any) -> None:
+            resume_flow_run(UUID(str(flow_run.id)), run_input={"decision": "approve"})
+
+        memory = PeakMemory(serve.pid)
+        begin = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(resume, runs))
+        answered = time.perf_counter() - begin
+        executing = answered + until(
+            lambda: count_runs("bare-lifecycle", "PAUSED", "execution-complete-1") == count,
+            "bare at next gate",
+        )
+        approvals_peak = memory.stop()
+        wait_idle(serve.pid)
+    finally:
+        processes.stop(serve)
+    return {"flow": "bare", "n": count, "created_s": created, "all_at_gate_s": at_gate,
+            "peak_mb": peak / 2**20, "approvals_answered_s": answered,
+            "all_executing_s": executing, "decisions_per_s": count / executing,
+            "approvals_peak_mb": approvals_peak / 2**20}  # fmt: skip
+
+
+def measure(count: int) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        if os.environ.get("BENCH_KEEP"):  # the servers' logs kept for a look afterwards
+            root = Path(tempfile.mkdtemp(prefix="scale-"))
+            print(f"logs in {root}", flush=True)
+        port = processes.free_port()
+        api = f"http://127.0.0.1:{port}/api"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPROVE_", "PREFECT_"))}
+        env |= {"IMPROVE_HOME": str(root / "home"), "IMPROVE_PREFECT_API_URL": api}
+        os.environ.update(env)
+        from ci_workflow.orchestration import configure_prefect
+
+        configure_prefect()
+        env = dict(os.environ)
+        improve = processes.improve_command()
+        subprocess.run([*improve, "init"], env=env, check=True, capture_output=True)
+        subprocess.run([*improve, "people", "add", "Owner", "--email", "o@example.org",
+                        "--role", "ci_manager", "--role", "process_owner:Incident Management"],
+                       env=env, check=True, capture_output=True)  # fmt: skip
+        subprocess.run([*improve, "people", "passwd", "o@example.org", "--password-stdin"],
+                       env=env, input=PASSWORD.encode(), check=True, capture_output=True)  # fmt: skip
+        server = processes.start(
+            [str(processes.BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
+             "--port", str(port)], env=env, log=root / "server.log",
+        )  # fmt: skip
+        try:
+            processes.wait_until(processes.api_up(api), timeout=90, what="server")
+            server_memory = PeakMemory(server.pid)
+            results = [ours(count, root, env, api)]
+            show(results[-1])
+            results.append(bare(count, root, env, api))
+            show(results[-1])
+            print({"n": count, "server_peak_mb": round(server_memory.stop() / 2**20),
+                   "failed_runs": failed_runs()})  # fmt: skip
+        finally:
+            processes.stop(server)
+    return results
+
+
+def show(result: dict[str, Any]) -> None:
+    print({k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}, flush=True)
+
+
+if __name__ == "__main__":
+    for n in [int(a) for a in sys.argv[1:]] or [50]:
+        measure(n)
