@@ -1,32 +1,65 @@
-"""What an update of an improvement's file changed, field by field with old and new values, as
-the audit trail records it: who changed what is history, not only that something changed."""
+"""What an update of an improvement's file changes: the fields by name, and field by field with
+old and new values as the audit trail records it (who changed what is history, not only that
+something changed). Worked out from the rows the register holds, without a query."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
-
-from sqlmodel import Session
+from typing import Any
 
 from ci_workflow.domain.changes import objective_value_changes, shown, value_change
-from ci_workflow.domain.people import Directory
 from ci_workflow.domain.spec import ImprovementSpec
-from ci_workflow.services.spec_rows import COPIED, Wanted, from_spec, recorded_start
-from ci_workflow.store import improvements as store
-from ci_workflow.store.tables import Improvement, Objective, PlanAction
+from ci_workflow.services.spec_rows import (
+    COPIED,
+    PlanRow,
+    Wanted,
+    from_spec,
+    plan_fields,
+    recorded_start,
+)
+
+
+def changed_fields(
+    improvement: Any,
+    spec: ImprovementSpec,
+    wanted: Wanted,
+    team: frozenset[int],
+    plan: Sequence[Any],
+    objectives_changed: bool,
+    started: datetime | None,
+) -> list[str]:
+    """The improvement's own fields, people, team, objectives and plan that the file changes;
+    ``improvement``, ``team`` and ``plan`` as the register holds them."""
+    changed = [f for f in COPIED if getattr(improvement, f) != from_spec(spec, f)]
+    if wanted.owner_id != improvement.owner_id:
+        changed.append("owner")
+    if wanted.process_owner_id != improvement.process_owner_id:
+        changed.append("process_owner")
+    if spec.identified and spec.identified != improvement.identified_at.date():
+        changed.append("identified")
+    if started != recorded_start(improvement):
+        changed.append("started")
+    if team != set(wanted.team_ids):
+        changed.append("team")
+    if objectives_changed:
+        changed.append("objectives")
+    if [plan_fields(a) for a in plan] != [plan_fields(a) for a in wanted.plan]:
+        changed.append("plan")
+    return changed
 
 
 def change_details(
-    session: Session,
-    improvement: Improvement,
+    improvement: Any,
     spec: ImprovementSpec,
     wanted: Wanted,
-    current_objectives: list[Objective],
-    directory: Directory,
+    held: tuple[Sequence[Any], frozenset[int], Sequence[Any]],
+    names: dict[int, str],
     started: datetime | None,
 ) -> list[str]:
-    """Read before the improvement's rows are changed; ``started`` is the start it will have."""
-    assert improvement.id is not None
-    names = {p.id: p.name for p in directory.people}
+    """``held``: the objectives in force, team and plan the register holds; ``started`` is the
+    start it will have; ``names``: people's names by id."""
+    objectives, team, plan = held
     details = [
         value_change(f, getattr(improvement, f), from_spec(spec, f))
         for f in COPIED
@@ -43,11 +76,11 @@ def change_details(
         details.append(
             value_change("started", _as_written(recorded_start(improvement)), _as_written(started))
         )
-    team = sorted(p.name for p in store.team_of(session, improvement.id))
-    if team != sorted(names[i] for i in wanted.team_ids):
-        details.append(value_change("team", team, sorted(names[i] for i in wanted.team_ids)))
-    details += objective_value_changes(current_objectives, wanted.objectives)
-    details += _plan_changes(store.plan_of(session, improvement.id), wanted, names)
+    before = sorted(names[i] for i in team)
+    if before != sorted(names[i] for i in wanted.team_ids):
+        details.append(value_change("team", before, sorted(names[i] for i in wanted.team_ids)))
+    details += objective_value_changes(objectives, wanted.objectives)
+    details += _plan_changes(plan, wanted.plan, names)
     return details
 
 
@@ -59,17 +92,19 @@ def _as_written(moment: datetime | None) -> date | datetime | None:
     return naive.date() if naive.time() == time.min else naive
 
 
-def _plan_changes(current: list[PlanAction], wanted: Wanted, names: dict[int, str]) -> list[str]:
+def _plan_changes(
+    current: Sequence[Any], wanted: list[PlanRow], names: dict[int, str]
+) -> list[str]:
     """By position: an action's fields that changed, and actions added or removed at the end."""
     lines = []
-    for number in range(max(len(current), len(wanted.plan))):
+    for number in range(max(len(current), len(wanted))):
         label = f"plan[{number}]"
         if number >= len(current):
-            lines.append(f"{label} added: {shown(wanted.plan[number].action)}")
-        elif number >= len(wanted.plan):
+            lines.append(f"{label} added: {shown(wanted[number].action)}")
+        elif number >= len(wanted):
             lines.append(f"{label} removed: {shown(current[number].action)}")
         else:
-            old, new = current[number], wanted.plan[number]
+            old, new = current[number], wanted[number]
             for field in ("action", "owner_id", "due", "status", "change"):
                 before, after = getattr(old, field), getattr(new, field)
                 if field == "owner_id":

@@ -3,12 +3,12 @@ then every file validated against the register's people, with every problem list
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.people import Directory
@@ -18,7 +18,6 @@ from ci_workflow.domain.validation import describe_errors
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.metrics.placement import placed
 from ci_workflow.metrics.placement import problems as source_problems
-from ci_workflow.store import improvements as store
 
 
 def read_file(path: Path) -> str:
@@ -51,14 +50,22 @@ def _where(documents: list[tuple[str, Any]]) -> str:
     return documents[0][0] if len(documents) == 1 else f"{len(documents)} files"
 
 
+def keys_of(documents: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """The keys the files name, to read their improvements in one go."""
+    return [str(data.get("key", "")) for _, data in documents]
+
+
 def validate_all(
-    session: Session, documents: list[tuple[str, dict[str, Any]]], directory: Directory
+    documents: list[tuple[str, dict[str, Any]]],
+    directory: Directory,
+    registered: Mapping[str, date],
 ) -> list[tuple[str, ImprovementSpec]]:
+    """``registered``: when the improvements already in the register were identified, by key."""
     problems: list[str] = []
     specs: list[tuple[str, ImprovementSpec]] = []
     seen_keys: dict[str, str] = {}
     for source, data in documents:
-        context = {"people": directory, "identified": _identified(session, data)}
+        context = {"people": directory, "identified": _identified(data, registered)}
         try:
             spec = ImprovementSpec.model_validate(data, context=context)
         except ValidationError as error:
@@ -80,11 +87,8 @@ def validate_all(
     return specs
 
 
-def _identified(session: Session, data: dict[str, Any]) -> date:
+def _identified(data: dict[str, Any], registered: Mapping[str, date]) -> date:
     """The date objectives' due dates are checked against: the file's, the register's, or today."""
     if isinstance(data.get("identified"), date):
         return data["identified"]  # type: ignore[no-any-return]
-    existing = store.find_by_key(session, str(data.get("key", "")))
-    if existing is not None:
-        return existing.identified_at.date()
-    return utcnow().date()
+    return registered.get(str(data.get("key", ""))) or utcnow().date()

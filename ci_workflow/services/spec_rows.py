@@ -1,22 +1,21 @@
 """An improvement file as the register's rows: the fields copied, the people resolved to ids,
-objectives and plan actions built, and objectives updated in place so their history stays."""
+objectives and plan actions built, and objectives updated in place so their history stays.
+
+Plain data, built before the register's write lock is taken and written in bulk under it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
-
-from ci_workflow.domain.changes import OTHER_OBJECTIVE_FIELDS, TARGET_FIELDS
-from ci_workflow.domain.clock import as_utc, utcnow
+from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.people import Directory
 from ci_workflow.domain.spec import ImprovementSpec, ObjectiveSpec
 from ci_workflow.domain.sustainment import parse_sustain
 from ci_workflow.metrics.placement import placed
-from ci_workflow.store.tables import Improvement, Objective, PlanAction
 
 # Scalar fields copied from the file to the register as they are.
 COPIED = (
@@ -43,6 +42,37 @@ def person_id(directory: Directory, name: str) -> int:
     return person.id
 
 
+@dataclass  # not frozen: ``domain.changes.ObjectiveDefinition`` has settable fields
+class ObjectiveRow:
+    """An objective as a file defines it: an ``Objective`` row without its ids."""
+
+    position: int
+    metric: str
+    description: str
+    unit: str
+    window: str
+    source: dict[str, Any]
+    baseline: float | None
+    baseline_mode: str
+    target: float
+    direction: str
+    due: date
+    kpi_kind: str
+    input_metric: str | None
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A plan action as a file defines it: a ``PlanAction`` row without its ids."""
+
+    position: int
+    action: str
+    owner_id: int
+    due: date | None
+    status: str
+    change: str | None
+
+
 @dataclass(frozen=True)
 class Wanted:
     """What the file asks for, as the register's rows and ids."""
@@ -50,54 +80,38 @@ class Wanted:
     owner_id: int
     process_owner_id: int
     team_ids: list[int]
-    objectives: list[Objective]
-    plan: list[PlanAction]
+    objectives: list[ObjectiveRow]
+    plan: list[PlanRow]
 
 
-def rows_of(
-    improvement_id: int, spec: ImprovementSpec, source: str, directory: Directory
-) -> Wanted:
+def rows_of(spec: ImprovementSpec, source: str, directory: Directory) -> Wanted:
     assert spec.process_owner is not None, "validation derives the process owner"
     base = Path(source).parent
     return Wanted(
         owner_id=person_id(directory, spec.owner),
         process_owner_id=person_id(directory, spec.process_owner),
         team_ids=[person_id(directory, m) for m in spec.team],
-        objectives=[
-            objective_row(improvement_id, i, o, base) for i, o in enumerate(spec.objectives)
-        ],
-        plan=plan_rows(improvement_id, spec, directory),
+        objectives=[objective_row(i, o, base) for i, o in enumerate(spec.objectives)],
+        plan=plan_rows(spec, directory),
     )
 
 
-def copy_fields(improvement: Improvement, spec: ImprovementSpec, wanted: Wanted) -> None:
-    for field in COPIED:
-        setattr(improvement, field, from_spec(spec, field))
-    improvement.owner_id, improvement.process_owner_id = wanted.owner_id, wanted.process_owner_id
-    if spec.identified:
-        improvement.identified_at = datetime.combine(
-            spec.identified, datetime.min.time(), tzinfo=UTC
-        )
-    improvement.updated_at = utcnow()
-
-
-def recorded_start(improvement: Improvement) -> datetime | None:
+def recorded_start(improvement: Any) -> datetime | None:
     """The start the register holds, as an aware UTC moment to compare with a file's."""
-    return None if improvement.started_at is None else as_utc(improvement.started_at)
+    started: datetime | None = improvement.started_at
+    return None if started is None else as_utc(started)
 
 
-def objective_row(improvement_id: int, position: int, spec: ObjectiveSpec, base: Path) -> Objective:
+def objective_row(position: int, spec: ObjectiveSpec, base: Path) -> ObjectiveRow:
     """``base`` is the folder of the file: a source's relative file path is read from there."""
     measured = spec.baseline == "measure"
-    source = placed(spec.source.model_dump(mode="json"), base)
-    return Objective(
-        improvement_id=improvement_id,
+    return ObjectiveRow(
         position=position,
         metric=spec.metric,
         description=spec.description,
         unit=spec.unit,
         window=spec.window,
-        source=source,
+        source=placed(spec.source.model_dump(mode="json"), base),
         baseline=None if measured else float(spec.baseline),
         baseline_mode="measure" if measured else "value",
         target=spec.target,
@@ -108,36 +122,42 @@ def objective_row(improvement_id: int, position: int, spec: ObjectiveSpec, base:
     )
 
 
-def sync_objectives(session: Session, current: list[Objective], wanted: list[Objective]) -> None:
-    """Update objectives in place by metric, so their snapshots stay attached. ``current``
+@dataclass(frozen=True)
+class ObjectiveSync:
+    """How an improvement's objectives become the file's: ids to retire, rows to update by id,
+    rows to insert (without their improvement's id)."""
+
+    retire: list[int]
+    update: list[dict[str, Any]]
+    insert: list[dict[str, Any]]
+
+
+def objective_sync(current: Sequence[Any], wanted: list[ObjectiveRow]) -> ObjectiveSync:
+    """Objectives updated in place by metric, so their snapshots stay attached. ``current``
     includes retired objectives: one the file drops is retired, never deleted (measured history
     stays), and one it names again comes back with its history."""
     have = {o.metric: o for o in current}
     keep = {o.metric for o in wanted}
-    for objective in current:
-        if objective.metric not in keep and objective.retired_at is None:
-            objective.retired_at = utcnow()
-            session.add(objective)
-    session.flush()
+    retire = [o.id for o in current if o.metric not in keep and o.retired_at is None]
+    update: list[dict[str, Any]] = []
+    insert: list[dict[str, Any]] = []
     for new in wanted:
+        values = asdict(new)
         old = have.get(new.metric)
         if old is None:
-            session.add(new)
+            insert.append(values)
             continue
-        old.retired_at = None
-        measured = old.baseline_mode == "measure" and new.baseline_mode == "measure"
-        for field in ("position", *TARGET_FIELDS, *OTHER_OBJECTIVE_FIELDS, "baseline_mode"):
-            if field == "baseline" and measured:
-                continue  # keep a baseline the define stage already captured
-            setattr(old, field, getattr(new, field))
-        session.add(old)
-    session.flush()
+        if old.baseline_mode == "measure" and new.baseline_mode == "measure":
+            values["baseline"] = old.baseline  # keep a baseline the define stage already captured
+        if old.retired_at is None and all(getattr(old, k) == v for k, v in values.items()):
+            continue  # as the file has it already: nothing to write under the lock
+        update.append({"id": old.id, **values, "retired_at": None})
+    return ObjectiveSync(retire, update, insert)
 
 
-def plan_rows(improvement_id: int, spec: ImprovementSpec, directory: Directory) -> list[PlanAction]:
+def plan_rows(spec: ImprovementSpec, directory: Directory) -> list[PlanRow]:
     return [
-        PlanAction(
-            improvement_id=improvement_id,
+        PlanRow(
             position=position,
             action=action.action,
             owner_id=person_id(directory, action.owner),
@@ -149,5 +169,6 @@ def plan_rows(improvement_id: int, spec: ImprovementSpec, directory: Directory) 
     ]
 
 
-def plan_fields(action: PlanAction) -> tuple[Any, ...]:
+def plan_fields(action: Any) -> tuple[Any, ...]:
+    """A plan action, stored (a row) or wanted (a ``PlanRow``), as what a file defines of it."""
     return (action.action, action.owner_id, action.due, action.status, action.change)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Numeric, Row, cast, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id, looks_like_id, parse_id
@@ -153,12 +153,6 @@ def plan_of(session: Session, improvement_id: int) -> list[PlanAction]:
     return list(session.exec(query))
 
 
-def replace_plan(session: Session, improvement_id: int, actions: list[PlanAction]) -> None:
-    session.exec(delete(PlanAction).where(col(PlanAction.improvement_id) == improvement_id))
-    session.add_all(actions)
-    session.flush()
-
-
 def team_of(session: Session, improvement_id: int) -> list[Person]:
     query = (
         select(Person)
@@ -167,13 +161,6 @@ def team_of(session: Session, improvement_id: int) -> list[Person]:
         .order_by(col(Person.name))
     )
     return list(session.exec(query))
-
-
-def set_team(session: Session, improvement_id: int, person_ids: list[int]) -> None:
-    session.exec(delete(TeamMember).where(col(TeamMember.improvement_id) == improvement_id))
-    for person_id in dict.fromkeys(person_ids):
-        session.add(TeamMember(improvement_id=improvement_id, person_id=person_id))
-    session.flush()
 
 
 def decisions_of(session: Session, improvement_id: int) -> list[GateDecision]:
