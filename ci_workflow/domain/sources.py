@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
@@ -124,3 +125,46 @@ def is_fetched(source: AnySource | dict[str, Any]) -> bool:
     """Manual metrics are typed in by people; every other kind is fetched by a capture."""
     kind = source.get("kind") if isinstance(source, dict) else source.kind
     return kind != "manual"
+
+
+LOCAL_FILES = "local files"  # CSV and SQLite files: this machine's disks
+REGISTER = "register"  # the register's own store (imported incidents)
+
+
+def source_host(source: AnySource) -> str:
+    """Where a source reads from, as a capture bounds its reads: a web host (``host:port``), a
+    database server (its host, and port if the URL names one), the local files, the register's
+    own store, or Python code. Never a whole URL: it may carry a password."""
+    if isinstance(source, CsvSource):
+        return LOCAL_FILES
+    if isinstance(source, HttpSource):
+        return _web_host(source.url)
+    if isinstance(source, SqlSource):
+        return _database_host(source.url)
+    if isinstance(source, IncidentsSource):
+        return REGISTER if source.database is None else _database_host(source.database)
+    return source.kind  # python code runs here; manual values are typed in, never read
+
+
+def _web_host(url: str) -> str:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # not a port number: the read fails and says why
+        port = None
+    return f"{parts.hostname or ''}:{port or (443 if parts.scheme == 'https' else 80)}"
+
+
+def _database_host(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "unknown database"  # its read fails and says why
+    if parsed.get_backend_name() == "sqlite":
+        return LOCAL_FILES
+    # No host: a socket on this machine.
+    host = (parsed.host or "localhost").lower()
+    return f"{host}:{parsed.port}" if parsed.port else host

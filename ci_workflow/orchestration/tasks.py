@@ -11,9 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from prefect import task
+
+if TYPE_CHECKING:
+    from ci_workflow.services.capture import Batch
 
 # Prefect hands the services' log lines to the run's logs (PREFECT_LOGGING_EXTRA_LOGGERS) but
 # leaves their level at Python's default, WARNING: a gate opening is worth an INFO line there.
@@ -102,17 +105,40 @@ def send_digests() -> list[str]:
     return send()
 
 
-@task(name="capture-due", retries=2, retry_delay_seconds=30)
-def capture_due(as_of: datetime | None) -> dict[str, int]:
-    # One task for the whole pass, not one per snapshot: the pass is already batched. A retry
-    # reads again only what is still missing or failed.
-    from ci_workflow.errors import CaptureIncomplete
-    from ci_workflow.services.capture import capture
+@task(name="select-due-checkpoints")
+def select_due(as_of: datetime | None) -> list[Batch]:
+    """What the capture reads, as batches of plain data that travel to any task runner."""
+    from ci_workflow.services.capture import due_batches
 
-    result = capture(as_of=as_of)
+    return due_batches(as_of)
+
+
+@task(
+    name="capture-batch", task_run_name="capture {batch.label}", retries=2, retry_delay_seconds=30
+)
+def capture_batch(batch: Batch) -> dict[str, int | str]:
+    """One batch read and written; a source that failed fails the task once the rest is stored,
+    and a retry reads again only what is still missing or failed. ``process`` names where it ran
+    (a thread of the flow's process, or a Dask worker)."""
+    import os
+    import socket
+
+    from ci_workflow.errors import CaptureIncomplete
+    from ci_workflow.services.capture import capture_batch as capture
+
+    result = capture(batch)
     if result.failed:
         raise CaptureIncomplete("; ".join(result.failed))
-    return {"stored": len(result.stored), "unchanged": result.unchanged}
+    return {"stored": len(result.stored), "unchanged": result.unchanged,
+            "process": f"{socket.gethostname()}:{os.getpid()}"}  # fmt: skip
+
+
+@task(name="send-notifications")
+def send_notifications() -> list[str]:
+    """What the captured batches raised (off track, a gain that did not hold), sent once."""
+    from ci_workflow.services.notifications import dispatch
+
+    return dispatch()
 
 
 @task(name="settle-sustainment")

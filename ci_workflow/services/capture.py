@@ -2,16 +2,20 @@
 executes, and the final capture at review.
 
 Sources are read outside any database transaction (a slow source holds no lock), several at a
-time, and all results of one run are written in one transaction. A snapshot is unique on
-(objective, kind, checkpoint time): capturing the same checkpoint again stores nothing new, except
-that a success replaces an earlier failure.
+time (at most IMPROVE_CAPTURE_READS_PER_HOST per host: ``capture_reads``), and all results of one
+run are written in one transaction. A snapshot is unique on (objective, kind, checkpoint time):
+capturing the same checkpoint again stores nothing new, except that a success replaces an earlier
+failure.
+
+The scheduled capture at scale: ``due_batches`` splits what is due into batches of plain data,
+and ``capture_batch`` reads and writes one batch in its own transaction, wherever it runs (a
+thread of the flow's process, a Dask worker); the caller dispatches notifications after them all.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,15 +25,16 @@ from sqlmodel import Session
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import TERMINAL, Status
-from ci_workflow.domain.sources import AnySource, is_fetched, parse_source
+from ci_workflow.domain.sources import is_fetched, parse_source
 from ci_workflow.domain.vocabulary import SnapshotKind
-from ci_workflow.domain.window import Window, parse_window
-from ci_workflow.errors import MetricError, UsageError
-from ci_workflow.metrics import measure
+from ci_workflow.domain.window import parse_window
+from ci_workflow.errors import UsageError
 from ci_workflow.services import notifications
+from ci_workflow.services.capture_reads import Reading, Target, read_all
 from ci_workflow.services.sustainment import closed_improvements, in_sustainment
 from ci_workflow.services.sustainment import watch as watch_sustainment
 from ci_workflow.services.tracks import CAPTURED, watch_tracks
+from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 from ci_workflow.store.snapshots import (
@@ -41,18 +46,6 @@ from ci_workflow.store.snapshots import (
 from ci_workflow.store.tables import Improvement, Objective
 
 log = logging.getLogger("ci_workflow.capture")
-
-PARALLEL_READS = 4  # sources are mostly I/O; SQLite ones are CPU-bound on 2 cores
-
-
-@dataclass(frozen=True)
-class Target:
-    objective_id: int
-    improvement_id: int
-    metric: str
-    window: str
-    source: AnySource
-    checkpoint_at: datetime
 
 
 @dataclass
@@ -67,6 +60,10 @@ class CaptureResult:
         self.failed += other.failed
 
 
+def _moment(as_of: datetime | None) -> datetime:
+    return as_utc(as_of or utcnow()).replace(microsecond=0)
+
+
 def last_fire(cron: str, as_of: datetime) -> datetime:
     """The checkpoint a cadence calls for at ``as_of``: its latest time not after ``as_of``."""
     return next(CronSim(cron, as_of + timedelta(seconds=1), reverse=True))
@@ -76,34 +73,104 @@ def capture(*, as_of: datetime | None = None, ref: str | None = None) -> Capture
     """Without ``ref``: every executing or in-review improvement whose cadence is due at
     ``as_of``, at its cadence's checkpoint time, and every closed one in its sustainment period
     (kind ``sustain``). With ``ref``: that improvement, at ``as_of``."""
-    moment = as_utc(as_of or utcnow()).replace(microsecond=0)
+    moment = _moment(as_of)
     with transaction(write=False) as session:
         if ref is not None:
             improvement = store.get_improvement(session, ref)
             kind = _kind_for(session, improvement, moment)
             objectives = store.objectives_for(session, [improvement.id or 0])
             return _capture(_targets(objectives, lambda _: moment), kind)
-        improvements = {i.id or 0: i for i in store.with_status(session, CAPTURED)}
-        sustained = {c.improvement.id or 0: c.improvement for c in in_sustainment(session, moment)}
-        crons = {i.checkpoint_cron for i in (*improvements.values(), *sustained.values())}
-        fires = {cron: last_fire(cron, moment) for cron in crons}
-        every = improvements | sustained
+        kinds, targets = _due(session, moment)
+    result = CaptureResult()
+    for kind in (SnapshotKind.checkpoint, SnapshotKind.sustain):
+        result.merge(_store([t for t in targets if kinds[t.improvement_id] == kind], kind))
+    notifications.dispatch()  # an objective off track, a gain that did not hold: people are told
+    return result
 
-        def due(objective: Objective) -> datetime:
-            return fires[every[objective.improvement_id].checkpoint_cron]
 
-        targets = _targets(store.objectives_for(session, every), due)
-        objective_ids = {t.objective_id for t in targets}
-        done = measured_checkpoints(
-            session, objective_ids, SnapshotKind.checkpoint, SnapshotKind.sustain
-        )
-        targets = [t for t in targets if (t.objective_id, t.checkpoint_at) not in done]
-    result = _capture(
-        [t for t in targets if t.improvement_id in improvements], SnapshotKind.checkpoint
+def _due(session: Session, moment: datetime) -> tuple[dict[int, SnapshotKind], list[Target]]:
+    """What the scheduled capture reads at ``moment``: the kind of capture of each improvement
+    due (checkpoint, or sustain once closed), and each of their objectives not yet measured at
+    the checkpoint its cadence calls for."""
+    improvements = {i.id or 0: i for i in store.with_status(session, CAPTURED)}
+    sustained = {c.improvement.id or 0: c.improvement for c in in_sustainment(session, moment)}
+    crons = {i.checkpoint_cron for i in (*improvements.values(), *sustained.values())}
+    fires = {cron: last_fire(cron, moment) for cron in crons}
+    every = improvements | sustained
+
+    def due(objective: Objective) -> datetime:
+        return fires[every[objective.improvement_id].checkpoint_cron]
+
+    targets = _targets(store.objectives_for(session, every), due)
+    objective_ids = {t.objective_id for t in targets}
+    done = measured_checkpoints(
+        session, objective_ids, SnapshotKind.checkpoint, SnapshotKind.sustain
     )
-    result.merge(
-        _capture([t for t in targets if t.improvement_id in sustained], SnapshotKind.sustain)
-    )
+    kinds = dict.fromkeys(improvements, SnapshotKind.checkpoint)
+    kinds |= dict.fromkeys(sustained, SnapshotKind.sustain)
+    return kinds, [t for t in targets if (t.objective_id, t.checkpoint_at) not in done]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Objectives one capture task reads and writes together, as plain data (ids and times) that
+    travels to a thread or a Dask worker: the task loads the sources itself. An improvement's
+    objectives are never split, so its off-track watch runs once, in one batch."""
+
+    kind: str  # checkpoint or sustain
+    improvement_ids: tuple[int, ...]
+    checkpoints: tuple[tuple[int, datetime], ...]  # (objective id, checkpoint time)
+
+    @property
+    def label(self) -> str:
+        """E.g. ``checkpoints of IMP-0001 to IMP-0016``: what its task run is called."""
+        first, last = format_id(self.improvement_ids[0]), format_id(self.improvement_ids[-1])
+        return f"{self.kind}s of {first}" + (f" to {last}" if last != first else "")
+
+
+def due_batches(as_of: datetime | None = None, size: int | None = None) -> list[Batch]:
+    """What the scheduled capture reads at ``as_of`` (see ``capture``), as batches of about
+    ``size`` objectives (default IMPROVE_CAPTURE_BATCH_SIZE): whole improvements, one kind each."""
+    moment = _moment(as_of)
+    limit = size or get_settings().capture_batch_size
+    with transaction(write=False) as session:
+        kinds, targets = _due(session, moment)
+    batches: list[Batch] = []
+    for kind in (SnapshotKind.checkpoint, SnapshotKind.sustain):
+        by_improvement: dict[int, list[Target]] = {}
+        for target in targets:
+            if kinds[target.improvement_id] == kind:
+                by_improvement.setdefault(target.improvement_id, []).append(target)
+        group: list[list[Target]] = []
+        for objectives in by_improvement.values():
+            if group and sum(map(len, group)) + len(objectives) > limit:
+                batches.append(_batch(kind, group))
+                group = []
+            group.append(objectives)  # alone if it has more than the limit: never split
+        if group:
+            batches.append(_batch(kind, group))
+    return batches
+
+
+def _batch(kind: str, group: list[list[Target]]) -> Batch:
+    ids = tuple(objectives[0].improvement_id for objectives in group)
+    due = tuple((t.objective_id, t.checkpoint_at) for objectives in group for t in objectives)
+    return Batch(str(kind), ids, due)
+
+
+def capture_batch(batch: Batch) -> CaptureResult:
+    """One batch read and written in its own transaction, then the watches (off track, a gain
+    that did not hold) for the improvements it measured. Nobody is told yet: the caller calls
+    ``notifications.dispatch()`` once every batch is written. A batch run again (a retry) reads
+    only what is still missing or failed."""
+    due = dict(batch.checkpoints)
+    with transaction(write=False) as session:
+        objectives = store.objectives_for(session, batch.improvement_ids)
+        targets = _targets([o for o in objectives if (o.id or 0) in due], lambda o: due[o.id or 0])
+        done = measured_checkpoints(session, due, batch.kind)
+    todo = [t for t in targets if (t.objective_id, t.checkpoint_at) not in done]
+    result = _store(todo, batch.kind)
+    result.unchanged += len(targets) - len(todo)
     return result
 
 
@@ -147,58 +214,60 @@ def _targets(
     ]
 
 
-def _read(target: Target) -> tuple[Target, float | None, str | None]:
-    try:
-        window = Window.ending(target.checkpoint_at, target.window)
-        return target, measure(target.source, window), None
-    except MetricError as error:
-        return target, None, str(error)
-    except Exception as error:  # a source must never stop the others
-        return target, None, f"{type(error).__name__}: {error}"
-
-
 def _capture(targets: list[Target], kind: str) -> CaptureResult:
+    result = _store(targets, kind)
+    notifications.dispatch()  # an objective off track, a gain that did not hold: people are told
+    return result
+
+
+def _store(targets: list[Target], kind: str) -> CaptureResult:
+    """Read ``targets``, write what they gave in one transaction, and watch the improvements
+    measured."""
     if not targets:
         return CaptureResult()
-    with ThreadPoolExecutor(max_workers=min(PARALLEL_READS, len(targets))) as pool:
-        readings = list(pool.map(_read, targets))
-    result, now, new_rows = CaptureResult(), utcnow(), []
+    readings = read_all(targets)
     with transaction() as session:
-        objective_ids = {t.objective_id for t in targets}
-        existing = snapshots_at(session, objective_ids, {t.checkpoint_at for t in targets}, kind)
-        # A baseline is captured once per define stage: a retry replaces the failure it left.
-        retried = failed_baselines(session, objective_ids) if kind == SnapshotKind.baseline else {}
-        for target, value, error in readings:
-            name = f"{format_id(target.improvement_id)} {target.metric}"
-            if error is not None:
-                result.failed.append(f"{name}: {error}")
-                log.warning("capture failed: %s: %s", name, error)
-            snapshot = existing.get((target.objective_id, target.checkpoint_at))
-            replacing = snapshot is None and target.objective_id in retried
-            if replacing:
-                snapshot = retried[target.objective_id]
-                snapshot.checkpoint_at = target.checkpoint_at
-            elif snapshot is not None and (snapshot.value is not None or value is None):
-                result.unchanged += 1
-                continue
-            if value is not None:
-                result.stored.append(f"{name} = {value:g}")
-            if snapshot is not None:  # a success (or a new try) replacing an earlier failure
-                snapshot.value, snapshot.error, snapshot.captured_at = value, error, now
-                session.add(snapshot)
-                continue
-            new_rows.append(
-                {"objective_id": target.objective_id, "kind": kind, "value": value, "error": error,
-                 "checkpoint_at": target.checkpoint_at, "captured_at": now}
-            )  # fmt: skip
-        insert_snapshots(session, new_rows)
-        session.flush()
+        result = _write(session, readings, kind)
         measured = {t.improvement_id for t, value, _ in readings if value is not None}
         if kind == SnapshotKind.sustain:
             watch_sustainment(session, measured)
         else:
             watch_tracks(session, measured)
-    notifications.dispatch()  # an objective off track, a gain that did not hold: people are told
+    return result
+
+
+def _write(session: Session, readings: list[Reading], kind: str) -> CaptureResult:
+    result, now, new_rows = CaptureResult(), utcnow(), []
+    objective_ids = {t.objective_id for t, _, _ in readings}
+    moments = {t.checkpoint_at for t, _, _ in readings}
+    existing = snapshots_at(session, objective_ids, moments, kind)
+    # A baseline is captured once per define stage: a retry replaces the failure it left.
+    retried = failed_baselines(session, objective_ids) if kind == SnapshotKind.baseline else {}
+    for target, value, error in readings:
+        name = f"{format_id(target.improvement_id)} {target.metric}"
+        if error is not None:
+            result.failed.append(f"{name}: {error}")
+            log.warning("capture failed: %s: %s", name, error)
+        snapshot = existing.get((target.objective_id, target.checkpoint_at))
+        replacing = snapshot is None and target.objective_id in retried
+        if replacing:
+            snapshot = retried[target.objective_id]
+            snapshot.checkpoint_at = target.checkpoint_at
+        elif snapshot is not None and (snapshot.value is not None or value is None):
+            result.unchanged += 1
+            continue
+        if value is not None:
+            result.stored.append(f"{name} = {value:g}")
+        if snapshot is not None:  # a success (or a new try) replacing an earlier failure
+            snapshot.value, snapshot.error, snapshot.captured_at = value, error, now
+            session.add(snapshot)
+            continue
+        new_rows.append(
+            {"objective_id": target.objective_id, "kind": kind, "value": value, "error": error,
+             "checkpoint_at": target.checkpoint_at, "captured_at": now}
+        )  # fmt: skip
+    insert_snapshots(session, new_rows)
+    session.flush()
     return result
 
 
