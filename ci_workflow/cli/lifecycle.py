@@ -35,23 +35,28 @@ AS = typer.Option(..., "--as", help="Who decides (registered name or e-mail).")
 
 
 def start(
-    ref: str = ID,
+    refs: list[str] = typer.Argument(
+        ..., metavar="ID...", help="IMP-0001, 1, or the file's key; several start together."
+    ),
     as_: str | None = typer.Option(None, "--as", help="Who starts it, for the audit trail."),
 ) -> None:
-    """Start the improvement's lifecycle flow; it waits at each gate for a decision."""
+    """Start the improvement's lifecycle flow; it waits at each gate for a decision. Several
+    (a planning round) are all checked first: one that cannot start, and none starts."""
     from ci_workflow import orchestration
 
     actor = cli_actor(as_)
-    check = _gates().check_startable(ref)
-    if check.previous_run:
-        state = orchestration.read_state(check.previous_run)
-        if not state.is_final:
-            raise UsageError(
-                f"{check.shown_id} already runs as flow run {check.previous_run} ({state.name})"
-            )
-    flow_run_id = orchestration.start_lifecycle(check.improvement_id, check.shown_id, check.title)
-    _gates().record_start(check.improvement_id, flow_run_id, actor)
-    console().print(f"{check.shown_id} started: flow run {flow_run_id}")
+    checks = [_gates().check_startable(ref) for ref in dict.fromkeys(refs)]
+    for check in checks:
+        if check.previous_run:
+            state = orchestration.read_state(check.previous_run)
+            if not state.is_final:
+                raise UsageError(
+                    f"{check.shown_id} already runs as flow run {check.previous_run} ({state.name})"
+                )
+    for check in checks:  # one process for the round: Prefect's client is imported once
+        run_id = orchestration.start_lifecycle(check.improvement_id, check.shown_id, check.title)
+        _gates().record_start(check.improvement_id, run_id, actor)
+        console().print(f"{check.shown_id} started: flow run {run_id}")
 
 
 def gates(

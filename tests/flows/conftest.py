@@ -182,13 +182,18 @@ CAST = [
 
 def use(served: Served, monkeypatch: pytest.MonkeyPatch) -> Served:
     """Point this test's in-process commands at the served register and its Prefect server."""
-    for name, value in served.env.items():
+    use_settings(served.env, monkeypatch)
+    return served
+
+
+def use_settings(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test's in-process commands with the register and Prefect settings of ``env``."""
+    for name, value in env.items():
         if name.startswith(("IMPROVE_", "PREFECT_")):
             monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     reset_caches()
     configure_prefect()
-    return served
 
 
 @pytest.fixture

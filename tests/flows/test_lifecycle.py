@@ -344,3 +344,20 @@ def test_a_failed_define_stage_says_why_in_the_trail_and_in_status(
     assert "tickets" in failure and "incidents.csv" in failure
     assert seen["failure"] == failure
     assert f"failed: {failure}" in cli.ok("status", "define-fails").stdout
+
+
+def test_a_planning_round_starts_together_or_not_at_all(
+    cli: Cli, lifecycle: Served, tmp_path: Path
+) -> None:
+    first, second = register(cli, tmp_path, "round-one"), register(cli, tmp_path, "round-two")
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(key="round-bad", objectives=[]))))
+    (error,) = cli.fails("start", first, second, "round-bad")
+    assert error.startswith("error: ") and "cannot start" in error
+    assert show_improvement(first).flow_run_id is None
+    assert show_improvement(second).flow_run_id is None
+    out = cli.ok("start", first, second, first, "--as", "Lena Fischer").stdout
+    assert out.count("started: flow run") == 2
+    for ref in (first, second):
+        wait_for(cli, ref, gate="plan-approval-1")
+        (started,) = actions(ref, "lifecycle_started")
+        assert started.startswith("flow run ")

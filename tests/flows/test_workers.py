@@ -23,7 +23,13 @@ from pathlib import Path
 import pytest
 
 from tests import processes
-from tests.flows.conftest import CAST, PrefectServer, postgres_databases, prefect_env
+from tests.flows.conftest import (
+    CAST,
+    PrefectServer,
+    postgres_databases,
+    prefect_env,
+    use_settings,
+)
 from tests.helpers import improvement_doc, write_yaml
 
 pytestmark = pytest.mark.slow
@@ -87,18 +93,11 @@ def test_workers_drain_a_burst_of_answered_gates(
 ) -> None:
     from ci_workflow.domain.actors import operating_system
     from ci_workflow.domain.gates import Gate
-    from ci_workflow.orchestration import configure_prefect, start_lifecycle
+    from ci_workflow.orchestration import start_lifecycle
     from ci_workflow.orchestration.decisions import send_decision
     from ci_workflow.services.gates import check_startable, record_start
-    from ci_workflow.settings import get_settings
-    from ci_workflow.store.db import reset_caches
 
-    for name, value in production.env.items():
-        if name.startswith(("IMPROVE_", "PREFECT_")):
-            monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    reset_caches()
-    configure_prefect()
+    use_settings(production.env, monkeypatch)
     docs = [improvement_doc(key=f"drain-{n}", title=f"Drained {n}") for n in range(DRAIN)]
     processes.run_improve(production.env, "apply", *[str(write_yaml(tmp_path, d)) for d in docs])
     runs = {}
