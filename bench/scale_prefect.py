@@ -9,7 +9,8 @@ suspends, served with the same limit of flow processes at once.
    8 at a time); time until every improvement is executing (its next gate open), decisions/s.
    Bare: N `resume_flow_run` from one process, until every run waits at its next gate.
 
-Prints one dictionary per (N, flow); asserts only that nothing failed.
+Prints one dictionary per (N, flow). BENCH_PREFECT_DATABASE_URL puts the Prefect server on
+PostgreSQL (postgresql+asyncpg://...); BENCH_KEEP keeps the servers' logs.
 """
 
 from __future__ import annotations
@@ -281,6 +282,8 @@ def measure(count: int) -> list[dict[str, Any]]:
                        env=env, check=True, capture_output=True)  # fmt: skip
         subprocess.run([*improve, "people", "passwd", "o@example.org", "--password-stdin"],
                        env=env, input=PASSWORD.encode(), check=True, capture_output=True)  # fmt: skip
+        if os.environ.get("BENCH_PREFECT_DATABASE_URL"):  # e.g. postgresql+asyncpg://...
+            env["PREFECT_API_DATABASE_CONNECTION_URL"] = os.environ["BENCH_PREFECT_DATABASE_URL"]
         server = processes.start(
             [str(processes.BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
              "--port", str(port)], env=env, log=root / "server.log",

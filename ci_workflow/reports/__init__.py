@@ -2,19 +2,8 @@
 charts, and the channels they are delivered through. Rendering only: the services gather the
 data from the register and record what was saved and sent.
 
-Entry points: ``review_context``/``render_review``, ``practice_context``/``render_practice``,
-``gate_summary``, and ``channels`` for e-mail and webhooks.
+Entry points, each imported from its module (a flow process that only opens a gate does not
+pay for the practice report's charts): ``review.review_context``/``render_review``,
+``practice.practice_context``/``render_practice``, ``gate_summary.gate_summary``, and
+``channels`` for e-mail and webhooks.
 """
-
-from ci_workflow.reports.gate_summary import gate_summary
-from ci_workflow.reports.practice import practice_context, render_practice
-from ci_workflow.reports.review import FORMATS, render_review, review_context
-
-__all__ = [
-    "FORMATS",
-    "gate_summary",
-    "practice_context",
-    "render_practice",
-    "render_review",
-    "review_context",
-]

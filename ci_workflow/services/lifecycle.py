@@ -23,7 +23,7 @@ from ci_workflow.domain.smart import readiness_problems
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.errors import NotReady
 from ci_workflow.formatting import one_line, plain
-from ci_workflow.reports import gate_summary
+from ci_workflow.reports.gate_summary import gate_summary
 from ci_workflow.services import notifications
 from ci_workflow.services.capture import capture_kind
 from ci_workflow.services.decisions import COSIGNED

@@ -20,7 +20,7 @@ from ci_workflow.domain.kpi_rollup import rollup as roll_up
 from ci_workflow.domain.kpis import ImprovementFacts, PracticeKpis, practice_kpis
 from ci_workflow.domain.lifecycle import OPEN, Status
 from ci_workflow.errors import UsageError
-from ci_workflow.reports import practice_context, render_practice
+from ci_workflow.reports.practice import practice_context, render_practice
 from ci_workflow.schemas import WaitingByApprover
 from ci_workflow.services.gates import pending_gates
 from ci_workflow.services.practice_flow import flow_of, record_bottlenecks

@@ -10,7 +10,7 @@ from typing import Any
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id, parse_id
 from ci_workflow.errors import NotFound, UsageError
-from ci_workflow.reports import FORMATS, render_review, review_context
+from ci_workflow.reports.review import FORMATS, render_review, review_context
 from ci_workflow.schemas import ReportPublic
 from ci_workflow.services.readings import audit_of, detail_of
 from ci_workflow.services.results import evaluations_of

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ci_workflow.domain.gates import Gate
-from ci_workflow.reports import gate_summary
+from ci_workflow.reports.gate_summary import gate_summary
 from ci_workflow.services.lessons import similar_improvements, similar_to
 from ci_workflow.services.readings import detail_of
 from ci_workflow.store.db import transaction
