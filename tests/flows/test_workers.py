@@ -3,7 +3,7 @@ the deployments of prefect.yaml (`prefect deploy`), two `prefect worker start` p
 register on PostgreSQL. A burst of gates answered at once is drained by both workers, each run
 once, none failed.
 
-IMPROVE_TEST_DRAIN sets the burst (default 24, to keep the suite short) and IMPROVE_TEST_WORKERS
+IMPROVE_TEST_DRAIN sets the burst (default 16, to keep the suite short) and IMPROVE_TEST_WORKERS
 the workers (default 2): `python bench/scale.py workers 100` drains 100 with one and with two
 and prints the throughput of each.
 """
@@ -35,7 +35,7 @@ from tests.helpers import improvement_doc, write_yaml
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-DRAIN = int(os.environ.get("IMPROVE_TEST_DRAIN", "24"))
+DRAIN = int(os.environ.get("IMPROVE_TEST_DRAIN", "16"))
 WORKERS = int(os.environ.get("IMPROVE_TEST_WORKERS", "2"))
 POOL = "improvement-pool"
 RUN_ID = "[0-9a-f-]{36}"
