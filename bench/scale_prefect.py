@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from common import ROOT
+from common import ROOT, clean_env
 
 sys.path.insert(0, str(ROOT))
 
@@ -208,10 +208,7 @@ def ours(count: int, root: Path, env: dict[str, str], api: str) -> dict[str, Any
     finally:
         processes.stop(web)
         processes.stop(serve)
-    return {"flow": "ours", "n": count, "created_s": created, "all_at_gate_s": at_gate,
-            "peak_mb": peak / 2**20, "approvals_answered_s": answered,
-            "all_executing_s": executing, "decisions_per_s": count / executing,
-            "approvals_peak_mb": approvals_peak / 2**20}  # fmt: skip
+    return figures("ours", count, created, at_gate, peak, answered, executing, approvals_peak)
 
 
 def bare(count: int, root: Path, env: dict[str, str], api: str) -> dict[str, Any]:
@@ -254,7 +251,13 @@ def bare(count: int, root: Path, env: dict[str, str], api: str) -> dict[str, Any
         wait_idle(serve.pid)
     finally:
         processes.stop(serve)
-    return {"flow": "bare", "n": count, "created_s": created, "all_at_gate_s": at_gate,
+    return figures("bare", count, created, at_gate, peak, answered, executing, approvals_peak)
+
+
+def figures(flow: str, count: int, *seconds_and_bytes: float) -> dict[str, Any]:
+    """One flow's burst: created, all at gate, peak, approvals answered, all executing, peak."""
+    created, at_gate, peak, answered, executing, approvals_peak = seconds_and_bytes
+    return {"flow": flow, "n": count, "created_s": created, "all_at_gate_s": at_gate,
             "peak_mb": peak / 2**20, "approvals_answered_s": answered,
             "all_executing_s": executing, "decisions_per_s": count / executing,
             "approvals_peak_mb": approvals_peak / 2**20}  # fmt: skip
@@ -268,8 +271,7 @@ def measure(count: int) -> list[dict[str, Any]]:
             print(f"logs in {root}", flush=True)
         port = processes.free_port()
         api = f"http://127.0.0.1:{port}/api"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPROVE_", "PREFECT_"))}
-        env |= {"IMPROVE_HOME": str(root / "home"), "IMPROVE_PREFECT_API_URL": api}
+        env = clean_env(str(root / "home")) | {"IMPROVE_PREFECT_API_URL": api}
         os.environ.update(env)
         from ci_workflow.orchestration import configure_prefect
 

@@ -80,23 +80,19 @@ def seed(count: int, folder: Path) -> float:
     return time.perf_counter() - begin
 
 
-def timed(*args: str, env: dict[str, str]) -> tuple[float, str]:
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Seconds a cold process takes, and what it printed."""
     begin = time.perf_counter()
-    done = subprocess.run([*IMPROVE, *args], env=env, capture_output=True, text=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - begin
     if done.returncode != 0:
-        sys.exit(f"improve {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+        sys.exit(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
     return elapsed, done.stdout
 
 
 def timed_python(code: str, env: dict[str, str]) -> tuple[float, str]:
-    """A cold Python process running ``code`` (the part of a flow that is ours, without Prefect)."""
-    begin = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - begin
-    if done.returncode != 0:
-        sys.exit(f"{code} failed:\n{done.stdout}{done.stderr}")
-    return elapsed, done.stdout
+    """The part of a flow that is ours, without Prefect, in a cold process."""
+    return timed([sys.executable, "-c", code], env)
 
 
 WATCHDOG = (
@@ -115,7 +111,7 @@ def measure(count: int, home: Path) -> dict[str, Any]:
     os.environ["IMPROVE_HOME"] = str(home)
     env = dict(os.environ)
     seeded = seed(count, home)
-    gates, listed = timed("gates", "--json", env=env)
+    gates, listed = timed([*IMPROVE, "gates", "--json"], env)
     assert len(json.loads(listed)) == count, "every seeded gate is listed"
     with mailbox_on() as box:  # the reminders go out by e-mail, as in production
         mail = {"IMPROVE_SMTP_HOST": "127.0.0.1", "IMPROVE_SMTP_PORT": str(box.port),
@@ -129,7 +125,7 @@ def measure(count: int, home: Path) -> dict[str, Any]:
     # 1,000 approvals that the Prefect side of the bench measures on its own.
     with sqlite3.connect(home / "improve.db") as connection:
         connection.execute("UPDATE improvement SET status = 'executing'")
-    capture, _ = timed("capture", env=env)
+    capture, _ = timed([*IMPROVE, "capture"], env)
     with sqlite3.connect(home / "improve.db") as connection:
         (stored,) = connection.execute(
             "SELECT COUNT(*) FROM metric_snapshot WHERE kind = 'checkpoint' AND value IS NOT NULL"
