@@ -40,7 +40,7 @@ def report_overdue_gates(max_days: float | None = None) -> list[str]:
             for request in overdue_requests(session, opened_before=now - limit)
             if request.reminded_at is None or now - as_utc(request.reminded_at) >= timedelta(days=1)
         ]
-        for request, pending in zip(due, pending_for(session, due), strict=True):
+        for request, pending in zip(due, pending_for(session, due, people), strict=True):
             message, reminder = _reminder(request, pending, people, now)
             log.warning(message)
             record_event(session, improvement_id=request.improvement_id, actor="gate watchdog",
