@@ -226,8 +226,9 @@ def kept_secret(name: str, make: Callable[[], str]) -> str:
     path = get_settings().home_dir / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{name}.{os.getpid()}")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # Unique per call, not per process: threads of one process may race here too.
+        partial = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(8)}")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as stream:
             stream.write(make())
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,7 @@ def save_report(
         ours = report_at(session, str(path))
     _check_target(path, ours.sha256 if ours else None, force)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.partial")
     partial.write_text(content, encoding="utf-8")
     os.replace(partial, path)  # replaces a name, never writes through what it points to
     with transaction() as session:
