@@ -44,6 +44,16 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f} %"
 
 
+def signed(value: float) -> str:
+    """A change with its sign: ``+2.5``, ``-1,200``, ``0``."""
+    return ("+" if value > 0 else "") + number(value)
+
+
+def signed_percent(value: float) -> str:
+    """A change already in per cent, rounded, with its sign: ``+25 %``."""
+    return ("+" if round(value) > 0 else "") + percent(value)
+
+
 def days(value: float | None) -> str:
     """An age: ``5 h`` under a day, ``3.2 days`` after."""
     if value is None:

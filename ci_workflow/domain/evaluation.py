@@ -68,6 +68,7 @@ class Evaluation:
     change: float | None
     achieved_pct: float | None
     verdict: str
+    kpi_kind: str
     kpi_name: str
     kpi: Figure
     shift: Shift
@@ -129,6 +130,7 @@ def evaluate(
         change=change,
         achieved_pct=achieved,
         verdict=verdict(achieved),
+        kpi_kind=kpi_kind,
         kpi_name=kpi_name,
         kpi=kpi,
         shift=shift(before, after, upcoming),

@@ -9,10 +9,11 @@ from typing import Any
 from markupsafe import Markup
 
 from ci_workflow.domain.evaluation import Evaluation
-from ci_workflow.domain.kpis import roi
+from ci_workflow.domain.kpis import Figure, roi
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.sustainment import Sustainment
 from ci_workflow.errors import UsageError
+from ci_workflow.formatting import percent, quantity, signed, signed_percent
 from ci_workflow.reports.charts import objective_chart
 from ci_workflow.reports.rendering import render
 from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
@@ -53,13 +54,30 @@ def review_context(
         "charts": {e.metric: Markup(objective_chart(e)) for e in evaluations},
         "summary": summary,
         "interim": detail.status not in FINAL,
-        "roi": roi(detail.realised_gain, detail.actual_cost),
+        "roi": roi_text(roi(detail.realised_gain, detail.actual_cost)),
+        "kpi_text": kpi_text,
         "refused": [e for e in events if e.action == "gate_refused"],
         "audit": events[-25:],
         "audit_total": len(events),
         "generated_at": generated_at,
         "sustainment": sustainment,
     }
+
+
+def kpi_text(evaluation: Evaluation) -> str:
+    """An objective's KPI as people read it: the change with its sign and unit, an efficiency as
+    a ratio with its percentage, n/a with the reason."""
+    value = evaluation.kpi.value
+    if value is None:
+        return str(evaluation.kpi)
+    if evaluation.kpi_kind == "process_efficiency":
+        return f"×{value:.2f} ({signed_percent((value - 1) * 100)})"
+    return quantity(signed(value), evaluation.unit)
+
+
+def roi_text(figure: Figure) -> str:
+    """(realised gain − actual cost) ÷ actual cost in per cent: 1.5 is ``150 %``."""
+    return str(figure) if figure.value is None else percent(figure.value * 100)
 
 
 def render_review(context: dict[str, Any], fmt: str = "html") -> str:

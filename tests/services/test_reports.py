@@ -70,14 +70,19 @@ def test_the_review_report_carries_the_figures(history: str) -> None:
         ">-4.3<",
         ">108 %<",
         ">met<",
-        "service performance improvement: 4.3",
+        "service performance improvement: +4.3 h",  # 10 − 5.7, rounded, with its unit
     ):
         assert figure in row[:1200], figure
     assert "a real shift at the 5 % level" in html
     assert html.count("<svg") == 2 and "<script src" not in html and "https://" not in html
-    assert "ROI = (realised gain − actual cost) ÷ actual cost: <strong>1.5</strong>" in html
+    # (30,000 − 12,000) ÷ 12,000 = 1.5, read as a percentage
+    assert "ROI = (realised gain − actual cost) ÷ actual cost: <strong>150 %</strong>" in html
     csat = html[html.index("<strong>csat</strong>") :][:1200]
     assert ">3.4<" in csat and ">40 %<" in csat and ">not met<" in csat
+    # 3.4 − 3.0 is 0.3999… in floats; the objective's unit is the helper's default
+    assert "customer satisfaction improvement: +0.4 h<" in html
+    markdown = review_report(history, "md")
+    assert "ROI: **150 %**" in markdown and "service performance improvement: +4.3 h |" in markdown
 
 
 def test_everything_people_typed_is_escaped(history: str) -> None:
