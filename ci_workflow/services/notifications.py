@@ -138,10 +138,10 @@ def _claim() -> list[Notification]:
     with transaction() as session:
         stale = [
             r
-            for r in with_status(session, "sending")
+            for r in with_status(session, "sending", claim=True)
             if r.claimed_at is None or now - r.claimed_at > CLAIM_EXPIRY
         ]
-        rows = with_status(session, "pending") + stale
+        rows = with_status(session, "pending", claim=True) + stale
         for row in rows:
             row.status, row.claimed_at = "sending", now
             session.add(row)
@@ -204,7 +204,7 @@ def send_digests() -> list[str]:
     """One e-mail a person for everything waiting for their digest."""
     with transaction() as session:
         waiting: dict[str, list[Notification]] = defaultdict(list)
-        for row in with_status(session, "digest"):
+        for row in with_status(session, "digest", claim=True):
             waiting[row.recipient].append(row)
             row.status, row.claimed_at = "sending", utcnow()
             session.add(row)

@@ -28,11 +28,16 @@ def add_new(session: Session, notifications: Sequence[Notification]) -> list[Not
 
 
 def with_status(
-    session: Session, status: str, *, ids: Iterable[int] | None = None
+    session: Session, status: str, *, ids: Iterable[int] | None = None, claim: bool = False
 ) -> list[Notification]:
+    """``claim``: for this transaction alone. On PostgreSQL rows another transaction is claiming
+    are skipped, so two processes sending at once never send one notification twice (SQLite
+    runs one write transaction at a time)."""
     query = select(Notification).where(Notification.status == status)
     if ids is not None:
         query = query.where(col(Notification.id).in_(set(ids)))
+    if claim:
+        query = query.with_for_update(skip_locked=True)
     return list(session.exec(query.order_by(col(Notification.id))))
 
 

@@ -5,6 +5,7 @@ who chose it; a failed send recorded with its reason, tried again, never stoppin
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from ci_workflow.services.watchdog import report_overdue_gates
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
-from ci_workflow.store.notifications import of_improvement
+from ci_workflow.store.notifications import of_improvement, with_status
 from tests.helpers import Cli, improvement_doc, write_yaml
 from tests.services.conftest import Outbox, body
 
@@ -167,3 +168,24 @@ def test_a_service_owner_is_told_not_asked_when_an_improvement_to_their_service_
     sam = person_view_of("Sam Berg")
     refused = refusal(Gate.plan_approval, "approve", by="Sam Berg", person=sam, parties=parties)
     assert refused is not None and refused.kind == "not_allowed"
+
+
+def test_two_processes_sending_at_once_send_each_notification_once(
+    cli: Cli, people: None, tmp_path: Path, mail: Outbox, backend: str
+) -> None:
+    """Flow processes on several workers each send what is pending after opening their gate."""
+    if backend == "sqlite":
+        pytest.skip("SQLite runs one write transaction at a time (BEGIN IMMEDIATE)")
+    waiting(cli, tmp_path)
+    assert (len(mail.received), len(mail.posts)) == (2, 1)
+    with transaction() as session:  # the gate's three notifications queued again
+        for row in of_improvement(session, 1):
+            row.status = "pending"
+            session.add(row)
+    with ThreadPoolExecutor(1) as other, transaction() as claiming:
+        assert len(with_status(claiming, "pending", claim=True)) == 3  # one sender is claiming
+        # Another sends meanwhile: it neither waits for the claim nor sends what it holds.
+        assert other.submit(dispatch).result(timeout=120) == []
+    assert (len(mail.received), len(mail.posts)) == (2, 1)
+    assert len(dispatch()) == 3  # the claim ended without sending: the next sender sends them
+    assert (len(mail.received), len(mail.posts)) == (4, 2)
