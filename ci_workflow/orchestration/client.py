@@ -136,25 +136,25 @@ def resume(flow_run_id: str, key: str, run_input: dict[str, Any]) -> None:
         if state.pause_key != key:
             raise GateError(f"the flow run waits for {state.pause_key}, not {key}")
         # Prefect marks the run Suspended a moment before it stores the form's schema; an answer
-        # in that moment is rejected with "schema not found", so it is tried again briefly.
+        # in that moment is rejected with "schema not found", so it is tried again briefly (as
+        # is one Prefect asks to wait).
         for attempt in range(10):
             answer = client.resume_flow_run(run_id, run_input=run_input)
             if answer.status == SetStateStatus.ACCEPT:
                 return
-            if answer.status == SetStateStatus.ABORT:  # no longer paused
-                raise GateError("another decision reached this gate first")
             if answer.state is not None and answer.state.type.value == "FAILED":
                 raise GateError("the gate timed out and can no longer be decided")
             reason = str(getattr(answer.details, "reason", "") or answer.status.value)
             now = _state_of(client, run_id)
-            if now.pause_key != key:
+            if now.type != "PAUSED" or now.pause_key != key:  # Prefect aborts: no longer paused
                 # The run moved on between our look and our answer. Every gate's answer has its
                 # own decision values, so an answer meant for one gate never fits another.
                 raise GateError(
                     "another decision reached this gate first; the flow now "
                     + (f"waits at {now.pause_key}" if now.pause_key else f"is {now.name}")
                 )
-            if "schema not found" not in reason or attempt == 9:
+            again = answer.status == SetStateStatus.WAIT or "schema not found" in reason
+            if not again or attempt == 9:
                 raise GateError(f"Prefect refused the decision: Cannot resume this run: {reason}")
             time.sleep(0.3)
 
