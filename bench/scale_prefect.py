@@ -10,12 +10,14 @@ suspends, served with the same limit of flow processes at once.
    Bare: N `resume_flow_run` from one process, until every run waits at its next gate.
 
 Prints one dictionary per (N, flow). BENCH_PREFECT_DATABASE_URL puts the Prefect server on
-PostgreSQL (postgresql+asyncpg://...); BENCH_KEEP keeps the servers' logs.
+PostgreSQL (postgresql+asyncpg://...); BENCH_KEEP keeps the servers' logs, which a run that fails
+keeps anyway.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -264,43 +266,53 @@ def figures(flow: str, count: int, *seconds_and_bytes: float) -> dict[str, Any]:
 
 
 def measure(count: int) -> list[dict[str, Any]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        if os.environ.get("BENCH_KEEP"):  # the servers' logs kept for a look afterwards
-            root = Path(tempfile.mkdtemp(prefix="scale-"))
-            print(f"logs in {root}", flush=True)
-        port = processes.free_port()
-        api = f"http://127.0.0.1:{port}/api"
-        env = clean_env(str(root / "home")) | {"IMPROVE_PREFECT_API_URL": api}
-        os.environ.update(env)
-        from ci_workflow.orchestration import configure_prefect
+    """One size's run; the servers' logs are kept when it fails (or with BENCH_KEEP)."""
+    root = Path(tempfile.mkdtemp(prefix="scale-"))
+    try:
+        results = _measure(count, root)
+    except BaseException:
+        print(f"failed: the servers' logs are in {root}", flush=True)
+        raise
+    if os.environ.get("BENCH_KEEP"):
+        print(f"logs in {root}", flush=True)
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+    return results
 
-        configure_prefect()
-        env = dict(os.environ)
-        improve = processes.improve_command()
-        subprocess.run([*improve, "init"], env=env, check=True, capture_output=True)
-        subprocess.run([*improve, "people", "add", "Owner", "--email", "o@example.org",
-                        "--role", "ci_manager", "--role", "process_owner:Incident Management"],
-                       env=env, check=True, capture_output=True)  # fmt: skip
-        subprocess.run([*improve, "people", "passwd", "o@example.org", "--password-stdin"],
-                       env=env, input=PASSWORD.encode(), check=True, capture_output=True)  # fmt: skip
-        if os.environ.get("BENCH_PREFECT_DATABASE_URL"):  # e.g. postgresql+asyncpg://...
-            env["PREFECT_API_DATABASE_CONNECTION_URL"] = os.environ["BENCH_PREFECT_DATABASE_URL"]
-        server = processes.start(
-            [str(processes.BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
-             "--port", str(port)], env=env, log=root / "server.log",
-        )  # fmt: skip
-        try:
-            processes.wait_until(processes.api_up(api), timeout=90, what="server")
-            server_memory = PeakMemory(server.pid)
-            results = [ours(count, root, env, api)]
-            show(results[-1])
-            results.append(bare(count, root, env, api))
-            show(results[-1])
-            print({"n": count, "server_peak_mb": round(server_memory.stop() / 2**20),
-                   "failed_runs": failed_runs()})  # fmt: skip
-        finally:
-            processes.stop(server)
+
+def _measure(count: int, root: Path) -> list[dict[str, Any]]:
+    port = processes.free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = clean_env(str(root / "home")) | {"IMPROVE_PREFECT_API_URL": api}
+    os.environ.update(env)
+    from ci_workflow.orchestration import configure_prefect
+
+    configure_prefect()
+    env = dict(os.environ)
+    improve = processes.improve_command()
+    subprocess.run([*improve, "init"], env=env, check=True, capture_output=True)
+    subprocess.run([*improve, "people", "add", "Owner", "--email", "o@example.org",
+                    "--role", "ci_manager", "--role", "process_owner:Incident Management"],
+                   env=env, check=True, capture_output=True)  # fmt: skip
+    subprocess.run([*improve, "people", "passwd", "o@example.org", "--password-stdin"],
+                   env=env, input=PASSWORD.encode(), check=True, capture_output=True)  # fmt: skip
+    if os.environ.get("BENCH_PREFECT_DATABASE_URL"):  # e.g. postgresql+asyncpg://...
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = os.environ["BENCH_PREFECT_DATABASE_URL"]
+    server = processes.start(
+        [str(processes.BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
+         "--port", str(port)], env=env, log=root / "server.log",
+    )  # fmt: skip
+    try:
+        processes.wait_until(processes.api_up(api), timeout=90, what="server")
+        server_memory = PeakMemory(server.pid)
+        results = [ours(count, root, env, api)]
+        show(results[-1])
+        results.append(bare(count, root, env, api))
+        show(results[-1])
+        print({"n": count, "server_peak_mb": round(server_memory.stop() / 2**20),
+               "failed_runs": failed_runs()})  # fmt: skip
+    finally:
+        processes.stop(server)
     return results
 
 
