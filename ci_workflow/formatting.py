@@ -54,6 +54,11 @@ def signed_percent(value: float) -> str:
     return ("+" if round(value) > 0 else "") + percent(value)
 
 
+def ratio_change(value: float) -> str:
+    """A ratio of after to before with the change it means: ``×1.25 (+25 %)``."""
+    return f"×{value:.2f} ({signed_percent((value - 1) * 100)})"
+
+
 def days(value: float | None) -> str:
     """An age: ``5 h`` under a day, ``3.2 days`` after."""
     if value is None:

@@ -16,7 +16,7 @@ from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.practice_stats import PracticeFlow
 from ci_workflow.domain.priority import priority
 from ci_workflow.errors import UsageError
-from ci_workflow.formatting import days, percent, signed, signed_percent
+from ci_workflow.formatting import days, percent, ratio_change, signed
 from ci_workflow.reports.charts import gate_wait_chart, trend_chart
 from ci_workflow.reports.rendering import render
 from ci_workflow.schemas import PendingGate, ProgressPublic
@@ -92,7 +92,7 @@ def kpi_text(key: str, kpi: dict[str, Any]) -> str:
     if key == "roi":
         return percent(value * 100)
     if key == "process_efficiency":
-        return f"×{value:.2f} ({signed_percent((value - 1) * 100)})" + _sense(kpi)
+        return ratio_change(value) + _sense(kpi)
     unit = kpi["unit"]
     shown = f"{value:+,.0f}" if key == "cost_of_service" else signed(value)  # money: whole
     if unit == "mixed units":

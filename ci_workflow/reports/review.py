@@ -13,7 +13,7 @@ from ci_workflow.domain.kpis import Figure, roi
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.sustainment import Sustainment
 from ci_workflow.errors import UsageError
-from ci_workflow.formatting import percent, quantity, signed, signed_percent
+from ci_workflow.formatting import percent, quantity, ratio_change, signed
 from ci_workflow.reports.charts import objective_chart
 from ci_workflow.reports.rendering import render
 from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
@@ -71,7 +71,7 @@ def kpi_text(evaluation: Evaluation) -> str:
     if value is None:
         return str(evaluation.kpi)
     if evaluation.kpi_kind == "process_efficiency":
-        return f"×{value:.2f} ({signed_percent((value - 1) * 100)})"
+        return ratio_change(value)
     return quantity(signed(value), evaluation.unit)
 
 
