@@ -8,6 +8,7 @@ is a ci_workflow function, so replay after a resume finds it cached and repeats 
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 
 from prefect import flow, runtime
@@ -28,6 +29,9 @@ from ci_workflow.orchestration.tasks import (
 
 @flow(name="improvement-lifecycle", persist_result=True, log_prints=True)
 def improvement_lifecycle(improvement_id: int) -> str:
+    # Each run of this flow is a fresh process that ends at the next gate: what Prefect loaded
+    # lives until then, so the collector stops rescanning it (measured: 0.06 s of about 2 s).
+    gc.freeze()
     run_id = str(runtime.flow_run.id)
     attempts: Counter[Gate] = Counter()
 
