@@ -96,3 +96,23 @@ def test_register_commands_do_not_import_prefect(tmp_path: Path, env: dict[str, 
     result = run([sys.executable, "-c", code], cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("prefect not loaded")
+
+
+def test_a_flow_process_opening_a_gate_does_not_load_the_reports(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Every start and every decision is a fresh flow process (Prefect's engine): the stages it
+    runs to reach the next gate import their services, and not the review and practice reports
+    (with their charts and statistics), which only the review and consolidation stages need."""
+    code = (
+        "import sys\n"
+        "from ci_workflow.services.lifecycle import define_stage, open_gate\n"
+        "from ci_workflow.services.decisions import decide_gate\n"
+        "print(sorted(m for m in sys.modules if m in {'ci_workflow.reports.review',\n"
+        "    'ci_workflow.reports.practice', 'ci_workflow.reports.charts',\n"
+        "    'ci_workflow.domain.practice_stats'}))\n"
+    )
+    env["PYTHONPATH"] = str(ROOT)
+    result = run([sys.executable, "-c", code], cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

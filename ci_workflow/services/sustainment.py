@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -22,7 +22,6 @@ from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.sustainment import Held, Sustainment, assess
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.formatting import plain
-from ci_workflow.reports.review import Held as HeldSection
 from ci_workflow.services import notifications
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
@@ -31,6 +30,9 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.people import person_view
 from ci_workflow.store.snapshots import measured_points
 from ci_workflow.store.tables import Improvement
+
+if TYPE_CHECKING:
+    from ci_workflow.reports.review import Held as HeldSection
 
 log = logging.getLogger("ci_workflow.sustainment")
 
@@ -186,6 +188,9 @@ def listing() -> list[dict[str, Any]]:
 
 def did_it_hold(session: Session, improvement: Improvement) -> HeldSection | None:
     """The review report's "did it hold" section of a closed improvement (None before)."""
+    # Imported here: the capture of a gate-opening flow process needs this module, not the report.
+    from ci_workflow.reports.review import Held as HeldSection
+
     found = [c for c in closed_improvements(session) if c.improvement.id == improvement.id]
     if not found:
         return None
