@@ -17,6 +17,13 @@ def run(args: list[str], *, cwd: Path, env: dict[str, str]) -> subprocess.Comple
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
+def fresh_python(code: str, *, cwd: Path, env: dict[str, str]) -> str:
+    """What ``code`` prints in a fresh interpreter on this checkout (it must succeed)."""
+    result = run([sys.executable, "-c", code], cwd=cwd, env=env | {"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("IMPROVE_", "PREFECT_"))}
@@ -92,10 +99,7 @@ def test_register_commands_do_not_import_prefect(tmp_path: Path, env: dict[str, 
         "        assert exit.code == 0, args\n"
         "print('prefect loaded' if 'prefect' in sys.modules else 'prefect not loaded')\n"
     )
-    env["PYTHONPATH"] = str(ROOT)
-    result = run([sys.executable, "-c", code], cwd=tmp_path, env=env)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("prefect not loaded")
+    assert fresh_python(code, cwd=tmp_path, env=env).endswith("prefect not loaded")
 
 
 def test_a_flow_process_opening_a_gate_does_not_load_the_reports(
@@ -112,7 +116,4 @@ def test_a_flow_process_opening_a_gate_does_not_load_the_reports(
         "    'ci_workflow.reports.practice', 'ci_workflow.reports.charts',\n"
         "    'ci_workflow.domain.practice_stats'}))\n"
     )
-    env["PYTHONPATH"] = str(ROOT)
-    result = run([sys.executable, "-c", code], cwd=tmp_path, env=env)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert fresh_python(code, cwd=tmp_path, env=env) == "[]"
