@@ -122,3 +122,11 @@ def assess(
     if breach is not None:
         return Sustainment(Held.regressed, found, kept, breach, ends)
     return Sustainment(Held.held if now >= ends else Held.measuring, found, kept, None, ends)
+
+
+@dataclass(frozen=True)
+class HoldAnswer:
+    """The review report's "did it hold" section: a line for the whole, and each objective."""
+
+    line: str
+    objectives: list[tuple[str, Sustainment]]

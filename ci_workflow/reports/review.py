@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +10,7 @@ from markupsafe import Markup
 from ci_workflow.domain.evaluation import Evaluation
 from ci_workflow.domain.kpis import Figure, roi
 from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.sustainment import Sustainment
+from ci_workflow.domain.sustainment import HoldAnswer
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import percent, quantity, ratio_change, signed
 from ci_workflow.reports.charts import objective_chart
@@ -22,20 +21,12 @@ FORMATS = ("html", "md")
 FINAL = (Status.consolidating, Status.closed)
 
 
-@dataclass(frozen=True)
-class Held:
-    """The "did it hold" section: a line for the whole, and each objective."""
-
-    line: str
-    objectives: list[tuple[str, Sustainment]]
-
-
 def review_context(
     detail: ImprovementDetail,
     evaluations: list[Evaluation],
     events: list[AuditEventPublic],
     generated_at: datetime,
-    sustainment: Held | None = None,
+    sustainment: HoldAnswer | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show: evaluations with their charts, a summary, the trail;
     after closing, whether the gain held."""

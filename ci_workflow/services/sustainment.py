@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session
 
@@ -19,7 +19,7 @@ from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.evaluation import Point
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.sustainment import Held, Sustainment, assess
+from ci_workflow.domain.sustainment import Held, HoldAnswer, Sustainment, assess
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.formatting import plain
 from ci_workflow.services import notifications
@@ -30,9 +30,6 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.people import person_view
 from ci_workflow.store.snapshots import measured_points
 from ci_workflow.store.tables import Improvement
-
-if TYPE_CHECKING:
-    from ci_workflow.reports.review import Held as HeldSection
 
 log = logging.getLogger("ci_workflow.sustainment")
 
@@ -186,11 +183,8 @@ def listing() -> list[dict[str, Any]]:
     return rows
 
 
-def did_it_hold(session: Session, improvement: Improvement) -> HeldSection | None:
+def did_it_hold(session: Session, improvement: Improvement) -> HoldAnswer | None:
     """The review report's "did it hold" section of a closed improvement (None before)."""
-    # Imported here: the capture of a gate-opening flow process needs this module, not the report.
-    from ci_workflow.reports.review import Held as HeldSection
-
     found = [c for c in closed_improvements(session) if c.improvement.id == improvement.id]
     if not found:
         return None
@@ -206,4 +200,4 @@ def did_it_hold(session: Session, improvement: Improvement) -> HeldSection | Non
         "every objective held.",
         Held.unknown: "Unknown: an objective has nothing measured after the change to hold to.",
     }[word]
-    return HeldSection(line, objectives)
+    return HoldAnswer(line, objectives)
