@@ -59,7 +59,8 @@ def seed(count: int, folder: Path) -> float:
     """The register with ``count`` improvements waiting at plan approval; seconds it took."""
     from ci_workflow.domain.actors import operating_system
     from ci_workflow.services.apply import apply_documents
-    from ci_workflow.services.lifecycle import define_stage, open_gate
+    from ci_workflow.services.gate_opening import open_gate
+    from ci_workflow.services.lifecycle import define_stage
     from ci_workflow.services.people import add_person
     from ci_workflow.services.setup import init_store
 

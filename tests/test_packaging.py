@@ -110,10 +110,28 @@ def test_a_flow_process_opening_a_gate_does_not_load_the_reports(
     (with their charts and statistics), which only the review and consolidation stages need."""
     code = (
         "import sys\n"
-        "from ci_workflow.services.lifecycle import define_stage, open_gate\n"
+        "from ci_workflow.services.lifecycle import define_stage\n"
+        "from ci_workflow.services.gate_opening import open_gate\n"
         "from ci_workflow.services.decisions import decide_gate\n"
         "print(sorted(m for m in sys.modules if m in {'ci_workflow.reports.review',\n"
         "    'ci_workflow.reports.practice', 'ci_workflow.reports.charts',\n"
         "    'ci_workflow.domain.practice_stats'}))\n"
+    )
+    assert fresh_python(code, cwd=tmp_path, env=env) == "[]"
+
+
+def test_a_flow_process_deciding_a_gate_does_not_load_the_capture(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """A decision's flow process records the decision and opens the next gate (the define stage
+    before it is cached): it does not load the capture, its sources and the sustainment watch,
+    which only the stages that measure (define, review) run."""
+    code = (
+        "import sys\n"
+        "from ci_workflow.services.gate_opening import open_gate\n"
+        "from ci_workflow.services.decisions import decide_gate\n"
+        "print(sorted(m for m in sys.modules if m in {'ci_workflow.services.capture',\n"
+        "    'ci_workflow.services.capture_reads', 'ci_workflow.domain.sources',\n"
+        "    'ci_workflow.services.sustainment'}))\n"
     )
     assert fresh_python(code, cwd=tmp_path, env=env) == "[]"

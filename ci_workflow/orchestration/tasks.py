@@ -45,7 +45,7 @@ def define(improvement_id: int, flow_run_id: str) -> str:
 
 @task(name="open-gate")
 def open_gate(improvement_id: int, gate: str, attempt: int, flow_run_id: str) -> str:
-    from ci_workflow.services.lifecycle import open_gate as opened
+    from ci_workflow.services.gate_opening import open_gate as opened
 
     return opened(improvement_id, gate, attempt, flow_run_id)
 

@@ -126,7 +126,7 @@ def test_wsjf_and_value_orders(cli: Cli, people: None, tmp_path: Path) -> None:
 
 def test_plan_actions_reference_change_requests(cli: Cli, people: None, tmp_path: Path) -> None:
     from ci_workflow.domain.gates import Gate
-    from ci_workflow.services.lifecycle import gate_description
+    from ci_workflow.services.gate_opening import gate_description
     from ci_workflow.services.reports import review_report
 
     plan = [{"action": "Deploy the routing rule", "owner": "Priya Nair", "change": "CHG0001234"}]

@@ -11,7 +11,7 @@ import pytest
 
 from ci_workflow.domain.gates import Gate, refusal
 from ci_workflow.services.decisions import decide_gate
-from ci_workflow.services.lifecycle import gate_description, open_gate
+from ci_workflow.services.gate_opening import gate_description, open_gate
 from ci_workflow.services.people import person_view_of
 from ci_workflow.services.register import audit_trail, show_improvement
 from ci_workflow.store.db import transaction

@@ -14,7 +14,8 @@ import pytest
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.errors import NotAuthorised
-from ci_workflow.services.lifecycle import define_stage, open_gate
+from ci_workflow.services.gate_opening import open_gate
+from ci_workflow.services.lifecycle import define_stage
 from ci_workflow.services.notifications import dispatch, send_digests
 from ci_workflow.services.watchdog import report_overdue_gates
 from ci_workflow.settings import get_settings

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from ci_workflow.services.decisions import decide_gate
-from ci_workflow.services.lifecycle import open_gate
+from ci_workflow.services.gate_opening import open_gate
 from ci_workflow.services.register import audit_trail
 from tests.helpers import Cli, improvement_doc, write_yaml
 from tests.web.conftest import Workspace, csrf_of, password_of
