@@ -102,22 +102,37 @@ def test_register_commands_do_not_import_prefect(tmp_path: Path, env: dict[str, 
     assert fresh_python(code, cwd=tmp_path, env=env).endswith("prefect not loaded")
 
 
+def loaded_by_tasks(calls: str, watched: set[str], *, cwd: Path, env: dict[str, str]) -> str:
+    """Which of ``watched`` a fresh interpreter has loaded after running the lifecycle's tasks
+    ``calls`` (their plain functions) as a flow process would: each imports its services, then
+    stops at the register, which is not initialised here, so nothing is written."""
+    code = (
+        "import sys\n"
+        "from ci_workflow.orchestration import tasks\n"
+        f"for call in ({calls},):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except Exception as error:\n"
+        "        assert type(error).__name__ == 'StoreNotReady', error\n"
+        f"print(sorted(m for m in sys.modules if m in {sorted(watched)!r}))\n"
+    )
+    return fresh_python(code, cwd=cwd, env=env)
+
+
 def test_a_flow_process_opening_a_gate_does_not_load_the_reports(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
     """Every start and every decision is a fresh flow process (Prefect's engine): the stages it
     runs to reach the next gate import their services, and not the review and practice reports
     (with their charts and statistics), which only the review and consolidation stages need."""
-    code = (
-        "import sys\n"
-        "from ci_workflow.services.lifecycle import define_stage\n"
-        "from ci_workflow.services.gate_opening import open_gate\n"
-        "from ci_workflow.services.decisions import decide_gate\n"
-        "print(sorted(m for m in sys.modules if m in {'ci_workflow.reports.review',\n"
-        "    'ci_workflow.reports.practice', 'ci_workflow.reports.charts',\n"
-        "    'ci_workflow.domain.practice_stats'}))\n"
+    calls = (
+        "lambda: tasks.define.fn(1, 'run'), "
+        "lambda: tasks.open_gate.fn(1, 'plan_approval', 1, 'run'), "
+        "lambda: tasks.decide.fn(1, 'plan_approval', 1, {})"
     )
-    assert fresh_python(code, cwd=tmp_path, env=env) == "[]"
+    reports = {"ci_workflow.reports.review", "ci_workflow.reports.practice",
+               "ci_workflow.reports.charts", "ci_workflow.domain.practice_stats"}  # fmt: skip
+    assert loaded_by_tasks(calls, reports, cwd=tmp_path, env=env) == "[]"
 
 
 def test_a_flow_process_deciding_a_gate_does_not_load_the_capture(
@@ -126,12 +141,10 @@ def test_a_flow_process_deciding_a_gate_does_not_load_the_capture(
     """A decision's flow process records the decision and opens the next gate (the define stage
     before it is cached): it does not load the capture, its sources and the sustainment watch,
     which only the stages that measure (define, review) run."""
-    code = (
-        "import sys\n"
-        "from ci_workflow.services.gate_opening import open_gate\n"
-        "from ci_workflow.services.decisions import decide_gate\n"
-        "print(sorted(m for m in sys.modules if m in {'ci_workflow.services.capture',\n"
-        "    'ci_workflow.services.capture_reads', 'ci_workflow.domain.sources',\n"
-        "    'ci_workflow.services.sustainment'}))\n"
+    calls = (
+        "lambda: tasks.decide.fn(1, 'plan_approval', 1, {}), "
+        "lambda: tasks.open_gate.fn(1, 'execution_complete', 1, 'run')"
     )
-    assert fresh_python(code, cwd=tmp_path, env=env) == "[]"
+    capture = {"ci_workflow.services.capture", "ci_workflow.services.capture_reads",
+               "ci_workflow.domain.sources", "ci_workflow.services.sustainment"}  # fmt: skip
+    assert loaded_by_tasks(calls, capture, cwd=tmp_path, env=env) == "[]"
