@@ -176,8 +176,9 @@ class Settings(BaseSettings):
 
     @property
     def roots(self) -> tuple[Path, ...]:
-        return tuple(Path(r.strip()).expanduser().resolve() for r in self.data_roots.split(",")
-                     if r.strip())  # fmt: skip
+        return tuple(
+            Path(r.strip()).expanduser().resolve() for r in self.data_roots.split(",") if r.strip()
+        )
 
     @property
     def python_modules(self) -> tuple[str, ...]:

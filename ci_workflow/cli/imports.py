@@ -88,8 +88,9 @@ def _print_preview(
     for record in records:
         table.add_row(*(escape(_cell(record[f])) for f in fields))
     console().print(table)
-    console().print(f"{len(records)} of the {noun} in the first {rows} rows shown; "
-                    "nothing was written")  # fmt: skip
+    console().print(
+        f"{len(records)} of the {noun} in the first {rows} rows shown; nothing was written"
+    )
     _print_left_out(left_out)
 
 

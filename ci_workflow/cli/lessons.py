@@ -40,8 +40,11 @@ def lessons(
 
 
 def _nothing(closed: int, query: str | None, process: str | None, service: str | None) -> str:
-    scope = "".join(f" {kind} {name!r}" for kind, name in (("of process", process),
-                    ("of service", service)) if name)  # fmt: skip
+    scope = "".join(
+        f" {kind} {name!r}"
+        for kind, name in (("of process", process), ("of service", service))
+        if name
+    )
     if not closed:
         return f"no closed improvements{scope} yet: their lessons are kept when they are signed off"
     if query and query.strip():

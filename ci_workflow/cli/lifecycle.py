@@ -79,9 +79,13 @@ def gates(
     )
     for g in pending:
         table.add_row(
-            g.id, escape(g.title), g.key, when(g.waiting_since), g.may_decide,
+            g.id,
+            escape(g.title),
+            g.key,
+            when(g.waiting_since),
+            g.may_decide,
             escape(", ".join(g.deciders)),
-        )  # fmt: skip
+        )
     console().print(table)
     console().print(f"{len(pending)} gate{'s' if len(pending) != 1 else ''} waiting")
 
@@ -138,9 +142,15 @@ def signoff(
 ) -> None:
     """Accept the review; the improvement is consolidated and closed."""
     _decide(
-        ref, Gate.review_signoff, "accept", as_,
-        lessons=lessons, realised_gain=realised_gain, actual_cost=actual_cost, comment=comment,
-    )  # fmt: skip
+        ref,
+        Gate.review_signoff,
+        "accept",
+        as_,
+        lessons=lessons,
+        realised_gain=realised_gain,
+        actual_cost=actual_cost,
+        comment=comment,
+    )
 
 
 def extend(ref: str = ID, as_: str = AS, comment: str = typer.Option(..., "--comment")) -> None:
@@ -226,7 +236,18 @@ def serve() -> None:
 def register_commands(app: typer.Typer) -> None:
     add_commands(
         app,
-        {"start": start, "gates": gates, "approve": approve, "reject": reject, "rework": rework,
-         "resubmit": resubmit, "complete": complete, "signoff": signoff, "extend": extend,
-         "status": status, "server": server, "serve": serve},
-    )  # fmt: skip
+        {
+            "start": start,
+            "gates": gates,
+            "approve": approve,
+            "reject": reject,
+            "rework": rework,
+            "resubmit": resubmit,
+            "complete": complete,
+            "signoff": signoff,
+            "extend": extend,
+            "status": status,
+            "server": server,
+            "serve": serve,
+        },
+    )

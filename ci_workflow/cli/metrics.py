@@ -131,9 +131,12 @@ def snapshots(
     )
     for s in rows:
         table.add_row(
-            escape(s.metric), s.kind, when(s.checkpoint_at), _num(s.value),
+            escape(s.metric),
+            s.kind,
+            when(s.checkpoint_at),
+            _num(s.value),
             escape(s.error or s.recorded_by or ""),
-        )  # fmt: skip
+        )
     console().print(table)
 
 
@@ -157,10 +160,14 @@ def progress(
     )
     for p in rows:
         table.add_row(
-            escape(p.metric), _num(p.baseline), _num(p.latest), f"{p.target:g} by {p.due}",
-            "—" if p.achieved_pct is None else f"{p.achieved_pct:.0f} %", _num(p.projected_at_due),
+            escape(p.metric),
+            _num(p.baseline),
+            _num(p.latest),
+            f"{p.target:g} by {p.due}",
+            "—" if p.achieved_pct is None else f"{p.achieved_pct:.0f} %",
+            _num(p.projected_at_due),
             f"{p.track} ({p.reason})",
-        )  # fmt: skip
+        )
     console().print(table)
 
 
@@ -177,20 +184,37 @@ def sustainment(json_: bool = typer.Option(False, "--json", help="Print JSON."))
     if json_:
         print_json(rows)
         return
-    table = new_table("ID", "Held", "Title", "Closed", "Measured until", "Objectives",
-                      wrap=("Title", "Objectives"))  # fmt: skip
+    table = new_table(
+        "ID",
+        "Held",
+        "Title",
+        "Closed",
+        "Measured until",
+        "Objectives",
+        wrap=("Title", "Objectives"),
+    )
     for row in rows:
         objectives = "; ".join(f"{o['metric']}: {o['statement']}" for o in row["objectives"])
         table.add_row(
-            str(row["id"]), str(row["held"]), escape(str(row["title"])),
-            when(row["closed_at"])[:10], when(row["measured_until"])[:10], escape(objectives),
-        )  # fmt: skip
+            str(row["id"]),
+            str(row["held"]),
+            escape(str(row["title"])),
+            when(row["closed_at"])[:10],
+            when(row["measured_until"])[:10],
+            escape(objectives),
+        )
     console().print(table if rows else "no closed improvement yet")
 
 
 def register_commands(app: typer.Typer) -> None:
     add_commands(
         app,
-        {"capture": capture, "backfill": backfill, "record": record, "snapshots": snapshots,
-         "progress": progress, "sustainment": sustainment},
-    )  # fmt: skip
+        {
+            "capture": capture,
+            "backfill": backfill,
+            "record": record,
+            "snapshots": snapshots,
+            "progress": progress,
+            "sustainment": sustainment,
+        },
+    )

@@ -40,11 +40,15 @@ def detect(
     shown = found.opportunities if all_ else found.opportunities[:SHOWN]
     more = len(found.opportunities) - len(shown)
     if json_:
-        print_json({
-            "period": _dates(found.period), "data": _dates(found.data),
-            "opportunities": [f.model_dump(mode="json") for f in shown], "more": more,
-            "skipped": found.skipped,
-        })  # fmt: skip
+        print_json(
+            {
+                "period": _dates(found.period),
+                "data": _dates(found.data),
+                "opportunities": [f.model_dump(mode="json") for f in shown],
+                "more": more,
+                "skipped": found.skipped,
+            }
+        )
         return
     if found.period:
         data = _dates(found.data)
@@ -53,14 +57,23 @@ def detect(
             f"incidents imported from {data['from']} to {data['to']}"
         )
     table = new_table(
-        "#", "Expected (h/yr)", "Kind", "Finding", "Value (incident-h/yr)", "Confidence",
+        "#",
+        "Expected (h/yr)",
+        "Kind",
+        "Finding",
+        "Value (incident-h/yr)",
+        "Confidence",
         wrap=("Finding",),
-    )  # fmt: skip
+    )
     for f in shown:
         table.add_row(
-            str(f.number), f"{f.score:,.0f}", f.kind, escape(f.title), f"{f.value_hours:,.0f}",
+            str(f.number),
+            f"{f.score:,.0f}",
+            f.kind,
+            escape(f.title),
+            f"{f.value_hours:,.0f}",
             f"{f.confidence:.0%}",
-        )  # fmt: skip
+        )
     console().print(table)
     if more:
         console().print(f"{more} more (--all shows every one)")

@@ -58,9 +58,12 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
     table = new_table("Name", "E-mail", "Roles", "State", "Notify", wrap=("Roles",))
     for person in rows:
         table.add_row(
-            escape(person.name), escape(person.email), escape(", ".join(person.roles)),
-            "active" if person.active else "deactivated", person.notify,
-        )  # fmt: skip
+            escape(person.name),
+            escape(person.email),
+            escape(", ".join(person.roles)),
+            "active" if person.active else "deactivated",
+            person.notify,
+        )
     console().print(table)
 
 
@@ -124,6 +127,12 @@ def passwd(
 
 add_commands(
     app,
-    {"add": add, "list": list_, "edit": edit, "deactivate": deactivate, "invite": invite,
-     "passwd": passwd},
-)  # fmt: skip
+    {
+        "add": add,
+        "list": list_,
+        "edit": edit,
+        "deactivate": deactivate,
+        "invite": invite,
+        "passwd": passwd,
+    },
+)

@@ -92,9 +92,17 @@ def list_(
         print_json(rows)
         return
     table = new_table(
-        "ID", "Title", "Type", "Status", "Process", "Owner", "Prio", "Value", "WSJF",
+        "ID",
+        "Title",
+        "Type",
+        "Status",
+        "Process",
+        "Owner",
+        "Prio",
+        "Value",
+        "WSJF",
         wrap=("Title", "Process", "Owner"),
-    )  # fmt: skip
+    )
     for r in rows:
         table.add_row(
             r["id"],
@@ -171,15 +179,27 @@ def _tables(d: ImprovementDetail) -> list[Table]:
     tables = []
     if d.objectives:
         table = new_table(
-            "Metric", "Baseline", "Target", "Direction", "Due", "Source", "KPI",
-            title="Objectives", wrap=("KPI",),
-        )  # fmt: skip
+            "Metric",
+            "Baseline",
+            "Target",
+            "Direction",
+            "Due",
+            "Source",
+            "KPI",
+            title="Objectives",
+            wrap=("KPI",),
+        )
         for o in d.objectives:
             unit = escape(o.unit)
             table.add_row(
-                escape(o.metric), f"{number(o.baseline)} {unit}", f"{number(o.target)} {unit}",
-                o.direction, str(o.due), str(o.source["kind"]), o.kpi_kind,
-            )  # fmt: skip
+                escape(o.metric),
+                f"{number(o.baseline)} {unit}",
+                f"{number(o.target)} {unit}",
+                o.direction,
+                str(o.due),
+                str(o.source["kind"]),
+                o.kpi_kind,
+            )
         tables.append(table)
     if d.plan:
         table = new_table(
@@ -192,14 +212,26 @@ def _tables(d: ImprovementDetail) -> list[Table]:
         tables.append(table)
     if d.gate_decisions:
         table = new_table(
-            "Gate", "Attempt", "Decision", "By", "Via", "At", "Comment",
-            title="Gate decisions", wrap=("Comment",),
-        )  # fmt: skip
+            "Gate",
+            "Attempt",
+            "Decision",
+            "By",
+            "Via",
+            "At",
+            "Comment",
+            title="Gate decisions",
+            wrap=("Comment",),
+        )
         for g in d.gate_decisions:
             table.add_row(
-                g.gate, str(g.attempt), g.decision, escape(g.by),
-                escape(f"{g.channel} ({g.principal})"), when(g.at), escape(g.comment),
-            )  # fmt: skip
+                g.gate,
+                str(g.attempt),
+                g.decision,
+                escape(g.by),
+                escape(f"{g.channel} ({g.principal})"),
+                when(g.at),
+                escape(g.comment),
+            )
         tables.append(table)
     return tables
 
@@ -214,15 +246,27 @@ def audit(
         print_json(events)
         return
     table = new_table(
-        "At", "Who", "Via", "What", "From", "To", "Why", title=f"Audit trail of {shown_id}",
+        "At",
+        "Who",
+        "Via",
+        "What",
+        "From",
+        "To",
+        "Why",
+        title=f"Audit trail of {shown_id}",
         wrap=("Why",),
-    )  # fmt: skip
+    )
     for e in events:
         via = f"{e.channel} ({e.principal})" if e.channel else ""
         table.add_row(
-            when(e.at), escape(e.actor), escape(via), e.action, e.from_status or "",
-            e.to_status or "", escape(e.detail),
-        )  # fmt: skip
+            when(e.at),
+            escape(e.actor),
+            escape(via),
+            e.action,
+            e.from_status or "",
+            e.to_status or "",
+            escape(e.detail),
+        )
     console().print(table)
 
 
@@ -286,6 +330,13 @@ def _write_atomically(path: Path, content: str) -> None:
 def register_commands(app: typer.Typer) -> None:
     add_commands(
         app,
-        {"init": init, "apply": apply, "list": list_, "show": show, "audit": audit,
-         "withdraw": withdraw, "export": export},
-    )  # fmt: skip
+        {
+            "init": init,
+            "apply": apply,
+            "list": list_,
+            "show": show,
+            "audit": audit,
+            "withdraw": withdraw,
+            "export": export,
+        },
+    )

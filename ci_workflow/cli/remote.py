@@ -22,8 +22,12 @@ def login(url: str | None, email: str, password: str) -> str:
     base = (url or get_settings().web_url or "").rstrip("/")
     if not base:
         raise UsageError("name the workspace: --url https://... or IMPROVE_WEB_URL")
-    answer = _call("POST", f"{base}/api/tokens", None,
-                   {"email": email, "password": password, "label": "improve login"})  # fmt: skip
+    answer = _call(
+        "POST",
+        f"{base}/api/tokens",
+        None,
+        {"email": email, "password": password, "label": "improve login"},
+    )
     path = _token_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

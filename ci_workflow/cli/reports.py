@@ -107,8 +107,9 @@ def _summary(found: dict[str, Any], title: str) -> None:
 def _ten(kpis: dict[str, Any], title: str) -> None:
     from ci_workflow.reports.practice import kpi_text
 
-    table = new_table("KPI", "Formula", "Value", "Improvements", title=escape(title),
-                      wrap=("Formula", "Value"))  # fmt: skip
+    table = new_table(
+        "KPI", "Formula", "Value", "Improvements", title=escape(title), wrap=("Formula", "Value")
+    )
     for key, kpi in kpis.items():
         table.add_row(kpi["name"], kpi["formula"], escape(kpi_text(key, kpi)), str(kpi["count"]))
     console().print(table)

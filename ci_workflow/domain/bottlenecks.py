@@ -54,22 +54,30 @@ def gate_waits(
         who = f"gate {f.name.replace('_', ' ')}" if group_by == "gate" else f"decisions by {f.name}"
         found.append(
             Bottleneck(
-                kind=GATE_WAIT, group_by=group_by, group=f.name,
+                kind=GATE_WAIT,
+                group_by=group_by,
+                group=f.name,
                 title=f"Waits at {who}: p90 {p90:.1f} days over {f.decided.count} decisions, "
                 f"past the {overdue_days:g}-day overdue line",
                 evidence={
-                    "decided": f.decided.count, "median_days": round(f.decided.median_days or 0, 2),
-                    "p90_days": round(p90, 2), "overdue_days": overdue_days,
+                    "decided": f.decided.count,
+                    "median_days": round(f.decided.median_days or 0, 2),
+                    "p90_days": round(p90, 2),
+                    "overdue_days": overdue_days,
                     "open_at_end": f.open_now,
                 },
                 objective={
-                    "metric": "gate_wait_p90_days", "unit": "days", "window": "90d",
-                    "baseline": round(p90, 1), "target": overdue_days, "direction": "decrease",
+                    "metric": "gate_wait_p90_days",
+                    "unit": "days",
+                    "window": "90d",
+                    "baseline": round(p90, 1),
+                    "target": overdue_days,
+                    "direction": "decrease",
                     "kpi_kind": "other",
                 },
                 fingerprint=_fingerprint(GATE_WAIT, group_by, f.name, end),
             )
-        )  # fmt: skip
+        )
     return found
 
 
@@ -80,22 +88,30 @@ def stalls(found: list[Stall], stall_days: float, end: datetime) -> list[Bottlen
         by_process.setdefault(stall.process, []).append(stall)
     return [
         Bottleneck(
-            kind=STALL, group_by="process", group=process,
+            kind=STALL,
+            group_by="process",
+            group=process,
             title=f"{len(those)} improvement{'s' * (len(those) > 1)} of {process} stalled: no "
             f"checkpoint, decision or move for {stall_days:g} days or more",
             evidence={
-                "stalled": len(those), "stall_days": stall_days,
+                "stalled": len(those),
+                "stall_days": stall_days,
                 "improvements": [
                     f"{format_id(s.improvement_id)} {s.title[:80]} ({s.status}, idle "
-                    f"{s.idle_days:.0f} days)" for s in those[:SHOWN_STALLS]
+                    f"{s.idle_days:.0f} days)"
+                    for s in those[:SHOWN_STALLS]
                 ],
             },
             objective={
-                "metric": "stalled_improvements", "unit": "", "window": "30d",
-                "baseline": float(len(those)), "target": 0.0, "direction": "decrease",
+                "metric": "stalled_improvements",
+                "unit": "",
+                "window": "30d",
+                "baseline": float(len(those)),
+                "target": 0.0,
+                "direction": "decrease",
                 "kpi_kind": "other",
             },
             fingerprint=_fingerprint(STALL, "process", process, end),
         )
         for process, those in sorted(by_process.items())
-    ]  # fmt: skip
+    ]

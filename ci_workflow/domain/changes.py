@@ -112,12 +112,15 @@ def objective_value_changes(
                     lines.append(value_change(f"{metric}.baseline", _baseline(old), _baseline(new)))
             elif field == "source":
                 if old.source != new.source:
-                    lines.append(value_change(
-                        f"{metric}.source", redact_source(old.source), redact_source(new.source)
-                    ))  # fmt: skip
+                    lines.append(
+                        value_change(
+                            f"{metric}.source", redact_source(old.source), redact_source(new.source)
+                        )
+                    )
             elif getattr(old, field) != getattr(new, field):
-                lines.append(value_change(f"{metric}.{field}", getattr(old, field),
-                                          getattr(new, field)))  # fmt: skip
+                lines.append(
+                    value_change(f"{metric}.{field}", getattr(old, field), getattr(new, field))
+                )
     return lines
 
 

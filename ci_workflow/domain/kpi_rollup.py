@@ -50,10 +50,14 @@ KPIS: tuple[tuple[str, str, str], ...] = (
 NAMES = {key: name for key, name, _ in KPIS}
 Formula = Callable[[float | None, float | None], Figure]
 BY_OBJECTIVE: dict[str, Formula] = {
-    "customer_satisfaction": change, "cost_of_service": decrease, "incident_volume": decrease,
-    "problem_volume": decrease, "service_performance": change, "employee_engagement": change,
+    "customer_satisfaction": change,
+    "cost_of_service": decrease,
+    "incident_volume": decrease,
+    "problem_volume": decrease,
+    "service_performance": change,
+    "employee_engagement": change,
     "service_availability": change,
-}  # fmt: skip
+}
 NONE_CLOSED = "no improvement closed in the period"
 
 
@@ -145,8 +149,9 @@ def _mean(kind: str, found: _Values) -> Kpi:
     unit = next(iter(found.units)) if len(found.units) == 1 else "mixed units"
     if kind == "process_efficiency":
         unit = ""  # a ratio of ratios has none
-    return Kpi(statistics.fmean(found.values), len(found.values), "", unit, found.better,
-               found.worse)  # fmt: skip
+    return Kpi(
+        statistics.fmean(found.values), len(found.values), "", unit, found.better, found.worse
+    )
 
 
 def _objective_values(
@@ -169,11 +174,13 @@ def _objective_values(
             figures[o.kind].append((figure.value, o.unit, sense))
     return {
         kind: (
-            statistics.fmean(v for v, _, _ in those), {u for _, u, _ in those},
-            sum(1 for _, _, s in those if s > 0), sum(1 for _, _, s in those if s < 0),
+            statistics.fmean(v for v, _, _ in those),
+            {u for _, u, _ in those},
+            sum(1 for _, _, s in those if s > 0),
+            sum(1 for _, _, s in those if s < 0),
         )
         for kind, those in figures.items()
-    }  # fmt: skip
+    }
 
 
 def _efficiency(output: ObjectiveResult, input_: ObjectiveResult | None) -> Figure:

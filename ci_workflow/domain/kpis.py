@@ -85,8 +85,9 @@ def efficiency_ratio(
     if output_before is None or output_after is None:
         return _missing(output_before, output_after)
     if input_before is None or input_after is None:
-        return Figure(None, "the input has no " + ("before" if input_before is None else "after")
-                      + " value")  # fmt: skip
+        return Figure(
+            None, "the input has no " + ("before" if input_before is None else "after") + " value"
+        )
     if input_before == 0 or input_after == 0:
         return Figure(None, "an input value is 0")
     return efficiency_increase(output_before / input_before, output_after / input_after)
@@ -176,9 +177,10 @@ def practice_kpis(
     """KPIs of the improvements closed in (start, end]; stages counted over all of them."""
     everything = list(improvements)
     closed = [
-        i for i in everything
+        i
+        for i in everything
         if i.status == "closed" and i.completed_at is not None and start < i.completed_at <= end
-    ]  # fmt: skip
+    ]
     successful = sum(1 for i in closed if i.successful)
     days = [
         (i.completed_at - i.identified_at).total_seconds() / 86400 for i in closed if i.completed_at

@@ -87,9 +87,11 @@ class WaitFigures:
 
 
 def waits_by(
-    decided: Iterable[Wait], waiting: Iterable[Waiting], as_of: datetime,
+    decided: Iterable[Wait],
+    waiting: Iterable[Waiting],
+    as_of: datetime,
     by: Literal["gate", "approver"],
-) -> list[WaitFigures]:  # fmt: skip
+) -> list[WaitFigures]:
     """The decided waits' spread and the gates open at ``as_of``, per gate or per approver;
     the slowest (p90) first."""
     spans: dict[str, list[float]] = defaultdict(list)
@@ -177,12 +179,16 @@ def stalled(
     """The improvements open at ``as_of`` idle ``days`` or more, the longest idle first."""
     found = [
         Stall(
-            a.improvement_id, a.title, a.process, statuses[a.improvement_id], a.last,
+            a.improvement_id,
+            a.title,
+            a.process,
+            statuses[a.improvement_id],
+            a.last,
             days_between(a.last, as_of),
         )
         for a in activity
         if statuses.get(a.improvement_id) in OPEN
-    ]  # fmt: skip
+    ]
     return sorted(
         (s for s in found if s.idle_days >= days), key=lambda s: (-s.idle_days, s.improvement_id)
     )
@@ -224,12 +230,17 @@ def quarterly(closed: Iterable[Closed], start: datetime, end: datetime) -> list[
         none = Figure(None, "none closed")
         found.append(
             Quarter(
-                f"{year} Q{q}", len(those), won,
+                f"{year} Q{q}",
+                len(those),
+                won,
                 Figure(won / len(those)) if those else none,
-                Figure(statistics.fmean(days_between(c.identified_at, c.completed_at)
-                                        for c in those)) if those else none,
+                Figure(
+                    statistics.fmean(days_between(c.identified_at, c.completed_at) for c in those)
+                )
+                if those
+                else none,
             )
-        )  # fmt: skip
+        )
         year, q = (year + 1, 1) if q == 4 else (year, q + 1)
     return found
 

@@ -105,9 +105,13 @@ SOURCE_KINDS = frozenset({"sql", "csv", "http", "manual", "python", "incidents"}
 
 _ADAPTER: TypeAdapter[AnySource] = TypeAdapter(MetricSource)
 _BY_KIND: dict[str, type[AnySource]] = {
-    "sql": SqlSource, "csv": CsvSource, "http": HttpSource, "manual": ManualSource,
-    "python": PythonSource, "incidents": IncidentsSource,
-}  # fmt: skip
+    "sql": SqlSource,
+    "csv": CsvSource,
+    "http": HttpSource,
+    "manual": ManualSource,
+    "python": PythonSource,
+    "incidents": IncidentsSource,
+}
 
 
 def validate_source(data: dict[str, Any]) -> AnySource:

@@ -37,9 +37,11 @@ class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
                 except ValueError as error:
                     raise ValidationFailed(
                         self.name,
-                        [f"{_line(value_node)}: {key}: {value_node.value!r} is not a real date "
-                         f"({error})"],
-                    ) from None  # fmt: skip
+                        [
+                            f"{_line(value_node)}: {key}: {value_node.value!r} is not a real date "
+                            f"({error})"
+                        ],
+                    ) from None
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
         return mapping
 

@@ -109,10 +109,13 @@ def assess(
     """``points`` oldest first: every measurement of the objective (any kind)."""
     ends = closed_at + timedelta(days=days)
     after_change = [
-        p.value for p in points
-        if p.at <= closed_at and p.kind != "sustain" and started_at is not None
+        p.value
+        for p in points
+        if p.at <= closed_at
+        and p.kind != "sustain"
+        and started_at is not None
         and p.at >= started_at
-    ]  # fmt: skip
+    ]
     kept = tuple(p for p in points if p.kind == "sustain" and closed_at < p.at <= ends)
     found = threshold(direction=direction, baseline=baseline, after_change=after_change)
     if found is None:

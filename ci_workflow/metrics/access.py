@@ -42,5 +42,7 @@ def module_allowed(function: str, prefixes: Sequence[str]) -> str | None:
     if any(module == p or module.startswith(p + ".") for p in prefixes):
         return None
     listed = ", ".join(prefixes) or "none are"
-    return (f"module {module!r} is not among the modules Python sources may use "
-            f"(IMPROVE_PYTHON_SOURCE_MODULES: {listed})")  # fmt: skip
+    return (
+        f"module {module!r} is not among the modules Python sources may use "
+        f"(IMPROVE_PYTHON_SOURCE_MODULES: {listed})"
+    )

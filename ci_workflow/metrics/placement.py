@@ -44,8 +44,13 @@ def problems(source: dict[str, Any], folder: Path) -> list[tuple[str, str]]:
         try:
             url.get_dialect()
         except (NoSuchModuleError, ArgumentError):
-            found.append((field, f"{url.drivername!r} is not a database this installation knows "
-                                 "(e.g. postgresql://, sqlite:///)"))  # fmt: skip
+            found.append(
+                (
+                    field,
+                    f"{url.drivername!r} is not a database this installation knows "
+                    "(e.g. postgresql://, sqlite:///)",
+                )
+            )
             return found
         if url.get_backend_name() == "sqlite" and source["kind"] == "sql":
             found += _file("url", url.database or "", roots, 10**15)

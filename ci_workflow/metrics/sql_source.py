@@ -37,8 +37,12 @@ from ci_workflow.settings import get_settings, normalise_database_url
 from ci_workflow.store.db import cached_engine
 
 # SQLite authorizer answers and the actions a read needs (sqlite3 module constants).
-_READS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
-          getattr(sqlite3, "SQLITE_RECURSIVE", 33)}  # fmt: skip
+_READS = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+}
 _FILE_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
 CONNECT_SECONDS = 10
 

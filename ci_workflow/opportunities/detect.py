@@ -30,8 +30,14 @@ from ci_workflow.opportunities.problems import (
 )
 
 __all__ = [
-    "GROUPINGS", "MIN_INCIDENTS", "ChangeRow", "Detection", "Finding", "IncidentRow", "detect",
-]  # fmt: skip
+    "GROUPINGS",
+    "MIN_INCIDENTS",
+    "ChangeRow",
+    "Detection",
+    "Finding",
+    "IncidentRow",
+    "detect",
+]
 
 GROUPINGS = ("service", "category", "assignment_group")
 
@@ -97,9 +103,17 @@ def detect(
 
 
 FIELDS = (
-    "resolved_at", "category", "service", "assignment_group", "sla_met", "reopen_count",
-    "reassignment_count", "ping_pong_count", "problem_id", "change_id",
-)  # fmt: skip
+    "resolved_at",
+    "category",
+    "service",
+    "assignment_group",
+    "sla_met",
+    "reopen_count",
+    "reassignment_count",
+    "ping_pong_count",
+    "problem_id",
+    "change_id",
+)
 
 
 def _unmapped(what: str, needs: tuple[str, ...]) -> str:

@@ -57,7 +57,9 @@ def rising_share(
         extra = (now - was) * recent_total  # incidents beyond the group's former share
         findings.append(
             finding(
-                "rising_share", name, group,
+                "rising_share",
+                name,
+                group,
                 f"{group}: {now:.1%} of incidents, was {was:.1%}{counts}",
                 evidence={
                     "reference_share": round(was, 4),
@@ -73,12 +75,16 @@ def rising_share(
                 value_hours=found.yearly(extra * median_hours(members)),
                 confidence=1 - p_value,
                 objective=suggest(
-                    "incident_count", {name: group}, window="7d", baseline=round(per_week[1], 2),
-                    target=round(was * recent_total / recent_weeks, 2), direction="decrease",
+                    "incident_count",
+                    {name: group},
+                    window="7d",
+                    baseline=round(per_week[1], 2),
+                    target=round(was * recent_total / recent_weeks, 2),
+                    direction="decrease",
                     kpi_kind="incident_volume",
                 ),
             )
-        )  # fmt: skip
+        )
     return findings
 
 
@@ -114,7 +120,9 @@ def long_resolution(
             continue
         findings.append(
             finding(
-                "long_resolution", name, group,
+                "long_resolution",
+                name,
+                group,
                 f"{group} takes {typical:.0f} h to resolve; {norm:.0f} h is usual",
                 evidence={
                     "median_hours": round(typical, 1),
@@ -126,12 +134,16 @@ def long_resolution(
                 value_hours=found.yearly((typical - norm) * len(resolved)),
                 confidence=1 - p_value,
                 objective=suggest(
-                    "mttr_hours", {name: group}, window="30d", baseline=round(typical, 1),
-                    target=round(norm * 1.2, 1), direction="decrease",
+                    "mttr_hours",
+                    {name: group},
+                    window="30d",
+                    baseline=round(typical, 1),
+                    target=round(norm * 1.2, 1),
+                    direction="decrease",
                     kpi_kind="service_performance",
                 ),
             )
-        )  # fmt: skip
+        )
     return findings
 
 
@@ -163,7 +175,9 @@ def sla_breaches(
         earlier = [i for i in judged if i.opened_at <= found.split]
         findings.append(
             finding(
-                "sla_breach", name, group,
+                "sla_breach",
+                name,
+                group,
                 f"{group} misses its SLA on {share:.0%} ({org_missed:.0%} overall)",
                 evidence={
                     "missed_share": round(share, 3),
@@ -179,13 +193,17 @@ def sla_breaches(
                 ),
                 confidence=1 - p_value,
                 objective=suggest(
-                    "sla_met_pct", {name: group}, window="30d",
-                    baseline=round(100 * (1 - share), 1), target=round(100 * (1 - org_missed), 1),
-                    direction="increase", kpi_kind="service_performance",
+                    "sla_met_pct",
+                    {name: group},
+                    window="30d",
+                    baseline=round(100 * (1 - share), 1),
+                    target=round(100 * (1 - org_missed), 1),
+                    direction="increase",
+                    kpi_kind="service_performance",
                 ),
                 source="sla_breach",
             )
-        )  # fmt: skip
+        )
     return findings
 
 
@@ -206,7 +224,9 @@ def reopens(groups: Groups, rows: list[IncidentRow], name: str, found: Detection
             continue
         findings.append(
             finding(
-                "reopen", name, group,
+                "reopen",
+                name,
+                group,
                 f"{share:.0%} of {group}'s incidents are reopened ({org:.0%} overall)",
                 evidence={
                     "reopened_share": round(share, 3),
@@ -217,12 +237,16 @@ def reopens(groups: Groups, rows: list[IncidentRow], name: str, found: Detection
                 value_hours=found.yearly(len(reopened) * median_hours(members)),
                 confidence=min(1.0, len(reopened) / 20),
                 objective=suggest(
-                    "reopen_pct", {name: group}, window="30d", baseline=round(100 * share, 1),
-                    target=round(100 * max(org, share / 2), 1), direction="decrease",
+                    "reopen_pct",
+                    {name: group},
+                    window="30d",
+                    baseline=round(100 * share, 1),
+                    target=round(100 * max(org, share / 2), 1),
+                    direction="decrease",
                     kpi_kind="process_efficiency",
                 ),
             )
-        )  # fmt: skip
+        )
     return findings
 
 
@@ -248,7 +272,9 @@ def ping_pong(
             continue
         findings.append(
             finding(
-                "ping_pong", name, group,
+                "ping_pong",
+                name,
+                group,
                 f"{share:.0%} of {group}'s incidents {what} ({org:.0%} overall)",
                 evidence={
                     "bounced_share": round(share, 3),
@@ -262,13 +288,16 @@ def ping_pong(
                 value_hours=found.yearly(len(bounced) * 0.5 * median_hours(members)),
                 confidence=min(1.0, len(bounced) / 20),
                 objective=suggest(
-                    "mttr_hours", {name: group}, window="30d",
+                    "mttr_hours",
+                    {name: group},
+                    window="30d",
                     baseline=round(median_hours(members), 1),
-                    target=round(median_hours(rows), 1), direction="decrease",
+                    target=round(median_hours(rows), 1),
+                    direction="decrease",
                     kpi_kind="process_efficiency",
                 ),
             )
-        )  # fmt: skip
+        )
     return findings
 
 

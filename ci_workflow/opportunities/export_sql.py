@@ -20,9 +20,15 @@ COUNTS = ("reopen_count", "reassignment_count", "ping_pong_count")
 TEXTS = ("category", "service", "priority", "assignment_group", "problem_id", "change_id")
 # The incidents table's columns, in the order the records are read.
 OUTPUT = (
-    "number", "opened_at", "resolved_at", "closed_at", *TEXTS[:4], "sla_met", *COUNTS,
+    "number",
+    "opened_at",
+    "resolved_at",
+    "closed_at",
+    *TEXTS[:4],
+    "sla_met",
+    *COUNTS,
     *TEXTS[4:],
-)  # fmt: skip
+)
 
 
 def name(identifier: str) -> str:

@@ -100,9 +100,14 @@ def suggest(
 ) -> dict[str, Any]:
     """The objective a finding suggests, over the ``incidents`` metric templates."""
     return {
-        "metric": metric, "filter": filters, "window": window, "baseline": baseline,
-        "target": target, "direction": direction, "kpi_kind": kpi_kind,
-    }  # fmt: skip
+        "metric": metric,
+        "filter": filters,
+        "window": window,
+        "baseline": baseline,
+        "target": target,
+        "direction": direction,
+        "kpi_kind": kpi_kind,
+    }
 
 
 def finding(
@@ -119,10 +124,16 @@ def finding(
 ) -> Finding:
     """The one way a detector reports what it found."""
     return Finding(
-        kind=kind, group_by=group_by, group=group, title=title, evidence=evidence,
-        value_hours=round(value_hours, 1), confidence=confidence, objective=objective,
+        kind=kind,
+        group_by=group_by,
+        group=group,
+        title=title,
+        evidence=evidence,
+        value_hours=round(value_hours, 1),
+        confidence=confidence,
+        objective=objective,
         source=source,
-    )  # fmt: skip
+    )
 
 
 def samples(
@@ -151,16 +162,22 @@ def merged(findings: list[Finding]) -> list[Finding]:
         doubt = math.prod(1 - s.confidence for s in signals)
         others = ", ".join(s.kind.replace("_", " ") for s in signals[1:])
         listed = [
-            {"kind": s.kind, "title": s.title, "value_hours": s.value_hours,
-             "confidence": round(s.confidence, 4)}
+            {
+                "kind": s.kind,
+                "title": s.title,
+                "value_hours": s.value_hours,
+                "confidence": round(s.confidence, 4),
+            }
             for s in signals
-        ]  # fmt: skip
+        ]
         out.append(
             replace(
-                best, title=f"{best.title} (also {others})", confidence=1 - doubt,
+                best,
+                title=f"{best.title} (also {others})",
+                confidence=1 - doubt,
                 evidence=best.evidence | {"signals": listed},
             )
-        )  # fmt: skip
+        )
     return sorted(out, key=rank_key)
 
 

@@ -133,9 +133,11 @@ def read_export(
 def duckdb_config(spill: str) -> dict[str, Any]:
     # Reads the one file it is given: no extension is fetched or loaded behind our back.
     return {
-        "memory_limit": MEMORY, "temp_directory": spill,
-        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-    }  # fmt: skip
+        "memory_limit": MEMORY,
+        "temp_directory": spill,
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
 
 
 def _unreadable(message: str, mapping: IncidentMapping) -> str:

@@ -61,16 +61,24 @@ def _problem_finding(
     """``filters`` empty: the incidents are linked to a problem record."""
     linked = not filters
     return finding(
-        "recurring_problem", group_by, group, title,
+        "recurring_problem",
+        group_by,
+        group,
+        title,
         evidence={"incidents": len(members), "problem_record": linked, "samples": samples(members)},
         value_hours=found.yearly(len(members) * median_hours(members) * 0.5),
         confidence=min(1.0, len(members) / 30),
         objective=suggest(
-            "problem_linked_count" if linked else "incident_count", filters, window="30d",
-            baseline="measure", target=0, direction="decrease", kpi_kind="problem_volume",
+            "problem_linked_count" if linked else "incident_count",
+            filters,
+            window="30d",
+            baseline="measure",
+            target=0,
+            direction="decrease",
+            kpi_kind="problem_volume",
         ),
         source="problem",
-    )  # fmt: skip
+    )
 
 
 def change_spikes(rows: list[IncidentRow], found: Detection) -> list[Finding]:
@@ -86,7 +94,9 @@ def change_spikes(rows: list[IncidentRow], found: Detection) -> list[Finding]:
         filters = {"service": service} if service != "unknown service" else {}
         findings.append(
             finding(
-                "change_spike", "change", f"{change} on {service}",
+                "change_spike",
+                "change",
+                f"{change} on {service}",
                 f"{len(members)} incidents on {service} linked to change {change}",
                 evidence={
                     "incidents": len(members),
@@ -99,11 +109,16 @@ def change_spikes(rows: list[IncidentRow], found: Detection) -> list[Finding]:
                 value_hours=found.yearly(len(members) * median_hours(members)),
                 confidence=min(1.0, len(members) / 20),
                 objective=suggest(
-                    "incident_count", filters, window="7d", baseline="measure", target=0,
-                    direction="decrease", kpi_kind="incident_volume",
+                    "incident_count",
+                    filters,
+                    window="7d",
+                    baseline="measure",
+                    target=0,
+                    direction="decrease",
+                    kpi_kind="incident_volume",
                 ),
             )
-        )  # fmt: skip
+        )
     return findings
 
 
@@ -154,21 +169,31 @@ def imported_change_spikes(
         spike = [i for i in members[service] if at < i.opened_at <= at + week]
         findings.append(
             finding(
-                "change_spike", "change", f"{change.number} on {service}",
+                "change_spike",
+                "change",
+                f"{change.number} on {service}",
                 f"{after} incidents on {service} in the week after change {change.number} "
                 f"closed ({before} the week before)",
                 evidence={
-                    "change": change.number, "service": service,
+                    "change": change.number,
+                    "service": service,
                     "change_closed": change.closed_at.isoformat(),
-                    "incidents_after": after, "incidents_before": before, "p_value": p_value,
+                    "incidents_after": after,
+                    "incidents_before": before,
+                    "p_value": p_value,
                     "samples": samples(spike),
                 },
                 value_hours=found.yearly((after - before) * median_hours(spike)),
                 confidence=1 - p_value,
                 objective=suggest(
-                    "incident_count", {"service": service}, window="7d", baseline="measure",
-                    target=before, direction="decrease", kpi_kind="incident_volume",
+                    "incident_count",
+                    {"service": service},
+                    window="7d",
+                    baseline="measure",
+                    target=before,
+                    direction="decrease",
+                    kpi_kind="incident_volume",
                 ),
             )
-        )  # fmt: skip
+        )
     return findings

@@ -111,9 +111,12 @@ def start_lifecycle(improvement_id: int, shown_id: str = "", title: str = "") ->
     name = f"{shown} {one_line(title, 60)}".strip()
     with _unreachable_as_error():
         flow_run = run_deployment(
-            LIFECYCLE_DEPLOYMENT, parameters={"improvement_id": improvement_id}, timeout=0,
-            flow_run_name=name, tags=[shown.lower(), "improvement-lifecycle"],
-        )  # fmt: skip
+            LIFECYCLE_DEPLOYMENT,
+            parameters={"improvement_id": improvement_id},
+            timeout=0,
+            flow_run_name=name,
+            tags=[shown.lower(), "improvement-lifecycle"],
+        )
     return str(flow_run.id)  # type: ignore[union-attr]  # the sync variant returns a FlowRun
 
 

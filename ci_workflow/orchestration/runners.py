@@ -59,6 +59,10 @@ def batch_totals(
         stored += int(counts["stored"])
         unchanged += int(counts["unchanged"])
         processes.add(str(counts["process"]))
-    totals = {"stored": stored, "unchanged": unchanged, "batches": len(futures),
-              "processes": len(processes)}  # fmt: skip
+    totals = {
+        "stored": stored,
+        "unchanged": unchanged,
+        "batches": len(futures),
+        "processes": len(processes),
+    }
     return totals, failures

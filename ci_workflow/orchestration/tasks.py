@@ -129,8 +129,11 @@ def capture_batch(batch: Batch) -> dict[str, int | str]:
     result = capture(batch)
     if result.failed:
         raise CaptureIncomplete("; ".join(result.failed))
-    return {"stored": len(result.stored), "unchanged": result.unchanged,
-            "process": f"{socket.gethostname()}:{os.getpid()}"}  # fmt: skip
+    return {
+        "stored": len(result.stored),
+        "unchanged": result.unchanged,
+        "process": f"{socket.gethostname()}:{os.getpid()}",
+    }
 
 
 @task(name="send-notifications")

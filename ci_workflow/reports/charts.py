@@ -13,8 +13,13 @@ from ci_workflow.domain.practice_stats import Quarter, WaitFigures
 
 MAX_POINTS = 300  # a chart 680 px wide shows no more; keeps a report of 1,000s of checkpoints fast
 BLUE, GREEN, PURPLE, GREY, RED, ORANGE = (
-    "#1f5fa8", "#2e7d32", "#6a1b9a", "#888888", "#c62828", "#ff8f00",
-)  # fmt: skip
+    "#1f5fa8",
+    "#2e7d32",
+    "#6a1b9a",
+    "#888888",
+    "#c62828",
+    "#ff8f00",
+)
 DASHED = {"dasharray": "6, 4"}
 
 
@@ -35,11 +40,19 @@ def objective_chart(evaluation: Evaluation) -> str:
         return ""
     style = _style(*(colour for _, _, colour, _ in series))
     chart = pygal.DateTimeLine(
-        js=[], disable_xml_declaration=True, width=680, height=280, style=style,
-        x_label_rotation=25, show_x_guides=False, legend_at_bottom=True, legend_at_bottom_columns=7,
+        js=[],
+        disable_xml_declaration=True,
+        width=680,
+        height=280,
+        style=style,
+        x_label_rotation=25,
+        show_x_guides=False,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=7,
         title=f"{evaluation.metric} ({evaluation.unit})" if evaluation.unit else evaluation.metric,
-        x_value_formatter=lambda at: at.strftime("%Y-%m-%d"), truncate_legend=-1,
-    )  # fmt: skip
+        x_value_formatter=lambda at: at.strftime("%Y-%m-%d"),
+        truncate_legend=-1,
+    )
     for name, points, _, options in series:
         chart.add(name, points, **options)
     return str(chart.render(is_unicode=True))
@@ -61,10 +74,14 @@ def _series(evaluation: Evaluation) -> list[Series]:
 
     flat = {"show_dots": False}
     series: list[Series] = [
-        ("measured", [(points[i].at, points[i].value) for i in shown], BLUE,
-         {"show_dots": len(shown) <= 120}),
+        (
+            "measured",
+            [(points[i].at, points[i].value) for i in shown],
+            BLUE,
+            {"show_dots": len(shown) <= 120},
+        ),
         ("target", level(evaluation.target), GREEN, {**flat, "stroke_style": DASHED}),
-    ]  # fmt: skip
+    ]
     if evaluation.baseline is not None:
         series.append(("baseline", level(evaluation.baseline), PURPLE, flat))
     limits = evaluation.limits
@@ -106,12 +123,22 @@ def trend_chart(quarters: list[Quarter]) -> str:
     if not any(q.closed for q in quarters):
         return ""
     chart = pygal.Line(
-        js=[], disable_xml_declaration=True, width=680, height=300, style=_style(GREEN, BLUE),
-        title="Success rate and time to implement, by quarter", legend_at_bottom=True,
-        legend_at_bottom_columns=2, show_x_guides=False, x_labels=[q.label for q in quarters],
-        range=(0, 100), allow_interruptions=True, truncate_legend=-1, dots_size=4,
+        js=[],
+        disable_xml_declaration=True,
+        width=680,
+        height=300,
+        style=_style(GREEN, BLUE),
+        title="Success rate and time to implement, by quarter",
+        legend_at_bottom=True,
+        legend_at_bottom_columns=2,
+        show_x_guides=False,
+        x_labels=[q.label for q in quarters],
+        range=(0, 100),
+        allow_interruptions=True,
+        truncate_legend=-1,
+        dots_size=4,
         secondary_range=(0, _axis_top(max(q.days_to_implement.value or 0 for q in quarters))),
-    )  # fmt: skip
+    )
     rates = [None if q.success_rate.value is None else q.success_rate.value * 100 for q in quarters]
     chart.add("success rate (%)", rates, formatter=lambda v: f"{v:.0f} %")
     days = [q.days_to_implement.value for q in quarters]
@@ -128,11 +155,18 @@ def gate_wait_chart(gates: list[WaitFigures], overdue_days: float) -> str:
     if not decided:
         return ""
     chart = pygal.Bar(
-        js=[], disable_xml_declaration=True, width=680, height=300, style=_style(BLUE, ORANGE),
+        js=[],
+        disable_xml_declaration=True,
+        width=680,
+        height=300,
+        style=_style(BLUE, ORANGE),
         title=f"Gate waits decided in the period, days (overdue after {overdue_days:g})",
-        legend_at_bottom=True, legend_at_bottom_columns=2, show_x_guides=False,
-        truncate_legend=-1, x_labels=[g.name.replace("_", " ") for g in decided],
-    )  # fmt: skip
+        legend_at_bottom=True,
+        legend_at_bottom_columns=2,
+        show_x_guides=False,
+        truncate_legend=-1,
+        x_labels=[g.name.replace("_", " ") for g in decided],
+    )
     chart.add("median", [g.decided.median_days for g in decided], formatter=_days)
     chart.add("p90", [g.decided.p90_days for g in decided], formatter=_days)
     return str(chart.render(is_unicode=True))

@@ -28,10 +28,16 @@ def gate_summary(
     ``execution_complete``, each plan action's change that is not closed is a warning."""
     warnings = change_warnings(detail) if gate == Gate.execution_complete else []
     return render(
-        "gate_summary.md", improvement=detail, gate=gate, latest=latest,
-        decisions=DECISIONS[gate], refused=refused, signed=signed, similar=similar,
+        "gate_summary.md",
+        improvement=detail,
+        gate=gate,
+        latest=latest,
+        decisions=DECISIONS[gate],
+        refused=refused,
+        signed=signed,
+        similar=similar,
         change_warnings=warnings,
-    )  # fmt: skip
+    )
 
 
 def change_warnings(detail: ImprovementDetail) -> list[str]:

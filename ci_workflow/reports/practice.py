@@ -61,14 +61,27 @@ def practice_context(
         "regressed": [r for r in rows if r["held"] == "regressed"],
         "sustaining": [r for r in rows if r["held"] == "measuring"],
         "held": sum(1 for r in rows if r["held"] == "held"),
-        "start": start, "end": end, "kpis": kpis, "before": before, "closed": closed,
-        "top": top, "off_track": off_track, "overdue": overdue, "generated_at": generated_at,
-        "stages": [s.value for s in Status], "priority": priority, "ten": ten,
-        "ten_before": ten_before, "kpi_names": KPIS, "kpi_text": kpi_text, "flow": flow,
-        "findings": findings, "format_id": format_id,
+        "start": start,
+        "end": end,
+        "kpis": kpis,
+        "before": before,
+        "closed": closed,
+        "top": top,
+        "off_track": off_track,
+        "overdue": overdue,
+        "generated_at": generated_at,
+        "stages": [s.value for s in Status],
+        "priority": priority,
+        "ten": ten,
+        "ten_before": ten_before,
+        "kpi_names": KPIS,
+        "kpi_text": kpi_text,
+        "flow": flow,
+        "findings": findings,
+        "format_id": format_id,
         "trend_chart": trend_chart(flow.trend),
         "gate_chart": gate_wait_chart(flow.gates, flow.overdue_days),
-    }  # fmt: skip
+    }
 
 
 def render_practice(context: dict[str, Any], fmt: str = "html") -> str:
@@ -85,8 +98,10 @@ def kpi_text(key: str, kpi: dict[str, Any]) -> str:
     if value is None:
         return f"n/a ({kpi['reason']})"
     if key == "successful_improvements":
-        return (f"{kpi['successful']} of {kpi['count']} ({percent(value * 100)}); "
-                f"{kpi['partially']} partially met")  # fmt: skip
+        return (
+            f"{kpi['successful']} of {kpi['count']} ({percent(value * 100)}); "
+            f"{kpi['partially']} partially met"
+        )
     if key == "time_to_implement":
         return days(value)
     if key == "roi":

@@ -24,9 +24,9 @@ def read_file(path: Path) -> str:
     try:
         if path.stat().st_size > MAX_BYTES:
             raise ValidationFailed(
-                str(path), [f"{path}: larger than {MAX_BYTES:,} bytes; an improvement file is "
-                            "a page of text"],
-            )  # fmt: skip
+                str(path),
+                [f"{path}: larger than {MAX_BYTES:,} bytes; an improvement file is a page of text"],
+            )
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

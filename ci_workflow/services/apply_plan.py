@@ -62,10 +62,13 @@ def refusals(
         if existing is None:
             continue
         parties = Parties(
-            existing.process, existing.owner_id, existing.process_owner_id,
-            current.team.get(existing.id, frozenset()), existing.service,
+            existing.process,
+            existing.owner_id,
+            existing.process_owner_id,
+            current.team.get(existing.id, frozenset()),
+            existing.service,
             existing.service_owner_signoff,
-        )  # fmt: skip
+        )
         shown_id = format_id(existing.id)
         if not _may_change(parties, actor):
             message = (
@@ -182,23 +185,35 @@ def _update(
         else improvement.identified_at
     )
     fields = {
-        "id": improvement_id, **{f: from_spec(spec, f) for f in COPIED},
-        "owner_id": wanted.owner_id, "process_owner_id": wanted.process_owner_id,
-        "identified_at": identified_at, "started_at": started,
-    }  # fmt: skip
+        "id": improvement_id,
+        **{f: from_spec(spec, f) for f in COPIED},
+        "owner_id": wanted.owner_id,
+        "process_owner_id": wanted.process_owner_id,
+        "identified_at": identified_at,
+        "started_at": started,
+    }
     every = current.objectives.get(improvement_id, [])
     detail = f"changed {', '.join(changed)} from {Path(source).name}: {'; '.join(details)}"
     return Change(
-        spec.key, "updated", improvement_id, tuple(changed), fields,
+        spec.key,
+        "updated",
+        improvement_id,
+        tuple(changed),
+        fields,
         team=wanted.team_ids if "team" in changed else None,
         objectives=objective_sync(every, wanted.objectives) if to_objectives else None,
         plan=wanted.plan if "plan" in changed else None,
         event=_event(actor, "updated", detail),
-    )  # fmt: skip
+    )
 
 
 def _event(actor: Actor, action: str, detail: str, to_status: str | None = None) -> dict[str, Any]:
     return {
-        "actor": actor.name, "channel": actor.channel, "principal": actor.principal,
-        "action": action, "detail": detail, "from_status": None, "to_status": to_status,
-    }  # fmt: skip
+        "actor": actor.name,
+        "channel": actor.channel,
+        "principal": actor.principal,
+        "action": action,
+        "detail": detail,
+        "from_status": None,
+        "to_status": to_status,
+    }

@@ -263,9 +263,15 @@ def _write(session: Session, readings: list[Reading], kind: str) -> CaptureResul
             session.add(snapshot)
             continue
         new_rows.append(
-            {"objective_id": target.objective_id, "kind": kind, "value": value, "error": error,
-             "checkpoint_at": target.checkpoint_at, "captured_at": now}
-        )  # fmt: skip
+            {
+                "objective_id": target.objective_id,
+                "kind": kind,
+                "value": value,
+                "error": error,
+                "checkpoint_at": target.checkpoint_at,
+                "captured_at": now,
+            }
+        )
     insert_snapshots(session, new_rows)
     session.flush()
     return result

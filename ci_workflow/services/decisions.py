@@ -54,10 +54,15 @@ def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, 
         channel, principal, unsigned = _origin(answer, text, request, key)
         parties = store.parties_of(session, improvement)
         refused = unsigned or refusal(
-            gate, decision, by=by, person=person, parties=parties,
-            comment=text["comment"], lessons=text["lessons"],
+            gate,
+            decision,
+            by=by,
+            person=person,
+            parties=parties,
+            comment=text["comment"],
+            lessons=text["lessons"],
             separation=get_settings().separation_of_duties,
-        )  # fmt: skip
+        )
         side: tuple[str, bool] | None = None
         if refused is None and person is not None:
             signs = _co_signature(session, improvement_id, gate, decision, person, parties)
@@ -70,18 +75,26 @@ def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, 
         if refused is not None:
             log.warning("%s: refused at %s: %s", format_id(improvement_id), key, refused.message)
             record_event(
-                session, improvement_id=improvement_id, actor=by or "unknown",
-                action="gate_refused", detail=f"{key}: {refused.message}", channel=channel,
+                session,
+                improvement_id=improvement_id,
+                actor=by or "unknown",
+                action="gate_refused",
+                detail=f"{key}: {refused.message}",
+                channel=channel,
                 principal=principal,
-            )  # fmt: skip
+            )
             return "refused"
         assert person is not None
         if side is not None:
             record_event(
-                session, improvement_id=improvement_id, actor=person.name, action=COSIGNED,
-                detail=cosign.signature_detail(key, person.name, side[0]), channel=channel,
+                session,
+                improvement_id=improvement_id,
+                actor=person.name,
+                action=COSIGNED,
+                detail=cosign.signature_detail(key, person.name, side[0]),
+                channel=channel,
                 principal=principal,
-            )  # fmt: skip
+            )
             if waiting:
                 return "refused"  # the flow opens the gate again for the other side
         _accept(session, improvement, gate, attempt, answer, text, person, channel, principal)
@@ -138,9 +151,15 @@ def _origin(
     signature = text["signature"]
     run = request.flow_run_id if request is not None else None
     if run and signature_holds(
-        secret_key(), signature, flow_run_id=run, gate_key=key, decision=text["decision"],
-        by=text["by"], channel=text["channel"], principal=text["principal"],
-    ):  # fmt: skip
+        secret_key(),
+        signature,
+        flow_run_id=run,
+        gate_key=key,
+        decision=text["decision"],
+        by=text["by"],
+        channel=text["channel"],
+        principal=text["principal"],
+    ):
         return text["channel"], text["principal"], None
     if get_settings().prefect_ui_decisions == "refuse":
         why = (
@@ -166,11 +185,18 @@ def _accept(
     decision, comment = text["decision"], text["comment"]
     session.add(
         GateDecision(
-            improvement_id=improvement.id or 0, gate=gate, attempt=attempt, decision=decision,
-            decided_by_id=person.id, decided_at=utcnow(), comment=comment or text["lessons"],
-            flow_run_id=improvement.flow_run_id, channel=channel, principal=principal,
+            improvement_id=improvement.id or 0,
+            gate=gate,
+            attempt=attempt,
+            decision=decision,
+            decided_by_id=person.id,
+            decided_at=utcnow(),
+            comment=comment or text["lessons"],
+            flow_run_id=improvement.flow_run_id,
+            channel=channel,
+            principal=principal,
         )
-    )  # fmt: skip
+    )
     if decision == "accept":
         improvement.lessons_learned = text["lessons"]
         if answer.get("realised_gain") is not None:
@@ -180,8 +206,19 @@ def _accept(
     why = f"{gate}: {decision}" + (f" ({comment})" if comment else "")
     if improvement.status != STATUS_AFTER[decision]:
         store.change_status(
-            session, improvement, STATUS_AFTER[decision], actor=person.name, reason=why,
-            channel=channel, principal=principal,
-        )  # fmt: skip
-    log.info("%s: %s %s by %s via %s", format_id(improvement.id or 0), gate, decision,
-             person.name, channel)  # fmt: skip
+            session,
+            improvement,
+            STATUS_AFTER[decision],
+            actor=person.name,
+            reason=why,
+            channel=channel,
+            principal=principal,
+        )
+    log.info(
+        "%s: %s %s by %s via %s",
+        format_id(improvement.id or 0),
+        gate,
+        decision,
+        person.name,
+        channel,
+    )

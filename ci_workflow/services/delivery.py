@@ -50,10 +50,12 @@ def deliver_review(improvement_id: int, kind: str) -> list[str]:
         url, evaluations = settings.webhook_url, context["evaluations"]
         payload = {
             "text": f"{detail.id} {detail.title}: {summary}. Report: {html_path}",
-            "title": f"{detail.id} {detail.title}", "summary": summary, "status": detail.status,
+            "title": f"{detail.id} {detail.title}",
+            "summary": summary,
+            "status": detail.status,
             "report": str(html_path),
             "objectives": [{"metric": e.metric, "verdict": e.verdict} for e in evaluations],
-        }  # fmt: skip
+        }
         host = channels.webhook_host(url)
         lines += _deliver(
             improvement_id, report, "webhook", [host], lambda _: channels.post_webhook(url, payload)
@@ -119,12 +121,23 @@ def _deliver(
     outcome = "failed" if error else "sent"
     with transaction() as session:
         record_deliveries(
-            session, report_id=report_id, sha256=sha, channel=channel, recipients=pending,
-            outcome=outcome, attempts=attempts, detail=error,
-        )  # fmt: skip
+            session,
+            report_id=report_id,
+            sha256=sha,
+            channel=channel,
+            recipients=pending,
+            outcome=outcome,
+            attempts=attempts,
+            detail=error,
+        )
         if error:
             message = f"{channel} to {', '.join(pending)} failed after {attempts} tries: {error}"
-            record_event(session, improvement_id=improvement_id, actor="delivery",
-                         action="delivery_failed", detail=message)  # fmt: skip
+            record_event(
+                session,
+                improvement_id=improvement_id,
+                actor="delivery",
+                action="delivery_failed",
+                detail=message,
+            )
             log.warning("%s: %s", format_id(improvement_id), message)
     return lines + [f"{channel} {r}: {outcome}" + (f" ({error})" if error else "") for r in pending]

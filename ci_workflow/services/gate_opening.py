@@ -116,9 +116,10 @@ def _inform_service_owners(
 ) -> None:
     """Service owners of its service are told (not asked) at plan approval and review."""
     owners = [
-        p for p in load_directory(session).people
+        p
+        for p in load_directory(session).people
         if p.id not in deciders and informed_of(gate, p, improvement.service)
-    ]  # fmt: skip
+    ]
     if not owners:
         return
     shown, words = format_id(improvement.id or 0), gate.replace("_", " ")
@@ -148,9 +149,13 @@ def gate_description(improvement_id: int, gate: Gate, attempt: int = 1) -> str:
     said = previous.refusal if previous is not None else None
     cosigned = previous is not None and previous.outcome == COSIGNED
     return gate_summary(
-        detail, gate, latest, refused=None if cosigned else said,
-        signed=said if cosigned else None, similar=similar,
-    )  # fmt: skip
+        detail,
+        gate,
+        latest,
+        refused=None if cosigned else said,
+        signed=said if cosigned else None,
+        similar=similar,
+    )
 
 
 def _get(session: Session, improvement_id: int) -> Improvement:

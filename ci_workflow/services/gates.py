@@ -74,9 +74,14 @@ def record_start(improvement_id: int, flow_run_id: str, actor: Actor) -> None:
         improvement.flow_run_id = flow_run_id
         session.add(improvement)
         record_event(
-            session, improvement_id=improvement_id, actor=actor.name, action="lifecycle_started",
-            detail=f"flow run {flow_run_id}", channel=actor.channel, principal=actor.principal,
-        )  # fmt: skip
+            session,
+            improvement_id=improvement_id,
+            actor=actor.name,
+            action="lifecycle_started",
+            detail=f"flow run {flow_run_id}",
+            channel=actor.channel,
+            principal=actor.principal,
+        )
 
 
 @dataclass(frozen=True)
@@ -110,10 +115,16 @@ def prepare_decision(
         if actor.channel in ("web", "api"):
             person = actor.person
         refused = refusal(
-            gate, decision, by=named, person=person,
-            parties=store.parties_of(session, improvement), comment=comment, lessons=lessons,
-            improvement=shown, separation=settings.separation_of_duties,
-        )  # fmt: skip
+            gate,
+            decision,
+            by=named,
+            person=person,
+            parties=store.parties_of(session, improvement),
+            comment=comment,
+            lessons=lessons,
+            improvement=shown,
+            separation=settings.separation_of_duties,
+        )
         if refused is not None and refused.kind in ("bad_decision", "missing_text"):
             message = f"{decision} needs --{refused.field}" if refused.field else refused.message
             raise UsageError(message)
@@ -127,10 +138,15 @@ def prepare_decision(
         raise refuse(actor, refused.message, improvement_id=improvement.id)
     assert person is not None and request.flow_run_id is not None
     key = gate_key(gate, request.attempt)
-    signed = {"by": person.name, "decision": decision, "channel": actor.channel,
-              "principal": actor.principal}  # fmt: skip
-    signature = decision_signature(secret_key(), flow_run_id=request.flow_run_id, gate_key=key,
-                                   **signed)  # fmt: skip
+    signed = {
+        "by": person.name,
+        "decision": decision,
+        "channel": actor.channel,
+        "principal": actor.principal,
+    }
+    signature = decision_signature(
+        secret_key(), flow_run_id=request.flow_run_id, gate_key=key, **signed
+    )
     run_input = {**signed, "signature": signature}
     run_input.update({k: v for k, v in fields.items() if v is not None})
     return Resumption(shown, request.flow_run_id, gate, key, run_input, request.id or 0)
@@ -145,9 +161,12 @@ def claim(resumption: Resumption) -> None:
     resumes of one run, so only the command holding the claim sends its answer."""
     with transaction() as session:
         won = claim_request(
-            session, resumption.request_id, by=resumption.run_input["by"], now=utcnow(),
+            session,
+            resumption.request_id,
+            by=resumption.run_input["by"],
+            now=utcnow(),
             expiry=CLAIM_EXPIRY,
-        )  # fmt: skip
+        )
     if not won:
         raise GateError(f"another decision reached {resumption.shown_id}'s {resumption.key} first")
 

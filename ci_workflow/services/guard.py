@@ -13,9 +13,14 @@ def refuse(actor: Actor, message: str, *, improvement_id: int | None = None) -> 
     """Audit the refusal and return the error to raise."""
     with transaction() as session:
         record_event(
-            session, improvement_id=improvement_id, actor=actor.name, action="forbidden",
-            detail=message, channel=actor.channel, principal=actor.principal,
-        )  # fmt: skip
+            session,
+            improvement_id=improvement_id,
+            actor=actor.name,
+            action="forbidden",
+            detail=message,
+            channel=actor.channel,
+            principal=actor.principal,
+        )
     return NotAuthorised(message)
 
 

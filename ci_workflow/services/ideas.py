@@ -31,9 +31,10 @@ MAX_TITLE, MAX_TEXT = 200, 4000
 def submit(title: str, description: str, *, actor: Actor) -> OpportunityPublic:
     person = actor.person
     require(
-        person is not None and may_submit_idea(person), actor,
+        person is not None and may_submit_idea(person),
+        actor,
         f"{actor.name} may not submit ideas: only a registered, active person may",
-    )  # fmt: skip
+    )
     assert person is not None
     title, description = one_line(title, MAX_TITLE + 1), plain(description).strip()
     if not title:
@@ -46,20 +47,33 @@ def submit(title: str, description: str, *, actor: Actor) -> OpportunityPublic:
         idea = Opportunity(
             # The same person submitting the same idea twice is one idea; the submitter's id is
             # the second part (``_submitter_id``), kept out of the evidence people read.
-            fingerprint=f"{KIND}|{person.id}|{digest}", kind=KIND, group_by="submitted_by",
-            group=person.name, title=title, period_start=now, period_end=now,
+            fingerprint=f"{KIND}|{person.id}|{digest}",
+            kind=KIND,
+            group_by="submitted_by",
+            group=person.name,
+            title=title,
+            period_start=now,
+            period_end=now,
             evidence={"idea": description, "submitted_by": person.name},
-            objective={}, source=KIND, value_hours=0.0, confidence=0.0, score=0.0,
-        )  # fmt: skip
+            objective={},
+            source=KIND,
+            value_hours=0.0,
+            confidence=0.0,
+            score=0.0,
+        )
         if recorded(session, idea.fingerprint):
             raise UsageError(f"{person.name} already submitted this idea")
         session.add(idea)
         session.flush()
         record_event(
-            session, improvement_id=None, actor=actor.name, action="idea_submitted",
-            detail=f"idea {idea.id}: {title[:80]}", channel=actor.channel,
+            session,
+            improvement_id=None,
+            actor=actor.name,
+            action="idea_submitted",
+            detail=f"idea {idea.id}: {title[:80]}",
+            channel=actor.channel,
             principal=actor.principal,
-        )  # fmt: skip
+        )
         number = idea.id or 0
     return show(number)
 

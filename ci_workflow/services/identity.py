@@ -84,9 +84,14 @@ def _try_sign_in(
     person.failed_sign_ins, person.locked_until = 0, None
     session.add(person)
     record_event(
-        session, improvement_id=None, actor=person.name, action="signed_in",
-        detail=f"from {source}", channel=channel, principal=person.email,
-    )  # fmt: skip
+        session,
+        improvement_id=None,
+        actor=person.name,
+        action="signed_in",
+        detail=f"from {source}",
+        channel=channel,
+        principal=person.email,
+    )
     return None, person_view(session, person.id or 0)
 
 
@@ -101,10 +106,14 @@ def _failed(
     session: Session, person: Person | None, email: str, channel: str, source: str, why: str
 ) -> None:
     record_event(
-        session, improvement_id=None, actor=person.name if person else "unknown",
-        action="sign_in_failed", detail=f"{email[:100]!r} from {source}: {why}",
-        channel=channel, principal=person.email if person else "unverified",
-    )  # fmt: skip
+        session,
+        improvement_id=None,
+        actor=person.name if person else "unknown",
+        action="sign_in_failed",
+        detail=f"{email[:100]!r} from {source}: {why}",
+        channel=channel,
+        principal=person.email if person else "unverified",
+    )
 
 
 def active_person(person_id: int) -> PersonView | None:
@@ -129,9 +138,14 @@ def set_password(ref: str, password: str, *, actor: str, channel: str, principal
         person.password_hash, person.failed_sign_ins, person.locked_until = hashed, 0, None
         session.add(person)
         record_event(
-            session, improvement_id=None, actor=actor, action="password_set",
-            detail=f"for {person.name}", channel=channel, principal=principal,
-        )  # fmt: skip
+            session,
+            improvement_id=None,
+            actor=actor,
+            action="password_set",
+            detail=f"for {person.name}",
+            channel=channel,
+            principal=principal,
+        )
         return person.name
 
 
@@ -140,10 +154,11 @@ def new_invitation(session: Session, person: Person) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
         Invitation(
-            person_id=person.id or 0, token_sha256=digest(token),
+            person_id=person.id or 0,
+            token_sha256=digest(token),
             expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
         )
-    )  # fmt: skip
+    )
     session.flush()
     return token
 
@@ -174,9 +189,14 @@ def redeem_invitation(token: str, password: str) -> PersonView:
         stored.password_hash, stored.failed_sign_ins, stored.locked_until = hashed, 0, None
         session.add(stored)
         record_event(
-            session, improvement_id=None, actor=person.name, action="password_set",
-            detail="from an invitation link", channel="web", principal=person.email,
-        )  # fmt: skip
+            session,
+            improvement_id=None,
+            actor=person.name,
+            action="password_set",
+            detail="from an invitation link",
+            channel="web",
+            principal=person.email,
+        )
     return person
 
 
@@ -186,9 +206,14 @@ def issue_token(person: PersonView, label: str) -> str:
     with transaction() as session:
         session.add(ApiToken(person_id=person.id, token_sha256=digest(token), label=label[:200]))
         record_event(
-            session, improvement_id=None, actor=person.name, action="token_issued",
-            detail=label[:200], channel="api", principal=person.email,
-        )  # fmt: skip
+            session,
+            improvement_id=None,
+            actor=person.name,
+            action="token_issued",
+            detail=label[:200],
+            channel="api",
+            principal=person.email,
+        )
     return token
 
 

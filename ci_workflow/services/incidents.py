@@ -60,9 +60,13 @@ def import_incidents(
             with transaction() as session:
                 imported, updated = _write(session, found)
         return ImportResult(
-            found.rows, imported, updated, _left_out(found, export), found.first_opened,
+            found.rows,
+            imported,
+            updated,
+            _left_out(found, export),
+            found.first_opened,
             found.last_opened,
-        )  # fmt: skip
+        )
 
 
 def _write(session: Session, found: ExportRead) -> tuple[int, int]:

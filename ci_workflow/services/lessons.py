@@ -104,9 +104,18 @@ def _text_matches(
         index.executemany(
             "INSERT INTO closed (rowid, title, vision, description, plan, lessons) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(r.id, r.title, r.vision, r.description, "\n".join(plans.get(r.id, [])),
-              r.lessons_learned or "") for r in rows],
-        )  # fmt: skip
+            [
+                (
+                    r.id,
+                    r.title,
+                    r.vision,
+                    r.description,
+                    "\n".join(plans.get(r.id, [])),
+                    r.lessons_learned or "",
+                )
+                for r in rows
+            ],
+        )
         scores = dict(index.execute(_RANK, (match_expression(words),)).fetchall())
         shared: dict[int, list[str]] = {}
         for word in words:
@@ -125,9 +134,13 @@ def _match(
 ) -> Match:
     score, shared = texts.get(row.id, (0.0, ()))
     return Match(
-        improvement_id=row.id, same_process=same_process, same_service=same_service,
-        shared_words=shared, score=score, closed_at=row.completed_at,
-    )  # fmt: skip
+        improvement_id=row.id,
+        same_process=same_process,
+        same_service=same_service,
+        shared_words=shared,
+        score=score,
+        closed_at=row.completed_at,
+    )
 
 
 def _shown(
@@ -142,12 +155,16 @@ def _shown(
         row = by_id[m.improvement_id]
         shown.append(
             SimilarImprovement(
-                id=format_id(row.id), title=row.title, process=row.process, service=row.service,
+                id=format_id(row.id),
+                title=row.title,
+                process=row.process,
+                service=row.service,
                 closed_at=row.completed_at,
                 verdicts=tuple(Verdict(e.metric, e.verdict) for e in evaluations[row.id]),
                 lessons=(row.lessons_learned or "").strip() or None,
-                same_process=m.same_process, same_service=m.same_service,
+                same_process=m.same_process,
+                same_service=m.same_service,
                 shared_words=m.shared_words,
             )
-        )  # fmt: skip
+        )
     return shown

@@ -41,9 +41,11 @@ def record(
         allowed = person is not None and may_record(person, store.parties_of(session, improvement))
     if person is None or not allowed:
         raise refuse(
-            actor, f"{actor.name} may not record values of {shown}: only its owner, its team, "
-            "a data analyst or a CI manager may", improvement_id=improvement.id,
-        )  # fmt: skip
+            actor,
+            f"{actor.name} may not record values of {shown}: only its owner, its team, "
+            "a data analyst or a CI manager may",
+            improvement_id=improvement.id,
+        )
     with transaction() as session:
         improvement = store.get_improvement(session, ref)
         objective = next(

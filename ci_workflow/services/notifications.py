@@ -99,10 +99,17 @@ def _row(
     message: Message, key: str, channel: str, recipient: str, status: str, detail: str
 ) -> Notification:
     return Notification(
-        key=key[:300], kind=message.kind, channel=channel, recipient=recipient,
-        improvement_id=message.improvement_id, subject=message.subject, body=message.body,
-        link=message.link, status=status, detail=detail,
-    )  # fmt: skip
+        key=key[:300],
+        kind=message.kind,
+        channel=channel,
+        recipient=recipient,
+        improvement_id=message.improvement_id,
+        subject=message.subject,
+        body=message.body,
+        link=message.link,
+        status=status,
+        detail=detail,
+    )
 
 
 def dispatch() -> list[str]:
@@ -160,8 +167,12 @@ def _send(rows: list[Notification], mailer: channels.Mailer) -> None:
         mailer.send(channels.email_message(subject, [row.recipient], text))
     else:
         assert settings.webhook_url is not None
-        payload = {"text": f"{subject}: {link}" if link else subject,
-                   "title": subject, "kind": row.kind, "link": link}  # fmt: skip
+        payload = {
+            "text": f"{subject}: {link}" if link else subject,
+            "title": subject,
+            "kind": row.kind,
+            "link": link,
+        }
         channels.post_webhook(settings.webhook_url, payload)
 
 
@@ -194,10 +205,12 @@ def _settle(outcomes: dict[int, str]) -> list[str]:
 def _audit(session: Session, row: Notification) -> None:
     outcome = row.status + (f" ({row.detail})" if row.detail else "")
     record_event(
-        session, improvement_id=row.improvement_id, actor="notifications",
+        session,
+        improvement_id=row.improvement_id,
+        actor="notifications",
         action="notified" if row.status == "sent" else "notification_not_sent",
         detail=f"{row.channel} to {row.recipient}: {row.subject}: {outcome}",
-    )  # fmt: skip
+    )
 
 
 def send_digests() -> list[str]:

@@ -41,9 +41,12 @@ class Detected:
 
 def _public(o: Opportunity) -> OpportunityPublic:
     return from_row(
-        OpportunityPublic, o, number=o.id or 0, confidence=round(o.confidence, 4),
+        OpportunityPublic,
+        o,
+        number=o.id or 0,
+        confidence=round(o.confidence, 4),
         improvement=format_id(o.improvement_id) if o.improvement_id else None,
-    )  # fmt: skip
+    )
 
 
 def detect_opportunities(
@@ -82,13 +85,21 @@ def detect_opportunities(
                 continue
             session.add(
                 Opportunity(
-                    fingerprint=fingerprint, kind=f.kind, group_by=f.group_by, group=f.group,
-                    title=f.title, period_start=start, period_end=end,
+                    fingerprint=fingerprint,
+                    kind=f.kind,
+                    group_by=f.group_by,
+                    group=f.group,
+                    title=f.title,
+                    period_start=start,
+                    period_end=end,
                     evidence=f.evidence | {"ranking": f.ranking},
-                    objective=objective, source=f.source, value_hours=f.value_hours,
-                    confidence=f.confidence, score=f.score,
+                    objective=objective,
+                    source=f.source,
+                    value_hours=f.value_hours,
+                    confidence=f.confidence,
+                    score=f.score,
                 )
-            )  # fmt: skip
+            )
         session.flush()
         shown = [_public(o) for o in open_in_period(session, start, end)]
     return Detected(shown, found.skipped, (start, end), data)

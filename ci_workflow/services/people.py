@@ -126,9 +126,13 @@ def invite(ref: str, *, actor: Actor) -> str:
         )
         key = f"invitation:{person.id}:{utcnow():%Y%m%dT%H%M%S}:{token[:8]}"
         notifications.queue(
-            session, message, key=key, people=[view_of(person, [])], immediate=True,
+            session,
+            message,
+            key=key,
+            people=[view_of(person, [])],
+            immediate=True,
             webhook=False,
-        )  # fmt: skip
+        )
         _record(session, actor, f"invited {person.name} ({person.email})")
         name = person.name
     notifications.dispatch()
@@ -155,9 +159,12 @@ def people() -> list[PersonPublic]:
 
 def _public(person: Person, grants: list[Grant]) -> PersonPublic:
     return PersonPublic(
-        name=person.name, email=person.email, roles=[str(g) for g in grants],
-        active=person.active, notify=person.notify,
-    )  # fmt: skip
+        name=person.name,
+        email=person.email,
+        roles=[str(g) for g in grants],
+        active=person.active,
+        notify=person.notify,
+    )
 
 
 def person_view_of(ref: str) -> PersonView:
@@ -175,6 +182,10 @@ def known_name(ref: str) -> str:
 def _record(session: Session, actor: Actor, detail: str) -> None:
     record_event(
         session,
-        improvement_id=None, actor=actor.name, action="people_changed", detail=detail,
-        channel=actor.channel, principal=actor.principal,
-    )  # fmt: skip
+        improvement_id=None,
+        actor=actor.name,
+        action="people_changed",
+        detail=detail,
+        channel=actor.channel,
+        principal=actor.principal,
+    )

@@ -24,8 +24,9 @@ def set_action_status(ref: str, position: int, status: str, *, actor: Actor) -> 
     with transaction() as session:
         improvement = store.get_improvement(session, ref)
         shown = format_id(improvement.id or 0)
-        action = next((a for a in store.plan_of(session, improvement.id or 0)
-                       if a.position == position), None)  # fmt: skip
+        action = next(
+            (a for a in store.plan_of(session, improvement.id or 0) if a.position == position), None
+        )
         if action is None:
             raise NotFound(f"{shown} has no plan action {position + 1}")
         if improvement.status in TERMINAL:
@@ -41,15 +42,20 @@ def set_action_status(ref: str, position: int, status: str, *, actor: Actor) -> 
             action.status = wanted
             session.add(action)
             record_event(
-                session, improvement_id=improvement.id, actor=actor.name,
-                action="plan_progress", detail=f"{action.action[:80]!r}: {before} → {wanted}",
-                channel=actor.channel, principal=actor.principal,
-            )  # fmt: skip
+                session,
+                improvement_id=improvement.id,
+                actor=actor.name,
+                action="plan_progress",
+                detail=f"{action.action[:80]!r}: {before} → {wanted}",
+                channel=actor.channel,
+                principal=actor.principal,
+            )
         improvement_id = improvement.id
     if not allowed:
         raise refuse(
-            actor, f"{actor.name} may not change the plan of {shown}: only the action's owner, "
+            actor,
+            f"{actor.name} may not change the plan of {shown}: only the action's owner, "
             "the improvement's owner, its process owner or a CI manager may",
             improvement_id=improvement_id,
-        )  # fmt: skip
+        )
     return f"{shown} action {position + 1}: {wanted}"

@@ -33,9 +33,16 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import Improvement
 
 __all__ = [
-    "all_kpis", "kpis", "kpis_public", "period", "practice_report", "practice_view",
-    "rollup_public", "waiting_by_approver", "write_practice",
-]  # fmt: skip
+    "all_kpis",
+    "kpis",
+    "kpis_public",
+    "period",
+    "practice_report",
+    "practice_view",
+    "rollup_public",
+    "waiting_by_approver",
+    "write_practice",
+]
 
 CAPTURED = (Status.executing, Status.in_review)
 
@@ -65,28 +72,40 @@ def _results(session: Session, start: datetime, end: datetime) -> PeriodResults:
     defined = {(o.improvement_id, o.metric): o for o in store.objectives_for(session, results)}
     facts = [
         ImprovementFacts(
-            status=i.status, identified_at=i.identified_at, completed_at=i.completed_at,
-            realised_gain=i.realised_gain, actual_cost=i.actual_cost,
+            status=i.status,
+            identified_at=i.identified_at,
+            completed_at=i.completed_at,
+            realised_gain=i.realised_gain,
+            actual_cost=i.actual_cost,
             objectives_met=tuple(r.verdict == "met" for r in results.get(i.id or 0, [])),
             latest_due=dues.get(i.id or 0),
         )
         for i in everything
-    ]  # fmt: skip
+    ]
     rolled = [
         ClosedImprovement(
-            process=i.process, service=i.service, identified_at=as_utc(i.identified_at),
-            completed_at=as_utc(i.completed_at or i.identified_at), realised_gain=i.realised_gain,
+            process=i.process,
+            service=i.service,
+            identified_at=as_utc(i.identified_at),
+            completed_at=as_utc(i.completed_at or i.identified_at),
+            realised_gain=i.realised_gain,
             actual_cost=i.actual_cost,
             objectives=tuple(
                 ObjectiveResult(
-                    e.metric, defined[(i.id or 0, e.metric)].kpi_kind, e.unit, e.direction,
-                    e.baseline, e.final, e.verdict, defined[(i.id or 0, e.metric)].input_metric,
+                    e.metric,
+                    defined[(i.id or 0, e.metric)].kpi_kind,
+                    e.unit,
+                    e.direction,
+                    e.baseline,
+                    e.final,
+                    e.verdict,
+                    defined[(i.id or 0, e.metric)].input_metric,
                 )
                 for e in results[i.id or 0]
             ),
         )
         for i in closed
-    ]  # fmt: skip
+    ]
     return PeriodResults(
         practice_kpis(facts, start, end), [(i, results[i.id or 0]) for i in closed], rolled
     )
@@ -176,11 +195,21 @@ def gather_practice(
     sustained = sustainment_listing()
     waiting = [g for g in pending_gates() if utcnow() - as_utc(g.waiting_since) > overdue_after]
     return practice_context(
-        start=start, end=end, kpis=now.kpis, before=before.kpis, closed=now.closed,
-        open_ones=open_ones, tracks=tracks, overdue=waiting, generated_at=utcnow(),
-        ten=rollup_public(now.rolled), ten_before=rollup_public(before.rolled)["overall"],
-        flow=flow, findings=findings, sustained=sustained,
-    )  # fmt: skip
+        start=start,
+        end=end,
+        kpis=now.kpis,
+        before=before.kpis,
+        closed=now.closed,
+        open_ones=open_ones,
+        tracks=tracks,
+        overdue=waiting,
+        generated_at=utcnow(),
+        ten=rollup_public(now.rolled),
+        ten_before=rollup_public(before.rolled)["overall"],
+        flow=flow,
+        findings=findings,
+        sustained=sustained,
+    )
 
 
 def practice_report(

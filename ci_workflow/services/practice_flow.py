@@ -51,10 +51,17 @@ def flow_of(
     # Who may decide follows from today's roles: the register keeps no history of them.
     people = load_directory(session).people
     waiting = [
-        Waiting(gate, tuple(p.name for p in people if may_decide(
-            Gate(gate), p, parties, separation=settings.separation_of_duties)), opened)
+        Waiting(
+            gate,
+            tuple(
+                p.name
+                for p in people
+                if may_decide(Gate(gate), p, parties, separation=settings.separation_of_duties)
+            ),
+            opened,
+        )
         for gate, opened, parties in store.open_gates(session, end)
-    ]  # fmt: skip
+    ]
     stays = store.stays(session)
     outcomes = [Closed(c.identified_at, c.completed_at, c.outcome == "successful") for c in closed]
     return PracticeFlow(
@@ -90,14 +97,23 @@ def record_bottlenecks(
                 continue
             session.add(
                 Opportunity(
-                    fingerprint=b.fingerprint, kind=b.kind, group_by=b.group_by, group=b.group,
-                    title=b.title, period_start=start, period_end=end, evidence=b.evidence,
-                    objective=b.objective, source="other",
+                    fingerprint=b.fingerprint,
+                    kind=b.kind,
+                    group_by=b.group_by,
+                    group=b.group,
+                    title=b.title,
+                    period_start=start,
+                    period_end=end,
+                    evidence=b.evidence,
+                    objective=b.objective,
+                    source="other",
                     # Measured, not inferred; not on the incident-hours scale of the detectors'
                     # findings, so ranked after them, as staff ideas are.
-                    value_hours=0.0, confidence=1.0, score=0.0,
+                    value_hours=0.0,
+                    confidence=1.0,
+                    score=0.0,
                 )
-            )  # fmt: skip
+            )
         session.flush()
         rows = store.opportunities_by(session, fingerprints)
         return [(o.id or 0, o.title, o.status) for o in rows]

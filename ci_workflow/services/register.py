@@ -71,9 +71,12 @@ def register_page(
     with transaction(write=False) as session:
         total = store.count_register(session, **filters)
         rows = store.register_rows(
-            session, **filters, order=store.register_order(sort), limit=size,
+            session,
+            **filters,
+            order=store.register_order(sort),
+            limit=size,
             offset=(page - 1) * size,
-        )  # fmt: skip
+        )
         return total, [register_summary(row) for row in rows]
 
 
@@ -105,16 +108,23 @@ def withdraw(ref: str, *, actor: Actor, reason: str) -> tuple[str, str | None]:
         )
         if allowed and improvement.status != Status.withdrawn:  # again: settles its run only
             store.change_status(
-                session, improvement, Status.withdrawn, actor=actor.name, reason=reason.strip(),
-                channel=actor.channel, principal=actor.principal,
-            )  # fmt: skip
+                session,
+                improvement,
+                Status.withdrawn,
+                actor=actor.name,
+                reason=reason.strip(),
+                channel=actor.channel,
+                principal=actor.principal,
+            )
             close_requests(session, improvement.id, at=utcnow(), outcome="withdrawn")
         shown, process = store.display_id(improvement), improvement.process
     if not allowed:
         raise refuse(
-            actor, f"{actor.name} may not withdraw {shown}: only its owner, a process owner of "
-            f"{process!r} or a CI manager may", improvement_id=improvement.id,
-        )  # fmt: skip
+            actor,
+            f"{actor.name} may not withdraw {shown}: only its owner, a process owner of "
+            f"{process!r} or a CI manager may",
+            improvement_id=improvement.id,
+        )
     return shown, improvement.flow_run_id
 
 
@@ -139,18 +149,44 @@ def runs_to_cancel(improvement_id: int | None = None) -> list[tuple[int, str]]:
 def run_ended(improvement_id: int, flow_run_id: str, *, cancelled: bool) -> None:
     detail = f"flow run {flow_run_id} " + ("cancelled" if cancelled else "had already ended")
     with transaction() as session:
-        record_event(session, improvement_id=improvement_id, actor="withdrawal",
-                     action=RUN_CANCELLED, detail=detail)  # fmt: skip
+        record_event(
+            session,
+            improvement_id=improvement_id,
+            actor="withdrawal",
+            action=RUN_CANCELLED,
+            detail=detail,
+        )
 
 
 # --- export ---
 
 EXPORT_COLUMNS = [
-    "id", "key", "title", "type", "source", "status", "process", "service", "owner",
-    "process_owner", "team", "strategic_impact", "feasibility", "priority", "estimated_cost",
-    "expected_gain", "value", "actual_cost", "realised_gain", "identified_at", "approved_at",
-    "started_at", "completed_at", "objectives", "lessons_learned",
-]  # fmt: skip
+    "id",
+    "key",
+    "title",
+    "type",
+    "source",
+    "status",
+    "process",
+    "service",
+    "owner",
+    "process_owner",
+    "team",
+    "strategic_impact",
+    "feasibility",
+    "priority",
+    "estimated_cost",
+    "expected_gain",
+    "value",
+    "actual_cost",
+    "realised_gain",
+    "identified_at",
+    "approved_at",
+    "started_at",
+    "completed_at",
+    "objectives",
+    "lessons_learned",
+]
 
 
 def export_register(fmt: str) -> str:

@@ -85,9 +85,13 @@ def save_report(
     os.replace(partial, path)  # replaces a name, never writes through what it points to
     with transaction() as session:
         record_report(
-            session, path=str(path), sha256=_sha256(content.encode()),
-            improvement_id=improvement_id, kind=kind, fmt=fmt,
-        )  # fmt: skip
+            session,
+            path=str(path),
+            sha256=_sha256(content.encode()),
+            improvement_id=improvement_id,
+            kind=kind,
+            fmt=fmt,
+        )
     return path
 
 

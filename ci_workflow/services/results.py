@@ -46,13 +46,18 @@ def evaluations_of(
     for o in objectives:
         found[o.improvement_id].append(
             evaluate(
-                metric=o.metric, description=o.description, unit=o.unit, baseline=o.baseline,
-                target=o.target, direction=o.direction, kpi_kind=o.kpi_kind,
+                metric=o.metric,
+                description=o.description,
+                unit=o.unit,
+                baseline=o.baseline,
+                target=o.target,
+                direction=o.direction,
+                kpi_kind=o.kpi_kind,
                 points=[Point(at, v, kind) for at, v, kind in points[o.id or 0]],
                 started_at=by_id[o.improvement_id].started_at,
                 upcoming=upcoming.get(o.improvement_id, ()),
             )
-        )  # fmt: skip
+        )
     return found
 
 
@@ -78,8 +83,16 @@ def objective_progress(
         points=points,
     )
     return ProgressPublic(
-        metric=objective.metric, unit=objective.unit, baseline=objective.baseline,
-        target=objective.target, direction=objective.direction, due=str(objective.due),
-        latest=found.latest, latest_at=found.latest_at, achieved_pct=found.achieved_pct,
-        projected_at_due=found.projected, track=found.track, reason=found.reason,
-    )  # fmt: skip
+        metric=objective.metric,
+        unit=objective.unit,
+        baseline=objective.baseline,
+        target=objective.target,
+        direction=objective.direction,
+        due=str(objective.due),
+        latest=found.latest,
+        latest_at=found.latest_at,
+        achieved_pct=found.achieved_pct,
+        projected_at_due=found.projected,
+        track=found.track,
+        reason=found.reason,
+    )

@@ -19,11 +19,27 @@ from ci_workflow.metrics.placement import placed
 
 # Scalar fields copied from the file to the register as they are.
 COPIED = (
-    "title", "description", "type", "source", "process", "service", "vision", "current_state",
-    "scope", "strategic_impact", "feasibility", "estimated_cost", "expected_gain",
-    "checkpoint_cron", "wsjf_business_value", "wsjf_time_criticality", "wsjf_risk_reduction",
-    "wsjf_effort", "sustain_days", "service_owner_signoff",
-)  # fmt: skip
+    "title",
+    "description",
+    "type",
+    "source",
+    "process",
+    "service",
+    "vision",
+    "current_state",
+    "scope",
+    "strategic_impact",
+    "feasibility",
+    "estimated_cost",
+    "expected_gain",
+    "checkpoint_cron",
+    "wsjf_business_value",
+    "wsjf_time_criticality",
+    "wsjf_risk_reduction",
+    "wsjf_effort",
+    "sustain_days",
+    "service_owner_signoff",
+)
 
 
 def from_spec(spec: ImprovementSpec, field: str) -> Any:

@@ -17,8 +17,13 @@ def stage_failed(improvement_id: int, stage: str, error: Exception) -> None:
     may quote a source's data or a secret)."""
     reason = str(error) if isinstance(error, ImproveError) else f"unexpected {type(error).__name__}"
     with transaction() as session:
-        record_event(session, improvement_id=improvement_id, actor="lifecycle flow",
-                     action=STAGE_FAILED, detail=one_line(f"{stage}: {reason}", 2000))  # fmt: skip
+        record_event(
+            session,
+            improvement_id=improvement_id,
+            actor="lifecycle flow",
+            action=STAGE_FAILED,
+            detail=one_line(f"{stage}: {reason}", 2000),
+        )
 
 
 def latest_failure(ref: str) -> str | None:

@@ -70,12 +70,22 @@ def assessed(session: Session, closed: list[Closed]) -> dict[int, list[tuple[str
     found: dict[int, list[tuple[str, Sustainment]]] = {i: [] for i in by_id}
     for o in objectives:
         c = by_id[o.improvement_id]
-        found[o.improvement_id].append((o.metric, assess(
-            direction=o.direction, baseline=o.baseline,
-            points=[Point(as_utc(at), v, kind) for at, v, kind in points[o.id or 0]],
-            started_at=as_utc(c.improvement.started_at) if c.improvement.started_at else None,
-            closed_at=c.closed_at, days=c.improvement.sustain_days, now=now,
-        )))  # fmt: skip
+        found[o.improvement_id].append(
+            (
+                o.metric,
+                assess(
+                    direction=o.direction,
+                    baseline=o.baseline,
+                    points=[Point(as_utc(at), v, kind) for at, v, kind in points[o.id or 0]],
+                    started_at=as_utc(c.improvement.started_at)
+                    if c.improvement.started_at
+                    else None,
+                    closed_at=c.closed_at,
+                    days=c.improvement.sustain_days,
+                    now=now,
+                ),
+            )
+        )
     return found
 
 
@@ -92,9 +102,12 @@ def watch(session: Session, improvement_ids: set[int]) -> None:
         session.add(improvement)
         why = "; ".join(f"{metric} {s.statement}" for metric, s in regressed)
         record_event(
-            session, improvement_id=improvement_id, actor="sustainment check", action=REGRESSED,
+            session,
+            improvement_id=improvement_id,
+            actor="sustainment check",
+            action=REGRESSED,
             detail=why,
-        )  # fmt: skip
+        )
         _tell(session, improvement, why)
 
 
@@ -130,9 +143,12 @@ def settle_ended(moment: datetime | None = None) -> list[str]:
             improvement_id = c.improvement.id or 0
             summary = ", ".join(f"{m} {s.held}" for m, s in held[improvement_id]) or "no objective"
             record_event(
-                session, improvement_id=improvement_id, actor="sustainment check", action=ENDED,
+                session,
+                improvement_id=improvement_id,
+                actor="sustainment check",
+                action=ENDED,
                 detail=f"measured until {c.ends:%Y-%m-%d}: {summary}",
-            )  # fmt: skip
+            )
     from ci_workflow.services.delivery import deliver_review  # reports: only when one ends
 
     lines = []
@@ -168,17 +184,26 @@ def listing() -> list[dict[str, Any]]:
     for c in closed:
         objectives = held[c.improvement.id or 0]
         word = overall([s.held for _, s in objectives], c.improvement.regressed_at)
-        rows.append({
-            "id": format_id(c.improvement.id or 0), "title": c.improvement.title,
-            "held": str(word), "closed_at": c.closed_at, "measured_until": c.ends,
-            "regressed_at": c.improvement.regressed_at,
-            "objectives": [
-                {"metric": m, "held": str(s.held), "statement": s.statement,
-                 "threshold": s.threshold.value if s.threshold else None,
-                 "measurements": len(s.points)}
-                for m, s in objectives
-            ],
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": format_id(c.improvement.id or 0),
+                "title": c.improvement.title,
+                "held": str(word),
+                "closed_at": c.closed_at,
+                "measured_until": c.ends,
+                "regressed_at": c.improvement.regressed_at,
+                "objectives": [
+                    {
+                        "metric": m,
+                        "held": str(s.held),
+                        "statement": s.statement,
+                        "threshold": s.threshold.value if s.threshold else None,
+                        "measurements": len(s.points),
+                    }
+                    for m, s in objectives
+                ],
+            }
+        )
     rows.sort(key=lambda r: (order[Held(r["held"])], r["id"]))
     return rows
 

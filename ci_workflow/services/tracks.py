@@ -56,18 +56,24 @@ def watch_tracks(session: Session, improvement_ids: set[int]) -> None:
             )
             log.warning("%s %s", format_id(improvement_id), message)
             event = record_event(
-                session, improvement_id=improvement_id, actor="checkpoints",
-                action="objective_off_track", detail=message,
-            )  # fmt: skip
+                session,
+                improvement_id=improvement_id,
+                actor="checkpoints",
+                action="objective_off_track",
+                detail=message,
+            )
             session.flush()  # the event's id, for the owner's notification
             if owner is not None:
                 _tell_owner(session, improvements[improvement_id], objective, now, owner, event.id)
         elif now.track in ("on track", "met") and before == "objective_off_track":
             message = f"{objective.metric}: back on track ({now.reason})"
             record_event(
-                session, improvement_id=improvement_id, actor="checkpoints",
-                action="objective_on_track", detail=message,
-            )  # fmt: skip
+                session,
+                improvement_id=improvement_id,
+                actor="checkpoints",
+                action="objective_on_track",
+                detail=message,
+            )
 
 
 def _tell_owner(

@@ -29,8 +29,12 @@ def _triages(actor: Actor) -> None:
     """A CI manager or a process owner; on the register's machine, its administrator."""
     admin = actor.person is None and actor.channel == "cli"
     allowed = admin or (actor.person is not None and may_triage_opportunities(actor.person))
-    require(allowed, actor, f"{actor.name} may not accept or dismiss opportunities: only a CI "
-            "manager or a process owner may")  # fmt: skip
+    require(
+        allowed,
+        actor,
+        f"{actor.name} may not accept or dismiss opportunities: only a CI "
+        "manager or a process owner may",
+    )
 
 
 def dismiss(number: int, *, reason: str, actor: Actor) -> None:
@@ -45,10 +49,14 @@ def dismiss(number: int, *, reason: str, actor: Actor) -> None:
         found.decided_at = utcnow()
         session.add(found)
         record_event(
-            session, improvement_id=None, actor=actor.name, action="opportunity_dismissed",
+            session,
+            improvement_id=None,
+            actor=actor.name,
+            action="opportunity_dismissed",
             detail=f"opportunity {number} ({found.title[:80]}): {reason}",
-            channel=actor.channel, principal=actor.principal,
-        )  # fmt: skip
+            channel=actor.channel,
+            principal=actor.principal,
+        )
         idea = found.kind == ideas.KIND
         if idea:
             ideas.tell_submitter(session, found, f"dismissed by {actor.name}: {reason}")

@@ -43,8 +43,13 @@ def report_overdue_gates(max_days: float | None = None) -> list[str]:
         for request, pending in zip(due, pending_for(session, due, people), strict=True):
             message, reminder = _reminder(request, pending, people, now)
             log.warning(message)
-            record_event(session, improvement_id=request.improvement_id, actor="gate watchdog",
-                         action="gate_overdue", detail=message)  # fmt: skip
+            record_event(
+                session,
+                improvement_id=request.improvement_id,
+                actor="gate watchdog",
+                action="gate_overdue",
+                detail=message,
+            )
             reminders.append(reminder)
             reported.append(message)
         notifications.queue_many(session, reminders)

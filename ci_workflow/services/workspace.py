@@ -32,10 +32,16 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
         pending = pending_of(session, waiting[-1]) if waiting else None
         events = audit_of(session, improvement_id)
         person = actor.person
-        deciding = person is not None and pending is not None and may_decide(
-            Gate(pending.gate), person, parties,
-            separation=get_settings().separation_of_duties,
-        )  # fmt: skip
+        deciding = (
+            person is not None
+            and pending is not None
+            and may_decide(
+                Gate(pending.gate),
+                person,
+                parties,
+                separation=get_settings().separation_of_duties,
+            )
+        )
         editor = person is not None and may_edit(person, parties)
         plan = store.plan_of(session, improvement_id)
         return ImprovementPage(
@@ -69,9 +75,10 @@ def objective_chart_svg(ref: str, metric: str) -> tuple[str, str]:
         if objective is None:
             raise NotFound(f"{format_id(improvement.id or 0)} has no objective {metric!r}")
         facts = (
-            objective.model_dump(exclude={"source"}), improvement.started_at,
+            objective.model_dump(exclude={"source"}),
+            improvement.started_at,
             fingerprint_rows(session, [objective.id or 0]),
-        )  # fmt: skip
+        )
     tag = hashlib.sha256(repr(facts).encode()).hexdigest()[:32]
     return _drawn(tag, improvement.id or 0, metric), tag
 

@@ -118,9 +118,13 @@ def parties_of(session: Session, improvement: Improvement) -> Parties:
     assert improvement.id is not None
     team = frozenset(p.id for p in team_of(session, improvement.id) if p.id is not None)
     return Parties(
-        improvement.process, improvement.owner_id, improvement.process_owner_id, team,
-        improvement.service, improvement.service_owner_signoff,
-    )  # fmt: skip
+        improvement.process,
+        improvement.owner_id,
+        improvement.process_owner_id,
+        team,
+        improvement.service,
+        improvement.service_owner_signoff,
+    )
 
 
 def objectives_of(
@@ -173,10 +177,24 @@ def decisions_of(session: Session, improvement_id: int) -> list[GateDecision]:
 
 
 REGISTER_COLUMNS = (
-    "id", "key", "title", "type", "status", "process", "service", "strategic_impact",
-    "feasibility", "estimated_cost", "expected_gain", "identified_at", "wsjf_business_value",
-    "wsjf_time_criticality", "wsjf_risk_reduction", "wsjf_effort", "regressed_at",
-)  # fmt: skip
+    "id",
+    "key",
+    "title",
+    "type",
+    "status",
+    "process",
+    "service",
+    "strategic_impact",
+    "feasibility",
+    "estimated_cost",
+    "expected_gain",
+    "identified_at",
+    "wsjf_business_value",
+    "wsjf_time_criticality",
+    "wsjf_risk_reduction",
+    "wsjf_effort",
+    "regressed_at",
+)
 
 
 def register_rows(
@@ -197,10 +215,16 @@ def register_rows(
     Plain rows rather than ORM objects: listing 10,000 improvements must start fast.
     """
     query = _filtered(
-        sa_select(*_columns(), col(_OWNER.name).label("owner"),
-                  col(_PROCESS_OWNER.name).label("process_owner")),
-        status, process, service, owner,
-    )  # fmt: skip
+        sa_select(
+            *_columns(),
+            col(_OWNER.name).label("owner"),
+            col(_PROCESS_OWNER.name).label("process_owner"),
+        ),
+        status,
+        process,
+        service,
+        owner,
+    )
     query = query.order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -236,8 +260,11 @@ def _filtered(
     )
     if status:
         query = query.where(col(Improvement.status) == status)
-    for column, wanted in ((Improvement.process, process), (Improvement.service, service),
-                           (_OWNER.name, owner)):  # fmt: skip
+    for column, wanted in (
+        (Improvement.process, process),
+        (Improvement.service, service),
+        (_OWNER.name, owner),
+    ):
         if wanted:
             query = query.where(func.lower(column) == wanted.strip().lower())
     return query
@@ -249,8 +276,9 @@ def register_order(sort: str) -> list[Any]:
     i = Improvement
     value = func.coalesce(col(i.expected_gain) - col(i.estimated_cost), 0.0)
     has_value = col(i.expected_gain).is_(None) | col(i.estimated_cost).is_(None)
-    cost_of_delay = (col(i.wsjf_business_value) + col(i.wsjf_time_criticality)
-                     + col(i.wsjf_risk_reduction))  # fmt: skip
+    cost_of_delay = (
+        col(i.wsjf_business_value) + col(i.wsjf_time_criticality) + col(i.wsjf_risk_reduction)
+    )
     wsjf = func.round(cast(cost_of_delay, Numeric) / func.nullif(col(i.wsjf_effort), 0), 2)
     orders: dict[str, list[Any]] = {
         "priority": [(col(i.strategic_impact) * col(i.feasibility)).desc(), value.desc()],

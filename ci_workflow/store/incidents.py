@@ -18,9 +18,20 @@ from ci_workflow.store.db import get_engine
 from ci_workflow.store.tables import Incident
 
 FIELDS = (
-    "opened_at", "resolved_at", "closed_at", "category", "service", "priority", "assignment_group",
-    "sla_met", "reopen_count", "reassignment_count", "ping_pong_count", "problem_id", "change_id",
-)  # fmt: skip
+    "opened_at",
+    "resolved_at",
+    "closed_at",
+    "category",
+    "service",
+    "priority",
+    "assignment_group",
+    "sla_met",
+    "reopen_count",
+    "reassignment_count",
+    "ping_pong_count",
+    "problem_id",
+    "change_id",
+)
 
 TABLE: Table = Incident.__table__  # type: ignore[attr-defined]
 

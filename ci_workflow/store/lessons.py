@@ -14,9 +14,15 @@ from ci_workflow.domain.lifecycle import Status
 from ci_workflow.store.tables import Improvement, PlanAction
 
 TEXT_COLUMNS = (
-    "id", "title", "process", "service", "vision", "description", "lessons_learned",
+    "id",
+    "title",
+    "process",
+    "service",
+    "vision",
+    "description",
+    "lessons_learned",
     "completed_at",
-)  # fmt: skip
+)
 
 
 def closed_texts(

@@ -43,8 +43,10 @@ def decided_waits(session: Session, start: datetime, end: datetime) -> list[Wait
         .join(Person, col(Person.id) == col(GateDecision.decided_by_id))
         .where(col(GateDecision.decided_at) > start, col(GateDecision.decided_at) <= end)
     )
-    return [Wait(gate, name, as_utc(opened), as_utc(decided)) for gate, name, opened, decided
-            in session.exec(query)]  # fmt: skip
+    return [
+        Wait(gate, name, as_utc(opened), as_utc(decided))
+        for gate, name, opened, decided in session.exec(query)
+    ]
 
 
 def open_gates(session: Session, at: datetime) -> list[tuple[str, datetime, Parties]]:

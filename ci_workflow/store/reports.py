@@ -51,7 +51,14 @@ def record_deliveries(
 ) -> None:
     for recipient in recipients:
         session.add(
-            Delivery(report_id=report_id, sha256=sha256, channel=channel, recipient=recipient,
-                     outcome=outcome, attempts=attempts, detail=detail)
-        )  # fmt: skip
+            Delivery(
+                report_id=report_id,
+                sha256=sha256,
+                channel=channel,
+                recipient=recipient,
+                outcome=outcome,
+                attempts=attempts,
+                detail=detail,
+            )
+        )
     session.flush()

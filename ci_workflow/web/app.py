@@ -43,8 +43,12 @@ POLICY = (
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_prefect()  # decisions resume flow runs from this warm process
-    app = FastAPI(title="Continual improvement workspace", docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json")  # fmt: skip
+    app = FastAPI(
+        title="Continual improvement workspace",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
     for module in (account, work, register, improvement, opportunities, practice, people, apply):
         app.include_router(module.router)
     app.middleware("http")(_security_headers)
@@ -134,6 +138,11 @@ def serve(host: str, port: int) -> None:
 
     proxies = ",".join(get_settings().proxies) or "127.0.0.1"
     uvicorn.run(
-        create_app(), host=host, port=port, log_level="warning", proxy_headers=True,
-        forwarded_allow_ips=proxies, server_header=False,
-    )  # fmt: skip
+        create_app(),
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        forwarded_allow_ips=proxies,
+        server_header=False,
+    )

@@ -32,8 +32,14 @@ def _next(path: str) -> str:
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_form(request: Request, next: str = "/") -> Response:
     if get_settings().web_auth == "proxy":
-        return page(request, "error.html", None, 401, title="Sign in through the proxy",
-                    message="This workspace is reached through its sign-in proxy.")  # fmt: skip
+        return page(
+            request,
+            "error.html",
+            None,
+            401,
+            title="Sign in through the proxy",
+            message="This workspace is reached through its sign-in proxy.",
+        )
     return page(request, "sign_in.html", None, next=_next(next))
 
 
@@ -45,8 +51,9 @@ def sign_in(
     try:
         person = identity.sign_in(email, password, channel="web", source=_client(request))
     except SignInFailed as failed:
-        return page(request, "sign_in.html", None, 401, next=_next(next), error=str(failed),
-                    email=email)  # fmt: skip
+        return page(
+            request, "sign_in.html", None, 401, next=_next(next), error=str(failed), email=email
+        )
     start_session(request, person.id)
     return RedirectResponse(_next(next), status_code=303)
 
@@ -111,9 +118,12 @@ def change_password(
     try:
         identity.sign_in(actor.person.email, current, channel="web", source=_client(request))
         identity.set_password(
-            actor.person.email, password, actor=actor.name, channel=actor.channel,
+            actor.person.email,
+            password,
+            actor=actor.name,
+            channel=actor.channel,
             principal=actor.principal,
-        )  # fmt: skip
+        )
         say(request, "Your password is changed.")
     except ImproveError as refused:
         say(request, str(refused), "error")
@@ -142,5 +152,10 @@ def new_token(request: Request, asked: TokenRequest) -> Response:
 @router.get("/api/me")
 def whoami(actor: Viewer) -> Response:
     assert actor.person is not None
-    return as_json({"name": actor.person.name, "email": actor.person.email,
-                    "roles": sorted(str(g) for g in actor.person.grants)})  # fmt: skip
+    return as_json(
+        {
+            "name": actor.person.name,
+            "email": actor.person.email,
+            "roles": sorted(str(g) for g in actor.person.grants),
+        }
+    )

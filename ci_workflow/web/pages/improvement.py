@@ -75,11 +75,15 @@ def _decide(ref: str, asked: Decision, actor: Actor) -> str:
     if view.pending is None:
         raise NotFound(f"{view.improvement.id} is not waiting at any gate")
     if asked.gate and asked.gate != view.pending.key:
-        raise NotFound(f"the form was for {asked.gate}; {view.improvement.id} now waits at "
-                       f"{view.pending.key}")  # fmt: skip
+        raise NotFound(
+            f"the form was for {asked.gate}; {view.improvement.id} now waits at {view.pending.key}"
+        )
     # Only what was filled in: each gate's form takes its own fields, and nothing more.
-    fields = {k: v for k, v in asked.model_dump(exclude={"decision", "gate"}).items()
-              if v not in (None, "")}  # fmt: skip
+    fields = {
+        k: v
+        for k, v in asked.model_dump(exclude={"decision", "gate"}).items()
+        if v not in (None, "")
+    }
     sent = send_decision(ref, Gate(view.pending.gate), asked.decision, actor=actor, **fields)
     return f"{sent.shown_id}: {asked.decision} sent to {sent.key}; the flow continues"
 
@@ -100,10 +104,13 @@ def decide(
     check_csrf(request, csrf, actor)
     try:
         asked = Decision(
-            decision=decision, gate=gate or None, comment=comment, lessons=lessons,
+            decision=decision,
+            gate=gate or None,
+            comment=comment,
+            lessons=lessons,
             realised_gain=float(realised_gain) if realised_gain.strip() else None,
             actual_cost=float(actual_cost) if actual_cost.strip() else None,
-        )  # fmt: skip
+        )
         say(request, _decide(ref, asked, actor))
     except NotAuthorised:
         raise
@@ -160,9 +167,10 @@ def report_file(report_id: int, actor: Viewer) -> Response:
     media = "text/html" if found.format == "html" else "text/markdown"
     content = Path(found.path).read_text(encoding="utf-8")
     return Response(
-        content, media_type=f"{media}; charset=utf-8",
+        content,
+        media_type=f"{media}; charset=utf-8",
         headers={"Content-Security-Policy": REPORT_POLICY},
-    )  # fmt: skip
+    )
 
 
 class Value(BaseModel):
@@ -175,8 +183,7 @@ class Value(BaseModel):
 @router.post("/api/improvements/{ref}/values")
 def record_json(ref: str, asked: Value, actor: Writer) -> Response:
     """A measured value, as ``improve record`` records it."""
-    line = record(ref, asked.metric, asked.value, actor=actor, at=asked.at,
-                  baseline=asked.baseline)  # fmt: skip
+    line = record(ref, asked.metric, asked.value, actor=actor, at=asked.at, baseline=asked.baseline)
     return as_json({"recorded": line})
 
 

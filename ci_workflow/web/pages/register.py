@@ -25,9 +25,22 @@ router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
 PAGE_SIZE = 50
 CSV_COLUMNS = (
-    "id", "key", "title", "type", "status", "process", "service", "owner", "process_owner",
-    "priority", "wsjf", "estimated_cost", "expected_gain", "value", "identified_at",
-)  # fmt: skip
+    "id",
+    "key",
+    "title",
+    "type",
+    "status",
+    "process",
+    "service",
+    "owner",
+    "process_owner",
+    "priority",
+    "wsjf",
+    "estimated_cost",
+    "expected_gain",
+    "value",
+    "identified_at",
+)
 
 
 def _rows(
@@ -46,15 +59,22 @@ Filter = Annotated[str | None, Query(max_length=200)]
 
 
 def _page(
-    status: str | None, process: str | None, service: str | None, owner: str | None, sort: str,
+    status: str | None,
+    process: str | None,
+    service: str | None,
+    owner: str | None,
+    sort: str,
     page_number: int,
-) -> tuple[int, list[dict[str, Any]]]:  # fmt: skip
+) -> tuple[int, list[dict[str, Any]]]:
     return register_page(
-        status=status if status in set(Status) else None, process=process or None,
-        service=service or None, owner=owner or None,
+        status=status if status in set(Status) else None,
+        process=process or None,
+        service=service or None,
+        owner=owner or None,
         sort=SortOrder(sort) if sort in set(SortOrder) else SortOrder.priority,
-        page=page_number, size=PAGE_SIZE,
-    )  # fmt: skip
+        page=page_number,
+        size=PAGE_SIZE,
+    )
 
 
 Page = Annotated[int, Query(alias="page", ge=1, le=100_000)]
@@ -73,12 +93,25 @@ def register(
 ) -> Response:
     total, rows = _page(status, process, service, owner, sort, page_number)
     pages = max(1, -(-total // PAGE_SIZE))
-    filters = {"status": status or "", "process": process or "", "service": service or "",
-               "owner": owner or "", "sort": sort}  # fmt: skip
+    filters = {
+        "status": status or "",
+        "process": process or "",
+        "service": service or "",
+        "owner": owner or "",
+        "sort": sort,
+    }
     return page(
-        request, "register.html", actor, rows=rows, total=total, page_number=page_number,
-        pages=pages, filters=filters, statuses=list(Status), sorts=list(SortOrder),
-    )  # fmt: skip
+        request,
+        "register.html",
+        actor,
+        rows=rows,
+        total=total,
+        page_number=page_number,
+        pages=pages,
+        filters=filters,
+        statuses=list(Status),
+        sorts=list(SortOrder),
+    )
 
 
 @router.get("/api/register")
@@ -113,6 +146,7 @@ def register_csv(
     for row in _rows(status, process, service, owner, sort):
         writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return Response(
-        buffer.getvalue(), media_type="text/csv; charset=utf-8",
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="register.csv"'},
-    )  # fmt: skip
+    )
