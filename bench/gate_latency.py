@@ -197,7 +197,7 @@ def wait_completed(flow_run_id: str, label: str) -> None:
 
 
 def flow_run_of(improvement_id: int) -> str:
-    from ci_workflow.services.register import show_improvement
+    from ci_workflow.services.register.browse import show_improvement
 
     run_id = show_improvement(str(improvement_id)).flow_run_id
     assert run_id is not None
@@ -237,7 +237,7 @@ def measure_lifecycles(
         ):
             start = time.perf_counter()
             if params is None:
-                from ci_workflow.services.register import show_improvement
+                from ci_workflow.services.register.browse import show_improvement
 
                 improvement_id = int(show_improvement(key).id.removeprefix("IMP-"))
                 flow_run = run_deployment(

@@ -21,8 +21,8 @@ def main() -> None:
         subprocess.run([*IMPROVE, "init"], check=True, capture_output=True)
         db = Path(home) / "improve.db"
         seed(db)
-        from ci_workflow.services.practice import practice_report
-        from ci_workflow.services.reports import review_report
+        from ci_workflow.services.reporting.practice import practice_report
+        from ci_workflow.services.reporting.review import review_report
 
         review_report("1", "html")  # warm: imports, templates, first queries
         review = []

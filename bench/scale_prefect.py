@@ -207,7 +207,7 @@ def ours(count: int, root: Path, env: dict[str, str]) -> dict[str, Any]:
         time.sleep(5)  # serve has registered its deployments
         from ci_workflow.domain.actors import operating_system
         from ci_workflow.orchestration import start_lifecycle
-        from ci_workflow.services.gates import check_startable, record_start
+        from ci_workflow.services.lifecycle.gates import check_startable, record_start
 
         memory = PeakMemory(serve.pid)
         begin = time.perf_counter()

@@ -58,11 +58,11 @@ def documents(count: int, data: Path) -> list[tuple[str, str]]:
 def seed(count: int, folder: Path) -> float:
     """The register with ``count`` improvements waiting at plan approval; seconds it took."""
     from ci_workflow.domain.actors import operating_system
-    from ci_workflow.services.apply import apply_documents
-    from ci_workflow.services.gate_opening import open_gate
-    from ci_workflow.services.lifecycle import define_stage
-    from ci_workflow.services.people import add_person
-    from ci_workflow.services.setup import init_store
+    from ci_workflow.services.lifecycle.gate_opening import open_gate
+    from ci_workflow.services.lifecycle.stages import define_stage
+    from ci_workflow.services.people.directory import add_person
+    from ci_workflow.services.register.apply import apply_documents
+    from ci_workflow.services.register.setup import init_store
 
     begin = time.perf_counter()
     data = folder / "metric.db"
@@ -97,11 +97,11 @@ def timed_python(code: str, env: dict[str, str]) -> tuple[float, str]:
 
 
 WATCHDOG = (
-    "from ci_workflow.services.watchdog import report_overdue_gates; "
+    "from ci_workflow.services.lifecycle.watchdog import report_overdue_gates; "
     "print(len(report_overdue_gates(0)))"
 )
 PRACTICE = (
-    "from ci_workflow.services.practice import practice_report, period; "
+    "from ci_workflow.services.reporting.practice import practice_report, period; "
     "print(len(practice_report(*period(None, None), 'html')))"
 )
 

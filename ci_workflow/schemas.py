@@ -26,7 +26,7 @@ def from_row(model: type[M], row: object, **overrides: Any) -> M:
 
 class ImprovementSummary(_Public):
     """One row of the register. ``improve list`` builds these as plain dicts (see
-    ``services.register.list_improvements``): 10,000 models cost 90 ms at start-up."""
+    ``services.register.browse.list_improvements``): 10,000 models cost 90 ms at start-up."""
 
     id: str
     key: str

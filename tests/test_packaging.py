@@ -145,6 +145,6 @@ def test_a_flow_process_deciding_a_gate_does_not_load_the_capture(
         "lambda: tasks.decide.fn(1, 'plan_approval', 1, {}), "
         "lambda: tasks.open_gate.fn(1, 'execution_complete', 1, 'run')"
     )
-    capture = {"ci_workflow.services.capture", "ci_workflow.services.capture_reads",
-               "ci_workflow.domain.sources", "ci_workflow.services.sustainment"}  # fmt: skip
+    capture = {"ci_workflow.services.measurement.capture", "ci_workflow.services.measurement._source_reads",
+               "ci_workflow.domain.sources", "ci_workflow.services.measurement.sustainment"}  # fmt: skip
     assert loaded_by_tasks(calls, capture, cwd=tmp_path, env=env) == "[]"

@@ -120,7 +120,7 @@ def cli_actor(person: str | None = None) -> Actor:
 
     view = None
     if person is not None:
-        from ci_workflow.services.people import person_view_of
+        from ci_workflow.services.people.directory import person_view_of
 
         view = person_view_of(person)
     return operating_system(getpass.getuser(), view)

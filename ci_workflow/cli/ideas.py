@@ -17,7 +17,7 @@ def submit(
 ) -> None:
     """Submit an idea: it waits among the opportunities for a CI manager or process owner, and
     you are told when it is accepted or dismissed."""
-    from ci_workflow.services.ideas import submit as send
+    from ci_workflow.services.intake.ideas import submit as send
 
     idea = send(title, description, actor=cli_actor(as_))
     if json_:

@@ -42,7 +42,7 @@ def incidents(
 
     Rows that cannot be used (no id, a time that does not parse, resolved before opened...) are
     left out and counted by reason."""
-    from ci_workflow.services.incidents import import_incidents, load_incident_mapping
+    from ci_workflow.services.intake.incident_import import import_incidents, load_incident_mapping
 
     rules = load_incident_mapping(mapping)
     if dry_run:
@@ -66,7 +66,7 @@ def incidents(
 
 
 def _preview(export: Path, rules: IncidentMapping, json_: bool) -> None:
-    from ci_workflow.services.incidents import preview
+    from ci_workflow.services.intake.incident_import import preview
 
     shown = preview(export, rules)
     if json_:
@@ -125,7 +125,7 @@ def changes(
 
     Rows that cannot be used (no id, a time that does not parse...) are left out and counted by
     reason."""
-    from ci_workflow.services.changes import import_changes, load_change_mapping
+    from ci_workflow.services.intake.change_import import import_changes, load_change_mapping
 
     rules = load_change_mapping(mapping)
     if dry_run:
@@ -143,7 +143,7 @@ def changes(
 
 
 def _preview_changes(export: Path, rules: ChangeMapping, json_: bool) -> None:
-    from ci_workflow.services.changes import preview
+    from ci_workflow.services.intake.change_import import preview
 
     shown = preview(export, rules)
     if json_:

@@ -21,7 +21,7 @@ def lessons(
     """The closed improvements whose lessons and texts best match QUERY, with their results;
     without QUERY, the most recent lessons."""
     from ci_workflow.formatting import when
-    from ci_workflow.services.lessons import search_lessons
+    from ci_workflow.services.reporting.lessons import search_lessons
 
     closed, found = search_lessons(query, process=process, service=service, limit=limit)
     if json_:

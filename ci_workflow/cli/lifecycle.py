@@ -25,7 +25,7 @@ from ci_workflow.formatting import when
 
 def _gates() -> ModuleType:
     # Imported on use: `improve list` must not pay for the lifecycle's services at start-up.
-    from ci_workflow.services import gates
+    from ci_workflow.services.lifecycle import gates
 
     return gates
 
@@ -163,8 +163,8 @@ def status(ref: str = ID, json_: bool = typer.Option(False, "--json", help="Prin
     alone when Prefect cannot be reached."""
     from ci_workflow import orchestration
     from ci_workflow.errors import OrchestratorUnavailable
-    from ci_workflow.services.register import show_improvement
-    from ci_workflow.services.stages import latest_failure
+    from ci_workflow.services.lifecycle.stage_failures import latest_failure
+    from ci_workflow.services.register.browse import show_improvement
 
     detail = show_improvement(ref)
     pending = _gates().pending_gates(ref)

@@ -21,20 +21,20 @@ from ci_workflow.errors import UsageError
 from ci_workflow.formatting import when
 
 if TYPE_CHECKING:
-    from ci_workflow.services.capture import CaptureResult
+    from ci_workflow.services.measurement.capture import CaptureResult
 
 
 def _capture() -> ModuleType:
     # Imported on use: `improve list` must not pay for the metric services at start-up.
-    from ci_workflow.services import capture
+    from ci_workflow.services.measurement import capture
 
     return capture
 
 
 def _measurements() -> ModuleType:
-    from ci_workflow.services import measurements
+    from ci_workflow.services.measurement import recording
 
-    return measurements
+    return recording
 
 
 ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
@@ -178,7 +178,7 @@ def _num(value: float | None) -> str:
 def sustainment(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Closed improvements and whether their gain held: each objective keeps being measured
     after closing (``sustain: 90d``); one that goes back past its threshold is regressed."""
-    from ci_workflow.services.sustainment import listing
+    from ci_workflow.services.measurement.sustainment import listing
 
     rows = listing()
     if json_:

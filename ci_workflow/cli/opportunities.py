@@ -34,7 +34,7 @@ def detect(
 
     Ranked by expected value: incident-hours a year (elapsed, opened to resolved) the group
     would save at the norm, times the confidence that the signal is real."""
-    from ci_workflow.services.opportunities import detect_opportunities
+    from ci_workflow.services.intake.detection import detect_opportunities
 
     found = detect_opportunities(moment(start, "--from"), moment(end, "--to"))
     shown = found.opportunities if all_ else found.opportunities[:SHOWN]
@@ -89,7 +89,7 @@ def _dates(span: tuple[datetime, datetime] | None) -> dict[str, str | None]:
 
 def show(number: int = typer.Argument(...), json_: bool = typer.Option(False, "--json")) -> None:
     """One opportunity with its evidence and the objective it suggests."""
-    from ci_workflow.services.opportunities import show as read
+    from ci_workflow.services.intake.detection import show as read
 
     found = read(number)
     if json_:
@@ -110,7 +110,7 @@ def accept(
     process: str | None = typer.Option(None, "--process", help="Default: Incident Management."),
 ) -> None:
     """Register the opportunity as an improvement (identified), written as a YAML file."""
-    from ci_workflow.services.triage import accept as register
+    from ci_workflow.services.intake.triage import accept as register
 
     shown_id, path = register(number, actor=cli_actor(as_), owner=as_, process=process)
     console().print(f"{shown_id} registered from opportunity {number} ({escape(str(path))})")
@@ -122,7 +122,7 @@ def dismiss(
     as_: str | None = typer.Option(None, "--as"),
 ) -> None:
     """Dismiss the opportunity; it does not come back for that group and period."""
-    from ci_workflow.services.triage import dismiss as drop
+    from ci_workflow.services.intake.triage import dismiss as drop
 
     drop(number, reason=reason, actor=cli_actor(as_))
     console().print(f"opportunity {number} dismissed")

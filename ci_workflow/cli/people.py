@@ -22,9 +22,9 @@ app = typer.Typer(help="People, their roles and their sign-in.", no_args_is_help
 
 def _people() -> ModuleType:
     # Imported on use: `improve list` must not pay for e-mail and password hashing at start-up.
-    from ci_workflow.services import people
+    from ci_workflow.services.people import directory
 
-    return people
+    return directory
 
 
 PERSON = typer.Argument(..., help="Name or e-mail.")
@@ -106,7 +106,7 @@ def passwd(
     as_: str | None = AS,
 ) -> None:
     """Set a person's workspace password (asked twice, never shown)."""
-    from ci_workflow.services.identity import set_password
+    from ci_workflow.services.people.identity import set_password
 
     actor = cli_actor(as_)
     if actor.person is not None and actor.person.email != _people().person_view_of(person).email:

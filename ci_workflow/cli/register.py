@@ -25,13 +25,13 @@ from ci_workflow.cli._common import (
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import money, number, when
-from ci_workflow.services import register
-from ci_workflow.services.register import SortOrder
+from ci_workflow.services.register import browse
+from ci_workflow.services.register.browse import SortOrder
 
 
 def init() -> None:
     """Create the register, or upgrade it to this version's schema (safe to repeat)."""
-    from ci_workflow.services.setup import init_store
+    from ci_workflow.services.register.setup import init_store
 
     url, before, after = init_store()
     if before == after:
@@ -58,7 +58,7 @@ def apply(
         for line in remote.call("POST", "/api/apply", {"files": documents})["applied"]:
             console().print(escape(line))
         return
-    from ci_workflow.services.apply import apply_files
+    from ci_workflow.services.register.apply import apply_files
 
     for result in apply_files(paths, actor=cli_actor(as_)):
         changed = f" ({', '.join(result.changed)})" if result.changed else ""
@@ -85,7 +85,7 @@ def list_(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the register: by priority (impact × feasibility, then value), WSJF, value or id."""
-    rows = register.list_improvements(
+    rows = browse.list_improvements(
         status=status.value if status else None, process=process, sort=sort
     )
     if json_:
@@ -124,7 +124,7 @@ def show(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Everything about one improvement: definition, objectives, plan, decisions."""
-    d = register.show_improvement(ref)
+    d = browse.show_improvement(ref)
     if json_:
         print_json(d)
         return
@@ -241,7 +241,7 @@ def audit(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The audit trail of one improvement: who did what, when, and why."""
-    shown_id, events = register.audit_trail(ref)
+    shown_id, events = browse.audit_trail(ref)
     if json_:
         print_json(events)
         return
@@ -279,7 +279,7 @@ def withdraw(
 
     A lifecycle flow run waiting at a gate is cancelled too.
     """
-    shown_id, flow_run_id = register.withdraw(ref, actor=cli_actor(as_), reason=reason)
+    shown_id, flow_run_id = browse.withdraw(ref, actor=cli_actor(as_), reason=reason)
     console().print(f"{shown_id} withdrawn")
     if flow_run_id:
         from ci_workflow.domain.ids import parse_id
@@ -304,7 +304,7 @@ def export(
     ),
 ) -> None:
     """Export the whole register."""
-    content = register.export_register(fmt)
+    content = browse.export_register(fmt)
     if out is None:
         typer.echo(content, nl=False)
         return

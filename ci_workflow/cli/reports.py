@@ -26,7 +26,7 @@ def report(
     force: bool = FORCE,
 ) -> None:
     """The review report of an improvement, at any stage (an interim one before review)."""
-    from ci_workflow.services.reports import write_review
+    from ci_workflow.services.reporting.review import write_review
 
     console().print(f"wrote {escape(str(write_review(ref, fmt, out, force=force)))}")
 
@@ -43,7 +43,7 @@ def practice_report(
 ) -> None:
     """The practice report for a period: the KPIs and their trend, gate waits, stages, stalls,
     sources, pipeline, closed, overdue, off track. Bottlenecks are recorded as opportunities."""
-    from ci_workflow.services.practice import period, write_practice
+    from ci_workflow.services.reporting.practice import period, write_practice
 
     first, last = period(moment(start, "--from"), moment(end, "--to"))
     written = write_practice(first, last, fmt, out, force=force, stall_days=stall_days)
@@ -60,7 +60,7 @@ def kpis(
 ) -> None:
     """The practice's KPIs over the improvements closed in a period: the summary, and the ten
     KPIs overall (or per process or service) with their formulas."""
-    from ci_workflow.services.practice import all_kpis, period
+    from ci_workflow.services.reporting.practice import all_kpis, period
 
     if by is not None and by not in GROUPINGS:
         raise UsageError(f"unknown grouping {by!r}; choose process or service")

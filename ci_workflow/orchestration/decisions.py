@@ -8,7 +8,7 @@ from typing import Any
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.gates import Gate
 from ci_workflow.orchestration.client import resume
-from ci_workflow.services import gates
+from ci_workflow.services.lifecycle import gates
 
 
 def send_decision(

@@ -12,7 +12,7 @@ def settle_withdrawn_runs(improvement_id: int | None = None) -> list[tuple[str, 
     ``OrchestratorUnavailable`` when Prefect cannot be reached: nothing is marked settled then.
     Returns a line for people per run, and whether it was cancelled (or had ended already)."""
     from ci_workflow.domain.ids import format_id
-    from ci_workflow.services.register import run_ended, runs_to_cancel
+    from ci_workflow.services.register.browse import run_ended, runs_to_cancel
 
     settled = []
     for withdrawn_id, flow_run_id in runs_to_cancel(improvement_id):

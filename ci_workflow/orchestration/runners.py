@@ -2,7 +2,8 @@
 when a run starts, in the process that runs it.
 
 - ``threads`` (default): a few batches at once in the flow's own process. Reads are bounded per
-  host for the whole process (``services.capture_reads``), so more threads would only queue.
+  host for the whole process (``services.measurement._source_reads``), so more threads would
+  only queue.
 - ``dask``: a Dask cluster (``prefect-dask``, the ``dask`` extra): the scheduler at
   IMPROVE_DASK_ADDRESS, else a local cluster of two worker processes made for the run. Each
   worker process bounds its own reads per host, and needs the register's settings: the local

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from prefect import task
 
 if TYPE_CHECKING:
-    from ci_workflow.services.capture import Batch
+    from ci_workflow.services.measurement.capture import Batch
 
 # Prefect hands the services' log lines to the run's logs (PREFECT_LOGGING_EXTRA_LOGGERS) but
 # leaves their level at Python's default, WARNING: a gate opening is worth an INFO line there.
@@ -30,7 +30,7 @@ def _audited(stage: str, improvement_id: int, run: Callable[[], T]) -> T:
     try:
         return run()
     except Exception as error:
-        from ci_workflow.services.stages import stage_failed
+        from ci_workflow.services.lifecycle.stage_failures import stage_failed
 
         stage_failed(improvement_id, stage, error)
         raise
@@ -38,42 +38,42 @@ def _audited(stage: str, improvement_id: int, run: Callable[[], T]) -> T:
 
 @task(name="define")
 def define(improvement_id: int, flow_run_id: str) -> str:
-    from ci_workflow.services.lifecycle import define_stage
+    from ci_workflow.services.lifecycle.stages import define_stage
 
     return _audited("define", improvement_id, lambda: define_stage(improvement_id, flow_run_id))
 
 
 @task(name="open-gate")
 def open_gate(improvement_id: int, gate: str, attempt: int, flow_run_id: str) -> str:
-    from ci_workflow.services.gate_opening import open_gate as opened
+    from ci_workflow.services.lifecycle.gate_opening import open_gate as opened
 
     return opened(improvement_id, gate, attempt, flow_run_id)
 
 
 @task(name="decide")
 def decide(improvement_id: int, gate: str, attempt: int, answer: dict[str, Any]) -> str:
-    from ci_workflow.services.decisions import decide_gate
+    from ci_workflow.services.lifecycle.gate_decisions import decide_gate
 
     return decide_gate(improvement_id, gate, attempt, answer)
 
 
 @task(name="review")
 def review(improvement_id: int, round_: int) -> int:
-    from ci_workflow.services.lifecycle import review_stage
+    from ci_workflow.services.lifecycle.stages import review_stage
 
     return _audited("review", improvement_id, lambda: review_stage(improvement_id, round_))
 
 
 @task(name="consolidate")
 def consolidate(improvement_id: int) -> str:
-    from ci_workflow.services.lifecycle import consolidate_stage
+    from ci_workflow.services.lifecycle.stages import consolidate_stage
 
     return _audited("consolidate", improvement_id, lambda: consolidate_stage(improvement_id))
 
 
 @task(name="deliver-report")
 def deliver(improvement_id: int, kind: str) -> list[str]:
-    from ci_workflow.services.delivery import deliver_review
+    from ci_workflow.services.reporting.delivery import deliver_review
 
     return deliver_review(improvement_id, kind)
 
@@ -83,7 +83,7 @@ def publish(improvement_id: int, kind: str) -> list[str]:
     """The review report as a keyed Markdown artifact, shown on the Prefect UI's Artifacts page."""
     from prefect.artifacts import create_markdown_artifact
 
-    from ci_workflow.services.delivery import deliver_artifact
+    from ci_workflow.services.reporting.delivery import deliver_artifact
 
     def create(key: str, markdown: str) -> None:
         create_markdown_artifact(markdown=markdown, key=key, description=f"Review report ({kind})")
@@ -93,14 +93,14 @@ def publish(improvement_id: int, kind: str) -> list[str]:
 
 @task(name="report-overdue-gates")
 def report_overdue(max_days: float | None) -> list[str]:
-    from ci_workflow.services.watchdog import report_overdue_gates
+    from ci_workflow.services.lifecycle.watchdog import report_overdue_gates
 
     return report_overdue_gates(max_days)
 
 
 @task(name="send-digests")
 def send_digests() -> list[str]:
-    from ci_workflow.services.notifications import send_digests as send
+    from ci_workflow.services.people.notifications import send_digests as send
 
     return send()
 
@@ -108,7 +108,7 @@ def send_digests() -> list[str]:
 @task(name="select-due-checkpoints")
 def select_due(as_of: datetime | None) -> list[Batch]:
     """What the capture reads, as batches of plain data that travel to any task runner."""
-    from ci_workflow.services.capture import due_batches
+    from ci_workflow.services.measurement.capture import due_batches
 
     return due_batches(as_of)
 
@@ -124,7 +124,7 @@ def capture_batch(batch: Batch) -> dict[str, int | str]:
     import socket
 
     from ci_workflow.errors import CaptureIncomplete
-    from ci_workflow.services.capture import capture_batch as capture
+    from ci_workflow.services.measurement.capture import capture_batch as capture
 
     result = capture(batch)
     if result.failed:
@@ -139,7 +139,7 @@ def capture_batch(batch: Batch) -> dict[str, int | str]:
 @task(name="send-notifications")
 def send_notifications() -> list[str]:
     """What the captured batches raised (off track, a gain that did not hold), sent once."""
-    from ci_workflow.services.notifications import dispatch
+    from ci_workflow.services.people.notifications import dispatch
 
     return dispatch()
 
@@ -147,7 +147,7 @@ def send_notifications() -> list[str]:
 @task(name="settle-sustainment")
 def settle_sustainment(as_of: datetime | None) -> list[str]:
     """Improvements whose sustainment period ended: said once, their final report delivered."""
-    from ci_workflow.services.sustainment import settle_ended
+    from ci_workflow.services.measurement.sustainment import settle_ended
 
     return settle_ended(as_of)
 
@@ -159,7 +159,7 @@ def practice_report(days: int, end: datetime | None) -> str:
     from prefect.artifacts import create_markdown_artifact
 
     from ci_workflow.domain.clock import utcnow
-    from ci_workflow.services import practice
+    from ci_workflow.services.reporting import practice
 
     last = end or utcnow()
     first, last = practice.period(last - timedelta(days=days), last)
@@ -175,7 +175,7 @@ def practice_report(days: int, end: datetime | None) -> str:
 
 @task(name="detect")
 def detect(days: int) -> int:
-    from ci_workflow.services.opportunities import detect_opportunities
+    from ci_workflow.services.intake.detection import detect_opportunities
 
     # The period ends at the latest imported incident: a stale import is not an empty week.
     return len(detect_opportunities(period=timedelta(days=days)).opportunities)

@@ -24,7 +24,7 @@ def gate_summary(
     """What is being decided and the facts for it; ``latest`` is each metric's newest value,
     ``refused`` why the previous answer to this gate did not count, ``signed`` who signed a
     co-signed sign-off so far, ``similar`` the closed
-    improvements most like this one (``services.lessons``; None: not looked for). At
+    improvements most like this one (``services.reporting.lessons``; None: not looked for). At
     ``execution_complete``, each plan action's change that is not closed is a warning."""
     warnings = change_warnings(detail) if gate == Gate.execution_complete else []
     return render(

@@ -42,10 +42,10 @@ def practice_context(
     findings: list[tuple[int, str, str]],
     sustained: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """``ten``: the ten KPIs as ``services.practice.rollup_public`` shows them (``ten_before``
-    its overall part for the period before); ``findings``: the
+    """``ten``: the ten KPIs as ``services.reporting.practice.rollup_public`` shows them
+    (``ten_before`` its overall part for the period before); ``findings``: the
     bottlenecks recorded as opportunities, (number, title, status); ``sustained``: closed
-    improvements and whether their gain held (``services.sustainment.listing``)."""
+    improvements and whether their gain held (``services.measurement.sustainment.listing``)."""
     top = sorted(
         (i for i in open_ones if i.status in NOT_SUBMITTED),
         key=lambda i: (-priority(i.strategic_impact, i.feasibility), i.id or 0),

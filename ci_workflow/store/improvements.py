@@ -271,7 +271,7 @@ def _filtered(
 
 
 def register_order(sort: str) -> list[Any]:
-    """The register's orders as SQL, the same as ``services.register`` sorts in Python:
+    """The register's orders as SQL, the same as ``services.register.browse`` sorts in Python:
     priority (impact × feasibility, then value, then id), WSJF and value (unscored last), id."""
     i = Improvement
     value = func.coalesce(col(i.expected_gain) - col(i.estimated_cost), 0.0)

@@ -14,8 +14,8 @@ import time
 from fastapi import Request
 
 from ci_workflow.domain.actors import Actor, signed_in
-from ci_workflow.services import identity
-from ci_workflow.services.guard import refuse
+from ci_workflow.services.people import identity
+from ci_workflow.services.people.refusals import refuse
 from ci_workflow.settings import get_settings
 
 

@@ -126,8 +126,8 @@ def test_wsjf_and_value_orders(cli: Cli, people: None, tmp_path: Path) -> None:
 
 def test_plan_actions_reference_change_requests(cli: Cli, people: None, tmp_path: Path) -> None:
     from ci_workflow.domain.gates import Gate
-    from ci_workflow.services.gate_opening import gate_description
-    from ci_workflow.services.reports import review_report
+    from ci_workflow.services.lifecycle.gate_opening import gate_description
+    from ci_workflow.services.reporting.review import review_report
 
     plan = [{"action": "Deploy the routing rule", "owner": "Priya Nair", "change": "CHG0001234"}]
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(plan=plan))))
@@ -145,7 +145,7 @@ def test_a_page_of_the_register_is_sorted_as_the_whole_listing(cli: Cli, people:
     import random
     from datetime import UTC, datetime
 
-    from ci_workflow.services.register import SortOrder, list_improvements, register_page
+    from ci_workflow.services.register.browse import SortOrder, list_improvements, register_page
     from ci_workflow.store.db import transaction
     from ci_workflow.store.tables import Improvement
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ci_workflow.services.register import audit_trail, show_improvement
+from ci_workflow.services.register.browse import audit_trail, show_improvement
 from tests import processes
 from tests.flows.conftest import Served
 from tests.helpers import Cli, improvement_doc, objective_doc, write_yaml

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ci_workflow.services.register import show_improvement
+from ci_workflow.services.register.browse import show_improvement
 from tests.flows.conftest import PrefectServer, Served, postgres_databases, serve_register, use
 from tests.flows.test_lifecycle import decisions, register, wait_for
 from tests.helpers import Cli

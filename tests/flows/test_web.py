@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ci_workflow.services.register import audit_trail, show_improvement
+from ci_workflow.services.register.browse import audit_trail, show_improvement
 from tests import processes
 from tests.flows.conftest import AUTH, PrefectServer, Served, serve_register, use
 from tests.helpers import Cli, improvement_doc, write_yaml
@@ -181,6 +181,6 @@ def test_an_answer_typed_into_the_prefect_ui_does_not_count_under_refuse(
 
 
 def _pending(shown: str) -> list:  # type: ignore[type-arg]
-    from ci_workflow.services.gates import pending_gates
+    from ci_workflow.services.lifecycle.gates import pending_gates
 
     return pending_gates(shown)

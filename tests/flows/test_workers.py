@@ -83,7 +83,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
 
 
 def open_gates(gate: str) -> int:
-    from ci_workflow.services.gates import pending_gates
+    from ci_workflow.services.lifecycle.gates import pending_gates
 
     return sum(1 for g in pending_gates() if g.gate == gate)
 
@@ -95,7 +95,7 @@ def test_workers_drain_a_burst_of_answered_gates(
     from ci_workflow.domain.gates import Gate
     from ci_workflow.orchestration import start_lifecycle
     from ci_workflow.orchestration.decisions import send_decision
-    from ci_workflow.services.gates import check_startable, record_start
+    from ci_workflow.services.lifecycle.gates import check_startable, record_start
 
     use_settings(production.env, monkeypatch)
     docs = [improvement_doc(key=f"drain-{n}", title=f"Drained {n}") for n in range(DRAIN)]
@@ -138,6 +138,6 @@ def test_workers_drain_a_burst_of_answered_gates(
     every = sum(ran.values(), Counter())
     assert +every == Counter(runs.values()), ran
     assert all(+taken for taken in ran.values()), f"a worker took nothing: {ran}"
-    from ci_workflow.services.register import show_improvement
+    from ci_workflow.services.register.browse import show_improvement
 
     assert {show_improvement(f"drain-{n}").status for n in range(DRAIN)} == {"executing"}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ci_workflow.errors import NotReady
-from ci_workflow.services.lifecycle import define_stage
+from ci_workflow.services.lifecycle.stages import define_stage
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
 from tests.metrics.sources import incident_csv, incident_db
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.services.capture import capture_batch, due_batches
+from ci_workflow.services.measurement.capture import capture_batch, due_batches
 from ci_workflow.settings import get_settings
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
 from tests.metrics.sources import incident_csv

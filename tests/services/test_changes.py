@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ci_workflow.domain.gates import Gate
-from ci_workflow.services.gate_opening import gate_description
+from ci_workflow.services.lifecycle.gate_opening import gate_description
 from tests.helpers import Cli, improvement_doc, write_yaml
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from ci_workflow.domain.gates import Gate, refusal
-from ci_workflow.services.decisions import decide_gate
-from ci_workflow.services.gate_opening import gate_description, open_gate
-from ci_workflow.services.people import person_view_of
-from ci_workflow.services.register import audit_trail, show_improvement
+from ci_workflow.services.lifecycle.gate_decisions import decide_gate
+from ci_workflow.services.lifecycle.gate_opening import gate_description, open_gate
+from ci_workflow.services.people.directory import person_view_of
+from ci_workflow.services.register.browse import audit_trail, show_improvement
 from ci_workflow.store.db import transaction
 from ci_workflow.store.improvements import get_improvement, parties_of
 from tests.helpers import Cli, improvement_doc, move_to, write_yaml

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ci_workflow.services.reports import gather_review, review_report
+from ci_workflow.services.reporting.review import gather_review, review_report
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
 
 FIRST_DAY, LAST_DAY = date(2026, 5, 4), date(2026, 8, 30)

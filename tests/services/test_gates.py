@@ -11,10 +11,10 @@ from ci_workflow.domain.actors import operating_system
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.gates import Gate
 from ci_workflow.errors import GateError, NotAuthorised, NotReady, UsageError
-from ci_workflow.services.gate_opening import open_gate
-from ci_workflow.services.gates import check_startable, prepare_decision
-from ci_workflow.services.lifecycle import define_stage
-from ci_workflow.services.watchdog import report_overdue_gates
+from ci_workflow.services.lifecycle.gate_opening import open_gate
+from ci_workflow.services.lifecycle.gates import check_startable, prepare_decision
+from ci_workflow.services.lifecycle.stages import define_stage
+from ci_workflow.services.lifecycle.watchdog import report_overdue_gates
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
 from tests.helpers import Cli, improvement_doc, write_yaml
@@ -97,7 +97,7 @@ def test_an_improvement_without_a_plan_or_measured_baseline_cannot_start(
 def test_the_decision_form_summarises_the_improvement_and_escapes_what_people_typed(
     cli: Cli, people: None, tmp_path: Path
 ) -> None:
-    from ci_workflow.services.gate_opening import gate_description
+    from ci_workflow.services.lifecycle.gate_opening import gate_description
     from ci_workflow.store.tables import MetricSnapshot
 
     doc = improvement_doc(title="<script>alert(1)</script> faster fixes")
@@ -116,7 +116,7 @@ def test_the_decision_form_summarises_the_improvement_and_escapes_what_people_ty
 
 
 def test_only_one_command_may_answer_a_gate_at_a_time(waiting: int) -> None:
-    from ci_workflow.services.gates import claim, release
+    from ci_workflow.services.lifecycle.gates import claim, release
 
     first = prepare_decision("IMP-0001", Gate.plan_approval, "approve", actor=CLI, by="Omar Haddad")
     second = prepare_decision(

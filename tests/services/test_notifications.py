@@ -14,10 +14,10 @@ import pytest
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.errors import NotAuthorised
-from ci_workflow.services.gate_opening import open_gate
-from ci_workflow.services.lifecycle import define_stage
-from ci_workflow.services.notifications import dispatch, send_digests
-from ci_workflow.services.watchdog import report_overdue_gates
+from ci_workflow.services.lifecycle.gate_opening import open_gate
+from ci_workflow.services.lifecycle.stages import define_stage
+from ci_workflow.services.lifecycle.watchdog import report_overdue_gates
+from ci_workflow.services.people.notifications import dispatch, send_digests
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
@@ -61,7 +61,7 @@ def test_who_chose_a_digest_gets_one_e_mail_a_day(
     cli: Cli, people: None, tmp_path: Path, mail: Outbox
 ) -> None:
     from ci_workflow.domain.actors import operating_system, signed_in
-    from ci_workflow.services.people import person_view_of, set_notify
+    from ci_workflow.services.people.directory import person_view_of, set_notify
 
     received = mail.received
     set_notify("omar@example.org", "digest", actor=signed_in(person_view_of("omar@example.org")))
@@ -161,7 +161,7 @@ def test_a_service_owner_is_told_not_asked_when_an_improvement_to_their_service_
     assert not [m for m in mail.received if m["To"] == "ida@example.org"]
     # An answer from a service owner is no decision: only the process owner's counts.
     from ci_workflow.domain.gates import Gate, refusal
-    from ci_workflow.services.people import person_view_of
+    from ci_workflow.services.people.directory import person_view_of
     from ci_workflow.store.improvements import get_improvement, parties_of
 
     with transaction(write=False) as session:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ci_workflow.services.opportunities import open_opportunities
-from ci_workflow.services.practice import practice_view, write_practice
+from ci_workflow.services.intake.detection import open_opportunities
+from ci_workflow.services.reporting.practice import practice_view, write_practice
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.improvements import get_improvement, objectives_of

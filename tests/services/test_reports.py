@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from ci_workflow.services.delivery import deliver_review
-from ci_workflow.services.reports import review_report
+from ci_workflow.services.reporting.delivery import deliver_review
+from ci_workflow.services.reporting.review import review_report
 from ci_workflow.store.db import transaction
 from ci_workflow.store.improvements import get_improvement
 from ci_workflow.store.tables import GateDecision, MetricSnapshot

@@ -15,8 +15,8 @@ import pytest
 from sqlmodel import select
 
 from ci_workflow.domain.lifecycle import Status
-from ci_workflow.services.reports import review_report
-from ci_workflow.services.sustainment import settle_ended
+from ci_workflow.services.measurement.sustainment import settle_ended
+from ci_workflow.services.reporting.review import review_report
 from ci_workflow.store.db import transaction
 from ci_workflow.store.improvements import change_status, get_improvement
 from ci_workflow.store.tables import AuditEvent

@@ -118,9 +118,9 @@ def _seed(env: dict[str, str]) -> None:
     import os
 
     from ci_workflow.domain.actors import operating_system
-    from ci_workflow.services.identity import set_password
-    from ci_workflow.services.people import add_person
-    from ci_workflow.services.setup import init_store
+    from ci_workflow.services.people.directory import add_person
+    from ci_workflow.services.people.identity import set_password
+    from ci_workflow.services.register.setup import init_store
 
     saved = dict(os.environ)
     os.environ.update({k: v for k, v in env.items() if k.startswith(("IMPROVE_", "PREFECT_"))})

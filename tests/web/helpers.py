@@ -8,9 +8,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ci_workflow.services.gate_opening import open_gate
-from ci_workflow.services.lifecycle import define_stage
-from ci_workflow.services.register import show_improvement
+from ci_workflow.services.lifecycle.gate_opening import open_gate
+from ci_workflow.services.lifecycle.stages import define_stage
+from ci_workflow.services.register.browse import show_improvement
 from tests.helpers import Cli, improvement_doc, write_yaml
 from tests.web.conftest import Workspace
 

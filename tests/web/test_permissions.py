@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from ci_workflow.services.decisions import decide_gate
-from ci_workflow.services.gate_opening import open_gate
-from ci_workflow.services.register import audit_trail
+from ci_workflow.services.lifecycle.gate_decisions import decide_gate
+from ci_workflow.services.lifecycle.gate_opening import open_gate
+from ci_workflow.services.register.browse import audit_trail
 from tests.helpers import Cli, improvement_doc, write_yaml
 from tests.web.conftest import Workspace, csrf_of, password_of
 from tests.web.helpers import waiting_at_plan_approval
@@ -82,7 +82,7 @@ def _improvement(space: Workspace, folder: Path, action: str) -> tuple[str, int,
         path = folder / f"{key}.yaml"
     else:
         Cli().ok("apply", str(path))
-        from ci_workflow.services.register import show_improvement
+        from ci_workflow.services.register.browse import show_improvement
 
         shown = show_improvement(key).id
     number = int(shown.split("-")[1])

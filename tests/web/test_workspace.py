@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ci_workflow.services.register import audit_trail, show_improvement
+from ci_workflow.services.register.browse import audit_trail, show_improvement
 from tests.helpers import Cli, improvement_doc, write_yaml
 from tests.processes import improve_command
 from tests.web.conftest import Workspace, csrf_of, password_of, post_form, sign_in

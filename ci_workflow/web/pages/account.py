@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.errors import ImproveError, NotFound, SignInFailed
-from ci_workflow.services import identity, people
+from ci_workflow.services.people import directory, identity
 from ci_workflow.settings import get_settings
 from ci_workflow.web.auth import check_csrf, start_session, viewer
 from ci_workflow.web.render import as_json, back, page, say
@@ -93,7 +93,7 @@ def accept_invitation(
 
 @router.get("/me", response_class=HTMLResponse)
 def me(request: Request, actor: Viewer) -> Response:
-    (mine,) = [p for p in people.people() if actor.person and p.email == actor.person.email]
+    (mine,) = [p for p in directory.people() if actor.person and p.email == actor.person.email]
     return page(request, "me.html", actor, profile=mine, local=get_settings().web_auth == "local")
 
 
@@ -102,7 +102,7 @@ def save_me(request: Request, actor: Viewer, notify: Text = "now", csrf: Text = 
     check_csrf(request, csrf, actor)
     assert actor.person is not None
     try:
-        people.set_notify(actor.person.email, notify, actor=actor)
+        directory.set_notify(actor.person.email, notify, actor=actor)
         say(request, "Saved: " + ("one e-mail a day" if notify == "digest" else "e-mail at once"))
     except ImproveError as refused:
         say(request, str(refused), "error")

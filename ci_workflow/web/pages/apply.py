@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.errors import ValidationFailed
-from ci_workflow.services.apply import apply_documents
+from ci_workflow.services.register.apply import apply_documents
 from ci_workflow.settings import get_settings
 from ci_workflow.web.auth import api_writer, viewer
 from ci_workflow.web.render import as_json

@@ -18,12 +18,12 @@ from ci_workflow.domain.ids import parse_id
 from ci_workflow.errors import ImproveError, NotAuthorised, NotFound, OrchestratorUnavailable
 from ci_workflow.orchestration.decisions import send_decision
 from ci_workflow.orchestration.reconcile import settle_withdrawn_runs
-from ci_workflow.services.lessons import similar_improvements
-from ci_workflow.services.measurements import record
-from ci_workflow.services.plan import set_action_status
-from ci_workflow.services.register import withdraw
-from ci_workflow.services.reports import review_report, saved_report
-from ci_workflow.services.workspace import improvement_page, objective_chart_svg
+from ci_workflow.services.measurement.recording import record
+from ci_workflow.services.register.browse import withdraw
+from ci_workflow.services.register.plan_actions import set_action_status
+from ci_workflow.services.reporting.lessons import similar_improvements
+from ci_workflow.services.reporting.review import review_report, saved_report
+from ci_workflow.services.views.improvement_page import improvement_page, objective_chart_svg
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.render import as_json, back, page, say
 

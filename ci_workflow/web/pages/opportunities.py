@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.errors import ImproveError, NotAuthorised
-from ci_workflow.services import ideas, opportunities, triage
+from ci_workflow.services.intake import detection, ideas, triage
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.render import as_json, back, page, say
 
@@ -24,23 +24,23 @@ Text = Annotated[str, Form(max_length=4000)]
 
 @router.get("/opportunities", response_class=HTMLResponse)
 def listing(request: Request, actor: Viewer) -> Response:
-    found = opportunities.open_opportunities()
+    found = detection.open_opportunities()
     return page(request, "opportunities.html", actor, found=found)
 
 
 @router.get("/api/opportunities")
 def listing_json(actor: Viewer) -> Response:
-    return as_json(opportunities.open_opportunities())
+    return as_json(detection.open_opportunities())
 
 
 @router.get("/opportunities/{number}", response_class=HTMLResponse)
 def one(request: Request, number: int, actor: Viewer) -> Response:
-    return page(request, "opportunity.html", actor, o=opportunities.show(number))
+    return page(request, "opportunity.html", actor, o=detection.show(number))
 
 
 @router.get("/api/opportunities/{number}")
 def one_json(number: int, actor: Viewer) -> Response:
-    return as_json(opportunities.show(number))
+    return as_json(detection.show(number))
 
 
 @router.post("/opportunities/{number}/accept")

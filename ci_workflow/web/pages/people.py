@@ -12,8 +12,8 @@ from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.permissions import may_manage_people
 from ci_workflow.domain.vocabulary import Role
 from ci_workflow.errors import ImproveError, NotAuthorised
-from ci_workflow.services import people
-from ci_workflow.services.guard import require
+from ci_workflow.services.people import directory
+from ci_workflow.services.people.refusals import require
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.render import as_json, back, page, say
 
@@ -36,13 +36,13 @@ def _roles(text: str) -> list[str]:
 @router.get("/people", response_class=HTMLResponse)
 def listing(request: Request, actor: Viewer) -> Response:
     _manager(actor)
-    return page(request, "people.html", actor, everyone=people.people(), roles=list(Role))
+    return page(request, "people.html", actor, everyone=directory.people(), roles=list(Role))
 
 
 @router.get("/api/people")
 def listing_json(actor: Viewer) -> Response:
     _manager(actor)
-    return as_json(people.people())
+    return as_json(directory.people())
 
 
 @router.post("/people")
@@ -57,7 +57,7 @@ def add(
     check_csrf(request, csrf, actor)
     _manager(actor)
     try:
-        added, _ = people.add_person(name, email=email, roles=_roles(roles), actor=actor)
+        added, _ = directory.add_person(name, email=email, roles=_roles(roles), actor=actor)
         say(request, f"{added} added.")
     except NotAuthorised:
         raise
@@ -79,11 +79,11 @@ def edit(
     check_csrf(request, csrf, actor)
     try:
         if action == "deactivate":
-            say(request, f"{people.deactivate(email, actor=actor)} deactivated.")
+            say(request, f"{directory.deactivate(email, actor=actor)} deactivated.")
         elif action == "invite":
-            say(request, f"Invitation sent to {people.invite(email, actor=actor)}.")
+            say(request, f"Invitation sent to {directory.invite(email, actor=actor)}.")
         else:
-            changed = people.edit_person(email, actor=actor, roles=_roles(roles))
+            changed = directory.edit_person(email, actor=actor, roles=_roles(roles))
             say(request, f"{changed.name}: {', '.join(changed.roles) or 'no roles'}.")
     except NotAuthorised:
         raise
@@ -100,7 +100,7 @@ class PersonChange(BaseModel):
 
 @router.post("/api/people")
 def add_json(asked: PersonChange, actor: Writer) -> Response:
-    added, grants = people.add_person(
+    added, grants = directory.add_person(
         asked.name or "", email=asked.email or "", roles=asked.roles or [], actor=actor
     )
     return as_json({"added": added, "roles": [str(g) for g in grants]})
@@ -109,7 +109,7 @@ def add_json(asked: PersonChange, actor: Writer) -> Response:
 @router.post("/api/people/{email}")
 def edit_json(email: str, asked: PersonChange, actor: Writer) -> Response:
     return as_json(
-        people.edit_person(
+        directory.edit_person(
             email, actor=actor, name=asked.name, email=asked.email, roles=asked.roles
         )
     )
@@ -117,4 +117,4 @@ def edit_json(email: str, asked: PersonChange, actor: Writer) -> Response:
 
 @router.post("/api/people/{email}/deactivate")
 def deactivate_json(email: str, actor: Writer) -> Response:
-    return as_json({"deactivated": people.deactivate(email, actor=actor)})
+    return as_json({"deactivated": directory.deactivate(email, actor=actor)})

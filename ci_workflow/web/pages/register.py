@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.lifecycle import Status
-from ci_workflow.services.register import (
+from ci_workflow.services.register.browse import (
     SortOrder,
     list_improvements,
     register_page,

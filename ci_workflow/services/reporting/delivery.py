@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ci_workflow.domain.ids import format_id
 from ci_workflow.reports import channels
-from ci_workflow.services.reports import gather_review, write_review
+from ci_workflow.services.reporting.review import gather_review, write_review
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event

@@ -13,8 +13,8 @@ from ci_workflow.domain.permissions import may_decide, may_edit
 from ci_workflow.errors import NotFound
 from ci_workflow.reports.charts import nothing_to_draw, objective_chart
 from ci_workflow.schemas import ImprovementPage, ReportPublic
-from ci_workflow.services.readings import audit_of, detail_of, pending_of
-from ci_workflow.services.results import evaluations_of, progress_of
+from ci_workflow.services.views.objective_results import evaluations_of, progress_of
+from ci_workflow.services.views.shapes import audit_of, detail_of, pending_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction

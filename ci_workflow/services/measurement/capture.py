@@ -29,11 +29,11 @@ from ci_workflow.domain.sources import is_fetched, parse_source
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.domain.window import parse_window
 from ci_workflow.errors import UsageError
-from ci_workflow.services import notifications
-from ci_workflow.services.capture_reads import Reading, Target, read_all
-from ci_workflow.services.sustainment import closed_improvements, in_sustainment
-from ci_workflow.services.sustainment import watch as watch_sustainment
-from ci_workflow.services.tracks import CAPTURED, watch_tracks
+from ci_workflow.services.measurement._off_track import CAPTURED, watch_tracks
+from ci_workflow.services.measurement._source_reads import Reading, Target, read_all
+from ci_workflow.services.measurement.sustainment import closed_improvements, in_sustainment
+from ci_workflow.services.measurement.sustainment import watch as watch_sustainment
+from ci_workflow.services.people import notifications
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction

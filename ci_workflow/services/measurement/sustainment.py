@@ -2,8 +2,9 @@
 (``domain.sustainment``), the flag and the news when one regresses, and the final review report
 when a sustainment period ends.
 
-The capture (``services.capture``) measures the improvements ``in_sustainment`` at their cadence
-and calls ``watch`` in its write transaction; ``settle_ended`` runs after the scheduled capture.
+The capture (``services.measurement.capture``) measures the improvements ``in_sustainment`` at
+their cadence and calls ``watch`` in its write transaction; ``settle_ended`` runs after the
+scheduled capture.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.sustainment import Held, HoldAnswer, Sustainment, assess
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.formatting import plain
-from ci_workflow.services import notifications
+from ci_workflow.services.people import notifications
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import first_moves_to, record_event, without_action
@@ -149,7 +150,9 @@ def settle_ended(moment: datetime | None = None) -> list[str]:
                 action=ENDED,
                 detail=f"measured until {c.ends:%Y-%m-%d}: {summary}",
             )
-    from ci_workflow.services.delivery import deliver_review  # reports: only when one ends
+    from ci_workflow.services.reporting.delivery import (
+        deliver_review,  # reports: only when one ends
+    )
 
     lines = []
     for c in ended:

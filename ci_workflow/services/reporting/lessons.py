@@ -27,7 +27,7 @@ from ci_workflow.domain.similarity import (
     same,
     terms,
 )
-from ci_workflow.services.results import evaluations_of
+from ci_workflow.services.views.objective_results import evaluations_of
 from ci_workflow.store import improvements as register
 from ci_workflow.store import lessons as store
 from ci_workflow.store.db import transaction

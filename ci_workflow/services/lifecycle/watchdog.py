@@ -14,8 +14,8 @@ from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.people import Directory
 from ci_workflow.domain.vocabulary import Role
 from ci_workflow.schemas import PendingGate
-from ci_workflow.services import notifications
-from ci_workflow.services.readings import pending_for
+from ci_workflow.services.people import notifications
+from ci_workflow.services.views.shapes import pending_for
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction

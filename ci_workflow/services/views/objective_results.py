@@ -39,7 +39,7 @@ def evaluations_of(
     objectives = [
         o for o in store.objectives_for(session, by_id) if metric is None or o.metric == metric
     ]
-    # Measurements after closing answer "did it hold" (``services.sustainment``), not this.
+    # Measurements after closing answer "did it hold" (``measurement.sustainment``), not this.
     kinds = [k for k in SnapshotKind if k != SnapshotKind.sustain]
     points = measured_points(session, [o.id or 0 for o in objectives], kinds=kinds)
     found: dict[int, list[Evaluation]] = {i: [] for i in by_id}

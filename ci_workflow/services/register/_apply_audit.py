@@ -10,7 +10,7 @@ from typing import Any
 
 from ci_workflow.domain.changes import objective_value_changes, shown, value_change
 from ci_workflow.domain.spec import ImprovementSpec
-from ci_workflow.services.spec_rows import (
+from ci_workflow.services.register._spec_rows import (
     COPIED,
     PlanRow,
     Wanted,

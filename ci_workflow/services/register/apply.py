@@ -24,9 +24,9 @@ from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.people import Directory
 from ci_workflow.errors import NotAuthorised
-from ci_workflow.services.apply_files import keys_of, parse_all, read_file, validate_all
-from ci_workflow.services.apply_plan import Change, changes, refusals
-from ci_workflow.services.guard import refuse
+from ci_workflow.services.people.refusals import refuse
+from ci_workflow.services.register._apply_files import keys_of, parse_all, read_file, validate_all
+from ci_workflow.services.register._apply_plan import Change, changes, refusals
 from ci_workflow.store import apply_rows as rows
 from ci_workflow.store.apply_rows import Current, load_current
 from ci_workflow.store.db import transaction

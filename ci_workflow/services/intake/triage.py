@@ -14,11 +14,12 @@ from ci_workflow.domain.ids import parse_id
 from ci_workflow.domain.permissions import may_triage_opportunities
 from ci_workflow.errors import UsageError
 from ci_workflow.opportunities.improvement_file import improvement_file
-from ci_workflow.services import ideas, notifications
-from ci_workflow.services.apply import apply_files
-from ci_workflow.services.guard import require
-from ci_workflow.services.opportunities import show
-from ci_workflow.services.people import known_name
+from ci_workflow.services.intake import ideas
+from ci_workflow.services.intake.detection import show
+from ci_workflow.services.people import notifications
+from ci_workflow.services.people.directory import known_name
+from ci_workflow.services.people.refusals import require
+from ci_workflow.services.register.apply import apply_files
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction

@@ -13,10 +13,10 @@ from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.errors import NotFound, UsageError
 from ci_workflow.metrics import finite
 from ci_workflow.schemas import ProgressPublic, SnapshotPublic, from_row
-from ci_workflow.services import notifications
-from ci_workflow.services.guard import refuse
-from ci_workflow.services.results import progress_of
-from ci_workflow.services.tracks import watch_tracks
+from ci_workflow.services.measurement._off_track import watch_tracks
+from ci_workflow.services.people import notifications
+from ci_workflow.services.people.refusals import refuse
+from ci_workflow.services.views.objective_results import progress_of
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction

@@ -12,9 +12,9 @@ from ci_workflow.domain.people import Grant, PersonView, parse_grant
 from ci_workflow.domain.permissions import may_manage_people
 from ci_workflow.errors import UsageError
 from ci_workflow.schemas import PersonPublic
-from ci_workflow.services import notifications
-from ci_workflow.services.guard import require
-from ci_workflow.services.identity import new_invitation
+from ci_workflow.services.people import notifications
+from ci_workflow.services.people.identity import new_invitation
+from ci_workflow.services.people.refusals import require
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction

@@ -8,8 +8,8 @@ from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.people import PersonView
 from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.schemas import ActionDue, MyWork, OffTrack
-from ci_workflow.services.readings import pending_for, register_summary
-from ci_workflow.services.results import progress_of
+from ci_workflow.services.views.objective_results import progress_of
+from ci_workflow.services.views.shapes import pending_for, register_summary
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests

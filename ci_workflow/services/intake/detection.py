@@ -1,5 +1,5 @@
 """Opportunities: detected in the imported incidents and recorded once; shown, best first.
-Accepting or dismissing one is ``services.triage``."""
+Accepting or dismissing one is ``services.intake.triage``."""
 
 from __future__ import annotations
 

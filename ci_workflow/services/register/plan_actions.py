@@ -9,7 +9,7 @@ from ci_workflow.domain.lifecycle import TERMINAL
 from ci_workflow.domain.permissions import may_edit
 from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.errors import NotFound, UsageError
-from ci_workflow.services.guard import refuse
+from ci_workflow.services.people.refusals import refuse
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction

@@ -17,8 +17,8 @@ from ci_workflow.domain.signing import decision_signature
 from ci_workflow.domain.smart import readiness_problems
 from ci_workflow.errors import GateError, NotReady, UsageError
 from ci_workflow.schemas import PendingGate
-from ci_workflow.services.guard import refuse
-from ci_workflow.services.readings import pending_for
+from ci_workflow.services.people.refusals import refuse
+from ci_workflow.services.views.shapes import pending_for
 from ci_workflow.settings import get_settings, secret_key
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event

@@ -3,8 +3,8 @@
 Each function is idempotent on its own (keyed by improvement, gate and attempt), because a
 flow replays from the top after every resume and a new deployment may re-run a cached task.
 The flow orders them, and delivers the reports after review and consolidation. Opening a gate
-is ``services.gate_opening``: a flow process that only decides and opens the next gate does not
-load the capture.
+is ``services.lifecycle.gate_opening``: a flow process that only decides and opens the next gate
+does not load the capture.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.smart import readiness_problems
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.errors import NotReady
-from ci_workflow.services.capture import capture_kind
-from ci_workflow.services.gate_opening import FLOW, advance
+from ci_workflow.services.lifecycle.gate_opening import FLOW, advance
+from ci_workflow.services.measurement.capture import capture_kind
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 from ci_workflow.store.snapshots import latest_baseline

@@ -1,6 +1,6 @@
 """Ideas from staff: anyone registered submits one; it waits among the opportunities (source
 ``staff_idea``) for a CI manager or process owner to accept into the register or dismiss, and
-its submitter is told which (``services.triage``)."""
+its submitter is told which (``services.intake.triage``)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from ci_workflow.domain.permissions import may_submit_idea
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import one_line, plain
 from ci_workflow.schemas import OpportunityPublic
-from ci_workflow.services import notifications
-from ci_workflow.services.guard import require
-from ci_workflow.services.opportunities import show
+from ci_workflow.services.intake.detection import show
+from ci_workflow.services.people import notifications
+from ci_workflow.services.people.refusals import require
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction

@@ -1,6 +1,6 @@
 """Opening a gate: record that it waits, tell who may decide, write the text above its decision
-form. Kept apart from the stages that measure (``services.lifecycle``), so the flow process that
-records a decision and opens the next gate does not load the capture."""
+form. Kept apart from the stages that measure (``services.lifecycle.stages``), so the flow
+process that records a decision and opens the next gate does not load the capture."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.permissions import informed_of, may_decide, who_may_decide
 from ci_workflow.formatting import one_line, plain
 from ci_workflow.reports.gate_summary import gate_summary
-from ci_workflow.services import notifications
-from ci_workflow.services.decisions import COSIGNED
-from ci_workflow.services.lessons import similar_to
-from ci_workflow.services.readings import detail_of
+from ci_workflow.services.lifecycle.gate_decisions import COSIGNED
+from ci_workflow.services.people import notifications
+from ci_workflow.services.reporting.lessons import similar_to
+from ci_workflow.services.views.shapes import detail_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event

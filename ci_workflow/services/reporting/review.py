@@ -13,9 +13,9 @@ from ci_workflow.domain.ids import format_id, parse_id
 from ci_workflow.errors import NotFound, UsageError
 from ci_workflow.reports.review import FORMATS, render_review, review_context
 from ci_workflow.schemas import ReportPublic
-from ci_workflow.services.readings import audit_of, detail_of
-from ci_workflow.services.results import evaluations_of
-from ci_workflow.services.sustainment import did_it_hold
+from ci_workflow.services.measurement.sustainment import did_it_hold
+from ci_workflow.services.views.objective_results import evaluations_of
+from ci_workflow.services.views.shapes import audit_of, detail_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import register_file, transaction

@@ -19,8 +19,8 @@ from ci_workflow.domain.people import Directory
 from ci_workflow.domain.permissions import Parties, may_bring_code, may_edit
 from ci_workflow.domain.spec import ImprovementSpec
 from ci_workflow.errors import ChangeRefused
-from ci_workflow.services.apply_audit import change_details, changed_fields
-from ci_workflow.services.spec_rows import (
+from ci_workflow.services.register._apply_audit import change_details, changed_fields
+from ci_workflow.services.register._spec_rows import (
     COPIED,
     ObjectiveSync,
     PlanRow,

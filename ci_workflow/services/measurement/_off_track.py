@@ -11,8 +11,8 @@ from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.people import PersonView
 from ci_workflow.formatting import plain
 from ci_workflow.schemas import ProgressPublic
-from ci_workflow.services import notifications
-from ci_workflow.services.results import objective_progress
+from ci_workflow.services.people import notifications
+from ci_workflow.services.views.objective_results import objective_progress
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import last_actions, record_event

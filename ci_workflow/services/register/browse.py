@@ -14,8 +14,8 @@ from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.permissions import may_withdraw
 from ci_workflow.errors import UsageError
 from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
-from ci_workflow.services.guard import refuse
-from ci_workflow.services.readings import audit_of, detail_of, register_summary
+from ci_workflow.services.people.refusals import refuse
+from ci_workflow.services.views.shapes import audit_of, detail_of, register_summary
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event, without_action
 from ci_workflow.store.db import transaction

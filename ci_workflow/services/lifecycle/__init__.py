@@ -1,0 +1,2 @@
+"""An improvement moving through the ITIL 4 model: starting it, its stages, gates and decisions,
+the watchdog."""

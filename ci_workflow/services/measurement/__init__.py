@@ -1,0 +1,2 @@
+"""Measuring objectives: captures from sources, values people record, trends, and whether gains
+held."""

@@ -1,0 +1,1 @@
+"""The register itself: improvements applied from files, browsed, set up; plan progress."""

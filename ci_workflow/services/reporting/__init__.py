@@ -1,0 +1,1 @@
+"""Reports: the review report and its delivery, the practice report and KPIs, lessons learned."""
