@@ -23,6 +23,7 @@ import os
 import sqlite3
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
@@ -99,7 +100,10 @@ def _sqlite_connection(path: str, timeout: float) -> sqlite3.Connection:
     if key not in kept:
         if len(kept) >= _KEPT_PER_THREAD:
             kept.pop(next(iter(kept))).close()
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout)
+        # The path percent-encoded, so SQLite opens exactly the file checked: a name holding
+        # ``%2F``, ``?`` or ``#`` is that file, never a decoded path or another open mode.
+        uri = f"{Path(path).as_uri()}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, timeout=timeout)
         connection.execute("PRAGMA query_only = ON")
         connection.set_authorizer(_reads_only)  # after the pragma: it denies pragmas
         kept[key] = connection

@@ -70,6 +70,25 @@ def test_a_sqlite_source_reads_no_file_outside_the_data_roots(
         measure(sqlite_source(inside / "link.db", "SELECT COUNT(*) FROM incidents"), OCTOBER)
 
 
+def test_a_sqlite_source_opens_the_file_it_checked_not_a_uri_decoded_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inside, outside = tmp_path / "data", tmp_path / "private"
+    inside.mkdir(), outside.mkdir()
+    monkeypatch.setenv("IMPROVE_DATA_ROOTS", str(inside))
+    get_settings.cache_clear()
+    with sqlite3.connect(outside / "register.db") as secret:
+        secret.execute("CREATE TABLE t (token TEXT)")
+        secret.execute("INSERT INTO t VALUES ('invitation-token')")
+    # Names SQLite would read as a URI: %2F decoded to "/", or "?"/"#" starting its options.
+    for name in ("a%2F..%2F..%2Fprivate%2Fregister.db", "b.db?mode=rw#"):
+        (inside / name).touch()  # a real (empty) file inside the roots
+        url = f"sqlite:///{inside}/{name.replace('%', '%25').replace('?', '%3F')}"
+        with pytest.raises(MetricError, match="no such table: t"):
+            measure({"kind": "sql", "url": url, "query": "SELECT token FROM t"}, OCTOBER)
+        assert (inside / name).stat().st_size == 0  # opened read-only: nothing written
+
+
 def test_a_csv_source_reads_no_file_outside_its_roots_and_never_echoes_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
