@@ -111,6 +111,12 @@ class Settings(BaseSettings):
         description="Comma-separated module prefixes that `python` sources may name (e.g. "
         "`acme_metrics`); default: none, so no Python source runs.",
     )
+    source_passfile: Path | None = Field(
+        default=None,
+        description="A PostgreSQL password file (the ~/.pgpass format: host:port:database:user:"
+        "password) of the credentials SQL sources may use; default: none. A source's URL without "
+        "a password uses this file, never the process's PGPASSWORD, PGPASSFILE or ~/.pgpass.",
+    )
     source_max_bytes: int = Field(
         default=50_000_000,
         ge=1_000,

@@ -44,6 +44,19 @@ _READS = {
     sqlite3.SQLITE_FUNCTION,
     getattr(sqlite3, "SQLITE_RECURSIVE", 33),
 }
+# Roles whose members can run programs or read and write files on the database server (COPY
+# ... TO PROGRAM, pg_read_file): a source connecting as one, or as a superuser, is refused.
+_SERVER_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
+# Membership counts directly or through other roles, with or without INHERIT (SET ROLE works
+# inside a read-only transaction), for the login role and the role it may have set.
+_POWERFUL_ROLE = f"""
+SELECT EXISTS (
+    SELECT 1 FROM pg_roles r
+    WHERE (r.rolsuper OR r.rolname IN {_SERVER_ROLES!r})
+      AND (pg_has_role(session_user, r.oid, 'MEMBER') OR pg_has_role(current_user, r.oid, 'MEMBER'))
+)"""
+# A path that cannot exist (/dev/null is no folder): libpq finds no file there, and says nothing.
+_NO_FILE = "/dev/null/none"
 _FILE_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
 CONNECT_SECONDS = 10
 
@@ -127,11 +140,12 @@ def _postgres(url: URL, query: str, params: dict[str, Any], timeout: float) -> l
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION READ ONLY")
                 cursor.execute(f"SET LOCAL statement_timeout = {int(timeout * 1000)}")
-                cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                cursor.execute(_POWERFUL_ROLE)
                 if cursor.fetchone() == (True,):
                     raise MetricError(
-                        "the source connects as a superuser, who can run programs on the database "
-                        "server: give it a reader role (docs/production.md)"
+                        "the source connects as a role that can run programs or reach files on "
+                        "the database server (a superuser, or a member of "
+                        f"{', '.join(_SERVER_ROLES)}): give it a reader role (docs/production.md)"
                     )
                 try:
                     cursor.execute(statement, params, binary=True)  # one statement, no more
@@ -158,9 +172,32 @@ def _other(url: URL, query: str, params: dict[str, Any], timeout: float) -> list
 
 
 def _engine(url: URL) -> Engine:
-    key = f"source:{url.render_as_string(hide_password=False)}"
-    connect = {"connect_timeout": CONNECT_SECONDS}
+    connect: dict[str, Any] = {"connect_timeout": CONNECT_SECONDS}
+    if url.get_backend_name() == "postgresql":
+        connect |= _own_credentials_only(url)
+    key = f"source:{url.render_as_string(hide_password=False)}:{sorted(connect.items())}"
     return cached_engine(key, lambda: create_engine(url, pool_pre_ping=True, connect_args=connect))
+
+
+def _own_credentials_only(url: URL) -> dict[str, str]:
+    """libpq fills in what a URL leaves out from the process that connects: PGPASSWORD, the
+    PGPASSFILE or ~/.pgpass, client certificates in ~/.postgresql, Kerberos tickets. A source
+    uses the password its URL carries, or the one the operator registered for its host,
+    database and user in IMPROVE_SOURCE_PASSFILE; never the worker's own. These override the
+    same options in the URL's query too (``?passfile=/home/worker/.pgpass``)."""
+    import psycopg  # here: a capture of SQLite files alone need not load it
+
+    passfile = get_settings().source_passfile
+    options = {
+        "password": url.password or "",  # given, even empty: PGPASSWORD is not looked at
+        "passfile": str(passfile.expanduser()) if passfile else _NO_FILE,
+        "sslcert": _NO_FILE,
+        "sslkey": _NO_FILE,
+        "gssencmode": "disable",
+    }
+    if psycopg.pq.version() >= 160000:  # libpq 16 can refuse to answer with the process's
+        options["require_auth"] = "!gss,!sspi"  # Kerberos or Windows identity
+    return options
 
 
 def _reason(error: SQLAlchemyError) -> str:
