@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?\.?")
 
 
 class Settings(BaseSettings):
@@ -46,7 +50,7 @@ class Settings(BaseSettings):
         ge=1,
         le=1000,
         description="Flow processes `improve serve` runs at once; the rest wait in Prefect's "
-        "queue (default: from the machine's cores and memory, domain/capacity.py).",
+        "queue (default: from the machine's cores and memory, orchestration/capacity.py).",
     )
     capture_reads_per_host: int = Field(
         default=2,
@@ -110,6 +114,12 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated module prefixes that `python` sources may name (e.g. "
         "`acme_metrics`); default: none, so no Python source runs.",
+    )
+    http_allow: str = Field(
+        default="",
+        description="Comma-separated host names and networks (e.g. `metrics.internal,"
+        "10.20.0.0/16,127.0.0.1`) that HTTP sources may reach although they are not public "
+        "addresses; default: none, so private, loopback and link-local addresses are refused.",
     )
     source_passfile: Path | None = Field(
         default=None,
@@ -189,6 +199,21 @@ class Settings(BaseSettings):
     @property
     def python_modules(self) -> tuple[str, ...]:
         return tuple(m.strip() for m in self.python_source_modules.split(",") if m.strip())
+
+    @property
+    def http_allowed(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.http_allow.split(",") if a.strip())
+
+    @field_validator("http_allow")
+    @classmethod
+    def _hosts_or_networks(cls, value: str) -> str:
+        for entry in (a.strip() for a in value.split(",")):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if entry and not _HOST_NAME.fullmatch(entry):
+                    raise ValueError(f"not a host name or a network: {entry!r}") from None
+        return value
 
     @property
     def proxies(self) -> frozenset[str]:

@@ -2,16 +2,24 @@
 
 ``path`` is dotted with list indexes: ``data.items[0].value``. ``params`` are sent as the query
 string; ``{as_of}``, ``{window_start}`` and ``{window_end}`` in them become ISO UTC timestamps.
-Failures (connection, timeout, HTTP status) are retried ``retries`` times.
+Failures (no answer, an HTTP error status) are retried ``retries`` times.
 
 Bounded: each try ends after ``timeout`` seconds however slowly the answer drips in, and an
 answer over IMPROVE_SOURCE_MAX_BYTES is refused. Redirects are followed (five at most); to
 another origin (scheme, host, port) none of the configured headers goes along.
+
+Where it may connect: the host's name is resolved here, each address checked (public, or in
+IMPROVE_HTTP_ALLOW; ``metrics.access.HttpAllowList``) and the connection made to the address
+checked, so a name that resolves differently a moment later gains nothing; every redirect is
+checked the same way. Whatever keeps an answer from coming (refused, unreachable, timed out,
+not HTTP) is reported in the same words, which tell nothing about which ports are open.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 import time
 from typing import Any
 
@@ -20,6 +28,7 @@ import httpx
 from ci_workflow.domain.sources import HttpSource
 from ci_workflow.domain.window import Window
 from ci_workflow.metrics import MetricError, finite
+from ci_workflow.metrics.access import HttpAllowList, http_address_refused
 from ci_workflow.settings import get_settings
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -27,7 +36,12 @@ MAX_REDIRECTS = 5
 
 
 class _Refused(Exception):
-    """An answer refused for good (too big, not JSON): no retry makes it better."""
+    """An answer refused for good (too big, not JSON, an address not allowed): no retry makes
+    it better."""
+
+
+class _Failed(Exception):
+    """A try that failed (no answer, an HTTP error status): another may succeed."""
 
 
 def read(source: HttpSource, window: Window) -> float:
@@ -41,12 +55,8 @@ def read(source: HttpSource, window: Window) -> float:
     for attempt in range(source.retries + 1):
         try:
             return finite(pick(_fetch(source, params), source.path))
-        except httpx.HTTPStatusError as error:
-            last = f"HTTP {error.response.status_code} from {error.request.url.host}"
-        except httpx.TimeoutException:
-            last = f"timed out after {source.timeout:g} s"
-        except httpx.HTTPError as error:
-            last = f"{type(error).__name__} from {httpx.URL(source.url).host}"
+        except _Failed as failed:
+            last = str(failed)
         except _Refused as refused:
             raise MetricError(str(refused)) from None
         if attempt < source.retries:
@@ -59,16 +69,22 @@ def _fetch(source: HttpSource, params: dict[str, str]) -> Any:
     deadline = time.monotonic() + source.timeout
     url, headers = httpx.URL(source.url, params=params), dict(source.headers)
     origin = _origin(url)
-    with httpx.Client(timeout=source.timeout, follow_redirects=False) as client:
+    allow = HttpAllowList.parse(get_settings().http_allowed)
+    # Not the process's environment: no proxy (the address checked is the one connected to)
+    # and no ~/.netrc (the worker's credentials); its certificate authorities, yes.
+    verify = httpx.create_ssl_context(trust_env=True)
+    with httpx.Client(
+        timeout=source.timeout, follow_redirects=False, trust_env=False, verify=verify
+    ) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            with client.stream("GET", url, headers=headers) as answer:
-                if answer.is_redirect and "location" in answer.headers:
-                    url = answer.url.join(answer.headers["location"])
-                    if _origin(url) != origin:
-                        headers = {}  # a token for one host is not handed to another
-                    continue
-                answer.raise_for_status()
-                body = _body(answer, deadline, get_settings().source_max_bytes)
+            status, location, body = _get(client, url, headers, allow, deadline, source.timeout)
+            if location is not None:
+                url = url.join(location)
+                if _origin(url) != origin:
+                    headers = {}  # a token for one host is not handed to another
+                continue
+            if status >= 400:
+                raise _Failed(f"HTTP {status} from {url.host}")
             try:
                 return httpx.Response(200, content=body).json()
             except ValueError:
@@ -76,7 +92,61 @@ def _fetch(source: HttpSource, params: dict[str, str]) -> Any:
     raise _Refused(f"more than {MAX_REDIRECTS} redirects")
 
 
-def _body(answer: httpx.Response, deadline: float, limit: int) -> bytes:
+def _get(
+    client: httpx.Client,
+    url: httpx.URL,
+    headers: dict[str, str],
+    allow: HttpAllowList,
+    deadline: float,
+    timeout: float,
+) -> tuple[int, str | None, bytes]:
+    """One request, to an address of the URL's host that the source may reach: the status,
+    where it redirects to (or None), and the body of an answer that does not redirect."""
+    silent = _Failed(f"no HTTP answer from {url.host} within {timeout:g} s")
+    sent = {"Host": url.netloc.decode("ascii"), **headers}
+    # The certificate is checked against the host's name, not the address connected to.
+    named = {} if _is_address(url.host) else {"sni_hostname": url.host}
+    for address in _addresses(url, allow, silent):
+        try:
+            with client.stream(
+                "GET", url.copy_with(host=address), headers=sent, extensions=named
+            ) as answer:
+                if answer.is_redirect and "location" in answer.headers:
+                    return answer.status_code, answer.headers["location"], b""
+                if answer.status_code >= 400:
+                    return answer.status_code, None, b""
+                return answer.status_code, None, _body(answer, deadline)
+        except httpx.ConnectError:
+            continue  # the host's next address, if it has one
+        except httpx.HTTPError:
+            raise silent from None
+    raise silent
+
+
+def _addresses(url: httpx.URL, allow: HttpAllowList, silent: _Failed) -> list[str]:
+    """The addresses of the URL's host the source may connect to, in the resolver's order."""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        found = socket.getaddrinfo(url.raw_host.decode("ascii"), port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise silent from None  # a name that does not resolve says no more than a closed port
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+    permitted = [a for a in addresses if allow.permits(url.host, a)]
+    if not permitted:
+        raise _Refused(http_address_refused(url.host))
+    return permitted
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _body(answer: httpx.Response, deadline: float) -> bytes:
+    limit = get_settings().source_max_bytes
     if int(answer.headers.get("content-length") or 0) > limit:
         raise _Refused(f"the answer is larger than the {limit:,} bytes allowed")
     chunks, size = [], 0

@@ -1,18 +1,26 @@
 """Where an applied improvement's sources point, checked before anything is written: a CSV or
 SQLite file inside the data roots (default: the improvement file's own folder), a database
-dialect this installation knows, a Python module the administrator allowed. Relative file paths
-are made absolute from the improvement file's folder."""
+dialect this installation knows, a Python module the administrator allowed, a literal web
+address that is public or allowed (a name is checked on what it resolves to, when read).
+Relative file paths are made absolute from the improvement file's folder."""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ci_workflow.errors import MetricError
-from ci_workflow.metrics.access import module_allowed, readable_file
+from ci_workflow.metrics.access import (
+    HttpAllowList,
+    http_address_refused,
+    module_allowed,
+    readable_file,
+)
 from ci_workflow.settings import get_settings, normalise_database_url
 
 
@@ -58,7 +66,20 @@ def problems(source: dict[str, Any], folder: Path) -> list[tuple[str, str]]:
         refused = module_allowed(source["function"], settings.python_modules)
         if refused:
             found.append(("function", refused))
+    if source["kind"] == "http":
+        host = urlsplit(source["url"]).hostname or ""
+        if _is_address(host) and not HttpAllowList.parse(settings.http_allowed).permits(host, host):
+            found.append(("url", http_address_refused(host)))
     return found
+
+
+def _is_address(host: str) -> bool:
+    """A literal IP address (a name is resolved, and checked, when the source is read)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _file(field: str, path: str, roots: tuple[Path, ...], limit: int) -> list[tuple[str, str]]:
