@@ -112,6 +112,9 @@ def test_the_trail_records_a_signature_and_reads_it_back() -> None:
     assert detail == "review-signoff-2: Ann: the Analyst signed as service owner"
     assert signer_of(detail) == ("service owner", "Ann: the Analyst")
     assert signer_of("review-signoff-2: Pia signed as process owner") == ("process owner", "Pia")
+    # A name may hold the words themselves: the side is what follows their last use.
+    odd = signature_detail("review-signoff-2", "Bo signed as Al", "process owner")
+    assert signer_of(odd) == ("process owner", "Bo signed as Al")
 
 
 @pytest.mark.parametrize(

@@ -234,3 +234,76 @@ def test_no_measurement_before_the_start_gives_no_limits() -> None:
         "too little data for control limits: 0 measurements before execution started; "
         "2 more before the start are needed (from history, by a backfill)"
     )
+
+
+def test_two_checkpoints_still_to_come_are_dated_by_the_second() -> None:
+    weekly = [week(10), week(11), week(12)]
+    assert shift([1.0], [2.0], weekly).statement == (
+        "too little data to test for a shift: 1 measurement before execution started and 1 "
+        "after; 2 more before the start and 2 more checkpoints after it are needed (those before "
+        "from history, by a backfill; the checkpoints by about 2026-03-23 on its schedule)"
+    )
+
+
+def test_too_little_data_is_not_tested() -> None:
+    assert shift([1.0], [2.0]).tested is False
+    assert shift([2.0] * 3, [2.0] * 3).tested is False
+
+
+def test_a_point_exactly_on_a_limit_is_not_beyond_it() -> None:
+    # Centre 11, mean moving range 2: the limits as the chart's formula gives them.
+    upper, lower = 11.0 + 2.66 * 2.0, 11.0 - 2.66 * 2.0
+    limits = control_limits([10.0, 12.0], [upper, lower])
+    assert (limits.upper, limits.lower) == (upper, lower)
+    assert limits.signals == ()
+    assert "; 0 point(s) beyond the limits: no signal of change" in limits.statement
+
+
+def test_welch_not_students_t_test_when_the_spreads_differ() -> None:
+    from scipy import stats  # the t distribution only, not the test under check
+
+    before, after = [1.0, 2.0, 3.0], [4.0, 6.0, 8.0, 10.0]
+    # Means 2 and 7, variances 1 and 20/3: Welch's standard error² = 1/3 + (20/3)/4 = 2.
+    t = 5 / math.sqrt(2)
+    df = 2.0**2 / ((1 / 3) ** 2 / 2 + (5 / 3) ** 2 / 3)
+    found = shift(before, after)
+    assert found.p_value == pytest.approx(2 * stats.t.sf(t, df))
+    assert found.effect_size == pytest.approx(5 / math.sqrt((1 + 20 / 3) / 2))
+
+
+def test_noise_is_said_to_be_noise() -> None:
+    found = shift([1.0, 2.0, 3.0], [1.5, 2.5, 3.5])
+    assert found.tested and found.p_value is not None and found.p_value > 0.05
+    assert found.statement.endswith(
+        "Cohen's d = 0.50): not distinguishable from noise at the 5 % level"
+    )
+
+
+def test_the_evaluation_carries_the_objective_and_its_kpi() -> None:
+    points = [Point(week(n), v, "checkpoint") for n, v in enumerate([90.0, 91.0, 95.0])]
+    found = evaluate(
+        metric="uptime",
+        description="monthly uptime",
+        unit="%",
+        baseline=90.0,
+        target=99.0,
+        direction="increase",
+        kpi_kind="service_performance",
+        points=points,
+        started_at=week(5),
+        upcoming=[week(6), week(7), week(8)],
+    )
+    assert (found.metric, found.description, found.unit, found.direction) == (
+        "uptime",
+        "monthly uptime",
+        "%",
+        "increase",
+    )
+    assert (found.baseline, found.target, found.kpi_kind) == (90.0, 99.0, "service_performance")
+    assert found.kpi_name == "service performance improvement"
+    assert found.kpi.value == pytest.approx(5.0)  # after − before, higher being better
+    assert found.achieved_pct == pytest.approx(5 / 9 * 100)
+    # All three measured before the start; the third checkpoint after it is due in week 8.
+    assert found.shift.statement.endswith(
+        "3 more checkpoints after the start are needed (by about 2026-03-02 on its schedule)"
+    )

@@ -12,6 +12,7 @@ from ci_workflow.domain.kpis import (
     ImprovementFacts,
     efficiency_increase,
     efficiency_ratio,
+    increase,
     objective_kpi,
     practice_kpis,
 )
@@ -140,3 +141,18 @@ def test_an_unknown_kpi_kind_counts_as_an_improvement_in_its_direction() -> None
 )
 def test_a_figure_reads_as_its_number_or_na_with_the_reason(figure: Figure, said: str) -> None:
     assert str(figure) == said
+
+
+def test_each_missing_side_is_named() -> None:
+    assert increase(3.0, None) == Figure(None, "no after value")
+    assert increase(None, 3.0) == Figure(None, "no before value")
+
+
+def test_nothing_closed_gives_each_practice_kpi_its_reason() -> None:
+    kpis = practice_kpis([closed_on("2025-03-01T09:00", "2025-03-31")], *PERIOD)
+    none_closed = "no improvement closed in the period"
+    assert kpis.success_rate == Figure(None, none_closed)
+    assert kpis.average_days_to_implement == Figure(None, none_closed)
+    assert kpis.total_roi == Figure(None, "no closed improvement has both gain and cost")
+    assert kpis.average_roi == Figure(None, "no closed improvement has an ROI")
+    assert kpis.on_time_rate == Figure(None, "no closed improvement with due dates")

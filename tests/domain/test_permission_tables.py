@@ -132,8 +132,9 @@ def test_separation_of_duties_keeps_an_owner_from_judging_her_own_improvement(
     for gate in (Gate.plan_approval, Gate.review_signoff):
         assert not may_decide(gate, judge, own, separation=True), gate
         assert not allowed(Action.decide, judge, own, gate=gate, separation=True), gate
-    # Without separation she may judge it as her role allows.
+    # Without separation (the default) she may judge it as her role allows.
     assert may_decide(Gate.review_signoff, judge, own)
+    assert allowed(Action.decide, judge, own, gate=Gate.review_signoff)
     # Her own work she still reports and resubmits.
     assert may_decide(Gate.execution_complete, judge, own, separation=True)
     assert may_decide(Gate.resubmitted, judge, own, separation=True)
@@ -280,6 +281,12 @@ def test_who_may_decide_is_said_in_words(
     gate: Gate, separation: bool, cosigned: bool, said: str
 ) -> None:
     assert who_may_decide(gate, parties(cosigned=cosigned), separation=separation) == said
+
+
+def test_separation_is_off_unless_asked_for() -> None:
+    assert who_may_decide(Gate.plan_approval, parties()) == (
+        "a process owner of 'Incident Management' or a CI manager"
+    )
 
 
 def test_an_action_on_an_improvement_needs_its_parties() -> None:
