@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         description="Comma-separated module prefixes that `python` sources may name (e.g. "
         "`acme_metrics`); default: none, so no Python source runs.",
     )
+    python_source_path: str = Field(
+        default="",
+        description="Comma-separated folders that the modules of `python` sources may also be "
+        "imported from, besides the installed packages; default: none (never the working "
+        "directory, a flow's folder or an editable install's checkout).",
+    )
     http_allow: str = Field(
         default="",
         description="Comma-separated host names and networks (e.g. `metrics.internal,"
@@ -199,6 +205,14 @@ class Settings(BaseSettings):
     @property
     def python_modules(self) -> tuple[str, ...]:
         return tuple(m.strip() for m in self.python_source_modules.split(",") if m.strip())
+
+    @property
+    def python_paths(self) -> tuple[Path, ...]:
+        return tuple(
+            Path(p.strip()).expanduser().resolve()
+            for p in self.python_source_path.split(",")
+            if p.strip()
+        )
 
     @property
     def http_allowed(self) -> tuple[str, ...]:

@@ -1,16 +1,23 @@
 """``kind: python``: ``module:function(as_of, window_start, window_end, **params) -> float``.
 
 Only modules under the prefixes IMPROVE_PYTHON_SOURCE_MODULES lists may be named (checked when
-the improvement is applied, and again here), and they are imported from the installed packages
-only: never from the working directory of the process that captures.
+the improvement is applied, and again here), and they are imported only from the installed
+packages (site-packages, the standard library) and the folders IMPROVE_PYTHON_SOURCE_PATH
+lists: never from the working directory, the folder of the script that started the process
+(Prefect puts a flow's folder, ``flows/``, first on ``sys.path``), or the checkout of an
+editable install. A module already imported from elsewhere is refused, not reused.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
+import site
 import sys
+import sysconfig
 import threading
+from importlib.machinery import ModuleSpec, PathFinder
+from pathlib import Path
+from types import ModuleType
 
 from ci_workflow.domain.sources import PythonSource
 from ci_workflow.domain.window import Window
@@ -39,13 +46,53 @@ def read(source: PythonSource, window: Window) -> float:
     return value  # type: ignore[no-any-return]  # checked by measure()
 
 
-def _import(name: str) -> object:
-    """Import without the working directory on the path (``''``, ``.`` or its full name)."""
-    here = {"", ".", os.getcwd()}
+def _import(name: str) -> ModuleType:
+    """``name``, imported from the places Python sources may use, and found there."""
+    places = _places()
+    top = name.partition(".")[0]
     with _importing:
         saved = sys.path[:]
-        sys.path[:] = [entry for entry in saved if entry not in here]
+        sys.path[:] = [entry for entry in saved if _inside(entry, places)]
+        sys.path += [str(place) for place in get_settings().python_paths]
         try:
-            return importlib.import_module(name)
+            loaded = sys.modules.get(top)
+            spec = loaded.__spec__ if loaded else PathFinder.find_spec(top)
+            if spec is None or not _from(spec, places):  # looked for before any code runs
+                raise ImportError(_not_there(top))
+            module = importlib.import_module(name)
         finally:
             sys.path[:] = saved
+    if module.__spec__ is None or not _from(module.__spec__, places):
+        raise ImportError(_not_there(name))
+    return module
+
+
+def _places() -> tuple[Path, ...]:
+    """The installed packages, the standard library, and IMPROVE_PYTHON_SOURCE_PATH."""
+    found = [*site.getsitepackages(), *(sysconfig.get_paths()[k] for k in _INSTALLED)]
+    if site.ENABLE_USER_SITE:
+        found.append(site.getusersitepackages())
+    return (*(Path(p).resolve() for p in found), *get_settings().python_paths)
+
+
+_INSTALLED = ("stdlib", "platstdlib", "purelib", "platlib")
+
+
+def _from(spec: ModuleSpec, places: tuple[Path, ...]) -> bool:
+    """Whether the module's files lie in ``places`` (a module built into Python does)."""
+    if spec.origin in ("built-in", "frozen"):
+        return True
+    files = [spec.origin] if spec.has_location and spec.origin else []
+    files += list(spec.submodule_search_locations or [])  # a namespace package's folders
+    return bool(files) and all(_inside(f, places) for f in files)
+
+
+def _inside(entry: str, places: tuple[Path, ...]) -> bool:
+    if not entry or not Path(entry).is_absolute():  # "" and "." are the working directory
+        return False
+    real = Path(entry).resolve()
+    return any(real.is_relative_to(place) for place in places)
+
+
+def _not_there(name: str) -> str:
+    return f"no module {name!r} among the installed packages or IMPROVE_PYTHON_SOURCE_PATH"

@@ -142,9 +142,15 @@ def broken(**_: Any) -> float:
     raise RuntimeError("the upstream API is down")
 
 
+CHECKOUT = Path(__file__).resolve().parents[2]  # where the ``tests`` package lives
+
+
 def allow_python(monkeypatch: pytest.MonkeyPatch, *prefixes: str) -> None:
-    """Let Python sources name these modules, as an administrator would."""
+    """Let Python sources name these modules, as an administrator would; the ones in this
+    repository (``tests.metrics.sources``) are imported from its checkout, which the
+    administrator therefore names too (it is not an installed package)."""
     monkeypatch.setenv("IMPROVE_PYTHON_SOURCE_MODULES", ",".join(prefixes))
+    monkeypatch.setenv("IMPROVE_PYTHON_SOURCE_PATH", str(CHECKOUT))
     get_settings.cache_clear()
 
 

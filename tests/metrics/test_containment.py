@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -135,6 +136,36 @@ def test_python_sources_run_only_listed_modules_and_never_from_the_working_direc
     with pytest.raises(MetricError, match="cannot load planted_metric:value"):
         measure({"kind": "python", "function": "planted_metric:value"}, OCTOBER)
     assert not (tmp_path / "planted_metric.py.ran").exists()
+
+
+def test_python_sources_import_neither_from_a_flows_folder_nor_from_a_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Prefect puts the folder of the flow it runs first on sys.path (flows/ of a checkout).
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "acme_metrics.py").write_text(
+        "open(__file__ + '.ran', 'w').close()\ndef value(**_): return 1.0\n"
+    )
+    monkeypatch.syspath_prepend(str(flows))
+    allow_python(monkeypatch, "acme_metrics", "tests")
+    monkeypatch.delenv("IMPROVE_PYTHON_SOURCE_PATH")
+    get_settings.cache_clear()
+    with pytest.raises(MetricError, match="no module 'acme_metrics' among the installed packages"):
+        measure({"kind": "python", "function": "acme_metrics:value"}, OCTOBER)
+    assert not (flows / "acme_metrics.py.ran").exists()
+    # This repository's checkout is on sys.path through its editable install, and its tests
+    # package is already imported from there: still not an installed package.
+    with pytest.raises(MetricError, match="no module 'tests' among the installed packages"):
+        measure({"kind": "python", "function": "tests.metrics.sources:broken"}, OCTOBER)
+
+    # A folder the administrator names is one Python sources may import from.
+    monkeypatch.setenv("IMPROVE_PYTHON_SOURCE_PATH", str(flows))
+    get_settings.cache_clear()
+    try:
+        assert measure({"kind": "python", "function": "acme_metrics:value"}, OCTOBER) == 1.0
+    finally:
+        sys.modules.pop("acme_metrics", None)  # imported from this test's folder only
 
 
 @pytest.fixture
