@@ -7,6 +7,7 @@ shape is checked here; running a source is the metrics wing's job.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -88,6 +89,41 @@ class PythonSource(_Strict):
     kind: Literal["python"]
     function: Annotated[str, Field(pattern=PYTHON_FUNCTION.pattern)]
     params: Annotated[dict[Name, Any], Field(max_length=50)] = Field(default_factory=dict)
+
+    @field_validator("params")
+    @classmethod
+    def _params_bounded(cls, params: dict[str, Any]) -> dict[str, Any]:
+        problem = params_problem(params)
+        if problem:
+            raise ValueError(problem)
+        return params
+
+
+# A Python source's params are stored with the source and shown with every improvement: a few
+# names and values, not a data set (YAML aliases would otherwise grow them a thousandfold).
+PARAMS_MAX_CHARACTERS = 10_000
+PARAMS_MAX_VALUES = 500
+PARAMS_MAX_DEPTH = 5
+
+
+def params_problem(params: dict[str, Any]) -> str | None:
+    """Why these params are too large (as JSON, in values, or nested too deep), or None."""
+    values, waiting = 0, [(value, 1) for value in params.values()]
+    while waiting:  # stops at the first excess: a bomb is never walked whole
+        value, depth = waiting.pop()
+        values += 1
+        if values > PARAMS_MAX_VALUES:
+            return f"more than the {PARAMS_MAX_VALUES} values allowed (nested ones included)"
+        if depth > PARAMS_MAX_DEPTH:
+            return f"nested deeper than the {PARAMS_MAX_DEPTH} levels allowed"
+        if isinstance(value, dict):
+            waiting += [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, list | tuple):
+            waiting += [(v, depth + 1) for v in value]
+    size = len(json.dumps(params, default=str, ensure_ascii=False))
+    if size > PARAMS_MAX_CHARACTERS:
+        return f"{size:,} characters as JSON, more than the {PARAMS_MAX_CHARACTERS:,} allowed"
+    return None
 
 
 class IncidentsSource(_Strict):
