@@ -6,6 +6,7 @@ import ipaddress
 import os
 import re
 import secrets
+import stat
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -266,12 +267,36 @@ def prefect_auth_string() -> str | None:
     return kept_secret("prefect_auth", lambda: f"improve:{secrets.token_urlsafe(24)}")
 
 
+def private_home() -> Path:
+    """IMPROVE_HOME, made if it is not there, and its owner's only (0700) however it was made
+    before: it holds the register, the keys and the reports."""
+    home = get_settings().home_dir
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    keep_private(home)
+    return home
+
+
+def keep_private(path: Path) -> None:
+    """Nobody but the owner may read, write or enter ``path`` (0700 a folder, 0600 a file), if
+    it is there with a looser mode; never loosened. A shared folder (sticky, like /tmp) is not
+    the product's to change, and is left as it is."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if mode & stat.S_ISVTX:
+        return
+    wanted = 0o700 if stat.S_ISDIR(mode) else 0o600
+    if stat.S_IMODE(mode) & ~wanted:
+        path.chmod(stat.S_IMODE(mode) & wanted)
+
+
 def kept_secret(name: str, make: Callable[[], str]) -> str:
     """A secret in HOME/``name``, made once by whichever process comes first; only the file's
     owner may read it."""
-    path = get_settings().home_dir / name
+    path = private_home() / name
+    keep_private(path)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         # Unique per call, not per process: threads of one process may race here too.
         partial = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(8)}")
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from ci_workflow.domain.redact import redact_url
 from ci_workflow.errors import StoreNotReady
-from ci_workflow.settings import get_settings
+from ci_workflow.settings import get_settings, keep_private, private_home
 
 # The Alembic revision this code expects; tests check it is the head of migrations/.
 SCHEMA_REVISION = "0015"
@@ -78,16 +78,27 @@ def _create_engine(url: str) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     database = make_url(url).database
+    files: list[Path] = []
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        place = Path(database)
+        if place.parent.resolve() == get_settings().home_dir.resolve():
+            private_home()
+        else:
+            place.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        files = [place, place.with_name(f"{place.name}-wal"), place.with_name(f"{place.name}-shm")]
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-    _tune_sqlite(engine)
+    _tune_sqlite(engine, files)
     return engine
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, files: list[Path]) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The register holds password hashes and source credentials: its file is its owner's
+        # only, from the moment SQLite makes it (empty) and however an older version left it.
+        # SQLite makes the -wal and -shm files with the database file's mode.
+        for file in files:
+            keep_private(file)
         # Take transaction control from pysqlite so BEGIN is ours (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
