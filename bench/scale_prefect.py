@@ -206,15 +206,13 @@ def ours(count: int, root: Path, env: dict[str, str]) -> dict[str, Any]:
                            "password": PASSWORD}).json()["token"]  # fmt: skip
         time.sleep(5)  # serve has registered its deployments
         from ci_workflow.domain.actors import operating_system
-        from ci_workflow.orchestration import start_lifecycle
-        from ci_workflow.services.lifecycle.gates import check_startable, record_start
+        from ci_workflow.orchestration.runs import PrefectRuns
+        from ci_workflow.services.lifecycle.start import start_round
 
         memory = PeakMemory(serve.pid)
         begin = time.perf_counter()
-        for n in range(count):
-            check = check_startable(f"burst-{n}")
-            run_id = start_lifecycle(check.improvement_id, check.shown_id, check.title)
-            record_start(check.improvement_id, run_id, operating_system("bench"))
+        refs = [f"burst-{n}" for n in range(count)]  # the door `improve start` uses
+        start_round(refs, actor=operating_system("bench"), runs=PrefectRuns())
         created = time.perf_counter() - begin
         at_gate = created + until(
             lambda: open_gates("plan_approval") == count, "all at gate", budget(count)

@@ -18,6 +18,7 @@ from ci_workflow.errors import CaptureIncomplete
 from ci_workflow.orchestration.runners import batch_totals, capture_task_runner
 from ci_workflow.orchestration.tasks import (
     capture_batch,
+    deliver_sustained,
     select_due,
     send_notifications,
     settle_sustainment,
@@ -30,7 +31,7 @@ def capture_checkpoints(as_of: datetime | None = None) -> dict[str, int]:
     batches = capture_batches.with_options(task_runner=capture_task_runner())
     # A source that fails fails the run, after the ended periods are settled all the same.
     captured = batches(as_of, return_state=True)
-    settle_sustainment(as_of)
+    deliver_sustained(settle_sustainment(as_of))
     return captured.result()
 
 

@@ -14,6 +14,7 @@ from ci_workflow.cli import (
     people,
     register,
     reports,
+    show,
     web,
 )
 
@@ -25,6 +26,7 @@ app = typer.Typer(
     add_completion=False,
 )
 register.register_commands(app)
+show.register_commands(app)
 lifecycle.register_commands(app)
 metrics.register_commands(app)
 reports.register_commands(app)

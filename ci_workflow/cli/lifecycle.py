@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from types import ModuleType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import typer
@@ -19,15 +19,17 @@ from ci_workflow.cli._common import (
     print_json,
 )
 from ci_workflow.domain.gates import Gate
-from ci_workflow.errors import UsageError
 from ci_workflow.formatting import when
 
+if TYPE_CHECKING:
+    from ci_workflow.schemas import PendingGate
 
-def _gates() -> ModuleType:
+
+def _pending(ref: str | None) -> list[PendingGate]:
     # Imported on use: `improve list` must not pay for the lifecycle's services at start-up.
-    from ci_workflow.services.lifecycle import gates
+    from ci_workflow.services.views.waiting_gates import pending_gates
 
-    return gates
+    return pending_gates(ref)
 
 
 ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
@@ -42,21 +44,12 @@ def start(
 ) -> None:
     """Start the improvement's lifecycle flow; it waits at each gate for a decision. Several
     (a planning round) are all checked first: one that cannot start, and none starts."""
-    from ci_workflow import orchestration
+    from ci_workflow.orchestration.runs import PrefectRuns
+    from ci_workflow.services.lifecycle.start import start_round
 
-    actor = cli_actor(as_)
-    checks = [_gates().check_startable(ref) for ref in dict.fromkeys(refs)]
-    for check in checks:
-        if check.previous_run:
-            state = orchestration.read_state(check.previous_run)
-            if not state.is_final:
-                raise UsageError(
-                    f"{check.shown_id} already runs as flow run {check.previous_run} ({state.name})"
-                )
-    for check in checks:  # one process for the round: Prefect's client is imported once
-        run_id = orchestration.start_lifecycle(check.improvement_id, check.shown_id, check.title)
-        _gates().record_start(check.improvement_id, run_id, actor)
-        console().print(f"{check.shown_id} started: flow run {run_id}")
+    # One process for the round: Prefect's client is imported once.
+    for started in start_round(refs, actor=cli_actor(as_), runs=PrefectRuns()):
+        console().print(f"{started.shown_id} started: flow run {started.flow_run_id}")
 
 
 def gates(
@@ -64,7 +57,7 @@ def gates(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Gates waiting for a decision, oldest first, with who may decide them."""
-    pending = _gates().pending_gates(ref)
+    pending = _pending(ref)
     if json_:
         print_json(pending)
         return
@@ -98,9 +91,12 @@ def _decide(ref: str, gate: Gate, decision: str, by: str, **fields: object) -> N
         sent = remote.call("POST", f"/api/improvements/{ref}/decisions", body)["sent"]
         console().print(escape(str(sent)))
         return
-    from ci_workflow.orchestration.decisions import send_decision
+    from ci_workflow.orchestration.runs import PrefectRuns
+    from ci_workflow.services.lifecycle.decide import send_decision
 
-    sent = send_decision(ref, gate, decision, actor=cli_actor(), by=by, **fields)
+    sent = send_decision(
+        ref, gate, decision, actor=cli_actor(), runs=PrefectRuns(), by=by, **fields
+    )
     console().print(
         f"{sent.shown_id}: {decision} sent to {sent.key} as "
         f"{escape(str(sent.run_input['by']))}; the flow continues"
@@ -167,7 +163,7 @@ def status(ref: str = ID, json_: bool = typer.Option(False, "--json", help="Prin
     from ci_workflow.services.register.browse import show_improvement
 
     detail = show_improvement(ref)
-    pending = _gates().pending_gates(ref)
+    pending = _pending(ref)
     try:
         state = orchestration.read_state(detail.flow_run_id) if detail.flow_run_id else None
         run_state = state.name if state else None

@@ -20,7 +20,6 @@ from typing import Literal
 from ci_workflow.domain.people import PersonView
 
 Channel = Literal["web", "api", "cli", "prefect-ui"]
-CHANNELS: tuple[Channel, ...] = ("web", "api", "cli", "prefect-ui")
 UNVERIFIED = "unverified"
 
 

@@ -7,10 +7,6 @@ that has not run yet): the deciders should not learn it from the next incident.
 
 from __future__ import annotations
 
-from typing import Literal
-
-Outcome = Literal["open", "closed", "failed"]
-
 
 def change_warning(
     reference: str, state: str | None, outcome: str | None, close_code: str | None

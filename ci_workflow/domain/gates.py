@@ -16,7 +16,7 @@ from typing import Literal
 
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.people import PersonView
-from ci_workflow.domain.permissions import Parties, may_decide, who_may_decide
+from ci_workflow.domain.permissions import Action, Parties, allowed, who_may_decide
 from ci_workflow.domain.vocabulary import Gate
 
 __all__ = ["DECISIONS", "Gate", "Refusal", "gate_key", "refusal"]
@@ -106,7 +106,7 @@ def refusal(
         return Refusal("unknown_person", f"unknown person {by!r} (see `improve people list`)")
     if not person.active:
         return Refusal("not_allowed", f"{person.name} is deactivated and may decide nothing")
-    if not may_decide(gate, person, parties, separation=separation):
+    if not allowed(Action.decide, person, parties, gate=gate, separation=separation):
         of = f" of {improvement}" if improvement else ""
         only = who_may_decide(gate, parties, separation=separation)
         return Refusal("not_allowed", f"{person.name} may not decide {gate}{of}: only {only} may")

@@ -47,7 +47,6 @@ KPIS: tuple[tuple[str, str, str], ...] = (
     ("process_efficiency", "process efficiency", "(output ÷ input) after ÷ before, mean"),
     ("service_availability", "service availability change", "after − before"),
 )
-NAMES = {key: name for key, name, _ in KPIS}
 Formula = Callable[[float | None, float | None], Figure]
 BY_OBJECTIVE: dict[str, Formula] = {
     "customer_satisfaction": change,

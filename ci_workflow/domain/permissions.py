@@ -37,9 +37,12 @@ class Parties:
 class Action(StrEnum):
     decide = "decide"
     edit = "edit"
+    progress_plan = "progress_plan"  # set a plan action's status
     record = "record"
     withdraw = "withdraw"
+    bring_code = "bring_code"
     manage_people = "manage_people"
+    submit_idea = "submit_idea"
     triage_opportunities = "triage_opportunities"
 
 
@@ -143,15 +146,26 @@ def allowed(
     *,
     gate: Gate | None = None,
     separation: bool = False,
+    assignee_id: int | None = None,
 ) -> bool:
-    """Every rule behind one door, for the permission table the tests walk."""
+    """The one door every channel and use case asks: may ``person`` take ``action`` on the
+    improvement ``parties`` describe (at ``gate``; on the plan action ``assignee_id`` owns)?"""
     if action == Action.manage_people:
         return may_manage_people(person)
+    if action == Action.submit_idea:
+        return may_submit_idea(person)
     if action == Action.triage_opportunities:
         return may_triage_opportunities(person)
     assert parties is not None, f"{action} is about one improvement"
     if action == Action.decide:
         assert gate is not None
         return may_decide(gate, person, parties, separation=separation)
-    rules = {Action.edit: may_edit, Action.record: may_record, Action.withdraw: may_withdraw}
+    if action == Action.progress_plan:  # the action's own owner, or who may edit the improvement
+        return (person.active and person.id == assignee_id) or may_edit(person, parties)
+    rules = {
+        Action.edit: may_edit,
+        Action.record: may_record,
+        Action.withdraw: may_withdraw,
+        Action.bring_code: may_bring_code,
+    }
     return rules[action](person, parties)

@@ -23,7 +23,6 @@ from itertools import pairwise
 
 from ci_workflow.domain.evaluation import Point
 
-DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
 MIN_POINTS = 2
 SHARE_OF_GAIN_LOST = 0.5

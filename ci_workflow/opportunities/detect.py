@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from ci_workflow.opportunities.detectors import GROUP_DETECTORS
+from ci_workflow.opportunities.detectors import long_resolution, rising_share, sla_breaches
 from ci_workflow.opportunities.findings import (
     MIN_INCIDENTS,
     Detection,
@@ -28,6 +28,7 @@ from ci_workflow.opportunities.problems import (
     imported_change_spikes,
     recurring_problems,
 )
+from ci_workflow.opportunities.rework import ping_pong, reopens
 
 __all__ = [
     "GROUPINGS",
@@ -40,6 +41,16 @@ __all__ = [
 ]
 
 GROUPINGS = ("service", "category", "assignment_group")
+
+# Each detector with the fields it needs some incident in the period to have: without them it
+# is skipped, with the reason, rather than run on blanks.
+GROUP_DETECTORS = (
+    (rising_share, ()),
+    (long_resolution, ("resolved_at",)),
+    (sla_breaches, ("sla_met",)),
+    (reopens, ("reopen_count",)),
+    (ping_pong, ("reassignment_count", "ping_pong_count")),
+)
 
 
 def detect(

@@ -143,14 +143,8 @@ def imported_change_spikes(
     the change. Changes already found through linked incidents (``linked``) are not repeated."""
     from scipy import stats
 
-    opened: dict[str, list[datetime]] = defaultdict(list)
-    members: dict[str, list[IncidentRow]] = defaultdict(list)
-    for row in rows:
-        if row.service:
-            opened[row.service].append(row.opened_at)
-            members[row.service].append(row)
-    for moments in opened.values():
-        moments.sort()
+    members = _by_service(rows)
+    opened = {service: sorted(i.opened_at for i in rows) for service, rows in members.items()}
     week = timedelta(days=SPIKE_DAYS)
     findings = []
     for change in changes:
@@ -197,3 +191,11 @@ def imported_change_spikes(
             )
         )
     return findings
+
+
+def _by_service(rows: list[IncidentRow]) -> dict[str, list[IncidentRow]]:
+    members: dict[str, list[IncidentRow]] = defaultdict(list)
+    for row in rows:
+        if row.service:
+            members[row.service].append(row)
+    return members

@@ -20,8 +20,8 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.flows import load_flow_from_entrypoint
 from prefect.runner import Runner
 
-from ci_workflow.domain.capacity import default_concurrent_runs
 from ci_workflow.errors import OrchestratorUnavailable
+from ci_workflow.orchestration.capacity import default_concurrent_runs
 from ci_workflow.resources import resource_path
 from ci_workflow.settings import get_settings
 

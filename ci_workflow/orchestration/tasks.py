@@ -54,7 +54,7 @@ def open_gate(improvement_id: int, gate: str, attempt: int, flow_run_id: str) ->
 def decide(improvement_id: int, gate: str, attempt: int, answer: dict[str, Any]) -> str:
     from ci_workflow.services.lifecycle.gate_decisions import decide_gate
 
-    return decide_gate(improvement_id, gate, attempt, answer)
+    return decide_gate(improvement_id, gate, attempt, answer).for_flow
 
 
 @task(name="review")
@@ -145,11 +145,19 @@ def send_notifications() -> list[str]:
 
 
 @task(name="settle-sustainment")
-def settle_sustainment(as_of: datetime | None) -> list[str]:
-    """Improvements whose sustainment period ended: said once, their final report delivered."""
+def settle_sustainment(as_of: datetime | None) -> list[int]:
+    """Improvements whose sustainment period ended, said once in their trails."""
     from ci_workflow.services.measurement.sustainment import settle_ended
 
     return settle_ended(as_of)
+
+
+@task(name="deliver-sustained-reports")
+def deliver_sustained(improvement_ids: list[int]) -> list[str]:
+    """Their review reports delivered again, with the final "did it hold" answer."""
+    from ci_workflow.services.reporting.delivery import deliver_sustained as deliver
+
+    return deliver(improvement_ids)
 
 
 @task(name="render-practice-report")
@@ -184,6 +192,7 @@ def detect(days: int) -> int:
 @task(name="settle-withdrawn-runs")
 def settle_withdrawn() -> list[str]:
     """Runs of improvements withdrawn while Prefect was unreachable, cancelled now."""
-    from ci_workflow.orchestration.reconcile import settle_withdrawn_runs
+    from ci_workflow.orchestration.runs import PrefectRuns
+    from ci_workflow.services.lifecycle.withdraw import settle_withdrawn_runs
 
-    return [line for line, _ in settle_withdrawn_runs()]
+    return [line for line, _ in settle_withdrawn_runs(PrefectRuns())]

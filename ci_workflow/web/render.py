@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from pydantic_core import to_json
 
 from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.permissions import may_manage_people, may_triage_opportunities
+from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.reports.rendering import render
 from ci_workflow.web.auth import csrf_token
 
@@ -27,8 +27,8 @@ def page(
         csrf=csrf_token(request),
         messages=request.session.pop("messages", []),
         path=request.url.path,
-        manages_people=me is not None and may_manage_people(me),
-        triages=me is not None and may_triage_opportunities(me),
+        manages_people=me is not None and allowed(Action.manage_people, me),
+        triages=me is not None and allowed(Action.triage_opportunities, me),
         **context,
     )
     return HTMLResponse(html, status_code=status_code)

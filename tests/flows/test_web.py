@@ -181,6 +181,6 @@ def test_an_answer_typed_into_the_prefect_ui_does_not_count_under_refuse(
 
 
 def _pending(shown: str) -> list:  # type: ignore[type-arg]
-    from ci_workflow.services.lifecycle.gates import pending_gates
+    from ci_workflow.services.views.waiting_gates import pending_gates
 
     return pending_gates(shown)

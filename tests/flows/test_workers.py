@@ -83,7 +83,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
 
 
 def open_gates(gate: str) -> int:
-    from ci_workflow.services.lifecycle.gates import pending_gates
+    from ci_workflow.services.views.waiting_gates import pending_gates
 
     return sum(1 for g in pending_gates() if g.gate == gate)
 
@@ -93,25 +93,23 @@ def test_workers_drain_a_burst_of_answered_gates(
 ) -> None:
     from ci_workflow.domain.actors import operating_system
     from ci_workflow.domain.gates import Gate
-    from ci_workflow.orchestration import start_lifecycle
-    from ci_workflow.orchestration.decisions import send_decision
-    from ci_workflow.services.lifecycle.gates import check_startable, record_start
+    from ci_workflow.orchestration.runs import PrefectRuns
+    from ci_workflow.services.lifecycle.decide import send_decision
+    from ci_workflow.services.lifecycle.start import start_round
 
     use_settings(production.env, monkeypatch)
     docs = [improvement_doc(key=f"drain-{n}", title=f"Drained {n}") for n in range(DRAIN)]
     processes.run_improve(production.env, "apply", *[str(write_yaml(tmp_path, d)) for d in docs])
-    runs = {}
-    for n in range(DRAIN):  # as `improve start` does, one after the other
-        check = check_startable(f"drain-{n}")
-        runs[n] = start_lifecycle(check.improvement_id, check.shown_id, check.title)
-        record_start(check.improvement_id, runs[n], operating_system("test"))
+    refs = [f"drain-{n}" for n in range(DRAIN)]  # as `improve start` does: one round
+    started = start_round(refs, actor=operating_system("test"), runs=PrefectRuns())
+    runs = {n: s.flow_run_id for n, s in enumerate(started)}
     processes.until(lambda: open_gates("plan_approval") == DRAIN or None,
                     what=f"{DRAIN} runs at their plan approval", timeout=900)  # fmt: skip
     logs_before = {name: log.read_text() for name, log in production.workers}
 
     def approve(n: int) -> None:
-        send_decision(f"drain-{n}", Gate.plan_approval, "approve",
-                      actor=operating_system("test"), by="Omar Haddad")  # fmt: skip
+        send_decision(f"drain-{n}", Gate.plan_approval, "approve", actor=operating_system("test"),
+                      runs=PrefectRuns(), by="Omar Haddad")  # fmt: skip
 
     begin = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ci_workflow.services.lifecycle.gate_decisions import decide_gate
+from ci_workflow.services.lifecycle.gate_decisions import Outcome, decide_gate
 from ci_workflow.services.lifecycle.gate_opening import open_gate
 from ci_workflow.services.register.browse import audit_trail
 from tests.helpers import Cli, improvement_doc, write_yaml
@@ -88,7 +88,9 @@ def _improvement(space: Workspace, folder: Path, action: str) -> tuple[str, int,
     number = int(shown.split("-")[1])
     if action == "decide_execution_complete":
         assert (
-            decide_gate(number, "plan_approval", 1, {"by": "Carmen Ruiz", "decision": "approve"})
+            decide_gate(
+                number, "plan_approval", 1, {"by": "Carmen Ruiz", "decision": "approve"}
+            ).for_flow
             == "approve"
         )
         open_gate(number, "execution_complete", 1, str(uuid.uuid4()))
@@ -155,7 +157,7 @@ def test_the_same_rule_holds_on_every_channel(
         gate = "plan_approval" if action == "decide_plan_approval" else "execution_complete"
         decision = "approve" if gate == "plan_approval" else "complete"
         outcome = decide_gate(number, gate, 1, {"by": name, "decision": decision})
-        assert (outcome != "refused") == allowed
+        assert (outcome.outcome is not Outcome.refused) == allowed
         return
     if channel == "cli":
         done = _via_cli(Cli(), email, action, shown, path)

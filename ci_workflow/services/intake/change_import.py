@@ -14,7 +14,7 @@ from typing import Any
 from ci_workflow.domain.change_mapping import ChangeMapping
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.opportunities.change_export import load_change_mapping, read_changes
-from ci_workflow.store.changes import upsert
+from ci_workflow.store.change_records import upsert
 from ci_workflow.store.db import transaction
 
 __all__ = ["ChangeImport", "ChangePreview", "import_changes", "load_change_mapping", "preview"]

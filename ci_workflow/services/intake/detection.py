@@ -17,7 +17,7 @@ from ci_workflow.metrics.incident_source import read_each as measure_each
 from ci_workflow.opportunities.detect import GROUPINGS, ChangeRow, Finding, IncidentRow, detect
 from ci_workflow.opportunities.findings import on_template_scale
 from ci_workflow.schemas import OpportunityPublic, from_row
-from ci_workflow.store.changes import closed_between
+from ci_workflow.store.change_records import closed_between
 from ci_workflow.store.db import transaction
 from ci_workflow.store.incidents import opened_between, opened_span
 from ci_workflow.store.opportunities import fingerprints, get_opportunity, open_in_period

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.permissions import may_submit_idea
+from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import one_line, plain
 from ci_workflow.schemas import OpportunityPublic
@@ -31,7 +31,7 @@ MAX_TITLE, MAX_TEXT = 200, 4000
 def submit(title: str, description: str, *, actor: Actor) -> OpportunityPublic:
     person = actor.person
     require(
-        person is not None and may_submit_idea(person),
+        person is not None and allowed(Action.submit_idea, person),
         actor,
         f"{actor.name} may not submit ideas: only a registered, active person may",
     )

@@ -11,7 +11,7 @@ import yaml
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import parse_id
-from ci_workflow.domain.permissions import may_triage_opportunities
+from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.errors import UsageError
 from ci_workflow.opportunities.improvement_file import improvement_file
 from ci_workflow.services.intake import ideas
@@ -29,9 +29,9 @@ from ci_workflow.store.opportunities import get_opportunity
 def _triages(actor: Actor) -> None:
     """A CI manager or a process owner; on the register's machine, its administrator."""
     admin = actor.person is None and actor.channel == "cli"
-    allowed = admin or (actor.person is not None and may_triage_opportunities(actor.person))
+    may = admin or (actor.person is not None and allowed(Action.triage_opportunities, actor.person))
     require(
-        allowed,
+        may,
         actor,
         f"{actor.name} may not accept or dismiss opportunities: only a CI "
         "manager or a process owner may",

@@ -4,6 +4,9 @@ or refused and audited so that the flow opens the gate again."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
@@ -28,9 +31,31 @@ from ci_workflow.store.tables import GateDecision, GateRequest, Improvement
 log = logging.getLogger("ci_workflow.lifecycle")
 
 
-def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, Any]) -> str:
-    """Apply an answer to a gate: the decision taken, or ``refused`` if it may not be taken
-    (or, at a co-signed sign-off, when it is the first of two signatures).
+class Outcome(StrEnum):
+    taken = "taken"  # recorded once: the flow goes on with the decision
+    refused = "refused"  # not taken, or the first of two signatures: the gate opens again
+    ended = "ended"  # the improvement ended while it waited (withdrawn): the flow ends
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    outcome: Outcome
+    decision: str = ""  # taken: the decision; ended: the improvement's final status
+
+    @property
+    def for_flow(self) -> str:
+        """What the lifecycle flow branches on: the decision, ``refused``, or the status."""
+        return str(Outcome.refused) if self.outcome is Outcome.refused else self.decision
+
+
+REFUSED = GateOutcome(Outcome.refused)
+
+
+def decide_gate(
+    improvement_id: int, gate: str, attempt: int, answer: dict[str, Any]
+) -> GateOutcome:
+    """Apply an answer to a gate: the decision taken, refused if it may not be taken (or, at a
+    co-signed sign-off, when it is the first of two signatures), or the improvement ended.
 
     Authorisation is checked here, inside the flow, whatever channel (web, API, CLI, Prefect
     UI) sent the answer; an unsigned one counts only if IMPROVE_PREFECT_UI_DECISIONS allows.
@@ -41,64 +66,70 @@ def decide_gate(improvement_id: int, gate: str, attempt: int, answer: dict[str, 
     with transaction() as session:
         done = find_decision(session, improvement_id, gate, attempt)
         if done is not None:
-            return done.decision
+            return GateOutcome(Outcome.taken, done.decision)
         request = find_request(session, improvement_id, gate, attempt)
         if request is not None and request.outcome in ("refused", COSIGNED):
-            return "refused"  # the flow opens the gate again
+            return REFUSED  # the flow opens the gate again
         improvement = store.get_improvement(session, str(improvement_id))
         if improvement.status in TERMINAL:
-            return improvement.status  # withdrawn while waiting: the flow ends here
+            return GateOutcome(Outcome.ended, improvement.status)
         text = {k: str(answer.get(k) or "").strip() for k in TEXT_FIELDS}
         by, decision = text["by"], text["decision"]
         person = load_directory(session).find(by) if by else None
         channel, principal, unsigned = _origin(answer, text, request, key)
         parties = store.parties_of(session, improvement)
-        refused = unsigned or refusal(
-            gate,
-            decision,
-            by=by,
-            person=person,
-            parties=parties,
-            comment=text["comment"],
-            lessons=text["lessons"],
-            separation=get_settings().separation_of_duties,
-        )
-        side: tuple[str, bool] | None = None
-        if refused is None and person is not None:
-            signs = _co_signature(session, improvement_id, gate, decision, person, parties)
-            if isinstance(signs, str):
-                refused = Refusal("not_allowed", signs)
-            else:
-                side = signs
+        refused, side = _judge(session, improvement_id, gate, text, person, parties, unsigned)
         waiting = side is not None and not side[1]  # one side signed, the other comes next
         _close(request, refused, decision, by, side if waiting else None)
+        trail = partial(
+            record_event,
+            session,
+            improvement_id=improvement_id,
+            channel=channel,
+            principal=principal,
+        )
         if refused is not None:
             log.warning("%s: refused at %s: %s", format_id(improvement_id), key, refused.message)
-            record_event(
-                session,
-                improvement_id=improvement_id,
-                actor=by or "unknown",
-                action="gate_refused",
-                detail=f"{key}: {refused.message}",
-                channel=channel,
-                principal=principal,
-            )
-            return "refused"
+            detail = f"{key}: {refused.message}"
+            trail(actor=by or "unknown", action="gate_refused", detail=detail)
+            return REFUSED
         assert person is not None
         if side is not None:
-            record_event(
-                session,
-                improvement_id=improvement_id,
-                actor=person.name,
-                action=COSIGNED,
-                detail=cosign.signature_detail(key, person.name, side[0]),
-                channel=channel,
-                principal=principal,
-            )
+            detail = cosign.signature_detail(key, person.name, side[0])
+            trail(actor=person.name, action=COSIGNED, detail=detail)
             if waiting:
-                return "refused"  # the flow opens the gate again for the other side
+                return REFUSED  # the flow opens the gate again for the other side
         _accept(session, improvement, gate, attempt, answer, text, person, channel, principal)
-        return decision
+        return GateOutcome(Outcome.taken, decision)
+
+
+def _judge(
+    session: Session,
+    improvement_id: int,
+    gate: Gate,
+    text: dict[str, str],
+    person: PersonView | None,
+    parties: Parties,
+    unsigned: Refusal | None,
+) -> tuple[Refusal | None, tuple[str, bool] | None]:
+    """Whether the rule lets this person take the decision; at a co-signed gate, the side
+    their signature takes and whether both sides have now signed."""
+    refused = unsigned or refusal(
+        gate,
+        text["decision"],
+        by=text["by"],
+        person=person,
+        parties=parties,
+        comment=text["comment"],
+        lessons=text["lessons"],
+        separation=get_settings().separation_of_duties,
+    )
+    if refused is not None or person is None:
+        return refused, None
+    signs = _co_signature(session, improvement_id, gate, text["decision"], person, parties)
+    if isinstance(signs, str):
+        return Refusal("not_allowed", signs), None
+    return None, signs
 
 
 def _close(

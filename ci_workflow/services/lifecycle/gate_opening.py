@@ -11,7 +11,7 @@ from sqlmodel import Session
 from ci_workflow.domain.gates import STATUS_WHILE_WAITING, Gate, gate_key
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.permissions import informed_of, may_decide, who_may_decide
+from ci_workflow.domain.permissions import Action, allowed, informed_of, who_may_decide
 from ci_workflow.formatting import one_line, plain
 from ci_workflow.reports.gate_summary import gate_summary
 from ci_workflow.services.lifecycle.gate_decisions import COSIGNED
@@ -80,7 +80,7 @@ def _announce(
     deciders = [
         p
         for p in load_directory(session).people
-        if may_decide(gate, p, parties, separation=separation)
+        if allowed(Action.decide, p, parties, gate=gate, separation=separation)
     ]
     shown, who = (
         format_id(improvement.id or 0),

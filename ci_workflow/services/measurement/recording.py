@@ -8,7 +8,7 @@ from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import CLOCK_SKEW, as_utc, utcnow
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import EDITABLE_DEFINITION
-from ci_workflow.domain.permissions import may_record
+from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.errors import NotFound, UsageError
 from ci_workflow.metrics import finite
@@ -38,8 +38,9 @@ def record(
     with transaction(write=False) as session:
         improvement = store.get_improvement(session, ref)
         shown = format_id(improvement.id or 0)
-        allowed = person is not None and may_record(person, store.parties_of(session, improvement))
-    if person is None or not allowed:
+        parties = store.parties_of(session, improvement)
+        may = person is not None and allowed(Action.record, person, parties)
+    if person is None or not may:
         raise refuse(
             actor,
             f"{actor.name} may not record values of {shown}: only its owner, its team, "

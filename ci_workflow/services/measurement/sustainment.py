@@ -129,9 +129,9 @@ def _tell(session: Session, improvement: Improvement, why: str) -> None:
     )
 
 
-def settle_ended(moment: datetime | None = None) -> list[str]:
-    """Improvements whose sustainment period ended: the trail says so once, and the review
-    report is delivered again with its "did it hold" section final."""
+def settle_ended(moment: datetime | None = None) -> list[int]:
+    """Improvements whose sustainment period ended: the trail says so once. Returns their ids;
+    the capture flow then delivers each one's review report again, its "did it hold" final."""
     now = moment or utcnow()
     with transaction() as session:
         closed = closed_improvements(session)
@@ -150,18 +150,7 @@ def settle_ended(moment: datetime | None = None) -> list[str]:
                 action=ENDED,
                 detail=f"measured until {c.ends:%Y-%m-%d}: {summary}",
             )
-    from ci_workflow.services.reporting.delivery import (
-        deliver_review,  # reports: only when one ends
-    )
-
-    lines = []
-    for c in ended:
-        try:
-            lines += deliver_review(c.improvement.id or 0, "sustained")
-        except Exception as error:  # a report that cannot be sent never stops the capture
-            log.warning("final report of %s: %s", format_id(c.improvement.id or 0), error)
-            lines.append(f"{format_id(c.improvement.id or 0)}: final report failed: {error}")
-    return lines
+    return [c.improvement.id or 0 for c in ended]
 
 
 def overall(held: list[Held], regressed_at: datetime | None) -> Held:

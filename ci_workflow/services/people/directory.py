@@ -9,7 +9,7 @@ from sqlmodel import Session
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.people import Grant, PersonView, parse_grant
-from ci_workflow.domain.permissions import may_manage_people
+from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.errors import UsageError
 from ci_workflow.schemas import PersonPublic
 from ci_workflow.services.people import notifications
@@ -39,9 +39,9 @@ def require_manager(actor: Actor) -> None:
 
 def _manages(actor: Actor) -> None:
     """The CLI on the register's machine without ``--as`` is its administrator."""
-    allowed = actor.person is None and actor.channel == "cli"
-    allowed = allowed or (actor.person is not None and may_manage_people(actor.person))
-    require(allowed, actor, f"{actor.name} may not manage people: only a CI manager may")
+    may = actor.person is None and actor.channel == "cli"
+    may = may or (actor.person is not None and allowed(Action.manage_people, actor.person))
+    require(may, actor, f"{actor.name} may not manage people: only a CI manager may")
 
 
 def _checked(name: str, email: str, roles: list[str]) -> list[Grant]:

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.changes import brings_code, frozen_changes, objective_changes
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.evaluation import execution_start
+from ci_workflow.domain.field_diffs import brings_code, frozen_changes, objective_changes
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import EDITABLE_DEFINITION, TERMINAL, Status
 from ci_workflow.domain.people import Directory
-from ci_workflow.domain.permissions import Parties, may_bring_code, may_edit
+from ci_workflow.domain.permissions import Action, Parties, allowed
 from ci_workflow.domain.spec import ImprovementSpec
 from ci_workflow.errors import ChangeRefused
 from ci_workflow.services.register._apply_audit import change_details, changed_fields
@@ -90,7 +90,7 @@ def _may_change(parties: Parties, actor: Actor) -> bool:
     its machine, acting for nobody in particular)."""
     if actor.person is None:
         return actor.channel == "cli"
-    return may_edit(actor.person, parties)
+    return allowed(Action.edit, actor.person, parties)
 
 
 def _code_brought_in(
@@ -108,7 +108,7 @@ def _code_brought_in(
         return []
     if actor.person is None:
         return [] if actor.channel == "cli" else ["its sources"]
-    if may_bring_code(actor.person, parties):
+    if allowed(Action.bring_code, actor.person, parties):
         return []
     wanted = rows_of(spec, source, directory)
     return brings_code(_in_force(current, improvement.id), wanted.objectives)

@@ -58,7 +58,7 @@ def person_id(directory: Directory, name: str) -> int:
     return person.id
 
 
-@dataclass  # not frozen: ``domain.changes.ObjectiveDefinition`` has settable fields
+@dataclass  # not frozen: ``domain.field_diffs.ObjectiveDefinition`` has settable fields
 class ObjectiveRow:
     """An objective as a file defines it: an ``Objective`` row without its ids."""
 

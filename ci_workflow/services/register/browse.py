@@ -1,4 +1,4 @@
-"""Reading the register (list, show, audit trail, export) and withdrawing improvements."""
+"""Browsing the register: the list, one improvement, its audit trail, the export."""
 
 from __future__ import annotations
 
@@ -8,18 +8,12 @@ import json
 from enum import StrEnum
 from typing import Any
 
-from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.permissions import may_withdraw
 from ci_workflow.errors import UsageError
 from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
-from ci_workflow.services.people.refusals import refuse
 from ci_workflow.services.views.shapes import audit_of, detail_of, register_summary
 from ci_workflow.store import improvements as store
-from ci_workflow.store.audit import record_event, without_action
+from ci_workflow.store import listing
 from ci_workflow.store.db import transaction
-from ci_workflow.store.gates import close_requests
 
 
 class SortOrder(StrEnum):
@@ -39,7 +33,7 @@ def list_improvements(
 ) -> list[dict[str, Any]]:
     """Rows with the fields of ``schemas.ImprovementSummary``."""
     with transaction(write=False) as session:
-        found = store.register_rows(
+        found = listing.register_rows(
             session, status=status, process=process, service=service, owner=owner
         )
         keys = found[0]._fields if found else ()
@@ -69,11 +63,11 @@ def register_page(
     """One page of the register, sorted and cut in the database, and how many match."""
     filters = {"status": status, "process": process, "service": service, "owner": owner}
     with transaction(write=False) as session:
-        total = store.count_register(session, **filters)
-        rows = store.register_rows(
+        total = listing.count_register(session, **filters)
+        rows = listing.register_rows(
             session,
             **filters,
-            order=store.register_order(sort),
+            order=listing.register_order(sort),
             limit=size,
             offset=(page - 1) * size,
         )
@@ -90,72 +84,6 @@ def audit_trail(ref: str) -> tuple[str, list[AuditEventPublic]]:
         improvement = store.get_improvement(session, ref)
         assert improvement.id is not None
         return store.display_id(improvement), audit_of(session, improvement.id)
-
-
-def withdraw(ref: str, *, actor: Actor, reason: str) -> tuple[str, str | None]:
-    """The owner, the process owner of its process, or a CI manager may withdraw an improvement.
-
-    Its open gates close; returns its id and the flow run the caller must cancel, if any.
-    """
-    if not reason.strip():
-        raise UsageError("a reason is required to withdraw an improvement")
-    with transaction() as session:
-        improvement = store.get_improvement(session, ref)
-        assert improvement.id is not None
-        person = actor.person
-        allowed = person is not None and may_withdraw(
-            person, store.parties_of(session, improvement)
-        )
-        if allowed and improvement.status != Status.withdrawn:  # again: settles its run only
-            store.change_status(
-                session,
-                improvement,
-                Status.withdrawn,
-                actor=actor.name,
-                reason=reason.strip(),
-                channel=actor.channel,
-                principal=actor.principal,
-            )
-            close_requests(session, improvement.id, at=utcnow(), outcome="withdrawn")
-        shown, process = store.display_id(improvement), improvement.process
-    if not allowed:
-        raise refuse(
-            actor,
-            f"{actor.name} may not withdraw {shown}: only its owner, a process owner of "
-            f"{process!r} or a CI manager may",
-            improvement_id=improvement.id,
-        )
-    return shown, improvement.flow_run_id
-
-
-# --- runs of withdrawn improvements, cancelled when Prefect can be reached ---
-
-RUN_CANCELLED = "run_cancelled"
-
-
-def runs_to_cancel(improvement_id: int | None = None) -> list[tuple[int, str]]:
-    """(improvement id, flow run id) of withdrawn improvements whose run was never seen ended:
-    a withdrawal while Prefect was unreachable leaves one, and reconciliation finishes it."""
-    with transaction(write=False) as session:
-        runs = {
-            i.id or 0: i.flow_run_id or ""
-            for i in store.with_status(session, [Status.withdrawn])
-            if i.flow_run_id and improvement_id in (None, i.id)
-        }
-        open_ = without_action(session, runs, RUN_CANCELLED)
-    return [(i, run) for i, run in runs.items() if i in open_]
-
-
-def run_ended(improvement_id: int, flow_run_id: str, *, cancelled: bool) -> None:
-    detail = f"flow run {flow_run_id} " + ("cancelled" if cancelled else "had already ended")
-    with transaction() as session:
-        record_event(
-            session,
-            improvement_id=improvement_id,
-            actor="withdrawal",
-            action=RUN_CANCELLED,
-            detail=detail,
-        )
 
 
 # --- export ---

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import TERMINAL
-from ci_workflow.domain.permissions import may_edit
+from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.errors import NotFound, UsageError
 from ci_workflow.services.people.refusals import refuse
@@ -32,13 +32,14 @@ def set_action_status(ref: str, position: int, status: str, *, actor: Actor) -> 
         if improvement.status in TERMINAL:
             raise UsageError(f"{shown} is {improvement.status}: its plan cannot change")
         person = actor.person
-        allowed = person is not None and (
-            person.id == action.owner_id or may_edit(person, store.parties_of(session, improvement))
+        parties = store.parties_of(session, improvement)
+        may = person is not None and allowed(
+            Action.progress_plan, person, parties, assignee_id=action.owner_id
         )
         if actor.person is None and actor.channel == "cli":
-            allowed = True  # the register's administrator
+            may = True  # the register's administrator
         before = action.status
-        if allowed and before != wanted:
+        if may and before != wanted:
             action.status = wanted
             session.add(action)
             record_event(
@@ -51,7 +52,7 @@ def set_action_status(ref: str, position: int, status: str, *, actor: Actor) -> 
                 principal=actor.principal,
             )
         improvement_id = improvement.id
-    if not allowed:
+    if not may:
         raise refuse(
             actor,
             f"{actor.name} may not change the plan of {shown}: only the action's owner, "

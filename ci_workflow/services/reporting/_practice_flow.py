@@ -12,7 +12,7 @@ from sqlmodel import Session
 from ci_workflow.domain import bottlenecks
 from ci_workflow.domain.gates import Gate
 from ci_workflow.domain.kpi_rollup import ClosedImprovement
-from ci_workflow.domain.permissions import may_decide
+from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.domain.practice_stats import (
     Closed,
     PracticeFlow,
@@ -56,7 +56,13 @@ def flow_of(
             tuple(
                 p.name
                 for p in people
-                if may_decide(Gate(gate), p, parties, separation=settings.separation_of_duties)
+                if allowed(
+                    Action.decide,
+                    p,
+                    parties,
+                    gate=Gate(gate),
+                    separation=settings.separation_of_duties,
+                )
             ),
             opened,
         )

@@ -141,3 +141,16 @@ def _deliver(
             )
             log.warning("%s: %s", format_id(improvement_id), message)
     return lines + [f"{channel} {r}: {outcome}" + (f" ({error})" if error else "") for r in pending]
+
+
+def deliver_sustained(improvement_ids: list[int]) -> list[str]:
+    """The review report of each improvement whose sustainment period ended, delivered again
+    with its final "did it hold" answer; one that cannot be sent never stops the others."""
+    lines = []
+    for improvement_id in improvement_ids:
+        try:
+            lines += deliver_review(improvement_id, "sustained")
+        except Exception as error:
+            log.warning("final report of %s: %s", format_id(improvement_id), error)
+            lines.append(f"{format_id(improvement_id)}: final report failed: {error}")
+    return lines

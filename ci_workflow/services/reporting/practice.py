@@ -22,11 +22,11 @@ from ci_workflow.domain.lifecycle import OPEN, Status
 from ci_workflow.errors import UsageError
 from ci_workflow.reports.practice import practice_context, render_practice
 from ci_workflow.schemas import WaitingByApprover
-from ci_workflow.services.lifecycle.gates import pending_gates
 from ci_workflow.services.measurement.sustainment import listing as sustainment_listing
 from ci_workflow.services.reporting._practice_flow import flow_of, record_bottlenecks
 from ci_workflow.services.reporting.review import save_report
 from ci_workflow.services.views.objective_results import evaluations_of, progress_of
+from ci_workflow.services.views.waiting_gates import pending_gates
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction

@@ -9,7 +9,7 @@ from functools import lru_cache
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.gates import DECISIONS, Gate
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.permissions import may_decide, may_edit
+from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.errors import NotFound
 from ci_workflow.reports.charts import nothing_to_draw, objective_chart
 from ci_workflow.schemas import ImprovementPage, ReportPublic
@@ -35,14 +35,15 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
         deciding = (
             person is not None
             and pending is not None
-            and may_decide(
-                Gate(pending.gate),
+            and allowed(
+                Action.decide,
                 person,
                 parties,
+                gate=Gate(pending.gate),
                 separation=get_settings().separation_of_duties,
             )
         )
-        editor = person is not None and may_edit(person, parties)
+        editor = person is not None and allowed(Action.edit, person, parties)
         plan = store.plan_of(session, improvement_id)
         return ImprovementPage(
             improvement=detail_of(session, improvement),

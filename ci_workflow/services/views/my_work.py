@@ -11,6 +11,7 @@ from ci_workflow.schemas import ActionDue, MyWork, OffTrack
 from ci_workflow.services.views.objective_results import progress_of
 from ci_workflow.services.views.shapes import pending_for, register_summary
 from ci_workflow.store import improvements as store
+from ci_workflow.store import listing
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
 
@@ -22,7 +23,7 @@ def my_work(person: PersonView) -> MyWork:
     with transaction(write=False) as session:
         gates = pending_for(session, open_requests(session))
         mine = store.of_person(session, person.id)
-        rows = {r.id: r for r in store.register_rows(session)}
+        rows = {r.id: r for r in listing.register_rows(session)}
         actions = store.actions_of(session, person.id, OPEN_ACTIONS)
         titles = {i.id: i.title for i in store.all_improvements(session)} if actions else {}
         owned = [i.id or 0 for i in mine if i.owner_id == person.id and i.status in WATCHED]

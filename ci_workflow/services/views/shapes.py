@@ -17,7 +17,7 @@ from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.gates import Gate, gate_key
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.people import Directory
-from ci_workflow.domain.permissions import may_decide, who_may_decide
+from ci_workflow.domain.permissions import Action, allowed, who_may_decide
 from ci_workflow.domain.priority import priority, value, wsjf
 from ci_workflow.domain.redact import redact_source
 from ci_workflow.schemas import (
@@ -32,7 +32,7 @@ from ci_workflow.schemas import (
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import events_for
-from ci_workflow.store.changes import by_number as changes_by_number
+from ci_workflow.store.change_records import by_number as changes_by_number
 from ci_workflow.store.parties import improvements_by_id, parties_for
 from ci_workflow.store.people import load_directory, names_by_id
 from ci_workflow.store.tables import GateRequest, Improvement, Objective, PlanAction
@@ -157,7 +157,7 @@ def pending_for(
                     p.name
                     for p in people
                     if (p.grants or p.id == involved.owner_id or p.id in involved.team_ids)
-                    and may_decide(gate, p, involved, separation=separation)
+                    and allowed(Action.decide, p, involved, gate=gate, separation=separation)
                 ],
                 flow_run_id=request.flow_run_id,
             )

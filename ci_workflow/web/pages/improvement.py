@@ -13,17 +13,16 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.gates import Gate
-from ci_workflow.domain.ids import parse_id
-from ci_workflow.errors import ImproveError, NotAuthorised, NotFound, OrchestratorUnavailable
-from ci_workflow.orchestration.decisions import send_decision
-from ci_workflow.orchestration.reconcile import settle_withdrawn_runs
+from ci_workflow.errors import ImproveError, NotAuthorised, NotFound
+from ci_workflow.orchestration.runs import PrefectRuns
+from ci_workflow.services.lifecycle.decide import send_decision
+from ci_workflow.services.lifecycle.withdraw import withdraw_improvement
 from ci_workflow.services.measurement.recording import record
-from ci_workflow.services.register.browse import withdraw
 from ci_workflow.services.register.plan_actions import set_action_status
 from ci_workflow.services.reporting.lessons import similar_improvements
 from ci_workflow.services.reporting.review import review_report, saved_report
 from ci_workflow.services.views.improvement_page import improvement_page, objective_chart_svg
+from ci_workflow.services.views.waiting_gates import waiting_at
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.render import as_json, back, page, say
 
@@ -71,12 +70,12 @@ class Decision(BaseModel):
 
 
 def _decide(ref: str, asked: Decision, actor: Actor) -> str:
-    view = improvement_page(ref, actor)
-    if view.pending is None:
-        raise NotFound(f"{view.improvement.id} is not waiting at any gate")
-    if asked.gate and asked.gate != view.pending.key:
+    waiting = waiting_at(ref)  # where it waits, not the whole page
+    if waiting.gate is None:
+        raise NotFound(f"{waiting.shown_id} is not waiting at any gate")
+    if asked.gate and asked.gate != waiting.key:
         raise NotFound(
-            f"the form was for {asked.gate}; {view.improvement.id} now waits at {view.pending.key}"
+            f"the form was for {asked.gate}; {waiting.shown_id} now waits at {waiting.key}"
         )
     # Only what was filled in: each gate's form takes its own fields, and nothing more.
     fields = {
@@ -84,7 +83,9 @@ def _decide(ref: str, asked: Decision, actor: Actor) -> str:
         for k, v in asked.model_dump(exclude={"decision", "gate"}).items()
         if v not in (None, "")
     }
-    sent = send_decision(ref, Gate(view.pending.gate), asked.decision, actor=actor, **fields)
+    sent = send_decision(
+        ref, waiting.gate, asked.decision, actor=actor, runs=PrefectRuns(), **fields
+    )
     return f"{sent.shown_id}: {asked.decision} sent to {sent.key}; the flow continues"
 
 
@@ -194,19 +195,11 @@ class Withdrawal(BaseModel):
 @router.post("/api/improvements/{ref}/withdraw")
 def withdraw_json(ref: str, asked: Withdrawal, actor: Writer) -> Response:
     """Withdraw it (its owner, its process owner, a CI manager); a waiting run is cancelled."""
-    shown, flow_run_id = withdraw(ref, actor=actor, reason=asked.reason)
-    return as_json({"withdrawn": shown, **_settle(shown, flow_run_id)})
-
-
-def _settle(shown: str, flow_run_id: str | None) -> dict[str, bool]:
-    """The run of a withdrawn improvement cancelled now, or by the watchdog once Prefect answers."""
-    if not flow_run_id:
-        return {"run_cancelled": False, "run_cancel_pending": False}
-    try:
-        settled = settle_withdrawn_runs(parse_id(shown))
-    except OrchestratorUnavailable:
-        return {"run_cancelled": False, "run_cancel_pending": True}
-    return {
-        "run_cancelled": any(cancelled for _, cancelled in settled),
-        "run_cancel_pending": False,
-    }
+    done = withdraw_improvement(ref, actor=actor, reason=asked.reason, runs=PrefectRuns())
+    return as_json(
+        {
+            "withdrawn": done.shown_id,
+            "run_cancelled": done.run_cancelled,
+            "run_cancel_pending": done.run_cancel_pending is not None,
+        }
+    )

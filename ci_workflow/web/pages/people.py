@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.permissions import may_manage_people
+from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.domain.vocabulary import Role
 from ci_workflow.errors import ImproveError, NotAuthorised
 from ci_workflow.services.people import directory
@@ -24,8 +24,8 @@ Text = Annotated[str, Form(max_length=4000)]
 
 
 def _manager(actor: Actor) -> None:
-    allowed = actor.person is not None and may_manage_people(actor.person)
-    require(allowed, actor, f"{actor.name} may not manage people: only a CI manager may")
+    may = actor.person is not None and allowed(Action.manage_people, actor.person)
+    require(may, actor, f"{actor.name} may not manage people: only a CI manager may")
 
 
 def _roles(text: str) -> list[str]:

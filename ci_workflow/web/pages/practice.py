@@ -14,8 +14,8 @@ from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.errors import UsageError
 from ci_workflow.reports.practice import kpi_text
-from ci_workflow.services.lifecycle.gates import pending_gates
 from ci_workflow.services.reporting.practice import period, practice_view, waiting_by_approver
+from ci_workflow.services.views.waiting_gates import pending_gates
 from ci_workflow.web.auth import viewer
 from ci_workflow.web.render import as_json, page
 

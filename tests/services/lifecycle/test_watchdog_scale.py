@@ -17,9 +17,9 @@ from sqlalchemy import Engine, event
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.services.lifecycle.gate_opening import open_gate
-from ci_workflow.services.lifecycle.gates import pending_gates
 from ci_workflow.services.lifecycle.stages import define_stage
 from ci_workflow.services.lifecycle.watchdog import report_overdue_gates
+from ci_workflow.services.views.waiting_gates import pending_gates
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests

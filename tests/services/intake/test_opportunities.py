@@ -13,7 +13,7 @@ import pytest
 
 from tests.helpers import Cli
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MAPPINGS = ROOT / "examples" / "mappings"
 EVENT_LOG = ROOT.parent / "shared" / "data" / "servicenow_incident_event_log.csv.gz"
 

@@ -14,7 +14,7 @@ from ci_workflow.metrics import MetricError, Window
 from tests.helpers import Cli
 from tests.metrics.sources import measure
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MAPPINGS = ROOT / "examples" / "mappings"
 EVENT_LOG = ROOT.parent / "shared" / "data" / "servicenow_incident_event_log.csv.gz"
 MARCH = Window(datetime(2016, 3, 1, tzinfo=UTC), datetime(2016, 4, 1, tzinfo=UTC))

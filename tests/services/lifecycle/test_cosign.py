@@ -32,7 +32,7 @@ def reviewed(cli: Cli, people: None, tmp_path: Path) -> None:
 
 def answer(attempt: int, by: str) -> str:
     open_gate(1, "review_signoff", attempt, RUN)
-    return decide_gate(1, "review_signoff", attempt, {"by": by, **LESSONS})
+    return decide_gate(1, "review_signoff", attempt, {"by": by, **LESSONS}).for_flow
 
 
 def signatures() -> list[str]:

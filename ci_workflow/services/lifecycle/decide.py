@@ -1,5 +1,7 @@
-"""Gates as people see them: what waits for whom, checking a decision before it is sent,
-claiming a gate so one answer reaches it, and the watchdog's report of gates left waiting."""
+"""Deciding a gate from any channel (CLI, workspace, API): the decision checked, the gate
+claimed so that one answer reaches it, the run answered (signed), the claim given back if the
+orchestrator did not take it. The flow checks the same rule again when the answer arrives
+(``gate_decisions``)."""
 
 from __future__ import annotations
 
@@ -12,76 +14,39 @@ from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.gates import Gate, gate_key, refusal
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.signing import decision_signature
-from ci_workflow.domain.smart import readiness_problems
-from ci_workflow.errors import GateError, NotReady, UsageError
-from ci_workflow.schemas import PendingGate
+from ci_workflow.errors import GateError, UsageError
+from ci_workflow.services.lifecycle.runs import Runs
 from ci_workflow.services.people.refusals import refuse
-from ci_workflow.services.views.shapes import pending_for
 from ci_workflow.settings import get_settings, secret_key
 from ci_workflow.store import improvements as store
-from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.gates import (
-    claim_request,
-    open_requests,
-    release_request,
-)
+from ci_workflow.store.gates import claim_request, open_requests, release_request
 from ci_workflow.store.people import load_directory
 
 log = logging.getLogger("ci_workflow.gates")
 
 
-def pending_gates(ref: str | None = None) -> list[PendingGate]:
-    with transaction(write=False) as session:
-        improvement_id = store.get_improvement(session, ref).id if ref else None
-        return pending_for(session, open_requests(session, improvement_id))
-
-
-@dataclass(frozen=True)
-class StartCheck:
-    improvement_id: int
-    shown_id: str
-    title: str
-    previous_run: str | None
-
-
-def check_startable(ref: str) -> StartCheck:
-    """An improvement may start its lifecycle once, from identified, defined or planned."""
-    with transaction(write=False) as session:
-        improvement = store.get_improvement(session, ref)
-        assert improvement.id is not None
-        shown = format_id(improvement.id)
-        if improvement.status not in (Status.identified, Status.defined, Status.planned):
-            raise NotReady(
-                f"{shown} is {improvement.status}; only an improvement not yet submitted can start"
-            )
-        problems = readiness_problems(
-            shown_id=shown,
-            vision=improvement.vision,
-            objectives=store.objectives_of(session, improvement.id),
-            plan_actions=len(store.plan_of(session, improvement.id)),
-        )
-        if problems:
-            raise NotReady(f"{shown} cannot start: " + "; ".join(problems))
-        return StartCheck(improvement.id, shown, improvement.title, improvement.flow_run_id)
-
-
-def record_start(improvement_id: int, flow_run_id: str, actor: Actor) -> None:
-    with transaction() as session:
-        improvement = store.get_improvement(session, str(improvement_id))
-        improvement.flow_run_id = flow_run_id
-        session.add(improvement)
-        record_event(
-            session,
-            improvement_id=improvement_id,
-            actor=actor.name,
-            action="lifecycle_started",
-            detail=f"flow run {flow_run_id}",
-            channel=actor.channel,
-            principal=actor.principal,
-        )
+def send_decision(
+    ref: str,
+    gate: Gate,
+    decision: str,
+    *,
+    actor: Actor,
+    runs: Runs,
+    by: str | None = None,
+    **fields: Any,
+) -> Resumption:
+    """Check the decision, claim the gate, answer the run (signed); the claim is given back if
+    the orchestrator does not take the answer. Returns what was sent."""
+    resumption = prepare_decision(ref, gate, decision, actor=actor, by=by, **fields)
+    claim(resumption)
+    try:
+        runs.resume(resumption.flow_run_id, resumption.key, resumption.run_input)
+    except BaseException:
+        release(resumption)
+        raise
+    return resumption
 
 
 @dataclass(frozen=True)

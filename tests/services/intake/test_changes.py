@@ -8,7 +8,7 @@ from ci_workflow.domain.gates import Gate
 from ci_workflow.services.lifecycle.gate_opening import gate_description
 from tests.helpers import Cli, improvement_doc, write_yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SERVICENOW = str(ROOT / "examples" / "mappings" / "servicenow_change_request.yaml")
 GENERIC = str(ROOT / "examples" / "mappings" / "generic_changes.yaml")
 HEADER = "number,state,opened_at,start_date,end_date,closed_at,cmdb_ci,type,risk,close_code"

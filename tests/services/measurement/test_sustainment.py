@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.services.measurement.sustainment import settle_ended
+from ci_workflow.services.reporting.delivery import deliver_sustained
 from ci_workflow.services.reporting.review import review_report
 from ci_workflow.store.db import transaction
 from ci_workflow.store.improvements import change_status, get_improvement
@@ -156,7 +157,9 @@ def test_a_gain_that_holds_is_said_final_when_the_period_ends(
     ]
     (row,) = cli.json("sustainment")
     assert row["held"] == "held"  # the period is long over (today is after it)
-    assert settle_ended() and settle_ended() == []  # once
+    ended = settle_ended()
+    assert ended and settle_ended() == []  # once
+    deliver_sustained(ended)  # as the capture flow does next
     trail = cli.json("audit", "IMP-0001")
     (ended,) = [e for e in trail if e["action"] == "sustainment_ended"]
     assert ended["detail"] == f"measured until {ends:%Y-%m-%d}: mttr_hours held"

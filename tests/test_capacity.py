@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ci_workflow.domain.capacity import default_concurrent_runs
+from ci_workflow.orchestration.capacity import default_concurrent_runs
 
 GIB = 2**30
 

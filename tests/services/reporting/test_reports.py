@@ -20,7 +20,7 @@ from ci_workflow.store.improvements import get_improvement
 from ci_workflow.store.tables import GateDecision, MetricSnapshot
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
 
-ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTEFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from ci_workflow.domain.actors import operating_system
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.gates import Gate
 from ci_workflow.errors import GateError, NotAuthorised, NotReady, UsageError
+from ci_workflow.services.lifecycle.decide import prepare_decision
 from ci_workflow.services.lifecycle.gate_opening import open_gate
-from ci_workflow.services.lifecycle.gates import check_startable, prepare_decision
 from ci_workflow.services.lifecycle.stages import define_stage
+from ci_workflow.services.lifecycle.start import check_startable
 from ci_workflow.services.lifecycle.watchdog import report_overdue_gates
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
@@ -116,7 +117,7 @@ def test_the_decision_form_summarises_the_improvement_and_escapes_what_people_ty
 
 
 def test_only_one_command_may_answer_a_gate_at_a_time(waiting: int) -> None:
-    from ci_workflow.services.lifecycle.gates import claim, release
+    from ci_workflow.services.lifecycle.decide import claim, release
 
     first = prepare_decision("IMP-0001", Gate.plan_approval, "approve", actor=CLI, by="Omar Haddad")
     second = prepare_decision(

@@ -1,0 +1,21 @@
+"""Prefect as the lifecycle's ``Runs`` port (``services.lifecycle.runs``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ci_workflow.orchestration import client
+
+
+class PrefectRuns:
+    def start(self, improvement_id: int, shown_id: str, title: str) -> str:
+        return client.start_lifecycle(improvement_id, shown_id, title)
+
+    def state(self, flow_run_id: str) -> client.RunState:
+        return client.read_state(flow_run_id)
+
+    def resume(self, flow_run_id: str, key: str, run_input: dict[str, Any]) -> None:
+        client.resume(flow_run_id, key, run_input)
+
+    def cancel(self, flow_run_id: str) -> bool:
+        return client.cancel(flow_run_id)

@@ -1,0 +1,31 @@
+"""The orchestrator as the lifecycle's use cases see it: start a run, read its state, answer the
+gate it waits at, cancel it. ``orchestration.runs.PrefectRuns`` is the real one; the CLI, the
+workspace and the benches hand it in, so each use case is one function for every channel."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class RunState(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def is_final(self) -> bool: ...
+
+
+class Runs(Protocol):
+    def start(self, improvement_id: int, shown_id: str, title: str) -> str:
+        """Start an improvement's lifecycle run; returns its id."""
+        ...
+
+    def state(self, flow_run_id: str) -> RunState: ...
+
+    def resume(self, flow_run_id: str, key: str, run_input: dict[str, Any]) -> None:
+        """Answer the gate the run waits at (``key``)."""
+        ...
+
+    def cancel(self, flow_run_id: str) -> bool:
+        """Cancel a run not yet finished; True if it was cancelled."""
+        ...

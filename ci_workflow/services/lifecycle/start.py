@@ -1,0 +1,86 @@
+"""Starting improvements' lifecycle runs: a planning round, all checked before any starts, one
+run each, recorded in the register; the one door the CLI, the workspace and the benches use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.smart import readiness_problems
+from ci_workflow.errors import NotReady, UsageError
+from ci_workflow.services.lifecycle.runs import Runs
+from ci_workflow.store import improvements as store
+from ci_workflow.store.audit import record_event
+from ci_workflow.store.db import transaction
+
+
+@dataclass(frozen=True)
+class Started:
+    shown_id: str
+    flow_run_id: str
+
+
+def start_round(refs: list[str], *, actor: Actor, runs: Runs) -> list[Started]:
+    """Start each improvement's lifecycle run. All are checked first (ready, and not already
+    running): one that cannot start, and none starts."""
+    checks = [check_startable(ref) for ref in dict.fromkeys(refs)]
+    for check in checks:
+        if check.previous_run:
+            state = runs.state(check.previous_run)
+            if not state.is_final:
+                raise UsageError(
+                    f"{check.shown_id} already runs as flow run {check.previous_run} ({state.name})"
+                )
+    started = []
+    for check in checks:
+        run_id = runs.start(check.improvement_id, check.shown_id, check.title)
+        record_start(check.improvement_id, run_id, actor)
+        started.append(Started(check.shown_id, run_id))
+    return started
+
+
+@dataclass(frozen=True)
+class StartCheck:
+    improvement_id: int
+    shown_id: str
+    title: str
+    previous_run: str | None
+
+
+def check_startable(ref: str) -> StartCheck:
+    """An improvement may start its lifecycle once, from identified, defined or planned."""
+    with transaction(write=False) as session:
+        improvement = store.get_improvement(session, ref)
+        assert improvement.id is not None
+        shown = format_id(improvement.id)
+        if improvement.status not in (Status.identified, Status.defined, Status.planned):
+            raise NotReady(
+                f"{shown} is {improvement.status}; only an improvement not yet submitted can start"
+            )
+        problems = readiness_problems(
+            shown_id=shown,
+            vision=improvement.vision,
+            objectives=store.objectives_of(session, improvement.id),
+            plan_actions=len(store.plan_of(session, improvement.id)),
+        )
+        if problems:
+            raise NotReady(f"{shown} cannot start: " + "; ".join(problems))
+        return StartCheck(improvement.id, shown, improvement.title, improvement.flow_run_id)
+
+
+def record_start(improvement_id: int, flow_run_id: str, actor: Actor) -> None:
+    with transaction() as session:
+        improvement = store.get_improvement(session, str(improvement_id))
+        improvement.flow_run_id = flow_run_id
+        session.add(improvement)
+        record_event(
+            session,
+            improvement_id=improvement_id,
+            actor=actor.name,
+            action="lifecycle_started",
+            detail=f"flow run {flow_run_id}",
+            channel=actor.channel,
+            principal=actor.principal,
+        )

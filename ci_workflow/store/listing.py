@@ -1,0 +1,125 @@
+"""The register as a page: one query for the rows people list (filtered, sorted, paged), its
+count, and the orders it sorts by."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Numeric, Row, cast, func
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from ci_workflow.store.tables import Improvement, Person
+
+_OWNER, _PROCESS_OWNER = aliased(Person), aliased(Person)
+
+REGISTER_COLUMNS = (
+    "id",
+    "key",
+    "title",
+    "type",
+    "status",
+    "process",
+    "service",
+    "strategic_impact",
+    "feasibility",
+    "estimated_cost",
+    "expected_gain",
+    "identified_at",
+    "wsjf_business_value",
+    "wsjf_time_criticality",
+    "wsjf_risk_reduction",
+    "wsjf_effort",
+    "regressed_at",
+)
+
+
+def register_rows(
+    session: Session,
+    *,
+    status: str | None = None,
+    process: str | None = None,
+    service: str | None = None,
+    owner: str | None = None,
+    order: Sequence[Any] = (),
+    limit: int | None = None,
+    offset: int = 0,
+) -> Sequence[Row[Any]]:
+    """The register's columns and the owners' names (``owner``, ``process_owner``), one query;
+    ``process``, ``service`` and ``owner`` (a name) are matched without regard to case;
+    ``order``, ``limit`` and ``offset`` give one page of it (``register_order``).
+
+    Plain rows rather than ORM objects: listing 10,000 improvements must start fast.
+    """
+    query = _filtered(
+        sa_select(
+            *_columns(),
+            col(_OWNER.name).label("owner"),
+            col(_PROCESS_OWNER.name).label("process_owner"),
+        ),
+        status,
+        process,
+        service,
+        owner,
+    )
+    query = query.order_by(*order).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return session.execute(query).all()
+
+
+def count_register(
+    session: Session,
+    *,
+    status: str | None = None,
+    process: str | None = None,
+    service: str | None = None,
+    owner: str | None = None,
+) -> int:
+    query = _filtered(sa_select(func.count()), status, process, service, owner)
+    return int(session.execute(query).scalar_one())
+
+
+def _columns() -> list[Any]:
+    return [getattr(Improvement, name) for name in REGISTER_COLUMNS]
+
+
+def _filtered(
+    query: Any, status: str | None, process: str | None, service: str | None, owner: str | None
+) -> Any:
+    query = (
+        query.select_from(Improvement)
+        .join(_OWNER, col(_OWNER.id) == col(Improvement.owner_id))
+        .join(_PROCESS_OWNER, col(_PROCESS_OWNER.id) == col(Improvement.process_owner_id))
+    )
+    if status:
+        query = query.where(col(Improvement.status) == status)
+    for column, wanted in (
+        (Improvement.process, process),
+        (Improvement.service, service),
+        (_OWNER.name, owner),
+    ):
+        if wanted:
+            query = query.where(func.lower(column) == wanted.strip().lower())
+    return query
+
+
+def register_order(sort: str) -> list[Any]:
+    """The register's orders as SQL, the same as ``services.register.browse`` sorts in Python:
+    priority (impact × feasibility, then value, then id), WSJF and value (unscored last), id."""
+    i = Improvement
+    value = func.coalesce(col(i.expected_gain) - col(i.estimated_cost), 0.0)
+    has_value = col(i.expected_gain).is_(None) | col(i.estimated_cost).is_(None)
+    cost_of_delay = (
+        col(i.wsjf_business_value) + col(i.wsjf_time_criticality) + col(i.wsjf_risk_reduction)
+    )
+    wsjf = func.round(cast(cost_of_delay, Numeric) / func.nullif(col(i.wsjf_effort), 0), 2)
+    orders: dict[str, list[Any]] = {
+        "priority": [(col(i.strategic_impact) * col(i.feasibility)).desc(), value.desc()],
+        "wsjf": [wsjf.is_(None), func.coalesce(wsjf, 0).desc()],
+        "value": [has_value, value.desc()],
+        "id": [],
+    }
+    return [*orders[sort], col(i.id)]
