@@ -11,8 +11,11 @@ SQLite they arrive as text ``YYYY-MM-DD HH:MM:SS``.
   inside the data roots (``metrics.access``).
 - PostgreSQL: a READ ONLY transaction begun before the query, which one statement cannot end and
   write after; a statement timeout; a client-side deadline that cancels the query however it set
-  its own timeouts; a short connect timeout; and a superuser connection refused (a superuser can
-  run programs: ``COPY ... TO PROGRAM``). Give sources a reader role (docs/production.md).
+  its own timeouts; a short connect timeout; a role refused that is a superuser or a member of
+  a role that runs programs or reaches the server's files (``COPY ... TO PROGRAM``); and no
+  credential of the worker's (PGPASSWORD, ~/.pgpass): only the URL's password or the one the
+  operator registered in IMPROVE_SOURCE_PASSFILE. Give sources a reader role
+  (docs/production.md).
 - MySQL/MariaDB: a READ ONLY transaction.
 A password never appears in what a failure says.
 """
