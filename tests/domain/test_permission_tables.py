@@ -283,6 +283,16 @@ def test_who_may_decide_is_said_in_words(
     assert who_may_decide(gate, parties(cosigned=cosigned), separation=separation) == said
 
 
+def test_a_plan_action_is_progressed_by_its_assignee_or_who_may_edit() -> None:
+    progress = Action.progress_plan
+    assignee = ident("1008")  # the outsider, assigned one action of the plan
+    found = {p.name for p in EVERYONE if allowed(progress, p, parties(), assignee_id=assignee)}
+    assert found == WITHDRAWERS | {"outsider"}
+    gone = dataclasses.replace(OUTSIDER, active=False)
+    assert not allowed(progress, gone, parties(), assignee_id=assignee)
+    assert not allowed(progress, OUTSIDER, parties(), assignee_id=None)
+
+
 def test_separation_is_off_unless_asked_for() -> None:
     assert who_may_decide(Gate.plan_approval, parties()) == (
         "a process owner of 'Incident Management' or a CI manager"
