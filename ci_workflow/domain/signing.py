@@ -8,6 +8,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
+
+# What a decision carries besides who sent it: each is signed too, so an answer whose comment,
+# lessons or figures were changed after signing no longer holds.
+CARRIED = ("comment", "lessons", "realised_gain", "actual_cost")
+
+
+def carried(answer: Mapping[str, object]) -> dict[str, object]:
+    """The carried fields an answer holds, as they are signed: empty ones left out, numbers as
+    floats (the form's ``1500`` and the flow's ``1500.0`` are one figure)."""
+    found: dict[str, object] = {}
+    for name in CARRIED:
+        value = answer.get(name)
+        if value is None or value == "":
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            found[name] = float(value)
+        else:
+            found[name] = str(value)
+    return found
 
 
 def decision_signature(
@@ -19,14 +39,22 @@ def decision_signature(
     by: str,
     channel: str,
     principal: str,
+    carries: Mapping[str, object] | None = None,
 ) -> str:
-    """HMAC-SHA256 over what the decision says and who sent it (JSON: no ambiguous joins)."""
-    message = json.dumps([flow_run_id, gate_key, decision, by, channel, principal])
+    """HMAC-SHA256 over what the decision says and who sent it (JSON: no ambiguous joins).
+    ``carries`` (see ``carried``) is signed after the six, as a JSON object with sorted keys;
+    a decision that carries nothing is signed over the six alone."""
+    signed: list[object] = [flow_run_id, gate_key, decision, by, channel, principal]
+    if carries:
+        signed.append(carried(carries))
+    message = json.dumps(signed, sort_keys=True)
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
-def signature_holds(key: bytes, signature: str, **fields: str) -> bool:
-    """``fields`` as ``decision_signature`` takes them."""
+def signature_holds(
+    key: bytes, signature: str, *, carries: Mapping[str, object] | None = None, **fields: str
+) -> bool:
+    """``fields`` and ``carries`` as ``decision_signature`` takes them."""
     if not signature:
         return False
-    return hmac.compare_digest(decision_signature(key, **fields), signature)
+    return hmac.compare_digest(decision_signature(key, carries=carries, **fields), signature)

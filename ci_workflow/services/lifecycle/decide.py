@@ -109,11 +109,11 @@ def prepare_decision(
         "channel": actor.channel,
         "principal": actor.principal,
     }
+    carries = {k: v for k, v in fields.items() if v is not None}
     signature = decision_signature(
-        secret_key(), flow_run_id=request.flow_run_id, gate_key=key, **signed
-    )
-    run_input = {**signed, "signature": signature}
-    run_input.update({k: v for k, v in fields.items() if v is not None})
+        secret_key(), flow_run_id=request.flow_run_id, gate_key=key, carries=carries, **signed
+    )  # over everything the answer says: the flow refuses one changed on its way
+    run_input = {**signed, "signature": signature, **carries}
     return Resumption(shown, request.flow_run_id, gate, key, run_input, request.id or 0)
 
 

@@ -190,6 +190,7 @@ def _origin(
         by=text["by"],
         channel=text["channel"],
         principal=text["principal"],
+        carries=answer,
     ):
         return text["channel"], text["principal"], None
     if get_settings().prefect_ui_decisions == "refuse":
