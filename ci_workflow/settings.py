@@ -177,6 +177,9 @@ class Settings(BaseSettings):
         default=5, ge=1, le=100, description="Failed sign-ins in a row before a lock-out."
     )
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Lock-out length.")
+    token_days: int = Field(
+        default=90, ge=1, le=3660, description="A personal API token expires this many days on."
+    )
 
     @property
     def home_dir(self) -> Path:
