@@ -208,6 +208,7 @@ def test_a_measurement_back_past_the_threshold_is_a_regression() -> None:
     found = hold(points)
     assert found.held == Held.regressed
     assert found.breach == p(50, 17, "sustain")
+    assert found.ends == day(90)
     assert found.points == (p(40, 16, "sustain"), p(50, 17, "sustain"), p(60, 18, "sustain"))
     assert found.statement == (
         "went back past 16.32 (upper XmR limit after the change): 17 on 2026-02-20"

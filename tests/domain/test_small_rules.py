@@ -1,6 +1,7 @@
 """The small rules: SMART readiness, priority and WSJF, measurement windows, improvement ids,
 UTC moments, checkpoint schedules, change warnings and who acts."""
 
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -226,6 +227,18 @@ def test_a_naive_moment_is_taken_as_utc_an_aware_one_converted() -> None:
     aware = datetime(2026, 5, 1, 12, 30, tzinfo=timezone(timedelta(hours=-4)))
     assert as_utc(aware) == aware
     assert as_utc(aware).hour == 16 and as_utc(aware).tzinfo is UTC
+
+
+def test_a_naive_moment_is_utc_whatever_the_machine_s_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert as_utc(datetime(2026, 5, 1, 12, 30)) == datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_a_date_is_its_midnight_utc_a_date_time_stays_itself() -> None:
