@@ -1,4 +1,7 @@
-"""Settings read from the environment (prefix ``IMPROVE_``), cached once per process."""
+"""Settings read from the environment (prefix ``IMPROVE_``), cached once per process.
+
+Long: one settings class (STYLE.md), a described and bounded field per setting, grows with them.
+"""
 
 from __future__ import annotations
 

@@ -32,6 +32,11 @@ class Parties:
     service: str | None = None
     # The review sign-off needs a service owner of ``service`` as well (``domain.cosign``).
     cosigned: bool = False
+    # Owners it had since its plan first went for approval (``domain.ownership``).
+    former_owner_ids: frozenset[int] = frozenset()
+
+    def owned_by(self, person_id: int | None) -> bool:
+        return person_id == self.owner_id or person_id in self.former_owner_ids
 
 
 class Action(StrEnum):
@@ -65,7 +70,7 @@ def may_decide(
 ) -> bool:
     if not person.active:
         return False
-    if separation and gate in APPROVALS and person.id == parties.owner_id:
+    if separation and gate in APPROVALS and parties.owned_by(person.id):
         return False
     if person.holds(Role.ci_manager):
         return True
@@ -85,7 +90,8 @@ def co_signs(person: PersonView, parties: Parties) -> bool:
 
 def who_may_decide(gate: Gate, parties: Parties, *, separation: bool = False) -> str:
     if gate in APPROVALS:
-        mine = " other than its owner" if separation else ""
+        former = " or a former owner" if parties.former_owner_ids else ""
+        mine = f" other than its owner{former}" if separation else ""
         also = (
             f", and a service owner of {parties.service!r} co-signs"
             if gate == Gate.review_signoff and parties.cosigned

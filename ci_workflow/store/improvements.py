@@ -13,6 +13,7 @@ from ci_workflow.domain.lifecycle import Status, check_transition
 from ci_workflow.domain.permissions import Parties
 from ci_workflow.errors import ImprovementNotFound
 from ci_workflow.store.audit import record_event
+from ci_workflow.store.parties import former_owners
 from ci_workflow.store.tables import (
     GateDecision,
     Improvement,
@@ -120,6 +121,7 @@ def parties_of(session: Session, improvement: Improvement) -> Parties:
         team,
         improvement.service,
         improvement.service_owner_signoff,
+        frozenset(former_owners(session, [improvement.id]).get(improvement.id, ())),
     )
 
 

@@ -8,9 +8,11 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
+from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.ownership import HANDED_OVER, former_owner_of
 from ci_workflow.domain.permissions import Parties
 from ci_workflow.store.db import in_chunks
-from ci_workflow.store.tables import Improvement, TeamMember
+from ci_workflow.store.tables import AuditEvent, Improvement, TeamMember
 
 
 def improvements_by_id(session: Session, ids: Iterable[int]) -> dict[int, Improvement]:
@@ -31,6 +33,7 @@ def parties_for(session: Session, improvements: Iterable[Improvement]) -> dict[i
         )
         for improvement_id, person_id in session.exec(members):
             teams[improvement_id].add(person_id)
+    former = former_owners(session, by_id)
     return {
         key: Parties(
             i.process,
@@ -39,6 +42,29 @@ def parties_for(session: Session, improvements: Iterable[Improvement]) -> dict[i
             frozenset(teams[key]),
             i.service,
             i.service_owner_signoff,
+            frozenset(former.get(key, ())),
         )
         for key, i in by_id.items()
     }
+
+
+def former_owners(session: Session, ids: Iterable[int]) -> dict[int, set[int]]:
+    """Each improvement's owners handed over since its plan first went for approval."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for chunk in in_chunks(sorted(set(ids))):
+        trail = (
+            select(AuditEvent.improvement_id, AuditEvent.action, AuditEvent.detail)
+            .where(col(AuditEvent.improvement_id).in_(chunk))
+            .where(
+                (col(AuditEvent.action) == HANDED_OVER)
+                | (col(AuditEvent.to_status) == Status.awaiting_approval)
+            )
+            .order_by(col(AuditEvent.at), col(AuditEvent.id))
+        )
+        submitted: set[int] = set()
+        for improvement_id, action, detail in session.exec(trail):
+            if action != HANDED_OVER:
+                submitted.add(improvement_id or 0)
+            elif (improvement_id or 0) in submitted and (who := former_owner_of(detail)):
+                found[improvement_id or 0].add(who)
+    return found

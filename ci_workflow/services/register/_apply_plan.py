@@ -15,6 +15,7 @@ from ci_workflow.domain.evaluation import execution_start
 from ci_workflow.domain.field_diffs import brings_code, frozen_changes, objective_changes
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import EDITABLE_DEFINITION, TERMINAL, Status
+from ci_workflow.domain.ownership import HANDED_OVER, handover_detail
 from ci_workflow.domain.people import Directory
 from ci_workflow.domain.permissions import Action, Parties, allowed
 from ci_workflow.domain.spec import ImprovementSpec
@@ -46,6 +47,8 @@ class Change:
     objectives: ObjectiveSync | None = None
     plan: list[PlanRow] | None = None  # written anew when not None
     event: dict[str, Any] = field(default_factory=dict)  # its audit event, without id and time
+    # An owner handing the improvement over: its own event, which separation of duties reads.
+    handover: dict[str, Any] | None = None
 
 
 Specs = list[tuple[str, ImprovementSpec]]
@@ -204,7 +207,15 @@ def _update(
         objectives=objective_sync(every, wanted.objectives) if to_objectives else None,
         plan=wanted.plan if "plan" in changed else None,
         event=_event(actor, "updated", detail),
+        handover=_handover(actor, improvement.owner_id, wanted.owner_id, names)
+        if "owner" in changed
+        else None,
     )
+
+
+def _handover(actor: Actor, former: int, new: int, names: dict[int, str]) -> dict[str, Any]:
+    detail = handover_detail(former, names.get(former, f"#{former}"), names.get(new, f"#{new}"))
+    return _event(actor, HANDED_OVER, detail)
 
 
 def _event(actor: Actor, action: str, detail: str, to_status: str | None = None) -> dict[str, Any]:

@@ -130,5 +130,6 @@ def _write(session: Session, planned: list[Change]) -> dict[str, int]:
     rows.insert_rows(session, PlanAction, actions)
 
     events = [c.event | {"improvement_id": ids[c.key], "at": at} for c in written]
+    events += [c.handover | {"improvement_id": ids[c.key], "at": at} for c in written if c.handover]
     rows.insert_rows(session, AuditEvent, events)
     return ids
