@@ -26,7 +26,11 @@ class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
         seen: set[Any] = set()
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            try:
+                repeated = key in seen
+            except TypeError:  # a list or mapping as key: the base class refuses it, with its line
+                continue
+            if repeated:
                 raise ValidationFailed(
                     self.name, [f"{_line(key_node)}: key {key!r} appears twice in one mapping"]
                 )
