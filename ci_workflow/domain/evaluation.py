@@ -74,6 +74,7 @@ class Evaluation:
     shift: Shift
     limits: ControlLimits
     points: tuple[Point, ...]
+    started_at: datetime | None = None  # where the points split into before and after
 
 
 def execution_start(
@@ -136,6 +137,7 @@ def evaluate(
         shift=shift(before, after, upcoming),
         limits=control_limits(before, [p.value for p in points]),
         points=tuple(points),
+        started_at=started_at,
     )
 
 

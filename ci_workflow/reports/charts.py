@@ -10,47 +10,64 @@ from typing import Any
 
 from ci_workflow.domain.evaluation import Evaluation
 from ci_workflow.domain.practice_stats import Quarter, WaitFigures
+from ci_workflow.formatting import number
 
 MAX_POINTS = 300  # a chart 680 px wide shows no more; keeps a report of 1,000s of checkpoints fast
-BLUE, GREEN, PURPLE, GREY, RED, ORANGE = (
+BLUE, GREEN, PURPLE, GREY, RED, ORANGE, SLATE = (
     "#1f5fa8",
     "#2e7d32",
     "#6a1b9a",
     "#888888",
     "#c62828",
     "#ff8f00",
+    "#37474f",
 )
 DASHED = {"dasharray": "6, 4"}
+DOTTED = {"dasharray": "2, 4"}
+PADDING = 0.08  # of the span, above and below: a line on the plot's edge would vanish into it
 
 
 def _style(*colours: str) -> Any:
     from pygal.style import Style
 
+    # A light, solid grid: the data is what the eye should find first.
     return Style(
-        background="white", plot_background="white", font_family="sans-serif", colors=colours
+        background="white",
+        plot_background="white",
+        font_family="sans-serif",
+        colors=colours,
+        guide_stroke_color="#eceff1",
+        major_guide_stroke_color="#dfe3e6",
+        guide_stroke_dasharray="0",
+        major_guide_stroke_dasharray="0",
+        legend_font_size=13,
     )
 
 
 def objective_chart(evaluation: Evaluation) -> str:
-    """SVG markup; empty when there is nothing to draw."""
+    """SVG markup that scales to its container; empty when there is nothing to draw."""
     import pygal
 
     series = _series(evaluation)
     if not series:
         return ""
     style = _style(*(colour for _, _, colour, _ in series))
+    unit = evaluation.unit
     chart = pygal.DateTimeLine(
         js=[],
         disable_xml_declaration=True,
         width=680,
-        height=280,
+        height=300,
         style=style,
         x_label_rotation=25,
         show_x_guides=False,
         legend_at_bottom=True,
-        legend_at_bottom_columns=7,
-        title=f"{evaluation.metric} ({evaluation.unit})" if evaluation.unit else evaluation.metric,
+        legend_at_bottom_columns=3,
+        title=f"{evaluation.metric} ({unit})" if unit else evaluation.metric,
         x_value_formatter=lambda at: at.strftime("%Y-%m-%d"),
+        value_formatter=lambda v: _label(v, unit),
+        range=_padded(_values(series)),
+        allow_interruptions=True,
         truncate_legend=-1,
     )
     for name, points, _, options in series:
@@ -58,7 +75,7 @@ def objective_chart(evaluation: Evaluation) -> str:
     return str(chart.render(is_unicode=True))
 
 
-Series = tuple[str, list[tuple[datetime, float]], str, dict[str, Any]]
+Series = tuple[str, list[tuple[datetime, float | None]], str, dict[str, Any]]
 
 
 def _series(evaluation: Evaluation) -> list[Series]:
@@ -69,7 +86,7 @@ def _series(evaluation: Evaluation) -> list[Series]:
     first, last = points[0].at, points[-1].at
     shown = _thinned(len(points))
 
-    def level(value: float) -> list[tuple[datetime, float]]:
+    def level(value: float) -> list[tuple[datetime, float | None]]:
         return [(first, value), (last, value)]
 
     flat = {"show_dots": False}
@@ -86,16 +103,35 @@ def _series(evaluation: Evaluation) -> list[Series]:
         series.append(("baseline", level(evaluation.baseline), PURPLE, flat))
     limits = evaluation.limits
     if limits.centre is not None and limits.upper is not None and limits.lower is not None:
+        # Both limits as one series (one legend entry), broken between them.
+        both = [*level(limits.upper), (last, None), *level(limits.lower)]
         series += [
-            ("centre", level(limits.centre), GREY, flat),
-            ("upper limit", level(limits.upper), RED, {**flat, "stroke_style": DASHED}),
-            ("lower limit", level(limits.lower), RED, {**flat, "stroke_style": DASHED}),
+            ("centre line", level(limits.centre), GREY, flat),
+            ("control limits", both, RED, {**flat, "stroke_style": DASHED}),
         ]
     signals = sorted(set(limits.signals) & set(shown))
     if signals:
-        marks = [(points[i].at, points[i].value) for i in signals]
+        marks: list[tuple[datetime, float | None]] = [
+            (points[i].at, points[i].value) for i in signals
+        ]
         series.append(("signal", marks, ORANGE, {"stroke": False, "dots_size": 6}))
+    started = evaluation.started_at
+    if started is not None and first <= started <= last:
+        low, high = _padded(_values(series))
+        mark: list[tuple[datetime, float | None]] = [(started, low), (started, high)]
+        series.append(("execution started", mark, SLATE, {**flat, "stroke_style": DOTTED}))
     return series
+
+
+def _values(series: list[Series]) -> list[float]:
+    return [v for _, points, _, _ in series for _, v in points if v is not None]
+
+
+def _padded(values: list[float]) -> tuple[float, float]:
+    """The value axis: every line drawn inside the plot, with a margin above and below."""
+    low, high = min(values), max(values)
+    margin = (high - low) * PADDING or abs(high) * PADDING or 1.0
+    return low - margin, high + margin
 
 
 def _thinned(count: int) -> list[int]:
@@ -147,28 +183,37 @@ def trend_chart(quarters: list[Quarter]) -> str:
 
 
 def gate_wait_chart(gates: list[WaitFigures], overdue_days: float) -> str:
-    """Median and p90 wait (days) of the gates decided in the period, against the overdue line;
-    empty when none was decided."""
+    """Median and p90 wait of the gates decided in the period, in hours when the longest is
+    under two days and in days otherwise; empty when none was decided."""
     import pygal
 
     decided = [g for g in gates if g.decided.count]
     if not decided:
         return ""
+    longest = max((g.decided.p90_days or 0) for g in decided)
+    hours = longest < 2
+    scale, unit = (24.0, "h") if hours else (1.0, "days")
+
+    def shown(days: float | None) -> float | None:
+        return None if days is None else days * scale
+
     chart = pygal.Bar(
         js=[],
         disable_xml_declaration=True,
         width=680,
         height=300,
         style=_style(BLUE, ORANGE),
-        title=f"Gate waits decided in the period, days (overdue after {overdue_days:g})",
+        title=f"Gate waits decided in the period, {'hours' if hours else 'days'} "
+        f"(overdue after {overdue_days:g} days)",
         legend_at_bottom=True,
         legend_at_bottom_columns=2,
         show_x_guides=False,
         truncate_legend=-1,
+        value_formatter=lambda v: _label(v, unit),
         x_labels=[g.name.replace("_", " ") for g in decided],
     )
-    chart.add("median", [g.decided.median_days for g in decided], formatter=_days)
-    chart.add("p90", [g.decided.p90_days for g in decided], formatter=_days)
+    chart.add("median", [shown(g.decided.median_days) for g in decided])
+    chart.add("p90", [shown(g.decided.p90_days) for g in decided])
     return str(chart.render(is_unicode=True))
 
 
@@ -179,4 +224,12 @@ def _axis_top(highest: float) -> int:
 
 
 def _days(value: float) -> str:
-    return f"{value:.1f} days"
+    return _label(value, "days")
+
+
+def _label(value: float | None, unit: str) -> str:
+    """An axis label or a tooltip: three significant digits and the unit, never ``8e-05``."""
+    if value is None:
+        return ""
+    shown = number(float(round(value, 10)), digits=3)
+    return f"{shown} {unit}".strip()
