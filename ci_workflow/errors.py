@@ -10,6 +10,7 @@ ImproveError
  ├── IllegalTransition (ValueError)
  ├── NotAuthorised (PermissionError)
  │    └── SignInFailed                     wrong e-mail or password, locked out, deactivated
+ ├── FileRefused (PermissionError)       a file the command must not write (the register's own)
  ├── ChangeRefused (ValueError)          an update that would rewrite what is frozen
  ├── StoreNotReady (RuntimeError)        the store is missing or its schema is behind
  ├── NotReady (ValueError)               an improvement cannot enter its next stage yet
@@ -71,6 +72,11 @@ class NotAuthorised(ImproveError, PermissionError):
 
 class SignInFailed(NotAuthorised):
     """Raised when a sign-in is refused; the message never says which part was wrong."""
+
+
+class FileRefused(ImproveError, PermissionError):
+    """Raised when a command would write a file it must not: one the register keeps, one it
+    did not write (without ``--force``), or one behind a symbolic link."""
 
 
 class ChangeRefused(ImproveError, ValueError):

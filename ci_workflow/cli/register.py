@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -147,29 +145,21 @@ def export(
     out: Path | None = typer.Option(
         None, "--out", help="File to write (default: standard output)."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace a file at --out that is not one improve wrote."
+    ),
 ) -> None:
     """Export the whole register."""
+    from ci_workflow.services.reporting.files import save_file
+
     content = browse.export_register(fmt)
     if out is None:
         typer.echo(content, nl=False)
         return
-    _write_atomically(out, content)
-    console().print(f"wrote {escape(str(out))}")
-
-
-def _write_atomically(path: Path, content: str) -> None:
-    """Write beside the target and rename over it, so a reader never sees half a file."""
-    directory = path.resolve().parent
-    if not directory.is_dir():
-        raise UsageError(f"{path}: folder {directory} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    written = save_file(
+        content, out, improvement_id=None, kind="export", fmt=fmt, force=force, make_folder=False
+    )
+    console().print(f"wrote {escape(str(written))}")
 
 
 def register_commands(app: typer.Typer) -> None:

@@ -15,10 +15,11 @@ def report_at(session: Session, path: str) -> Report | None:
 def record_report(
     session: Session, *, path: str, sha256: str, improvement_id: int | None, kind: str, fmt: str
 ) -> Report:
-    """One row per path, updated when the file is written again."""
+    """One row per path, updated when the file is written again (with what it now is)."""
     report = report_at(session, path) or Report(
         improvement_id=improvement_id, kind=kind, format=fmt, path=path, sha256=""
     )
+    report.improvement_id, report.kind, report.format = improvement_id, kind, fmt
     report.sha256, report.created_at = sha256, utcnow()
     session.add(report)
     session.flush()

@@ -24,7 +24,7 @@ from ci_workflow.reports.practice import practice_context, render_practice
 from ci_workflow.schemas import WaitingByApprover
 from ci_workflow.services.measurement.sustainment import listing as sustainment_listing
 from ci_workflow.services.reporting._practice_flow import flow_of, record_bottlenecks
-from ci_workflow.services.reporting.review import save_report
+from ci_workflow.services.reporting.files import save_file
 from ci_workflow.services.views.objective_results import evaluations_of, progress_of
 from ci_workflow.services.views.waiting_gates import pending_gates
 from ci_workflow.settings import get_settings
@@ -234,7 +234,7 @@ def write_practice(
     content = practice_report(start, end, fmt, stall_days=stall_days)
     name = f"practice-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
     path = out or get_settings().home_dir / "reports" / name
-    return save_report(content, path, improvement_id=None, kind="practice", fmt=fmt, force=force)
+    return save_file(content, path, improvement_id=None, kind="practice", fmt=fmt, force=force)
 
 
 def waiting_by_approver() -> list[WaitingByApprover]:

@@ -19,8 +19,9 @@ from ci_workflow.services.lifecycle.decide import send_decision
 from ci_workflow.services.lifecycle.withdraw import withdraw_improvement
 from ci_workflow.services.measurement.recording import record
 from ci_workflow.services.register.plan_actions import set_action_status
+from ci_workflow.services.reporting.files import saved_report
 from ci_workflow.services.reporting.lessons import similar_improvements
-from ci_workflow.services.reporting.review import review_report, saved_report
+from ci_workflow.services.reporting.review import review_report
 from ci_workflow.services.views.improvement_page import improvement_page, objective_chart_svg
 from ci_workflow.services.views.waiting_gates import waiting_at
 from ci_workflow.web.auth import api_writer, check_csrf, viewer

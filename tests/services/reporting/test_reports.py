@@ -118,23 +118,23 @@ def test_a_report_never_replaces_a_file_it_did_not_write(
     register = register_file()
     if register is not None:  # SQLite: the register's own file
         before = register.read_bytes()
-        (line,) = cli.fails("report", history, "--out", str(register), "--force", code=2)
-        assert (
-            line
-            == f"error: {register.absolute()} is the register's database; a report never replaces it"
+        (line,) = cli.fails("report", history, "--out", str(register), "--force")
+        assert line == (
+            f"error: {register.absolute()} is the register's database; improve never writes "
+            "over it, even with --force"
         )
         assert register.read_bytes() == before
     notes = tmp_path / "notes.md"
     notes.write_text("my notes", encoding="utf-8")
-    assert cli.fails("report", history, "--format", "md", "--out", str(notes), code=2) == [
-        f"error: {notes} exists and is not a report this register wrote; choose another --out, "
+    assert cli.fails("report", history, "--format", "md", "--out", str(notes)) == [
+        f"error: {notes} exists and is not a file improve wrote; choose another --out, "
         "or add --force to replace it"
     ]
     assert notes.read_text() == "my notes"
     link = tmp_path / "link.md"
     link.symlink_to(notes)
-    assert cli.fails("report", history, "--out", str(link), "--force", code=2) == [
-        f"error: {link} is a symbolic link; a report is never written through one"
+    assert cli.fails("report", history, "--out", str(link), "--force") == [
+        f"error: {link} is a symbolic link; improve never writes through one"
     ]
     assert notes.read_text() == "my notes"
     ours = tmp_path / "ours.md"
