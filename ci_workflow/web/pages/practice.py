@@ -9,10 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.errors import UsageError
+from ci_workflow.reports.charts import gate_wait_chart, trend_chart
 from ci_workflow.reports.practice import kpi_text
 from ci_workflow.services.reporting.practice import period, practice_view, waiting_by_approver
 from ci_workflow.services.views.waiting_gates import pending_gates
@@ -50,7 +52,18 @@ def practice(
     start: Day = None,
     end: Annotated[str | None, Query(max_length=32, alias="to")] = None,
 ) -> Response:
-    return page(request, "practice.html", actor, kpi_text=kpi_text, **_practice(start, end))
+    shown = _practice(start, end)
+    flow = shown["flow"]
+    # The practice report's charts, drawn inline (SVG, no script): the page and the report agree.
+    return page(
+        request,
+        "practice.html",
+        actor,
+        kpi_text=kpi_text,
+        trend_chart=Markup(trend_chart(flow.trend)),
+        gate_chart=Markup(gate_wait_chart(flow.gates, flow.overdue_days)),
+        **shown,
+    )
 
 
 @router.get("/api/practice")
