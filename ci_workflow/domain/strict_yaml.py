@@ -23,13 +23,15 @@ class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
     name the key of a date that does not exist."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):  # ``!!map`` on a list or a text
+            return super().construct_mapping(node, deep=deep)
         seen: set[Any] = set()
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
             try:
                 repeated = key in seen
             except TypeError:  # a list or mapping as key: the base class refuses it, with its line
-                continue
+                break
             if repeated:
                 raise ValidationFailed(
                     self.name, [f"{_line(key_node)}: key {key!r} appears twice in one mapping"]

@@ -98,3 +98,29 @@ def test_nested_mappings_and_dates_are_read_whole() -> None:
         "key": "a",
         "plan": [{"action": "x", "due": data["plan"][0]["due"], "meta": {"k": [1, 2]}}],
     }
+
+
+def test_the_first_problem_in_the_file_is_the_one_told() -> None:
+    assert refused("[x]: 1\na: 1\na: 2\n").problems == ["line 1, column 1: found unhashable key"]
+    assert refused("a: 1\na: 2\n[x]: 1\n").problems == [
+        "line 2: key 'a' appears twice in one mapping"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a: !!map [1, 2]\n", "line 1, column 4: expected a mapping node, but found sequence"),
+        ("a: !!map x\n", "line 1, column 4: expected a mapping node, but found scalar"),
+        ("a: !!set [1]\n", "line 1, column 4: expected a mapping node, but found sequence"),
+        ("!!map [a, b]\n", "line 1, column 1: expected a mapping node, but found sequence"),
+    ],
+)
+def test_a_list_or_a_text_tagged_as_a_mapping_is_refused_not_a_crash(
+    text: str, problem: str
+) -> None:
+    assert refused(text).problems == [problem]
+
+
+def test_a_set_is_a_mapping_without_values() -> None:
+    assert load_mapping("a: !!set {x, y}\n", source="f.yaml") == {"a": {"x", "y"}}
