@@ -83,6 +83,7 @@ def test_a_capture_reads_hosts_side_by_side_and_each_at_most_the_bound_at_once(
     cli: Cli, people: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("IMPROVE_CAPTURE_READS_PER_HOST", "3")
+    monkeypatch.setenv("IMPROVE_HTTP_ALLOW", "127.0.0.0/8")  # both servers are on loopback
     get_settings.cache_clear()
     crowd = Crowd(expected=2 * 3)
     # Two hosts: 127.0.0.2 is loopback too on Linux (the whole 127/8 is).
