@@ -41,7 +41,7 @@ def objective_changes(
     want = {o.metric: o for o in wanted}
     changes = [f"{TARGET_CHANGE}{m!r} added" for m in want if m not in have]
     changes += [f"{TARGET_CHANGE}{m!r} removed" for m in have if m not in want]
-    for metric in have.keys() & want.keys():
+    for metric in [m for m in want if m in have]:  # in the file's order, every run alike
         old, new = have[metric], want[metric]
         targets = [
             f for f in TARGET_FIELDS if f != "baseline" and getattr(old, f) != getattr(new, f)
