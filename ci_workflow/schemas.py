@@ -126,6 +126,17 @@ class PersonPublic(_Public):
     notify: str  # now, or digest
 
 
+class TokenPublic(_Public):
+    """A personal API token as its person and CI managers see it: never its secret."""
+
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
 class PendingGate(_Public):
     id: str
     title: str

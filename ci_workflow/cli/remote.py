@@ -36,12 +36,25 @@ def login(url: str | None, email: str, password: str) -> str:
     return str(answer["person"])
 
 
-def logout() -> bool:
+def logout() -> str | None:
+    """Revoke the kept token on the workspace that issued it, then forget it; what happened, or
+    None when no token was kept."""
     path = _token_file()
     if not path.exists():
-        return False
+        return None
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        _call("DELETE", f"{kept['url']}/api/tokens/current", str(kept["token"]), None)
+        said = "signed out; the token is revoked on the workspace"
+    except NotAuthorised:
+        said = "signed out; the token was no longer valid (expired or revoked)"
+    except ImproveError as error:
+        said = (
+            f"signed out here, but the token could not be revoked ({error}): it works until it "
+            "expires, unless revoked on your page of the workspace (/me)"
+        )
     path.unlink()
-    return True
+    return said
 
 
 def session() -> tuple[str, str] | None:

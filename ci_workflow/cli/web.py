@@ -48,12 +48,13 @@ def login(
 
 
 def logout() -> None:
-    """Forget the personal token: the CLI works on the register directly again."""
+    """Revoke the personal token and forget it: the CLI works on the register directly again."""
     from ci_workflow.cli import remote
 
-    if not remote.logout():
+    said = remote.logout()
+    if said is None:
         raise UsageError("not signed in")
-    console().print("signed out")
+    console().print(escape(said))
 
 
 def register_commands(app: typer.Typer) -> None:

@@ -16,6 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from ci_workflow.errors import ImproveError, NotAuthorised, NotFound
 from ci_workflow.orchestration import configure_prefect
 from ci_workflow.resources import resource_path
+from ci_workflow.services.people import identity
 from ci_workflow.settings import get_settings, secret_key
 from ci_workflow.web.auth import Forbidden, SignInRequired
 from ci_workflow.web.limits import BodyLimit
@@ -27,6 +28,7 @@ from ci_workflow.web.pages import (
     people,
     practice,
     register,
+    tokens,
     work,
 )
 from ci_workflow.web.render import as_json, page, say, sign_in_url
@@ -43,13 +45,15 @@ POLICY = (
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_prefect()  # decisions resume flow runs from this warm process
+    identity.prepare()  # an unknown address's sign-in then costs what a known one's does
     app = FastAPI(
         title="Continual improvement workspace",
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    for module in (account, work, register, improvement, opportunities, practice, people, apply):
+    pages = (account, tokens, work, register, improvement, opportunities, practice, people, apply)
+    for module in pages:
         app.include_router(module.router)
     app.middleware("http")(_security_headers)
     app.add_middleware(
@@ -133,16 +137,16 @@ def _error(request: Request, status: int, title: str, message: str) -> Response:
 
 
 def serve(host: str, port: int) -> None:
-    """Run the workspace under uvicorn until stopped (``improve web``)."""
+    """Run the workspace under uvicorn until stopped (``improve web``). Forwarded headers are
+    read by ``auth`` (``client_address``), not by uvicorn: uvicorn's would put the address a
+    proxy forwards in place of the proxy's own, which is what decides whether it is trusted."""
     import uvicorn
 
-    proxies = ",".join(get_settings().proxies) or "127.0.0.1"
     uvicorn.run(
         create_app(),
         host=host,
         port=port,
         log_level="warning",
-        proxy_headers=True,
-        forwarded_allow_ips=proxies,
+        proxy_headers=False,
         server_header=False,
     )

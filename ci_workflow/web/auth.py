@@ -1,8 +1,14 @@
 """Who is asking: the person signed in (a session cookie), a personal token (the API), or the
-person a trusted reverse proxy names; and the CSRF check every form passes.
+person a trusted reverse proxy names; from which address; and the CSRF check every form passes.
 
-A session lasts while it is used: unused for IMPROVE_SESSION_IDLE_MINUTES it signs out. A person
-deactivated meanwhile is signed out at their next request.
+A session lasts while it is used: unused for IMPROVE_SESSION_IDLE_MINUTES it signs out. Its
+cookie carries a secret the register knows, so the server ends it (sign-out, a password change)
+wherever a copy of the cookie is. A person deactivated meanwhile is signed out at their next
+request.
+
+A proxy is believed by the address that connects (the TCP peer), never by what a header says;
+the address of whoever asks is then the right-most one of X-Forwarded-For that is not a trusted
+proxy's (a proxy appends the address it saw, whatever the client sent before it).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import time
 from fastapi import Request
 
 from ci_workflow.domain.actors import Actor, signed_in
-from ci_workflow.services.people import identity
+from ci_workflow.services.people import identity, sessions
 from ci_workflow.services.people.refusals import refuse
 from ci_workflow.settings import get_settings
 
@@ -32,32 +38,34 @@ def viewer(request: Request) -> Actor:
     settings = get_settings()
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
-        person = identity.token_person(authorization[7:].strip())
+        person = sessions.token_person(authorization[7:].strip())
         if person is None:
-            raise SignInRequired("the token is not valid (revoked, or its person deactivated)")
+            raise SignInRequired(
+                "the token is not valid (expired, revoked, or its person deactivated)"
+            )
         return signed_in(person, "api")
     if settings.web_auth == "proxy":
         return _proxied(request)
-    person_id = request.session.get("person")
+    secret = request.session.get("sid")
     seen = float(request.session.get("seen", 0))
-    if person_id is None:
+    if not secret:
         raise SignInRequired("sign in to continue")
     if time.time() - seen > settings.session_idle_minutes * 60:
         request.session.clear()
         raise SignInRequired("your session ended after a while unused: sign in again")
-    person = identity.active_person(int(person_id))
+    person = sessions.session_person(str(secret))
     if person is None:
         request.session.clear()
-        raise SignInRequired("sign in to continue")
+        raise SignInRequired("your session ended: sign in again")
     request.session["seen"] = time.time()
     return signed_in(person)
 
 
 def _proxied(request: Request) -> Actor:
     settings = get_settings()
-    client = request.client.host if request.client else ""
+    peer = request.client.host if request.client else ""
     email = request.headers.get(settings.proxy_email_header, "").strip()
-    if client not in settings.proxies or not email:
+    if peer not in settings.proxies or not email:
         raise SignInRequired("this workspace is reached through its sign-in proxy")
     person = identity.proxied_person(email)
     if person is None:
@@ -65,10 +73,38 @@ def _proxied(request: Request) -> Actor:
     return signed_in(person)
 
 
+def client_address(request: Request) -> str:
+    """The address of whoever asks: the peer, or behind a trusted proxy (IMPROVE_TRUSTED_PROXIES,
+    else one on 127.0.0.1) the right-most X-Forwarded-For address that is not a proxy's."""
+    peer = request.client.host if request.client else ""
+    proxies = get_settings().proxies or frozenset({"127.0.0.1"})
+    if peer not in proxies:
+        return peer or "unknown"
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for")).split(",")
+    for address in reversed([a.strip() for a in forwarded if a.strip()]):
+        if address not in proxies:
+            return address[:100]
+    return peer
+
+
 def start_session(request: Request, person_id: int) -> None:
     """A new session (a new CSRF token too): nothing of an earlier one carries over."""
+    end_session(request)
+    secret = sessions.start_session(person_id)
+    request.session.update(sid=secret, seen=time.time(), csrf=secrets.token_urlsafe(32))
+
+
+def end_session(request: Request) -> None:
+    """Sign-out: the session ends on the server, so no copy of its cookie works any longer."""
+    secret = request.session.get("sid")
+    if secret:
+        sessions.end_session(str(secret))
     request.session.clear()
-    request.session.update(person=person_id, seen=time.time(), csrf=secrets.token_urlsafe(32))
+
+
+def session_secret(request: Request) -> str:
+    """The secret of this browser's session ("" for a token or the proxy)."""
+    return str(request.session.get("sid", ""))
 
 
 def csrf_token(request: Request) -> str:

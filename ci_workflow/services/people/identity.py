@@ -1,6 +1,11 @@
 """Proving who someone is to the workspace: passwords (argon2), sign-in with lock-out after
-repeated failures, one-time invitation links, personal API tokens, and the trusted proxy's
-word. Sign-ins and their failures are audit events.
+repeated failures, one-time invitation links, and the trusted proxy's word. Sign-ins and their
+failures are audit events.
+
+A refused sign-in tells nothing of the address: an unknown one, a wrong password, a deactivated
+or a locked-out person get the same answer after the same work (one argon2 verification). The
+person locked out is told by e-mail instead. A new password ends every other session and token
+of its person (``sessions``); a new invitation voids the older ones, and using one voids all.
 """
 
 from __future__ import annotations
@@ -18,15 +23,23 @@ from ci_workflow.domain.actors import Channel
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.people import PersonView
 from ci_workflow.errors import NotFound, SignInFailed, UsageError
+from ci_workflow.services.people import notifications
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.identity import invitation_by_hash, token_by_hash
-from ci_workflow.store.people import find_person, get_person, person_view
-from ci_workflow.store.tables import ApiToken, Invitation, Person
+from ci_workflow.store.identity import (
+    end_sessions,
+    invitation_by_hash,
+    revoke_tokens,
+    session_by_hash,
+    void_invitations,
+)
+from ci_workflow.store.people import find_person, get_person, person_view, view_of
+from ci_workflow.store.tables import Invitation, Person
 
 MIN_PASSWORD = 10
 INVITATION_DAYS = 7
+REFUSED = "wrong e-mail or password"  # the one answer to every refused sign-in
 _hasher = PasswordHasher()
 
 
@@ -35,6 +48,12 @@ def _dummy() -> str:
     """Checked against when the e-mail is unknown, so a wrong address costs as long as a wrong
     password (made on first use: hashing costs tens of milliseconds)."""
     return _hasher.hash(secrets.token_hex(8))
+
+
+def prepare() -> None:
+    """Make the dummy hash now (the workspace starts with it), not at the first unknown
+    address, whose answer would then take twice as long."""
+    _dummy()
 
 
 def digest(secret: str) -> str:
@@ -62,25 +81,19 @@ def sign_in(email: str, password: str, *, channel: Channel, source: str) -> Pers
 def _try_sign_in(
     session: Session, email: str, password: str, channel: Channel, source: str
 ) -> tuple[str | None, PersonView | None]:
-    settings, now = get_settings(), utcnow()
+    now = utcnow()
     person = find_person(session, email)
-    if person is None or person.password_hash is None:
-        _check(_dummy(), password)
+    stored = person.password_hash if person is not None else None
+    right = _check(stored or _dummy(), password)  # one verification, whoever is asking
+    if person is None or stored is None:
         _failed(session, None, email, channel, source, "unknown e-mail or no password set")
-        return "wrong e-mail or password", None
+        return REFUSED, None
     if person.locked_until is not None and person.locked_until > now:
         _failed(session, person, email, channel, source, "locked out")
-        return "too many failed sign-ins: try again later", None
-    if not _check(person.password_hash, password) or not person.active:
-        person.failed_sign_ins += 1
-        why = "wrong password" if person.active else "deactivated"
-        if person.failed_sign_ins >= settings.sign_in_attempts:
-            person.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            person.failed_sign_ins = 0
-            why += f"; locked out for {settings.lockout_minutes} minutes"
-        session.add(person)
-        _failed(session, person, email, channel, source, why)
-        return "wrong e-mail or password", None
+        return REFUSED, None
+    if not right or not person.active:
+        _count_failure(session, person, email, channel, source)
+        return REFUSED, None
     person.failed_sign_ins, person.locked_until = 0, None
     session.add(person)
     record_event(
@@ -93,6 +106,41 @@ def _try_sign_in(
         principal=person.email,
     )
     return None, person_view(session, person.id or 0)
+
+
+def _count_failure(
+    session: Session, person: Person, email: str, channel: Channel, source: str
+) -> None:
+    """One more failure in a row; the last allowed one locks the person out, and tells them."""
+    settings = get_settings()
+    person.failed_sign_ins += 1
+    why = "wrong password" if person.active else "deactivated"
+    if person.failed_sign_ins >= settings.sign_in_attempts:
+        person.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
+        person.failed_sign_ins = 0
+        why += f"; locked out for {settings.lockout_minutes} minutes"
+        if person.active:
+            _tell_locked_out(session, person, source)
+    session.add(person)
+    _failed(session, person, email, channel, source, why)
+
+
+def _tell_locked_out(session: Session, person: Person, source: str) -> None:
+    """By e-mail, sent by the next dispatch (never while the sign-in waits: its answer would
+    take longer, and say the address is known)."""
+    settings = get_settings()
+    message = notifications.Message(
+        kind="locked_out",
+        subject="Your sign-in to the continual improvement workspace is locked for a while",
+        body=f"{settings.sign_in_attempts} sign-ins in a row failed with your e-mail address "
+        f"(the last from {source}), so it is locked for {settings.lockout_minutes} minutes. "
+        "If that was not you, tell a CI manager.",
+        link=f"{settings.workspace_url}/sign-in",
+    )
+    key = f"locked_out:{person.id}:{utcnow():%Y%m%dT%H%M%S}"
+    notifications.queue(
+        session, message, key=key, people=[view_of(person, [])], immediate=True, webhook=False
+    )
 
 
 def _check(password_hash: str, password: str) -> bool:
@@ -116,13 +164,6 @@ def _failed(
     )
 
 
-def active_person(person_id: int) -> PersonView | None:
-    """The signed-in person, if they still exist and are active."""
-    with transaction(write=False) as session:
-        view = person_view(session, person_id)
-    return view if view is not None and view.active else None
-
-
 def proxied_person(email: str) -> PersonView | None:
     """The active person the trusted proxy named by e-mail."""
     with transaction(write=False) as session:
@@ -131,101 +172,95 @@ def proxied_person(email: str) -> PersonView | None:
     return view if view is not None and view.active else None
 
 
-def set_password(ref: str, password: str, *, actor: str, channel: str, principal: str) -> str:
+def set_password(
+    ref: str, password: str, *, actor: str, channel: str, principal: str, keep_session: str = ""
+) -> str:
+    """A new password: every session and token of the person ends, but the session
+    ``keep_session`` (the secret of the one that made the change)."""
     hashed = hash_password(password)
     with transaction() as session:
         person = get_person(session, ref)
-        person.password_hash, person.failed_sign_ins, person.locked_until = hashed, 0, None
-        session.add(person)
+        _new_password(session, person, hashed, keep_session)
         record_event(
             session,
             improvement_id=None,
             actor=actor,
             action="password_set",
-            detail=f"for {person.name}",
+            detail=f"for {person.name}; every other session and token ended",
             channel=channel,
             principal=principal,
         )
         return person.name
 
 
+def _new_password(session: Session, person: Person, hashed: str, keep_session: str) -> None:
+    now = utcnow()
+    person.password_hash, person.failed_sign_ins, person.locked_until = hashed, 0, None
+    session.add(person)
+    kept = session_by_hash(session, digest(keep_session)) if keep_session else None
+    mine = kept is not None and kept.person_id == person.id
+    end_sessions(
+        session, person_id=person.id or 0, now=now, keep=kept.id if kept and mine else None
+    )
+    revoke_tokens(session, person_id=person.id or 0, now=now)
+
+
 def new_invitation(session: Session, person: Person) -> str:
-    """A one-time secret for the person's invitation link; only its hash is kept."""
-    token = secrets.token_urlsafe(32)
+    """A one-time secret for the person's invitation link; only its hash is kept, and the
+    person's older invitations stop working."""
+    token, now = secrets.token_urlsafe(32), utcnow()
+    void_invitations(session, person_id=person.id or 0, now=now)
     session.add(
         Invitation(
             person_id=person.id or 0,
             token_sha256=digest(token),
-            expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+            created_at=now,
+            expires_at=now + timedelta(days=INVITATION_DAYS),
         )
     )
     session.flush()
     return token
 
 
+NOT_VALID = "this invitation link is not valid (used, replaced by a newer one, expired or mistyped)"
+
+
+def _valid_invitation(session: Session, token: str) -> Invitation:
+    invitation = invitation_by_hash(session, digest(token))
+    if invitation is None or invitation.used_at or invitation.expires_at <= utcnow():
+        raise NotFound(NOT_VALID)
+    return invitation
+
+
 def invited_person(token: str) -> PersonView:
     """Whom a valid, unused invitation is for."""
     with transaction(write=False) as session:
-        invitation = invitation_by_hash(session, digest(token))
-        if invitation is None or invitation.used_at or invitation.expires_at < utcnow():
-            raise NotFound("this invitation link is not valid (used, expired or mistyped)")
-        view = person_view(session, invitation.person_id)
+        view = person_view(session, _valid_invitation(session, token).person_id)
     if view is None or not view.active:
-        raise NotFound("this invitation link is not valid (used, expired or mistyped)")
+        raise NotFound(NOT_VALID)
     return view
 
 
 def redeem_invitation(token: str, password: str) -> PersonView:
-    """Set the password of the invited person; the link works once."""
+    """Set the password of the invited person; the link works once, and no other of theirs
+    works after it."""
     hashed = hash_password(password)
     person = invited_person(token)
     with transaction() as session:
-        invitation = invitation_by_hash(session, digest(token))
-        assert invitation is not None
+        invitation = _valid_invitation(session, token)  # again: another may have used it
         invitation.used_at = utcnow()
         session.add(invitation)
+        void_invitations(session, person_id=invitation.person_id, now=utcnow())
         stored = session.get(Person, person.id)
         assert stored is not None
-        stored.password_hash, stored.failed_sign_ins, stored.locked_until = hashed, 0, None
-        session.add(stored)
+        _new_password(session, stored, hashed, "")
         record_event(
             session,
             improvement_id=None,
             actor=person.name,
             action="password_set",
-            detail="from an invitation link",
+            detail="from an invitation link; every other session and token ended",
             channel="web",
             principal=person.email,
         )
     return person
-
-
-def issue_token(person: PersonView, label: str) -> str:
-    """A personal API token (``improve login``); only its hash is kept."""
-    token = "imp_" + secrets.token_urlsafe(32)
-    with transaction() as session:
-        session.add(ApiToken(person_id=person.id, token_sha256=digest(token), label=label[:200]))
-        record_event(
-            session,
-            improvement_id=None,
-            actor=person.name,
-            action="token_issued",
-            detail=label[:200],
-            channel="api",
-            principal=person.email,
-        )
-    return token
-
-
-def token_person(token: str) -> PersonView | None:
-    """The active person a token belongs to, if it is a valid one."""
-    with transaction() as session:
-        found = token_by_hash(session, digest(token))
-        if found is None:
-            return None
-        now = utcnow()
-        if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=5):
-            found.last_used_at = now  # to the five minutes: a busy client writes little
-            session.add(found)
-        view = person_view(session, found.person_id)
-    return view if view is not None and view.active else None

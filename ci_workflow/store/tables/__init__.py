@@ -3,7 +3,7 @@
 from ci_workflow.store.tables.audit import AuditEvent
 from ci_workflow.store.tables.changes import ChangeRecord
 from ci_workflow.store.tables.gates import GateDecision, GateRequest
-from ci_workflow.store.tables.identity import ApiToken, Invitation
+from ci_workflow.store.tables.identity import ApiToken, Invitation, WebSession
 from ci_workflow.store.tables.improvements import Improvement, Objective, PlanAction, TeamMember
 from ci_workflow.store.tables.incidents import Incident
 from ci_workflow.store.tables.metrics import MetricSnapshot
@@ -31,4 +31,5 @@ __all__ = [
     "Report",
     "RoleAssignment",
     "TeamMember",
+    "WebSession",
 ]

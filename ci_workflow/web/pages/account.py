@@ -1,4 +1,5 @@
-"""Signing in and out, invitation links, a person's own settings, and personal API tokens."""
+"""Signing in and out, invitation links, and a person's own settings (their tokens:
+``tokens``)."""
 
 from __future__ import annotations
 
@@ -6,22 +7,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.errors import ImproveError, NotFound, SignInFailed
-from ci_workflow.services.people import directory, identity
+from ci_workflow.services.people import directory, identity, sessions
 from ci_workflow.settings import get_settings
-from ci_workflow.web.auth import check_csrf, start_session, viewer
+from ci_workflow.web.auth import (
+    check_csrf,
+    client_address,
+    end_session,
+    session_secret,
+    start_session,
+    viewer,
+)
 from ci_workflow.web.render import as_json, back, page, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
 Text = Annotated[str, Form()]
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _next(path: str) -> str:
@@ -49,7 +52,7 @@ def sign_in(
 ) -> Response:
     check_csrf(request, csrf)
     try:
-        person = identity.sign_in(email, password, channel="web", source=_client(request))
+        person = identity.sign_in(email, password, channel="web", source=client_address(request))
     except SignInFailed as failed:
         return page(
             request, "sign_in.html", None, 401, next=_next(next), error=str(failed), email=email
@@ -61,7 +64,7 @@ def sign_in(
 @router.post("/sign-out")
 def sign_out(request: Request, csrf: Text = "") -> Response:
     check_csrf(request, csrf)
-    request.session.clear()
+    end_session(request)
     return RedirectResponse("/sign-in", status_code=303)
 
 
@@ -93,8 +96,22 @@ def accept_invitation(
 
 @router.get("/me", response_class=HTMLResponse)
 def me(request: Request, actor: Viewer) -> Response:
+    return my_page(request, actor)
+
+
+def my_page(request: Request, actor: Actor, new_token: str = "") -> Response:
+    """The person's page; ``new_token``: the one just made, shown this once."""
     (mine,) = [p for p in directory.people() if actor.person and p.email == actor.person.email]
-    return page(request, "me.html", actor, profile=mine, local=get_settings().web_auth == "local")
+    local = get_settings().web_auth == "local"
+    return page(
+        request,
+        "me.html",
+        actor,
+        profile=mine,
+        local=local,
+        tokens=[t for t in sessions.tokens(actor) if t.revoked_at is None],
+        new_token=new_token,
+    )
 
 
 @router.post("/me")
@@ -116,37 +133,19 @@ def change_password(
     check_csrf(request, csrf, actor)
     assert actor.person is not None
     try:
-        identity.sign_in(actor.person.email, current, channel="web", source=_client(request))
+        identity.sign_in(actor.person.email, current, channel="web", source=client_address(request))
         identity.set_password(
             actor.person.email,
             password,
             actor=actor.name,
             channel=actor.channel,
             principal=actor.principal,
+            keep_session=session_secret(request),
         )
-        say(request, "Your password is changed.")
+        say(request, "Your password is changed; every other session and token of yours ended.")
     except ImproveError as refused:
         say(request, str(refused), "error")
     return back("/me")
-
-
-class TokenRequest(BaseModel):
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=1000)
-    label: str = Field(default="improve login", max_length=200)
-
-
-@router.post("/api/tokens")
-def new_token(request: Request, asked: TokenRequest) -> Response:
-    """``improve login``: a personal token for the CLI, against the person's password."""
-    try:
-        person = identity.sign_in(
-            asked.email, asked.password, channel="api", source=_client(request)
-        )
-    except SignInFailed as failed:
-        return as_json({"error": str(failed)}, 401)
-    token = identity.issue_token(person, asked.label)
-    return as_json({"token": token, "person": person.name, "email": person.email})
 
 
 @router.get("/api/me")
