@@ -4,13 +4,15 @@ Managing people is a CI manager's (or, on the register's machine, its administra
 
 from __future__ import annotations
 
+import secrets
+
 from sqlmodel import Session
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.people import Grant, PersonView, parse_grant
 from ci_workflow.domain.permissions import Action, allowed
-from ci_workflow.errors import UsageError
+from ci_workflow.errors import ImproveError, UsageError
 from ci_workflow.schemas import PersonPublic
 from ci_workflow.services.people import notifications
 from ci_workflow.services.people.identity import new_invitation
@@ -103,7 +105,9 @@ def deactivate(ref: str, *, actor: Actor) -> str:
 
 
 def invite(ref: str, *, actor: Actor) -> str:
-    """E-mail the person a one-time link to set their workspace password."""
+    """E-mail the person a one-time link to set their workspace password (their older links
+    stop working). The link is sent now or never: a failed send is sent again by inviting
+    again."""
     _manages(actor)
     settings = get_settings()
     if not settings.smtp_host:
@@ -116,26 +120,20 @@ def invite(ref: str, *, actor: Actor) -> str:
         if not person.active:
             raise UsageError(f"{person.name} is deactivated")
         token = new_invitation(session, person)
-        link = f"{settings.workspace_url}/invitation/{token}"
         message = notifications.Message(
             kind="invitation",
             subject="Your sign-in to the continual improvement workspace",
             body=f"{actor.name} invites you to the continual improvement workspace. Choose your "
             "password within a week with this link (it works once):",
-            link=link,
+            link=f"{settings.workspace_url}/invitation",  # the secret is e-mailed, never kept
         )
-        key = f"invitation:{person.id}:{utcnow():%Y%m%dT%H%M%S}:{token[:8]}"
-        notifications.queue(
-            session,
-            message,
-            key=key,
-            people=[view_of(person, [])],
-            immediate=True,
-            webhook=False,
-        )
+        key = f"invitation:{person.id}:{utcnow():%Y%m%dT%H%M%S}:{secrets.token_hex(4)}"
+        queued = notifications.queue_secret(session, message, key=key, person=view_of(person, []))
         _record(session, actor, f"invited {person.name} ({person.email})")
         name = person.name
-    notifications.dispatch()
+    sent = notifications.send_secret(queued, f"{settings.workspace_url}/invitation/{token}")
+    if any(not line.endswith(": sent") for line in sent):
+        raise ImproveError(f"the invitation to {name} could not be sent ({'; '.join(sent)})")
     return name
 
 

@@ -6,6 +6,10 @@ replayed task tells nothing twice), then sent after it by ``dispatch``: by e-mai
 person's daily digest, and to the webhook if one is configured. A failed send is recorded with
 its reason and an audit event, tried again by the next dispatch (the hourly watchdog) up to
 IMPROVE_DELIVERY_ATTEMPTS, and never stops a flow.
+
+An invitation is the exception: its link carries a secret the register never keeps, so it is
+sent once, when it is made (``queue_secret``, ``send_secret``); one that could not be sent is
+marked failed and a new invitation is the way to send it again.
 """
 
 from __future__ import annotations
@@ -55,10 +59,10 @@ def queue(
     people: Iterable[PersonView],
     immediate: bool = False,
     webhook: bool = True,
-) -> None:
+) -> list[Notification]:
     """Record the message for each active person (and the webhook). ``immediate``: never wait
     for a digest (an invitation)."""
-    queue_many(session, [(message, key, people)], immediate=immediate, webhook=webhook)
+    return queue_many(session, [(message, key, people)], immediate=immediate, webhook=webhook)
 
 
 def queue_many(
@@ -67,7 +71,7 @@ def queue_many(
     *,
     immediate: bool = False,
     webhook: bool = True,
-) -> None:
+) -> list[Notification]:
     """``queue`` for many (message, key, people) at once, in a few queries whatever their
     number: the watchdog reminds of hundreds of gates in one go."""
     settings = get_settings()
@@ -90,9 +94,43 @@ def queue_many(
         if webhook and settings.webhook_url:
             host = channels.webhook_host(settings.webhook_url)
             rows.append(_row(message, f"{key}:webhook", "webhook", host, "pending", ""))
-    for row in add_new(session, rows):
+    added = add_new(session, rows)
+    for row in added:
         if row.status == "skipped":
             _audit(session, row)
+    return added
+
+
+# Kinds whose link holds a secret that is e-mailed, never kept: sent once, never by ``dispatch``.
+SECRET_KINDS = frozenset({"invitation"})
+NOT_RESENT = "not sent again (its link's secret is not kept): send a new invitation"
+
+
+def queue_secret(session: Session, message: Message, *, key: str, person: PersonView) -> list[int]:
+    """Record an e-mail whose link's secret the register does not keep (``message.link`` is
+    the link without it), claimed at once so that no ``dispatch`` sends it without."""
+    rows = queue(session, message, key=key, people=[person], immediate=True, webhook=False)
+    for row in rows:
+        if row.status == "pending":
+            row.status, row.claimed_at = "sending", utcnow()
+            session.add(row)
+    session.flush()
+    return [row.id or 0 for row in rows if row.status == "sending"]
+
+
+def send_secret(ids: list[int], link: str) -> list[str]:
+    """Send what ``queue_secret`` recorded, now, with the secret ``link``; once only."""
+    with transaction() as session:
+        rows = with_status(session, "sending", ids=ids, claim=True)
+    outcomes: dict[int, str] = {}
+    with channels.Mailer() as mailer:
+        for row in rows:
+            try:
+                _send([row], mailer, link=link)
+                outcomes[row.id or 0] = ""
+            except channels.SEND_FAILURES as error:
+                outcomes[row.id or 0] = f"{channels.failure_reason(error)}; {NOT_RESENT}"
+    return _settle(outcomes)
 
 
 def _row(
@@ -148,18 +186,25 @@ def _claim() -> list[Notification]:
             for r in with_status(session, "sending", claim=True)
             if r.claimed_at is None or now - r.claimed_at > CLAIM_EXPIRY
         ]
-        rows = with_status(session, "pending", claim=True) + stale
+        for row in [r for r in stale if r.kind in SECRET_KINDS]:
+            row.status, row.detail = "failed", f"left unsent; {NOT_RESENT}"
+            session.add(row)
+            _audit(session, row)
+        rows = with_status(session, "pending", claim=True)
+        rows += [r for r in stale if r.kind not in SECRET_KINDS]
         for row in rows:
             row.status, row.claimed_at = "sending", now
             session.add(row)
     return rows
 
 
-def _send(rows: list[Notification], mailer: channels.Mailer) -> None:
-    """One message: a notification as it is, or several of one kind listed."""
+def _send(rows: list[Notification], mailer: channels.Mailer, link: str | None = None) -> None:
+    """One message: a notification as it is (``link``: the one the register does not keep), or
+    several of one kind listed."""
     settings = get_settings()
     row = rows[0]
-    subject, text, link = row.subject, f"{row.body}\n\n{row.link}".rstrip() + "\n", row.link
+    link = row.link if link is None else link
+    subject, text = row.subject, f"{row.body}\n\n{link}".rstrip() + "\n"
     if len(rows) > 1:
         subject = SUMMARIES[row.kind].format(count=len(rows))
         text, link = _listing(rows), settings.workspace_url
@@ -194,7 +239,8 @@ def _settle(outcomes: dict[int, str]) -> list[str]:
             if not failure:
                 row.status, row.sent_at = "sent", utcnow()
             else:
-                row.status = "failed" if row.attempts >= attempts else "pending"
+                last = row.attempts >= attempts or row.kind in SECRET_KINDS
+                row.status = "failed" if last else "pending"
                 log.warning("%s to %s failed: %s", row.channel, row.recipient, failure)
             session.add(row)
             _audit(session, row)
