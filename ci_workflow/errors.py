@@ -12,6 +12,7 @@ ImproveError
  │    └── SignInFailed                     wrong e-mail or password, locked out, deactivated
  ├── FileRefused (PermissionError)       a file the command must not write (the register's own)
  ├── ChangeRefused (ValueError)          an update that would rewrite what is frozen
+ ├── VersionConflict (ValueError)        an edit made from a version someone changed since
  ├── StoreNotReady (RuntimeError)        the store is missing or its schema is behind
  ├── NotReady (ValueError)               an improvement cannot enter its next stage yet
  ├── GateError (ValueError)              a decision for a gate that is not waiting for it
@@ -21,6 +22,8 @@ ImproveError
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class ImproveError(Exception):
@@ -81,6 +84,17 @@ class FileRefused(ImproveError, PermissionError):
 
 class ChangeRefused(ImproveError, ValueError):
     """Raised when an update would change what is frozen at the improvement's stage."""
+
+
+class VersionConflict(ImproveError, ValueError):
+    """Raised when an edit was made from a version of an improvement's file that someone has
+    changed since; carries the version now and what changed after the editor's (nothing of the
+    edit is written)."""
+
+    def __init__(self, message: str, version: int, changes: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.version = version
+        self.changes = changes
 
 
 class StoreNotReady(ImproveError, RuntimeError):

@@ -3,7 +3,7 @@ then every file validated against the register's people, with every problem list
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -59,9 +59,11 @@ def validate_all(
     documents: list[tuple[str, dict[str, Any]]],
     directory: Directory,
     registered: Mapping[str, date],
+    found: Sequence[str] = (),
 ) -> list[tuple[str, ImprovementSpec]]:
-    """``registered``: when the improvements already in the register were identified, by key."""
-    problems: list[str] = []
+    """``registered``: when the improvements already in the register were identified, by key;
+    ``found``: problems already found in these files, listed with the others."""
+    problems: list[str] = list(found)
     specs: list[tuple[str, ImprovementSpec]] = []
     seen_keys: dict[str, str] = {}
     for source, data in documents:
@@ -89,6 +91,12 @@ def validate_all(
 
 def _identified(data: dict[str, Any], registered: Mapping[str, date]) -> date:
     """The date objectives' due dates are checked against: the file's, the register's, or today."""
-    if isinstance(data.get("identified"), date):
-        return data["identified"]  # type: ignore[no-any-return]
+    given = data.get("identified")
+    if isinstance(given, date):
+        return given
+    if isinstance(given, str):  # as JSON gives a date (the workspace's API)
+        try:
+            return date.fromisoformat(given)
+        except ValueError:
+            pass  # the schema says what is wrong with it
     return registered.get(str(data.get("key", ""))) or utcnow().date()

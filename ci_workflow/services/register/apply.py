@@ -13,6 +13,7 @@ one of an apply that ran alone. An apply that changes nothing takes no write loc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,16 +21,19 @@ from typing import Any
 from sqlmodel import Session
 
 from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.improvement_file import fields_of
 from ci_workflow.domain.people import Directory
-from ci_workflow.errors import NotAuthorised
+from ci_workflow.errors import NotAuthorised, VersionConflict
 from ci_workflow.services.people.refusals import refuse
 from ci_workflow.services.register._apply_files import keys_of, parse_all, read_file, validate_all
 from ci_workflow.services.register._apply_plan import Change, changes, refusals
+from ci_workflow.services.register._apply_secrets import unmasked
 from ci_workflow.store import apply_rows as rows
 from ci_workflow.store.apply_rows import Current, load_current
 from ci_workflow.store.db import transaction
+from ci_workflow.store.file_versions import changes_after, versions_of
 from ci_workflow.store.people import load_directory
 from ci_workflow.store.tables import AuditEvent, Improvement, Objective, PlanAction, TeamMember
 
@@ -46,12 +50,19 @@ def apply_files(paths: list[Path], *, actor: Actor) -> list[Applied]:
     return apply_documents([(str(path), read_file(path)) for path in paths], actor=actor)
 
 
-def apply_documents(documents: list[tuple[str, str]], *, actor: Actor) -> list[Applied]:
+def apply_documents(
+    documents: list[tuple[str, str]],
+    *,
+    actor: Actor,
+    versions: Mapping[str, int] | None = None,
+) -> list[Applied]:
     """(name, YAML text) pairs, as files or as sent to the workspace's API. A CSV source's
-    relative path is read beside the named file."""
+    relative path is read beside the named file. ``versions``: by key, the file version an
+    editor started from (-1: any); an improvement changed since is refused with what changed
+    (``VersionConflict``) and nothing is written."""
     refused: list[tuple[str, int]] = []
     try:
-        return _apply(documents, actor, refused)
+        return _apply(documents, actor, refused, versions or {})
     except NotAuthorised:
         for message, improvement_id in refused:  # audited apart: the apply itself is undone
             refuse(actor, message, improvement_id=improvement_id)
@@ -59,7 +70,10 @@ def apply_documents(documents: list[tuple[str, str]], *, actor: Actor) -> list[A
 
 
 def _apply(
-    documents: list[tuple[str, str]], actor: Actor, refused: list[tuple[str, int]]
+    documents: list[tuple[str, str]],
+    actor: Actor,
+    refused: list[tuple[str, int]],
+    versions: Mapping[str, int],
 ) -> list[Applied]:
     # Parsed, validated and worked out before the register's write lock is taken: a slow or
     # hostile file, or a thousand of them, never holds up anyone else's writes.
@@ -67,11 +81,13 @@ def _apply(
     keys = keys_of(parsed)
     with transaction(write=False) as session:
         directory, current = load_directory(session), load_current(session, keys)
+        _check_versions(session, current, versions)
     planned = _plan(parsed, directory, current, actor, refused)
     if all(change.outcome == "unchanged" for change in planned):
         return _results(planned, {})
     with transaction() as session:
         now_directory, now = load_directory(session), load_current(session, keys, lock=True)
+        _check_versions(session, now, versions)
         if now != current or now_directory.people != directory.people:  # changed meanwhile
             planned = _plan(parsed, now_directory, now, actor, refused)
         return _results(planned, _write(session, planned))
@@ -85,11 +101,39 @@ def _plan(
     refused: list[tuple[str, int]],
 ) -> list[Change]:
     registered = {key: i.identified_at.date() for key, i in current.improvements.items()}
-    specs = validate_all(parsed, directory, registered)
+    parsed, masked = unmasked(parsed, current)  # secrets shown masked, kept as held
+    specs = validate_all(parsed, directory, registered, masked)
     refused[:] = refusals(specs, current, directory, actor)
     if refused:
         raise NotAuthorised("; ".join(m for m, _ in refused))
     return changes(specs, current, directory, actor)
+
+
+def _check_versions(session: Session, current: Current, versions: Mapping[str, int]) -> None:
+    for key, version in versions.items():
+        existing = current.improvements.get(key)
+        if existing is None or version < 0:
+            continue
+        held = versions_of(session, [existing.id])[existing.id]
+        if held == version:
+            continue
+        changes = [
+            {
+                "version": e.id,
+                "at": as_utc(e.at),
+                "by": e.actor,
+                "action": e.action,
+                "fields": fields_of(e.action, e.detail),
+                "detail": e.detail,
+            }
+            for e in changes_after(session, existing.id, version)
+        ]
+        raise VersionConflict(
+            f"{format_id(existing.id)} changed since version {version} (it is at version "
+            f"{held} now): nothing was written; start again from version {held}",
+            held,
+            changes,
+        )
 
 
 def _results(planned: list[Change], ids: dict[str, int]) -> list[Applied]:
