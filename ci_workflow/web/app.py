@@ -24,6 +24,7 @@ from ci_workflow.web.pages import (
     account,
     apply,
     improvement,
+    improvement_file,
     opportunities,
     people,
     practice,
@@ -52,7 +53,9 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    pages = (account, tokens, work, register, improvement, opportunities, practice, people, apply)
+    # improvement_file before improvement: /improvements/{ref} would take IMP-0001.yaml.
+    pages = [account, tokens, work, register, improvement_file, improvement]
+    pages += [opportunities, practice, people, apply]
     for module in pages:
         app.include_router(module.router)
     app.middleware("http")(_security_headers)
