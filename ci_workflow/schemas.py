@@ -238,6 +238,16 @@ class ReportPublic(_Public):
     created_at: datetime
 
 
+class MovingOn(_Public):
+    """A gate just decided, while the flow takes the decision and moves to what comes next."""
+
+    key: str  # the gate decided, e.g. plan-approval-1
+    by: str
+    decision: str | None  # None while the flow has not recorded it yet
+    at: datetime
+    stuck: bool  # the flow has not moved on for longer than it should take
+
+
 class ImprovementPage(_Public):
     """Everything the improvement's page shows, and what the person looking may do there."""
 
@@ -246,6 +256,7 @@ class ImprovementPage(_Public):
     pending: PendingGate | None
     may_decide: bool
     decisions: list[str]  # the decisions of the waiting gate
+    moving: MovingOn | None = None  # decided: the flow is moving on, nothing to click
     editable_actions: list[int]  # positions of the plan actions this person may update
     refused: list[AuditEventPublic]
     audit: list[AuditEventPublic]

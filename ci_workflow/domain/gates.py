@@ -12,6 +12,7 @@ review_signoff      process owner of the improvement's process, or a CI manager:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
 from ci_workflow.domain.lifecycle import Status
@@ -30,6 +31,10 @@ DECISIONS: dict[Gate, tuple[str, ...]] = {
 
 # Decisions that must say why, and what field carries the why.
 NEEDS_TEXT = {"reject": "comment", "rework": "comment", "extend": "comment", "accept": "lessons"}
+
+# A gate is claimed by the command answering it, so that one answer reaches the run; a claim
+# older than this was left by a command that died before answering, and another may claim.
+CLAIM_EXPIRY = timedelta(minutes=2)
 
 # The status an improvement has while a gate waits for it.
 STATUS_WHILE_WAITING = {

@@ -141,13 +141,15 @@ def _thinned(count: int) -> list[int]:
 
 
 def nothing_to_draw(title: str) -> str:
-    """A chart's place, when there is no measurement yet."""
+    """A chart's place, when there is no measurement yet: the size of a chart, so a page that
+    sized the image for one shows the words as they are, not stretched."""
     from markupsafe import escape
 
     return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="680" height="60" role="img">'
-        f'<text x="10" y="35" font-family="sans-serif" font-size="14" fill="#5b6670">'
-        f"{escape(title)}: no measurement yet</text></svg>"
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 680 280" width="680" height="280" '
+        'role="img"><rect width="680" height="280" fill="#f5f7f8"/>'
+        '<text x="340" y="145" text-anchor="middle" font-family="sans-serif" font-size="16" '
+        f'fill="#5b6670">{escape(title)}: no measurement yet</text></svg>'
     )
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.gates import CLAIM_EXPIRY as CLAIM_EXPIRY  # reconcile reads it here
 from ci_workflow.domain.gates import Gate, gate_key, refusal
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.signing import decision_signature
@@ -23,6 +23,7 @@ from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import claim_request, open_requests, release_request
 from ci_workflow.store.people import load_directory
+from ci_workflow.store.tables import GateRequest
 
 log = logging.getLogger("ci_workflow.gates")
 
@@ -91,8 +92,7 @@ def prepare_decision(
             separation=settings.separation_of_duties,
         )
         if refused is not None and refused.kind in ("bad_decision", "missing_text"):
-            message = f"{decision} needs --{refused.field}" if refused.field else refused.message
-            raise UsageError(message)
+            raise UsageError(_missing(decision, refused.field, actor) or refused.message)
         waiting = open_requests(session, improvement.id)
         if not waiting:
             raise GateError(f"{shown} is not waiting at any gate (status {improvement.status})")
@@ -117,10 +117,6 @@ def prepare_decision(
     return Resumption(shown, request.flow_run_id, gate, key, run_input, request.id or 0)
 
 
-# A claim older than this is taken to be left by a command that died before answering.
-CLAIM_EXPIRY = timedelta(minutes=2)
-
-
 def claim(resumption: Resumption) -> None:
     """Make this command the only one answering the gate: Prefect can accept two racing
     resumes of one run, so only the command holding the claim sends its answer."""
@@ -133,7 +129,29 @@ def claim(resumption: Resumption) -> None:
             expiry=CLAIM_EXPIRY,
         )
     if not won:
+        holder = claim_holder(resumption.request_id)
+        if holder == resumption.run_input["by"]:
+            raise GateError(
+                f"you already decided {resumption.shown_id}'s {resumption.key}; the flow is "
+                "taking your decision"
+            )
         raise GateError(f"another decision reached {resumption.shown_id}'s {resumption.key} first")
+
+
+def _missing(decision: str, field: str | None, actor: Actor) -> str | None:
+    """What a decision lacks, in the words of the channel it came by: a flag on the command
+    line, a field of the form in the workspace."""
+    if field is None:
+        return None
+    if actor.channel == "cli":
+        return f"{decision} needs --{field}"
+    return f"To {decision}, write the {field.replace('_', ' ')} first."
+
+
+def claim_holder(request_id: int) -> str | None:
+    with transaction(write=False) as session:
+        request = session.get(GateRequest, request_id)
+        return request.claimed_by if request is not None else None
 
 
 def release(resumption: Resumption) -> None:

@@ -4,15 +4,18 @@ that person may do there (decide its waiting gate, update plan actions)."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from functools import lru_cache
 
 from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.gates import DECISIONS, Gate
+from ci_workflow.domain.clock import as_utc, utcnow
+from ci_workflow.domain.gates import CLAIM_EXPIRY, DECISIONS, Gate, gate_key
 from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.lifecycle import TERMINAL, Status
 from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.errors import NotFound
 from ci_workflow.reports.charts import nothing_to_draw, objective_chart
-from ci_workflow.schemas import ImprovementPage, ReportPublic
+from ci_workflow.schemas import ImprovementDetail, ImprovementPage, MovingOn, ReportPublic
 from ci_workflow.services.views.objective_results import evaluations_of, progress_of
 from ci_workflow.services.views.shapes import audit_of, detail_of, pending_of
 from ci_workflow.settings import get_settings
@@ -21,6 +24,11 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
 from ci_workflow.store.reports import reports_of
 from ci_workflow.store.snapshots import fingerprint_rows
+from ci_workflow.store.tables import GateRequest
+
+# How long the flow takes, at most, to take a decision and open what comes next (a stage that
+# measures may read slow sources); after that the page stops refreshing and says it is late.
+TAKING_AT_MOST = timedelta(minutes=10)
 
 
 def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
@@ -31,10 +39,13 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
         waiting = open_requests(session, improvement_id)
         pending = pending_of(session, waiting[-1]) if waiting else None
         events = audit_of(session, improvement_id)
+        detail = detail_of(session, improvement)
+        moving = _moving_on(detail, waiting[-1] if waiting else None)
         person = actor.person
         deciding = (
             person is not None
             and pending is not None
+            and moving is None
             and allowed(
                 Action.decide,
                 person,
@@ -46,10 +57,11 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
         editor = person is not None and allowed(Action.edit, person, parties)
         plan = store.plan_of(session, improvement_id)
         return ImprovementPage(
-            improvement=detail_of(session, improvement),
+            improvement=detail,
             progress=progress_of(session, [improvement_id])[improvement_id],
             pending=pending,
             may_decide=deciding,
+            moving=moving,
             decisions=list(DECISIONS[Gate(pending.gate)]) if pending else [],
             editable_actions=[
                 a.position for a in plan if editor or (person and a.owner_id == person.id)
@@ -61,6 +73,25 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
                 for r in reports_of(session, improvement_id)
             ],
         )
+
+
+def _moving_on(detail: ImprovementDetail, request: GateRequest | None) -> MovingOn | None:
+    """A gate whose decision was sent (claimed) but not yet taken by the flow, or one decided
+    while the flow has not opened what comes next: the page says so, and offers no buttons."""
+    now = utcnow()
+    if request is not None:
+        if request.claimed_at is None or now - as_utc(request.claimed_at) > CLAIM_EXPIRY:
+            return None  # nobody answered, or the command that did died: it waits again
+        assert request.claimed_by is not None
+        key, at = gate_key(Gate(request.gate), request.attempt), as_utc(request.claimed_at)
+        late = now - at > TAKING_AT_MOST
+        return MovingOn(key=key, by=request.claimed_by, decision=None, at=at, stuck=late)
+    if detail.status in TERMINAL or detail.status == Status.closed or not detail.gate_decisions:
+        return None
+    last = detail.gate_decisions[-1]
+    key, at = gate_key(Gate(last.gate), last.attempt), as_utc(last.at)
+    late = now - at > TAKING_AT_MOST
+    return MovingOn(key=key, by=last.by, decision=last.decision, at=at, stuck=late)
 
 
 def objective_chart_svg(ref: str, metric: str) -> tuple[str, str]:

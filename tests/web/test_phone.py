@@ -1,0 +1,61 @@
+"""Phone-ready (issue 23): at 390 px no page is wider than the screen, in a real Chromium; wide
+tables scroll in their own box and charts scale to the page."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ci_workflow.services.lifecycle.gate_decisions import decide_gate
+from tests.helpers import move_to
+from tests.web.conftest import Workspace, password_of
+from tests.web.helpers import new_improvement, waiting_at_plan_approval
+
+
+@pytest.mark.slow
+def test_no_page_is_wider_than_a_phone(use: Workspace, tmp_path: Path) -> None:
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.skip(
+            "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    waiting = waiting_at_plan_approval(use, tmp_path, title="A title " + "long" * 30)
+    decided = waiting_at_plan_approval(use, tmp_path)
+    decide_gate(int(decided.split("-")[1]), "plan_approval", 1,
+                {"by": "Omar Haddad", "decision": "approve"})  # fmt: skip
+    closed = new_improvement(use, tmp_path)
+    move_to("closed", closed)
+    options = Options()
+    options.binary_location = shutil.which("chromium") or ""
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}"):  # fmt: skip
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or ""), options=options)
+    try:
+        browser.set_window_size(390, 844)
+        browser.get(f"{use.url}/sign-in")
+        assert browser.execute_script("return window.innerWidth") == 390  # a phone's viewport
+        browser.find_element(By.ID, "email").send_keys("carmen@example.org")
+        browser.find_element(By.ID, "password").send_keys(password_of("carmen@example.org"))
+        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        WebDriverWait(browser, 30).until(lambda b: "/sign-in" not in b.current_url)
+        pages = ["/", "/register", "/opportunities", "/practice", "/people", "/me",
+                 *(f"/improvements/{shown}" for shown in (waiting, decided, closed))]  # fmt: skip
+        wide = {}
+        for page in pages:
+            browser.get(f"{use.url}{page}")
+            WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.TAG_NAME, "main"))
+            width = browser.execute_script("return document.body.scrollWidth")
+            if width > 390:
+                wide[page] = width
+        assert wide == {}
+    finally:
+        browser.quit()
