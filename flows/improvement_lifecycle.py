@@ -40,13 +40,16 @@ def improvement_lifecycle(improvement_id: int) -> str:
         while True:
             attempts[gate] += 1
             attempt = attempts[gate]
-            description = open_gate(improvement_id, gate, attempt, run_id)
-            answer = suspend_flow_run(
-                wait_for_input=ANSWERS[gate].with_initial_data(description=description),
-                key=gate_key(gate, attempt),
-                timeout=None,
-            )
-            outcome = decide(improvement_id, gate, attempt, answer.model_dump())
+            description, recorded = open_gate(improvement_id, gate, attempt, run_id)
+            if recorded is not None:  # a new run replaying what the register already holds
+                outcome = recorded
+            else:
+                answer = suspend_flow_run(
+                    wait_for_input=ANSWERS[gate].with_initial_data(description=description),
+                    key=gate_key(gate, attempt),
+                    timeout=None,
+                )
+                outcome = decide(improvement_id, gate, attempt, answer.model_dump())
             if outcome != "refused":
                 return outcome
 

@@ -44,10 +44,16 @@ def define(improvement_id: int, flow_run_id: str) -> str:
 
 
 @task(name="open-gate")
-def open_gate(improvement_id: int, gate: str, attempt: int, flow_run_id: str) -> str:
+def open_gate(
+    improvement_id: int, gate: str, attempt: int, flow_run_id: str
+) -> tuple[str, str | None]:
+    """The text above the gate's form, and its outcome if the register already has one (a new
+    run replaying an improvement whose earlier run was lost): then the flow does not wait."""
+    from ci_workflow.services.lifecycle.gate_decisions import recorded_outcome
     from ci_workflow.services.lifecycle.gate_opening import open_gate as opened
 
-    return opened(improvement_id, gate, attempt, flow_run_id)
+    description = opened(improvement_id, gate, attempt, flow_run_id)
+    return description, recorded_outcome(improvement_id, gate, attempt)
 
 
 @task(name="decide")

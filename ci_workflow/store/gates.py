@@ -88,3 +88,11 @@ def release_request(session: Session, request_id: int, *, by: str) -> None:
         .where(col(GateRequest.claimed_by) == by)
         .values(claimed_by=None, claimed_at=None)
     )
+
+
+def take_over(session: Session, request: GateRequest, *, flow_run_id: str) -> None:
+    """A new run of the improvement now waits at this gate: answers go to it, and a claim on
+    the answer the previous run never recorded is given back."""
+    request.flow_run_id = flow_run_id
+    request.claimed_by = request.claimed_at = None
+    session.add(request)

@@ -64,15 +64,11 @@ def decide_gate(
     gate = Gate(gate)
     key = gate_key(gate, attempt)
     with transaction() as session:
-        done = find_decision(session, improvement_id, gate, attempt)
-        if done is not None:
-            return GateOutcome(Outcome.taken, done.decision)
+        recorded = _recorded(session, improvement_id, gate, attempt)
+        if recorded is not None:
+            return recorded
         request = find_request(session, improvement_id, gate, attempt)
-        if request is not None and request.outcome in ("refused", COSIGNED):
-            return REFUSED  # the flow opens the gate again
         improvement = store.get_improvement(session, str(improvement_id))
-        if improvement.status in TERMINAL:
-            return GateOutcome(Outcome.ended, improvement.status)
         text = {k: str(answer.get(k) or "").strip() for k in TEXT_FIELDS}
         by, decision = text["by"], text["decision"]
         person = load_directory(session).find(by) if by else None
@@ -101,6 +97,30 @@ def decide_gate(
                 return REFUSED  # the flow opens the gate again for the other side
         _accept(session, improvement, gate, attempt, answer, text, person, channel, principal)
         return GateOutcome(Outcome.taken, decision)
+
+
+def recorded_outcome(improvement_id: int, gate: str, attempt: int) -> str | None:
+    """What the flow branches on at this gate if the register already has its outcome (a new
+    run replaying an improvement whose earlier run was lost), else None: wait for an answer."""
+    with transaction(write=False) as session:
+        recorded = _recorded(session, improvement_id, Gate(gate), attempt)
+    return recorded.for_flow if recorded is not None else None
+
+
+def _recorded(
+    session: Session, improvement_id: int, gate: Gate, attempt: int
+) -> GateOutcome | None:
+    """The decision taken at this gate and attempt, its refusal, or the improvement's end."""
+    done = find_decision(session, improvement_id, gate, attempt)
+    if done is not None:
+        return GateOutcome(Outcome.taken, done.decision)
+    request = find_request(session, improvement_id, gate, attempt)
+    if request is not None and request.outcome in ("refused", COSIGNED):
+        return REFUSED  # the flow opens the gate again
+    improvement = store.get_improvement(session, str(improvement_id))
+    if improvement.status in TERMINAL:
+        return GateOutcome(Outcome.ended, improvement.status)
+    return None
 
 
 def _judge(

@@ -22,7 +22,7 @@ from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.gates import find_request
+from ci_workflow.store.gates import find_request, take_over
 from ci_workflow.store.people import load_directory
 from ci_workflow.store.snapshots import latest_values
 from ci_workflow.store.tables import GateRequest, Improvement
@@ -55,7 +55,12 @@ def open_gate(improvement_id: int, gate: str, attempt: int, flow_run_id: str) ->
     gate = Gate(gate)
     with transaction() as session:
         improvement = _get(session, improvement_id)
-        if find_request(session, improvement_id, gate, attempt) is None:
+        request = find_request(session, improvement_id, gate, attempt)
+        if request is not None and request.closed_at is None and request.flow_run_id != flow_run_id:
+            # A new run replaying an improvement whose run was lost (``reconcile``): answers
+            # go to it now, and a claim on the answer the lost run never recorded is void.
+            take_over(session, request, flow_run_id=flow_run_id)
+        if request is None:
             session.add(
                 GateRequest(
                     improvement_id=improvement_id,

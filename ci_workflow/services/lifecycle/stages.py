@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from ci_workflow.domain.gates import Gate
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.smart import readiness_problems
@@ -20,6 +21,7 @@ from ci_workflow.services.lifecycle.gate_opening import FLOW, advance
 from ci_workflow.services.measurement.capture import capture_kind
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
+from ci_workflow.store.gates import find_request
 from ci_workflow.store.snapshots import latest_baseline
 from ci_workflow.store.tables import Improvement
 
@@ -36,7 +38,9 @@ def define_stage(improvement_id: int, flow_run_id: str) -> str:
         if improvement.flow_run_id != flow_run_id:
             improvement.flow_run_id = flow_run_id
             session.add(improvement)
-        if improvement.status in (Status.identified, Status.defined):
+        # A new run replaying an improvement already past its first gate leaves its status be.
+        replaying = find_request(session, improvement_id, Gate.plan_approval, 1) is not None
+        if improvement.status in (Status.identified, Status.defined) and not replaying:
             problems = readiness_problems(
                 shown_id=format_id(improvement_id),
                 vision=improvement.vision,
