@@ -35,9 +35,7 @@ def stamp_moves(number: int, start: datetime) -> list[datetime]:
         moves = [e for e in events_for(session, number) if e.action == "status_changed"]
         stamps = [start + timedelta(days=i) for i in range(len(moves))]
         for event, at in zip(moves, stamps, strict=True):
-            session.execute(
-                update(AuditEvent).where(col(AuditEvent.id) == event.id).values(at=at)
-            )
+            session.execute(update(AuditEvent).where(col(AuditEvent.id) == event.id).values(at=at))
     return stamps
 
 
