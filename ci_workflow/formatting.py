@@ -7,12 +7,17 @@ import re
 from datetime import datetime
 from typing import Any
 
-# Escape sequences (ANSI CSI and OSC) and every other control character but tab and newline.
+# Escape sequences (ANSI CSI and OSC), every other control character but tab and newline, and
+# the bidirectional controls (U+202E shows what follows it backwards).
 _CONTROL = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, clearing the screen
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, hyperlinks
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 )
+# What a terminal would act on rather than show: every control character, line breaks and tabs
+# too, the bidirectional controls, and the line and paragraph separators.
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 def number(value: Any, digits: int = 4) -> str:
@@ -81,6 +86,21 @@ def plain(text: str) -> str:
     """Text people typed, safe for a terminal or a plain-text e-mail: escape sequences and
     control characters removed (a title cannot recolour a terminal or fake a line)."""
     return _CONTROL.sub("", text)
+
+
+def visible(text: str) -> str:
+    """Text people typed, for a terminal: what it would act on is shown as an escape instead
+    (``\\n``, ``\\t``, ``\\x1b``, ``\\u202e``), so a title cannot start a forged line, recolour
+    the screen or reorder what follows it."""
+    return _UNSHOWN.sub(_shown, text)
+
+
+def _shown(found: re.Match[str]) -> str:
+    character = found.group()
+    if character in _NAMED:
+        return _NAMED[character]
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def one_line(text: str, limit: int = 200) -> str:

@@ -12,6 +12,7 @@ import typer
 from pydantic import BaseModel
 
 from ci_workflow.errors import ImproveError, ValidationFailed
+from ci_workflow.formatting import visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -49,12 +50,12 @@ def new_table(*headers: str, wrap: tuple[str, ...] = (), **options: Any) -> Tabl
 
 def escape(text: str) -> str:
     """User text as Rich may print it: markup escaped (a title may contain ``[bold]``), and
-    escape sequences and control characters removed (nor may it recolour the terminal)."""
+    line breaks, tabs, escape sequences, other control characters and bidirectional controls
+    shown as escapes (``\\n``, ``\\x1b``, ``\\u202e``): a title can neither print a forged
+    ``status:`` line, recolour the terminal, nor reorder what follows it."""
     from rich.markup import escape as rich_escape
 
-    from ci_workflow.formatting import plain
-
-    return rich_escape(plain(text))
+    return rich_escape(visible(text))
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -72,8 +73,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except ValidationFailed as failed:
             for problem in failed.problems:
-                console(stderr=True).print(problem, markup=False, emoji=False)
-            raise fail(str(failed), failed.exit_code) from None
+                console(stderr=True).print(visible(problem), markup=False, emoji=False)
+            raise fail(escape(str(failed)), failed.exit_code) from None
         except ImproveError as error:
             raise fail(escape(str(error)), error.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):

@@ -18,7 +18,7 @@ from ci_workflow.cli._common import (
 )
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.errors import UsageError
-from ci_workflow.formatting import when
+from ci_workflow.formatting import visible, when
 
 if TYPE_CHECKING:
     from ci_workflow.services.measurement.capture import CaptureResult
@@ -57,7 +57,7 @@ def _report(result: CaptureResult) -> None:
     for line in result.stored:
         console().print(f"captured {escape(line)}")
     for line in result.failed:
-        console(stderr=True).print(f"failed {line}", markup=False)
+        console(stderr=True).print(f"failed {visible(line)}", markup=False)
     stored, failed = len(result.stored), len(result.failed)
     console().print(f"{stored} stored, {result.unchanged} already there, {failed} failed")
     if result.failed:

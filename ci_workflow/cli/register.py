@@ -130,7 +130,7 @@ def withdraw(
     done = withdraw_improvement(ref, actor=cli_actor(as_), reason=reason, runs=PrefectRuns())
     console().print(f"{done.shown_id} withdrawn")
     for line in done.lines:
-        console().print(line)
+        console().print(escape(line))
     if done.run_cancel_pending:
         console(stderr=True).print(
             f"warning: its flow run {done.flow_run_id} is not cancelled yet "

@@ -25,6 +25,7 @@ from ci_workflow.domain.people import Directory
 from ci_workflow.domain.smart import beyond
 from ci_workflow.domain.sources import MetricSource, Name, Text
 from ci_workflow.domain.sustainment import parse_sustain
+from ci_workflow.domain.text import MULTI_LINE, ONE_LINE
 from ci_workflow.domain.vocabulary import (
     ActionStatus,
     Direction,
@@ -39,8 +40,9 @@ from ci_workflow.domain.window import parse_window
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Money = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
 Score = Annotated[int, Field(strict=True, ge=1, le=5)]
-Prose = Annotated[str, Field(max_length=20_000)]  # a description, not a document
-Short = Annotated[str, Field(max_length=200)]
+Prose = Annotated[str, Field(max_length=20_000), MULTI_LINE]  # a description, not a document
+Short = Annotated[str, Field(max_length=200), ONE_LINE]
+Line = Annotated[Name, ONE_LINE]  # a title, a name: one printable line
 
 # How much one improvement may hold: enough for any real one, and bounded for every page.
 MAX_OBJECTIVES, MAX_ACTIONS, MAX_TEAM = 50, 200, 100
@@ -104,8 +106,8 @@ class ObjectiveSpec(_Strict):
 
 
 class PlanActionSpec(_Strict):
-    action: Text
-    owner: Name
+    action: Annotated[Text, MULTI_LINE]
+    owner: Line
     due: date | None = None
     status: ActionStatus = ActionStatus.planned
     # A change request this action depends on (change enablement), e.g. CHG0001234.
@@ -151,19 +153,19 @@ class CheckpointSpec(_Strict):
 
 class ImprovementSpec(_Strict):
     key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-    title: Name
+    title: Line
     description: Prose = ""
     type: ImprovementType
     source: OpportunitySource = OpportunitySource.other
-    process: Name
-    service: Name | None = None
+    process: Line
+    service: Line | None = None
     vision: Prose = ""
     current_state: Prose = ""
     scope: Prose = ""
-    owner: Name
+    owner: Line
     # Omitted: the one person registered as process owner of ``process``.
-    process_owner: Name | None = Field(default=None, validate_default=True)
-    team: Annotated[list[Name], Field(max_length=MAX_TEAM)] = Field(default_factory=list)
+    process_owner: Line | None = Field(default=None, validate_default=True)
+    team: Annotated[list[Line], Field(max_length=MAX_TEAM)] = Field(default_factory=list)
     strategic_impact: Score
     feasibility: Score
     estimated_cost: Money | None = None

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 import httpx
 
-from ci_workflow.formatting import one_line
+from ci_workflow.formatting import one_line, plain
 from ci_workflow.settings import get_settings
 
 # What a failed send raises; anything else is a bug, not a delivery failure.
@@ -87,8 +87,25 @@ class Mailer:
                 smtp.close()
 
 
+# The fields a chat shows as the message; the others (a link, a status) are data.
+MESSAGE_FIELDS = ("text", "title")
+
+
 def post_webhook(url: str, payload: Mapping[str, object]) -> None:
-    httpx.post(url, json=payload, timeout=15).raise_for_status()
+    """Post ``payload``; its message fields carry text people typed, made inert first
+    (``webhook_text``)."""
+    shown = {
+        key: webhook_text(value) if key in MESSAGE_FIELDS and isinstance(value, str) else value
+        for key, value in payload.items()
+    }
+    httpx.post(url, json=shown, timeout=15).raise_for_status()
+
+
+def webhook_text(text: str) -> str:
+    """Text for a Slack-style message: ``&``, ``<`` and ``>`` escaped as Slack's message
+    formatting asks, so that a title cannot notify everyone (``<!channel>``), show a link under
+    other words (``<url|text>``) or add an entity; control and bidirectional characters go."""
+    return plain(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def webhook_host(url: str) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ci_workflow.domain.ids import format_id
+from ci_workflow.formatting import one_line
 from ci_workflow.reports import channels
 from ci_workflow.services.reporting.review import gather_review, write_review
 from ci_workflow.settings import get_settings
@@ -48,12 +49,15 @@ def deliver_review(improvement_id: int, kind: str) -> list[str]:
         lines += _deliver(improvement_id, report, "email", _recipients(improvement_id), send_mail)
     if settings.webhook_url:
         url, evaluations = settings.webhook_url, context["evaluations"]
+        # The report in the workspace, for whoever may see it there: never the server's path.
+        link = f"{settings.workspace_url}/reports/{report[0]}"
+        title = f"{detail.id} {one_line(detail.title)}"
         payload = {
-            "text": f"{detail.id} {detail.title}: {summary}. Report: {html_path}",
-            "title": f"{detail.id} {detail.title}",
+            "text": f"{title}: {summary}. Report: {link}",
+            "title": title,
             "summary": summary,
             "status": detail.status,
-            "report": str(html_path),
+            "report": link,
             "objectives": [{"metric": e.metric, "verdict": e.verdict} for e in evaluations],
         }
         host = channels.webhook_host(url)

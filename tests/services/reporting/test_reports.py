@@ -144,16 +144,6 @@ def test_a_report_never_replaces_a_file_it_did_not_write(
     assert notes.read_text().startswith("# IMP-0001")
 
 
-def test_the_terminal_gets_no_escape_sequences_from_titles(
-    cli: Cli, people: None, tmp_path: Path
-) -> None:
-    doc = improvement_doc(title="Red \x1b[31malert\x1b]0;owned\x07 done\x08")
-    cli.ok("apply", str(write_yaml(tmp_path, doc)))
-    for output in (cli.ok("show", "IMP-0001").stdout, cli.ok("list").stdout):
-        assert "\x1b" not in output and "\x07" not in output and "\x08" not in output
-        assert "Red alert done" in output
-
-
 def test_the_report_command_writes_html_and_markdown(
     cli: Cli, history: str, tmp_path: Path
 ) -> None:
@@ -315,3 +305,30 @@ def move_to_closed() -> None:
         improvement = get_improvement(session, "IMP-0001")
         for status in (Status.consolidating, Status.closed):
             change_status(session, improvement, status, actor="test", reason="test")
+
+
+def test_a_webhook_gets_the_title_as_text_and_a_link_to_the_workspace_not_a_path(
+    history: str, mail: Any
+) -> None:
+    """Slack acts on ``<!channel>``, ``<url|text>`` and ``&`` entities in a message's text:
+    a title people typed is escaped as Slack documents; the report is a workspace link, never
+    the server's path to it (issue 24, #10)."""
+    from ci_workflow.settings import get_settings
+
+    with transaction() as session:
+        improvement = get_improvement(session, history)
+        improvement.title = "<!channel> see <https://evil.example|the fix> & more\u202e"
+        session.add(improvement)
+    deliver_review(1, kind="review-1")
+    (post,) = mail.posts
+    assert post["text"].startswith(
+        "IMP-0001 &lt;!channel&gt; see &lt;https://evil.example|the fix&gt; &amp; more: "
+    )
+    assert (
+        post["title"]
+        == "IMP-0001 &lt;!channel&gt; see &lt;https://evil.example|the fix&gt; &amp; more"
+    )
+    assert "<" not in json.dumps(post) and "\u202e" not in post["text"]
+    link = post["report"]
+    assert link.startswith("https://ci.example.org/reports/") and link in post["text"]
+    assert str(get_settings().home_dir) not in json.dumps(post)
