@@ -93,6 +93,24 @@ class Settings(BaseSettings):
         gt=0,
         description="A gate waiting longer than this is reported by the gate watchdog.",
     )
+    run_stuck_minutes: float = Field(
+        default=10.0,
+        ge=0,
+        description="A lifecycle run handed to a process (Pending) but not started after this "
+        "long is stranded: the reconciler cancels it and starts a new one from the register.",
+    )
+    run_running_hours: float = Field(
+        default=6.0,
+        ge=0,
+        description="A lifecycle run Running this long was left by a process that died: the "
+        "reconciler cancels it and starts a new one from the register.",
+    )
+    reconcile_restarts_per_day: int = Field(
+        default=3,
+        ge=0,
+        description="How often the watchdog restarts one improvement's stranded run in a day; "
+        "`improve reconcile ID` always may.",
+    )
 
     smtp_host: str | None = Field(
         default=None, description="SMTP server for reports; unset: no e-mail."

@@ -1,15 +1,17 @@
-"""Scheduled: report gates that have waited longer than the limit to the CI managers, and cancel
-the runs of improvements withdrawn while Prefect could not be reached."""
+"""Scheduled: cancel the runs of improvements withdrawn while Prefect could not be reached,
+restart the runs a dead process stranded, and report gates that have waited longer than the
+limit to the CI managers."""
 
 from __future__ import annotations
 
 from prefect import flow
 
-from ci_workflow.orchestration.tasks import report_overdue, settle_withdrawn
+from ci_workflow.orchestration.tasks import reconcile_runs, report_overdue, settle_withdrawn
 
 
 @flow(name="gate-watchdog", log_prints=True)
 def gate_watchdog(max_days: float | None = None) -> int:
     """``max_days`` overrides IMPROVE_GATE_OVERDUE_DAYS (default 5)."""
     settle_withdrawn()
+    reconcile_runs()
     return len(report_overdue(max_days))

@@ -49,7 +49,31 @@ def start(
 
     # One process for the round: Prefect's client is imported once.
     for started in start_round(refs, actor=cli_actor(as_), runs=PrefectRuns()):
-        console().print(f"{started.shown_id} started: flow run {started.flow_run_id}")
+        if started.restarted_from:
+            console().print(
+                f"{started.shown_id} restarted: flow run {started.flow_run_id} replaces the "
+                f"stranded flow run {started.restarted_from}"
+            )
+        else:
+            console().print(f"{started.shown_id} started: flow run {started.flow_run_id}")
+
+
+def reconcile(
+    refs: list[str] | None = typer.Argument(
+        None, metavar="[ID...]", help="Only these (default: every open improvement)."
+    ),
+) -> None:
+    """Bring back lifecycle runs that a process's death stranded (ended, or never started or
+    finished, while the register waits): a new run replays the recorded decisions and waits
+    where the register does; the trail says what was lost. The hourly watchdog does the same."""
+    from ci_workflow.orchestration.runs import PrefectRuns
+    from ci_workflow.services.lifecycle.reconcile import reconcile as bring_back
+
+    done = bring_back(PrefectRuns(), refs or None)
+    for reconciled in done:
+        console().print(escape(reconciled.line))
+    if not done:
+        console().print("every lifecycle run is live or done: nothing to reconcile")
 
 
 def gates(
@@ -243,6 +267,7 @@ def register_commands(app: typer.Typer) -> None:
             "signoff": signoff,
             "extend": extend,
             "status": status,
+            "reconcile": reconcile,
             "server": server,
             "serve": serve,
         },

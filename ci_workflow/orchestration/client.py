@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -96,6 +97,7 @@ class RunState:
     type: str  # SCHEDULED, RUNNING, PAUSED, COMPLETED, FAILED, CRASHED, CANCELLED...
     name: str  # e.g. "Suspended", "Resuming", "Completed"
     pause_key: str | None
+    since: datetime | None = None  # when the run entered this state
 
     @property
     def is_final(self) -> bool:
@@ -179,7 +181,12 @@ def _state_of(client: Any, run_id: UUID) -> RunState:
     state = client.read_flow_run(run_id).state
     if state is None:
         return RunState("PENDING", "Pending", None)
-    return RunState(state.type.value, state.name or state.type.value, state.state_details.pause_key)
+    return RunState(
+        state.type.value,
+        state.name or state.type.value,
+        state.state_details.pause_key,
+        state.timestamp,
+    )
 
 
 def _client() -> Any:

@@ -195,6 +195,16 @@ def detect(days: int) -> int:
     return len(detect_opportunities(period=timedelta(days=days)).opportunities)
 
 
+@task(name="reconcile-stranded-runs")
+def reconcile_runs() -> list[str]:
+    """Runs that a process's death left unable to go on, replaced by runs that replay the
+    register and wait where it does; said in each improvement's trail."""
+    from ci_workflow.orchestration.runs import PrefectRuns
+    from ci_workflow.services.lifecycle.reconcile import reconcile
+
+    return [done.line for done in reconcile(PrefectRuns())]
+
+
 @task(name="settle-withdrawn-runs")
 def settle_withdrawn() -> list[str]:
     """Runs of improvements withdrawn while Prefect was unreachable, cancelled now."""

@@ -114,3 +114,13 @@ def without_action(session: Session, improvement_ids: Iterable[int], action: str
     )
     done: set[int | None] = set(session.exec(query))
     return wanted - {i for i in done if i is not None}
+
+
+def count_since(session: Session, improvement_id: int, action: str, since: datetime) -> int:
+    """How many ``action`` events the improvement's trail has since ``since``."""
+    query = select(func.count()).where(
+        AuditEvent.improvement_id == improvement_id,
+        AuditEvent.action == action,
+        col(AuditEvent.at) >= since,
+    )
+    return int(session.exec(query).one())

@@ -4,12 +4,23 @@ workspace and the benches hand it in, so each use case is one function for every
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 
 class RunState(Protocol):
     @property
+    def type(self) -> str:
+        """PENDING, RUNNING, PAUSED, COMPLETED, FAILED, CRASHED, CANCELLED..."""
+        ...
+
+    @property
     def name(self) -> str: ...
+
+    @property
+    def since(self) -> datetime | None:
+        """When the run entered this state."""
+        ...
 
     @property
     def is_final(self) -> bool: ...

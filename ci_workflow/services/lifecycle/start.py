@@ -9,7 +9,9 @@ from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import Status
 from ci_workflow.domain.smart import readiness_problems
+from ci_workflow.domain.stranding import Remedy
 from ci_workflow.errors import NotReady, UsageError
+from ci_workflow.services.lifecycle.reconcile import assess, restart
 from ci_workflow.services.lifecycle.runs import Runs
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
@@ -20,24 +22,34 @@ from ci_workflow.store.db import transaction
 class Started:
     shown_id: str
     flow_run_id: str
+    restarted_from: str | None = None  # the stranded run this one replaces
 
 
 def start_round(refs: list[str], *, actor: Actor, runs: Runs) -> list[Started]:
     """Start each improvement's lifecycle run. All are checked first (ready, and not already
-    running): one that cannot start, and none starts."""
-    checks = [check_startable(ref) for ref in dict.fromkeys(refs)]
-    for check in checks:
-        if check.previous_run:
-            state = runs.state(check.previous_run)
-            if not state.is_final:
-                raise UsageError(
-                    f"{check.shown_id} already runs as flow run {check.previous_run} ({state.name})"
-                )
+    running): one that cannot start, and none starts. One whose run a dead process stranded
+    is restarted from the register's state instead (``reconcile``)."""
+    checks, stranded = [], []
+    for ref in dict.fromkeys(refs):
+        assessed = assess(runs, [ref])
+        seen = assessed[0] if assessed else None
+        if seen is not None and seen.verdict.remedy is Remedy.restart:
+            stranded.append(seen)
+            continue
+        check = check_startable(ref)
+        if seen is not None and not seen.run.is_final:
+            raise UsageError(
+                f"{check.shown_id} already runs as flow run {seen.flow_run_id} ({seen.run.name})"
+            )
+        checks.append(check)
     started = []
     for check in checks:
         run_id = runs.start(check.improvement_id, check.shown_id, check.title)
         record_start(check.improvement_id, run_id, actor)
         started.append(Started(check.shown_id, run_id))
+    for seen in stranded:
+        done = restart(seen, runs, actor=actor.name, asked=True)
+        started.append(Started(seen.shown_id, done.new_run or "", seen.flow_run_id))
     return started
 
 
