@@ -261,3 +261,31 @@ class ImprovementPage(_Public):
     refused: list[AuditEventPublic]
     audit: list[AuditEventPublic]
     reports: list[ReportPublic]
+
+
+class BoardCard(_Public):
+    """An improvement on the board: where it is, for how long, and what holds it up."""
+
+    id: str
+    title: str
+    owner: str
+    priority: int
+    in_stage_since: datetime
+    days_in_stage: float
+    gate: str | None  # the gate it waits at
+    waiting_since: datetime | None
+    waiting_days: float | None
+    overdue_actions: int  # plan actions past their due date, neither done nor cancelled
+    off_track: int | None  # objectives off track; None where the stage measures none
+
+
+class BoardColumn(_Public):
+    status: str
+    count: int  # every improvement of the stage the filters keep, shown or not
+    cards: list[BoardCard]  # the highest priority first, at most the board's per_column
+    more: int  # count - len(cards)
+
+
+class Board(_Public):
+    per_column: int
+    columns: list[BoardColumn]
