@@ -23,6 +23,7 @@ from ci_workflow.web.limits import BodyLimit
 from ci_workflow.web.pages import (
     account,
     apply,
+    board,
     improvement,
     improvement_file,
     opportunities,
@@ -55,7 +56,7 @@ def create_app() -> FastAPI:
     )
     # improvement_file before improvement: /improvements/{ref} would take IMP-0001.yaml.
     pages = [account, tokens, work, register, improvement_file, improvement]
-    pages += [opportunities, practice, people, apply]
+    pages += [opportunities, practice, people, apply, board]
     for module in pages:
         app.include_router(module.router)
     app.middleware("http")(_security_headers)
