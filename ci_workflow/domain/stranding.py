@@ -18,7 +18,8 @@ from enum import StrEnum
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.lifecycle import TERMINAL, Status
 
-FINAL = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
+# MISSING: the orchestrator does not know the run (its database was reset, the run deleted).
+FINAL = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED", "MISSING"})
 NOT_STARTED = frozenset({Status.identified, Status.defined, Status.planned})
 
 

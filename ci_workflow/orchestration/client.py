@@ -94,14 +94,14 @@ def require_api() -> None:
 
 @dataclass(frozen=True)
 class RunState:
-    type: str  # SCHEDULED, RUNNING, PAUSED, COMPLETED, FAILED, CRASHED, CANCELLED...
+    type: str  # SCHEDULED, RUNNING, PAUSED, COMPLETED, FAILED, CRASHED, CANCELLED...; MISSING
     name: str  # e.g. "Suspended", "Resuming", "Completed"
     pause_key: str | None
     since: datetime | None = None  # when the run entered this state
 
     @property
     def is_final(self) -> bool:
-        return self.type in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
+        return self.type in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED", "MISSING")
 
 
 def start_lifecycle(improvement_id: int, shown_id: str = "", title: str = "") -> str:
@@ -178,7 +178,12 @@ def cancel(flow_run_id: str) -> bool:
 
 
 def _state_of(client: Any, run_id: UUID) -> RunState:
-    state = client.read_flow_run(run_id).state
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        state = client.read_flow_run(run_id).state
+    except ObjectNotFound:  # e.g. Prefect's database was reset: the run will never go on
+        return RunState("MISSING", "Not found in Prefect", None)
     if state is None:
         return RunState("PENDING", "Pending", None)
     return RunState(

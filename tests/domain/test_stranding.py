@@ -34,7 +34,7 @@ def verdict(run: RunSeen, register: Waiting = AT_GATE) -> Remedy:
     return judge(run, register, now=NOW, bounds=BOUNDS).remedy
 
 
-@pytest.mark.parametrize("final", ["CRASHED", "FAILED", "CANCELLED", "COMPLETED"])
+@pytest.mark.parametrize("final", ["CRASHED", "FAILED", "CANCELLED", "COMPLETED", "MISSING"])
 def test_a_run_that_ended_while_the_register_waits_at_a_gate_is_restarted(final: str) -> None:
     seen = judge(RunSeen(final, final.title(), ago(hours=1)), AT_GATE, now=NOW, bounds=BOUNDS)
     assert seen.remedy is Remedy.restart

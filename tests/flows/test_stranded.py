@@ -123,3 +123,12 @@ def test_a_serve_killed_after_a_decision_strands_the_run_until_it_is_reconciled(
     assert len(actions(ref, "gate_opened")) == 3  # the reopened gate is not announced twice
     assert status(cli, ref)["status"] == "in_review"
     assert cli.ok("reconcile", ref).stdout.strip().endswith("nothing to reconcile")
+
+
+def test_a_run_prefect_does_not_know_counts_as_ended(lifecycle: Served) -> None:
+    """A reset Prefect database loses every run: the reconciler restarts them from the register
+    rather than fail on the first it cannot find."""
+    import uuid
+
+    state = read_state(str(uuid.uuid4()))
+    assert (state.type, state.is_final) == ("MISSING", True)
