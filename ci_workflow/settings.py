@@ -175,6 +175,12 @@ class Settings(BaseSettings):
         default=False,
         description="Nobody decides the approval gates of an improvement they own.",
     )
+    require_login: bool = Field(
+        default=False,
+        description="A decision or another act for a person (--as) from the CLI needs "
+        "`improve login` first: the machine's account alone never vouches for a person. "
+        "Production: true.",
+    )
     web_url: str | None = Field(
         default=None,
         description="The workspace's address as people reach it (links in notifications); with "

@@ -113,15 +113,32 @@ def print_json(data: BaseModel | list[Any] | dict[str, Any]) -> None:
 
 
 def cli_actor(person: str | None = None) -> Actor:
-    """The CLI on the register's machine: the operating-system user is the verified principal;
-    ``person`` (``--as``) is whom it acts for."""
-    import getpass
+    """The CLI on the register's machine: the operating-system account is the verified
+    principal; ``person`` (``--as``) is whom it acts for, refused under IMPROVE_REQUIRE_LOGIN
+    unless someone signed in with ``improve login`` (an audited refusal)."""
+    from ci_workflow.domain.actors import SIGN_IN_FIRST, operating_system
+    from ci_workflow.settings import get_settings
 
-    from ci_workflow.domain.actors import operating_system
+    if person is None:
+        return operating_system(os_account())
+    from ci_workflow.cli import remote
+    from ci_workflow.services.people.directory import person_view_of
 
-    view = None
-    if person is not None:
-        from ci_workflow.services.people.directory import person_view_of
+    actor = operating_system(os_account(), person_view_of(person))
+    if get_settings().require_login and remote.session() is None:
+        from ci_workflow.services.people.refusals import refuse
 
-        view = person_view_of(person)
-    return operating_system(getpass.getuser(), view)
+        raise refuse(actor, SIGN_IN_FIRST)
+    return actor
+
+
+def os_account() -> str:
+    """The account of the process's real user id, as the system knows it: not ``$USER`` or
+    ``$LOGNAME`` (``getpass.getuser``), which whoever starts the command sets."""
+    import pwd
+
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a container's user without an entry in /etc/passwd
+        return f"uid-{uid}"

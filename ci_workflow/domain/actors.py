@@ -5,9 +5,11 @@ and the principal that channel verified.
   is their e-mail.
 - ``api``: a person holding a personal token (``improve login``, integrations); likewise.
 - ``cli``: the ``improve`` command on the register's own machine, with database access; the
-  principal is the operating-system user (``os:alice``). ``--as`` names the person it acts for,
-  which nothing verifies beyond that machine's accounts: the single-machine default and
-  administration.
+  principal is the operating-system account of the process's real user id (``os:alice``; never
+  ``$USER``, which anyone sets). ``--as`` names the person it acts for, which nothing verifies
+  beyond that machine's accounts: the single-machine default and administration. Under
+  ``IMPROVE_REQUIRE_LOGIN`` that is refused (``SIGN_IN_FIRST``): a person's act comes through
+  ``improve login``, as ``api``.
 - ``prefect-ui``: an answer typed into the Prefect UI's form or sent to Prefect's API, unsigned:
   nobody verified who typed its **by** field.
 """
@@ -21,6 +23,10 @@ from ci_workflow.domain.people import PersonView
 
 Channel = Literal["web", "api", "cli", "prefect-ui"]
 UNVERIFIED = "unverified"
+SIGN_IN_FIRST = (
+    "IMPROVE_REQUIRE_LOGIN is on: the CLI acts for a person only as the one signed in; run "
+    "`improve login` first"
+)
 
 
 @dataclass(frozen=True)

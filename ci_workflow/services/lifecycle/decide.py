@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.actors import SIGN_IN_FIRST, Actor
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.gates import CLAIM_EXPIRY as CLAIM_EXPIRY  # reconcile reads it here
 from ci_workflow.domain.gates import Gate, gate_key, refusal
@@ -72,6 +72,8 @@ def prepare_decision(
     """
     comment, lessons = fields.get("comment") or "", fields.get("lessons") or ""
     settings = get_settings()
+    if settings.require_login and actor.channel == "cli":  # a decision is always a person's
+        raise refuse(actor, SIGN_IN_FIRST)
     with transaction(write=False) as session:
         improvement = store.get_improvement(session, ref)
         assert improvement.id is not None
