@@ -9,18 +9,22 @@ overdue plan actions: a board costs what it shows.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, exists, func, or_
+from sqlalchemy import Row, exists, func, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from ci_workflow.domain.permissions import Parties
 from ci_workflow.domain.vocabulary import ActionStatus
+from ci_workflow.store.db import in_chunks
 from ci_workflow.store.listing import register_order
+from ci_workflow.store.parties import former_owners
 from ci_workflow.store.tables import (
     AuditEvent,
     GateRequest,
@@ -72,10 +76,19 @@ def board_cards(
     ``gate_opened_at`` (the gate it waits at, NULL when none), ``overdue`` (its plan actions due
     before ``today`` and neither done nor cancelled).
     """
-    rank = func.row_number().over(
-        partition_by=col(Improvement.status), order_by=register_order("priority")
-    )
-    ranked = _filtered(
+    # Each stage's first cards by its own top-N sort (the status index, then a bounded sort):
+    # a window ranking over the whole register cost four times as much on SQLite.
+    order = register_order("priority")
+    firsts = [
+        _filtered(sa_select(col(Improvement.id)), [status], narrowed)
+        .order_by(*order)
+        .limit(per_stage)
+        .subquery()
+        for status in statuses
+    ]
+    kept = union_all(*(sa_select(first.c.id) for first in firsts)).subquery("kept")
+    rank = func.row_number().over(partition_by=col(Improvement.status), order_by=order)
+    ranked = (
         sa_select(
             col(Improvement.id),
             col(Improvement.title),
@@ -85,10 +98,11 @@ def board_cards(
             col(Improvement.feasibility),
             col(Improvement.created_at),
             rank.label("rank"),
-        ),
-        statuses,
-        narrowed,
-    ).subquery("ranked")
+        )
+        .join(kept, kept.c.id == col(Improvement.id))
+        .join(_OWNER, col(_OWNER.id) == col(Improvement.owner_id))
+        .subquery("ranked")
+    )
     card = ranked.c
     query = sa_select(
         card.id,
@@ -102,8 +116,50 @@ def board_cards(
         _waiting(card.id, col(GateRequest.gate)).label("gate"),
         _waiting(card.id, col(GateRequest.opened_at)).label("gate_opened_at"),
         _overdue(card.id, today).label("overdue"),
-    ).where(card.rank <= per_stage)
+    )
     return session.execute(query.order_by(card.status, card.rank)).all()
+
+
+def waiting_parties(session: Session) -> list[tuple[int, str, Parties]]:
+    """Every gate waiting for a decision: its improvement's id, the gate, and who the
+    improvement belongs to, in three queries of plain rows ("mine" asks the rule of each;
+    ``parties.parties_for`` loads whole improvements, three times as slow for 1,000 gates)."""
+    i = Improvement
+    rows = session.execute(
+        sa_select(
+            col(GateRequest.improvement_id),
+            col(GateRequest.gate),
+            *(col(i.process), col(i.owner_id), col(i.process_owner_id)),
+            *(col(i.service), col(i.service_owner_signoff)),
+        )
+        .join(i, col(i.id) == col(GateRequest.improvement_id))
+        .where(col(GateRequest.closed_at).is_(None))
+    ).all()
+    ids = sorted({row.improvement_id for row in rows})
+    teams: dict[int, set[int]] = defaultdict(set)
+    for chunk in in_chunks(ids):
+        members = sa_select(col(TeamMember.improvement_id), col(TeamMember.person_id))
+        for improvement_id, person_id in session.execute(
+            members.where(col(TeamMember.improvement_id).in_(chunk))
+        ):
+            teams[improvement_id].add(person_id)
+    former = former_owners(session, ids)
+    return [
+        (
+            row.improvement_id,
+            row.gate,
+            Parties(
+                row.process,
+                row.owner_id,
+                row.process_owner_id,
+                frozenset(teams[row.improvement_id]),
+                row.service,
+                row.service_owner_signoff,
+                frozenset(former.get(row.improvement_id, ())),
+            ),
+        )
+        for row in rows
+    ]
 
 
 def _entered(card: Any) -> Any:

@@ -20,10 +20,8 @@ from ci_workflow.domain.priority import priority
 from ci_workflow.schemas import Board, BoardCard, BoardColumn
 from ci_workflow.services.views.objective_results import progress_of
 from ci_workflow.settings import get_settings
-from ci_workflow.store.board import BoardFilter, board_cards, stage_counts
+from ci_workflow.store.board import BoardFilter, board_cards, stage_counts, waiting_parties
 from ci_workflow.store.db import transaction
-from ci_workflow.store.gates import open_requests
-from ci_workflow.store.parties import improvements_by_id, parties_for
 
 S = Status
 ENDED = (S.withdrawn, S.rejected)  # shown only when asked for
@@ -83,21 +81,11 @@ def deciding(session: Session, person: PersonView) -> set[int]:
     # anyway: the waiting gates are read only for people with a role.
     if not person.grants:
         return set()
-    requests = open_requests(session)
-    parties = parties_for(
-        session, improvements_by_id(session, (r.improvement_id for r in requests)).values()
-    )
     separation = get_settings().separation_of_duties
     return {
-        r.improvement_id
-        for r in requests
-        if allowed(
-            Action.decide,
-            person,
-            parties[r.improvement_id],
-            gate=Gate(r.gate),
-            separation=separation,
-        )
+        improvement_id
+        for improvement_id, gate, parties in waiting_parties(session)
+        if allowed(Action.decide, person, parties, gate=Gate(gate), separation=separation)
     }
 
 
