@@ -11,8 +11,7 @@ from typing import Any
 
 from ci_workflow.domain.actors import SIGN_IN_FIRST, Actor
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.gates import CLAIM_EXPIRY as CLAIM_EXPIRY  # reconcile reads it here
-from ci_workflow.domain.gates import Gate, gate_key, refusal
+from ci_workflow.domain.gates import CLAIM_EXPIRY, Gate, gate_key, refusal
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.signing import decision_signature
 from ci_workflow.errors import GateError, UsageError

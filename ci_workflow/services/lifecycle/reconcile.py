@@ -19,7 +19,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.gates import Gate, gate_key
+from ci_workflow.domain.gates import CLAIM_EXPIRY, Gate, gate_key
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.lifecycle import OPEN
 from ci_workflow.domain.stranding import (
@@ -32,7 +32,6 @@ from ci_workflow.domain.stranding import (
     lost_answer,
     may_restart,
 )
-from ci_workflow.services.lifecycle.decide import CLAIM_EXPIRY
 from ci_workflow.services.lifecycle.runs import Runs
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
