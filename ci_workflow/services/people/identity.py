@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -116,25 +116,53 @@ def _count_failure(
     person.failed_sign_ins += 1
     why = "wrong password" if person.active else "deactivated"
     if person.failed_sign_ins >= settings.sign_in_attempts:
-        person.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
-        person.failed_sign_ins = 0
+        until = utcnow() + timedelta(minutes=settings.lockout_minutes)
+        person.locked_until, person.failed_sign_ins = until, 0
         why += f"; locked out for {settings.lockout_minutes} minutes"
+        _record_lock(session, person, channel, source, until)
         if person.active:
-            _tell_locked_out(session, person, source)
+            _tell_locked_out(session, person, source, until)
     session.add(person)
     _failed(session, person, email, channel, source, why)
 
 
-def _tell_locked_out(session: Session, person: Person, source: str) -> None:
+def lock_detail(until: datetime, minutes: int, failures: int, source: str) -> str:
+    """What a ``locked_out`` event keeps (``accounts`` reads it back): until when, for how
+    long, after how many failures, the last from where."""
+    return (
+        f"until {until:%Y-%m-%d %H:%M:%S} UTC ({minutes} minutes) after {failures} failed "
+        f"sign-ins in a row, the last from {source}"
+    )
+
+
+def _record_lock(
+    session: Session, person: Person, channel: Channel, source: str, until: datetime
+) -> None:
+    settings = get_settings()
+    record_event(
+        session,
+        improvement_id=None,
+        actor=person.name,
+        action="locked_out",
+        detail=lock_detail(until, settings.lockout_minutes, settings.sign_in_attempts, source),
+        channel=channel,
+        principal=person.email,
+    )
+
+
+def _tell_locked_out(session: Session, person: Person, source: str, until: datetime) -> None:
     """By e-mail, sent by the next dispatch (never while the sign-in waits: its answer would
-    take longer, and say the address is known)."""
+    take longer, and say the address is known). The sign-in page never says it: it would tell
+    anyone that the address is registered."""
     settings = get_settings()
     message = notifications.Message(
         kind="locked_out",
-        subject="Your sign-in to the continual improvement workspace is locked for a while",
+        subject="Your sign-in to the continual improvement workspace is locked until "
+        f"{until:%H:%M} UTC",
         body=f"{settings.sign_in_attempts} sign-ins in a row failed with your e-mail address "
-        f"(the last from {source}), so it is locked for {settings.lockout_minutes} minutes. "
-        "If that was not you, tell a CI manager.",
+        f"(the last from {source}), so it is locked for {settings.lockout_minutes} minutes, "
+        f"until {until:%Y-%m-%d %H:%M} UTC. You can sign in again after that; a CI manager can "
+        "lift the lock sooner. If that was not you, tell a CI manager.",
         link=f"{settings.workspace_url}/sign-in",
     )
     key = f"locked_out:{person.id}:{utcnow():%Y%m%dT%H%M%S}"
