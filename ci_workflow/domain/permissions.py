@@ -47,6 +47,7 @@ class Action(StrEnum):
     withdraw = "withdraw"
     bring_code = "bring_code"
     manage_people = "manage_people"
+    deactivate_person = "deactivate_person"  # a CI manager, never themselves
     submit_idea = "submit_idea"
     triage_opportunities = "triage_opportunities"
 
@@ -133,6 +134,12 @@ def may_manage_people(person: PersonView) -> bool:
     return person.holds(Role.ci_manager)
 
 
+def may_deactivate(person: PersonView, subject_id: int | None) -> bool:
+    """A CI manager deactivates others, never themselves: the practice would be left without
+    its manager by a slip of the hand (another CI manager, or the register's machine, does)."""
+    return may_manage_people(person) and person.id != subject_id
+
+
 def may_submit_idea(person: PersonView) -> bool:
     """Anyone registered and active: ideas come from the whole organisation."""
     return person.active
@@ -153,11 +160,15 @@ def allowed(
     gate: Gate | None = None,
     separation: bool = False,
     assignee_id: int | None = None,
+    subject_id: int | None = None,
 ) -> bool:
     """The one door every channel and use case asks: may ``person`` take ``action`` on the
-    improvement ``parties`` describe (at ``gate``; on the plan action ``assignee_id`` owns)?"""
+    improvement ``parties`` describe (at ``gate``; on the plan action ``assignee_id`` owns; on
+    the person ``subject_id``)?"""
     if action == Action.manage_people:
         return may_manage_people(person)
+    if action == Action.deactivate_person:
+        return may_deactivate(person, subject_id)
     if action == Action.submit_idea:
         return may_submit_idea(person)
     if action == Action.triage_opportunities:

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, delete, select
 from ci_workflow.domain.people import Directory, Grant, PersonView, name_key
 from ci_workflow.domain.vocabulary import Role
 from ci_workflow.errors import AlreadyExists, PersonNotFound
-from ci_workflow.store.tables import Person, RoleAssignment
+from ci_workflow.store.tables import Improvement, Person, RoleAssignment
 
 
 def find_person(session: Session, ref: str) -> Person | None:
@@ -112,3 +112,17 @@ def names_by_id(session: Session, ids: Iterable[int] | None = None) -> dict[int,
 def emails_of(session: Session, ids: Iterable[int]) -> dict[int, str]:
     query = select(Person.id, Person.email).where(col(Person.id).in_(set(ids)))
     return {person_id or 0: email for person_id, email in session.exec(query)}
+
+
+def known_scopes(session: Session) -> dict[str, list[str]]:
+    """The scopes a role may name: the processes and services the register's improvements
+    name, and every scope already granted, by role (``process``, ``service``, and each scoped
+    role), each list sorted."""
+    found: dict[str, set[str]] = defaultdict(set)
+    found["process"] = set(session.exec(select(Improvement.process).distinct()))
+    services = select(Improvement.service).where(col(Improvement.service).is_not(None))
+    found["service"] = {s for s in session.exec(services.distinct()) if s}
+    granted = select(RoleAssignment.role, RoleAssignment.scope).where(RoleAssignment.scope != "")
+    for role, scope in session.exec(granted.distinct()):
+        found[role].add(scope)
+    return {kind: sorted(names, key=name_key) for kind, names in found.items()}

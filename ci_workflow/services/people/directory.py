@@ -22,6 +22,7 @@ from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.people import (
     create_person,
+    find_person,
     get_person,
     grants_by_person,
     list_people,
@@ -47,10 +48,9 @@ def _manages(actor: Actor) -> None:
 
 
 def _checked(name: str, email: str, roles: list[str]) -> list[Grant]:
-    if not name.strip():
-        raise UsageError("a person needs a name")
-    if email.count("@") != 1 or any(c.isspace() for c in email) or len(email) > 320:
-        raise UsageError(f"not an e-mail address: {email!r}")
+    problem = _name_problem(name) or _email_problem(email)
+    if problem:
+        raise UsageError(problem)
     return [parse_grant(role) for role in roles]
 
 
@@ -92,8 +92,16 @@ def edit_person(
 
 
 def deactivate(ref: str, *, actor: Actor) -> str:
-    """A deactivated person can no longer sign in or decide; history keeps their name."""
+    """A deactivated person can no longer sign in or decide; history keeps their name. Nobody
+    deactivates themselves (the register's machine aside)."""
     _manages(actor)
+    subject = person_view_of(ref)
+    admin = actor.person is None and actor.channel == "cli"
+    may = admin or (
+        actor.person is not None
+        and allowed(Action.deactivate_person, actor.person, subject_id=subject.id)
+    )
+    require(may, actor, f"{actor.name} may not deactivate themselves: another CI manager may")
     with transaction() as session:
         person = get_person(session, ref)
         if not person.active:
@@ -153,6 +161,52 @@ def set_notify(ref: str, notify: str, *, actor: Actor) -> None:
 def people() -> list[PersonPublic]:
     with transaction(write=False) as session:
         return [_public(p, grants) for p, grants in list_people(session)]
+
+
+def person_public(session: Session, person: Person) -> PersonPublic:
+    return _public(person, grants_by_person(session).get(person.id or 0, []))
+
+
+def new_person_problems(
+    name: str, *, email: str, roles: list[str], actor: Actor
+) -> dict[str, list[str]]:
+    """Every problem of a person about to be added, by field (``name``, ``email``, ``roles``);
+    none: ``add_person`` may go ahead. A CI manager's question only: it tells who is
+    registered."""
+    _manages(actor)
+    found: dict[str, list[str]] = {}
+    for field, problem in _problems(name, email, roles):
+        found.setdefault(field, []).append(problem)
+    return found
+
+
+def _problems(name: str, email: str, roles: list[str]) -> list[tuple[str, str]]:
+    problems = []
+    for field, text, check in (("name", name, _name_problem), ("email", email, _email_problem)):
+        problem = check(text)
+        if problem:
+            problems.append((field, problem))
+    with transaction(write=False) as session:
+        for field, text in (("name", name), ("email", email)):
+            taken = find_person(session, text) if text.strip() else None
+            if taken is not None:
+                problems.append((field, f"{text.strip()!r} is already registered ({taken.name})"))
+    for role in roles:
+        try:
+            parse_grant(role)
+        except UsageError as wrong:
+            problems.append(("roles", str(wrong)))
+    return problems
+
+
+def _name_problem(name: str) -> str:
+    return "a person needs a name" if not name.strip() else ""
+
+
+def _email_problem(email: str) -> str:
+    if email.count("@") != 1 or any(c.isspace() for c in email) or len(email) > 320:
+        return f"not an e-mail address: {email!r}"
+    return ""
 
 
 def _public(person: Person, grants: list[Grant]) -> PersonPublic:
