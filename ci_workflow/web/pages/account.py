@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.errors import ImproveError, NotFound, SignInFailed
-from ci_workflow.services.people import directory, identity, sessions
+from ci_workflow.services.people import accounts, directory, identity, sessions
 from ci_workflow.settings import get_settings
 from ci_workflow.web.auth import (
     check_csrf,
@@ -111,6 +111,7 @@ def my_page(request: Request, actor: Actor, new_token: str = "") -> Response:
         local=local,
         tokens=[t for t in sessions.tokens(actor) if t.revoked_at is None],
         new_token=new_token,
+        locks=accounts.my_locks(actor),
     )
 
 
