@@ -13,6 +13,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -228,17 +229,49 @@ def test_nobody_deactivates_themselves(use: Workspace) -> None:
     assert manager.get("/").status_code == 303  # another CI manager may
 
 
+def _shoot(browser: Any, space: Workspace, folder: Path, label: str, path: str | None) -> int:
+    """The page at ``path`` (or the one shown) at 1366 and 390 px, whole, in ``folder``; how
+    wide it is at 390 px."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    widest = 0
+    for width in (1366, 390):
+        browser.set_window_size(width, 900)
+        if path is not None:
+            browser.get(f"{space.url}{path}")
+        WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.TAG_NAME, "main"))
+        height = browser.execute_script("return document.body.scrollHeight")
+        browser.set_window_size(width, min(max(height + 140, 600), 4000))
+        browser.save_screenshot(str(folder / f"{label}-{width}.png"))
+        if width == 390:
+            widest = browser.execute_script("return document.body.scrollWidth")
+    return int(widest)
+
+
+def _sign_in_as(browser: Any, space: Workspace, email: str, password: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.delete_all_cookies()
+    browser.get(f"{space.url}/sign-in")
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(browser, 30).until(lambda b: "/sign-in" not in b.current_url)
+
+
 @pytest.mark.slow
 def test_the_people_pages_at_1366_and_390_px(use: Workspace, tmp_path: Path) -> None:
     """Screenshots in tmp_path (kept with ``--basetemp``) to be looked at; at 390 px no page is
-    wider than the screen."""
+    wider than the screen: the list, a locked person's page, the add form refused with its
+    problems, and the Me page of someone who was locked out."""
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         pytest.skip("Debian's chromium and chromium-driver are not installed")
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     new_improvement(use, tmp_path)
     _name, email = someone(["process_owner:A process with a rather long name indeed"])
@@ -252,25 +285,24 @@ def test_the_people_pages_at_1366_and_390_px(use: Workspace, tmp_path: Path) -> 
     browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or ""), options=options)
     wide = {}
     try:
+        _sign_in_as(browser, use, CARMEN, password_of(CARMEN))
+        for label, path in (("people", "/people"), ("person", f"/people/{email}")):
+            wide[label] = _shoot(browser, use, tmp_path, label, path)
         browser.set_window_size(1366, 900)
-        browser.get(f"{use.url}/sign-in")
+        browser.get(f"{use.url}/people")
+        browser.find_element(By.ID, "name").send_keys("Carmen Ruiz")  # taken, as is the e-mail
         browser.find_element(By.ID, "email").send_keys(CARMEN)
-        browser.find_element(By.ID, "password").send_keys(password_of(CARMEN))
-        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        WebDriverWait(browser, 30).until(lambda b: "/sign-in" not in b.current_url)
-        for width in (1366, 390):
-            browser.set_window_size(width, 900)
-            for label, path in (("people", "/people"), ("person", f"/people/{email}"),
-                                ("me", "/me")):  # fmt: skip
-                browser.get(f"{use.url}{path}")
-                WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.TAG_NAME, "main"))
-                height = browser.execute_script("return document.body.scrollHeight")
-                browser.set_window_size(width, min(max(height + 140, 600), 4000))
-                browser.save_screenshot(str(tmp_path / f"{label}-{width}.png"))
-                scroll = browser.execute_script("return document.body.scrollWidth")
-                if width == 390 and scroll > 390:
-                    wide[path] = scroll
-                browser.set_window_size(width, 900)
+        browser.find_element(By.CSS_SELECTOR, "input[value=ci_manager]").click()
+        browser.find_element(By.ID, "new_scope").send_keys("Payroll")
+        browser.find_element(By.CSS_SELECTOR, ".person-form button[type=submit]").click()
+        wide["refused"] = _shoot(browser, use, tmp_path, "refused", None)
+        assert "2 problems" in browser.page_source
+        with transaction() as session:  # the lock's term passes
+            person = get_person(session, email)
+            person.locked_until = utcnow() - timedelta(seconds=1)
+            session.add(person)
+        _sign_in_as(browser, use, email, PASSWORD)
+        wide["me"] = _shoot(browser, use, tmp_path, "me", "/me")
     finally:
         browser.quit()
-    assert wide == {}
+    assert {label: px for label, px in wide.items() if px > 390} == {}
