@@ -3,7 +3,8 @@ whether an answer may be taken (``refusal``).
 
 plan_approval       process owner of the improvement's process, or a CI manager:
                     approve | reject (needs a comment) | rework (needs a comment)
-resubmitted         the improvement's owner, or a CI manager: resubmit (after rework)
+resubmitted         the improvement's owner, or a CI manager: resubmit (after rework; with
+                    a comment saying why when nothing changed since the rework)
 execution_complete  the improvement's owner or a team member: complete
 review_signoff      process owner of the improvement's process, or a CI manager:
                     accept (needs lessons learned) | extend (needs a comment)
@@ -31,6 +32,9 @@ DECISIONS: dict[Gate, tuple[str, ...]] = {
 
 # Decisions that must say why, and what field carries the why.
 NEEDS_TEXT = {"reject": "comment", "rework": "comment", "extend": "comment", "accept": "lessons"}
+
+# Resubmitting what was sent back for rework, unchanged, must say why.
+UNCHANGED_RESUBMIT = "nothing changed since the rework: resubmit needs a comment saying why"
 
 # A gate is claimed by the command answering it, so that one answer reaches the run; a claim
 # older than this was left by a command that died before answering, and another may claim.
@@ -95,11 +99,13 @@ def refusal(
     lessons: str = "",
     improvement: str = "",
     separation: bool = False,
+    unchanged: bool = False,
 ) -> Refusal | None:
     """None if ``person`` may take ``decision`` at ``gate`` as given; else why not.
 
     ``improvement`` (e.g. ``IMP-0001``) is named in the message when given; ``separation``:
-    separation of duties is on (see ``permissions``).
+    separation of duties is on (see ``permissions``); ``unchanged``: the improvement was sent
+    back for rework and its file has not changed since.
     """
     if decision not in DECISIONS[gate]:
         choices = ", ".join(DECISIONS[gate])
@@ -107,6 +113,8 @@ def refusal(
     field = missing_text(decision, comment=comment, lessons=lessons)
     if field is not None:
         return Refusal("missing_text", f"{decision} needs a {field}", field)
+    if unchanged and decision == "resubmit" and not comment.strip():
+        return Refusal("missing_text", UNCHANGED_RESUBMIT, "comment")
     if person is None:
         return Refusal("unknown_person", f"unknown person {by!r} (see `improve people list`)")
     if not person.active:

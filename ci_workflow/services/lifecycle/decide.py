@@ -11,10 +11,11 @@ from typing import Any
 
 from ci_workflow.domain.actors import SIGN_IN_FIRST, Actor
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.gates import CLAIM_EXPIRY, Gate, gate_key, refusal
+from ci_workflow.domain.gates import CLAIM_EXPIRY, UNCHANGED_RESUBMIT, Gate, gate_key, refusal
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.signing import decision_signature
 from ci_workflow.errors import GateError, UsageError
+from ci_workflow.services.lifecycle.rework import unchanged_since_rework
 from ci_workflow.services.lifecycle.runs import Runs
 from ci_workflow.services.people.refusals import refuse
 from ci_workflow.settings import get_settings, secret_key
@@ -91,7 +92,10 @@ def prepare_decision(
             lessons=lessons,
             improvement=shown,
             separation=settings.separation_of_duties,
+            unchanged=gate == Gate.resubmitted and unchanged_since_rework(session, improvement.id),
         )
+        if refused is not None and refused.message == UNCHANGED_RESUBMIT:
+            raise UsageError(_unchanged(actor))
         if refused is not None and refused.kind in ("bad_decision", "missing_text"):
             raise UsageError(_missing(decision, refused.field, actor) or refused.message)
         waiting = open_requests(session, improvement.id)
@@ -147,6 +151,16 @@ def _missing(decision: str, field: str | None, actor: Actor) -> str | None:
     if actor.channel == "cli":
         return f"{decision} needs --{field}"
     return f"To {decision}, write the {field.replace('_', ' ')} first."
+
+
+def _unchanged(actor: Actor) -> str:
+    """Resubmitting unchanged, in the words of the channel."""
+    if actor.channel == "cli":
+        return f"{UNCHANGED_RESUBMIT} (--comment)"
+    return (
+        "Nothing changed since the rework: edit the improvement first, or write in the "
+        "comment why you resubmit it unchanged."
+    )
 
 
 def claim_holder(request_id: int) -> str | None:

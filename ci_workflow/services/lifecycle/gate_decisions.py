@@ -20,6 +20,7 @@ from ci_workflow.domain.lifecycle import TERMINAL
 from ci_workflow.domain.people import PersonView
 from ci_workflow.domain.permissions import Parties
 from ci_workflow.domain.signing import signature_holds
+from ci_workflow.services.lifecycle.rework import unchanged_since_rework
 from ci_workflow.settings import get_settings, secret_key
 from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import events_since_review, record_event
@@ -143,6 +144,7 @@ def _judge(
         comment=text["comment"],
         lessons=text["lessons"],
         separation=get_settings().separation_of_duties,
+        unchanged=gate == Gate.resubmitted and unchanged_since_rework(session, improvement_id),
     )
     if refused is not None or person is None:
         return refused, None
