@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from ci_workflow.schemas_edit import ReworkLoop
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -258,6 +260,8 @@ class ImprovementPage(_Public):
     decisions: list[str]  # the decisions of the waiting gate
     moving: MovingOn | None = None  # decided: the flow is moving on, nothing to click
     editable_actions: list[int]  # positions of the plan actions this person may update
+    may_edit: bool = False  # may change its file (the edit form)
+    rework: ReworkLoop | None = None  # sent back for rework, until its plan is decided again
     refused: list[AuditEventPublic]
     audit: list[AuditEventPublic]
     reports: list[ReportPublic]

@@ -17,6 +17,7 @@ from ci_workflow.errors import NotFound
 from ci_workflow.reports.charts import nothing_to_draw, objective_chart
 from ci_workflow.schemas import ImprovementDetail, ImprovementPage, MovingOn, ReportPublic
 from ci_workflow.services.views.objective_results import evaluations_of, progress_of
+from ci_workflow.services.views.rework import rework_loop
 from ci_workflow.services.views.shapes import audit_of, detail_of, pending_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
@@ -66,6 +67,8 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
             editable_actions=[
                 a.position for a in plan if editor or (person and a.owner_id == person.id)
             ],
+            may_edit=editor and detail.status not in TERMINAL,
+            rework=rework_loop(detail.gate_decisions, events),
             refused=[e for e in events if e.action in ("gate_refused", "forbidden")],
             audit=events,
             reports=[
