@@ -50,6 +50,7 @@ class Action(StrEnum):
     deactivate_person = "deactivate_person"  # a CI manager, never themselves
     submit_idea = "submit_idea"
     triage_opportunities = "triage_opportunities"
+    create_improvement = "create_improvement"  # from the workspace's form or its API
 
 
 def governs(person: PersonView, parties: Parties) -> bool:
@@ -171,8 +172,8 @@ def allowed(
         return may_deactivate(person, subject_id)
     if action == Action.submit_idea:
         return may_submit_idea(person)
-    if action == Action.triage_opportunities:
-        return may_triage_opportunities(person)
+    if action in (Action.triage_opportunities, Action.create_improvement):
+        return may_triage_opportunities(person)  # a CI manager or a process owner
     assert parties is not None, f"{action} is about one improvement"
     if action == Action.decide:
         assert gate is not None

@@ -129,7 +129,7 @@ def test_every_example_comes_back_unchanged(here: Workspace, key: str, tmp_path:
 def test_the_files_in_a_fresh_register_give_the_same_improvements(
     here: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = writer(here, LENA)
+    client = writer(here, CARMEN)  # a CI manager registers it; Lena Fischer owns it
     made = client.post("/api/improvements", json=improvement_doc(key="made-in-the-web"))
     assert made.status_code == 201, made.text
     keys = [*KEYS, "made-in-the-web"]
@@ -155,11 +155,12 @@ def test_the_files_in_a_fresh_register_give_the_same_improvements(
 def test_create_and_update_through_the_api_with_versions(here: Workspace) -> None:
     lena, carmen = writer(here, LENA), writer(here, CARMEN)
     doc = improvement_doc(key="api-versions")
-    created = lena.post("/api/improvements", json=doc)
+    assert lena.post("/api/improvements", json=doc).status_code == 403  # see test_who_may_create
+    created = carmen.post("/api/improvements", json=doc)
     assert created.status_code == 201
     first = created.json()["version"]
     assert created.headers["location"] == f"/improvements/{created.json()['id']}"
-    assert lena.post("/api/improvements", json=doc).status_code == 409
+    assert carmen.post("/api/improvements", json=doc).status_code == 409
     path = "/api/improvements/api-versions"
     assert lena.put(path, json=doc).status_code == 428  # no version named
     as_yaml = lena.put(path, content="key: x", headers={"Content-Type": "text/yaml"})
@@ -193,9 +194,9 @@ def test_create_and_update_through_the_api_with_versions(here: Workspace) -> Non
 
 
 def test_a_wrong_spec_is_422_with_every_problem_and_nothing_written(here: Workspace) -> None:
-    lena = writer(here, LENA)
+    lena, carmen = writer(here, LENA), writer(here, CARMEN)
     doc = improvement_doc(key="api-problems")
-    assert lena.post("/api/improvements", json=doc).status_code == 201
+    assert carmen.post("/api/improvements", json=doc).status_code == 201
     before = lena.get("/api/improvements/api-problems/file").json()
     wrong = {
         **before,
@@ -214,14 +215,15 @@ def test_a_wrong_spec_is_422_with_every_problem_and_nothing_written(here: Worksp
         ],
     }
     assert lena.get("/api/improvements/api-problems/file").json() == before
-    bad = lena.post("/api/improvements", json={**doc, "key": "Not A Key", "strategic_impact": 9})
+    bad = carmen.post("/api/improvements", json={**doc, "key": "Not A Key", "strategic_impact": 9})
     assert bad.status_code == 422 and len(bad.json()["problems"]) == 2
-    assert lena.post("/api/improvements", content="[1]", headers={"Content-Type": "application/json"}).status_code == 422  # fmt: skip
+    assert carmen.post("/api/improvements", content="[1]", headers={"Content-Type": "application/json"}).status_code == 422  # fmt: skip
 
 
 def test_only_who_may_change_it_may_put_and_a_refusal_is_audited(here: Workspace) -> None:
     lena, priya = writer(here, LENA), writer(here, PRIYA)
-    assert lena.post("/api/improvements", json=improvement_doc(key="api-owned")).status_code == 201
+    made = writer(here, CARMEN).post("/api/improvements", json=improvement_doc(key="api-owned"))
+    assert made.status_code == 201
     twin = lena.get("/api/improvements/api-owned/file").json()
     refused = priya.put("/api/improvements/api-owned", json={**twin, "title": "Mine now"})
     assert refused.status_code == 403
@@ -236,7 +238,7 @@ def test_only_who_may_change_it_may_put_and_a_refusal_is_audited(here: Workspace
 def test_a_secret_comes_back_masked_and_stays_when_the_twin_is_put(here: Workspace) -> None:
     lena = writer(here, LENA)
     doc = improvement_doc(key="api-secret", objectives=[objective_doc(source=HTTP)])
-    assert lena.post("/api/improvements", json=doc).status_code == 201
+    assert writer(here, CARMEN).post("/api/improvements", json=doc).status_code == 201
     text = lena.get("/improvements/api-secret.yaml").text
     assert "Authorization: '***'" in text and "t0ken" not in text
     twin = lena.get("/api/improvements/api-secret/file").json()
@@ -270,3 +272,13 @@ def _stored_source(key: str) -> dict[str, Any]:
         query = select(Objective).where(Objective.improvement_id == improvement.id)
         (objective,) = session.exec(query).all()
         return dict(objective.source)
+
+
+def test_who_may_create(here: Workspace) -> None:
+    """A CI manager or a process owner registers an improvement from the workspace; anyone
+    else is refused, audited, and nothing is written."""
+    refused = writer(here, LENA).post("/api/improvements", json=improvement_doc(key="api-mine"))
+    assert refused.status_code == 403
+    assert "Lena Fischer may not register an improvement" in refused.json()["error"]
+    omar = writer(here, "omar@example.org")
+    assert omar.post("/api/improvements", json=improvement_doc(key="api-mine")).status_code == 201

@@ -12,7 +12,9 @@ from typing import Any
 from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.ids import format_id, parse_id
 from ci_workflow.domain.improvement_file import to_yaml
+from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.errors import AlreadyExists, ChangeRefused, ValidationFailed, VersionConflict
+from ci_workflow.services.people.refusals import refuse
 from ci_workflow.services.register.apply import apply_documents
 from ci_workflow.settings import get_settings
 from ci_workflow.store import improvements as store
@@ -32,6 +34,13 @@ class Edited:
 
 
 def create_improvement(spec: dict[str, Any], *, actor: Actor) -> Edited:
+    """A new improvement from the workspace: a CI manager or a process owner registers it."""
+    if not may_create(actor):
+        raise refuse(
+            actor,
+            f"{actor.name} may not register an improvement: only a CI manager or a process "
+            "owner may (an idea or an opportunity comes in through them)",
+        )
     key = str(spec.get("key", ""))
     with transaction(write=False) as session:
         if KEY.match(key) and store.find_by_key(session, key) is not None:
@@ -40,6 +49,12 @@ def create_improvement(spec: dict[str, Any], *, actor: Actor) -> Edited:
         return _apply(key, spec, actor, 0)
     except VersionConflict:
         raise AlreadyExists(f"an improvement with key {key!r} was registered meanwhile") from None
+
+
+def may_create(actor: Actor) -> bool:
+    """Who may register an improvement from the workspace (the form, ``POST /api/...``)."""
+    person = actor.person
+    return person is not None and allowed(Action.create_improvement, person)
 
 
 def update_improvement(ref: str, spec: dict[str, Any], *, version: int, actor: Actor) -> Edited:
