@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import typer
 from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
 from ci_workflow.domain.change_mapping import ChangeMapping
 from ci_workflow.domain.incident_mapping import IncidentMapping
+from ci_workflow.errors import ValidationFailed
 
 app = typer.Typer(
     help="Import data from other practices (incident management...).", no_args_is_help=True
@@ -44,13 +46,18 @@ def incidents(
     left out and counted by reason."""
     from ci_workflow.services.intake.incident_import import import_incidents, load_incident_mapping
 
-    rules = load_incident_mapping(mapping)
-    if dry_run:
-        _preview(export, rules, json_)
-        return
-    busy = console().status(f"reading {escape(export.name)}") if sys.stdout.isatty() else None
-    with busy or nullcontext():
-        result = import_incidents(export, rules, database_url=database, strict=strict)
+    with _refusals_as_json(json_):
+        rules = load_incident_mapping(mapping)
+        if dry_run:
+            _preview(export, rules, json_)
+            return
+        busy = (
+            console().status(f"reading {escape(export.name)}")
+            if sys.stdout.isatty() and not json_
+            else None
+        )
+        with busy or nullcontext():
+            result = import_incidents(export, rules, database_url=database, strict=strict)
     if json_:
         print_json(asdict(result))
         return
@@ -65,6 +72,18 @@ def incidents(
     _print_left_out(result.left_out)
 
 
+@contextmanager
+def _refusals_as_json(json_: bool) -> Iterator[None]:
+    """Under ``--json`` a refused file is JSON too: the error and each problem; exit 1."""
+    try:
+        yield
+    except ValidationFailed as refused:
+        if not json_:
+            raise
+        print_json({"error": str(refused), "problems": refused.problems})
+        raise typer.Exit(refused.exit_code) from None
+
+
 def _preview(export: Path, rules: IncidentMapping, json_: bool) -> None:
     from ci_workflow.services.intake.incident_import import preview
 
@@ -72,7 +91,7 @@ def _preview(export: Path, rules: IncidentMapping, json_: bool) -> None:
     if json_:
         print_json(asdict(shown))
         return
-    sources = new_table("Field", "From")
+    sources = new_table("Field", "From", wrap=("From",))
     for field, source in shown.sources.items():
         sources.add_row(field, escape(source))
     console().print(sources)
@@ -82,12 +101,14 @@ def _preview(export: Path, rules: IncidentMapping, json_: bool) -> None:
 def _print_preview(
     noun: str, records: list[dict[str, Any]], rows: int, left_out: list[str]
 ) -> None:
-    """The records the first rows make, and what was left out; a dry run writes nothing."""
-    fields = list(records[0]) if records else []
-    table = new_table(*fields)
+    """The records the first rows make, and what was left out; a dry run writes nothing. One
+    field a line under each record's id: a table of every field would be cut to the terminal."""
     for record in records:
-        table.add_row(*(escape(_cell(record[f])) for f in fields))
-    console().print(table)
+        number, *fields = record
+        console().print(escape(_cell(record[number])))
+        width = max(len(field) for field in fields)
+        for field in fields:
+            console().print(f"  {field.ljust(width)}  {escape(_cell(record[field]))}")
     console().print(
         f"{len(records)} of the {noun} in the first {rows} rows shown; nothing was written"
     )
@@ -127,11 +148,12 @@ def changes(
     reason."""
     from ci_workflow.services.intake.change_import import import_changes, load_change_mapping
 
-    rules = load_change_mapping(mapping)
-    if dry_run:
-        _preview_changes(export, rules, json_)
-        return
-    result = import_changes(export, rules, strict=strict)
+    with _refusals_as_json(json_):
+        rules = load_change_mapping(mapping)
+        if dry_run:
+            _preview_changes(export, rules, json_)
+            return
+        result = import_changes(export, rules, strict=strict)
     if json_:
         print_json(asdict(result))
         return

@@ -22,8 +22,10 @@ from ci_workflow.domain.change_mapping import ChangeMapping
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.opportunities.export_file import readable_csv
-from ci_workflow.opportunities.export_sql import numbered_rows, text
-from ci_workflow.opportunities.incident_export import Rejected, duckdb_config, load_model
+from ci_workflow.opportunities.export_sql import moment, numbered_rows, text, too_long
+from ci_workflow.opportunities.incident_export import Rejected, connect, load_model
+from ci_workflow.store.change_records import TABLE
+from ci_workflow.store.incidents import text_bounds
 
 TIMES = ("opened", "planned_start", "planned_end", "closed")
 TEXTS = ("service", "type", "risk", "close_code")
@@ -60,12 +62,11 @@ def read_changes(
 ) -> Iterator[ChangesRead]:
     """Read and check the whole export (or its first ``limit`` rows); nothing is written."""
     with readable_csv(path, mapping) as (source, header), tempfile.TemporaryDirectory() as spill:
-        # Reads the one file it is given: no extension is fetched or loaded behind our back.
-        db = duckdb.connect(config=duckdb_config(spill))
+        db = connect(spill)
         try:
             db.execute(load_rows(str(source), header, mapping, limit))
             db.execute(USABLE)
-            yield _summary(db)
+            yield _summary(db, mapping)
         except duckdb.Error as error:
             line = re.search(r"CSV Error on Line: (\d+)", str(error))
             where = f" (line {line.group(1)})" if line else ""
@@ -78,25 +79,29 @@ def read_changes(
 def load_rows(source: str, header: list[str], mapping: ChangeMapping, limit: int | None) -> str:
     """Every row (numbered by its line, the header being line 1), typed, its outcome and why it
     cannot be used (NULL when it can)."""
-    c, fmt = mapping.columns, mapping.timestamp_format
+    c, fmt, bounds = mapping.columns, mapping.timestamp_format, text_bounds(TABLE)
     aliases, raw = numbered_rows(source, header, mapping, limit)
     picks = ["line", f"{aliases[c.id]} AS number", f"{aliases[c.state]} AS state"]
     problems = [
         f"WHEN {aliases[c.id]} IS NULL THEN {text(f'{c.id}: the change id is missing')}",
         f"WHEN {aliases[c.state]} IS NULL THEN {text(f'{c.state}: the state is missing')}",
+        *too_long(aliases[c.id], c.id, bounds, "number"),
+        *too_long(aliases[c.state], c.state, bounds, "state"),
     ]
     for field in TIMES:
         column = getattr(c, field)
-        moment = f"try_strptime({aliases[column]}, {text(fmt)})" if column else "NULL::TIMESTAMP"
-        picks.append(f"{moment} AS {field}_at")
+        at = moment(aliases[column], fmt) if column else "NULL::TIMESTAMP"
+        picks.append(f"{at} AS {field}_at")
         if column:
             problems.append(
-                f"WHEN {aliases[column]} IS NOT NULL AND {moment} IS NULL "
+                f"WHEN {aliases[column]} IS NOT NULL AND {at} IS NULL "
                 f"THEN {text(f'{column}: not a time in {fmt!r}')}"
             )
     for field in TEXTS:
         column = getattr(c, field)
         picks.append(f"{aliases[column] if column else 'NULL::VARCHAR'} AS {field}")
+        if column:
+            problems += too_long(aliases[column], column, bounds, field)
     picks.append("CASE " + " ".join(problems) + " END AS problem")
     # Two statements: the numbering reads the file in one thread; the typing then runs on all.
     return (
@@ -137,12 +142,23 @@ PROBLEMS = (
 )
 
 
-def _summary(db: duckdb.DuckDBPyConnection) -> ChangesRead:
+def repeated_ids(mapping: ChangeMapping) -> str:
+    """The rows whose change id is on another line too: the last usable one is kept."""
+    reason = f"{mapping.columns.id}: the same change id is on a later line; the last usable is kept"
+    return (
+        f"SELECT {text(reason)} AS problem, count(*), list(line ORDER BY line)[1:3] FROM "
+        "(SELECT line, lead(line) OVER (PARTITION BY number ORDER BY line) AS later FROM rows "
+        "WHERE number IS NOT NULL) WHERE later IS NOT NULL GROUP BY problem"
+    )
+
+
+def _summary(db: duckdb.DuckDBPyConnection, mapping: ChangeMapping) -> ChangesRead:
     counts = db.execute("SELECT (SELECT count(*) FROM rows), (SELECT count(*) FROM changes)")
     rows, changes = counts.fetchone() or (0, 0)
     rejected = [
         Rejected(reason, count, [str(e) for e in examples])
-        for reason, count, examples in db.execute(PROBLEMS).fetchall()
+        for query in (PROBLEMS, repeated_ids(mapping))
+        for reason, count, examples in db.execute(query).fetchall()
     ]
     return ChangesRead(rows, changes, rejected, db)
 

@@ -104,6 +104,19 @@ def _header(path: Path, stream: IO[str], mapping: CsvLayout) -> list[str]:
     absent = mapping.required_columns() - set(header)
     if absent:
         raise ValidationFailed(
-            str(path), [f"{path}: no column {', '.join(sorted(absent))} (see the mapping)"]
+            str(path),
+            [f"{path}: no column {', '.join(sorted(absent))} ({_delimiter_hint(header, mapping)})"],
         )
     return header
+
+
+def _delimiter_hint(header: list[str], mapping: CsvLayout) -> str:
+    """A header read as one column that holds another usual delimiter was likely split wrong."""
+    if len(header) == 1:
+        for other in (";", ",", "\t", "|"):
+            if other != mapping.delimiter and other in header[0]:
+                return (
+                    f"the header has one column holding {other!r}: is the delimiter {other!r}? "
+                    "Set delimiter: in the mapping"
+                )
+    return "see the mapping"

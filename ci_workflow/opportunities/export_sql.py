@@ -12,6 +12,8 @@ of its history.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ci_workflow.domain.incident_mapping import IncidentMapping
 from ci_workflow.opportunities.export_file import CsvLayout
 
@@ -66,17 +68,45 @@ def numbered_rows(
     )
 
 
-def load_events(source: str, header: list[str], mapping: IncidentMapping, limit: int | None) -> str:
+def moment(expression: str, timestamp_format: str) -> str:
+    """A time as the format reads it, as a UTC time without a zone (what the register keeps):
+    a time with an offset (``%z``) is moved to UTC, one without is taken to be UTC already. The
+    connection's zone is UTC (``incident_export.connect``), never the machine's. ``%z`` also
+    reads ISO 8601's ``Z`` (UTC), as Python's does."""
+    if "%z" in timestamp_format:
+        expression = f"regexp_replace({expression}, 'Z$', '+00:00')"
+    return f"timezone('UTC', try_strptime({expression}, {text(timestamp_format)})::TIMESTAMPTZ)"
+
+
+def too_long(expression: str, column: str, bounds: Mapping[str, int], field: str) -> list[str]:
+    """The CASE branch refusing a value longer than the register's column holds (none when the
+    column has no bound): both stores then keep or refuse the same rows."""
+    if field not in bounds:
+        return []
+    most = bounds[field]
+    reason = f"{column}: longer than {most} characters, the most the register keeps"
+    return [f"WHEN length({expression}) > {most} THEN {text(reason)}"]
+
+
+def load_events(
+    source: str,
+    header: list[str],
+    mapping: IncidentMapping,
+    limit: int | None,
+    bounds: Mapping[str, int],
+) -> str:
     """Every row of the file (or its first ``limit``), numbered by its line in the file (the
-    header is line 1), its mapped values cleaned and typed, and why it cannot be used."""
+    header is line 1), its mapped values cleaned and typed, and why it cannot be used.
+    ``bounds``: the most characters each text field of the register holds."""
     c = mapping.columns
     texts, rows = numbered_rows(source, header, mapping, limit)
-
-    def moment(column: str) -> str:
-        return f"try_strptime({texts[column]}, {text(mapping.timestamp_format)})"
+    fmt = mapping.timestamp_format
 
     picks = ["line", f"{texts[c.id]} AS id"]
-    problems = [f"WHEN {texts[c.id]} IS NULL THEN {text(f'{c.id}: the incident id is missing')}"]
+    problems = [
+        f"WHEN {texts[c.id]} IS NULL THEN {text(f'{c.id}: the incident id is missing')}",
+        *too_long(texts[c.id], c.id, bounds, "number"),
+    ]
     timed = {f: getattr(c, f) for f in TIMES if getattr(c, f)}
     if mapping.event_log:
         log = mapping.event_log
@@ -86,11 +116,10 @@ def load_events(source: str, header: list[str], mapping: IncidentMapping, limit:
             f"WHEN {texts[log.event_time_column]} IS NULL "
             f"THEN {text(f'{log.event_time_column}: the event time is missing')}"
         )
-    fmt = mapping.timestamp_format
     for field, column in timed.items():
-        picks.append(f"{moment(column)} AS {field}")
+        picks.append(f"{moment(texts[column], fmt)} AS {field}")
         problems.append(
-            f"WHEN {texts[column]} IS NOT NULL AND {moment(column)} IS NULL "
+            f"WHEN {texts[column]} IS NOT NULL AND {moment(texts[column], fmt)} IS NULL "
             f"THEN {text(f'{column}: not a time in {fmt!r}')}"
         )
     for field in COUNTS:
@@ -104,6 +133,7 @@ def load_events(source: str, header: list[str], mapping: IncidentMapping, limit:
     for field in (*TEXTS, "sla_met"):
         if column := getattr(c, field):
             picks.append(f"{texts[column]} AS {field}")
+            problems += too_long(texts[column], column, bounds, field)
     picks.append("CASE " + " ".join(problems) + " END AS problem")
     # Two statements: the numbering reads the file in one thread; the typing then runs on all.
     return (
@@ -191,7 +221,12 @@ def _fields(mapping: IncidentMapping) -> list[tuple[str, str]]:
 
 
 def _column(columns: object, field: str, expression: str) -> str:
-    return expression if getattr(columns, field) else "NULL"
+    """The expression when the field has a column; else an unknown of the field's type (an
+    untyped NULL cannot be compared with a time)."""
+    if getattr(columns, field):
+        return expression
+    kind = "TIMESTAMP" if field in TIMES else "BIGINT" if field in COUNTS else "VARCHAR"
+    return f"NULL::{'BOOLEAN' if field == 'sla_met' else kind}"
 
 
 CHECK_INCIDENTS = (
@@ -210,6 +245,18 @@ INCIDENT_PROBLEMS = (
     "SELECT problem, count(*), list(number ORDER BY number)[1:3] FROM checked "
     "WHERE problem IS NOT NULL GROUP BY problem ORDER BY count(*) DESC, problem"
 )
+
+
+def repeated_ids(mapping: IncidentMapping) -> str:
+    """In a one-row export, the rows whose id is on a later line too (that one replaces them)."""
+    reason = f"{mapping.columns.id}: the same id is on a later line, which replaces this one"
+    return (
+        f"SELECT {text(reason)} AS problem, count(*), list(line ORDER BY line)[1:3] FROM "
+        "(SELECT line, lead(line) OVER (PARTITION BY id ORDER BY line) AS later FROM events "
+        "WHERE id IS NOT NULL) WHERE later IS NOT NULL GROUP BY problem"
+    )
+
+
 COUNTS_SQL = (
     "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM checked WHERE problem IS NULL)"
 )

@@ -26,6 +26,7 @@ from ci_workflow.domain.validation import describe_errors
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.opportunities import export_sql as sql
 from ci_workflow.opportunities.export_file import readable_csv
+from ci_workflow.store.incidents import text_bounds
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -63,6 +64,30 @@ class Rejected:
     def shown(self, noun: str) -> str:
         more = ", ..." if self.count > len(self.examples) else ""
         return f"{noun} {', '.join(self.examples)}{more}".strip()
+
+
+class NothingUsable(ValidationFailed):
+    """Raised when an export has rows but not one record in them can be used: the mapping, not
+    the data, is then the likely fault, and "0 imported" would pass for a success."""
+
+    def __init__(
+        self, path: Path, rows: int, rejected: list[Rejected], problems: list[str]
+    ) -> None:
+        super().__init__(str(path), problems)
+        main = max(rejected, key=lambda r: r.count)
+        hint = "is timestamp_format right?" if "not a time in" in main.reason else "see the mapping"
+        self.args = (
+            f"{path}: none of its {rows} rows could be used ({main.count} for {main.reason}: "
+            f"{hint}); nothing was written",
+        )
+
+
+def refuse_when_nothing_usable(
+    path: Path, rows: int, usable: int, rejected: list[Rejected], problems: list[str]
+) -> None:
+    """Refuse an export of which every row or record was left out."""
+    if rows and not usable and rejected:
+        raise NothingUsable(path, rows, rejected, problems)
 
 
 @dataclass
@@ -113,21 +138,29 @@ def read_export(
     The work happens in a private in-memory DuckDB that spills to disk past ``MEMORY``, so a
     file of millions of events is read in bounded memory."""
     with readable_csv(path, mapping) as (source, header), tempfile.TemporaryDirectory() as spill:
-        db = duckdb.connect(config=duckdb_config(spill))
+        db = connect(spill)
         try:
             for statement in (
-                sql.load_events(str(source), header, mapping, limit),
+                sql.load_events(str(source), header, mapping, limit, text_bounds()),
                 sql.build_incidents(mapping),
                 sql.CHECK_INCIDENTS,
             ):
                 db.execute(statement)
-            yield _summary(db, events=mapping.event_log is not None)
+            yield _summary(db, mapping)
         except duckdb.Error as error:
             raise ValidationFailed(
                 str(path), [f"{path}: {_unreadable(str(error), mapping)}"]
             ) from None
         finally:
             db.close()
+
+
+def connect(spill: str) -> duckdb.DuckDBPyConnection:
+    """A private DuckDB whose time zone is UTC: its default is the machine's, which would move
+    every time read with an offset by the machine's own when written out as text."""
+    db = duckdb.connect(config=duckdb_config(spill))
+    db.execute("SET TimeZone = 'UTC'")
+    return db
 
 
 def duckdb_config(spill: str) -> dict[str, Any]:
@@ -149,13 +182,15 @@ def _unreadable(message: str, mapping: IncidentMapping) -> str:
     return f"cannot be read as CSV{where}: {message.splitlines()[0]}"
 
 
-def _summary(db: duckdb.DuckDBPyConnection, *, events: bool) -> ExportRead:
+def _summary(db: duckdb.DuckDBPyConnection, mapping: IncidentMapping) -> ExportRead:
     rows, incidents = _one(db, sql.COUNTS_SQL)
     first, last = _one(db, sql.SPAN)
+    events = mapping.event_log is not None
+    repeated = [] if events else _rejections(db, sql.repeated_ids(mapping))
     return ExportRead(
         rows=rows,
         incidents=incidents,
-        rejected_rows=_rejections(db, sql.ROW_PROBLEMS),
+        rejected_rows=_rejections(db, sql.ROW_PROBLEMS) + repeated,
         incidents_of_rejected_rows=_one(db, sql.INCIDENTS_OF_BAD_ROWS)[0] if events else 0,
         rejected_incidents=_rejections(db, sql.INCIDENT_PROBLEMS),
         first_opened=as_utc(first) if first else None,

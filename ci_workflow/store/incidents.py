@@ -36,6 +36,13 @@ FIELDS = (
 TABLE: Table = Incident.__table__  # type: ignore[attr-defined]
 
 
+def text_bounds(table: Table = TABLE) -> dict[str, int]:
+    """The most characters each bounded text column holds: an import refuses longer values
+    itself rather than leave it to the database (SQLite would keep them, PostgreSQL fail)."""
+    lengths = {c.name: getattr(c.type, "length", None) for c in table.columns}
+    return {name: most for name, most in lengths.items() if isinstance(most, int)}
+
+
 def incidents_engine(database_url: str | None) -> Engine:
     """The store holding the incidents: another database, or the register's own."""
     return get_engine(normalise_database_url(database_url)) if database_url else get_engine()

@@ -14,6 +14,7 @@ from typing import Any
 from ci_workflow.domain.change_mapping import ChangeMapping
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.opportunities.change_export import load_change_mapping, read_changes
+from ci_workflow.opportunities.incident_export import refuse_when_nothing_usable
 from ci_workflow.store.change_records import upsert
 from ci_workflow.store.db import transaction
 
@@ -33,6 +34,7 @@ class ChangeImport:
 def import_changes(export: Path, mapping: ChangeMapping, *, strict: bool = False) -> ChangeImport:
     with read_changes(export, mapping) as found:
         left_out = found.problems(export)
+        refuse_when_nothing_usable(export, found.rows, found.changes, found.rejected, left_out)
         if strict and left_out:
             raise ValidationFailed(str(export), left_out)
         records = found.records()

@@ -21,6 +21,7 @@ from ci_workflow.opportunities.incident_export import (
     ExportRead,
     load_incident_mapping,
     read_export,
+    refuse_when_nothing_usable,
 )
 from ci_workflow.store.db import transaction
 from ci_workflow.store.incidents import (
@@ -49,6 +50,10 @@ def import_incidents(
     export: Path, mapping: IncidentMapping, *, database_url: str | None = None, strict: bool = False
 ) -> ImportResult:
     with read_export(export, mapping) as found:
+        rejected = found.rejected_rows + found.rejected_incidents
+        refuse_when_nothing_usable(
+            export, found.rows, found.incidents, rejected, _left_out(found, export)
+        )
         if strict and found.rejected:
             raise ValidationFailed(str(export), found.problems(export))
         if database_url:
