@@ -6,7 +6,10 @@
 | problem_linked_count | incidents opened that are linked to a problem record |
 | mttr_hours | mean hours from opened to resolved, of incidents resolved |
 | sla_met_pct | 100 × share of incidents resolved that met their SLA (where known) |
-| reopen_pct | 100 × share of incidents resolved that were reopened at least once |
+| reopen_pct | 100 × share of incidents resolved that were reopened at least once (where known) |
+
+A share is over the incidents where its field is known: an unknown is never read as "no". With no
+incident where it is known, the metric has no value (an error saying so), not 0.
 
 ``filter`` narrows by ``category``, ``service``, ``priority`` and ``assignment_group`` (exact);
 ``database`` reads another store's ``incidents`` table instead of the register's.
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, select
+from sqlalchemy import Connection, Float, case, cast, func, select, true
 from sqlalchemy.sql import ColumnElement
 
 from ci_workflow.domain.sources import IncidentsSource
@@ -29,14 +32,32 @@ from ci_workflow.store.incidents import TABLE, incidents_engine
 def read(source: IncidentsSource, window: Window) -> float:
     engine = incidents_engine(source.database)
     figure, where = _template(source.metric, window, engine.dialect.name)
+    filters: ColumnElement[bool] = true()
     for name, wanted in source.filter.items():
-        where = where & (TABLE.c[name] == wanted)
+        filters = filters & (TABLE.c[name] == wanted)
+    where = where & filters
     with engine.connect() as connection:
         value = connection.execute(select(cast(figure, Float)).where(where)).scalar()
-    if value is None:
-        counted = "opened" if source.metric.endswith("count") else "resolved"
-        raise MetricError(f"no incidents {counted} in the window for {source.metric}")
+        if value is None:
+            raise MetricError(_no_value(source.metric, window, connection, filters))
     return finite(value)
+
+
+def _no_value(
+    metric: str, window: Window, connection: Connection, filters: ColumnElement[bool]
+) -> str:
+    """Why a metric has no value: nothing in the window, or nothing where its field is known."""
+    counted = "opened" if metric.endswith("count") else "resolved"
+    field = UNKNOWN_WHEN_NULL.get(metric)
+    resolved = TABLE.c.resolved_at
+    where = filters & (resolved > window.start) & (resolved <= window.end)
+    resolved_count = connection.execute(select(func.count()).where(where)).scalar() or 0
+    if field is None or not resolved_count:
+        return f"no incidents {counted} in the window for {metric}"
+    return (
+        f"no value for {metric}: none of the {resolved_count} incidents resolved in the window "
+        f"has a known {field}"
+    )
 
 
 def read_each(metric: str, column: str, window: Window) -> dict[str, float]:
@@ -48,6 +69,10 @@ def read_each(metric: str, column: str, window: Window) -> dict[str, float]:
     query = select(group, cast(figure, Float)).where(where & group.is_not(None)).group_by(group)
     with engine.connect() as connection:
         return {value: finite(v) for value, v in connection.execute(query) if v is not None}
+
+
+# The shares whose field may be unknown (NULL): taken over the incidents where it is known.
+UNKNOWN_WHEN_NULL = {"sla_met_pct": "SLA result", "reopen_pct": "reopen count"}
 
 
 def _template(
@@ -69,7 +94,7 @@ def _template(
         ),
         "reopen_pct": (
             100 * func.avg(case((table.c.reopen_count > 0, 1.0), else_=0.0)),
-            resolved_in_window,
+            resolved_in_window & table.c.reopen_count.is_not(None),
         ),
     }
     return figures[metric]  # the source model admits only these metrics

@@ -1,11 +1,18 @@
 """Detectors of rework in groups of incidents: reopened after resolution, and handed back and
-forth between teams (ping-pong, or three or more reassignments)."""
+forth between teams (ping-pong, or three or more reassignments).
+
+A rate is over the incidents where its count is known (an unknown is not "never reopened"), and
+its evidence says how many that is (``incidents``) and how many were unknown (``unknown``). A
+group with fewer than ``MIN_INCIDENTS`` known is too small to judge.
+"""
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 
 from ci_workflow.opportunities.findings import (
+    MIN_INCIDENTS,
     Detection,
     Finding,
     Groups,
@@ -17,13 +24,35 @@ from ci_workflow.opportunities.findings import (
 )
 
 
+def _rate(
+    members: list[IncidentRow],
+    known: Callable[[IncidentRow], bool],
+    hit: Callable[[IncidentRow], bool],
+) -> tuple[list[IncidentRow], list[IncidentRow]]:
+    """The members whose count is known, and those of them that ``hit``."""
+    judged = [i for i in members if known(i)]
+    return judged, [i for i in judged if hit(i)]
+
+
 def reopens(groups: Groups, rows: list[IncidentRow], name: str, found: Detection) -> list[Finding]:
     """Rework: a reopen rate of 10 % or more, at least twice the organisation's."""
-    org = sum(1 for r in rows if (r.reopen_count or 0) > 0) / len(rows)
+
+    def known(i: IncidentRow) -> bool:
+        return i.reopen_count is not None
+
+    def reopened(i: IncidentRow) -> bool:
+        return (i.reopen_count or 0) > 0
+
+    everyone, all_reopened = _rate(rows, known, reopened)
+    if not everyone:
+        return []
+    org = len(all_reopened) / len(everyone)
     findings = []
     for group, members in groups.items():
-        reopened = [i for i in members if (i.reopen_count or 0) > 0]
-        share = len(reopened) / len(members)
+        judged, hits = _rate(members, known, reopened)
+        if len(judged) < MIN_INCIDENTS:
+            continue
+        share = len(hits) / len(judged)
         if share < 0.10 or share < 2 * org:
             continue
         findings.append(
@@ -31,15 +60,17 @@ def reopens(groups: Groups, rows: list[IncidentRow], name: str, found: Detection
                 "reopen",
                 name,
                 group,
-                f"{share:.0%} of {group}'s incidents are reopened ({org:.0%} overall)",
+                f"{share:.0%} of {group}'s incidents are reopened ({len(hits)} of {len(judged)} "
+                f"with a known count; {org:.0%} overall)",
                 evidence={
                     "reopened_share": round(share, 3),
                     "organisation_share": round(org, 3),
-                    "incidents": len(members),
-                    "samples": samples(reopened),
+                    "incidents": len(judged),
+                    "unknown": len(members) - len(judged),
+                    "samples": samples(hits),
                 },
-                value_hours=found.yearly(len(reopened) * median_hours(members)),
-                confidence=min(1.0, len(reopened) / 20),
+                value_hours=found.yearly(len(hits) * median_hours(members)),
+                confidence=min(1.0, len(hits) / 20),
                 objective=suggest(
                     "reopen_pct",
                     {name: group},
@@ -61,32 +92,41 @@ def ping_pong(
     says so; otherwise passed on three times or more. Far more often than overall."""
     returns = any(r.ping_pong_count is not None for r in rows)
 
+    def known(i: IncidentRow) -> bool:
+        return (i.ping_pong_count if returns else i.reassignment_count) is not None
+
     def bounces(i: IncidentRow) -> bool:
         if returns:
             return (i.ping_pong_count or 0) > 0
         return (i.reassignment_count or 0) >= 3
 
     what = "go back to a team that had them" if returns else "bounce 3+ times"
-    org = sum(1 for r in rows if bounces(r)) / len(rows)
+    everyone, all_bounced = _rate(rows, known, bounces)
+    if not everyone:
+        return []
+    org = len(all_bounced) / len(everyone)
     findings = []
     for group, members in groups.items():
-        bounced = [i for i in members if bounces(i)]
-        share = len(bounced) / len(members)
+        judged, bounced = _rate(members, known, bounces)
+        if len(judged) < MIN_INCIDENTS:
+            continue
+        share = len(bounced) / len(judged)
         if share < 0.15 or share < 2 * org:
             continue
+        counted = [i.reassignment_count for i in members if i.reassignment_count is not None]
         findings.append(
             finding(
                 "ping_pong",
                 name,
                 group,
-                f"{share:.0%} of {group}'s incidents {what} ({org:.0%} overall)",
+                f"{share:.0%} of {group}'s incidents {what} ({len(bounced)} of {len(judged)} "
+                f"with a known count; {org:.0%} overall)",
                 evidence={
                     "bounced_share": round(share, 3),
                     "organisation_share": round(org, 3),
-                    "mean_reassignments": round(
-                        statistics.fmean(i.reassignment_count or 0 for i in members), 2
-                    ),
-                    "incidents": len(members),
+                    "mean_reassignments": round(statistics.fmean(counted), 2) if counted else None,
+                    "incidents": len(judged),
+                    "unknown": len(members) - len(judged),
                     "samples": samples(bounced),
                 },
                 value_hours=found.yearly(len(bounced) * 0.5 * median_hours(members)),
