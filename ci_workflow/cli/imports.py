@@ -14,7 +14,7 @@ import typer
 from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
 from ci_workflow.domain.change_mapping import ChangeMapping
 from ci_workflow.domain.incident_mapping import IncidentMapping
-from ci_workflow.errors import ValidationFailed
+from ci_workflow.errors import ImproveError, ValidationFailed
 
 app = typer.Typer(
     help="Import data from other practices (incident management...).", no_args_is_help=True
@@ -74,13 +74,15 @@ def incidents(
 
 @contextmanager
 def _refusals_as_json(json_: bool) -> Iterator[None]:
-    """Under ``--json`` a refused file is JSON too: the error and each problem; exit 1."""
+    """Under ``--json`` a refusal is JSON too: the error and each problem (a refused file's
+    reasons), with the error's exit code."""
     try:
         yield
-    except ValidationFailed as refused:
+    except ImproveError as refused:
         if not json_:
             raise
-        print_json({"error": str(refused), "problems": refused.problems})
+        problems = refused.problems if isinstance(refused, ValidationFailed) else []
+        print_json({"error": str(refused), "problems": problems})
         raise typer.Exit(refused.exit_code) from None
 
 
