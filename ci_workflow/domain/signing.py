@@ -45,8 +45,9 @@ def decision_signature(
     ``carries`` (see ``carried``) is signed after the six, as a JSON object with sorted keys;
     a decision that carries nothing is signed over the six alone."""
     signed: list[object] = [flow_run_id, gate_key, decision, by, channel, principal]
-    if carries:
-        signed.append(carried(carries))
+    says = carried(carries or {})
+    if says:  # a whole answer that carries nothing is signed like a decision alone
+        signed.append(says)
     message = json.dumps(signed, sort_keys=True)
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 

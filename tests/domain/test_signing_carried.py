@@ -68,3 +68,10 @@ def test_the_same_figure_written_two_ways_is_one_figure() -> None:
     assert carried({"realised_gain": 1500, "comment": "", "lessons": None, "by": "x"}) == {
         "realised_gain": 1500.0
     }
+
+
+def test_a_whole_answer_carrying_nothing_holds_the_signature_of_the_decision_alone() -> None:
+    # What the flow checks: the whole answer as the form held it, its carried fields empty.
+    signature = decision_signature(KEY, **WHO)
+    answer = {**WHO, "signature": signature, "comment": "", "lessons": "", "realised_gain": None}
+    assert signature_holds(KEY, signature, carries=answer, **WHO)

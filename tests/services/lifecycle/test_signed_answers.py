@@ -63,3 +63,20 @@ def test_a_forged_answer_is_never_recorded_as_the_verified_person(signed: dict[s
     assert decide_gate(1, "review_signoff", 1, forged(signed)).outcome is Outcome.taken
     (decision,) = show_improvement("IMP-0001").gate_decisions
     assert (decision.channel, decision.principal) == ("prefect-ui", "unverified")
+
+
+def test_a_decision_with_nothing_more_to_say_holds_its_signature_in_the_flow(
+    cli: Cli, people: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The flow receives the whole form (an empty comment among it): still the signed decision.
+    monkeypatch.setenv("IMPROVE_PREFECT_UI_DECISIONS", "refuse")
+    get_settings.cache_clear()
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc())))
+    move_to("awaiting_approval")
+    open_gate(1, "plan_approval", 1, RUN)
+    sent = prepare_decision("IMP-0001", Gate.plan_approval, "approve",
+                            actor=operating_system("omar"), by="Omar Haddad")  # fmt: skip
+    answer = {**sent.run_input, "comment": ""}
+    assert decide_gate(1, "plan_approval", 1, answer).outcome is Outcome.taken
+    (decision,) = show_improvement("IMP-0001").gate_decisions
+    assert (decision.channel, decision.principal) == ("cli", "os:omar")
