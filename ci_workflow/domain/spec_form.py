@@ -16,61 +16,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+_CSV = "path timestamp_column aggregation value_column filter timestamp_format"
+_INCIDENTS = (
+    "metric filter.category filter.service filter.priority filter.assignment_group database"
+)
 SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
     "manual": (),
     "sql": ("url", "query", "timeout"),
-    "csv": ("path", "timestamp_column", "aggregation", "value_column", "filter"),
+    "csv": tuple(_CSV.split()),
     "http": ("url", "path", "timeout", "retries", "headers", "params"),
     "python": ("function", "params"),
-    "incidents": (
-        "metric",
-        "filter.category",
-        "filter.service",
-        "filter.priority",
-        "filter.assignment_group",
-        "database",
-    ),
+    "incidents": tuple(_INCIDENTS.split()),
 }
-TOP = (
-    "key",
-    "title",
-    "type",
-    "source",
-    "process",
-    "service",
-    "description",
-    "vision",
-    "current_state",
-    "scope",
-    "owner",
-    "process_owner",
-    "team",
-    "strategic_impact",
-    "feasibility",
-    "estimated_cost",
-    "expected_gain",
-    "identified",
-    "started",
-    "checkpoints.cron",
-    "sustain",
-    "service_owner_signoff",
-    "wsjf.business_value",
-    "wsjf.time_criticality",
-    "wsjf.risk_reduction",
-    "wsjf.effort",
-)
-OBJECTIVE = (
-    "metric",
-    "description",
-    "unit",
-    "window",
-    "baseline",
-    "target",
-    "direction",
-    "due",
-    "kpi_kind",
-    "input",
-)
+_TOP = """key title type source process service description vision current_state scope owner
+    process_owner team strategic_impact feasibility estimated_cost expected_gain identified
+    started checkpoints.cron sustain service_owner_signoff wsjf.business_value
+    wsjf.time_criticality wsjf.risk_reduction wsjf.effort"""
+TOP = tuple(_TOP.split())
+_OBJECTIVE = "metric description unit window baseline target direction due kpi_kind input"
+OBJECTIVE = tuple(_OBJECTIVE.split())
 ACTION = ("action", "owner", "due", "status", "change")
 # What a row needs for it to be read: the rest (a kind, a status) have defaults chosen.
 _OBJECTIVE_FILLED = ("metric", "description", "unit", "window", "baseline", "target", "due")

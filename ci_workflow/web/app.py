@@ -26,6 +26,7 @@ from ci_workflow.web.pages import (
     board,
     improvement,
     improvement_file,
+    improvement_form,
     opportunities,
     people,
     practice,
@@ -54,8 +55,9 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    # improvement_file before improvement: /improvements/{ref} would take IMP-0001.yaml.
-    pages = [account, tokens, work, register, improvement_file, improvement]
+    # improvement_file and _form before improvement: /improvements/{ref} would take
+    # IMP-0001.yaml and new.
+    pages = [account, tokens, work, register, improvement_file, improvement_form, improvement]
     pages += [opportunities, practice, people, apply, board]
     for module in pages:
         app.include_router(module.router)

@@ -29,6 +29,7 @@ def page(
         path=request.url.path,
         manages_people=me is not None and allowed(Action.manage_people, me),
         triages=me is not None and allowed(Action.triage_opportunities, me),
+        creates=me is not None and allowed(Action.create_improvement, me),
         **context,
     )
     return HTMLResponse(html, status_code=status_code)
