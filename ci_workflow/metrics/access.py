@@ -97,3 +97,12 @@ def http_address_refused(host: str) -> str:
         f"{host}: not a public address, and not in the addresses HTTP sources may reach "
         "(IMPROVE_HTTP_ALLOW)"
     )
+
+
+def is_address(host: str) -> bool:
+    """A literal IP address, not a name (a name is resolved, and checked, when it is read)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

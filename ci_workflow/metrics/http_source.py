@@ -17,7 +17,6 @@ not HTTP) is reported in the same words, which tell nothing about which ports ar
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import socket
 import time
@@ -28,7 +27,7 @@ import httpx
 from ci_workflow.domain.sources import HttpSource
 from ci_workflow.domain.window import Window
 from ci_workflow.metrics import MetricError, finite
-from ci_workflow.metrics.access import HttpAllowList, http_address_refused
+from ci_workflow.metrics.access import HttpAllowList, http_address_refused, is_address
 from ci_workflow.settings import get_settings
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -105,7 +104,7 @@ def _get(
     silent = _Failed(f"no HTTP answer from {url.host} within {timeout:g} s")
     sent = {"Host": url.netloc.decode("ascii"), **headers}
     # The certificate is checked against the host's name, not the address connected to.
-    named = {} if _is_address(url.host) else {"sni_hostname": url.host}
+    named = {} if is_address(url.host) else {"sni_hostname": url.host}
     for address in _addresses(url, allow, silent):
         try:
             with client.stream(
@@ -135,14 +134,6 @@ def _addresses(url: httpx.URL, allow: HttpAllowList, silent: _Failed) -> list[st
     if not permitted:
         raise _Refused(http_address_refused(url.host))
     return permitted
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _body(answer: httpx.Response, deadline: float) -> bytes:

@@ -6,7 +6,6 @@ Relative file paths are made absolute from the improvement file's folder."""
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +17,7 @@ from ci_workflow.errors import MetricError
 from ci_workflow.metrics.access import (
     HttpAllowList,
     http_address_refused,
+    is_address,
     module_allowed,
     readable_file,
 )
@@ -68,18 +68,9 @@ def problems(source: dict[str, Any], folder: Path) -> list[tuple[str, str]]:
             found.append(("function", refused))
     if source["kind"] == "http":
         host = urlsplit(source["url"]).hostname or ""
-        if _is_address(host) and not HttpAllowList.parse(settings.http_allowed).permits(host, host):
+        if is_address(host) and not HttpAllowList.parse(settings.http_allowed).permits(host, host):
             found.append(("url", http_address_refused(host)))
     return found
-
-
-def _is_address(host: str) -> bool:
-    """A literal IP address (a name is resolved, and checked, when the source is read)."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _file(field: str, path: str, roots: tuple[Path, ...], limit: int) -> list[tuple[str, str]]:
