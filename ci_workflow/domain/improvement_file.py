@@ -42,17 +42,18 @@ def fields_of(action: str, detail: str) -> list[str]:
     return found.group(1).split(", ") if found else []
 
 
-def parse_version(sent: str | int | None) -> int | None:
+def parse_version(sent: object) -> int | None:
     """A version as an API client sends it: ``17``, ``"17"`` (an ETag), ``W/"17"``; ``*`` is
-    any version (-1); None when nothing or something else was sent."""
-    if sent is None or isinstance(sent, bool):
+    any version (-1); None when nothing or something else was sent (a JSON body's 17.0, [17])."""
+    if isinstance(sent, bool) or not isinstance(sent, int | str):
         return None
     if isinstance(sent, int):
         return sent if sent >= 0 else None
     text = sent.strip().removeprefix("W/").strip('"')
     if text == "*":
         return -1
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    # ASCII digits: "²" is a digit to str.isdigit, and int() refuses it.
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 def as_written(moment: datetime | None) -> date | datetime | None:
