@@ -99,6 +99,13 @@ def test_a_point_at_the_start_of_execution_counts_as_after_it() -> None:
     # The limits come from the three before only: centre 10, moving ranges 1 and 2.
     assert found.limits.centre == pytest.approx(10.0)
     assert found.limits.upper == pytest.approx(10.0 + 2.66 * 1.5)
+    assert found.started_at == datetime(2026, 1, 26, tzinfo=UTC)  # passed through: week 3
+
+
+def test_the_evaluation_carries_where_its_points_split() -> None:
+    points = [Point(week(n), v, "checkpoint") for n, v in enumerate([10.0, 9.0])]
+    assert judged(points, started_at=week(1)).started_at == datetime(2026, 1, 12, tzinfo=UTC)
+    assert judged(points, started_at=None).started_at is None
 
 
 def test_nothing_is_after_a_start_that_has_not_come() -> None:
