@@ -6,7 +6,6 @@ into the Prefect UI's form does not count under IMPROVE_PREFECT_UI_DECISIONS=ref
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from ci_workflow.services.register.browse import audit_trail, show_improvement
 from tests import processes
+from tests.browser import chromium
 from tests.flows.conftest import AUTH, PrefectServer, Served, serve_register, use
 from tests.helpers import Cli, improvement_doc, write_yaml
 from tests.processes import until as wait_for
@@ -71,26 +71,12 @@ def _started(site: Site, cli: Cli, folder: Path, key: str) -> str:
 
 
 def _chrome(profile: Path):  # type: ignore[no-untyped-def]
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = shutil.which("chromium") or ""
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1280,1800"):  # fmt: skip
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver") or ""), options=options)
+    return chromium(profile, "--window-size=1280,1800")
 
 
 def test_a_process_owner_approves_from_the_e_mails_link_in_a_browser(
     site: Site, monkeypatch: pytest.MonkeyPatch, cli: Cli, tmp_path: Path, module_mailbox: Mailbox
 ) -> None:
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        pytest.skip(
-            "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
-        )
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 

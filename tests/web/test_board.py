@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ from ci_workflow.services.people.directory import person_view_of
 from ci_workflow.store.db import transaction
 from ci_workflow.store.improvements import change_status, get_improvement
 from ci_workflow.store.tables import AuditEvent, GateRequest
+from tests.browser import chromium
 from tests.helpers import move_to
 from tests.web.conftest import Workspace, password_of
 from tests.web.helpers import new_improvement, waiting_at_plan_approval
@@ -229,26 +229,13 @@ def test_a_card_moves_on_when_its_gate_is_decided(use: Workspace, tmp_path: Path
 
 @pytest.mark.slow
 def test_the_board_is_no_wider_than_a_phone(use: Workspace, tmp_path: Path) -> None:
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        pytest.skip(
-            "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     service = a_service()
     long = waiting_at_plan_approval(use, tmp_path, service=service, title="A title " + "long" * 30)
     new_improvement(use, tmp_path, service=service)
-    options = Options()
-    options.binary_location = shutil.which("chromium") or ""
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}"):  # fmt: skip
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or ""), options=options)
+    browser = chromium(tmp_path / "profile")
     try:
         browser.set_window_size(390, 844)
         browser.get(f"{use.url}/sign-in")

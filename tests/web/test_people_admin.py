@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import shutil
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
@@ -26,6 +25,7 @@ from ci_workflow.services.people.identity import set_password
 from ci_workflow.services.people.notifications import dispatch
 from ci_workflow.store.db import transaction
 from ci_workflow.store.people import get_person
+from tests.browser import chromium
 from tests.web.conftest import Workspace, csrf_of, password_of, post_form, sign_in
 from tests.web.helpers import new_improvement
 from tests.web.test_workspace import events
@@ -266,23 +266,12 @@ def test_the_people_pages_at_1366_and_390_px(use: Workspace, tmp_path: Path) -> 
     """Screenshots in tmp_path (kept with ``--basetemp``) to be looked at; at 390 px no page is
     wider than the screen: the list, a locked person's page, the add form refused with its
     problems, and the Me page of someone who was locked out."""
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        pytest.skip("Debian's chromium and chromium-driver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     new_improvement(use, tmp_path)
     _name, email = someone(["process_owner:A process with a rather long name indeed"])
     lock_out(use, email)
-    options = Options()
-    options.binary_location = shutil.which("chromium") or ""
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"):  # fmt: skip
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or ""), options=options)
+    browser = chromium(tmp_path / "profile")
     wide = {}
     try:
         _sign_in_as(browser, use, CARMEN, password_of(CARMEN))

@@ -3,12 +3,12 @@ tables scroll in their own box and charts scale to the page."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from ci_workflow.services.lifecycle.gate_decisions import decide_gate
+from tests.browser import chromium
 from tests.helpers import move_to
 from tests.web.conftest import Workspace, password_of
 from tests.web.helpers import new_improvement, waiting_at_plan_approval
@@ -16,13 +16,6 @@ from tests.web.helpers import new_improvement, waiting_at_plan_approval
 
 @pytest.mark.slow
 def test_no_page_is_wider_than_a_phone(use: Workspace, tmp_path: Path) -> None:
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        pytest.skip(
-            "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -32,13 +25,7 @@ def test_no_page_is_wider_than_a_phone(use: Workspace, tmp_path: Path) -> None:
                 {"by": "Omar Haddad", "decision": "approve"})  # fmt: skip
     closed = new_improvement(use, tmp_path)
     move_to("closed", closed)
-    options = Options()
-    options.binary_location = shutil.which("chromium") or ""
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}"):  # fmt: skip
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or ""), options=options)
+    browser = chromium(tmp_path / "profile")
     try:
         browser.set_window_size(390, 844)
         browser.get(f"{use.url}/sign-in")
