@@ -113,8 +113,6 @@ def refusal(
     field = missing_text(decision, comment=comment, lessons=lessons)
     if field is not None:
         return Refusal("missing_text", f"{decision} needs a {field}", field)
-    if unchanged and decision == "resubmit" and not comment.strip():
-        return Refusal("missing_text", UNCHANGED_RESUBMIT, "comment")
     if person is None:
         return Refusal("unknown_person", f"unknown person {by!r} (see `improve people list`)")
     if not person.active:
@@ -123,4 +121,6 @@ def refusal(
         of = f" of {improvement}" if improvement else ""
         only = who_may_decide(gate, parties, separation=separation)
         return Refusal("not_allowed", f"{person.name} may not decide {gate}{of}: only {only} may")
+    if unchanged and decision == "resubmit" and not comment.strip():
+        return Refusal("missing_text", UNCHANGED_RESUBMIT, "comment")
     return None

@@ -50,3 +50,16 @@ def test_only_the_resubmit_asks_it() -> None:
         unchanged=True,
     )
     assert approve is None
+
+
+def test_who_may_not_resubmit_is_told_that_first() -> None:
+    stranger = PersonView(3000, "Sam Stranger", "sam@example.org")
+    refused = refusal(
+        Gate.resubmitted,
+        "resubmit",
+        by=stranger.name,
+        person=stranger,
+        parties=PARTIES,
+        unchanged=True,
+    )
+    assert refused is not None and refused.kind == "not_allowed"
