@@ -107,13 +107,19 @@ def _source_values(prefix: str, source: dict[str, Any]) -> dict[str, str]:
     for name in SOURCE_FIELDS.get(kind, ()):
         value = _get(source, name)
         if f"{kind}.{name}" in PAIRS:
-            shown = "\n".join(f"{k}: {text_of(v)}" for k, v in (value or {}).items())
+            shown = "\n".join(f"{k}: {_pair_text(v)}" for k, v in (value or {}).items())
         elif kind == "python" and name == "params":
             shown = json.dumps(value, ensure_ascii=False) if value else ""
         else:
             shown = text_of(value)
         values[f"{prefix}.{kind}.{name}"] = shown
     return values
+
+
+def _pair_text(value: Any) -> str:
+    """A value in a ``name: value`` line: a truth value as YAML writes it, which ``_pairs``
+    reads back (``text_of`` gives a ticked box's "on", which would come back as a text)."""
+    return ("true" if value else "false") if isinstance(value, bool) else text_of(value)
 
 
 def _get(data: dict[str, Any], dotted: str) -> Any:

@@ -451,3 +451,19 @@ def test_problems_keep_their_order_and_their_words_whole() -> None:
         "title: multi\nline",
     ) == {"title": ["first", "second: with a colon", "multi\nline"], "": ["nowhere"]}
     assert place([], {}, FormSpec({})) == {}
+
+
+def test_truth_values_in_a_csv_filter_come_back_as_truth_values() -> None:
+    """They were shown as a ticked box's "on", and saved back as the text "on"."""
+    document = {
+        "objectives": [
+            {
+                "metric": "m",
+                "source": {"kind": "csv", "path": "a.csv", "filter": {"closed": True, "x": False}},
+            }
+        ],
+        "plan": [],
+    }
+    values = values_of(document)
+    assert values["objectives[0].source.csv.filter"] == "closed: true\nx: false"
+    assert spec_of(values).spec == document
