@@ -467,3 +467,10 @@ def test_truth_values_in_a_csv_filter_come_back_as_truth_values() -> None:
     values = values_of(document)
     assert values["objectives[0].source.csv.filter"] == "closed: true\nx: false"
     assert spec_of(values).spec == document
+
+
+def test_without_the_rows_read_a_problem_s_row_is_the_form_s_own() -> None:
+    assert place(["objectives[2].target: x", "plan[1].owner: y"], FORM, FormSpec({})) == {
+        "objectives[2].target": ["x"],
+        "plan[1].owner": ["y"],
+    }
