@@ -33,19 +33,26 @@ def one(cli: Cli, people: None, tmp_path: Path) -> None:
 
 
 def kept_files() -> list[Path]:
-    """What the register keeps: its database and journal files, its secrets, the CLI's token,
-    and the improvement files it writes for accepted opportunities."""
+    """What the register keeps: its database and journal files (on SQLite: on PostgreSQL the
+    register is no file here), its secrets, the CLI's token, and the improvement files it writes
+    for accepted opportunities."""
     home = get_settings().home_dir
     database = register_file()
-    assert database is not None
     (home / "token.json").write_text("{}", encoding="utf-8")
     (home / "improvements").mkdir(exist_ok=True)
     (home / "improvements" / "opp-1.yaml").write_text("key: opp-1\n", encoding="utf-8")
+    journals = (
+        []
+        if database is None
+        else [
+            database,
+            database.with_name(f"{database.name}-wal"),
+            database.with_name(f"{database.name}-shm"),
+            database.with_name(f"{database.name}-journal"),  # not there: not to be made either
+        ]
+    )
     return [
-        database,
-        database.with_name(f"{database.name}-wal"),
-        database.with_name(f"{database.name}-shm"),
-        database.with_name(f"{database.name}-journal"),  # not there: not to be made either
+        *journals,
         home / "secret_key",
         home / "prefect_auth",
         home / "token.json",
@@ -57,12 +64,12 @@ def contents(paths: list[Path]) -> dict[Path, object]:
     """Each file as it is: the database's by its inode (SQLite itself writes to them meanwhile;
     a file swapped in would be another inode), the others by their bytes."""
     database = register_file()
-    assert database is not None
+    name = database.name if database is not None else None
     return {
         p: None
         if not p.exists()
         else p.stat().st_ino
-        if p.name.startswith(database.name)
+        if name is not None and p.name.startswith(name)
         else p.read_bytes()
         for p in paths
     }
