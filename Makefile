@@ -51,6 +51,9 @@ MUTANTS_DIR ?= $(or $(TMPDIR),/tmp)/ci-workflow-mutants
 # The working tree by default; a commit (MUTANT_FROM=HEAD) while others edit it.
 MUTANT_FROM ?=
 MUTANT_CHILDREN ?= $(shell nproc 2>/dev/null || echo 2)
+# Files beside the package that the tests need (resources.py finds them at the checkout's top):
+# the use cases' tests initialise a register (migrations/) and may render (templates/).
+MUTANT_RESOURCES ?= migrations templates
 # Per module: killed (a timeout counts as killed) of those tried, equivalents apart; then each
 # survivor, to be killed by a test or listed in docs/mutation.md with why it is equivalent.
 define MUTANT_SCORE
@@ -90,10 +93,13 @@ mutants: $(VENV)/.installed-mutants
 	@test -n "$(strip $(MUTANT_MODULES))" || { echo "mutants: no module to mutate"; exit 0; }; \
 	set -e; rm -rf $(MUTANTS_DIR); mkdir -p $(MUTANTS_DIR); \
 	if [ -n "$(MUTANT_FROM)" ]; then \
-	  git archive $(MUTANT_FROM) ci_workflow tests pyproject.toml | tar -x -C $(MUTANTS_DIR); \
-	else cp -r ci_workflow tests pyproject.toml $(MUTANTS_DIR)/; fi; \
+	  git archive $(MUTANT_FROM) ci_workflow tests pyproject.toml $(MUTANT_RESOURCES) \
+	    | tar -x -C $(MUTANTS_DIR); \
+	else cp -r ci_workflow tests pyproject.toml $(MUTANT_RESOURCES) $(MUTANTS_DIR)/; fi; \
 	find $(MUTANTS_DIR) -name __pycache__ -prune -exec rm -rf {} +; \
-	{ printf '[mutmut]\nsource_paths = ci_workflow\nonly_mutate =\n'; \
+	{ printf '[mutmut]\nsource_paths = ci_workflow\n'; \
+	  $(if $(strip $(MUTANT_RESOURCES)),printf 'also_copy =\n'; printf '    %s\n' $(MUTANT_RESOURCES);) \
+	  printf 'only_mutate =\n'; \
 	  printf '    %s\n' $(MUTANT_MODULES); \
 	  printf 'pytest_add_cli_args_test_selection =\n'; printf '    %s\n' $(MUTANT_TESTS); \
 	} > $(MUTANTS_DIR)/setup.cfg; \
