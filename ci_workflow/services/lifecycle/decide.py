@@ -145,8 +145,9 @@ def claim(resumption: Resumption) -> None:
 
 def _missing(decision: str, field: str | None, actor: Actor) -> str | None:
     """What a decision lacks, in the words of the channel it came by: a flag on the command
-    line, a field of the form in the workspace."""
-    if field is None:
+    line, a field of the form in the workspace. None when it lacks no text (``field`` empty:
+    a decision the gate does not take, told in the rule's words)."""
+    if not field:
         return None
     if actor.channel == "cli":
         return f"{decision} needs --{field}"
