@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench mutants clean
+.PHONY: demo test lint bench mutants mutants-use-cases clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ MUTANTS_DIR ?= $(or $(TMPDIR),/tmp)/ci-workflow-mutants
 # The working tree by default; a commit (MUTANT_FROM=HEAD) while others edit it.
 MUTANT_FROM ?=
 MUTANT_CHILDREN ?= $(shell nproc 2>/dev/null || echo 2)
+# The use cases that guard decisions (docs/mutation.md, "The use cases that guard decisions"),
+# with their fast tests (SQLite, no servers): `make mutants-use-cases`. Held to 100 %:
+# MUTANT_USE_CASES_FULL; the rest (withdraw, the apply plan's permission checks) to MUTANT_MIN.
+MUTANT_USE_CASES ?= $(addprefix ci_workflow/services/,lifecycle/gate_decisions.py \
+  lifecycle/decide.py lifecycle/withdraw.py register/_apply_plan.py)
+MUTANT_USE_CASE_TESTS ?= tests/domain tests/services/lifecycle tests/services/register
+MUTANT_USE_CASES_FULL ?= services.lifecycle.gate_decisions services.lifecycle.decide
 # Files beside the package that the tests need (resources.py finds them at the checkout's top):
 # the use cases' tests initialise a register (migrations/) and may render (templates/).
 MUTANT_RESOURCES ?= migrations templates
@@ -111,6 +118,10 @@ mutants: $(VENV)/.installed-mutants
 	$(CURDIR)/$(BIN)/mutmut results --all true > results.txt; \
 	awk -F': ' -v equivalent="$$equivalent" -v full="$(MUTANT_FULL)" -v min=$(MUTANT_MIN) \
 	  -v strict=$(MUTANT_STRICT) "$$MUTANT_SCORE" results.txt
+
+mutants-use-cases:
+	$(MAKE) mutants MUTANT_MODULES="$(MUTANT_USE_CASES)" MUTANT_TESTS="$(MUTANT_USE_CASE_TESTS)" \
+	  MUTANT_FULL="$(MUTANT_USE_CASES_FULL)"
 
 clean:
 	rm -rf $(VENV) .demo dist build .pytest_cache .mypy_cache .ruff_cache
