@@ -27,6 +27,7 @@ from ci_workflow.services.lifecycle.stages import define_stage
 from ci_workflow.services.lifecycle.withdraw import withdraw
 from ci_workflow.services.people.directory import person_view_of
 from ci_workflow.services.register.browse import audit_trail, show_improvement
+from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import find_request
@@ -240,3 +241,21 @@ def test_only_a_signature_in_the_trail_counts_as_one(cosigned: None) -> None:
                      detail="review-signoff-1: Omar Haddad signed as process owner")  # fmt: skip
     assert _sign(1, "Sam Berg") == "refused"  # still the first signature
     assert show_improvement("IMP-0001").status == "in_review"
+
+
+def test_where_unsigned_answers_do_not_count_one_is_refused_in_these_words(
+    waiting: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IMPROVE_PREFECT_UI_DECISIONS", "refuse")
+    get_settings.cache_clear()
+    assert decide_gate(1, "plan_approval", 1, APPROVE).outcome is Outcome.refused
+    why = (
+        "an unsigned answer (typed into the Prefect UI, or sent to Prefect's API) does not count "
+        "here (IMPROVE_PREFECT_UI_DECISIONS=refuse): decide in the workspace or with improve"
+    )
+    (event,) = events("gate_refused")
+    assert (event.detail, event.channel, event.principal) == (
+        f"plan-approval-1: {why}", "prefect-ui", "unverified",
+    )  # fmt: skip
+    assert request("plan_approval", 1).refusal == why
+    assert decisions() == []
