@@ -259,3 +259,14 @@ def test_where_unsigned_answers_do_not_count_one_is_refused_in_these_words(
     )  # fmt: skip
     assert request("plan_approval", 1).refusal == why
     assert decisions() == []
+
+
+def test_an_answer_to_a_gate_with_no_request_on_record_is_still_judged(
+    cli: Cli, people: None, tmp_path: Path
+) -> None:
+    # A run that waited before its request was recorded: nothing to close, no run to sign for.
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc())))
+    move_to("awaiting_approval")
+    assert decide_gate(1, "plan_approval", 1, APPROVE).for_flow == "approve"
+    (row,) = decisions()
+    assert (row.channel, row.principal) == ("prefect-ui", "unverified")
