@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ci_workflow.domain.actors import operating_system, signed_in
+from ci_workflow.domain.gates import Gate
 from ci_workflow.errors import NotAuthorised, UsageError
 from ci_workflow.services.lifecycle.gate_opening import open_gate
 from ci_workflow.services.lifecycle.stages import define_stage
@@ -16,7 +17,7 @@ from ci_workflow.services.lifecycle.withdraw import withdraw
 from ci_workflow.services.people.directory import person_view_of
 from ci_workflow.services.register.browse import audit_trail, show_improvement
 from ci_workflow.store.db import transaction
-from ci_workflow.store.gates import open_requests
+from ci_workflow.store.gates import find_request, open_requests
 from tests.helpers import Cli, improvement_doc, write_yaml
 
 
@@ -64,7 +65,7 @@ def test_the_cli_acting_for_nobody_may_not_withdraw(waiting: int) -> None:
 
 def test_a_withdrawal_needs_a_reason(waiting: int) -> None:
     lena = signed_in(person_view_of("Lena Fischer"))
-    with pytest.raises(UsageError, match="a reason is required to withdraw an improvement"):
+    with pytest.raises(UsageError, match=r"^a reason is required to withdraw an improvement$"):
         withdraw("IMP-0001", actor=lena, reason="   ")
     assert show_improvement("IMP-0001").status == "awaiting_approval"
 
@@ -75,3 +76,14 @@ def test_withdrawing_again_changes_nothing_and_still_names_the_run(waiting: int)
     assert withdraw("IMP-0001", actor=lena, reason="Again") == ("IMP-0001", "run-1")
     moves = [e for e in audit_trail("IMP-0001")[1] if e.to_status == "withdrawn"]
     assert [e.detail for e in moves] == ["Superseded"]
+
+
+def test_only_its_own_gates_close_and_they_say_why(cli: Cli, waiting: int, tmp_path: Path) -> None:
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(key="other", title="Another"))))
+    define_stage(2, "run-2")
+    open_gate(2, "plan_approval", 1, "run-2")
+    withdraw("IMP-0001", actor=signed_in(person_view_of("Lena Fischer")), reason="Superseded")
+    with transaction(write=False) as session:
+        closed = find_request(session, 1, Gate.plan_approval, 1)
+        assert closed is not None and closed.outcome == "withdrawn"
+        assert [r.improvement_id for r in open_requests(session)] == [2]
