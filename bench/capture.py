@@ -28,13 +28,22 @@ MAPPING = ROOT / "examples" / "mappings" / "servicenow_event_log.yaml"
 AS_OF = datetime(2016, 4, 1, tzinfo=UTC)
 
 QUERIES = [
-    ("incidents_opened", "SELECT COUNT(*) FROM incidents WHERE category = '{c}' "
-     "AND opened_at > :window_start AND opened_at <= :window_end"),
-    ("mttr_hours", "SELECT AVG((julianday(resolved_at) - julianday(opened_at)) * 24) FROM incidents "
-     "WHERE category = '{c}' AND resolved_at > :window_start AND resolved_at <= :window_end"),
-    ("sla_met_pct", "SELECT 100.0 * AVG(sla_met) FROM incidents WHERE category = '{c}' "
-     "AND resolved_at > :window_start AND resolved_at <= :window_end"),
-]  # fmt: skip
+    (
+        "incidents_opened",
+        "SELECT COUNT(*) FROM incidents WHERE category = '{c}' "
+        "AND opened_at > :window_start AND opened_at <= :window_end",
+    ),
+    (
+        "mttr_hours",
+        "SELECT AVG((julianday(resolved_at) - julianday(opened_at)) * 24) FROM incidents "
+        "WHERE category = '{c}' AND resolved_at > :window_start AND resolved_at <= :window_end",
+    ),
+    (
+        "sla_met_pct",
+        "SELECT 100.0 * AVG(sla_met) FROM incidents WHERE category = '{c}' "
+        "AND resolved_at > :window_start AND resolved_at <= :window_end",
+    ),
+]
 
 
 def timed(args: list[str], env: dict[str, str]) -> float:
@@ -107,20 +116,29 @@ def main() -> None:
         )
         db = Path(home) / "improve.db"
         with sqlite3.connect(db) as connection:
-            categories = [r[0] for r in connection.execute(
-                "SELECT category FROM incidents GROUP BY category ORDER BY COUNT(*) DESC LIMIT 20")]  # fmt: skip
+            categories = [
+                r[0]
+                for r in connection.execute(
+                    "SELECT category FROM incidents GROUP BY category ORDER BY COUNT(*) DESC LIMIT 20"
+                )
+            ]
         seed(db, categories)
         captured = timed([*IMPROVE, "capture", "--as-of", AS_OF.isoformat()], env)
         with sqlite3.connect(db) as connection:
             stored, failed = connection.execute(
-                "SELECT COUNT(value), COUNT(error) FROM metric_snapshot").fetchone()  # fmt: skip
+                "SELECT COUNT(value), COUNT(error) FROM metric_snapshot"
+            ).fetchone()
         alone = direct(db, categories)
-    print(f"capture: 1,000 improvements × 3 SQL objectives: {captured:.2f} s ({stored} stored, "
-          f"{failed} failed); the same 3,000 statements directly: {alone:.2f} s; "
-          f"ratio {captured / alone:.2f}")  # fmt: skip
+    print(
+        f"capture: 1,000 improvements × 3 SQL objectives: {captured:.2f} s ({stored} stored, "
+        f"{failed} failed); the same 3,000 statements directly: {alone:.2f} s; "
+        f"ratio {captured / alone:.2f}"
+    )
     pandas_seconds = pandas_import()
-    print(f"import of the event log (119,998 rows): improve {imported:.2f} s; pandas read_csv + "
-          f"to_sql {pandas_seconds:.2f} s; ratio {imported / pandas_seconds:.2f}")  # fmt: skip
+    print(
+        f"import of the event log (119,998 rows): improve {imported:.2f} s; pandas read_csv + "
+        f"to_sql {pandas_seconds:.2f} s; ratio {imported / pandas_seconds:.2f}"
+    )
 
 
 def pandas_import() -> float:

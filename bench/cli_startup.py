@@ -44,44 +44,79 @@ def seed(count: int) -> None:
             Improvement.__table__.insert(),  # type: ignore[attr-defined]
             [
                 {
-                    "key": f"imp-{i}", "title": f"Improvement number {i}", "description": "",
-                    "type": "incremental", "source": "other", "process": f"Process {i % 7}",
-                    "service": None, "vision": "", "current_state": "", "scope": "",
-                    "owner_id": 1, "process_owner_id": 1, "strategic_impact": 1 + i % 5,
-                    "feasibility": 1 + i % 4, "estimated_cost": 1000.0 + i,
-                    "expected_gain": 5000.0, "status": "identified", "identified_at": now,
-                    "created_at": now, "updated_at": now,
+                    "key": f"imp-{i}",
+                    "title": f"Improvement number {i}",
+                    "description": "",
+                    "type": "incremental",
+                    "source": "other",
+                    "process": f"Process {i % 7}",
+                    "service": None,
+                    "vision": "",
+                    "current_state": "",
+                    "scope": "",
+                    "owner_id": 1,
+                    "process_owner_id": 1,
+                    "strategic_impact": 1 + i % 5,
+                    "feasibility": 1 + i % 4,
+                    "estimated_cost": 1000.0 + i,
+                    "expected_gain": 5000.0,
+                    "status": "identified",
+                    "identified_at": now,
+                    "created_at": now,
+                    "updated_at": now,
                 }
                 for i in range(count)
             ],
-        )  # fmt: skip
+        )
         connection.execute(
             Objective.__table__.insert(),  # type: ignore[attr-defined]
             [
                 {
-                    "improvement_id": i + 1, "position": p, "metric": f"m{p}", "description": "",
-                    "unit": "", "window": "7d", "source": {"kind": "manual"}, "baseline": 10.0,
-                    "baseline_mode": "value", "target": 5.0, "direction": "decrease",
-                    "due": date(2027, 6, 30), "kpi_kind": "other",
+                    "improvement_id": i + 1,
+                    "position": p,
+                    "metric": f"m{p}",
+                    "description": "",
+                    "unit": "",
+                    "window": "7d",
+                    "source": {"kind": "manual"},
+                    "baseline": 10.0,
+                    "baseline_mode": "value",
+                    "target": 5.0,
+                    "direction": "decrease",
+                    "due": date(2027, 6, 30),
+                    "kpi_kind": "other",
                 }
                 for i in range(count)
                 for p in range(2)
             ],
-        )  # fmt: skip
+        )
 
 
 def improvement_file(i: int) -> dict[str, object]:
     return {
-        "key": f"bench-{i}", "title": f"Bench improvement {i}", "type": "incremental",
-        "process": "Incident Management", "owner": "Owner", "process_owner": "Owner",
-        "strategic_impact": 3, "feasibility": 3, "estimated_cost": 100, "expected_gain": 500,
+        "key": f"bench-{i}",
+        "title": f"Bench improvement {i}",
+        "type": "incremental",
+        "process": "Incident Management",
+        "owner": "Owner",
+        "process_owner": "Owner",
+        "strategic_impact": 3,
+        "feasibility": 3,
+        "estimated_cost": 100,
+        "expected_gain": 500,
         "identified": date(2026, 11, 1),
         "objectives": [
-            {"metric": "mttr_hours", "source": {"kind": "manual"}, "baseline": 9.0,
-             "target": 6.0, "direction": "decrease", "due": date(2027, 3, 31)},
+            {
+                "metric": "mttr_hours",
+                "source": {"kind": "manual"},
+                "baseline": 9.0,
+                "target": 6.0,
+                "direction": "decrease",
+                "due": date(2027, 3, 31),
+            },
         ],
         "plan": [{"action": "Do the thing", "owner": "Owner", "due": date(2026, 12, 1)}],
-    }  # fmt: skip
+    }
 
 
 def main() -> None:
@@ -102,10 +137,20 @@ def main() -> None:
         env = {**os.environ, "IMPROVE_HOME": home}
         subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
         subprocess.run(
-            [*IMPROVE, "people", "add", "Owner", "--email", "owner@example.org",
-             "--role", "process_owner:Incident Management"],
-            env=env, check=True, capture_output=True,
-        )  # fmt: skip
+            [
+                *IMPROVE,
+                "people",
+                "add",
+                "Owner",
+                "--email",
+                "owner@example.org",
+                "--role",
+                "process_owner:Incident Management",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         folder = Path(home) / "files"
         folder.mkdir()
         for i in range(1000):

@@ -86,14 +86,24 @@ def main() -> None:
                 env=env | {"PYTHONPATH": str(ROOT)},
                 log=root / "serve.log",
             )
-            subprocess.run([*improve, "people", "passwd", "o@example.org", "--password-stdin"],
-                           env=env, input=PASSWORD, text=True, check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [*improve, "people", "passwd", "o@example.org", "--password-stdin"],
+                env=env,
+                input=PASSWORD,
+                text=True,
+                check=True,
+                capture_output=True,
+            )
             web_port = processes.free_port()
-            web = processes.start([*improve, "web", "--port", str(web_port)], env=env,
-                                  log=root / "web.log")  # fmt: skip
+            web = processes.start(
+                [*improve, "web", "--port", str(web_port)], env=env, log=root / "web.log"
+            )
             url = f"http://127.0.0.1:{web_port}"
-            processes.wait_until(lambda: httpx.get(f"{url}/sign-in").status_code == 200,
-                                 timeout=60, what="improve web")  # fmt: skip
+            processes.wait_until(
+                lambda: httpx.get(f"{url}/sign-in").status_code == 200,
+                timeout=60,
+                what="improve web",
+            )
             time.sleep(6)
             latencies = measure_gate_latency(root, env, run, url)
             ours, bare = measure_lifecycles(root, env, run)
@@ -148,17 +158,20 @@ def measure_gate_latency(
     root: Path, env: dict[str, str], run: Any, url: str
 ) -> dict[tuple[str, str], list[float]]:
     """Improvements alternate: decided from the CLI, or in the workspace (its API)."""
-    token = httpx.post(f"{url}/api/tokens", json={"email": "o@example.org",
-                       "password": PASSWORD}).json()["token"]  # fmt: skip
+    token = httpx.post(
+        f"{url}/api/tokens", json={"email": "o@example.org", "password": PASSWORD}
+    ).json()["token"]
     latencies: dict[tuple[str, str], list[float]] = defaultdict(list)
     for number in range(1, GATES // 2 + 1):
         path = write_yaml(
             root,
             improvement_doc(
-                key=f"bench-{number}", owner="Owner", team=[],
+                key=f"bench-{number}",
+                owner="Owner",
+                team=[],
                 plan=[{"action": "Act", "owner": "Owner"}],
             ),
-        )  # fmt: skip
+        )
         run("apply", str(path))
         run("start", f"bench-{number}")
         wait_gate(number, "plan_approval")
@@ -177,9 +190,12 @@ def measure_gate_latency(
             if channel == "cli":
                 run(decision, f"bench-{number}", "--as", "Owner")
             else:
-                answer = httpx.post(f"{url}/api/improvements/bench-{number}/decisions",
-                                    json={"decision": decision}, timeout=60,
-                                    headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+                answer = httpx.post(
+                    f"{url}/api/improvements/bench-{number}/decisions",
+                    json={"decision": decision},
+                    timeout=60,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 assert answer.status_code == 200, answer.text
             answered = time.perf_counter()
             started = answered + wait_gate(number, following)

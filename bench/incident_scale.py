@@ -159,19 +159,31 @@ def measured(args: list[str], env: dict[str, str], work: Path, name: str) -> Mea
     """Run ``args`` as the only child of a wrapper process; its wall time and peak RSS."""
     result, out, err = (work / f"{name}.{ext}" for ext in ("json", "out", "err"))
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        code = subprocess.run([sys.executable, "-c", MEASURE, str(result), *args],
-                              env=env, stdout=stdout, stderr=stderr).returncode  # fmt: skip
+        code = subprocess.run(
+            [sys.executable, "-c", MEASURE, str(result), *args],
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+        ).returncode
     if code != 0 or not result.exists():
         text = out.read_text(errors="replace"), err.read_text(errors="replace")
         return Measured(code or 1, float("nan"), float("nan"), *text)
     figures = json.loads(result.read_text())
-    return Measured(figures["code"], figures["wall"], figures["peak_mb"],
-                    out.read_text(errors="replace"), err.read_text(errors="replace"))  # fmt: skip
+    return Measured(
+        figures["code"],
+        figures["wall"],
+        figures["peak_mb"],
+        out.read_text(errors="replace"),
+        err.read_text(errors="replace"),
+    )
 
 
 def report_failure(what: str, run: Measured) -> None:
     print(f"  {what} failed (exit {run.code}):", file=sys.stderr)
-    print("    " + (run.stderr.strip() or run.stdout.strip())[-2000:].replace("\n", "\n    "), file=sys.stderr)  # fmt: skip
+    print(
+        "    " + (run.stderr.strip() or run.stdout.strip())[-2000:].replace("\n", "\n    "),
+        file=sys.stderr,
+    )
 
 
 def findings(stdout: str) -> str:
@@ -186,9 +198,12 @@ def run_size(copies: int, tmp: str | None) -> Size:
         work = Path(work_dir)
         log = generate(work / f"incidents_{copies}x.csv.gz", copies)
         megabytes = log.path.stat().st_size / 2**20
-        print(f"{copies}×: generated {log.events:,} events, {log.incidents:,} incidents "
-              f"({megabytes:.0f} MB gzip) in {log.seconds:.1f} s; opened "
-              f"{log.first_opened} .. {log.last_opened}", file=sys.stderr)  # fmt: skip
+        print(
+            f"{copies}×: generated {log.events:,} events, {log.incidents:,} incidents "
+            f"({megabytes:.0f} MB gzip) in {log.seconds:.1f} s; opened "
+            f"{log.first_opened} .. {log.last_opened}",
+            file=sys.stderr,
+        )
         home = work / "home"
         home.mkdir()
         env = clean_env(str(home))
@@ -197,28 +212,42 @@ def run_size(copies: int, tmp: str | None) -> Size:
         if pandas.code != 0:
             report_failure("pandas.read_csv", pandas)
         elif pandas.stdout.split() != [str(log.events), str(log.incidents)]:
-            print(f"  pandas read {pandas.stdout.strip()} (rows, incidents), "
-                  f"expected {log.events} {log.incidents}", file=sys.stderr)  # fmt: skip
+            print(
+                f"  pandas read {pandas.stdout.strip()} (rows, incidents), "
+                f"expected {log.events} {log.incidents}",
+                file=sys.stderr,
+            )
 
         subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
-        imported = measured([*IMPROVE, "import", "incidents", str(log.path), "--mapping", str(MAPPING)],
-                            env, work, "import")  # fmt: skip
+        imported = measured(
+            [*IMPROVE, "import", "incidents", str(log.path), "--mapping", str(MAPPING)],
+            env,
+            work,
+            "import",
+        )
         if imported.code != 0:
             report_failure("improve import incidents", imported)
         else:
             print(f"  import: {imported.stdout.strip()}", file=sys.stderr)
 
-        span = ["--from", (log.first_opened - timedelta(days=1)).isoformat(),
-                "--to", (log.last_opened + timedelta(days=1)).isoformat()]  # fmt: skip
-        detected = measured([*IMPROVE, "opportunities", "detect", *span, *DETECT_FLAGS],
-                            env, work, "detect")  # fmt: skip
+        span = [
+            "--from",
+            (log.first_opened - timedelta(days=1)).isoformat(),
+            "--to",
+            (log.last_opened + timedelta(days=1)).isoformat(),
+        ]
+        detected = measured(
+            [*IMPROVE, "opportunities", "detect", *span, *DETECT_FLAGS], env, work, "detect"
+        )
         if detected.code != 0:
             report_failure(
                 f"improve opportunities detect {' '.join(span + DETECT_FLAGS)}", detected
             )
         else:
-            print(f"  detect {' '.join(span + DETECT_FLAGS)}: {findings(detected.stdout)} findings",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"  detect {' '.join(span + DETECT_FLAGS)}: {findings(detected.stdout)} findings",
+                file=sys.stderr,
+            )
     return Size(copies, log, imported, detected, pandas)
 
 
@@ -242,8 +271,11 @@ def per_million(run: Measured, events: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
-                        help="comma-separated multiples of the real log (default 1,10,50)")  # fmt: skip
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, SIZES)),
+        help="comma-separated multiples of the real log (default 1,10,50)",
+    )
     parser.add_argument("--tmp", default=None, help="where the temporary logs and homes go")
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",") if s.strip()]
@@ -254,22 +286,28 @@ def main() -> None:
 
     rows = [run_size(copies, options.tmp) for copies in sizes]
 
-    print("\n| size | events | incidents | import s | import peak MB | detect s | detect peak MB "
-          "| pandas read s | pandas peak MB | import/pandas time | import/pandas peak |")  # fmt: skip
+    print(
+        "\n| size | events | incidents | import s | import peak MB | detect s | detect peak MB "
+        "| pandas read s | pandas peak MB | import/pandas time | import/pandas peak |"
+    )
     print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for row in rows:
         log, imp, det, pd = row.log, row.imported, row.detected, row.pandas
-        print(f"| {row.copies}× | {log.events:,} | {log.incidents:,} | {seconds(imp)} | {peak(imp)} "
-              f"| {seconds(det)} | {peak(det)} | {seconds(pd)} | {peak(pd)} "
-              f"| {ratio(imp, pd, 'wall')} | {ratio(imp, pd, 'peak_mb')} |")  # fmt: skip
+        print(
+            f"| {row.copies}× | {log.events:,} | {log.incidents:,} | {seconds(imp)} | {peak(imp)} "
+            f"| {seconds(det)} | {peak(det)} | {seconds(pd)} | {peak(pd)} "
+            f"| {ratio(imp, pd, 'wall')} | {ratio(imp, pd, 'peak_mb')} |"
+        )
 
     print("\nGrowth: seconds per million events (flat = linear; start-up weighs most at 1×)\n")
     print("| size | import s/M events | detect s/M events | pandas read s/M events |")
     print("|---|--:|--:|--:|")
     for row in rows:
         log, imp, det, pd = row.log, row.imported, row.detected, row.pandas
-        print(f"| {row.copies}× | {per_million(imp, log.events)} | {per_million(det, log.events)} "
-              f"| {per_million(pd, log.events)} |")  # fmt: skip
+        print(
+            f"| {row.copies}× | {per_million(imp, log.events)} | {per_million(det, log.events)} "
+            f"| {per_million(pd, log.events)} |"
+        )
 
 
 if __name__ == "__main__":

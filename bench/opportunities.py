@@ -28,13 +28,30 @@ def main() -> None:
             capture_output=True,
         )
         start = time.perf_counter()
-        done = subprocess.run([*IMPROVE, "opportunities", "detect", "--from", "2016-02-01", "--to", "2016-06-01", "--all", "--json"],
-                              env=env, check=True, capture_output=True, text=True)  # fmt: skip
+        done = subprocess.run(
+            [
+                *IMPROVE,
+                "opportunities",
+                "detect",
+                "--from",
+                "2016-02-01",
+                "--to",
+                "2016-06-01",
+                "--all",
+                "--json",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         elapsed = time.perf_counter() - start
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     findings = done.stdout.count('"number"')
-    print(f"detection over the whole log (20,769 incidents): {elapsed:.2f} s, {findings} findings, "
-          f"peak memory of the largest child process {peak_mb:.0f} MB")  # fmt: skip
+    print(
+        f"detection over the whole log (20,769 incidents): {elapsed:.2f} s, {findings} findings, "
+        f"peak memory of the largest child process {peak_mb:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -94,9 +94,16 @@ def seed(db: Path) -> None:
         ids = [r[0] for r in c.execute("SELECT id FROM objective WHERE improvement_id = 1")]
         started = now - timedelta(days=350)
         snapshots = [
-            (oid, "checkpoint", (started + timedelta(hours=6 * k - 3000)).isoformat(sep=" "), 10 - 4 * k / 1000 + (k % 7) / 10, stamp)
-            for oid in ids for k in range(1000)
-        ]  # fmt: skip
+            (
+                oid,
+                "checkpoint",
+                (started + timedelta(hours=6 * k - 3000)).isoformat(sep=" "),
+                10 - 4 * k / 1000 + (k % 7) / 10,
+                stamp,
+            )
+            for oid in ids
+            for k in range(1000)
+        ]
         c.executemany(
             "INSERT INTO metric_snapshot (objective_id, kind, checkpoint_at, value, captured_at) VALUES (?, ?, ?, ?, ?)",
             snapshots,

@@ -27,10 +27,20 @@ def main() -> None:
             for workers in ("1", "2"):
                 env = os.environ | {"IMPROVE_TEST_DRAIN": count, "IMPROVE_TEST_WORKERS": workers}
                 subprocess.run(
-                    [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-s",
-                     str(HERE.parent / "tests" / "flows" / "test_workers.py")],
-                    env=env, check=True, cwd=HERE.parent,
-                )  # fmt: skip
+                    [
+                        sys.executable,
+                        "-m",
+                        "pytest",
+                        "-p",
+                        "no:cacheprovider",
+                        "-q",
+                        "-s",
+                        str(HERE.parent / "tests" / "flows" / "test_workers.py"),
+                    ],
+                    env=env,
+                    check=True,
+                    cwd=HERE.parent,
+                )
         return
     script = {"register": "scale_register.py", "prefect": "scale_prefect.py"}[part]
     for count in sizes or ["50"]:

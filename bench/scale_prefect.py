@@ -139,8 +139,10 @@ def failed_runs() -> list[str]:
     failed = FlowRunFilterState(type=FlowRunFilterStateType(any_=["FAILED", "CRASHED"]))
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=failed))
-    return [f"{r.name}: {r.state.name if r.state else '?'}: {r.state.message if r.state else ''}"
-            for r in runs]  # fmt: skip
+    return [
+        f"{r.name}: {r.state.name if r.state else '?'}: {r.state.message if r.state else ''}"
+        for r in runs
+    ]
 
 
 def search_path() -> str:
@@ -185,25 +187,44 @@ def ours(count: int, root: Path, env: dict[str, str]) -> dict[str, Any]:
         subprocess.run([*improve, *args], env=env, input=stdin, check=True, capture_output=True)
 
     run("init")
-    run("people", "add", "Owner", "--email", "o@example.org",
-        "--role", "ci_manager", "--role", "process_owner:Incident Management")  # fmt: skip
+    run(
+        "people",
+        "add",
+        "Owner",
+        "--email",
+        "o@example.org",
+        "--role",
+        "ci_manager",
+        "--role",
+        "process_owner:Incident Management",
+    )
     run("people", "passwd", "o@example.org", "--password-stdin", stdin=PASSWORD.encode())
     docs = [
-        str(write_yaml(root, improvement_doc(key=f"burst-{n}", owner="Owner", team=[],
-                                             plan=[{"action": "Act", "owner": "Owner"}])))
+        str(
+            write_yaml(
+                root,
+                improvement_doc(
+                    key=f"burst-{n}",
+                    owner="Owner",
+                    team=[],
+                    plan=[{"action": "Act", "owner": "Owner"}],
+                ),
+            )
+        )
         for n in range(count)
-    ]  # fmt: skip
+    ]
     run("apply", *docs)
     serve = processes.start([*improve, "serve"], env=env, log=root / "serve.log")
     web_port = processes.free_port()
-    web = processes.start([*improve, "web", "--port", str(web_port)], env=env,
-                          log=root / "web.log")  # fmt: skip
+    web = processes.start([*improve, "web", "--port", str(web_port)], env=env, log=root / "web.log")
     url = f"http://127.0.0.1:{web_port}"
     try:
-        processes.wait_until(lambda: httpx.get(f"{url}/sign-in").status_code == 200,
-                             timeout=60, what="improve web")  # fmt: skip
-        token = httpx.post(f"{url}/api/tokens", json={"email": "o@example.org",
-                           "password": PASSWORD}).json()["token"]  # fmt: skip
+        processes.wait_until(
+            lambda: httpx.get(f"{url}/sign-in").status_code == 200, timeout=60, what="improve web"
+        )
+        token = httpx.post(
+            f"{url}/api/tokens", json={"email": "o@example.org", "password": PASSWORD}
+        ).json()["token"]
         time.sleep(5)  # serve has registered its deployments
         from ci_workflow.domain.actors import operating_system
         from ci_workflow.orchestration.runs import PrefectRuns
@@ -223,9 +244,12 @@ def ours(count: int, root: Path, env: dict[str, str]) -> dict[str, Any]:
             return figures("ours", count, created, at_gate, peak)
 
         def approve(n: int) -> None:
-            answer = httpx.post(f"{url}/api/improvements/burst-{n}/decisions",
-                                json={"decision": "approve"}, timeout=120,
-                                headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+            answer = httpx.post(
+                f"{url}/api/improvements/burst-{n}/decisions",
+                json={"decision": "approve"},
+                timeout=120,
+                headers={"Authorization": f"Bearer {token}"},
+            )
             assert answer.status_code == 200, answer.text
 
         memory = PeakMemory(serve.pid)
@@ -250,8 +274,11 @@ def bare(count: int, root: Path, env: dict[str, str]) -> dict[str, Any]:
     from prefect.deployments import run_deployment
     from prefect.flow_runs import resume_flow_run
 
-    serve = processes.start([sys.executable, str(ROOT / "bench" / "bare_flow.py")],
-                            env=env | {"PYTHONPATH": search_path()}, log=root / "bare.log")  # fmt: skip
+    serve = processes.start(
+        [sys.executable, str(ROOT / "bench" / "bare_flow.py")],
+        env=env | {"PYTHONPATH": search_path()},
+        log=root / "bare.log",
+    )
     try:
         time.sleep(10)
         memory = PeakMemory(serve.pid)
@@ -295,14 +322,22 @@ def figures(flow: str, count: int, *seconds_and_bytes: float) -> dict[str, Any]:
     """One flow's burst: created, all at gate, peak, then (unless BENCH_STARTS_ONLY) approvals
     answered, all executing, peak."""
     created, at_gate, peak = seconds_and_bytes[:3]
-    starts = {"flow": flow, "n": count, "created_s": created, "all_at_gate_s": at_gate,
-              "peak_mb": peak / 2**20}  # fmt: skip
+    starts = {
+        "flow": flow,
+        "n": count,
+        "created_s": created,
+        "all_at_gate_s": at_gate,
+        "peak_mb": peak / 2**20,
+    }
     if STARTS_ONLY:
         return starts
     answered, executing, approvals_peak = seconds_and_bytes[3:]
-    return starts | {"approvals_answered_s": answered, "all_executing_s": executing,
-                     "decisions_per_s": count / executing,
-                     "approvals_peak_mb": approvals_peak / 2**20}  # fmt: skip
+    return starts | {
+        "approvals_answered_s": answered,
+        "all_executing_s": executing,
+        "decisions_per_s": count / executing,
+        "approvals_peak_mb": approvals_peak / 2**20,
+    }
 
 
 FLOWS = {"ours": ours, "bare": bare}
@@ -374,15 +409,31 @@ def _measure(flow: str, count: int, root: Path, database: str | None) -> None:
     if database:
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = database
     server = processes.start(
-        [str(processes.BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
-         "--port", str(port)], env=env, log=root / "server.log",
-    )  # fmt: skip
+        [
+            str(processes.BIN / "prefect"),
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        log=root / "server.log",
+    )
     try:
         processes.wait_until(processes.api_up(api), timeout=90, what="server")
         server_memory = PeakMemory(server.pid)
         show(FLOWS[flow](count, root, env))
-        print({"n": count, "flow": flow, "server_peak_mb": round(server_memory.stop() / 2**20),
-               "failed_runs": failed_runs()}, flush=True)  # fmt: skip
+        print(
+            {
+                "n": count,
+                "flow": flow,
+                "server_peak_mb": round(server_memory.stop() / 2**20),
+                "failed_runs": failed_runs(),
+            },
+            flush=True,
+        )
     finally:
         processes.stop(server)
 

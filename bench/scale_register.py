@@ -46,11 +46,14 @@ def documents(count: int, data: Path) -> list[tuple[str, str]]:
     for i in range(count):
         owner, member = f"Person {12 + i % 48:02d}", f"Person {12 + (i + 1) % 48:02d}"
         doc = improvement_doc(
-            key=f"scale-{i:05d}", title=f"Scale improvement {i}", owner=owner,
-            team=[owner, member], process=PROCESSES[i % len(PROCESSES)],
+            key=f"scale-{i:05d}",
+            title=f"Scale improvement {i}",
+            owner=owner,
+            team=[owner, member],
+            process=PROCESSES[i % len(PROCESSES)],
             objectives=[objective_doc(metric=f"m{k}", source=source) for k in range(3)],
             plan=[{"action": "Change a rule", "owner": member, "due": "2027-02-15"}],
-        )  # fmt: skip
+        )
         docs.append((str(data.parent / f"scale-{i:05d}.yaml"), yaml.safe_dump(doc)))
     return docs
 
@@ -115,8 +118,11 @@ def measure(count: int, home: Path) -> dict[str, Any]:
     gates, listed = timed([*IMPROVE, "gates", "--json"], env)
     assert len(json.loads(listed)) == count, "every seeded gate is listed"
     with mailbox_on() as box:  # the reminders go out by e-mail, as in production
-        mail = {"IMPROVE_SMTP_HOST": "127.0.0.1", "IMPROVE_SMTP_PORT": str(box.port),
-                "IMPROVE_SMTP_STARTTLS": "false"}  # fmt: skip
+        mail = {
+            "IMPROVE_SMTP_HOST": "127.0.0.1",
+            "IMPROVE_SMTP_PORT": str(box.port),
+            "IMPROVE_SMTP_STARTTLS": "false",
+        }
         watchdog, reported = timed_python(WATCHDOG, env | mail)
         assert int(reported) == count, reported
         again, _ = timed_python(WATCHDOG, env | mail)  # reminded today: nothing to send
@@ -132,9 +138,16 @@ def measure(count: int, home: Path) -> dict[str, Any]:
             "SELECT COUNT(*) FROM metric_snapshot WHERE kind = 'checkpoint' AND value IS NOT NULL"
         ).fetchone()
     assert stored == 3 * count, f"{stored} checkpoints stored of {3 * count}"
-    return {"n": count, "seed_s": seeded, "gates_json_s": gates, "watchdog_s": watchdog,
-            "reminders": mails,
-            "watchdog_again_s": again, "practice_s": practice, "capture_s": capture}  # fmt: skip
+    return {
+        "n": count,
+        "seed_s": seeded,
+        "gates_json_s": gates,
+        "watchdog_s": watchdog,
+        "reminders": mails,
+        "watchdog_again_s": again,
+        "practice_s": practice,
+        "capture_s": capture,
+    }
 
 
 if __name__ == "__main__":

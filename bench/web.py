@@ -44,8 +44,10 @@ def p95(values: list[float]) -> float:
 
 
 def line(label: str, values: list[float]) -> str:
-    return (f"{label}: median {statistics.median(values) * 1000:.0f} ms, "
-            f"p95 {p95(values) * 1000:.0f} ms ({len(values)} requests)")  # fmt: skip
+    return (
+        f"{label}: median {statistics.median(values) * 1000:.0f} ms, "
+        f"p95 {p95(values) * 1000:.0f} ms ({len(values)} requests)"
+    )
 
 
 def sign_in(url: str) -> httpx.Client:
@@ -63,15 +65,25 @@ def main() -> None:
         env = clean_env(home)
         subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
         seed(Path(home) / "improve.db")
-        subprocess.run([*IMPROVE, "people", "passwd", "o@example.org", "--password-stdin"],
-                       env=env, input=PASSWORD, text=True, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [*IMPROVE, "people", "passwd", "o@example.org", "--password-stdin"],
+            env=env,
+            input=PASSWORD,
+            text=True,
+            check=True,
+            capture_output=True,
+        )
         port = processes.free_port()
         url = f"http://127.0.0.1:{port}"
-        web = processes.start([*IMPROVE, "web", "--port", str(port)], env=env,
-                              log=Path(home) / "web.log")  # fmt: skip
+        web = processes.start(
+            [*IMPROVE, "web", "--port", str(port)], env=env, log=Path(home) / "web.log"
+        )
         try:
-            processes.wait_until(lambda: httpx.get(f"{url}/sign-in").status_code == 200,
-                                 timeout=60, what="improve web")  # fmt: skip
+            processes.wait_until(
+                lambda: httpx.get(f"{url}/sign-in").status_code == 200,
+                timeout=60,
+                what="improve web",
+            )
             client = sign_in(url)
             for path in ("/register", "/improvements/IMP-0001", "/api/me"):  # warm
                 assert client.get(path).status_code == 200, path
@@ -81,8 +93,9 @@ def main() -> None:
             charts = [f"/improvements/IMP-0001/charts/m{p}.svg" for p in range(5)]
             cold = timed(lambda: [client.get(c) for c in charts], 1)
             tags = {c: client.get(c).headers["etag"] for c in charts}
-            again = timed(lambda: [client.get(c, headers={"If-None-Match": t})
-                                   for c, t in tags.items()], 20)  # fmt: skip
+            again = timed(
+                lambda: [client.get(c, headers={"If-None-Match": t}) for c, t in tags.items()], 20
+            )
             signing = timed(lambda: sign_in(url).close(), 20)
             client.close()
         finally:

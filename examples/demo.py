@@ -137,8 +137,13 @@ def approve_in_the_workspace(ref: str, email: str, comment: str) -> None:
     print(f"$ (browser) sign in to {WEB} as {email}, open {ref}, approve", flush=True)
     browser = Browser()
     browser.submit("/sign-in", "/sign-in", email=email, password=DEMO_PASSWORD, next="/")
-    page = browser.submit(f"/improvements/{ref}", f"/improvements/{ref}/decide",
-                          decision="approve", comment=comment, gate="plan-approval-1")  # fmt: skip
+    page = browser.submit(
+        f"/improvements/{ref}",
+        f"/improvements/{ref}/decide",
+        decision="approve",
+        comment=comment,
+        gate="plan-approval-1",
+    )
     said = re.search(r'<p class="message[^"]*" role="status">([^<]+)</p>', page)
     print(f"  workspace says: {said.group(1) if said else 'nothing'}", flush=True)
 
@@ -196,10 +201,17 @@ def main() -> None:
         improve("complete", "network-mttr", "--as", "Tomás Silva")
         at("network-mttr", "review-signoff-1")
         improve(
-            "signoff", "network-mttr", "--as", "Omar Haddad",
-            "--lessons", "Routing rules beat training alone", "--realised-gain", "38000",
-            "--actual-cost", "10500",
-        )  # fmt: skip
+            "signoff",
+            "network-mttr",
+            "--as",
+            "Omar Haddad",
+            "--lessons",
+            "Routing rules beat training alone",
+            "--realised-gain",
+            "38000",
+            "--actual-cost",
+            "10500",
+        )
         at("network-mttr", "closed")
 
         print("\n== self-service-reset: reworked, resubmitted, rejected ==", flush=True)

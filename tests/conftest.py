@@ -84,13 +84,23 @@ def people(store: str, cli: Cli) -> None:
     """The cast most tests need."""
     cli.ok("people", "add", "Carmen Ruiz", "--email", "carmen@example.org", "--role", "ci_manager")
     cli.ok(
-        "people", "add", "Omar Haddad", "--email", "omar@example.org",
-        "--role", "process_owner:Incident Management",
-    )  # fmt: skip
+        "people",
+        "add",
+        "Omar Haddad",
+        "--email",
+        "omar@example.org",
+        "--role",
+        "process_owner:Incident Management",
+    )
     cli.ok(
-        "people", "add", "Grace Kim", "--email", "grace@example.org",
-        "--role", "process_owner:Service Request Management",
-    )  # fmt: skip
+        "people",
+        "add",
+        "Grace Kim",
+        "--email",
+        "grace@example.org",
+        "--role",
+        "process_owner:Service Request Management",
+    )
     cli.ok(
         "people", "add", "Lena Fischer", "--email", "lena@example.org", "--role", "improvement_team"
     )

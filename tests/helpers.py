@@ -102,8 +102,16 @@ def move_to(status: str, ref: str = "IMP-0001") -> None:
     from ci_workflow.store.db import transaction
     from ci_workflow.store.improvements import change_status, get_improvement
 
-    order = [Status.defined, Status.planned, Status.awaiting_approval, Status.approved,
-             Status.executing, Status.in_review, Status.consolidating, Status.closed]  # fmt: skip
+    order = [
+        Status.defined,
+        Status.planned,
+        Status.awaiting_approval,
+        Status.approved,
+        Status.executing,
+        Status.in_review,
+        Status.consolidating,
+        Status.closed,
+    ]
     with transaction() as session:
         improvement = get_improvement(session, ref)
         for step in order[: order.index(Status(status)) + 1]:

@@ -94,7 +94,13 @@ def until(check: Callable[[], T | None], *, what: str, timeout: float = 90) -> T
 
 def run_improve(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     """`improve ARGS` as its own process; fails the test with its error if it fails."""
-    done = subprocess.run([*improve_command(), *args], env=env, input=stdin, text=True,
-                          capture_output=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [*improve_command(), *args],
+        env=env,
+        input=stdin,
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert done.returncode == 0, f"improve {' '.join(args)}: {done.stderr}"
     return done.stdout

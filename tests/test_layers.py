@@ -20,13 +20,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "domain": (
-        "ci_workflow.store", "ci_workflow.services", "ci_workflow.metrics", "ci_workflow.reports",
-        "ci_workflow.opportunities", "ci_workflow.orchestration", "ci_workflow.schemas",
-        "ci_workflow.settings", "sqlmodel",
+        "ci_workflow.store",
+        "ci_workflow.services",
+        "ci_workflow.metrics",
+        "ci_workflow.reports",
+        "ci_workflow.opportunities",
+        "ci_workflow.orchestration",
+        "ci_workflow.schemas",
+        "ci_workflow.settings",
+        "sqlmodel",
     ),
     "store": (
-        "ci_workflow.services", "ci_workflow.metrics", "ci_workflow.reports",
-        "ci_workflow.opportunities", "ci_workflow.orchestration", "ci_workflow.schemas",
+        "ci_workflow.services",
+        "ci_workflow.metrics",
+        "ci_workflow.reports",
+        "ci_workflow.opportunities",
+        "ci_workflow.orchestration",
+        "ci_workflow.schemas",
     ),
     "metrics": ("ci_workflow.services", "ci_workflow.orchestration"),
     "reports": ("ci_workflow.services", "ci_workflow.orchestration"),
@@ -35,7 +45,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "orchestration": ("ci_workflow.web",),
     # The workspace is a face like the CLI: it calls the use cases, never the store itself.
     "web": ("ci_workflow.store", "ci_workflow.metrics", "ci_workflow.opportunities"),
-}  # fmt: skip
+}
 PREFECT_ALLOWED = ("ci_workflow/orchestration/", "flows/")
 
 

@@ -37,10 +37,20 @@ def test_the_wheel_carries_flows_templates_and_migrations_and_works_alone(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
     built = run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-w", str(tmp_path / "dist"), str(ROOT)],
-        cwd=tmp_path, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
+        cwd=tmp_path,
+        env=env,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp_path / "dist").glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -75,8 +85,9 @@ def test_a_real_process_reports_errors_in_one_line_with_the_right_code(
 ) -> None:
     not_ready = improve(env, tmp_path, "list")
     assert (not_ready.returncode, not_ready.stderr) == (
-        1, "error: the register is not initialised: run `improve init`\n"
-    )  # fmt: skip
+        1,
+        "error: the register is not initialised: run `improve init`\n",
+    )
     assert improve(env, tmp_path, "init").returncode == 0
     usage = improve(env, tmp_path, "list", "--sort", "colour")
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
@@ -130,8 +141,12 @@ def test_a_flow_process_opening_a_gate_does_not_load_the_reports(
         "lambda: tasks.open_gate.fn(1, 'plan_approval', 1, 'run'), "
         "lambda: tasks.decide.fn(1, 'plan_approval', 1, {})"
     )
-    reports = {"ci_workflow.reports.review", "ci_workflow.reports.practice",
-               "ci_workflow.reports.charts", "ci_workflow.domain.practice_stats"}  # fmt: skip
+    reports = {
+        "ci_workflow.reports.review",
+        "ci_workflow.reports.practice",
+        "ci_workflow.reports.charts",
+        "ci_workflow.domain.practice_stats",
+    }
     assert loaded_by_tasks(calls, reports, cwd=tmp_path, env=env) == "[]"
 
 
@@ -145,6 +160,10 @@ def test_a_flow_process_deciding_a_gate_does_not_load_the_capture(
         "lambda: tasks.decide.fn(1, 'plan_approval', 1, {}), "
         "lambda: tasks.open_gate.fn(1, 'execution_complete', 1, 'run')"
     )
-    capture = {"ci_workflow.services.measurement.capture", "ci_workflow.services.measurement._source_reads",
-               "ci_workflow.domain.sources", "ci_workflow.services.measurement.sustainment"}  # fmt: skip
+    capture = {
+        "ci_workflow.services.measurement.capture",
+        "ci_workflow.services.measurement._source_reads",
+        "ci_workflow.domain.sources",
+        "ci_workflow.services.measurement.sustainment",
+    }
     assert loaded_by_tasks(calls, capture, cwd=tmp_path, env=env) == "[]"

@@ -24,11 +24,18 @@ def test_apply_registers_everything_the_file_says(cli: Cli, registered: Path) ->
     assert shown["priority"] == 12 and shown["value"] == 33000
     assert shown["identified_at"].startswith("2026-11-02")
     assert shown["objectives"][0] | {"source": None} == {
-        "metric": "mttr_hours", "description": "Mean time to restore", "unit": "h",
-        "window": "30d", "source": None, "baseline": 9.5, "target": 6.0,
-        "direction": "decrease", "due": "2027-03-31", "kpi_kind": "service_performance",
+        "metric": "mttr_hours",
+        "description": "Mean time to restore",
+        "unit": "h",
+        "window": "30d",
+        "source": None,
+        "baseline": 9.5,
+        "target": 6.0,
+        "direction": "decrease",
+        "due": "2027-03-31",
+        "kpi_kind": "service_performance",
         "input_metric": None,
-    }  # fmt: skip
+    }
     assert shown["plan"] == [
         {
             "action": "Add a routing rule",
@@ -55,8 +62,11 @@ def test_applying_the_same_file_again_changes_nothing(cli: Cli, registered: Path
 def test_an_update_is_matched_by_key_and_audited(
     cli: Cli, registered: Path, tmp_path: Path
 ) -> None:
-    doc = improvement_doc(title="Restore network incidents faster", feasibility=5,
-                          objectives=[objective_doc(target=5)])  # fmt: skip
+    doc = improvement_doc(
+        title="Restore network incidents faster",
+        feasibility=5,
+        objectives=[objective_doc(target=5)],
+    )
     out = cli.ok("apply", str(write_yaml(tmp_path, doc))).stdout.strip()
     assert out == "IMP-0001 updated: network-mttr (title, feasibility, objectives)"
     shown = cli.json("show", "IMP-0001")
@@ -119,7 +129,7 @@ def test_a_closed_improvement_cannot_be_changed(cli: Cli, registered: Path, tmp_
         ("key: x\nkey: y\n", "bad.yaml: line 2: key 'key' appears twice in one mapping"),
         ("just text\n", "bad.yaml: expected a mapping at the top, found str"),
     ],
-)  # fmt: skip
+)
 def test_malformed_yaml_is_one_clear_line(
     cli: Cli, people: None, tmp_path: Path, text: str, expected: str
 ) -> None:
@@ -249,8 +259,11 @@ def test_another_teams_key_is_refused_and_its_history_untouched(
     cli: Cli, registered: Path, tmp_path: Path
 ) -> None:
     cli.ok("record", "IMP-0001", "mttr_hours", "8", "--as", "Priya Nair", "--at", "2026-11-03")
-    stranger = improvement_doc(title="Taken over", process="Service Request Management",
-                               objectives=[objective_doc(metric="other")])  # fmt: skip
+    stranger = improvement_doc(
+        title="Taken over",
+        process="Service Request Management",
+        objectives=[objective_doc(metric="other")],
+    )
     (line,) = cli.fails("apply", str(write_yaml(tmp_path, stranger)), "--as", "Grace Kim")
     assert line.startswith("error: Grace Kim may not change IMP-0001 (")
     shown = cli.json("show", "IMP-0001")
@@ -288,15 +301,24 @@ def test_bringing_python_code_in_after_approval_needs_the_process_owner(
 
 
 def test_secrets_in_a_source_reach_no_output(cli: Cli, registered: Path, tmp_path: Path) -> None:
-    source = {"kind": "http", "url": "https://u:pw1@api.example.org/m?api_key=k2", "path": "v",
-              "headers": {"X-Api-Key": "k3"}, "params": {"token": "k4"}}  # fmt: skip
+    source = {
+        "kind": "http",
+        "url": "https://u:pw1@api.example.org/m?api_key=k2",
+        "path": "v",
+        "headers": {"X-Api-Key": "k3"},
+        "params": {"token": "k4"},
+    }
     cli.ok(
         "apply",
         str(write_yaml(tmp_path, improvement_doc(objectives=[objective_doc(source=source)]))),
     )
-    shown = [str(cli.json("audit", "IMP-0001")), cli.ok("audit", "IMP-0001").stdout,
-             cli.ok("show", "IMP-0001", "--json").stdout, cli.ok("export", "--format", "json").stdout,
-             cli.ok("export", "--format", "csv").stdout]  # fmt: skip
+    shown = [
+        str(cli.json("audit", "IMP-0001")),
+        cli.ok("audit", "IMP-0001").stdout,
+        cli.ok("show", "IMP-0001", "--json").stdout,
+        cli.ok("export", "--format", "json").stdout,
+        cli.ok("export", "--format", "csv").stdout,
+    ]
     assert not [secret for secret in ("pw1", "k2", "k3", "k4") if any(secret in s for s in shown)]
     assert "https://u:***@api.example.org/m?api_key=***" in shown[2]
 
@@ -304,13 +326,18 @@ def test_secrets_in_a_source_reach_no_output(cli: Cli, registered: Path, tmp_pat
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("key: x\ndue: 2027-02-30\n", "bad.yaml: line 2: due: '2027-02-30' is not a real date (day is out of range for month)"),
-        ("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-         "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-         "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
-         "bad.yaml: more than 100,000 values once its aliases are expanded (an alias bomb?)"),
+        (
+            "key: x\ndue: 2027-02-30\n",
+            "bad.yaml: line 2: due: '2027-02-30' is not a real date (day is out of range for month)",
+        ),
+        (
+            "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+            "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+            "bad.yaml: more than 100,000 values once its aliases are expanded (an alias bomb?)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_impossible_dates_and_alias_bombs_are_named_and_change_nothing(
     cli: Cli, registered: Path, tmp_path: Path, text: str, expected: str
 ) -> None:
@@ -318,8 +345,10 @@ def test_impossible_dates_and_alias_bombs_are_named_and_change_nothing(
     bad.write_text(text, encoding="utf-8")
     before = cli.json("show", "IMP-0001")
     lines = cli.fails("apply", str(bad))
-    assert lines == [f"{bad}: {expected.removeprefix('bad.yaml: ')}",
-                     f"error: {bad}: 1 problem, nothing was written"]  # fmt: skip
+    assert lines == [
+        f"{bad}: {expected.removeprefix('bad.yaml: ')}",
+        f"error: {bad}: 1 problem, nothing was written",
+    ]
     assert cli.json("show", "IMP-0001") == before
 
 

@@ -78,8 +78,13 @@ def test_an_older_register_upgrades_with_its_data(cli: Cli, backend: str) -> Non
         )
     assert "(schema 0008 → 0016)" in cli.ok("init").stdout
     (ann,) = cli.json("people", "list")
-    assert ann == {"name": "Ann Lee", "email": "ann@example.org", "roles": ["ci_manager"],
-                   "active": True, "notify": "now"}  # fmt: skip
+    assert ann == {
+        "name": "Ann Lee",
+        "email": "ann@example.org",
+        "roles": ["ci_manager"],
+        "active": True,
+        "notify": "now",
+    }
 
 
 def test_init_shows_the_store_without_its_password(

@@ -35,8 +35,16 @@ def test_bad_roles_and_emails_are_usage_errors_that_change_nothing(cli: Cli, peo
 
 
 def test_a_full_role_cannot_be_given_a_scope(cli: Cli, people: None) -> None:
-    (line,) = cli.fails("people", "add", "X", "--email", "x@example.org", "--role",
-                        "ci_manager:Service Desk", code=2)  # fmt: skip
+    (line,) = cli.fails(
+        "people",
+        "add",
+        "X",
+        "--email",
+        "x@example.org",
+        "--role",
+        "ci_manager:Service Desk",
+        code=2,
+    )
     assert (
         line
         == "error: role ci_manager takes no scope; write ci_manager alone, not ci_manager:Service Desk"

@@ -14,13 +14,31 @@ from tests.helpers import Cli, improvement_doc, write_yaml
 def register(cli: Cli, people: None, tmp_path: Path) -> None:
     docs = [
         improvement_doc(key="low", title="Low one", strategic_impact=2, feasibility=2),
-        improvement_doc(key="top", title="=HYPERLINK(\"http://evil\")", strategic_impact=5,
-                        feasibility=4, type="breakthrough"),
-        improvement_doc(key="reset", title="Password reset", process="Service Request Management",
-                        strategic_impact=4, feasibility=5, estimated_cost=1000, expected_gain=90000),
-        improvement_doc(key="tie", title="Tie, less value", strategic_impact=4, feasibility=5,
-                        estimated_cost=5000, expected_gain=6000),
-    ]  # fmt: skip
+        improvement_doc(
+            key="top",
+            title='=HYPERLINK("http://evil")',
+            strategic_impact=5,
+            feasibility=4,
+            type="breakthrough",
+        ),
+        improvement_doc(
+            key="reset",
+            title="Password reset",
+            process="Service Request Management",
+            strategic_impact=4,
+            feasibility=5,
+            estimated_cost=1000,
+            expected_gain=90000,
+        ),
+        improvement_doc(
+            key="tie",
+            title="Tie, less value",
+            strategic_impact=4,
+            feasibility=5,
+            estimated_cost=5000,
+            expected_gain=6000,
+        ),
+    ]
     for doc in docs:
         cli.ok("apply", str(write_yaml(tmp_path, doc)))
 
@@ -28,11 +46,17 @@ def register(cli: Cli, people: None, tmp_path: Path) -> None:
 def test_list_sorts_by_priority_then_value(cli: Cli, register: None) -> None:
     rows = cli.json("list")
     assert [(r["key"], r["priority"], r["value"]) for r in rows] == [
-        ("reset", 20, 89000), ("top", 20, 33000), ("tie", 20, 1000), ("low", 4, 33000),
-    ]  # fmt: skip
+        ("reset", 20, 89000),
+        ("top", 20, 33000),
+        ("tie", 20, 1000),
+        ("low", 4, 33000),
+    ]
     assert [r["id"] for r in cli.json("list", "--sort", "id")] == [
-        "IMP-0001", "IMP-0002", "IMP-0003", "IMP-0004"
-    ]  # fmt: skip
+        "IMP-0001",
+        "IMP-0002",
+        "IMP-0003",
+        "IMP-0004",
+    ]
 
 
 def test_list_filters_by_status_and_process(cli: Cli, register: None) -> None:
@@ -156,14 +180,27 @@ def test_a_page_of_the_register_is_sorted_as_the_whole_listing(cli: Cli, people:
 
     with transaction() as session:
         for i in range(230):
-            session.add(Improvement(
-                key=f"r{i}", title="t", type="incremental", source="other", process="P",
-                owner_id=1, process_owner_id=2, strategic_impact=rng.randint(1, 5),
-                feasibility=rng.randint(1, 5), status="identified", identified_at=now,
-                estimated_cost=rng.choice([None, 100.0, 900.0]), expected_gain=rng.choice([None, 100.0, 5000.0]),
-                wsjf_business_value=score(), wsjf_time_criticality=score(), wsjf_risk_reduction=score(),
-                wsjf_effort=rng.choice([None, 1, 3, 7]),
-            ))  # fmt: skip
+            session.add(
+                Improvement(
+                    key=f"r{i}",
+                    title="t",
+                    type="incremental",
+                    source="other",
+                    process="P",
+                    owner_id=1,
+                    process_owner_id=2,
+                    strategic_impact=rng.randint(1, 5),
+                    feasibility=rng.randint(1, 5),
+                    status="identified",
+                    identified_at=now,
+                    estimated_cost=rng.choice([None, 100.0, 900.0]),
+                    expected_gain=rng.choice([None, 100.0, 5000.0]),
+                    wsjf_business_value=score(),
+                    wsjf_time_criticality=score(),
+                    wsjf_risk_reduction=score(),
+                    wsjf_effort=rng.choice([None, 1, 3, 7]),
+                )
+            )
     for sort in SortOrder:
         whole = [r["id"] for r in list_improvements(sort=sort)]
         paged = [

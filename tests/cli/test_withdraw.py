@@ -22,8 +22,11 @@ def test_owner_process_owner_and_ci_manager_may_withdraw(
     assert shown["status"] == "withdrawn" and shown["completed_at"] is not None
     last = cli.json("audit", "IMP-0001")[-1]
     assert (last["action"], last["from_status"], last["to_status"], last["detail"]) == (
-        "status_changed", "identified", "withdrawn", "Superseded by the SD project"
-    )  # fmt: skip
+        "status_changed",
+        "identified",
+        "withdrawn",
+        "Superseded by the SD project",
+    )
 
 
 def test_someone_else_is_refused_and_nothing_changes(cli: Cli, registered: None) -> None:

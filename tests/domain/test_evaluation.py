@@ -44,9 +44,17 @@ def test_an_objective_met_with_a_real_shift() -> None:
     points = (
         series(before) + series(after[:-1], offset=6) + series(after[-1:], kind="final", offset=10)
     )
-    result = evaluate(metric="mttr_hours", description="", unit="h", baseline=10.0, target=6.0,
-                      direction="decrease", kpi_kind="service_performance", points=points,
-                      started_at=START + timedelta(days=7 * 6))  # fmt: skip
+    result = evaluate(
+        metric="mttr_hours",
+        description="",
+        unit="h",
+        baseline=10.0,
+        target=6.0,
+        direction="decrease",
+        kpi_kind="service_performance",
+        points=points,
+        started_at=START + timedelta(days=7 * 6),
+    )
     assert result.final == 5.7 and result.change == pytest.approx(-4.3)
     assert result.achieved_pct == pytest.approx(107.5) and result.verdict == "met"
     assert result.kpi.value == pytest.approx(4.3)

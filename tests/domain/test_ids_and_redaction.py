@@ -38,30 +38,43 @@ def test_passwords_and_header_values_are_masked() -> None:
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        ("postgresql://r:pw@db:5432/itsm?sslmode=require&password=pw2",
-         "postgresql://r:***@db:5432/itsm?sslmode=require&password=***"),
-        ("https://u:pw@api.example.org/m?api_key=k&team=network",
-         "https://u:***@api.example.org/m?api_key=***&team=network"),
+        (
+            "postgresql://r:pw@db:5432/itsm?sslmode=require&password=pw2",
+            "postgresql://r:***@db:5432/itsm?sslmode=require&password=***",
+        ),
+        (
+            "https://u:pw@api.example.org/m?api_key=k&team=network",
+            "https://u:***@api.example.org/m?api_key=***&team=network",
+        ),
         ("https://tok3n@api.example.org/m", "https://***@api.example.org/m"),
         ("sqlite:////var/data/itsm.db", "sqlite:////var/data/itsm.db"),
         ("postgresql://r:pw@[::1]:5432/itsm", "postgresql://r:***@[::1]:5432/itsm"),
         ("http://[broken", "***"),
     ],
-)  # fmt: skip
+)
 def test_every_secret_in_a_url_is_masked_and_the_rest_kept(url: str, shown: str) -> None:
     assert redact_url(url) == shown
 
 
 def test_sources_show_no_secret_of_any_kind() -> None:
-    http = redact_source({"kind": "http", "url": "https://u:pw@h/m?token=t1", "path": "v",
-                          "headers": {"X-Api-Key": "k1"}, "params": {"team": "network"}})  # fmt: skip
+    http = redact_source(
+        {
+            "kind": "http",
+            "url": "https://u:pw@h/m?token=t1",
+            "path": "v",
+            "headers": {"X-Api-Key": "k1"},
+            "params": {"team": "network"},
+        }
+    )
     assert http["url"] == "https://u:***@h/m?token=***"
     assert http["headers"] == {"X-Api-Key": "***"} and http["params"] == {"team": "***"}
-    python = redact_source({"kind": "python", "function": "m:f",
-                            "params": {"api_token": "t2", "days": 7}})  # fmt: skip
+    python = redact_source(
+        {"kind": "python", "function": "m:f", "params": {"api_token": "t2", "days": 7}}
+    )
     assert python["params"] == {"api_token": "***", "days": 7}
-    incidents = redact_source({"kind": "incidents", "metric": "incident_count",
-                               "database": "postgresql://u:pw3@h/itsm"})  # fmt: skip
+    incidents = redact_source(
+        {"kind": "incidents", "metric": "incident_count", "database": "postgresql://u:pw3@h/itsm"}
+    )
     assert incidents["database"] == "postgresql://u:***@h/itsm"
 
 

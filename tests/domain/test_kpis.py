@@ -33,7 +33,14 @@ from ci_workflow.domain.kpis import (
     ("kind", "before", "after", "direction", "name", "value"),
     [
         ("customer_satisfaction", 3.1, 4.3, "increase", "customer satisfaction improvement", 1.2),
-        ("cost_of_service", 120_000, 95_000, "decrease", "cost of service delivery reduction", 25_000),
+        (
+            "cost_of_service",
+            120_000,
+            95_000,
+            "decrease",
+            "cost of service delivery reduction",
+            25_000,
+        ),
         ("incident_volume", 1400, 300, "decrease", "incident volume decrease", 1100),
         ("problem_volume", 40, 46, "decrease", "problem volume decrease", -6),
         ("service_performance", 9.5, 6.0, "decrease", "service performance improvement", 3.5),
@@ -43,7 +50,7 @@ from ci_workflow.domain.kpis import (
         ("process_efficiency", 4.0, 5.0, "increase", "process efficiency increase", 1.25),
         ("process_efficiency", 0.4, 0.2, "decrease", "process efficiency increase", 2.0),
     ],
-)  # fmt: skip
+)
 def test_objective_kpis(
     kind: str, before: float, after: float, direction: str, name: str, value: float
 ) -> None:
@@ -65,11 +72,25 @@ def test_missing_and_zero_denominators_are_na_with_the_reason() -> None:
     assert str(roi(5_000, 0)) == "n/a (the actual cost is 0)"
 
 
-def facts(status: str, identified: str, completed: str | None, gain: float | None, cost: float | None,
-          met: tuple[bool, ...], due: str | None) -> ImprovementFacts:  # fmt: skip
+def facts(
+    status: str,
+    identified: str,
+    completed: str | None,
+    gain: float | None,
+    cost: float | None,
+    met: tuple[bool, ...],
+    due: str | None,
+) -> ImprovementFacts:
     at = lambda text: datetime.fromisoformat(text).replace(tzinfo=UTC)  # noqa: E731
-    return ImprovementFacts(status, at(identified), at(completed) if completed else None, gain, cost,
-                            met, date.fromisoformat(due) if due else None)  # fmt: skip
+    return ImprovementFacts(
+        status,
+        at(identified),
+        at(completed) if completed else None,
+        gain,
+        cost,
+        met,
+        date.fromisoformat(due) if due else None,
+    )
 
 
 def test_practice_kpis_over_a_period() -> None:
@@ -120,43 +141,75 @@ def test_efficiency_as_output_over_input() -> None:
     assert efficiency_ratio(None, 50, 120, 48) == Figure(None, "no before value")
 
 
-def result(metric: str, kind: str, before: float | None, after: float | None, verdict: str,
-           direction: str = "increase", unit: str = "", input_metric: str | None = None,
-           ) -> ObjectiveResult:  # fmt: skip
+def result(
+    metric: str,
+    kind: str,
+    before: float | None,
+    after: float | None,
+    verdict: str,
+    direction: str = "increase",
+    unit: str = "",
+    input_metric: str | None = None,
+) -> ObjectiveResult:
     return ObjectiveResult(metric, kind, unit, direction, before, after, verdict, input_metric)
 
 
-def closed(process: str, service: str | None, days: int, gain: float | None, cost: float | None,
-           *objectives: ObjectiveResult) -> ClosedImprovement:  # fmt: skip
+def closed(
+    process: str,
+    service: str | None,
+    days: int,
+    gain: float | None,
+    cost: float | None,
+    *objectives: ObjectiveResult,
+) -> ClosedImprovement:
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    return ClosedImprovement(process, service, start, start + timedelta(days=days), gain, cost,
-                             objectives)  # fmt: skip
+    return ClosedImprovement(
+        process, service, start, start + timedelta(days=days), gain, cost, objectives
+    )
 
 
 def test_the_ten_kpis_are_means_of_the_improvements_values() -> None:
     register = [
         closed(
-            "Incident Management", "Network", 96, 30_000, 12_000,
+            "Incident Management",
+            "Network",
+            96,
+            30_000,
+            12_000,
             result("mttr_hours", "service_performance", 10, 5.7, "met", "decrease", "h"),
             result("cost", "cost_of_service", 120_000, 95_000, "met", "decrease", "EUR"),
         ),
         closed(
-            "Incident Management", None, 130, None, 5_000,
+            "Incident Management",
+            None,
+            130,
+            None,
+            5_000,
             result("csat", "customer_satisfaction", 3.0, 3.6, "partially met"),
-            result("tickets", "process_efficiency", 100, 120, "partially met",
-                   input_metric="staff_hours"),
+            result(
+                "tickets",
+                "process_efficiency",
+                100,
+                120,
+                "partially met",
+                input_metric="staff_hours",
+            ),
             result("staff_hours", "other", 50, 48, "not met", "decrease"),
             result("response_ms", "service_performance", 200, 260, "not met", "decrease", "ms"),
         ),
         closed(
-            "Change Enablement", "Network", 30, 8_000, 10_000,
+            "Change Enablement",
+            "Network",
+            30,
+            8_000,
+            10_000,
             result("incidents", "incident_volume", 40, 25, "met", "decrease"),
             result("problems", "problem_volume", 4, 5, "not met", "decrease"),
             result("uptime", "service_availability", 99.5, 99.9, "met", unit="%"),
             result("engagement", "employee_engagement", 62, 70, "met"),
             result("hours_per_ticket", "process_efficiency", 0.4, 0.2, "met", "decrease"),
         ),
-    ]  # fmt: skip
+    ]
     kpis = rollup(register)
     assert list(kpis) == [key for key, _, _ in KPIS] and len(kpis) == 11
     performance = kpis["service_performance"]  # after − before, each objective better or worse
@@ -174,8 +227,11 @@ def test_the_ten_kpis_are_means_of_the_improvements_values() -> None:
     assert kpis["process_efficiency"].better == 2
     successful = kpis["successful_improvements"]  # the first met every objective, others some
     assert (successful.value, successful.count, successful.successful, successful.partially) == (
-        pytest.approx(1 / 3), 3, 1, 2,
-    )  # fmt: skip
+        pytest.approx(1 / 3),
+        3,
+        1,
+        2,
+    )
     assert kpis["time_to_implement"].value == pytest.approx((96 + 130 + 30) / 3)
     assert kpis["roi"].value == pytest.approx((1.5 + -0.2) / 2) and kpis["roi"].count == 2
     by_process = {name: (n, k) for name, n, k in grouped(register, "process")}
@@ -198,6 +254,16 @@ def test_ten_kpis_of_nothing_closed_are_na_with_the_reason() -> None:
 
 
 def test_an_efficiency_whose_input_is_missing_counts_for_nothing() -> None:
-    kpis = rollup([closed("P", None, 10, None, None, result(
-        "tickets", "process_efficiency", 100, 120, "met", input_metric="gone"))])  # fmt: skip
+    kpis = rollup(
+        [
+            closed(
+                "P",
+                None,
+                10,
+                None,
+                None,
+                result("tickets", "process_efficiency", 100, 120, "met", input_metric="gone"),
+            )
+        ]
+    )
     assert kpis["process_efficiency"].value is None

@@ -9,9 +9,16 @@ from ci_workflow.errors import IllegalTransition
 
 def test_the_happy_path_of_the_model_is_allowed_step_by_step() -> None:
     path = [
-        "identified", "defined", "planned", "awaiting_approval", "approved",
-        "executing", "in_review", "consolidating", "closed",
-    ]  # fmt: skip
+        "identified",
+        "defined",
+        "planned",
+        "awaiting_approval",
+        "approved",
+        "executing",
+        "in_review",
+        "consolidating",
+        "closed",
+    ]
     for current, target in pairwise(path):
         assert check_transition(current, target) == Status(target)
 
@@ -30,9 +37,14 @@ def test_rework_extend_and_reject_are_allowed(current: str, target: str) -> None
 
 @pytest.mark.parametrize(
     ("current", "target"),
-    [("identified", "executing"), ("closed", "executing"), ("withdrawn", "identified"),
-     ("consolidating", "withdrawn"), ("executing", "approved")],
-)  # fmt: skip
+    [
+        ("identified", "executing"),
+        ("closed", "executing"),
+        ("withdrawn", "identified"),
+        ("consolidating", "withdrawn"),
+        ("executing", "approved"),
+    ],
+)
 def test_illegal_moves_raise_and_name_what_is_allowed(current: str, target: str) -> None:
     with pytest.raises(IllegalTransition, match=f"cannot move from {current} to {target}"):
         check_transition(current, target)

@@ -15,17 +15,39 @@ END = START + timedelta(weeks=12)  # the last 3 weeks are the recent part
 numbers = count(1)
 
 
-def incidents(how_many: int, *, group: str = "Steady", first_week: float = 0, weeks: float = 12, hours: float = 4,
-              **fields: Any) -> list[IncidentRow]:  # fmt: skip
+def incidents(
+    how_many: int,
+    *,
+    group: str = "Steady",
+    first_week: float = 0,
+    weeks: float = 12,
+    hours: float = 4,
+    **fields: Any,
+) -> list[IncidentRow]:
     """``how_many`` incidents spread evenly over ``weeks`` from ``first_week``, in category ``group``."""
     rows = []
     for k in range(how_many):
         opened = START + timedelta(weeks=first_week + weeks * (k + 0.5) / how_many)
-        values = {"category": group, "service": f"svc-{group}", "assignment_group": f"team-{group}",
-                  "priority": "3", "sla_met": True, "reopen_count": 0, "reassignment_count": 0,
-                  "ping_pong_count": None, "problem_id": None, "change_id": None} | fields  # fmt: skip
-        rows.append(IncidentRow(number=f"INC{next(numbers):05d}", opened_at=opened,
-                                resolved_at=opened + timedelta(hours=hours), **values))  # fmt: skip
+        values = {
+            "category": group,
+            "service": f"svc-{group}",
+            "assignment_group": f"team-{group}",
+            "priority": "3",
+            "sla_met": True,
+            "reopen_count": 0,
+            "reassignment_count": 0,
+            "ping_pong_count": None,
+            "problem_id": None,
+            "change_id": None,
+        } | fields
+        rows.append(
+            IncidentRow(
+                number=f"INC{next(numbers):05d}",
+                opened_at=opened,
+                resolved_at=opened + timedelta(hours=hours),
+                **values,
+            )
+        )
     return rows
 
 
@@ -57,9 +79,15 @@ def test_a_rising_share_is_found_and_steady_noise_is_not() -> None:
         rising.title
         == f"Net: {now:.1%} of incidents, was {was:.1%} (all incidents ×{(len(recent) / 3) / ((len(rows) - len(recent)) / 9):.2f})"
     )
-    assert rising.objective == {"metric": "incident_count", "filter": {"category": "Net"}, "window": "7d",
-                                "baseline": 8.0, "target": round(was * len(recent) / 3, 2),
-                                "direction": "decrease", "kpi_kind": "incident_volume"}  # fmt: skip
+    assert rising.objective == {
+        "metric": "incident_count",
+        "filter": {"category": "Net"},
+        "window": "7d",
+        "baseline": 8.0,
+        "target": round(was * len(recent) / 3, 2),
+        "direction": "decrease",
+        "kpi_kind": "incident_volume",
+    }
     assert rising.source == "incident_trend" and len(rising.evidence["samples"]) == 5
     assert "rising_share" not in kinds(rows, "Steady")
 
@@ -105,7 +133,7 @@ def test_detectors_without_their_fields_are_skipped_with_the_reason() -> None:
         "recurring_problems: no incident in the period has problem_id (map a column or derive it)",
         "change_spikes: no incident in the period has change_id and no change closed in it was "
         "imported (map a column, or improve import changes)",
-    ]  # fmt: skip
+    ]
 
 
 def test_one_group_with_several_signals_is_one_finding() -> None:

@@ -11,12 +11,15 @@ from ci_workflow.domain.permissions import Action, Parties, allowed, may_decide
 from ci_workflow.domain.vocabulary import Gate, Role
 from ci_workflow.errors import UsageError
 
-PARTIES = Parties(process="Incident Management", owner_id=1, process_owner_id=1,
-                  team_ids=frozenset({2}))  # fmt: skip
+PARTIES = Parties(
+    process="Incident Management", owner_id=1, process_owner_id=1, team_ids=frozenset({2})
+)
 OWNER_AND_PROCESS_OWNER = PersonView(
-    1, "Olga Owner", "olga@example.org",
+    1,
+    "Olga Owner",
+    "olga@example.org",
     frozenset({Grant(Role.process_owner, "incident management")}),
-)  # fmt: skip
+)
 MANAGER = PersonView(3, "Carmen Ruiz", "carmen@example.org", frozenset({Grant(Role.ci_manager)}))
 
 
@@ -27,8 +30,14 @@ def test_separation_of_duties_keeps_an_owner_from_approving_her_own_plan() -> No
         assert may_decide(gate, MANAGER, PARTIES, separation=True)
     # Her own work she still reports: execution complete is the owner's gate.
     assert may_decide(Gate.execution_complete, OWNER_AND_PROCESS_OWNER, PARTIES, separation=True)
-    refused = refusal(Gate.plan_approval, "approve", by="Olga Owner", person=OWNER_AND_PROCESS_OWNER,
-                      parties=PARTIES, separation=True)  # fmt: skip
+    refused = refusal(
+        Gate.plan_approval,
+        "approve",
+        by="Olga Owner",
+        person=OWNER_AND_PROCESS_OWNER,
+        parties=PARTIES,
+        separation=True,
+    )
     assert refused is not None
     assert refused.message == (
         "Olga Owner may not decide plan_approval: only a process owner of 'Incident Management' "

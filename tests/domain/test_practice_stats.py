@@ -97,8 +97,16 @@ def test_time_in_each_stage_counts_the_stays_that_ended_in_the_period() -> None:
     assert found["identified"].left == Spread(1, 21.0, 21.0) and found["identified"].in_it == 1
     assert found["defined"].left == Spread(2, statistics.median([2, 90]), 90.0)
     assert found["planned"].in_it == 1 and found["planned"].left.count == 0
-    assert list(found) == ["identified", "defined", "planned", "awaiting_approval", "approved",
-                           "executing", "in_review", "consolidating"]  # fmt: skip
+    assert list(found) == [
+        "identified",
+        "defined",
+        "planned",
+        "awaiting_approval",
+        "approved",
+        "executing",
+        "in_review",
+        "consolidating",
+    ]
     assert status_at(stays, at("2026-07-01")) == {1: "planned", 2: "closed", 3: "identified"}
 
 
@@ -130,15 +138,18 @@ def test_quarterly_trend_from_the_first_quarter_to_the_last() -> None:
     assert found[1].days_to_implement.value == pytest.approx((96 + 130) / 2)
     assert found[2].days_to_implement.value == pytest.approx(31)
     assert [q.label for q in quarterly([], at("2025-11-15"), at("2026-02-01"))] == [
-        "2025 Q4", "2026 Q1",
-    ]  # fmt: skip
+        "2025 Q4",
+        "2026 Q1",
+    ]
 
 
 def test_shares_by_source() -> None:
     found = shares({"incident_trend": 2, "problem": 1, "staff_idea": 1, "audit": 0})
     assert [(s.source, s.count, s.share) for s in found] == [
-        ("incident_trend", 2, 0.5), ("problem", 1, 0.25), ("staff_idea", 1, 0.25),
-    ]  # fmt: skip
+        ("incident_trend", 2, 0.5),
+        ("problem", 1, 0.25),
+        ("staff_idea", 1, 0.25),
+    ]
 
 
 def test_a_gate_or_approver_past_the_line_three_times_or_more_is_a_finding() -> None:
@@ -149,14 +160,18 @@ def test_a_gate_or_approver_past_the_line_three_times_or_more_is_a_finding() -> 
         WaitFigures("resubmitted", Spread(5, 1.0, 4.0), 0, None),  # within the line
     ]
     (found,) = bottlenecks.gate_waits(figures, "gate", 5.0, end)
-    assert (found.kind, found.group_by, found.group) == ("practice_gate_wait", "gate",
-                                                         "plan_approval")  # fmt: skip
+    assert (found.kind, found.group_by, found.group) == (
+        "practice_gate_wait",
+        "gate",
+        "plan_approval",
+    )
     assert found.fingerprint == "practice_gate_wait|gate|plan_approval|2026Q2"
     assert found.evidence["p90_days"] == 15.0 and found.evidence["open_at_end"] == 1
     assert found.objective["baseline"] == 15.0 and found.objective["target"] == 5.0
     assert found.title.startswith("Waits at gate plan approval: p90 15.0 days over 3 decisions")
-    (person,) = bottlenecks.gate_waits([WaitFigures("Omar", Spread(4, 15.0, 18.0), 0, None)],
-                                       "approver", 5.0, at("2026-07-01"))  # fmt: skip
+    (person,) = bottlenecks.gate_waits(
+        [WaitFigures("Omar", Spread(4, 15.0, 18.0), 0, None)], "approver", 5.0, at("2026-07-01")
+    )
     assert person.fingerprint == "practice_gate_wait|approver|Omar|2026Q3"
     assert person.title.startswith("Waits at decisions by Omar")
 
@@ -171,8 +186,9 @@ def test_stalls_are_one_finding_per_process() -> None:
     ]
     found = bottlenecks.stalls(stalled(activity, statuses, end, 30), 30, end)
     assert [(b.group, b.evidence["stalled"]) for b in found] == [
-        ("Change Enablement", 1), ("Incident Management", 2),
-    ]  # fmt: skip
+        ("Change Enablement", 1),
+        ("Incident Management", 2),
+    ]
     assert found[1].evidence["improvements"][0] == "IMP-0001 A (awaiting_approval, idle 122 days)"
     assert found[1].objective["baseline"] == 2.0 and found[1].objective["target"] == 0.0
     assert found[1].fingerprint == "practice_stall|process|Incident Management|2026Q3"

@@ -34,9 +34,16 @@ HOSTS = [
     (sql("sqlite:////data/desk.db"), "local files"),
     (CSV, "local files"),
     ({"kind": "incidents", "metric": "mttr_hours"}, "register"),
-    ({"kind": "incidents", "metric": "mttr_hours", "database": "postgresql://w@wh.example.org/dw"}, "wh.example.org"),
+    (
+        {
+            "kind": "incidents",
+            "metric": "mttr_hours",
+            "database": "postgresql://w@wh.example.org/dw",
+        },
+        "wh.example.org",
+    ),
     ({"kind": "python", "function": "acme.metrics:score"}, "python"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("source", "host"), HOSTS)

@@ -77,16 +77,25 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
 @pytest.mark.parametrize(
     ("objective", "expected"),
     [
-        ({"baseline": 9.5, "target": 12, "direction": "decrease"},
-         "objectives[0]: target 12 must be below the baseline 9.5 to decrease"),
-        ({"baseline": 80, "target": 80, "direction": "increase"},
-         "objectives[0]: target 80 must be above the baseline 80 to increase"),
-        ({"due": "2026-10-01"},
-         "objectives[0].due: due date 2026-10-01 must be after the identification date 2026-11-02"),
+        (
+            {"baseline": 9.5, "target": 12, "direction": "decrease"},
+            "objectives[0]: target 12 must be below the baseline 9.5 to decrease",
+        ),
+        (
+            {"baseline": 80, "target": 80, "direction": "increase"},
+            "objectives[0]: target 80 must be above the baseline 80 to increase",
+        ),
+        (
+            {"due": "2026-10-01"},
+            "objectives[0].due: due date 2026-10-01 must be after the identification date 2026-11-02",
+        ),
         ({"target": float("nan")}, "objectives[0].target: Input should be a finite number"),
-        ({"window": "a week"}, "objectives[0].window: expected a count and a unit h, d or w, e.g. 7d"),
+        (
+            {"window": "a week"},
+            "objectives[0].window: expected a count and a unit h, d or w, e.g. 7d",
+        ),
     ],
-)  # fmt: skip
+)
 def test_objectives_that_are_not_smart_are_refused(
     objective: dict[str, Any], expected: str
 ) -> None:
@@ -115,11 +124,17 @@ def test_a_metric_may_appear_only_once() -> None:
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"process_owner": "Lena Fischer"}, "process_owner: Lena Fischer is not a process owner of 'Incident Management'"),
-        ({"process": "Change Enablement"}, "process_owner: not given, and none is registered for process 'Change Enablement'"),
+        (
+            {"process_owner": "Lena Fischer"},
+            "process_owner: Lena Fischer is not a process owner of 'Incident Management'",
+        ),
+        (
+            {"process": "Change Enablement"},
+            "process_owner: not given, and none is registered for process 'Change Enablement'",
+        ),
         ({"team": ["Lena Fischer", "Nobody", "Nemo"]}, "team: unknown people: Nobody, Nemo"),
     ],
-)  # fmt: skip
+)
 def test_people_and_roles_are_checked(changes: dict[str, Any], expected: str) -> None:
     (found,) = problems(improvement_doc(**changes))
     assert found.startswith(expected)
@@ -128,18 +143,29 @@ def test_people_and_roles_are_checked(changes: dict[str, Any], expected: str) ->
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ({"kind": "sql", "url": "not a url", "query": "select 1"},
-         "objectives[0].source.url: not a database URL (e.g. postgresql://host/db)"),
-        ({"kind": "csv", "path": "x.csv", "timestamp_column": "opened", "aggregation": "mean"},
-         "objectives[0].source: aggregation 'mean' needs a value_column"),
-        ({"kind": "http", "url": "https://x.example/api", "path": "data..value"},
-         "objectives[0].source.path: String should match pattern"),
-        ({"kind": "python", "function": "not a function"},
-         "objectives[0].source.function: String should match pattern"),
-        ({"kind": "ftp"}, "objectives[0].source: Input tag 'ftp' found using 'kind' does not match"),
+        (
+            {"kind": "sql", "url": "not a url", "query": "select 1"},
+            "objectives[0].source.url: not a database URL (e.g. postgresql://host/db)",
+        ),
+        (
+            {"kind": "csv", "path": "x.csv", "timestamp_column": "opened", "aggregation": "mean"},
+            "objectives[0].source: aggregation 'mean' needs a value_column",
+        ),
+        (
+            {"kind": "http", "url": "https://x.example/api", "path": "data..value"},
+            "objectives[0].source.path: String should match pattern",
+        ),
+        (
+            {"kind": "python", "function": "not a function"},
+            "objectives[0].source.function: String should match pattern",
+        ),
+        (
+            {"kind": "ftp"},
+            "objectives[0].source: Input tag 'ftp' found using 'kind' does not match",
+        ),
         ({"kind": "manual", "url": "x"}, "objectives[0].source.url: unknown field"),
     ],
-)  # fmt: skip
+)
 def test_metric_source_shapes_are_checked(source: dict[str, Any], expected: str) -> None:
     (found,) = problems(improvement_doc(objectives=[objective_doc(source=source)]))
     assert found.startswith(expected)
@@ -162,12 +188,17 @@ def test_a_bad_database_url_is_not_echoed() -> None:
             "objectives[0].target: Input should be a valid number",
         ),
         (
-            {"objectives": [objective_doc(source={"kind": "http", "url": "http://x/",
-                                                  "path": "v", "retries": True})]},
+            {
+                "objectives": [
+                    objective_doc(
+                        source={"kind": "http", "url": "http://x/", "path": "v", "retries": True}
+                    )
+                ]
+            },
             "objectives[0].source.retries: Input should be a valid integer",
         ),
     ],
-)  # fmt: skip
+)
 def test_booleans_and_quoted_numbers_are_not_numbers(
     changes: dict[str, Any], expected: str
 ) -> None:

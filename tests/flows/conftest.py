@@ -53,10 +53,18 @@ class PrefectServer:
             self.env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
         self.log = root / "server.log"
         self.process = processes.start(
-            [str(processes.BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
-             "--port", str(self.port)],
-            env=self.env, log=self.log,
-        )  # fmt: skip
+            [
+                str(processes.BIN / "prefect"),
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            env=self.env,
+            log=self.log,
+        )
         processes.wait_until(
             processes.api_up(self.api_url), timeout=90, what="the Prefect server", log=self.log
         )

@@ -43,8 +43,13 @@ def on_server(prefect_server: PrefectServer, monkeypatch: pytest.MonkeyPatch) ->
 def executing(cli: Cli, folder: Path, sizes: list[int], broken: str | None = None) -> list[str]:
     """Executing improvements with these numbers of CSV objectives; ``broken`` names one whose
     source is a database file that does not exist."""
-    csv = {"kind": "csv", "path": str(incident_csv(folder)), "timestamp_column": "opened_at",
-           "aggregation": "count", "filter": {"category": "network"}}  # fmt: skip
+    csv = {
+        "kind": "csv",
+        "path": str(incident_csv(folder)),
+        "timestamp_column": "opened_at",
+        "aggregation": "count",
+        "filter": {"category": "network"},
+    }
     missing = {"kind": "sql", "url": f"sqlite:///{folder / 'missing.db'}", "query": "SELECT 1"}
     wanted = [(f"batch-{n}", size, csv) for n, size in enumerate(sizes)]
     wanted += [(broken, 1, missing)] if broken else []

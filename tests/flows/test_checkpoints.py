@@ -18,8 +18,13 @@ def test_the_capture_checkpoints_deployment_captures_due_objectives(
 ) -> None:
     from prefect.deployments import run_deployment
 
-    source = {"kind": "csv", "path": str(incident_csv(tmp_path)), "timestamp_column": "opened_at",
-              "aggregation": "count", "filter": {"category": "network"}}  # fmt: skip
+    source = {
+        "kind": "csv",
+        "path": str(incident_csv(tmp_path)),
+        "timestamp_column": "opened_at",
+        "aggregation": "count",
+        "filter": {"category": "network"},
+    }
     doc = improvement_doc(
         key="scheduled-capture", objectives=[objective_doc(window="30d", source=source)]
     )
@@ -36,5 +41,7 @@ def test_the_capture_checkpoints_deployment_captures_due_objectives(
     # Weekly cadence: the checkpoint is Monday 2026-10-12 06:00; three network incidents opened
     # in the 30 days before it (the fourth opens an hour later).
     assert (snapshot["kind"], snapshot["checkpoint_at"][:16], snapshot["value"]) == (
-        "checkpoint", "2026-10-12T06:00", 3.0
-    )  # fmt: skip
+        "checkpoint",
+        "2026-10-12T06:00",
+        3.0,
+    )

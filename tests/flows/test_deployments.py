@@ -43,9 +43,13 @@ def test_serve_runs_exactly_the_declared_deployments_on_their_schedules() -> Non
 
     declared = {d["name"]: d for d in deployments()}
     assert set(declared) == {
-        "improvement-lifecycle", "gate-watchdog", "capture-checkpoints", "practice-report",
-        "detect-opportunities", "send-digests",
-    }  # fmt: skip
+        "improvement-lifecycle",
+        "gate-watchdog",
+        "capture-checkpoints",
+        "practice-report",
+        "detect-opportunities",
+        "send-digests",
+    }
     served = {d.name: d for d in runner_deployments()}
     assert set(served) == set(declared)
     for name, deployment in served.items():

@@ -75,16 +75,26 @@ def test_a_whole_lifecycle_through_every_gate(cli: Cli, lifecycle: Served, tmp_p
     cli.ok("complete", ref, "--as", "Lena Fischer")
     wait_for(cli, ref, gate="review-signoff-2")
     cli.ok(
-        "signoff", ref, "--as", "omar@example.org", "--lessons", "Route by category early",
-        "--realised-gain", "30000", "--actual-cost", "9000",
-    )  # fmt: skip
+        "signoff",
+        ref,
+        "--as",
+        "omar@example.org",
+        "--lessons",
+        "Route by category early",
+        "--realised-gain",
+        "30000",
+        "--actual-cost",
+        "9000",
+    )
     wait_for(cli, ref, state="Completed")
 
     shown = show_improvement(ref)
     assert shown.status == "closed" and shown.completed_at is not None
     assert (shown.lessons_learned, shown.realised_gain, shown.actual_cost) == (
-        "Route by category early", 30000.0, 9000.0
-    )  # fmt: skip
+        "Route by category early",
+        30000.0,
+        9000.0,
+    )
     assert decisions(ref) == [
         ("plan_approval", 1, "approve", "Omar Haddad"),
         ("execution_complete", 1, "complete", "Priya Nair"),
@@ -96,11 +106,17 @@ def test_a_whole_lifecycle_through_every_gate(cli: Cli, lifecycle: Served, tmp_p
         (e.from_status, e.to_status) for e in audit_trail(ref)[1] if e.action == "status_changed"
     ]
     assert moves == [
-        ("identified", "defined"), ("defined", "planned"), ("planned", "awaiting_approval"),
-        ("awaiting_approval", "approved"), ("approved", "executing"), ("executing", "in_review"),
-        ("in_review", "executing"), ("executing", "in_review"), ("in_review", "consolidating"),
+        ("identified", "defined"),
+        ("defined", "planned"),
+        ("planned", "awaiting_approval"),
+        ("awaiting_approval", "approved"),
+        ("approved", "executing"),
+        ("executing", "in_review"),
+        ("in_review", "executing"),
+        ("executing", "in_review"),
+        ("in_review", "consolidating"),
         ("consolidating", "closed"),
-    ]  # fmt: skip
+    ]
     prefix = shown.id.lower()
     reports = sorted(p.name for p in (lifecycle.home / "reports").glob(f"{prefix}-*"))
     assert reports == [
@@ -222,10 +238,13 @@ def test_two_approvals_at_once_record_exactly_one_decision(
     racers = [
         subprocess.Popen(
             [*processes.improve_command(), "approve", ref, "--as", who],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for who in ("Omar Haddad", "Carmen Ruiz")
-    ]  # fmt: skip
+    ]
     outputs = [p.communicate(timeout=60) for p in racers]
     results = [(p.returncode, out, err) for p, (out, err) in zip(racers, outputs, strict=True)]
     assert sorted(code for code, _, _ in results) == [0, 1], results
@@ -269,9 +288,13 @@ def test_withdrawing_a_waiting_improvement_cancels_its_run(
     out = cli.ok("withdraw", ref, "--as", "Lena Fischer", "--reason", "Superseded").stdout
     assert f"flow run {run_id} cancelled" in out
     assert status(cli, ref) == {
-        "id": show_improvement(ref).id, "status": "withdrawn", "pending_gate": None,
-        "flow_run_id": run_id, "flow_run_state": "Cancelled", "failure": None,
-    }  # fmt: skip
+        "id": show_improvement(ref).id,
+        "status": "withdrawn",
+        "pending_gate": None,
+        "flow_run_id": run_id,
+        "flow_run_state": "Cancelled",
+        "failure": None,
+    }
     assert cli.json("gates", ref) == []
 
 
@@ -310,8 +333,9 @@ def test_a_withdrawal_prefect_did_not_hear_is_finished_by_the_watchdog(
         assert out.stderr.startswith(f"warning: its flow run {run_id} is not cancelled yet")
         offline = status(cli, ref)  # the register answers without Prefect
         assert (offline["status"], offline["flow_run_state"]) == (
-            "withdrawn", "unknown: Prefect is unreachable"
-        )  # fmt: skip
+            "withdrawn",
+            "unknown: Prefect is unreachable",
+        )
     finally:
         monkeypatch.setenv("PREFECT_API_URL", lifecycle.server.api_url)
         configure_prefect()
@@ -330,11 +354,16 @@ def test_a_failed_define_stage_says_why_in_the_trail_and_in_status(
     from tests.metrics.sources import incident_csv
 
     data = incident_csv(tmp_path)
-    source = {"kind": "csv", "path": str(data), "timestamp_column": "opened_at",
-              "aggregation": "count"}  # fmt: skip
-    doc = improvement_doc(key="define-fails", objectives=[
-        objective_doc(metric="tickets", baseline="measure", target=1, source=source)
-    ])  # fmt: skip
+    source = {
+        "kind": "csv",
+        "path": str(data),
+        "timestamp_column": "opened_at",
+        "aggregation": "count",
+    }
+    doc = improvement_doc(
+        key="define-fails",
+        objectives=[objective_doc(metric="tickets", baseline="measure", target=1, source=source)],
+    )
     cli.ok("apply", str(write_yaml(tmp_path, doc)))
     data.unlink()  # gone by the time the baseline is measured
     cli.ok("start", "define-fails")

@@ -28,20 +28,25 @@ def test_the_session_server_refuses_callers_without_its_credentials(
 
 def _env(home: Path, port: int) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("IMPROVE_", "PREFECT_"))}
-    return {**clean, "IMPROVE_HOME": str(home),
-            "IMPROVE_PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}  # fmt: skip
+    return {
+        **clean,
+        "IMPROVE_HOME": str(home),
+        "IMPROVE_PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+    }
 
 
 def test_improve_server_makes_a_secret_and_serve_uses_it(tmp_path: Path) -> None:
     port = processes.free_port()
     env, api = _env(tmp_path, port), f"http://127.0.0.1:{port}/api"
     subprocess.run([*processes.improve_command(), "init"], env=env, check=True, capture_output=True)
-    server = processes.start([*processes.improve_command(), "server"], env=env,
-                             log=tmp_path / "server.log")  # fmt: skip
+    server = processes.start(
+        [*processes.improve_command(), "server"], env=env, log=tmp_path / "server.log"
+    )
     serve = None
     try:
-        processes.wait_until(processes.api_up(api), timeout=90, what="improve server",
-                             log=tmp_path / "server.log")  # fmt: skip
+        processes.wait_until(
+            processes.api_up(api), timeout=90, what="improve server", log=tmp_path / "server.log"
+        )
         kept = tmp_path / "prefect_auth"
         assert kept.stat().st_mode & 0o777 == 0o600
         user, _, password = kept.read_text().strip().partition(":")
@@ -49,16 +54,26 @@ def test_improve_server_makes_a_secret_and_serve_uses_it(tmp_path: Path) -> None
         assert "ask for user improve," in (tmp_path / "server.log").read_text()
         assert password not in (tmp_path / "server.log").read_text()  # never printed
         assert httpx.post(f"{api}/flow_runs/filter", json={}, timeout=30).status_code == 401
-        assert httpx.post(f"{api}/flow_runs/filter", json={}, timeout=30,
-                          auth=(user, password)).status_code == 200  # fmt: skip
+        assert (
+            httpx.post(
+                f"{api}/flow_runs/filter", json={}, timeout=30, auth=(user, password)
+            ).status_code
+            == 200
+        )
 
-        serve = processes.start([*processes.improve_command(), "serve"], env=env,
-                                log=tmp_path / "serve.log")  # fmt: skip
+        serve = processes.start(
+            [*processes.improve_command(), "serve"], env=env, log=tmp_path / "serve.log"
+        )
         lifecycle = f"{api}/deployments/name/improvement-lifecycle/improvement-lifecycle"
         processes.wait_until(
-            lambda: httpx.get(lifecycle, timeout=5, auth=(user, password)).json().get("status") == "READY",
-            timeout=90, what="improve serve", log=tmp_path / "serve.log",
-        )  # fmt: skip
+            lambda: (
+                httpx.get(lifecycle, timeout=5, auth=(user, password)).json().get("status")
+                == "READY"
+            ),
+            timeout=90,
+            what="improve serve",
+            log=tmp_path / "serve.log",
+        )
         processes.kill_hard(server)  # the server goes away under the serving process
         os.killpg(serve.pid, signal.SIGTERM)
         serve.wait(timeout=120)  # it ends by itself: the grace period, then a hard exit
@@ -74,8 +89,13 @@ def test_serve_without_a_server_names_the_address(tmp_path: Path) -> None:
     port = processes.free_port()  # nothing listens there
     env = _env(tmp_path, port)
     subprocess.run([*processes.improve_command(), "init"], env=env, check=True, capture_output=True)
-    done = subprocess.run([*processes.improve_command(), "serve"], env=env, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [*processes.improve_command(), "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert done.stderr.strip().splitlines()[-1] == (
         f"error: cannot reach the Prefect API at http://127.0.0.1:{port}/api (ConnectError); "

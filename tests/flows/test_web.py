@@ -41,19 +41,27 @@ def site(tmp_path_factory: pytest.TempPathFactory, module_mailbox: Mailbox) -> I
     port = processes.free_port()
     url = f"http://127.0.0.1:{port}"
     extra = {
-        "IMPROVE_WEB_URL": url, "IMPROVE_PREFECT_UI_DECISIONS": "refuse",
-        "IMPROVE_SMTP_HOST": "127.0.0.1", "IMPROVE_SMTP_PORT": str(module_mailbox.port),
+        "IMPROVE_WEB_URL": url,
+        "IMPROVE_PREFECT_UI_DECISIONS": "refuse",
+        "IMPROVE_SMTP_HOST": "127.0.0.1",
+        "IMPROVE_SMTP_PORT": str(module_mailbox.port),
         "IMPROVE_SMTP_STARTTLS": "false",
-    }  # fmt: skip
+    }
     served = serve_register(prefect_server, home, extra=extra)
     for email in (OMAR, "lena@example.org"):
-        processes.run_improve(served.env, "people", "passwd", email, "--password-stdin",
-                              stdin=password_of(email))  # fmt: skip
+        processes.run_improve(
+            served.env, "people", "passwd", email, "--password-stdin", stdin=password_of(email)
+        )
     log = home / "web.log"
-    web = processes.start([*processes.improve_command(), "web", "--port", str(port)],
-                          env=served.env, log=log)  # fmt: skip
-    processes.wait_until(lambda: httpx.get(f"{url}/sign-in", timeout=2).status_code == 200,
-                         timeout=60, what="improve web", log=log)  # fmt: skip
+    web = processes.start(
+        [*processes.improve_command(), "web", "--port", str(port)], env=served.env, log=log
+    )
+    processes.wait_until(
+        lambda: httpx.get(f"{url}/sign-in", timeout=2).status_code == 200,
+        timeout=60,
+        what="improve web",
+        log=log,
+    )
     yield Site(served, url, web)
     processes.stop(web)
     served.stop()
@@ -82,8 +90,12 @@ def test_a_process_owner_approves_from_the_e_mails_link_in_a_browser(
 
     use(site.served, monkeypatch)
     shown = _started(site, cli, tmp_path, "browser-approval")
-    mail = wait_for(lambda: next((m for m in module_mailbox.received if m["To"] == OMAR
-                                  and shown in m["Subject"]), None), what="the gate's e-mail")  # fmt: skip
+    mail = wait_for(
+        lambda: next(
+            (m for m in module_mailbox.received if m["To"] == OMAR and shown in m["Subject"]), None
+        ),
+        what="the gate's e-mail",
+    )
     assert mail["Subject"] == f"{shown} waits for your decision: plan approval"
     link = re.search(r"(http://\S+)", mail.get_payload(decode=True).decode()).group(1)  # type: ignore[union-attr]
     assert link == f"{site.url}/improvements/{shown}#decide"
@@ -138,14 +150,19 @@ def test_an_answer_typed_into_the_prefect_ui_does_not_count_under_refuse(
     def typed_in() -> str | None:
         if any(e.action == "gate_refused" for e in audit_trail(shown)[1]):
             return "accepted"
-        answer = httpx.post(f"{site.served.server.api_url}/flow_runs/{run}/resume", auth=AUTH,
-                            json={"run_input": {"by": "Omar Haddad", "decision": "approve"}}, timeout=30)  # fmt: skip
+        answer = httpx.post(
+            f"{site.served.server.api_url}/flow_runs/{run}/resume",
+            auth=AUTH,
+            json={"run_input": {"by": "Omar Haddad", "decision": "approve"}},
+            timeout=30,
+        )
         status = answer.json().get("status") if answer.status_code < 300 else None
         return "accepted" if status == "ACCEPT" else None
 
     wait_for(typed_in, what="Prefect to take the typed answer")
-    refused = wait_for(lambda: [e for e in audit_trail(shown)[1] if e.action == "gate_refused"],
-                       what="the refusal")  # fmt: skip
+    refused = wait_for(
+        lambda: [e for e in audit_trail(shown)[1] if e.action == "gate_refused"], what="the refusal"
+    )
     assert "unsigned answer" in refused[0].detail and refused[0].channel == "prefect-ui"
     assert refused[0].principal == "unverified"
     wait_for(
@@ -158,8 +175,12 @@ def test_an_answer_typed_into_the_prefect_ui_does_not_count_under_refuse(
     token = httpx.post(
         f"{site.url}/api/tokens", json={"email": OMAR, "password": password_of(OMAR)}
     ).json()["token"]
-    sent = httpx.post(f"{site.url}/api/improvements/{shown}/decisions", json={"decision": "approve"},
-                      headers={"Authorization": f"Bearer {token}"}, timeout=60)  # fmt: skip
+    sent = httpx.post(
+        f"{site.url}/api/improvements/{shown}/decisions",
+        json={"decision": "approve"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
     assert sent.status_code == 200, sent.text
     wait_for(lambda: show_improvement(shown).status == "executing", what=f"{shown} executing")
     (decision,) = show_improvement(shown).gate_decisions

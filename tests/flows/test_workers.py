@@ -48,8 +48,9 @@ class Production:
 
 
 def prefect(env: dict[str, str], *args: str) -> None:
-    subprocess.run([str(processes.BIN / "prefect"), *args], env=env, cwd=ROOT, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [str(processes.BIN / "prefect"), *args], env=env, cwd=ROOT, check=True, capture_output=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +59,13 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         root = tmp_path_factory.mktemp("production")
         server = PrefectServer(root, prefect_url)
         env = {
-            **prefect_env(root, server.api_url), "IMPROVE_HOME": str(root / "register"),
-            "IMPROVE_DATABASE_URL": store_url, "IMPROVE_PROJECT_DIR": str(ROOT),
-            "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_LOGGING_EXTRA_LOGGERS": "ci_workflow",
-        }  # fmt: skip
+            **prefect_env(root, server.api_url),
+            "IMPROVE_HOME": str(root / "register"),
+            "IMPROVE_DATABASE_URL": store_url,
+            "IMPROVE_PROJECT_DIR": str(ROOT),
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+            "PREFECT_LOGGING_EXTRA_LOGGERS": "ci_workflow",
+        }
         started: list[subprocess.Popen[bytes]] = []
         try:
             processes.run_improve(env, "init")
@@ -72,8 +76,17 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
             prefect(env, "--no-prompt", "deploy", "--name", "improvement-lifecycle")
             workers = [(f"worker-{n}", root / f"worker-{n}.log") for n in range(WORKERS)]
             for name, log in workers:
-                command = [str(processes.BIN / "prefect"), "worker", "start", "--pool", POOL,
-                           "--name", name, "--limit", "4"]  # fmt: skip
+                command = [
+                    str(processes.BIN / "prefect"),
+                    "worker",
+                    "start",
+                    "--pool",
+                    POOL,
+                    "--name",
+                    name,
+                    "--limit",
+                    "4",
+                ]
                 started.append(processes.start(command, env=env, log=log))
             yield Production(env, workers)
         finally:
@@ -103,19 +116,31 @@ def test_workers_drain_a_burst_of_answered_gates(
     refs = [f"drain-{n}" for n in range(DRAIN)]  # as `improve start` does: one round
     started = start_round(refs, actor=operating_system("test"), runs=PrefectRuns())
     runs = {n: s.flow_run_id for n, s in enumerate(started)}
-    processes.until(lambda: open_gates("plan_approval") == DRAIN or None,
-                    what=f"{DRAIN} runs at their plan approval", timeout=900)  # fmt: skip
+    processes.until(
+        lambda: open_gates("plan_approval") == DRAIN or None,
+        what=f"{DRAIN} runs at their plan approval",
+        timeout=900,
+    )
     logs_before = {name: log.read_text() for name, log in production.workers}
 
     def approve(n: int) -> None:
-        send_decision(f"drain-{n}", Gate.plan_approval, "approve", actor=operating_system("test"),
-                      runs=PrefectRuns(), by="Omar Haddad")  # fmt: skip
+        send_decision(
+            f"drain-{n}",
+            Gate.plan_approval,
+            "approve",
+            actor=operating_system("test"),
+            runs=PrefectRuns(),
+            by="Omar Haddad",
+        )
 
     begin = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(approve, range(DRAIN)))
-    processes.until(lambda: open_gates("execution_complete") == DRAIN or None,
-                    what=f"{DRAIN} runs executing", timeout=900)  # fmt: skip
+    processes.until(
+        lambda: open_gates("execution_complete") == DRAIN or None,
+        what=f"{DRAIN} runs executing",
+        timeout=900,
+    )
     drained = time.perf_counter() - begin
     from ci_workflow.orchestration import read_state
 
@@ -124,8 +149,10 @@ def test_workers_drain_a_burst_of_answered_gates(
         return all(s.type == "PAUSED" and s.pause_key == "execution-complete-1" for s in states)
 
     processes.wait_until(suspended, timeout=300, what="every run suspended at its next gate")
-    print(f"{WORKERS} worker(s): {DRAIN} answered gates drained in {drained:.1f} s "
-          f"({DRAIN / drained:.2f} decisions/s)")  # fmt: skip
+    print(
+        f"{WORKERS} worker(s): {DRAIN} answered gates drained in {drained:.1f} s "
+        f"({DRAIN / drained:.2f} decisions/s)"
+    )
     # Each resumed run was started by one worker, once (both may try: the server aborts the
     # second submission), and both workers took a share.
     ran: dict[str, Counter[str]] = {}

@@ -119,8 +119,15 @@ def test_a_csv_larger_than_the_cap_is_refused_before_it_is_read(
     path = incident_csv(tmp_path)
     path.write_text(path.read_text() * 20)
     with pytest.raises(MetricError, match=r"more than the 1,000 allowed"):
-        measure({"kind": "csv", "path": str(path), "timestamp_column": "opened_at",
-                 "aggregation": "count"}, OCTOBER)  # fmt: skip
+        measure(
+            {
+                "kind": "csv",
+                "path": str(path),
+                "timestamp_column": "opened_at",
+                "aggregation": "count",
+            },
+            OCTOBER,
+        )
 
 
 def test_python_sources_run_only_listed_modules_and_never_from_the_working_directory(
@@ -193,8 +200,10 @@ def test_a_slowly_dripping_answer_ends_at_the_deadline(drip: tuple[str, object])
     with pytest.raises(
         MetricError, match=r"no HTTP answer from 127\.0\.0\.1 within 1 s \(after 2 tries\)"
     ):
-        measure({"kind": "http", "url": url, "path": "data.items[0].value", "timeout": 1,
-                 "retries": 1}, OCTOBER)  # fmt: skip
+        measure(
+            {"kind": "http", "url": url, "path": "data.items[0].value", "timeout": 1, "retries": 1},
+            OCTOBER,
+        )
     assert time.monotonic() - started < 6  # two tries of about a second, not the whole drip
 
 
@@ -202,8 +211,13 @@ def test_configured_headers_do_not_follow_a_redirect_to_another_host() -> None:
     with http_server() as (first, at_first), http_server() as (second, at_second):
         second_host = second.replace("127.0.0.1", "localhost")  # same server, another origin
         at_first.redirect_to = f"{second_host}/value"
-        source = {"kind": "http", "url": f"{first}/start", "path": "data.items[0].value",
-                  "headers": {"X-Api-Key": "s3cret"}, "retries": 0}  # fmt: skip
+        source = {
+            "kind": "http",
+            "url": f"{first}/start",
+            "path": "data.items[0].value",
+            "headers": {"X-Api-Key": "s3cret"},
+            "retries": 0,
+        }
         assert measure(source, OCTOBER) == 4.25
         assert at_first.headers[0]["x-api-key"] == "s3cret"
         assert "x-api-key" not in at_second.headers[0]
@@ -223,8 +237,15 @@ def test_a_database_host_that_never_answers_fails_within_its_bounds() -> None:
     started = time.monotonic()
     try:
         with pytest.raises(MetricError):
-            measure({"kind": "sql", "url": f"postgresql://reader@127.0.0.1:{port}/db",
-                     "query": "SELECT 1", "timeout": 2}, OCTOBER)  # fmt: skip
+            measure(
+                {
+                    "kind": "sql",
+                    "url": f"postgresql://reader@127.0.0.1:{port}/db",
+                    "query": "SELECT 1",
+                    "timeout": 2,
+                },
+                OCTOBER,
+            )
     finally:
         listener.close()
     assert time.monotonic() - started < 30  # the connect timeout, not forever
@@ -281,13 +302,28 @@ def test_sources_are_checked_where_they_point_when_applied(
     folder = tmp_path / "cir"
     folder.mkdir()
     bad = [
-        objective_doc(metric="a", source={"kind": "csv", "path": "/etc/passwd",
-                                          "timestamp_column": "t", "aggregation": "count"}),
-        objective_doc(metric="b", source={"kind": "sql", "url": "sqlit:///x.db", "query": "SELECT 1"}),
+        objective_doc(
+            metric="a",
+            source={
+                "kind": "csv",
+                "path": "/etc/passwd",
+                "timestamp_column": "t",
+                "aggregation": "count",
+            },
+        ),
+        objective_doc(
+            metric="b", source={"kind": "sql", "url": "sqlit:///x.db", "query": "SELECT 1"}
+        ),
         objective_doc(metric="c", source={"kind": "python", "function": "os:getcwd"}),
-        objective_doc(metric="d", source={"kind": "sql", "url": f"sqlite:///{os.path.expanduser('~')}/x.db",
-                                          "query": "SELECT 1"}),
-    ]  # fmt: skip
+        objective_doc(
+            metric="d",
+            source={
+                "kind": "sql",
+                "url": f"sqlite:///{os.path.expanduser('~')}/x.db",
+                "query": "SELECT 1",
+            },
+        ),
+    ]
     lines = cli.fails("apply", str(write_yaml(folder, improvement_doc(objectives=bad))))
     assert lines[:-1] == [
         f"{folder}/network-mttr.yaml: objectives[0].source.path: passwd: outside the folders sources may read (data roots)",

@@ -32,8 +32,10 @@ def sql(path: Path, query: str, **extra: Any) -> dict[str, Any]:
 
 def test_sql_binds_the_window_as_utc_text_on_sqlite(tmp_path: Path) -> None:
     db = incident_db(tmp_path)
-    query = ("SELECT AVG(hours) FROM incidents WHERE category = 'network' "
-             "AND opened_at > :window_start AND opened_at <= :window_end")  # fmt: skip
+    query = (
+        "SELECT AVG(hours) FROM incidents WHERE category = 'network' "
+        "AND opened_at > :window_start AND opened_at <= :window_end"
+    )
     assert measure(sql(db, query), OCTOBER) == pytest.approx((10 + 6 + 4) / 3)
     with pytest.raises(MetricError, match="not a number: '2026-10-10 00:00:00'"):
         measure(sql(db, "SELECT :as_of"), OCTOBER)  # the bound text, as documented
@@ -41,9 +43,13 @@ def test_sql_binds_the_window_as_utc_text_on_sqlite(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE incidents SET hours = 0", "DELETE FROM incidents", "CREATE TABLE x (a INT)",
-     "INSERT INTO incidents VALUES ('X', '', '', '', 1)"],
-)  # fmt: skip
+    [
+        "UPDATE incidents SET hours = 0",
+        "DELETE FROM incidents",
+        "CREATE TABLE x (a INT)",
+        "INSERT INTO incidents VALUES ('X', '', '', '', 1)",
+    ],
+)
 def test_sql_that_writes_fails_and_changes_nothing_on_sqlite(
     tmp_path: Path, statement: str
 ) -> None:
@@ -92,8 +98,12 @@ def test_sql_on_postgres_reads_in_a_read_only_transaction(postgres_table: Reader
     assert POSTGRES_URL
     schema = postgres_table.schema
     url = postgres_table.url.replace(f"{postgres_table.role}@", f"{postgres_table.role}:hunter2@")
-    source = {"kind": "sql", "url": url, "query": f"SELECT SUM(hours) FROM {schema}.incidents "
-              "WHERE opened_at > :window_start AND opened_at <= :window_end"}  # fmt: skip
+    source = {
+        "kind": "sql",
+        "url": url,
+        "query": f"SELECT SUM(hours) FROM {schema}.incidents "
+        "WHERE opened_at > :window_start AND opened_at <= :window_end",
+    }
     assert measure(source, OCTOBER) == 5
     source["query"] = f"DELETE FROM {schema}.incidents"
     with pytest.raises(MetricError, match="read-only transaction") as refused:
@@ -120,12 +130,17 @@ def test_sql_on_postgres_reads_in_a_read_only_transaction(postgres_table: Reader
         ("p90", {"value_column": "hours"}, 8.8),  # 2, 4, 6, 10: 4 + (6 ... numpy's linear p90
         ("rate", {"value_column": "met_sla"}, 0.75),
     ],
-)  # fmt: skip
+)
 def test_csv_aggregations_over_the_window(
     tmp_path: Path, aggregation: str, extra: dict[str, Any], expected: float
 ) -> None:
-    source = {"kind": "csv", "path": str(incident_csv(tmp_path)), "timestamp_column": "opened_at",
-              "aggregation": aggregation, **extra}  # fmt: skip
+    source = {
+        "kind": "csv",
+        "path": str(incident_csv(tmp_path)),
+        "timestamp_column": "opened_at",
+        "aggregation": aggregation,
+        **extra,
+    }
     assert measure(source, OCTOBER) == pytest.approx(expected)
 
 
@@ -153,8 +168,13 @@ def test_csv_problems_are_named(tmp_path: Path) -> None:
 
 def test_http_picks_a_number_and_sends_the_window() -> None:
     with http_server() as (url, answers):
-        source = {"kind": "http", "url": f"{url}/scores", "path": "data.items[0].value",
-                  "params": {"from": "{window_start}", "to": "{window_end}"}, "retries": 0}  # fmt: skip
+        source = {
+            "kind": "http",
+            "url": f"{url}/scores",
+            "path": "data.items[0].value",
+            "params": {"from": "{window_start}", "to": "{window_end}"},
+            "retries": 0,
+        }
         assert measure(source, OCTOBER) == 4.25
         assert answers.requests == [
             "/scores?from=2026-10-01T00%3A00%3A00%2B00%3A00&to=2026-10-10T00%3A00%3A00%2B00%3A00"
@@ -180,8 +200,12 @@ def test_http_retries_then_succeeds_and_reports_what_failed() -> None:
             measure({**source, "timeout": 0.2, "retries": 0}, OCTOBER)
         answers.delay = 0
         time.sleep(0.7)  # let the slow answer finish before the next request
-        for body, reason in [({"data": {}}, "nothing at"), ({"data": {"items": [{"value": "NaN"}]}}, "not a finite number"),
-                             ({"data": {"items": [{"value": "high"}]}}, "not a number"), (b"<html>", "not JSON")]:  # fmt: skip
+        for body, reason in [
+            ({"data": {}}, "nothing at"),
+            ({"data": {"items": [{"value": "NaN"}]}}, "not a finite number"),
+            ({"data": {"items": [{"value": "high"}]}}, "not a number"),
+            (b"<html>", "not JSON"),
+        ]:
             answers.body = body
             with pytest.raises(MetricError, match=reason):
                 measure(source, OCTOBER)

@@ -16,9 +16,17 @@ START = datetime(2026, 1, 5, tzinfo=UTC)
 def mttr(values: list[float], started_week: int | None) -> str:
     points = [Point(START + timedelta(weeks=i), v, "checkpoint") for i, v in enumerate(values)]
     started = None if started_week is None else START + timedelta(weeks=started_week, days=3)
-    evaluation = evaluate(metric="mttr_hours", description="", unit="h", baseline=9.5, target=6,
-                          direction="decrease", kpi_kind="service_performance", points=points,
-                          started_at=started)  # fmt: skip
+    evaluation = evaluate(
+        metric="mttr_hours",
+        description="",
+        unit="h",
+        baseline=9.5,
+        target=6,
+        direction="decrease",
+        kpi_kind="service_performance",
+        points=points,
+        started_at=started,
+    )
     return objective_chart(evaluation)
 
 
@@ -48,8 +56,10 @@ def test_no_start_mark_before_execution_started() -> None:
 
 
 def test_short_gate_waits_read_in_hours_and_long_ones_in_days() -> None:
-    short = [WaitFigures("plan_approval", Spread(3, 0.00032, 0.0008), 0, None),
-             WaitFigures("review_signoff", Spread(2, 0.02, 0.05), 0, None)]  # fmt: skip
+    short = [
+        WaitFigures("plan_approval", Spread(3, 0.00032, 0.0008), 0, None),
+        WaitFigures("review_signoff", Spread(2, 0.02, 0.05), 0, None),
+    ]
     svg = gate_wait_chart(short, 5)
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert not [x for x in texts if re.search(r"\d[eE]-\d", x)]  # no label reads 8e-05

@@ -20,13 +20,20 @@ class Outbox:
 
 
 @pytest.fixture
-def mail(smtp_server: tuple[int, list[Message]], webhook: tuple[str, list[Any], dict[str, int]],
-         monkeypatch: pytest.MonkeyPatch) -> Outbox:  # fmt: skip
+def mail(
+    smtp_server: tuple[int, list[Message]],
+    webhook: tuple[str, list[Any], dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Outbox:
     port, received = smtp_server
     url, posts, control = webhook
-    for name, value in {"IMPROVE_SMTP_HOST": "127.0.0.1", "IMPROVE_SMTP_PORT": str(port),
-                        "IMPROVE_SMTP_STARTTLS": "false", "IMPROVE_WEBHOOK_URL": url,
-                        "IMPROVE_WEB_URL": "https://ci.example.org"}.items():  # fmt: skip
+    for name, value in {
+        "IMPROVE_SMTP_HOST": "127.0.0.1",
+        "IMPROVE_SMTP_PORT": str(port),
+        "IMPROVE_SMTP_STARTTLS": "false",
+        "IMPROVE_WEBHOOK_URL": url,
+        "IMPROVE_WEB_URL": "https://ci.example.org",
+    }.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     return Outbox(received, posts, control, port)

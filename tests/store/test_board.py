@@ -76,8 +76,11 @@ def test_each_stage_shows_its_first_cards_by_priority_and_counts_them_all(
         lena = BoardFilter(owner="LENA FISCHER ", service="corporate network")
         narrowed = stage_counts(session, STAGES, lena)
     assert [(r.status, r.id, r.rank) for r in rows] == [
-        ("defined", 4, 1), ("defined", 5, 2), ("identified", 1, 1), ("identified", 2, 2),
-    ]  # fmt: skip
+        ("defined", 4, 1),
+        ("defined", 5, 2),
+        ("identified", 1, 1),
+        ("identified", 2, 2),
+    ]
     assert counts == {"identified": 3, "defined": 2}
     assert mine == {"defined": 1}  # nobody's own, but IMP-0005 has a gate they may decide
     assert narrowed == counts

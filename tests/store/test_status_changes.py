@@ -20,8 +20,13 @@ def registered(cli: Cli, people: None, tmp_path: Path) -> None:
 def test_a_change_is_stamped_and_audited(registered: None) -> None:
     with transaction() as session:
         improvement = get_improvement(session, "IMP-0001")
-        for status in (Status.defined, Status.planned, Status.awaiting_approval, Status.approved,
-                       Status.executing):  # fmt: skip
+        for status in (
+            Status.defined,
+            Status.planned,
+            Status.awaiting_approval,
+            Status.approved,
+            Status.executing,
+        ):
             change_status(session, improvement, status, actor="Omar Haddad", reason="go")
     with transaction(write=False) as session:
         improvement = get_improvement(session, "IMP-0001")

@@ -92,12 +92,21 @@ def start_workspace(
     root: Path, extra: dict[str, str] | None = None, seed: bool = True
 ) -> Workspace:
     home = root / "home"
-    clean = {k: v for k, v in __import__("os").environ.items()
-             if not k.startswith(("IMPROVE_", "PREFECT_"))}  # fmt: skip
+    clean = {
+        k: v
+        for k, v in __import__("os").environ.items()
+        if not k.startswith(("IMPROVE_", "PREFECT_"))
+    }
     port = processes.free_port()
-    env = {**clean, "IMPROVE_HOME": str(home), "IMPROVE_WEB_URL": f"http://127.0.0.1:{port}",
-           "PREFECT_API_URL": "http://127.0.0.1:9/api", "PREFECT_HOME": str(root / "prefect"),
-           "IMPROVE_PREFECT_API_URL": "http://127.0.0.1:9/api", **(extra or {})}  # fmt: skip
+    env = {
+        **clean,
+        "IMPROVE_HOME": str(home),
+        "IMPROVE_WEB_URL": f"http://127.0.0.1:{port}",
+        "PREFECT_API_URL": "http://127.0.0.1:9/api",
+        "PREFECT_HOME": str(root / "prefect"),
+        "IMPROVE_PREFECT_API_URL": "http://127.0.0.1:9/api",
+        **(extra or {}),
+    }
     space = Workspace(env, f"http://127.0.0.1:{port}", None, None)  # type: ignore[arg-type]
     if seed:
         _seed(env)
@@ -107,8 +116,10 @@ def start_workspace(
     )
     processes.wait_until(
         lambda: httpx.get(f"{space.url}/sign-in", timeout=2).status_code in (200, 401),
-        timeout=60, what="improve web", log=log,
-    )  # fmt: skip
+        timeout=60,
+        what="improve web",
+        log=log,
+    )
     return space
 
 
@@ -145,8 +156,11 @@ def _seed(env: dict[str, str]) -> None:
 def workspace(
     tmp_path_factory: pytest.TempPathFactory, module_mailbox: Mailbox
 ) -> Iterator[Workspace]:
-    smtp = {"IMPROVE_SMTP_HOST": "127.0.0.1", "IMPROVE_SMTP_PORT": str(module_mailbox.port),
-            "IMPROVE_SMTP_STARTTLS": "false"}  # fmt: skip
+    smtp = {
+        "IMPROVE_SMTP_HOST": "127.0.0.1",
+        "IMPROVE_SMTP_PORT": str(module_mailbox.port),
+        "IMPROVE_SMTP_STARTTLS": "false",
+    }
     space = start_workspace(tmp_path_factory.mktemp("workspace"), smtp)
     space.mailbox = module_mailbox
     yield space

@@ -32,8 +32,17 @@ from tests.helpers import move_to
 from tests.web.conftest import Workspace, password_of
 from tests.web.helpers import new_improvement, waiting_at_plan_approval
 
-STAGES = ["identified", "defined", "planned", "awaiting_approval", "approved", "executing",
-          "in_review", "consolidating", "closed"]  # fmt: skip
+STAGES = [
+    "identified",
+    "defined",
+    "planned",
+    "awaiting_approval",
+    "approved",
+    "executing",
+    "in_review",
+    "consolidating",
+    "closed",
+]
 TODAY = utcnow().date()
 
 
@@ -146,9 +155,9 @@ def test_the_json_twin_holds_what_the_page_shows(use: Workspace, tmp_path: Path)
     for query in ({"service": service}, {"service": service, "per": "2", "ended": "true"}):
         board = board_json(client, **query)
         shown = page_stages(client, **query)
-        assert {c["status"]: (c["count"], [x["id"] for x in c["cards"]]) for c in board["columns"]} == {
-            status: (count, cards) for status, (count, cards, _) in shown.items()
-        }  # fmt: skip
+        assert {
+            c["status"]: (c["count"], [x["id"] for x in c["cards"]]) for c in board["columns"]
+        } == {status: (count, cards) for status, (count, cards, _) in shown.items()}
     assert httpx.get(f"{use.url}/api/board").status_code == 401  # the same door as the page
 
 
@@ -172,12 +181,18 @@ def test_a_stage_shows_its_highest_priorities_and_links_to_the_rest(
 def test_filters_by_process_owner_and_ended(use: Workspace, tmp_path: Path) -> None:
     service = a_service()
     ours = new_improvement(use, tmp_path, service=service)
-    theirs = new_improvement(use, tmp_path, service=service, process="Service Request Management",
-                             owner="Priya Nair")  # fmt: skip
+    theirs = new_improvement(
+        use, tmp_path, service=service, process="Service Request Management", owner="Priya Nair"
+    )
     withdrawn = new_improvement(use, tmp_path, service=service)
     with transaction() as session:
-        change_status(session, get_improvement(session, withdrawn), Status.withdrawn,
-                      actor="test", reason="test")  # fmt: skip
+        change_status(
+            session,
+            get_improvement(session, withdrawn),
+            Status.withdrawn,
+            actor="test",
+            reason="test",
+        )
     client = use.signed_in("carmen@example.org")
 
     def shown(**query: str) -> set[str]:
@@ -198,8 +213,9 @@ def test_mine_is_what_i_own_am_in_the_team_of_or_may_decide(use: Workspace, tmp_
     service = a_service()
     owned = new_improvement(use, tmp_path, service=service, owner="Grace Kim")
     in_team = new_improvement(use, tmp_path, service=service, team=["Lena Fischer", "Grace Kim"])
-    to_decide = waiting_at_plan_approval(use, tmp_path, service=service,
-                                         process="Service Request Management")  # fmt: skip
+    to_decide = waiting_at_plan_approval(
+        use, tmp_path, service=service, process="Service Request Management"
+    )
     omars = waiting_at_plan_approval(use, tmp_path, service=service)  # Incident Management
     someone_elses = new_improvement(use, tmp_path, service=service)
     grace = use.signed_in("grace@example.org")

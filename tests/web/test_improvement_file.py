@@ -166,7 +166,9 @@ def test_create_and_update_through_the_api_with_versions(here: Workspace) -> Non
     as_yaml = lena.put(path, content="key: x", headers={"Content-Type": "text/yaml"})
     assert as_yaml.status_code == 415
     # Carmen saves a new title from the first version; Lena, also from it, a new scope.
-    theirs = carmen.put(path, json={**doc, "title": "Faster restores"}, headers={"If-Match": f'"{first}"'})  # fmt: skip
+    theirs = carmen.put(
+        path, json={**doc, "title": "Faster restores"}, headers={"If-Match": f'"{first}"'}
+    )
     assert theirs.json()["outcome"] == "updated" and theirs.json()["changed"] == ["title"]
     second = theirs.json()["version"]
     assert theirs.headers["etag"] == f'"{second}"' and second > first
@@ -217,7 +219,12 @@ def test_a_wrong_spec_is_422_with_every_problem_and_nothing_written(here: Worksp
     assert lena.get("/api/improvements/api-problems/file").json() == before
     bad = carmen.post("/api/improvements", json={**doc, "key": "Not A Key", "strategic_impact": 9})
     assert bad.status_code == 422 and len(bad.json()["problems"]) == 2
-    assert carmen.post("/api/improvements", content="[1]", headers={"Content-Type": "application/json"}).status_code == 422  # fmt: skip
+    assert (
+        carmen.post(
+            "/api/improvements", content="[1]", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 422
+    )
 
 
 def test_only_who_may_change_it_may_put_and_a_refusal_is_audited(here: Workspace) -> None:

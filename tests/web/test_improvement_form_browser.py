@@ -89,9 +89,15 @@ def test_create_rework_edit_resubmit_and_the_approver_sees_the_diff(
 
     options = Options()
     options.binary_location = shutil.which("chromium") or ""
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 f"--user-data-dir={tmp_path / 'profile'}"):  # fmt: skip
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
         options.add_argument(flag)
     browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or ""), options=options)
     wide: dict[str, int] = {}

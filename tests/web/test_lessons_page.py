@@ -17,14 +17,24 @@ LESSONS = "Agree the <script>alert(1)</script> routing rules with the VPN vendor
 def test_a_new_improvement_shows_the_lessons_of_similar_closed_ones(
     use: Workspace, tmp_path: Path
 ) -> None:
-    fresh = new_improvement(use, tmp_path, title="Fewer VPN outages", service="Remote Access",
-                            vision="Remote staff stay connected.")  # fmt: skip
+    fresh = new_improvement(
+        use,
+        tmp_path,
+        title="Fewer VPN outages",
+        service="Remote Access",
+        vision="Remote staff stay connected.",
+    )
     lena = use.signed_in("lena@example.org")
     assert "No closed improvement is like this one yet." in lena.get(f"/improvements/{fresh}").text
     assert lena.get(f"/api/improvements/{fresh}").json()["similar"] == []
 
-    done = new_improvement(use, tmp_path, title="Route VPN incidents to the network team",
-                           service="Remote Access", vision="Tickets reach the right team.")  # fmt: skip
+    done = new_improvement(
+        use,
+        tmp_path,
+        title="Route VPN incidents to the network team",
+        service="Remote Access",
+        vision="Tickets reach the right team.",
+    )
     move_to("closed", done)
     with transaction() as session:
         improvement = get_improvement(session, done)

@@ -155,20 +155,38 @@ def test_the_forms_offer_the_known_roles_and_scopes(use: Workspace, tmp_path: Pa
     assert 'value="process_owner:Incident Management"' in listing
     assert 'value="service_owner:Corporate Network"' in listing
     assert '<option value="Incident Management">' in listing  # the datalist for a new one
-    added = post_form(carmen, "/people", "/people", name="Ada Picked", email="ada@example.org",
-                      grant=["data_analyst", "process_owner:Incident Management"],
-                      new_role="service_owner", new_scope="Payroll, Intranet")  # fmt: skip
+    added = post_form(
+        carmen,
+        "/people",
+        "/people",
+        name="Ada Picked",
+        email="ada@example.org",
+        grant=["data_analyst", "process_owner:Incident Management"],
+        new_role="service_owner",
+        new_scope="Payroll, Intranet",
+    )
     assert added.status_code == 303
     ada = carmen.get("/api/people/ada@example.org").json()
-    assert ada["roles"] == ["data_analyst", "process_owner:Incident Management",
-                            "service_owner:Payroll", "service_owner:Intranet"]  # fmt: skip
+    assert ada["roles"] == [
+        "data_analyst",
+        "process_owner:Incident Management",
+        "service_owner:Payroll",
+        "service_owner:Intranet",
+    ]
     page = carmen.get("/people/ada@example.org").text
     assert 'value="service_owner:Payroll" checked' in page  # the new scope is known now
     assert 'value="data_analyst" checked' in page and 'value="ci_manager">' in page
-    changed = post_form(carmen, "/people/ada@example.org", "/people/ada@example.org",
-                        action="roles", picked="1", back_to="/people/ada@example.org",
-                        grant=["service_owner:Payroll"], new_role="process_owner",
-                        new_scope="")  # fmt: skip
+    changed = post_form(
+        carmen,
+        "/people/ada@example.org",
+        "/people/ada@example.org",
+        action="roles",
+        picked="1",
+        back_to="/people/ada@example.org",
+        grant=["service_owner:Payroll"],
+        new_role="process_owner",
+        new_scope="",
+    )
     assert changed.headers["location"] == "/people/ada@example.org"
     ada = carmen.get("/api/people/ada@example.org").json()
     assert ada["roles"] == ["service_owner:Payroll"]
@@ -178,9 +196,16 @@ def test_the_forms_offer_the_known_roles_and_scopes(use: Workspace, tmp_path: Pa
 
 def test_the_add_form_keeps_what_was_typed_and_lists_every_problem(use: Workspace) -> None:
     carmen = use.signed_in(CARMEN)
-    answer = post_form(carmen, "/people", "/people", name="Carmen Ruiz",
-                       email="not an address", grant=["wizard", "data_analyst"],
-                       new_role="process_owner", new_scope="Change Enablement")  # fmt: skip
+    answer = post_form(
+        carmen,
+        "/people",
+        "/people",
+        name="Carmen Ruiz",
+        email="not an address",
+        grant=["wizard", "data_analyst"],
+        new_role="process_owner",
+        new_scope="Change Enablement",
+    )
     assert answer.status_code == 422
     page = answer.text
     assert "The person was not added: 3 problems" in page
@@ -203,8 +228,9 @@ def test_the_add_form_keeps_what_was_typed_and_lists_every_problem(use: Workspac
     names = [p["name"] for p in carmen.get("/api/people").json()]
     assert " " not in names and names.count("Carmen Ruiz") == 1  # nothing added
     token = csrf_of(carmen, "/me")
-    twin = carmen.post("/api/people", json={"name": "", "email": "x"},
-                       headers={"X-CSRF-Token": token})  # fmt: skip
+    twin = carmen.post(
+        "/api/people", json={"name": "", "email": "x"}, headers={"X-CSRF-Token": token}
+    )
     assert twin.status_code == 422 and set(twin.json()["problems"]) == {"name", "email"}
 
 
@@ -214,8 +240,11 @@ def test_nobody_deactivates_themselves(use: Workspace) -> None:
     rows = re.findall(r"<tr>.*?</tr>", manager.get("/people").text, re.S)
     (mine,) = [row for row in rows if f">{email}<" in row]
     assert "Deactivate" not in mine and "another CI manager may deactivate you" in mine
-    assert all("Deactivate" in row for row in rows if ">deactivated<" not in row and row != mine
-               and "<th>" not in row)  # fmt: skip
+    assert all(
+        "Deactivate" in row
+        for row in rows
+        if ">deactivated<" not in row and row != mine and "<th>" not in row
+    )
     forged = post_form(manager, "/people", f"/people/{email}", action="deactivate")
     assert forged.status_code == 403
     token = csrf_of(manager, "/me")
@@ -224,8 +253,12 @@ def test_nobody_deactivates_themselves(use: Workspace) -> None:
     refused = [e for e in events("forbidden") if e["actor"] == name]
     assert len([e for e in refused if "may not deactivate themselves" in str(e["detail"])]) == 2
     assert manager.get("/").status_code == 200  # still active and signed in
-    assert post_form(use.signed_in(CARMEN), "/people", f"/people/{email}",
-                     action="deactivate").status_code == 303  # fmt: skip
+    assert (
+        post_form(
+            use.signed_in(CARMEN), "/people", f"/people/{email}", action="deactivate"
+        ).status_code
+        == 303
+    )
     assert manager.get("/").status_code == 303  # another CI manager may
 
 

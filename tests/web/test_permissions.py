@@ -31,18 +31,24 @@ ROLES = {
     "outsider": "olaf@example.org",  # registered, no role
     "deactivated": "dora@example.org",  # was a CI manager
 }
-ACTIONS = ("decide_plan_approval", "decide_execution_complete", "edit", "record", "withdraw",
-           "manage_people")  # fmt: skip
+ACTIONS = (
+    "decide_plan_approval",
+    "decide_execution_complete",
+    "edit",
+    "record",
+    "withdraw",
+    "manage_people",
+)
 # Y: allowed, N: refused; one column per action, in the order above.
 TABLE = {
-    "ci_manager":          "YYYYYY",
-    "process_owner":       "YNYNYN",
+    "ci_manager": "YYYYYY",
+    "process_owner": "YNYNYN",
     "other_process_owner": "NNNNNN",
-    "owner":               "NYYYYN",
-    "team_member":         "NYNYNN",
-    "outsider":            "NNNNNN",
-    "deactivated":         "NNNNNN",
-}  # fmt: skip
+    "owner": "NYYYYN",
+    "team_member": "NYNYNN",
+    "outsider": "NNNNNN",
+    "deactivated": "NNNNNN",
+}
 CHANNELS = ("cli", "web", "api", "prefect-ui")
 CASES = [
     (channel, role, action, TABLE[role][ACTIONS.index(action)] == "Y")
@@ -64,8 +70,9 @@ def sessions(workspace: Workspace) -> Iterator[dict[str, tuple[httpx.Client, str
         workspace.improve("people", "passwd", email, "--password-stdin", stdin=password_of(email))
     found = {}
     for role, email in ROLES.items():
-        token = httpx.post(f"{workspace.url}/api/tokens",
-                           json={"email": email, "password": password_of(email)}).json()["token"]  # fmt: skip
+        token = httpx.post(
+            f"{workspace.url}/api/tokens", json={"email": email, "password": password_of(email)}
+        ).json()["token"]
         found[role] = (workspace.signed_in(email, for_test=False), token)
     workspace.improve("people", "deactivate", ROLES["deactivated"])
     yield found
@@ -140,12 +147,18 @@ def _via_http(
     return answer.status_code not in (401, 403)
 
 
-@pytest.mark.parametrize(("channel", "role", "action", "allowed"), CASES,
-                         ids=[f"{c}-{r}-{a}" for c, r, a, _ in CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("channel", "role", "action", "allowed"), CASES, ids=[f"{c}-{r}-{a}" for c, r, a, _ in CASES]
+)
 def test_the_same_rule_holds_on_every_channel(
-    use: Workspace, sessions: dict[str, tuple[httpx.Client, str]], tmp_path: Path,
-    channel: str, role: str, action: str, allowed: bool,
-) -> None:  # fmt: skip
+    use: Workspace,
+    sessions: dict[str, tuple[httpx.Client, str]],
+    tmp_path: Path,
+    channel: str,
+    role: str,
+    action: str,
+    allowed: bool,
+) -> None:
     shown, number, path = _improvement(use, tmp_path, action)
     email = ROLES[role]
     if channel == "prefect-ui":  # the flow's own check of an unsigned answer

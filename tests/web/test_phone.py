@@ -21,8 +21,9 @@ def test_no_page_is_wider_than_a_phone(use: Workspace, tmp_path: Path) -> None:
 
     waiting = waiting_at_plan_approval(use, tmp_path, title="A title " + "long" * 30)
     decided = waiting_at_plan_approval(use, tmp_path)
-    decide_gate(int(decided.split("-")[1]), "plan_approval", 1,
-                {"by": "Omar Haddad", "decision": "approve"})  # fmt: skip
+    decide_gate(
+        int(decided.split("-")[1]), "plan_approval", 1, {"by": "Omar Haddad", "decision": "approve"}
+    )
     closed = new_improvement(use, tmp_path)
     move_to("closed", closed)
     browser = chromium(tmp_path / "profile")
@@ -34,8 +35,15 @@ def test_no_page_is_wider_than_a_phone(use: Workspace, tmp_path: Path) -> None:
         browser.find_element(By.ID, "password").send_keys(password_of("carmen@example.org"))
         browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
         WebDriverWait(browser, 30).until(lambda b: "/sign-in" not in b.current_url)
-        pages = ["/", "/register", "/opportunities", "/practice", "/people", "/me",
-                 *(f"/improvements/{shown}" for shown in (waiting, decided, closed))]  # fmt: skip
+        pages = [
+            "/",
+            "/register",
+            "/opportunities",
+            "/practice",
+            "/people",
+            "/me",
+            *(f"/improvements/{shown}" for shown in (waiting, decided, closed)),
+        ]
         wide = {}
         for page in pages:
             browser.get(f"{use.url}{page}")

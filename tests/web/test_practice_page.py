@@ -13,8 +13,9 @@ from tests.web.helpers import new_improvement, waiting_at_plan_approval
 
 
 def charts(html: str) -> list[str]:
-    return re.findall(r'<div class="chart"><svg[^>]*viewBox="0 0 680 300"[^>]*>.*?<title>([^<]+)',
-                      html, re.S)  # fmt: skip
+    return re.findall(
+        r'<div class="chart"><svg[^>]*viewBox="0 0 680 300"[^>]*>.*?<title>([^<]+)', html, re.S
+    )
 
 
 def test_the_practice_page_draws_the_trend_and_the_gate_waits(

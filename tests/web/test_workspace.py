@@ -22,8 +22,11 @@ from tests.web.conftest import Workspace, csrf_of, password_of, post_form, sign_
 from tests.web.helpers import new_improvement, waiting_at_plan_approval
 
 LENA, OMAR, CARMEN, PRIYA = (
-    "lena@example.org", "omar@example.org", "carmen@example.org", "priya@example.org",
-)  # fmt: skip
+    "lena@example.org",
+    "omar@example.org",
+    "carmen@example.org",
+    "priya@example.org",
+)
 
 
 def events(action: str, improvement: str | None = None) -> list[dict[str, object]]:
@@ -113,8 +116,10 @@ def test_a_form_without_its_csrf_token_is_refused(use: Workspace, tmp_path: Path
     shown = waiting_at_plan_approval(use, tmp_path)
     client = use.signed_in(OMAR)
     for token in ("", "forged"):
-        answer = client.post(f"/improvements/{shown}/decide", data={"decision": "reject",
-                             "comment": "no", "csrf": token})  # fmt: skip
+        answer = client.post(
+            f"/improvements/{shown}/decide",
+            data={"decision": "reject", "comment": "no", "csrf": token},
+        )
         assert answer.status_code == 403
     assert client.post("/me", data={"notify": "digest"}).status_code == 403
     assert use.improve("show", shown, "--json").count('"status": "awaiting_approval"') == 1
@@ -131,9 +136,14 @@ def test_who_may_not_decide_sees_no_form_and_a_forged_post_is_refused(
     assert page.status_code == 200 and "Waiting at plan approval" in page.text
     assert f'action="/improvements/{shown}/decide"' not in page.text
     assert "You may not decide this gate." in page.text
-    forged = lena.post(f"/improvements/{shown}/decide", data={
-        "decision": "approve", "gate": "plan-approval-1", "csrf": csrf_of(lena, f"/improvements/{shown}"),
-    })  # fmt: skip
+    forged = lena.post(
+        f"/improvements/{shown}/decide",
+        data={
+            "decision": "approve",
+            "gate": "plan-approval-1",
+            "csrf": csrf_of(lena, f"/improvements/{shown}"),
+        },
+    )
     assert forged.status_code == 403
     assert "Lena Fischer may not decide plan_approval" in forged.text
     (audited,) = events("forbidden", shown)
@@ -143,8 +153,11 @@ def test_who_may_not_decide_sees_no_form_and_a_forged_post_is_refused(
         LENA,
     )
     token = csrf_of(lena, f"/improvements/{shown}")
-    api = lena.post(f"/api/improvements/{shown}/decisions", json={"decision": "approve"},
-                    headers={"X-CSRF-Token": token})  # fmt: skip
+    api = lena.post(
+        f"/api/improvements/{shown}/decisions",
+        json={"decision": "approve"},
+        headers={"X-CSRF-Token": token},
+    )
     assert api.status_code == 403 and "may not decide" in api.json()["error"]  # the same rule
     assert (
         lena.post(f"/api/improvements/{shown}/decisions", json={"decision": "approve"}).status_code
@@ -158,13 +171,24 @@ def test_who_may_not_decide_sees_no_form_and_a_forged_post_is_refused(
 def test_every_page_escapes_what_people_typed(use: Workspace, tmp_path: Path) -> None:
     evil = "<script>alert(1)</script>"
     shown = waiting_at_plan_approval(
-        use, tmp_path, title=f"{evil} faster fixes", vision=f"{evil} vision",
+        use,
+        tmp_path,
+        title=f"{evil} faster fixes",
+        vision=f"{evil} vision",
         plan=[{"action": f"{evil} route", "owner": "Lena Fischer"}],
-    )  # fmt: skip
+    )
     carmen = use.signed_in(CARMEN)
     post_form(carmen, "/people", "/people", name=f"{evil} Mallory", email="mallory@example.org")
-    pages = ["/", "/register", f"/improvements/{shown}", "/practice", "/people", "/opportunities",
-             f"/improvements/{shown}/report", "/me"]  # fmt: skip
+    pages = [
+        "/",
+        "/register",
+        f"/improvements/{shown}",
+        "/practice",
+        "/people",
+        "/opportunities",
+        f"/improvements/{shown}/report",
+        "/me",
+    ]
     for path in pages:
         answer = carmen.get(path)
         assert answer.status_code == 200, path
@@ -179,8 +203,14 @@ def test_every_page_escapes_what_people_typed(use: Workspace, tmp_path: Path) ->
 
 def test_the_register_filters_sorts_pages_and_exports(use: Workspace, tmp_path: Path) -> None:
     for n in range(3):
-        new_improvement(use, tmp_path, title=f"Register row {n}", service="Payroll",
-                        strategic_impact=5, feasibility=5 - n)  # fmt: skip
+        new_improvement(
+            use,
+            tmp_path,
+            title=f"Register row {n}",
+            service="Payroll",
+            strategic_impact=5,
+            feasibility=5 - n,
+        )
     omar = use.signed_in(OMAR)
     listed = omar.get("/api/register", params={"service": "payroll", "sort": "priority"}).json()
     assert [r["title"] for r in listed["improvements"]] == [
@@ -224,8 +254,12 @@ def test_a_plan_action_is_updated_by_its_owner_or_an_editor_only(
     grace = use.signed_in("grace@example.org")  # approver of another process
     assert post_form(grace, "/", f"/improvements/{shown}/plan/0", status="done").status_code == 403
     priya = use.signed_in(PRIYA)
-    assert post_form(priya, f"/improvements/{shown}", f"/improvements/{shown}/plan/0",
-                     status="in_progress").status_code == 303  # fmt: skip
+    assert (
+        post_form(
+            priya, f"/improvements/{shown}", f"/improvements/{shown}/plan/0", status="in_progress"
+        ).status_code
+        == 303
+    )
     plan = priya.get(f"/api/improvements/{shown}").json()["improvement"]["plan"]
     assert plan[0]["status"] == "in_progress"
     (progress,) = events("plan_progress", shown)
@@ -236,8 +270,14 @@ def test_a_ci_manager_manages_people_and_invites_them(use: Workspace) -> None:
     assert use.mailbox is not None
     carmen = use.signed_in(CARMEN)
     assert use.signed_in(OMAR).get("/people").status_code == 403
-    post_form(carmen, "/people", "/people", name="Nina Berg", email="nina@example.org",
-              roles="improvement_team")  # fmt: skip
+    post_form(
+        carmen,
+        "/people",
+        "/people",
+        name="Nina Berg",
+        email="nina@example.org",
+        roles="improvement_team",
+    )
     refused = post_form(
         carmen, "/people", "/people/nina@example.org", roles="ci_manager:Service Desk"
     )
@@ -274,8 +314,9 @@ def test_personal_tokens_let_the_cli_decide_and_apply_as_a_person(
 ) -> None:
     answer = httpx.post(f"{use.url}/api/tokens", json={"email": LENA, "password": "wrong"})
     assert answer.status_code == 401
-    token = httpx.post(f"{use.url}/api/tokens",
-                       json={"email": LENA, "password": password_of(LENA)}).json()["token"]  # fmt: skip
+    token = httpx.post(
+        f"{use.url}/api/tokens", json={"email": LENA, "password": password_of(LENA)}
+    ).json()["token"]
     me = httpx.get(f"{use.url}/api/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert me["name"] == "Lena Fischer"
     assert (
@@ -286,15 +327,23 @@ def test_personal_tokens_let_the_cli_decide_and_apply_as_a_person(
     cli_env = {**use.env, "IMPROVE_HOME": str(home)}  # another machine: no register of its own
 
     def improve_there(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*improve_command(), *args], env=cli_env, input=stdin, text=True,
-                              capture_output=True, timeout=120)  # fmt: skip
+        return subprocess.run(
+            [*improve_command(), *args],
+            env=cli_env,
+            input=stdin,
+            text=True,
+            capture_output=True,
+            timeout=120,
+        )
 
     logged_in = improve_there("login", "--email", LENA, "--password-stdin", stdin=password_of(LENA))
     assert logged_in.returncode == 0, logged_in.stderr
     assert (home / "token.json").stat().st_mode & 0o777 == 0o600
     shown = new_improvement(use, tmp_path)
-    changed = write_yaml(tmp_path, improvement_doc(key=show_improvement(shown).key,
-                                                   title="Changed from another machine"))  # fmt: skip
+    changed = write_yaml(
+        tmp_path,
+        improvement_doc(key=show_improvement(shown).key, title="Changed from another machine"),
+    )
     applied = improve_there("apply", str(changed))
     assert applied.returncode == 0 and "updated" in applied.stdout, applied.stderr
     (updated,) = events("updated", shown)
@@ -307,8 +356,13 @@ def test_personal_tokens_let_the_cli_decide_and_apply_as_a_person(
         tmp_path, improvement_doc(key=show_improvement(shown).key, title="Mine now")
     )
     improve_there("logout")
-    improve_there("login", "--email", "grace@example.org", "--password-stdin",
-                  stdin=password_of("grace@example.org"))  # fmt: skip
+    improve_there(
+        "login",
+        "--email",
+        "grace@example.org",
+        "--password-stdin",
+        stdin=password_of("grace@example.org"),
+    )
     refused = improve_there("apply", str(grace_file))
     assert refused.returncode == 1
     assert "Grace Kim may not change" in refused.stderr
@@ -322,8 +376,13 @@ def test_a_trusted_proxy_signs_people_in_and_no_one_else_does(
     from tests import processes
     from tests.web.conftest import start_workspace
 
-    space = start_workspace(tmp_path, {"IMPROVE_WEB_AUTH": "proxy",
-                                       "IMPROVE_TRUSTED_PROXIES": "127.0.0.1" if trusted else "10.9.9.9"})  # fmt: skip
+    space = start_workspace(
+        tmp_path,
+        {
+            "IMPROVE_WEB_AUTH": "proxy",
+            "IMPROVE_TRUSTED_PROXIES": "127.0.0.1" if trusted else "10.9.9.9",
+        },
+    )
     try:
         header = {"X-Forwarded-Email": OMAR}
         answer = httpx.get(f"{space.url}/", headers=header)
@@ -355,8 +414,12 @@ def test_an_objectives_chart_is_its_own_image_kept_until_the_data_change(
     empty = omar.get(f"/improvements/{shown}/charts/mttr_hours.svg")
     assert empty.headers["content-type"] == "image/svg+xml" and "no measurement yet" in empty.text
     tag = empty.headers["etag"]
-    assert omar.get(f"/improvements/{shown}/charts/mttr_hours.svg",
-                    headers={"If-None-Match": tag}).status_code == 304  # fmt: skip
+    assert (
+        omar.get(
+            f"/improvements/{shown}/charts/mttr_hours.svg", headers={"If-None-Match": tag}
+        ).status_code
+        == 304
+    )
     use.improve("record", shown, "mttr_hours", "8.2", "--as", "Lena Fischer", "--at", "2026-11-01")
     drawn = omar.get(f"/improvements/{shown}/charts/mttr_hours.svg", headers={"If-None-Match": tag})
     assert drawn.status_code == 200 and drawn.headers["etag"] != tag
@@ -386,8 +449,10 @@ def test_an_opportunity_page_explains_its_rank_and_lists_its_signals(
     use: Workspace, tmp_path: Path
 ) -> None:
     evil = "<b>Net</b>"
-    lines = ["incident_id,opened,resolved,closed,category,service,priority,group,sla_met,"
-             "reopens,reassignments,problem,change"]  # fmt: skip
+    lines = [
+        "incident_id,opened,resolved,closed,category,service,priority,group,sla_met,"
+        "reopens,reassignments,problem,change"
+    ]
     start = datetime(2026, 1, 1)
     for n in range(120):
         slow = n % 3 == 0  # one in three: the evil category, slow and late
@@ -413,8 +478,13 @@ def test_an_opportunity_page_explains_its_rank_and_lists_its_signals(
 
 def test_anyone_signed_in_submits_an_idea_from_the_opportunities_page(use: Workspace) -> None:
     lena = use.signed_in(LENA)
-    sent = post_form(lena, "/opportunities", "/ideas", title="<i>Self-service</i> password resets",
-                     description="Most calls on Mondays are locked accounts")  # fmt: skip
+    sent = post_form(
+        lena,
+        "/opportunities",
+        "/ideas",
+        title="<i>Self-service</i> password resets",
+        description="Most calls on Mondays are locked accounts",
+    )
     assert sent.status_code == 303
     shown = lena.get(sent.headers["location"]).text
     assert "&lt;i&gt;Self-service&lt;/i&gt; password resets" in shown and "<i>Self" not in shown
@@ -425,6 +495,9 @@ def test_anyone_signed_in_submits_an_idea_from_the_opportunities_page(use: Works
     token = httpx.post(
         f"{use.url}/api/tokens", json={"email": PRIYA, "password": password_of(PRIYA)}
     ).json()["token"]
-    answer = httpx.post(f"{use.url}/api/ideas", json={"title": "Chat for the service desk"},
-                        headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    answer = httpx.post(
+        f"{use.url}/api/ideas",
+        json={"title": "Chat for the service desk"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert answer.status_code == 200 and answer.json()["group"] == "Priya Nair"

@@ -20,15 +20,26 @@ def test_an_idea_is_submitted_accepted_and_its_submitter_told(
     tmp_path: Path,
 ) -> None:
     idea = cli.json(
-        "ideas", "submit", "Let callers see their ticket's status",
-        "--description", "Half the calls ask *where is my ticket*\x1b[31m", "--as", "Priya Nair",
-    )  # fmt: skip
+        "ideas",
+        "submit",
+        "Let callers see their ticket's status",
+        "--description",
+        "Half the calls ask *where is my ticket*\x1b[31m",
+        "--as",
+        "Priya Nair",
+    )
     assert (idea["kind"], idea["status"], idea["group"]) == ("staff_idea", "new", "Priya Nair")
     assert idea["evidence"]["idea"] == "Half the calls ask *where is my ticket*"  # no escapes
     again = cli.fails(
-        "ideas", "submit", "Let callers see their ticket's status", "--description",
-        "Half the calls ask *where is my ticket*\x1b[31m", "--as", "Priya Nair", code=2,
-    )  # fmt: skip
+        "ideas",
+        "submit",
+        "Let callers see their ticket's status",
+        "--description",
+        "Half the calls ask *where is my ticket*\x1b[31m",
+        "--as",
+        "Priya Nair",
+        code=2,
+    )
     assert again == ["error: Priya Nair already submitted this idea"]
     refused = cli.fails(
         "opportunities", "accept", str(idea["number"]), "--as", "Lena Fischer", code=1
@@ -39,8 +50,11 @@ def test_an_idea_is_submitted_accepted_and_its_submitter_told(
     assert out.startswith("IMP-0001 registered from opportunity")
     shown = cli.json("show", "IMP-0001")
     assert (shown["title"], shown["source"], shown["status"], shown["owner"]) == (
-        "Let callers see their ticket's status", "staff_idea", "identified", "Omar Haddad",
-    )  # fmt: skip
+        "Let callers see their ticket's status",
+        "staff_idea",
+        "identified",
+        "Omar Haddad",
+    )
     assert shown["objectives"] == [] and "from Priya Nair" in shown["description"]
     (told,) = mail.received
     assert told["To"] == "priya@example.org"
@@ -54,8 +68,15 @@ def test_a_dismissed_idea_tells_its_submitter_why(
     mail: Outbox,
 ) -> None:
     idea = cli.json("ideas", "submit", "Free coffee at the desk", "--as", "Lena Fischer")
-    cli.ok("opportunities", "dismiss", str(idea["number"]), "--reason", "Not a service change",
-           "--as", "Carmen Ruiz")  # fmt: skip
+    cli.ok(
+        "opportunities",
+        "dismiss",
+        str(idea["number"]),
+        "--reason",
+        "Not a service change",
+        "--as",
+        "Carmen Ruiz",
+    )
     (told,) = mail.received
     assert told["To"] == "lena@example.org"
     assert "dismissed by Carmen Ruiz: Not a service change" in body(told)

@@ -27,7 +27,11 @@ def make_events(seed: int = 5, tickets: int = 40) -> list[tuple[str, datetime, s
     rng, events = random.Random(seed), []
     for n in range(tickets):
         at = datetime(2026, 3, 1) + timedelta(minutes=rng.randint(0, 60 * 24 * 40))
-        group, kind, prio = rng.choice(["Réseau", "Poste", "Messagerie"]), rng.choice(["Accès", "Matériel"]), rng.choice("1234")  # fmt: skip
+        group, kind, prio = (
+            rng.choice(["Réseau", "Poste", "Messagerie"]),
+            rng.choice(["Accès", "Matériel"]),
+            rng.choice("1234"),
+        )
         if rng.random() < 0.2:  # a note before the ticket is logged as new: not its opening
             events.append(
                 (f"INC-{n:04}", at - timedelta(minutes=5), "Brouillon", group, kind, prio)

@@ -105,7 +105,7 @@ def test_values_longer_than_the_register_keeps_are_left_out_the_same_on_every_st
         f"{path}: 1 row(s): category: longer than 200 characters, the most the register keeps (line 4)",
         f"{path}: 1 row(s): id: longer than 64 characters, the most the register keeps (line 3)",
         f"{path}: 1 row(s): problem: longer than 64 characters, the most the register keeps (line 5)",
-    ]  # fmt: skip
+    ]
     assert incidents() == 0
     done = cli.json("import", "incidents", path, "--mapping", rules)
     assert done["imported"] == 2 and len(done["left_out"]) == 3
@@ -130,7 +130,7 @@ def test_a_change_export_refuses_long_values_repeated_ids_and_nothing_usable(
     assert lines[:2] == [
         f"{path}: 1 row(s): state: longer than 64 characters, the most the register keeps (line 3)",
         f"{path}: 1 row(s): id: the same change id is on a later line; the last usable is kept (line 2)",
-    ]  # fmt: skip
+    ]
     done = cli.json("import", "changes", str(path), "--mapping", str(rules))
     assert done["imported"] == 1
     with transaction(write=False) as session:

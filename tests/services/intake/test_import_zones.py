@@ -22,11 +22,16 @@ ROOT = Path(__file__).resolve().parents[3]
 ISO = "%Y-%m-%dT%H:%M:%S%z"
 # Winter and summer offsets, either side of UTC, and one a half hour off.
 ROWS = [
-    ("INC-1", "2026-03-02T08:00:00+01:00", "2026-03-02T12:30:00+01:00", "2026-03-03T09:00:00+00:00"),
+    (
+        "INC-1",
+        "2026-03-02T08:00:00+01:00",
+        "2026-03-02T12:30:00+01:00",
+        "2026-03-03T09:00:00+00:00",
+    ),
     ("INC-2", "2026-07-02T23:10:00-04:00", "2026-07-03T01:00:00-04:00", ""),
     ("INC-3", "2026-01-15T05:00:00+05:30", "", ""),
     ("INC-4", "2026-11-01T01:30:00-05:00", "2026-11-01T02:45:00-04:00", "2026-11-02T00:00:00Z"),
-]  # fmt: skip
+]
 ONE_ROW = """\
 layout: one_row
 columns: {id: id, opened: opened, resolved: resolved, closed: closed}
@@ -76,9 +81,15 @@ def test_offset_times_are_stored_as_their_moment_under_any_machine_zone(
         assert done.returncode == 0, done.stderr
         assert stored() == expected, zone
         shown = improve_in_zone(
-            zone, "import", "incidents", str(path), "--mapping", str(mapping), "--dry-run",
+            zone,
+            "import",
+            "incidents",
+            str(path),
+            "--mapping",
+            str(mapping),
+            "--dry-run",
             "--json",
-        )  # fmt: skip
+        )
         previewed = {
             i["number"]: tuple(
                 datetime.fromisoformat(i[f]) if i[f] else None
@@ -161,8 +172,9 @@ def test_a_change_export_with_offsets_and_unmapped_times(
         "columns: {id: id, state: state, closed: closed}\n"
         'timestamp_format: "%Y-%m-%dT%H:%M:%S%z"\nclosed_states: [Closed]\n'
     )
-    done = improve_in_zone("America/New_York", "import", "changes", str(path), "--mapping",
-                           str(mapping))  # fmt: skip
+    done = improve_in_zone(
+        "America/New_York", "import", "changes", str(path), "--mapping", str(mapping)
+    )
     assert done.returncode == 0, done.stderr
     with transaction(write=False) as session:
         found = dict(session.execute(select(CHANGES.c.number, CHANGES.c.closed_at)).all())

@@ -228,8 +228,15 @@ def test_an_incidents_table_an_older_version_made_elsewhere_is_upgraded_with_its
     log.write_text(csv_text(make_events(incidents=4)))
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text(MAPPING)
-    cli.ok("import", "incidents", str(log), "--mapping", str(mapping), "--database",
-           f"sqlite:///{target}")  # fmt: skip
+    cli.ok(
+        "import",
+        "incidents",
+        str(log),
+        "--mapping",
+        str(mapping),
+        "--database",
+        f"sqlite:///{target}",
+    )
     with sqlite3.connect(target) as db:
         rows = db.execute(
             "SELECT number, reopen_count, reassignment_count FROM incidents ORDER BY number"

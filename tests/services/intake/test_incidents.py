@@ -79,7 +79,7 @@ def test_the_servicenow_event_log_imports_and_its_metrics_match_an_independent_c
     assert first.splitlines() == [
         "20769 incidents imported, 0 updated (from 119998 rows of servicenow_incident_event_log.csv.gz)",
         "opened between 2016-02-29 and 2016-05-13",
-    ]  # fmt: skip
+    ]
     again = cli.ok("import", "incidents", str(EVENT_LOG), "--mapping", mapping).stdout
     assert again.startswith("0 incidents imported, 20769 updated")
     count, mean_hours, total = independent_march_figures()
@@ -147,18 +147,33 @@ def test_a_one_row_export_imports_and_updates_by_id(cli: Cli, store: str, tmp_pa
 @pytest.mark.parametrize(
     ("mapping_text", "expected"),
     [
-        ("layout: one_row\ncolumns: {id: incident_id}\n", "columns.opened: map a column, or derive it from the events"),
-        ("layout: event_log\ncolumns: {id: a, opened: b}\nevent_log: {status_column: s, resolved_states: [R], event_time_column: t, derive: [opened]}\n",
-         "opened is both a column and derived: choose one"),
-        ("layout: event_log\ncolumns: {id: a}\nevent_log: {status_column: s, resolved_states: [R], event_time_column: t, derive: [opened, ping_pong_count]}\n",
-         "deriving hand-overs needs columns.assignment_group"),
-        ("layout: event_log\ncolumns: {id: a}\nevent_log: {status_column: s, resolved_states: [R], event_time_column: t, derive: [colour]}\n",
-         "event_log.derive[0]: Input should be 'opened', 'resolved'"),
-        ("layout: event_log\ncolumns: {id: a, opened: b}\n", "layout event_log needs an event_log section"),
-        ("layout: one_row\ncolumns: {id: a, opened: b, colour: c}\n", "columns.colour: unknown field"),
+        (
+            "layout: one_row\ncolumns: {id: incident_id}\n",
+            "columns.opened: map a column, or derive it from the events",
+        ),
+        (
+            "layout: event_log\ncolumns: {id: a, opened: b}\nevent_log: {status_column: s, resolved_states: [R], event_time_column: t, derive: [opened]}\n",
+            "opened is both a column and derived: choose one",
+        ),
+        (
+            "layout: event_log\ncolumns: {id: a}\nevent_log: {status_column: s, resolved_states: [R], event_time_column: t, derive: [opened, ping_pong_count]}\n",
+            "deriving hand-overs needs columns.assignment_group",
+        ),
+        (
+            "layout: event_log\ncolumns: {id: a}\nevent_log: {status_column: s, resolved_states: [R], event_time_column: t, derive: [colour]}\n",
+            "event_log.derive[0]: Input should be 'opened', 'resolved'",
+        ),
+        (
+            "layout: event_log\ncolumns: {id: a, opened: b}\n",
+            "layout event_log needs an event_log section",
+        ),
+        (
+            "layout: one_row\ncolumns: {id: a, opened: b, colour: c}\n",
+            "columns.colour: unknown field",
+        ),
         ("layout: [\n", "line 2, column 1"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_mapping_is_one_clear_error_and_imports_nothing(
     cli: Cli, store: str, tmp_path: Path, mapping_text: str, expected: str
 ) -> None:
@@ -180,7 +195,7 @@ def test_a_bad_mapping_is_one_clear_error_and_imports_nothing(
         (GENERIC.replace("sla_met,", "sla,"), "no column sla_met (see the mapping)"),
         ("", "the file is empty"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_export_is_one_clear_error_and_imports_nothing(
     cli: Cli, store: str, tmp_path: Path, export: str, expected: str
 ) -> None:
@@ -194,12 +209,24 @@ def test_a_bad_export_is_one_clear_error_and_imports_nothing(
 @pytest.mark.parametrize(
     ("export", "expected"),
     [
-        (GENERIC.replace("2026-03-05 09:00", "5 March"), "1 row(s): opened: not a time in '%Y-%m-%d %H:%M' (line 3)"),
-        (GENERIC.replace(",1,4,PRB7", ",once,4,PRB7"), "1 row(s): reopens: not a whole number (line 3)"),
-        (GENERIC.replace("INC3,", ","), "1 row(s): incident_id: the incident id is missing (line 4)"),
-        (GENERIC.replace("2026-03-06 09:00", "2026-03-04 09:00"), "1 incident(s): resolved before opened (INC2)"),
+        (
+            GENERIC.replace("2026-03-05 09:00", "5 March"),
+            "1 row(s): opened: not a time in '%Y-%m-%d %H:%M' (line 3)",
+        ),
+        (
+            GENERIC.replace(",1,4,PRB7", ",once,4,PRB7"),
+            "1 row(s): reopens: not a whole number (line 3)",
+        ),
+        (
+            GENERIC.replace("INC3,", ","),
+            "1 row(s): incident_id: the incident id is missing (line 4)",
+        ),
+        (
+            GENERIC.replace("2026-03-06 09:00", "2026-03-04 09:00"),
+            "1 incident(s): resolved before opened (INC2)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_rows_that_cannot_be_used_are_counted_and_left_out_or_refuse_the_file_when_strict(
     cli: Cli, store: str, tmp_path: Path, export: str, expected: str
 ) -> None:
@@ -229,9 +256,9 @@ def test_incidents_can_go_to_another_database(cli: Cli, store: str, tmp_path: Pa
         f"sqlite:///{target}",
     )
     with sqlite3.connect(target) as db:
-        assert db.execute("SELECT number, reassignment_count FROM incidents ORDER BY number").fetchall() == [
-            ("INC1", 1), ("INC2", 4), ("INC3", 0)
-        ]  # fmt: skip
+        assert db.execute(
+            "SELECT number, reassignment_count FROM incidents ORDER BY number"
+        ).fetchall() == [("INC1", 1), ("INC2", 4), ("INC3", 0)]
     window = Window(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 31, tzinfo=UTC))
     assert (
         measure({"kind": "incidents", "metric": "incident_count"}, window) == 0

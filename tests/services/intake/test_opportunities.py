@@ -106,9 +106,12 @@ def test_an_empty_period_says_so(cli: Cli, store: str) -> None:
     ]
     result = cli.json("opportunities", "detect", "--from", "2020-01-01", "--to", "2020-02-01")
     assert result == {
-        "period": {"from": "2020-01-01", "to": "2020-02-01"}, "data": {"from": None, "to": None},
-        "opportunities": [], "more": 0, "skipped": ["no incidents opened in the period"],
-    }  # fmt: skip
+        "period": {"from": "2020-01-01", "to": "2020-02-01"},
+        "data": {"from": None, "to": None},
+        "opportunities": [],
+        "more": 0,
+        "skipped": ["no incidents opened in the period"],
+    }
 
 
 @pytest.mark.skipif(not EVENT_LOG.exists(), reason=f"{EVENT_LOG} is not there")
@@ -173,14 +176,18 @@ def test_by_default_the_period_ends_at_the_latest_incident_and_the_best_fifteen_
 def test_an_imported_change_is_looked_at_for_a_spike_on_its_service(
     cli: Cli, store: str, tmp_path: Path
 ) -> None:
-    lines = ["incident_id,opened,resolved,closed,category,service,priority,group,sla_met,"
-             "reopens,reassignments,problem,change"]  # fmt: skip
+    lines = [
+        "incident_id,opened,resolved,closed,category,service,priority,group,sla_met,"
+        "reopens,reassignments,problem,change"
+    ]
     start = datetime(2026, 1, 1)
     opened = [start + timedelta(hours=80 * k) for k in range(25)]  # about 2 a week for 10 weeks
     opened += [datetime(2026, 2, 20, 10) + timedelta(hours=12 * k) for k in range(10)]
     for n, at in enumerate(opened, start=1):
-        lines.append(f"W{n},{at:%Y-%m-%d %H:%M},{at + timedelta(hours=3):%Y-%m-%d %H:%M},,Web,"
-                     "Portal,P3,WebOps,yes,0,0,,")  # fmt: skip
+        lines.append(
+            f"W{n},{at:%Y-%m-%d %H:%M},{at + timedelta(hours=3):%Y-%m-%d %H:%M},,Web,"
+            "Portal,P3,WebOps,yes,0,0,,"
+        )
     incidents = tmp_path / "incidents.csv"
     incidents.write_text("\n".join(lines) + "\n")
     cli.ok(
@@ -200,5 +207,6 @@ def test_an_imported_change_is_looked_at_for_a_spike_on_its_service(
     before = sum(1 for at in opened if closed - timedelta(days=7) < at <= closed)
     assert spike["group"] == "CHG77 on Portal"
     assert (spike["evidence"]["incidents_after"], spike["evidence"]["incidents_before"]) == (
-        after, before,
-    )  # fmt: skip
+        after,
+        before,
+    )

@@ -32,8 +32,15 @@ def export_rows(seed: int = 3) -> list[tuple[str, str, str, str, str]]:
         opened = datetime(2026, 3, 1, 8) + timedelta(hours=rng.randint(0, 24 * 25))
         resolved = f"{opened + timedelta(hours=rng.randint(1, 48)):%Y-%m-%d %H:%M}"
         reopens = str(rng.choice([0, 0, 1, 2])) if n < 5 or n >= 27 else ""
-        rows.append((f"INC{n:02}", f"{opened:%Y-%m-%d %H:%M}", resolved if n < 27 else "",
-                     rng.choice(["net", "mail"]), reopens))  # fmt: skip
+        rows.append(
+            (
+                f"INC{n:02}",
+                f"{opened:%Y-%m-%d %H:%M}",
+                resolved if n < 27 else "",
+                rng.choice(["net", "mail"]),
+                reopens,
+            )
+        )
     return rows
 
 
@@ -88,15 +95,31 @@ def team(name: str, counts: list[int | None], field: str) -> list[IncidentRow]:
     for k, value in enumerate(counts):
         opened = START + timedelta(hours=12 + k * 20)
         fields = {"reopen_count": None, "reassignment_count": None, "ping_pong_count": None}
-        rows.append(IncidentRow(
-            number=f"{name}-{k:03}", opened_at=opened, resolved_at=opened + timedelta(hours=5),
-            category="c", service="s", priority="3", assignment_group=name, sla_met=None,
-            problem_id=None, change_id=None, **(fields | {field: value}),
-        ))  # fmt: skip
+        rows.append(
+            IncidentRow(
+                number=f"{name}-{k:03}",
+                opened_at=opened,
+                resolved_at=opened + timedelta(hours=5),
+                category="c",
+                service="s",
+                priority="3",
+                assignment_group=name,
+                sla_met=None,
+                problem_id=None,
+                change_id=None,
+                **(fields | {field: value}),
+            )
+        )
     return rows
 
 
-@pytest.mark.parametrize(("field", "kind", "share"), [("reopen_count", "reopen", "reopened_share"), ("ping_pong_count", "ping_pong", "bounced_share")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("field", "kind", "share"),
+    [
+        ("reopen_count", "reopen", "reopened_share"),
+        ("ping_pong_count", "ping_pong", "bounced_share"),
+    ],
+)
 def test_the_rework_detectors_rate_only_known_counts_and_say_over_how_many(
     field: str, kind: str, share: str
 ) -> None:

@@ -24,8 +24,15 @@ LESSONS = {"decision": "accept", "lessons": "Route by category first"}
 
 @pytest.fixture
 def reviewed(cli: Cli, people: None, tmp_path: Path) -> None:
-    cli.ok("people", "add", "Sam Berg", "--email", "sam@example.org",
-           "--role", "service_owner:Corporate Network")  # fmt: skip
+    cli.ok(
+        "people",
+        "add",
+        "Sam Berg",
+        "--email",
+        "sam@example.org",
+        "--role",
+        "service_owner:Corporate Network",
+    )
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(service_owner_signoff=True))))
     move_to("in_review")
 
@@ -82,21 +89,36 @@ def test_the_service_owner_may_sign_first_and_a_ci_manager_signs_for_the_process
 def test_without_a_co_sign_a_service_owner_decides_nothing(
     cli: Cli, people: None, tmp_path: Path
 ) -> None:
-    cli.ok("people", "add", "Sam Berg", "--email", "sam@example.org",
-           "--role", "service_owner:Corporate Network")  # fmt: skip
+    cli.ok(
+        "people",
+        "add",
+        "Sam Berg",
+        "--email",
+        "sam@example.org",
+        "--role",
+        "service_owner:Corporate Network",
+    )
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc())))
     with transaction(write=False) as session:
         parties = parties_of(session, get_improvement(session, "IMP-0001"))
-    found = refusal(Gate.review_signoff, "accept", by="Sam Berg", person=person_view_of("Sam Berg"),
-                    parties=parties, lessons="x")  # fmt: skip
+    found = refusal(
+        Gate.review_signoff,
+        "accept",
+        by="Sam Berg",
+        person=person_view_of("Sam Berg"),
+        parties=parties,
+        lessons="x",
+    )
     assert found is not None and found.kind == "not_allowed"
 
 
 def test_a_co_sign_needs_a_service_and_is_frozen_after_approval(
     cli: Cli, people: None, tmp_path: Path
 ) -> None:
-    lines = cli.fails("apply", str(write_yaml(tmp_path, improvement_doc(
-        service=None, service_owner_signoff=True))))  # fmt: skip
+    lines = cli.fails(
+        "apply",
+        str(write_yaml(tmp_path, improvement_doc(service=None, service_owner_signoff=True))),
+    )
     assert any("a service owner can co-sign only an improvement with a service" in x for x in lines)
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc())))
     move_to("executing")

@@ -82,9 +82,14 @@ def login_required(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_what_is_sent_is_the_checked_answer_to_the_waiting_gate(waiting: int) -> None:
     runs = Orchestrator()
     sent = send_decision(
-        "IMP-0001", Gate.plan_approval, "rework", actor=CLI, runs=runs, by="Omar Haddad",
+        "IMP-0001",
+        Gate.plan_approval,
+        "rework",
+        actor=CLI,
+        runs=runs,
+        by="Omar Haddad",
         comment="Say how routing is measured",
-    )  # fmt: skip
+    )
     ((run, key, run_input),) = runs.resumed
     assert (run, key) == ("run-1", "plan-approval-1")
     assert run_input == sent.run_input
@@ -95,17 +100,36 @@ def test_what_is_sent_is_the_checked_answer_to_the_waiting_gate(waiting: int) ->
 
 def test_a_comment_the_decision_needs_is_read_from_what_is_sent(waiting: int) -> None:
     with pytest.raises(UsageError, match="rework needs --comment"):
-        send_decision("IMP-0001", Gate.plan_approval, "rework", actor=CLI, runs=Orchestrator(),
-                      by="Omar Haddad")  # fmt: skip
+        send_decision(
+            "IMP-0001",
+            Gate.plan_approval,
+            "rework",
+            actor=CLI,
+            runs=Orchestrator(),
+            by="Omar Haddad",
+        )
 
 
 def test_an_answer_the_orchestrator_refuses_gives_the_gate_back(waiting: int) -> None:
     with pytest.raises(ConnectionError):
-        send_decision("IMP-0001", Gate.plan_approval, "approve", actor=CLI,
-                      runs=Orchestrator(fails=True), by="Omar Haddad")  # fmt: skip
+        send_decision(
+            "IMP-0001",
+            Gate.plan_approval,
+            "approve",
+            actor=CLI,
+            runs=Orchestrator(fails=True),
+            by="Omar Haddad",
+        )
     runs = Orchestrator()
-    sent = send_decision("IMP-0001", Gate.plan_approval, "reject", actor=CLI, runs=runs,
-                         by="Carmen Ruiz", comment="Not now")  # fmt: skip
+    sent = send_decision(
+        "IMP-0001",
+        Gate.plan_approval,
+        "reject",
+        actor=CLI,
+        runs=runs,
+        by="Carmen Ruiz",
+        comment="Not now",
+    )
     assert claim_holder(sent.request_id) == "Carmen Ruiz"
     assert [key for _, key, _ in runs.resumed] == ["plan-approval-1"]
 
@@ -190,8 +214,14 @@ def test_an_accept_without_lessons_is_refused_before_it_is_sent(waiting: int) ->
     open_gate(1, "review_signoff", 1, "run-1")
     with pytest.raises(UsageError, match=r"^accept needs --lessons$"):
         prepare_decision("IMP-0001", Gate.review_signoff, "accept", actor=CLI, by="Omar Haddad")
-    sent = prepare_decision("IMP-0001", Gate.review_signoff, "accept", actor=CLI,
-                            by="Omar Haddad", lessons="Route by category")  # fmt: skip
+    sent = prepare_decision(
+        "IMP-0001",
+        Gate.review_signoff,
+        "accept",
+        actor=CLI,
+        by="Omar Haddad",
+        lessons="Route by category",
+    )
     assert sent.key == "review-signoff-1"
 
 

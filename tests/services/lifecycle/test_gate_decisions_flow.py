@@ -93,8 +93,11 @@ def test_an_answer_refused_stays_refused_for_its_attempt(waiting: int) -> None:
 
 
 def test_an_improvement_withdrawn_while_it_waited_ends_the_flow(waiting: int) -> None:
-    withdraw("IMP-0001", actor=operating_system("lena", person_view_of("Lena Fischer")),
-             reason="No longer needed")  # fmt: skip
+    withdraw(
+        "IMP-0001",
+        actor=operating_system("lena", person_view_of("Lena Fischer")),
+        reason="No longer needed",
+    )
     ended = decide_gate(1, "plan_approval", 1, APPROVE)
     assert (ended.outcome, ended.for_flow) == (Outcome.ended, "withdrawn")
     assert recorded_outcome(1, "plan_approval", 1) == "withdrawn"
@@ -130,8 +133,9 @@ def test_a_refusal_is_audited_with_its_channel_and_closes_the_request(
 def test_a_signed_answer_refused_is_audited_as_its_channel_and_principal(
     waiting: int, cli: Cli
 ) -> None:
-    sent = prepare_decision("IMP-0001", Gate.plan_approval, "approve",
-                            actor=operating_system("omar"), by="Omar Haddad")  # fmt: skip
+    sent = prepare_decision(
+        "IMP-0001", Gate.plan_approval, "approve", actor=operating_system("omar"), by="Omar Haddad"
+    )
     cli.ok("people", "deactivate", "Omar Haddad")  # before the flow took the answer
     assert decide_gate(1, "plan_approval", 1, sent.run_input).outcome is Outcome.refused
     (event,) = events("gate_refused")
@@ -166,14 +170,17 @@ def test_a_decision_taken_is_recorded_as_given_with_its_status_change(
     assert (moved.from_status, moved.to_status) == ("awaiting_approval", "defined")
     assert moved.detail == "plan_approval: rework (Aim higher)"
     assert (moved.actor, moved.channel, moved.principal) == (
-        "Omar Haddad", "prefect-ui", "unverified",
-    )  # fmt: skip
+        "Omar Haddad",
+        "prefect-ui",
+        "unverified",
+    )
     assert run_log(caplog) == ["IMP-0001: plan_approval rework by Omar Haddad via prefect-ui"]
 
 
 def test_a_decision_without_a_comment_says_only_gate_and_decision(waiting: int) -> None:
-    sent = prepare_decision("IMP-0001", Gate.plan_approval, "approve",
-                            actor=operating_system("omar"), by="Omar Haddad")  # fmt: skip
+    sent = prepare_decision(
+        "IMP-0001", Gate.plan_approval, "approve", actor=operating_system("omar"), by="Omar Haddad"
+    )
     assert decide_gate(1, "plan_approval", 1, sent.run_input).for_flow == "approve"
     moved = events("status_changed")[-1]
     assert (moved.detail, moved.to_status) == ("plan_approval: approve", "approved")
@@ -183,8 +190,13 @@ def test_a_decision_without_a_comment_says_only_gate_and_decision(waiting: int) 
 def test_an_accept_records_its_lessons_and_figures(waiting: int) -> None:
     move_to("in_review")
     open_gate(1, "review_signoff", 1, RUN)
-    accept = {"by": "Omar Haddad", "decision": "accept", "lessons": "Route by category first",
-              "realised_gain": "41000", "actual_cost": 13500}  # fmt: skip
+    accept = {
+        "by": "Omar Haddad",
+        "decision": "accept",
+        "lessons": "Route by category first",
+        "realised_gain": "41000",
+        "actual_cost": 13500,
+    }
     assert decide_gate(1, "review_signoff", 1, accept).for_flow == "accept"
     shown = show_improvement("IMP-0001")
     assert shown.lessons_learned == "Route by category first"
@@ -196,8 +208,12 @@ def test_an_accept_records_its_lessons_and_figures(waiting: int) -> None:
 def test_an_accept_with_a_comment_keeps_the_comment_on_the_decision(waiting: int) -> None:
     move_to("in_review")
     open_gate(1, "review_signoff", 1, RUN)
-    accept = {"by": "Omar Haddad", "decision": "accept", "lessons": "Route first",
-              "comment": "Well done"}  # fmt: skip
+    accept = {
+        "by": "Omar Haddad",
+        "decision": "accept",
+        "lessons": "Route first",
+        "comment": "Well done",
+    }
     assert decide_gate(1, "review_signoff", 1, accept).for_flow == "accept"
     (row,) = decisions()
     assert row.comment == "Well done"
@@ -211,8 +227,15 @@ def test_an_accept_with_a_comment_keeps_the_comment_on_the_decision(waiting: int
 
 @pytest.fixture
 def cosigned(cli: Cli, people: None, tmp_path: Path) -> None:
-    cli.ok("people", "add", "Sam Berg", "--email", "sam@example.org",
-           "--role", "service_owner:Corporate Network")  # fmt: skip
+    cli.ok(
+        "people",
+        "add",
+        "Sam Berg",
+        "--email",
+        "sam@example.org",
+        "--role",
+        "service_owner:Corporate Network",
+    )
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(service_owner_signoff=True))))
     move_to("in_review")
 
@@ -228,8 +251,9 @@ def test_the_second_signature_closes_the_request_with_the_decision(cosigned: Non
     assert _sign(1, "Omar Haddad") == "refused"
     first = request("review_signoff", 1)
     assert (first.outcome, first.refusal) == (
-        "gate_cosigned", "Omar Haddad signed as process owner; a service owner must co-sign",
-    )  # fmt: skip
+        "gate_cosigned",
+        "Omar Haddad signed as process owner; a service owner must co-sign",
+    )
     assert _sign(2, "Sam Berg") == "accept"
     second = request("review_signoff", 2)
     assert (second.outcome, second.refusal) == ("accept", None)
@@ -237,8 +261,13 @@ def test_the_second_signature_closes_the_request_with_the_decision(cosigned: Non
 
 def test_only_a_signature_in_the_trail_counts_as_one(cosigned: None) -> None:
     with transaction() as session:  # a note that reads like a signature is none
-        record_event(session, improvement_id=1, actor="Priya Nair", action="value_recorded",
-                     detail="review-signoff-1: Omar Haddad signed as process owner")  # fmt: skip
+        record_event(
+            session,
+            improvement_id=1,
+            actor="Priya Nair",
+            action="value_recorded",
+            detail="review-signoff-1: Omar Haddad signed as process owner",
+        )
     assert _sign(1, "Sam Berg") == "refused"  # still the first signature
     assert show_improvement("IMP-0001").status == "in_review"
 
@@ -255,8 +284,10 @@ def test_where_unsigned_answers_do_not_count_one_is_refused_in_these_words(
     )
     (event,) = events("gate_refused")
     assert (event.detail, event.channel, event.principal) == (
-        f"plan-approval-1: {why}", "prefect-ui", "unverified",
-    )  # fmt: skip
+        f"plan-approval-1: {why}",
+        "prefect-ui",
+        "unverified",
+    )
     assert request("plan_approval", 1).refusal == why
     assert decisions() == []
 

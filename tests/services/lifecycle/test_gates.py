@@ -66,9 +66,12 @@ def test_a_decision_is_checked_before_it_is_sent(waiting: int) -> None:
     assert (resumption.flow_run_id, resumption.key) == ("run-1", "plan-approval-1")
     signature = resumption.run_input.pop("signature")
     assert resumption.run_input == {
-        "by": "Omar Haddad", "decision": "approve", "comment": "ok", "channel": "cli",
+        "by": "Omar Haddad",
+        "decision": "approve",
+        "comment": "ok",
+        "channel": "cli",
         "principal": "os:tester",
-    }  # fmt: skip
+    }
     assert len(signature) == 64  # an HMAC-SHA256 the flow checks
     with pytest.raises(GateError, match="waiting at plan_approval, not at review_signoff"):
         prepare_decision(

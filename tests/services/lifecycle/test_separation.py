@@ -29,8 +29,15 @@ def omars(cli: Cli, people: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     separation of duties on."""
     monkeypatch.setenv("IMPROVE_SEPARATION_OF_DUTIES", "true")
     get_settings.cache_clear()
-    cli.ok("people", "add", "Ola Berg", "--email", "ola@example.org",
-           "--role", "process_owner:Incident Management")  # fmt: skip
+    cli.ok(
+        "people",
+        "add",
+        "Ola Berg",
+        "--email",
+        "ola@example.org",
+        "--role",
+        "process_owner:Incident Management",
+    )
     path = write_yaml(tmp_path, improvement_doc(owner="Omar Haddad", process_owner="Ola Berg"))
     cli.ok("apply", str(path))
     move_to("awaiting_approval")

@@ -28,9 +28,16 @@ def signed(cli: Cli, people: None, tmp_path: Path) -> dict[str, Any]:
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc())))
     move_to("in_review")
     open_gate(1, "review_signoff", 1, RUN)
-    sent = prepare_decision("IMP-0001", Gate.review_signoff, "accept", actor=operating_system("omar"),
-                            by="Omar Haddad", lessons="Route by category first",
-                            realised_gain=45000, actual_cost=12000)  # fmt: skip
+    sent = prepare_decision(
+        "IMP-0001",
+        Gate.review_signoff,
+        "accept",
+        actor=operating_system("omar"),
+        by="Omar Haddad",
+        lessons="Route by category first",
+        realised_gain=45000,
+        actual_cost=12000,
+    )
     return sent.run_input
 
 
@@ -74,8 +81,9 @@ def test_a_decision_with_nothing_more_to_say_holds_its_signature_in_the_flow(
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc())))
     move_to("awaiting_approval")
     open_gate(1, "plan_approval", 1, RUN)
-    sent = prepare_decision("IMP-0001", Gate.plan_approval, "approve",
-                            actor=operating_system("omar"), by="Omar Haddad")  # fmt: skip
+    sent = prepare_decision(
+        "IMP-0001", Gate.plan_approval, "approve", actor=operating_system("omar"), by="Omar Haddad"
+    )
     answer = {**sent.run_input, "comment": ""}
     assert decide_gate(1, "plan_approval", 1, answer).outcome is Outcome.taken
     (decision,) = show_improvement("IMP-0001").gate_decisions

@@ -66,9 +66,12 @@ def open_gates(cli: Cli, folder: Path, first: int, count: int) -> None:
 @pytest.fixture
 def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with mailbox_on() as box:
-        for name, value in {"IMPROVE_SMTP_HOST": "127.0.0.1", "IMPROVE_SMTP_PORT": str(box.port),
-                            "IMPROVE_SMTP_STARTTLS": "false",
-                            "IMPROVE_WEB_URL": "https://ci.example.org"}.items():  # fmt: skip
+        for name, value in {
+            "IMPROVE_SMTP_HOST": "127.0.0.1",
+            "IMPROVE_SMTP_PORT": str(box.port),
+            "IMPROVE_SMTP_STARTTLS": "false",
+            "IMPROVE_WEB_URL": "https://ci.example.org",
+        }.items():
             monkeypatch.setenv(name, value)
         get_settings.cache_clear()
         yield box

@@ -13,19 +13,39 @@ from ci_workflow.services.lifecycle.stages import define_stage
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
 from tests.metrics.sources import incident_csv, incident_db
 
-NETWORK_MEAN = ("SELECT AVG(hours) FROM incidents WHERE category = 'network' "
-                "AND opened_at > :window_start AND opened_at <= :window_end")  # fmt: skip
+NETWORK_MEAN = (
+    "SELECT AVG(hours) FROM incidents WHERE category = 'network' "
+    "AND opened_at > :window_start AND opened_at <= :window_end"
+)
 
 
 def objectives(folder: Path, **baseline: Any) -> list[dict[str, Any]]:
     db, csv = incident_db(folder), incident_csv(folder)
     return [
-        objective_doc(metric="mttr_hours", window="7d", baseline=baseline.get("mttr", 12), target=5,
-                      source={"kind": "sql", "url": f"sqlite:///{db}", "query": NETWORK_MEAN}),
-        objective_doc(metric="tickets", window="7d", baseline=10, target=2, kpi_kind="incident_volume",
-                      source={"kind": "csv", "path": str(csv), "timestamp_column": "opened_at", "aggregation": "count"}),
-        objective_doc(metric="csat", baseline=3.0, target=4.0, direction="increase", source={"kind": "manual"}),
-    ]  # fmt: skip
+        objective_doc(
+            metric="mttr_hours",
+            window="7d",
+            baseline=baseline.get("mttr", 12),
+            target=5,
+            source={"kind": "sql", "url": f"sqlite:///{db}", "query": NETWORK_MEAN},
+        ),
+        objective_doc(
+            metric="tickets",
+            window="7d",
+            baseline=10,
+            target=2,
+            kpi_kind="incident_volume",
+            source={
+                "kind": "csv",
+                "path": str(csv),
+                "timestamp_column": "opened_at",
+                "aggregation": "count",
+            },
+        ),
+        objective_doc(
+            metric="csat", baseline=3.0, target=4.0, direction="increase", source={"kind": "manual"}
+        ),
+    ]
 
 
 @pytest.fixture
@@ -127,8 +147,9 @@ def test_a_value_dated_in_the_future_is_refused_and_nothing_is_stored(
     cli: Cli, executing: str
 ) -> None:
     before = snapshots(cli)
-    (line,) = cli.fails("record", executing, "csat", "4", "--as", "Priya Nair",
-                        "--at", "2999-01-01", code=2)  # fmt: skip
+    (line,) = cli.fails(
+        "record", executing, "csat", "4", "--as", "Priya Nair", "--at", "2999-01-01", code=2
+    )
     assert line == (
         "error: --at 2999-01-01 00:00 UTC is in the future: a value is recorded when it was "
         "measured"
@@ -170,8 +191,17 @@ def test_the_define_stage_measures_baselines_and_checks_them_against_targets(
     ):
         define_stage(1, "run-1")
     assert cli.json("show", "IMP-0001")["status"] == "identified"
-    wide = objective_doc(metric="mttr_hours", window="156w", baseline="measure", target=5,
-                         source={"kind": "sql", "url": f"sqlite:///{tmp_path / 'service_desk.db'}", "query": NETWORK_MEAN})  # fmt: skip
+    wide = objective_doc(
+        metric="mttr_hours",
+        window="156w",
+        baseline="measure",
+        target=5,
+        source={
+            "kind": "sql",
+            "url": f"sqlite:///{tmp_path / 'service_desk.db'}",
+            "query": NETWORK_MEAN,
+        },
+    )
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(objectives=[wide]))))
     assert define_stage(1, "run-1") == "planned"
     shown = cli.json("show", "IMP-0001")["objectives"][0]
@@ -189,14 +219,24 @@ def test_a_retried_define_stage_replaces_its_failed_baseline_whatever_second_it_
     from ci_workflow.store.db import transaction
     from ci_workflow.store.tables import MetricSnapshot
 
-    wide = objective_doc(metric="mttr_hours", window="156w", baseline="measure", target=5,
-                         source={"kind": "sql", "url": f"sqlite:///{incident_db(tmp_path)}", "query": NETWORK_MEAN})  # fmt: skip
+    wide = objective_doc(
+        metric="mttr_hours",
+        window="156w",
+        baseline="measure",
+        target=5,
+        source={"kind": "sql", "url": f"sqlite:///{incident_db(tmp_path)}", "query": NETWORK_MEAN},
+    )
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(objectives=[wide]))))
     with transaction() as session:  # what a failed first try left, a minute before the retry
         session.add(
-            MetricSnapshot(objective_id=1, kind="baseline", checkpoint_at=utcnow() - timedelta(minutes=1),
-                           value=None, error="connection refused")
-        )  # fmt: skip
+            MetricSnapshot(
+                objective_id=1,
+                kind="baseline",
+                checkpoint_at=utcnow() - timedelta(minutes=1),
+                value=None,
+                error="connection refused",
+            )
+        )
     assert define_stage(1, "run-1") == "planned"
     (baseline,) = cli.json("snapshots", "IMP-0001")
     assert (baseline["value"], baseline["error"]) == (pytest.approx(23 / 4), None)

@@ -89,10 +89,12 @@ def test_a_capture_reads_hosts_side_by_side_and_each_at_most_the_bound_at_once(
     # Two hosts: 127.0.0.2 is loopback too on Linux (the whole 127/8 is).
     with held_server("127.0.0.1", crowd) as first, held_server("127.0.0.2", crowd) as second:
         objectives = [
-            objective_doc(metric=f"m{n}", source={"kind": "http", "url": f"{url}/m{n}",
-                                                  "path": "value", "timeout": 60})
+            objective_doc(
+                metric=f"m{n}",
+                source={"kind": "http", "url": f"{url}/m{n}", "path": "value", "timeout": 60},
+            )
             for n, url in enumerate([first, second] * 7)
-        ]  # fmt: skip
+        ]
         cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(objectives=objectives))))
         move_to("executing")
         out = cli.ok("capture", "--improvement", "IMP-0001", "--as-of", "2026-10-06").stdout
@@ -103,8 +105,12 @@ def test_a_capture_reads_hosts_side_by_side_and_each_at_most_the_bound_at_once(
 
 def csv_improvement(cli: Cli, folder: Path, key: str, metrics: int, **doc: Any) -> str:
     """An improvement with ``metrics`` objectives read from one CSV file, applied."""
-    source = {"kind": "csv", "path": str(incident_csv(folder)), "timestamp_column": "opened_at",
-              "aggregation": "count"}  # fmt: skip
+    source = {
+        "kind": "csv",
+        "path": str(incident_csv(folder)),
+        "timestamp_column": "opened_at",
+        "aggregation": "count",
+    }
     objectives = [objective_doc(metric=f"m{n}", source=source) for n in range(metrics)]
     cli.ok("apply", str(write_yaml(folder, improvement_doc(key=key, objectives=objectives, **doc))))
     return str(cli.json("show", key)["id"])
@@ -122,8 +128,9 @@ def test_due_objectives_come_in_batches_of_whole_improvements_each_stored_on_its
     batches = due_batches(AS_OF, size=3)
     # Whole improvements up to 3 objectives a batch, in order; nothing typed in by people.
     assert [(b.kind, b.improvement_ids, len(b.checkpoints)) for b in batches] == [
-        ("checkpoint", (1,), 3), ("checkpoint", (2, 3), 3)
-    ]  # fmt: skip
+        ("checkpoint", (1,), 3),
+        ("checkpoint", (2, 3), 3),
+    ]
     assert batches[1].label == "checkpoints of IMP-0002 to IMP-0003"
     assert {at for b in batches for _, at in b.checkpoints} == {
         datetime(2026, 10, 12, 6, tzinfo=UTC)
@@ -152,8 +159,9 @@ def test_closed_improvements_in_their_sustainment_period_come_in_batches_of_thei
     later = utcnow() + timedelta(days=8)  # past its first weekly cadence after closing
     batches = due_batches(later, size=50)
     assert [(b.kind, b.improvement_ids) for b in batches] == [
-        ("checkpoint", (1,)), ("sustain", (2,))
-    ]  # fmt: skip
+        ("checkpoint", (1,)),
+        ("sustain", (2,)),
+    ]
     result = capture_batch(batches[1])
     assert len(result.stored) == 2
     assert {s["kind"] for s in cli.json("snapshots", closed)} == {"sustain"}

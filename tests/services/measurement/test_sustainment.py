@@ -47,7 +47,11 @@ def write_data(folder: Path, back: date | None) -> Path:
 def value_at(checkpoint: datetime, back: date | None) -> float:
     """The objective at a checkpoint: the mean of the 7 days (noons) up to it."""
     days = [checkpoint.date() - timedelta(days=n) for n in range(8)]
-    noons = [d for d in days if checkpoint - EVERY < datetime(d.year, d.month, d.day, 12, tzinfo=UTC) <= checkpoint]  # fmt: skip
+    noons = [
+        d
+        for d in days
+        if checkpoint - EVERY < datetime(d.year, d.month, d.day, 12, tzinfo=UTC) <= checkpoint
+    ]
     return statistics.fmean(hours(d, back) for d in noons)
 
 
@@ -61,11 +65,17 @@ def weekly(start: datetime, end: datetime) -> list[datetime]:
 
 def closed_improvement(cli: Cli, folder: Path, back: date | None, **fields: Any) -> None:
     """Applied, executed with weekly checkpoints on history, and closed on CLOSED."""
-    source = {"kind": "csv", "path": str(write_data(folder, back)), "timestamp_column": "opened_at",
-              "aggregation": "mean", "value_column": "hours"}  # fmt: skip
+    source = {
+        "kind": "csv",
+        "path": str(write_data(folder, back)),
+        "timestamp_column": "opened_at",
+        "aggregation": "mean",
+        "value_column": "hours",
+    }
     objective = objective_doc(window="7d", baseline=10, target=6, source=source)
-    doc = improvement_doc(identified="2026-02-20", started=CHANGED.isoformat(),
-                          objectives=[objective], **fields)  # fmt: skip
+    doc = improvement_doc(
+        identified="2026-02-20", started=CHANGED.isoformat(), objectives=[objective], **fields
+    )
     cli.ok("apply", str(write_yaml(folder, doc)))
     move_to("executing")
     cli.ok("backfill", "IMP-0001", "--from", "2026-03-08", "--to", "2026-06-14", "--every", "7d")
@@ -149,8 +159,17 @@ def test_a_gain_that_holds_is_said_final_when_the_period_ends(
     (snapshot,) = [s for s in cli.json("snapshots", "IMP-0001") if s["kind"] == "sustain"][-1:]
     assert snapshot["checkpoint_at"].startswith("2026-08-03T06:00")
     ends = CLOSED + timedelta(weeks=8)
-    refused = cli.fails("backfill", "IMP-0001", "--from", "2026-08-16", "--to", "2026-08-16",
-                        "--every", "7d", code=2)  # fmt: skip
+    refused = cli.fails(
+        "backfill",
+        "IMP-0001",
+        "--from",
+        "2026-08-16",
+        "--to",
+        "2026-08-16",
+        "--every",
+        "7d",
+        code=2,
+    )
     assert refused == [
         f"error: IMP-0001 closed on 2026-06-15 and is measured until {ends:%Y-%m-%d}: "
         "nothing to capture at 2026-08-16 00:00"

@@ -50,9 +50,10 @@ def test_a_gate_that_opens_tells_everyone_who_may_decide_it_once(
     with transaction(write=False) as session:
         rows = of_improvement(session, 1)
     assert {(r.channel, r.recipient, r.status, r.attempts) for r in rows} == {
-        ("email", "carmen@example.org", "sent", 1), ("email", "omar@example.org", "sent", 1),
+        ("email", "carmen@example.org", "sent", 1),
+        ("email", "omar@example.org", "sent", 1),
         ("webhook", "127.0.0.1", "sent", 1),
-    }  # fmt: skip
+    }
     told = [e for e in cli.json("audit", "IMP-0001") if e["action"] == "notified"]
     assert len(told) == 3
 
@@ -77,9 +78,12 @@ def test_who_chose_a_digest_gets_one_e_mail_a_day(
 
 
 def test_a_failed_send_is_recorded_retried_and_stops_nothing(
-    cli: Cli, people: None, tmp_path: Path, mail: Outbox,
+    cli: Cli,
+    people: None,
+    tmp_path: Path,
+    mail: Outbox,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     received, posts, control = mail.received, mail.posts, mail.control
     control["status"] = 503
     monkeypatch.setenv("IMPROVE_SMTP_PORT", "9")  # nothing listens there
@@ -96,8 +100,11 @@ def test_a_failed_send_is_recorded_retried_and_stops_nothing(
     control["status"] = 200
     monkeypatch.setenv("IMPROVE_SMTP_PORT", str(mail.port))
     get_settings.cache_clear()
-    assert sorted(dispatch()) == ["email carmen@example.org: sent", "email omar@example.org: sent",
-                                  "webhook 127.0.0.1: sent"]  # the watchdog's next pass  # fmt: skip
+    assert sorted(dispatch()) == [
+        "email carmen@example.org: sent",
+        "email omar@example.org: sent",
+        "webhook 127.0.0.1: sent",
+    ]  # the watchdog's next pass
     assert len(received) == 2 and len(posts) == 2  # the webhook: refused once, then taken
 
 
@@ -135,8 +142,14 @@ def test_an_objective_off_track_is_told_to_its_owner_once(
 ) -> None:
     from tests.helpers import move_to, objective_doc
 
-    csat = objective_doc(metric="csat", unit="points", baseline=3.0, target=4.0,
-                         direction="increase", source={"kind": "manual"})  # fmt: skip
+    csat = objective_doc(
+        metric="csat",
+        unit="points",
+        baseline=3.0,
+        target=4.0,
+        direction="increase",
+        source={"kind": "manual"},
+    )
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(objectives=[csat]))))
     move_to("executing")
     for day, value in [("2026-10-01", "3.1"), ("2026-10-15", "3.12"), ("2026-10-29", "3.13")]:
@@ -150,10 +163,18 @@ def test_an_objective_off_track_is_told_to_its_owner_once(
 def test_a_service_owner_is_told_not_asked_when_an_improvement_to_their_service_waits(
     cli: Cli, people: None, tmp_path: Path, mail: Outbox
 ) -> None:
-    cli.ok("people", "add", "Sam Berg", "--email", "sam@example.org",
-           "--role", "service_owner:Corporate Network")  # fmt: skip
-    cli.ok("people", "add", "Ida Holm", "--email", "ida@example.org",
-           "--role", "service_owner:Payroll")  # fmt: skip
+    cli.ok(
+        "people",
+        "add",
+        "Sam Berg",
+        "--email",
+        "sam@example.org",
+        "--role",
+        "service_owner:Corporate Network",
+    )
+    cli.ok(
+        "people", "add", "Ida Holm", "--email", "ida@example.org", "--role", "service_owner:Payroll"
+    )
     waiting(cli, tmp_path)  # improvement_doc's service is Corporate Network
     (told,) = [m for m in mail.received if m["To"] == "sam@example.org"]
     assert told["Subject"] == "IMP-0001 for your service Corporate Network: plan approval"

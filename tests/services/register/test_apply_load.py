@@ -37,10 +37,12 @@ def documents(
     for n in range(first, first + count):
         objectives = [objective_doc(metric=f"m{k}", target=6 - version) for k in range(2)]
         doc = improvement_doc(
-            key=f"load-{n:04d}", title=f"Load {n} v{version}", objectives=objectives,
+            key=f"load-{n:04d}",
+            title=f"Load {n} v{version}",
+            objectives=objectives,
             team=["Lena Fischer", "Priya Nair"][: 1 + version % 2],
             plan=[{"action": f"Step v{version}", "owner": "Priya Nair", "due": "2026-12-15"}],
-        )  # fmt: skip
+        )
         found.append((str(folder / f"load-{n:04d}.yaml"), yaml.safe_dump(doc)))
     return found
 

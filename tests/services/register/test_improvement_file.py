@@ -86,55 +86,105 @@ def stored_sources() -> dict[str, dict[str, Any]]:
         return {o.metric: o.source for o in session.exec(select(Objective)).all()}
 
 
-def test_the_file_holds_every_field_as_a_person_writes_it(people: None, cli: Cli, tmp_path: Path) -> None:  # fmt: skip
+def test_the_file_holds_every_field_as_a_person_writes_it(
+    people: None, cli: Cli, tmp_path: Path
+) -> None:
     cli.ok("apply", str(write_yaml(tmp_path, full_doc())))
     found = improvement_file("full")
     (created,) = events("created")
     assert (found.id, found.key, found.version) == ("IMP-0001", "full", created.id)
     assert found.document == {
-        "key": "full", "title": "Cut the time to restore network incidents",
-        "type": "incremental", "source": "incident_trend", "process": "Incident Management",
-        "service": "Corporate Network", "description": "Line one.\nLine two.",
+        "key": "full",
+        "title": "Cut the time to restore network incidents",
+        "type": "incremental",
+        "source": "incident_trend",
+        "process": "Incident Management",
+        "service": "Corporate Network",
+        "description": "Line one.\nLine two.",
         "vision": "Network incidents restored the same day.",
-        "owner": "Lena Fischer", "process_owner": "Omar Haddad",
-        "team": ["Lena Fischer", "Priya Nair"], "strategic_impact": 4, "feasibility": 3,
-        "estimated_cost": 12000, "expected_gain": 45000,
+        "owner": "Lena Fischer",
+        "process_owner": "Omar Haddad",
+        "team": ["Lena Fischer", "Priya Nair"],
+        "strategic_impact": 4,
+        "feasibility": 3,
+        "estimated_cost": 12000,
+        "expected_gain": 45000,
         "identified": date(2026, 11, 2),
         "started": date(2026, 11, 9),
         "objectives": [
-            {"metric": "mttr_hours", "description": "Mean time to restore", "unit": "h",
-             "window": "30d", "source": {"kind": "manual"}, "baseline": 9.5, "target": 6,
-             "direction": "decrease", "due": date(2027, 3, 31),
-             "kpi_kind": "service_performance"},
-            {"metric": "csat", "description": "Mean time to restore", "window": "4w",
-             "source": {"kind": "http", "url": "https://survey.example.org/api/scores",
-                        "path": "data.average", "timeout": 10, "retries": 2,
-                        "headers": {"Authorization": "***"},
-                        "params": {"api_key": "***", "topic": "***"}},
-             "baseline": "measure", "target": 4.5, "direction": "increase",
-             "due": date(2027, 3, 31), "kpi_kind": "customer_satisfaction"},
-            {"metric": "tickets", "description": "Mean time to restore", "unit": "h",
-             "window": "30d", "source": {"kind": "sql", "url": "postgresql://reader:***@db.example.org/itsm",
-                                         "query": "SELECT 1", "timeout": 30},
-             "baseline": 120, "target": 90, "direction": "decrease",
-             "due": date(2027, 3, 31), "kpi_kind": "service_performance"},
+            {
+                "metric": "mttr_hours",
+                "description": "Mean time to restore",
+                "unit": "h",
+                "window": "30d",
+                "source": {"kind": "manual"},
+                "baseline": 9.5,
+                "target": 6,
+                "direction": "decrease",
+                "due": date(2027, 3, 31),
+                "kpi_kind": "service_performance",
+            },
+            {
+                "metric": "csat",
+                "description": "Mean time to restore",
+                "window": "4w",
+                "source": {
+                    "kind": "http",
+                    "url": "https://survey.example.org/api/scores",
+                    "path": "data.average",
+                    "timeout": 10,
+                    "retries": 2,
+                    "headers": {"Authorization": "***"},
+                    "params": {"api_key": "***", "topic": "***"},
+                },
+                "baseline": "measure",
+                "target": 4.5,
+                "direction": "increase",
+                "due": date(2027, 3, 31),
+                "kpi_kind": "customer_satisfaction",
+            },
+            {
+                "metric": "tickets",
+                "description": "Mean time to restore",
+                "unit": "h",
+                "window": "30d",
+                "source": {
+                    "kind": "sql",
+                    "url": "postgresql://reader:***@db.example.org/itsm",
+                    "query": "SELECT 1",
+                    "timeout": 30,
+                },
+                "baseline": 120,
+                "target": 90,
+                "direction": "decrease",
+                "due": date(2027, 3, 31),
+                "kpi_kind": "service_performance",
+            },
         ],
         "plan": [
-            {"action": "Add a routing rule", "owner": "Priya Nair",
-             "due": date(2026, 12, 15), "status": "in_progress",
-             "change": "CHG0001234"},
+            {
+                "action": "Add a routing rule",
+                "owner": "Priya Nair",
+                "due": date(2026, 12, 15),
+                "status": "in_progress",
+                "change": "CHG0001234",
+            },
             {"action": "Train the agents", "owner": "Lena Fischer", "status": "planned"},
         ],
-        "checkpoints": {"cron": "0 7 * * 2"}, "sustain": "84d", "service_owner_signoff": True,
+        "checkpoints": {"cron": "0 7 * * 2"},
+        "sustain": "84d",
+        "service_owner_signoff": True,
         "wsjf": {"business_value": 8, "time_criticality": 5, "risk_reduction": 3, "effort": 5},
-    }  # fmt: skip
+    }
     text = found.text
     assert text.startswith(f"# IMP-0001 as the register holds it, version {created.id}.\n")
     assert "description: |-\n  Line one.\n  Line two.\n" in text
     assert "s3cret" not in text and "t0ken" not in text and "k3y" not in text
 
 
-def test_the_file_applied_back_changes_nothing_and_keeps_every_secret(people: None, cli: Cli, tmp_path: Path) -> None:  # fmt: skip
+def test_the_file_applied_back_changes_nothing_and_keeps_every_secret(
+    people: None, cli: Cli, tmp_path: Path
+) -> None:
     cli.ok("apply", str(write_yaml(tmp_path, full_doc())))
     before, version = stored_sources(), improvement_file("full").version
     back = tmp_path / "back"
@@ -157,7 +207,9 @@ def test_the_file_applied_back_changes_nothing_and_keeps_every_secret(people: No
     assert improvement_file("full").version == updated.id > version
 
 
-def test_a_mask_sent_to_another_address_or_standing_for_nothing_is_a_problem(people: None, cli: Cli, tmp_path: Path) -> None:  # fmt: skip
+def test_a_mask_sent_to_another_address_or_standing_for_nothing_is_a_problem(
+    people: None, cli: Cli, tmp_path: Path
+) -> None:
     cli.ok("apply", str(write_yaml(tmp_path, full_doc())))
     before, version = stored_sources(), improvement_file("full").version
     moved = (
@@ -172,7 +224,7 @@ def test_a_mask_sent_to_another_address_or_standing_for_nothing_is_a_problem(peo
     (back / "full.yaml").write_text(moved, encoding="utf-8")
     lines = cli.fails("apply", str(back / "full.yaml"))
     where = f"{back / 'full.yaml'}: "
-    said = "'***' stands for a secret this register does not hold for this source; write the secret itself"  # fmt: skip
+    said = "'***' stands for a secret this register does not hold for this source; write the secret itself"
     assert lines == [
         f"{where}objectives[1].source.headers.Authorization: {said}",
         f"{where}objectives[1].source.params.api_key: {said}",
@@ -189,7 +241,9 @@ def test_a_mask_sent_to_another_address_or_standing_for_nothing_is_a_problem(peo
     assert cli.json("list")[0]["key"] == "full" and len(cli.json("list")) == 1
 
 
-def test_the_version_moves_only_with_what_the_file_holds(people: None, cli: Cli, tmp_path: Path) -> None:  # fmt: skip
+def test_the_version_moves_only_with_what_the_file_holds(
+    people: None, cli: Cli, tmp_path: Path
+) -> None:
     cli.ok("apply", str(write_yaml(tmp_path, full_doc())))
     (created,) = events("created")
     move_to("approved", "IMP-0001")  # status changes: the file is the same
@@ -204,7 +258,9 @@ def test_the_version_moves_only_with_what_the_file_holds(people: None, cli: Cli,
     assert improvement_file("full").version == executing[0].id > progress.id
 
 
-def test_an_edit_from_an_older_version_is_refused_with_what_changed_since(people: None, cli: Cli, tmp_path: Path) -> None:  # fmt: skip
+def test_an_edit_from_an_older_version_is_refused_with_what_changed_since(
+    people: None, cli: Cli, tmp_path: Path
+) -> None:
     cli.ok("apply", str(write_yaml(tmp_path, full_doc())))
     start = improvement_file("full")
     mine = {**start.document, "scope": "Only the LAN"}
@@ -218,11 +274,17 @@ def test_an_edit_from_an_older_version_is_refused_with_what_changed_since(people
         f"IMP-0001 changed since version {start.version} (it is at version {updated.id} now): "
         f"nothing was written; start again from version {updated.id}"
     )
-    assert [(c["version"], c["action"], c["fields"], c["detail"]) for c in conflict.value.changes] == [
-        (updated.id, "updated", ["title"],
-         "changed title from full.yaml: title 'Cut the time to restore network incidents' → "
-         "'Restore network incidents faster'"),
-    ]  # fmt: skip
+    assert [
+        (c["version"], c["action"], c["fields"], c["detail"]) for c in conflict.value.changes
+    ] == [
+        (
+            updated.id,
+            "updated",
+            ["title"],
+            "changed title from full.yaml: title 'Cut the time to restore network incidents' → "
+            "'Restore network incidents faster'",
+        ),
+    ]
     shown = cli.json("show", "full")
     assert (shown["title"], shown["scope"]) == ("Restore network incidents faster", "")
     # From the version now: their title stays, the scope is changed, the secrets kept.

@@ -54,15 +54,28 @@ def weekly_mean(checkpoint: datetime) -> float:
 
 
 def replayed(folder: Path, **fields: Any) -> dict[str, Any]:
-    source = {"kind": "csv", "path": str(incidents_csv(folder)), "timestamp_column": "opened_at",
-              "aggregation": "mean", "value_column": "hours"}  # fmt: skip
+    source = {
+        "kind": "csv",
+        "path": str(incidents_csv(folder)),
+        "timestamp_column": "opened_at",
+        "aggregation": "mean",
+        "value_column": "hours",
+    }
     objective = objective_doc(window="7d", baseline=10, target=6, source=source)
     return improvement_doc(identified="2026-05-01", objectives=[objective], **fields)
 
 
 def backfill(cli: Cli) -> None:
-    cli.ok("backfill", "IMP-0001", "--from", f"{FROM:%Y-%m-%d}", "--to", f"{TO:%Y-%m-%d}",
-           "--every", f"{EVERY}d")  # fmt: skip
+    cli.ok(
+        "backfill",
+        "IMP-0001",
+        "--from",
+        f"{FROM:%Y-%m-%d}",
+        "--to",
+        f"{TO:%Y-%m-%d}",
+        "--every",
+        f"{EVERY}d",
+    )
 
 
 def test_a_backfill_splits_at_the_start_the_file_declares(

@@ -21,25 +21,50 @@ PLAN = [{"action": "Write the runbook", "owner": "Priya Nair", "due": "2026-12-1
 # Applied in this order: IMP-0001 to IMP-0006.
 IMPROVEMENTS = [
     # Same process and service as the new one, and a word in common.
-    dict(key="routing", title="Route network incidents to the network team",
-         vision="Incidents reach the right team the first time.", service="Corporate Network"),
+    dict(
+        key="routing",
+        title="Route network incidents to the network team",
+        vision="Incidents reach the right team the first time.",
+        service="Corporate Network",
+    ),
     # Same process only: nothing else in common.
-    dict(key="hold-times", title="Shorter hold times on the phone",
-         vision="Callers wait less than a minute.", service="Service Desk"),
+    dict(
+        key="hold-times",
+        title="Shorter hold times on the phone",
+        vision="Callers wait less than a minute.",
+        service="Service Desk",
+    ),
     # Another process and service; a word in common.
-    dict(key="access", title="Network access requests fulfilled in a day",
-         vision="Access granted the day it is asked for.", process="Service Request Management",
-         service="Identity"),
+    dict(
+        key="access",
+        title="Network access requests fulfilled in a day",
+        vision="Access granted the day it is asked for.",
+        process="Service Request Management",
+        service="Identity",
+    ),
     # Nothing in common.
-    dict(key="laptops", title="Laptop refresh", vision="Laptops replaced every four years.",
-         process="Service Request Management", service="End User Computing"),
+    dict(
+        key="laptops",
+        title="Laptop refresh",
+        vision="Laptops replaced every four years.",
+        process="Service Request Management",
+        service="End User Computing",
+    ),
     # Same process, service and words, but not closed: nothing to learn from yet.
-    dict(key="monitoring", title="Network monitoring for outages", vision="Outages seen first.",
-         service="Corporate Network"),
+    dict(
+        key="monitoring",
+        title="Network monitoring for outages",
+        vision="Outages seen first.",
+        service="Corporate Network",
+    ),
     # The one being shaped.
-    dict(key="outages", title="Restore network outages faster",
-         vision="Outages of the network fixed within hours.", service="Corporate Network"),
-]  # fmt: skip
+    dict(
+        key="outages",
+        title="Restore network outages faster",
+        vision="Outages of the network fixed within hours.",
+        service="Corporate Network",
+    ),
+]
 LESSONS = {
     "IMP-0001": "Agree the <b>routing</b> rules with the service desk [before](javascript:go) go-live.",
     "IMP-0002": "Staff the phones to match when customers call.",
@@ -69,10 +94,12 @@ def register(cli: Cli, people: None, tmp_path: Path) -> str:
         (objective,) = objectives_of(session, 1)
         session.add(
             MetricSnapshot(
-                objective_id=objective.id, kind="final", value=5.5,
+                objective_id=objective.id,
+                kind="final",
+                value=5.5,
                 checkpoint_at=datetime(2027, 4, 30, tzinfo=UTC),
             )
-        )  # fmt: skip
+        )
     return "IMP-0006"
 
 
@@ -134,9 +161,15 @@ def test_improve_lessons_finds_lessons_and_texts_by_words(cli: Cli, register: st
 
 @pytest.mark.parametrize(
     "query",
-    ['"network" NEAR(route* team)', "network*", 'title:network OR "', "(( network", "NEAR",
-     "^network AND NOT -"],
-)  # fmt: skip
+    [
+        '"network" NEAR(route* team)',
+        "network*",
+        'title:network OR "',
+        "(( network",
+        "NEAR",
+        "^network AND NOT -",
+    ],
+)
 def test_fts_syntax_in_a_query_is_only_words(cli: Cli, register: str, query: str) -> None:
     found = cli.json("lessons", query)
     if "network" in query:

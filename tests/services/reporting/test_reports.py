@@ -28,9 +28,17 @@ def history(cli: Cli, people: None, tmp_path: Path) -> str:
     """An improvement reviewed after 6 weekly checkpoints before execution and 4 after."""
     doc = improvement_doc(
         title="<script>alert(1)</script> Faster network fixes",
-        objectives=[objective_doc(baseline=10, target=6), objective_doc(metric="csat", baseline=3.0, target=4.0,
-                    direction="increase", kpi_kind="customer_satisfaction")],
-    )  # fmt: skip
+        objectives=[
+            objective_doc(baseline=10, target=6),
+            objective_doc(
+                metric="csat",
+                baseline=3.0,
+                target=4.0,
+                direction="increase",
+                kpi_kind="customer_satisfaction",
+            ),
+        ],
+    )
     cli.ok("apply", str(write_yaml(tmp_path, doc)))
     move_to("in_review")
     with transaction() as session:
@@ -53,8 +61,16 @@ def history(cli: Cli, people: None, tmp_path: Path) -> str:
                         objective_id=objective_id, kind=kind, checkpoint_at=at, value=value
                     )
                 )
-        session.add(GateDecision(improvement_id=1, gate="plan_approval", attempt=1, decision="approve",
-                                 decided_by_id=2, comment="Go <i>now</i>"))  # fmt: skip
+        session.add(
+            GateDecision(
+                improvement_id=1,
+                gate="plan_approval",
+                attempt=1,
+                decision="approve",
+                decided_by_id=2,
+                comment="Go <i>now</i>",
+            )
+        )
     return "IMP-0001"
 
 
@@ -178,9 +194,12 @@ def test_a_line_break_in_a_title_cannot_break_the_mail_or_strand_the_improvement
 
 
 def test_delivery_by_file_mail_and_webhook_is_recorded_and_not_repeated(
-    cli: Cli, history: str, smtp_server: tuple[int, list[Message]], webhook: tuple[str, list[Any], dict[str, int]],
+    cli: Cli,
+    history: str,
+    smtp_server: tuple[int, list[Message]],
+    webhook: tuple[str, list[Any], dict[str, int]],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     from ci_workflow.settings import get_settings
 
     port, received = smtp_server
@@ -192,9 +211,11 @@ def test_delivery_by_file_mail_and_webhook_is_recorded_and_not_repeated(
     get_settings.cache_clear()
     lines = deliver_review(1, kind="review-1")
     assert lines[-4:] == [
-        "email lena@example.org: sent", "email priya@example.org: sent", "email omar@example.org: sent",
+        "email lena@example.org: sent",
+        "email priya@example.org: sent",
+        "email omar@example.org: sent",
         "webhook 127.0.0.1: sent",
-    ]  # fmt: skip
+    ]
     (mail,) = received
     assert mail["To"] == "lena@example.org, priya@example.org, omar@example.org"
     assert "1 of 2 objectives met" in mail["Subject"]
@@ -257,12 +278,27 @@ def test_the_html_report_opens_in_chromium_without_console_errors(
     ARTEFACTS.mkdir(exist_ok=True)
     shot = ARTEFACTS / "review-report.png"
     done = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,2400", "--enable-logging=stderr",
-         "--v=0", f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1000,2400",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert shot.is_file() and shot.stat().st_size > 10_000, done.stderr[-2000:]
     console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
     assert not [line for line in console if "ERROR" in line or "Uncaught" in line], console
