@@ -5,8 +5,7 @@ and the new run replaying the register (define, gates already decided, the gate 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 from ci_workflow.domain.actors import operating_system
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.gates import Gate
-from ci_workflow.domain.stranding import FINAL
+from ci_workflow.domain.stranding import RunSeen as State  # the run as the port shows it
 from ci_workflow.errors import GateError
 from ci_workflow.services.lifecycle.decide import prepare_decision, send_decision
 from ci_workflow.services.lifecycle.gate_decisions import Outcome, decide_gate, recorded_outcome
@@ -30,17 +29,6 @@ from ci_workflow.store.gates import open_requests
 from tests.helpers import Cli, improvement_doc, write_yaml
 
 OMAR = operating_system("omar")
-
-
-@dataclass(frozen=True)
-class State:
-    type: str
-    name: str
-    since: datetime | None = None
-
-    @property
-    def is_final(self) -> bool:
-        return self.type in FINAL
 
 
 class FakeRuns:
