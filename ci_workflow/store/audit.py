@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from ci_workflow.domain.actors import Actor
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.store.tables import AuditEvent
 
@@ -42,6 +43,21 @@ def record_event(
     # one statement (the watchdog writes hundreds); flush to read its id.
     session.add(event)
     return event
+
+
+def record_act(
+    session: Session, actor: Actor, *, improvement_id: int | None, action: str, detail: str = ""
+) -> AuditEvent:
+    """An act of a person: who, by which channel, and whom that channel verified."""
+    return record_event(
+        session,
+        improvement_id=improvement_id,
+        actor=actor.name,
+        action=action,
+        detail=detail,
+        channel=actor.channel,
+        principal=actor.principal,
+    )
 
 
 def events_for(session: Session, improvement_id: int) -> list[AuditEvent]:

@@ -18,7 +18,7 @@ from ci_workflow.services.intake.detection import show
 from ci_workflow.services.people import notifications
 from ci_workflow.services.people.refusals import require
 from ci_workflow.settings import get_settings
-from ci_workflow.store.audit import record_event
+from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 from ci_workflow.store.opportunities import recorded
 from ci_workflow.store.people import person_view
@@ -65,14 +65,12 @@ def submit(title: str, description: str, *, actor: Actor) -> OpportunityPublic:
             raise UsageError(f"{person.name} already submitted this idea")
         session.add(idea)
         session.flush()
-        record_event(
+        record_act(
             session,
+            actor,
             improvement_id=None,
-            actor=actor.name,
             action="idea_submitted",
             detail=f"idea {idea.id}: {title[:80]}",
-            channel=actor.channel,
-            principal=actor.principal,
         )
         number = idea.id or 0
     return show(number)

@@ -21,7 +21,7 @@ from ci_workflow.services.people.directory import known_name
 from ci_workflow.services.people.refusals import require
 from ci_workflow.services.register.apply import apply_files
 from ci_workflow.settings import get_settings
-from ci_workflow.store.audit import record_event
+from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 from ci_workflow.store.opportunities import get_opportunity
 
@@ -49,14 +49,12 @@ def dismiss(number: int, *, reason: str, actor: Actor) -> None:
         found.status, found.reason, found.decided_by = "dismissed", reason, actor.name
         found.decided_at = utcnow()
         session.add(found)
-        record_event(
+        record_act(
             session,
+            actor,
             improvement_id=None,
-            actor=actor.name,
             action="opportunity_dismissed",
             detail=f"opportunity {number} ({found.title[:80]}): {reason}",
-            channel=actor.channel,
-            principal=actor.principal,
         )
         idea = found.kind == ideas.KIND
         if idea:

@@ -14,7 +14,7 @@ from ci_workflow.errors import NotReady, UsageError
 from ci_workflow.services.lifecycle.reconcile import assess, restart
 from ci_workflow.services.lifecycle.runs import Runs
 from ci_workflow.store import improvements as store
-from ci_workflow.store.audit import record_event
+from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 
 
@@ -87,12 +87,10 @@ def record_start(improvement_id: int, flow_run_id: str, actor: Actor) -> None:
         improvement = store.get_improvement(session, str(improvement_id))
         improvement.flow_run_id = flow_run_id
         session.add(improvement)
-        record_event(
+        record_act(
             session,
+            actor,
             improvement_id=improvement_id,
-            actor=actor.name,
             action="lifecycle_started",
             detail=f"flow run {flow_run_id}",
-            channel=actor.channel,
-            principal=actor.principal,
         )

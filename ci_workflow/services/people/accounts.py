@@ -21,7 +21,7 @@ from ci_workflow.schemas import PersonPublic
 from ci_workflow.services.people.directory import person_public, require_manager
 from ci_workflow.services.people.sessions import SEEN_EVERY
 from ci_workflow.settings import get_settings
-from ci_workflow.store.audit import record_event
+from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 from ci_workflow.store.identity import (
     LOCK_LIFTED,
@@ -128,15 +128,13 @@ def lift_lock(ref: str, *, actor: Actor) -> str:
             raise UsageError(f"{person.name} is not locked out")
         person.locked_until, person.failed_sign_ins = None, 0
         session.add(person)
-        record_event(
+        record_act(
             session,
+            actor,
             improvement_id=None,
-            actor=actor.name,
             action=LOCK_LIFTED,
             detail=f"lifted the lock of {person.name} <{person.email}> "
             f"(locked until {until:%Y-%m-%d %H:%M} UTC)",
-            channel=actor.channel,
-            principal=actor.principal,
         )
         return person.name
 

@@ -18,7 +18,7 @@ from ci_workflow.services.people import notifications
 from ci_workflow.services.people.identity import new_invitation
 from ci_workflow.services.people.refusals import require
 from ci_workflow.settings import get_settings
-from ci_workflow.store.audit import record_event
+from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 from ci_workflow.store.people import (
     create_person,
@@ -232,12 +232,10 @@ def known_name(ref: str) -> str:
 
 
 def _record(session: Session, actor: Actor, detail: str) -> None:
-    record_event(
+    record_act(
         session,
+        actor,
         improvement_id=None,
-        actor=actor.name,
         action="people_changed",
         detail=detail,
-        channel=actor.channel,
-        principal=actor.principal,
     )

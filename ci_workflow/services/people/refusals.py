@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from ci_workflow.domain.actors import Actor
 from ci_workflow.errors import NotAuthorised
-from ci_workflow.store.audit import record_event
+from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 
 
 def refuse(actor: Actor, message: str, *, improvement_id: int | None = None) -> NotAuthorised:
     """Audit the refusal and return the error to raise."""
     with transaction() as session:
-        record_event(
+        record_act(
             session,
+            actor,
             improvement_id=improvement_id,
-            actor=actor.name,
             action="forbidden",
             detail=message,
-            channel=actor.channel,
-            principal=actor.principal,
         )
     return NotAuthorised(message)
 

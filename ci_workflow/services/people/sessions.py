@@ -20,7 +20,7 @@ from ci_workflow.schemas import TokenPublic
 from ci_workflow.services.people.identity import digest
 from ci_workflow.services.people.refusals import require
 from ci_workflow.settings import get_settings
-from ci_workflow.store.audit import record_event
+from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 from ci_workflow.store.identity import (
     forget_sessions,
@@ -169,12 +169,10 @@ def _public(token: ApiToken) -> TokenPublic:
 
 
 def _audit(session: Session, actor: Actor, action: str, detail: str) -> None:
-    record_event(
+    record_act(
         session,
+        actor,
         improvement_id=None,
-        actor=actor.name,
         action=action,
         detail=detail,
-        channel=actor.channel,
-        principal=actor.principal,
     )

@@ -11,7 +11,7 @@ from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.errors import NotFound, UsageError
 from ci_workflow.services.people.refusals import refuse
 from ci_workflow.store import improvements as store
-from ci_workflow.store.audit import record_event
+from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 
 
@@ -42,14 +42,12 @@ def set_action_status(ref: str, position: int, status: str, *, actor: Actor) -> 
         if may and before != wanted:
             action.status = wanted
             session.add(action)
-            record_event(
+            record_act(
                 session,
+                actor,
                 improvement_id=improvement.id,
-                actor=actor.name,
                 action="plan_progress",
                 detail=f"{action.action[:80]!r}: {before} → {wanted}",
-                channel=actor.channel,
-                principal=actor.principal,
             )
         improvement_id = improvement.id
     if not may:
