@@ -9,7 +9,7 @@ group with fewer than ``MIN_INCIDENTS`` known is too small to judge.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ci_workflow.opportunities.findings import (
     MIN_INCIDENTS,
@@ -24,14 +24,28 @@ from ci_workflow.opportunities.findings import (
 )
 
 
-def _rate(
-    members: list[IncidentRow],
+def _raised(
+    groups: Groups,
+    rows: list[IncidentRow],
     known: Callable[[IncidentRow], bool],
     hit: Callable[[IncidentRow], bool],
-) -> tuple[list[IncidentRow], list[IncidentRow]]:
-    """The members whose count is known, and those of them that ``hit``."""
-    judged = [i for i in members if known(i)]
-    return judged, [i for i in judged if hit(i)]
+    floor: float,
+) -> Iterator[tuple[str, list[IncidentRow], list[IncidentRow], list[IncidentRow], float, float]]:
+    """Each group whose share of hits, over its incidents with a known count (at least
+    ``MIN_INCIDENTS`` of them), is ``floor`` or more and twice the organisation's: the group, its
+    members, those judged, the hits, its share and the organisation's."""
+    everyone = [i for i in rows if known(i)]
+    if not everyone:
+        return
+    org = sum(1 for i in everyone if hit(i)) / len(everyone)
+    for group, members in groups.items():
+        judged = [i for i in members if known(i)]
+        if len(judged) < MIN_INCIDENTS:
+            continue
+        hits = [i for i in judged if hit(i)]
+        share = len(hits) / len(judged)
+        if share >= floor and share >= 2 * org:
+            yield group, members, judged, hits, share, org
 
 
 def reopens(groups: Groups, rows: list[IncidentRow], name: str, found: Detection) -> list[Finding]:
@@ -43,18 +57,8 @@ def reopens(groups: Groups, rows: list[IncidentRow], name: str, found: Detection
     def reopened(i: IncidentRow) -> bool:
         return (i.reopen_count or 0) > 0
 
-    everyone, all_reopened = _rate(rows, known, reopened)
-    if not everyone:
-        return []
-    org = len(all_reopened) / len(everyone)
     findings = []
-    for group, members in groups.items():
-        judged, hits = _rate(members, known, reopened)
-        if len(judged) < MIN_INCIDENTS:
-            continue
-        share = len(hits) / len(judged)
-        if share < 0.10 or share < 2 * org:
-            continue
+    for group, members, judged, hits, share, org in _raised(groups, rows, known, reopened, 0.10):
         findings.append(
             finding(
                 "reopen",
@@ -101,18 +105,8 @@ def ping_pong(
         return (i.reassignment_count or 0) >= 3
 
     what = "go back to a team that had them" if returns else "bounce 3+ times"
-    everyone, all_bounced = _rate(rows, known, bounces)
-    if not everyone:
-        return []
-    org = len(all_bounced) / len(everyone)
     findings = []
-    for group, members in groups.items():
-        judged, bounced = _rate(members, known, bounces)
-        if len(judged) < MIN_INCIDENTS:
-            continue
-        share = len(bounced) / len(judged)
-        if share < 0.15 or share < 2 * org:
-            continue
+    for group, members, judged, bounced, share, org in _raised(groups, rows, known, bounces, 0.15):
         counted = [i.reassignment_count for i in members if i.reassignment_count is not None]
         findings.append(
             finding(
