@@ -9,10 +9,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel import Session
+
 from ci_workflow.domain.actors import SIGN_IN_FIRST, Actor
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.gates import CLAIM_EXPIRY, UNCHANGED_RESUBMIT, Gate, gate_key, refusal
 from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.people import PersonView
 from ci_workflow.domain.signing import decision_signature
 from ci_workflow.errors import GateError, UsageError
 from ci_workflow.services.lifecycle.rework import unchanged_since_rework
@@ -23,7 +26,7 @@ from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import claim_request, open_requests, release_request
 from ci_workflow.store.people import load_directory
-from ci_workflow.store.tables import GateRequest
+from ci_workflow.store.tables import GateRequest, Improvement
 
 log = logging.getLogger("ci_workflow.gates")
 
@@ -98,12 +101,7 @@ def prepare_decision(
             raise UsageError(_unchanged(actor))
         if refused is not None and refused.kind in ("bad_decision", "missing_text"):
             raise UsageError(_missing(decision, refused.field, actor) or refused.message)
-        waiting = open_requests(session, improvement.id)
-        if not waiting:
-            raise GateError(f"{shown} is not waiting at any gate (status {improvement.status})")
-        request = waiting[-1]
-        if request.gate != gate:
-            raise GateError(f"{shown} is waiting at {request.gate}, not at {gate}")
+        request = _waiting_at(session, improvement, gate, person)
     if refused is not None:
         raise refuse(actor, refused.message, improvement_id=improvement.id)
     assert person is not None and request.flow_run_id is not None
@@ -162,6 +160,53 @@ def _unchanged(actor: Actor) -> str:
         "Nothing changed since the rework: edit the improvement first, or write in the "
         "comment why you resubmit it unchanged."
     )
+
+
+def _waiting_at(
+    session: Session, improvement: Improvement, gate: Gate, person: PersonView | None
+) -> GateRequest:
+    """The request of ``gate`` the improvement waits at; else why not, in one line."""
+    shown, waiting = format_id(improvement.id or 0), open_requests(session, improvement.id)
+    if not waiting or waiting[-1].gate != gate:
+        said = _yours(session, improvement.id or 0, person, gate)
+        if said is not None:  # a second click, or the command run twice
+            raise GateError(said)
+    if not waiting:
+        raise GateError(f"{shown} is not waiting at any gate (status {improvement.status})")
+    if waiting[-1].gate != gate:
+        raise GateError(f"{shown} is waiting at {waiting[-1].gate}, not at {gate}")
+    return waiting[-1]
+
+
+def already_decided(ref: str, key: str, actor: Actor) -> str | None:
+    """ "you already decided ..." when the signed-in person took the decision of the gate a form
+    was made for (``key``, e.g. ``plan-approval-1``); None otherwise."""
+    gate_name, _, attempt = key.rpartition("-")
+    gate = Gate.__members__.get(gate_name.replace("-", "_"))
+    if gate is None or not attempt.isdigit() or actor.person is None:
+        return None
+    with transaction(write=False) as session:
+        improvement = store.get_improvement(session, ref)
+        return _yours(session, improvement.id or 0, actor.person, gate, int(attempt))
+
+
+def _yours(
+    session: Session,
+    improvement_id: int,
+    person: PersonView | None,
+    gate: Gate,
+    attempt: int | None = None,
+) -> str | None:
+    """The words for a decision ``person`` took at ``gate`` (its latest attempt, or ``attempt``)."""
+    taken = [
+        d
+        for d in store.decisions_of(session, improvement_id)
+        if d.gate == gate and attempt in (None, d.attempt)
+    ]
+    if person is None or not taken or taken[-1].decided_by_id != person.id:
+        return None
+    last = taken[-1]
+    return f"you already decided {gate_key(gate, last.attempt)}: {last.decision}"
 
 
 def claim_holder(request_id: int) -> str | None:

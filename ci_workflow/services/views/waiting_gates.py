@@ -10,7 +10,6 @@ from ci_workflow.services.views.shapes import pending_for
 from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
-from ci_workflow.store.people import load_directory
 
 
 def pending_gates(ref: str | None = None) -> list[PendingGate]:
@@ -26,7 +25,6 @@ class WaitingAt:
     shown_id: str
     gate: Gate | None
     key: str | None
-    decided: dict[str, tuple[str, str]]  # each gate decided so far: key -> (by whom, decision)
 
 
 def waiting_at(ref: str) -> WaitingAt:
@@ -34,12 +32,7 @@ def waiting_at(ref: str) -> WaitingAt:
         improvement = store.get_improvement(session, ref)
         waiting = open_requests(session, improvement.id)
         shown = store.display_id(improvement)
-        names = {p.id: p.name for p in load_directory(session).people}
-        decided = {
-            gate_key(Gate(d.gate), d.attempt): (names.get(d.decided_by_id, "?"), d.decision)
-            for d in store.decisions_of(session, improvement.id or 0)
-        }
     if not waiting:
-        return WaitingAt(shown, None, None, decided)
+        return WaitingAt(shown, None, None)
     gate = Gate(waiting[-1].gate)
-    return WaitingAt(shown, gate, gate_key(gate, waiting[-1].attempt), decided)
+    return WaitingAt(shown, gate, gate_key(gate, waiting[-1].attempt))

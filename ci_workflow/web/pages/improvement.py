@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from ci_workflow.domain.actors import Actor
 from ci_workflow.errors import GateError, ImproveError, NotAuthorised, NotFound
 from ci_workflow.orchestration.runs import PrefectRuns
-from ci_workflow.services.lifecycle.decide import send_decision
+from ci_workflow.services.lifecycle.decide import already_decided, send_decision
 from ci_workflow.services.lifecycle.withdraw import withdraw_improvement
 from ci_workflow.services.measurement.recording import record
 from ci_workflow.services.register.plan_actions import set_action_status
@@ -71,10 +71,10 @@ class Decision(BaseModel):
 
 
 def _decide(ref: str, asked: Decision, actor: Actor) -> str:
+    said = already_decided(ref, asked.gate, actor) if asked.gate else None
+    if said is not None:  # the form of a gate this person decided: a second click
+        raise GateError(said)
     waiting = waiting_at(ref)  # where it waits, not the whole page
-    mine = waiting.decided.get(asked.gate or "")
-    if mine is not None and actor.person is not None and mine[0] == actor.person.name:
-        raise GateError(f"you already decided {asked.gate}: {mine[1]}")
     if waiting.gate is None:
         raise NotFound(f"{waiting.shown_id} is not waiting at any gate")
     if asked.gate and asked.gate != waiting.key:
