@@ -192,9 +192,7 @@ def gate_wait_chart(gates: list[WaitFigures], overdue_days: float) -> str:
     decided = [g for g in gates if g.decided.count]
     if not decided:
         return ""
-    longest = max((g.decided.p90_days or 0) for g in decided)
-    hours = longest < 2
-    scale, unit = (24.0, "h") if hours else (1.0, "days")
+    scale, unit, words = _wait_unit(max((g.decided.p90_days or 0) for g in decided))
 
     def shown(days: float | None) -> float | None:
         return None if days is None else days * scale
@@ -205,8 +203,7 @@ def gate_wait_chart(gates: list[WaitFigures], overdue_days: float) -> str:
         width=680,
         height=300,
         style=_style(BLUE, ORANGE),
-        title=f"Gate waits decided in the period, {'hours' if hours else 'days'} "
-        f"(overdue after {overdue_days:g} days)",
+        title=f"Gate waits decided in the period, {words} (overdue after {overdue_days:g} days)",
         legend_at_bottom=True,
         legend_at_bottom_columns=2,
         show_x_guides=False,
@@ -217,6 +214,22 @@ def gate_wait_chart(gates: list[WaitFigures], overdue_days: float) -> str:
     chart.add("median", [shown(g.decided.median_days) for g in decided])
     chart.add("p90", [shown(g.decided.p90_days) for g in decided])
     return str(chart.render(is_unicode=True))
+
+
+# The unit a wait reads in, by the longest: (days up to, per day, its symbol, its word).
+WAIT_UNITS = (
+    (1 / 1440, 86400.0, "s", "seconds"),
+    (1 / 24, 1440.0, "min", "minutes"),
+    (2.0, 24.0, "h", "hours"),
+)
+
+
+def _wait_unit(longest_days: float) -> tuple[float, str, str]:
+    """Seconds under a minute, minutes under an hour, hours under two days, else days."""
+    for below, per_day, symbol, word in WAIT_UNITS:
+        if longest_days < below:
+            return per_day, symbol, word
+    return 1.0, "days", "days"
 
 
 def _axis_top(highest: float) -> int:

@@ -68,3 +68,13 @@ def test_short_gate_waits_read_in_hours_and_long_ones_in_days() -> None:
     assert max(float(label.split()[0]) for label in y_labels(svg)) >= 1.2
     long = [WaitFigures("plan_approval", Spread(3, 2.5, 9.0), 0, None)]
     assert all(label.endswith(" days") for label in y_labels(gate_wait_chart(long, 5)))
+
+
+def test_waits_of_seconds_or_minutes_read_in_seconds_or_minutes() -> None:
+    # A demo's gates decided seconds apart: 0.00194 h on the axis helps nobody.
+    seconds = [WaitFigures("plan_approval", Spread(3, 0.00002, 0.00008), 0, None)]  # 1.7 and 6.9 s
+    svg = gate_wait_chart(seconds, 5)
+    assert "seconds" in svg and all(label.endswith(" s") for label in y_labels(svg))
+    assert '<desc class="value">6.91 s</desc>' in svg  # the p90 bar, 0.00008 days
+    minutes = [WaitFigures("plan_approval", Spread(3, 0.004, 0.02), 0, None)]  # 5.8 and 28.8 min
+    assert all(label.endswith(" min") for label in y_labels(gate_wait_chart(minutes, 5)))

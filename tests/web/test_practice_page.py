@@ -29,5 +29,5 @@ def test_the_practice_page_draws_the_trend_and_the_gate_waits(
     html = use.signed_in("omar@example.org").get("/practice").text
     assert charts(html) == [
         "Success rate and time to implement, by quarter",
-        "Gate waits decided in the period, hours (overdue after 5 days)",
+        "Gate waits decided in the period, seconds (overdue after 5 days)",  # decided at once
     ]
