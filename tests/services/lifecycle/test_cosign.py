@@ -7,8 +7,6 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-import pytest
-
 from ci_workflow.domain.gates import Gate, refusal
 from ci_workflow.services.lifecycle.gate_decisions import decide_gate
 from ci_workflow.services.lifecycle.gate_opening import gate_description, open_gate
@@ -20,21 +18,6 @@ from tests.helpers import Cli, improvement_doc, move_to, write_yaml
 
 RUN = str(uuid.uuid4())
 LESSONS = {"decision": "accept", "lessons": "Route by category first"}
-
-
-@pytest.fixture
-def reviewed(cli: Cli, people: None, tmp_path: Path) -> None:
-    cli.ok(
-        "people",
-        "add",
-        "Sam Berg",
-        "--email",
-        "sam@example.org",
-        "--role",
-        "service_owner:Corporate Network",
-    )
-    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(service_owner_signoff=True))))
-    move_to("in_review")
 
 
 def answer(attempt: int, by: str) -> str:

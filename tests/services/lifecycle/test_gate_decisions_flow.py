@@ -225,21 +225,6 @@ def test_an_accept_with_a_comment_keeps_the_comment_on_the_decision(waiting: int
 # --- co-signed sign-off ---
 
 
-@pytest.fixture
-def cosigned(cli: Cli, people: None, tmp_path: Path) -> None:
-    cli.ok(
-        "people",
-        "add",
-        "Sam Berg",
-        "--email",
-        "sam@example.org",
-        "--role",
-        "service_owner:Corporate Network",
-    )
-    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(service_owner_signoff=True))))
-    move_to("in_review")
-
-
 def _sign(attempt: int, by: str) -> str:
     run = str(uuid.uuid4())
     open_gate(1, "review_signoff", attempt, run)
@@ -247,7 +232,7 @@ def _sign(attempt: int, by: str) -> str:
     return decide_gate(1, "review_signoff", attempt, answer).for_flow
 
 
-def test_the_second_signature_closes_the_request_with_the_decision(cosigned: None) -> None:
+def test_the_second_signature_closes_the_request_with_the_decision(reviewed: None) -> None:
     assert _sign(1, "Omar Haddad") == "refused"
     first = request("review_signoff", 1)
     assert (first.outcome, first.refusal) == (
@@ -259,7 +244,7 @@ def test_the_second_signature_closes_the_request_with_the_decision(cosigned: Non
     assert (second.outcome, second.refusal) == ("accept", None)
 
 
-def test_only_a_signature_in_the_trail_counts_as_one(cosigned: None) -> None:
+def test_only_a_signature_in_the_trail_counts_as_one(reviewed: None) -> None:
     with transaction() as session:  # a note that reads like a signature is none
         record_event(
             session,
