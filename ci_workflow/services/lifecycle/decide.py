@@ -15,6 +15,7 @@ from ci_workflow.domain.actors import SIGN_IN_FIRST, Actor
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.gates import CLAIM_EXPIRY, UNCHANGED_RESUBMIT, Gate, gate_key, refusal
 from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.lifecycle import TERMINAL, Status
 from ci_workflow.domain.people import PersonView
 from ci_workflow.domain.signing import decision_signature
 from ci_workflow.errors import GateError, UsageError
@@ -165,9 +166,11 @@ def _unchanged(actor: Actor) -> str:
 def _waiting_at(
     session: Session, improvement: Improvement, gate: Gate, person: PersonView | None
 ) -> GateRequest:
-    """The request of ``gate`` the improvement waits at; else why not, in one line."""
+    """The request of ``gate`` the improvement waits at; else why not, in one line: a decision
+    of this person's while the flow moves on, or where the improvement stands."""
     shown, waiting = format_id(improvement.id or 0), open_requests(session, improvement.id)
-    if not waiting or waiting[-1].gate != gate:
+    moving = improvement.status not in TERMINAL and improvement.status != Status.closed
+    if moving and (not waiting or waiting[-1].gate != gate):
         said = _yours(session, improvement.id or 0, person, gate)
         if said is not None:  # a second click, or the command run twice
             raise GateError(said)
