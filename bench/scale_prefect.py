@@ -226,7 +226,7 @@ def ours(count: int, root: Path, env: dict[str, str]) -> dict[str, Any]:
             f"{url}/api/tokens", json={"email": "o@example.org", "password": PASSWORD}
         ).json()["token"]
         time.sleep(5)  # serve has registered its deployments
-        from ci_workflow.domain.actors import operating_system
+        from ci_workflow.domain.authority.actors import operating_system
         from ci_workflow.orchestration.runs import PrefectRuns
         from ci_workflow.services.lifecycle.start import start_round
 

@@ -60,7 +60,7 @@ def documents(count: int, data: Path) -> list[tuple[str, str]]:
 
 def seed(count: int, folder: Path) -> float:
     """The register with ``count`` improvements waiting at plan approval; seconds it took."""
-    from ci_workflow.domain.actors import operating_system
+    from ci_workflow.domain.authority.actors import operating_system
     from ci_workflow.services.lifecycle.gate_opening import open_gate
     from ci_workflow.services.lifecycle.stages import define_stage
     from ci_workflow.services.people.directory import add_person

@@ -14,7 +14,7 @@ from collections import Counter
 from prefect import flow, runtime
 from prefect.flow_runs import suspend_flow_run
 
-from ci_workflow.domain.gates import Gate, gate_key
+from ci_workflow.domain.stages.gates import Gate, gate_key
 from ci_workflow.orchestration.gate_inputs import ANSWERS
 from ci_workflow.orchestration.tasks import (
     consolidate,

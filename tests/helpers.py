@@ -98,9 +98,9 @@ def _unquote_dates(text: str) -> str:
 
 def move_to(status: str, ref: str = "IMP-0001") -> None:
     """Walk an improvement through the model to ``status``, as the lifecycle flow would."""
-    from ci_workflow.domain.lifecycle import Status
+    from ci_workflow.domain.stages.lifecycle import Status
     from ci_workflow.store.db import transaction
-    from ci_workflow.store.improvements import change_status, get_improvement
+    from ci_workflow.store.register.improvements import change_status, get_improvement
 
     order = [
         Status.defined,

@@ -88,7 +88,7 @@ def test_every_layer_keeps_to_its_imports() -> None:
 def test_the_contract_catches_a_forbidden_import(tmp_path: Path) -> None:
     for folder in ("ci_workflow", "flows"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
-    rules = tmp_path / "ci_workflow" / "domain" / "gates.py"
+    rules = tmp_path / "ci_workflow" / "domain" / "stages" / "gates.py"
     rules.write_text(rules.read_text() + "\nfrom prefect import flow\n", encoding="utf-8")
     service = tmp_path / "ci_workflow" / "services" / "register" / "browse.py"
     service.write_text(
@@ -97,7 +97,9 @@ def test_the_contract_catches_a_forbidden_import(tmp_path: Path) -> None:
     )
     found = violations(tmp_path)
     assert len(found) == 2
-    assert found[0].startswith("ci_workflow/domain/gates.py:") and "imports prefect" in found[0]
+    assert (
+        found[0].startswith("ci_workflow/domain/stages/gates.py:") and "imports prefect" in found[0]
+    )
     assert found[1].startswith("ci_workflow/services/register/browse.py:")
     assert found[1].endswith("imports ci_workflow.cli")
 

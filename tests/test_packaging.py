@@ -145,7 +145,7 @@ def test_a_flow_process_opening_a_gate_does_not_load_the_reports(
         "ci_workflow.reports.review",
         "ci_workflow.reports.practice",
         "ci_workflow.reports.charts",
-        "ci_workflow.domain.practice_stats",
+        "ci_workflow.domain.measures.practice_stats",
     }
     assert loaded_by_tasks(calls, reports, cwd=tmp_path, env=env) == "[]"
 
@@ -163,7 +163,7 @@ def test_a_flow_process_deciding_a_gate_does_not_load_the_capture(
     capture = {
         "ci_workflow.services.measurement.capture",
         "ci_workflow.services.measurement._source_reads",
-        "ci_workflow.domain.sources",
+        "ci_workflow.domain.improvement.sources",
         "ci_workflow.services.measurement.sustainment",
     }
     assert loaded_by_tasks(calls, capture, cwd=tmp_path, env=env) == "[]"

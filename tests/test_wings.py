@@ -2,7 +2,7 @@
 
 - ``services/`` is wings named for what people do there, stacked: a wing imports only wings
   below it in ``WINGS``; a ``_module`` is used only inside its own wing; ``views`` never writes;
-- no folder of services holds more than twelve modules;
+- no folder of the package holds more than twelve modules;
 - no import circle anywhere in the package;
 - the formatter runs on everything: at most ten ``# fmt: skip`` in the package;
 - every permission check goes through ``permissions.allowed`` (the one door).
@@ -73,8 +73,8 @@ def wing_violations(root: Path) -> list[str]:
 
 
 def crowded_folders(root: Path) -> list[str]:
-    services = root / "ci_workflow" / "services"
-    folders = [services, *(p for p in services.iterdir() if p.is_dir() and p.name != "__pycache__")]
+    package = root / "ci_workflow"
+    folders = [package, *(p for p in package.rglob("*") if p.is_dir() and "__" not in p.name)]
     counts = {f: len([m for m in f.glob("*.py") if m.name != "__init__.py"]) for f in folders}
     return [f"{f.relative_to(root)}: {n} modules" for f, n in counts.items() if n > MAX_MODULES]
 
@@ -143,7 +143,7 @@ def fmt_skips(root: Path) -> list[str]:
 
 
 def doors_skipped(root: Path) -> list[str]:
-    """Calls of a ``may_*`` rule from outside ``domain/permissions.py``: every check is
+    """Calls of a ``may_*`` rule from outside ``domain/authority/permissions.py``: every check is
     ``allowed(action, person, parties)``, so a new channel cannot forget one."""
     door = root / "ci_workflow" / "domain" / "permissions.py"
     found = []
@@ -151,7 +151,10 @@ def doors_skipped(root: Path) -> list[str]:
         if path == door:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module == "ci_workflow.domain.permissions":
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "ci_workflow.domain.authority.permissions"
+            ):
                 for alias in node.names:
                     if alias.name.startswith("may_"):
                         where = f"{path.relative_to(root).as_posix()}:{node.lineno}"
@@ -163,7 +166,7 @@ def test_wings_import_only_wings_below_and_keep_their_private_modules() -> None:
     assert wing_violations(ROOT) == []
 
 
-def test_no_folder_of_services_is_crowded() -> None:
+def test_no_folder_of_the_package_is_crowded() -> None:
     assert crowded_folders(ROOT) == []
 
 
@@ -224,10 +227,17 @@ def test_each_rule_fails_when_broken(tmp_path: Path) -> None:
         (intake / f"extra_{n}.py").write_text('"""x"""\n', encoding="utf-8")
     count = len(list(intake.glob("*.py"))) - 1
     assert crowded_folders(tmp_path) == [f"ci_workflow/services/intake: {count} modules"]
+    # A crowded folder of rules (every folder of the package counts, not only the wings).
+    stages = tmp_path / "ci_workflow" / "domain" / "stages"
+    for n in range(MAX_MODULES):
+        (stages / f"extra_{n}.py").write_text('"""x"""\n', encoding="utf-8")
+    assert f"ci_workflow/domain/stages: {len(list(stages.glob('*.py'))) - 1} modules" in (
+        crowded_folders(tmp_path)
+    )
     # The formatter switched off line by line.
     append("intake/ideas.py", "".join(f"X{n} = 1  # fmt: skip\n" for n in range(MAX_FMT_SKIPS + 1)))
     assert len(fmt_skips(tmp_path)) > MAX_FMT_SKIPS
     # A rule called around the door.
-    append("intake/triage.py", "\nfrom ci_workflow.domain.permissions import may_edit\n")
+    append("intake/triage.py", "\nfrom ci_workflow.domain.authority.permissions import may_edit\n")
     (found,) = doors_skipped(tmp_path)
     assert found.startswith("ci_workflow/services/intake/triage.py:") and "may_edit" in found

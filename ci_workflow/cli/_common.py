@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from ci_workflow.domain.actors import Actor
+    from ci_workflow.domain.authority.actors import Actor
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -116,7 +116,7 @@ def cli_actor(person: str | None = None) -> Actor:
     """The CLI on the register's machine: the operating-system account is the verified
     principal; ``person`` (``--as``) is whom it acts for, refused under IMPROVE_REQUIRE_LOGIN
     unless someone signed in with ``improve login`` (an audited refusal)."""
-    from ci_workflow.domain.actors import SIGN_IN_FIRST, operating_system
+    from ci_workflow.domain.authority.actors import SIGN_IN_FIRST, operating_system
     from ci_workflow.settings import get_settings
 
     if person is None:

@@ -4,19 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from ci_workflow.cli import (
-    ideas,
-    imports,
-    lessons,
-    lifecycle,
-    metrics,
-    opportunities,
-    people,
-    register,
-    reports,
-    show,
-    web,
-)
+from ci_workflow.cli import lessons, lifecycle, metrics, people, register, reports, show, web
+from ci_workflow.cli.intake import ideas, imports, opportunities
 
 app = typer.Typer(
     name="improve",

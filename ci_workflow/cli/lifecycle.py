@@ -18,7 +18,7 @@ from ci_workflow.cli._common import (
     new_table,
     print_json,
 )
-from ci_workflow.domain.gates import Gate
+from ci_workflow.domain.stages.gates import Gate
 from ci_workflow.formatting import when
 
 if TYPE_CHECKING:

@@ -85,7 +85,7 @@ def backfill(
 ) -> None:
     """Fill historical checkpoints in one go, to replay an improvement on history."""
     try:
-        from ci_workflow.domain.window import parse_window
+        from ci_workflow.domain.measures.window import parse_window
 
         parse_window(every)
     except ValueError as error:

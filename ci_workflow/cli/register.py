@@ -18,7 +18,7 @@ from ci_workflow.cli._common import (
     new_table,
     print_json,
 )
-from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import money
 from ci_workflow.services.register import browse

@@ -67,7 +67,7 @@ class SnapshotKind(StrEnum):
 
 
 class Gate(StrEnum):
-    """The lifecycle's stage gates (what each decides and who: ``domain/gates.py``)."""
+    """The lifecycle's stage gates (what each decides and who: ``domain/stages/gates.py``)."""
 
     plan_approval = "plan_approval"
     resubmitted = "resubmitted"

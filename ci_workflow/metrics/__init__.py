@@ -1,9 +1,10 @@
 """Metric sources: where an objective's number comes from, one module per kind.
 
-``measure(source, window)`` takes a source model (``ci_workflow.domain.sources``) and returns one
-finite number, or raises ``MetricError`` with a reason fit to be stored and shown (never a
-credential). A kind is one module with ``read(source, window) -> float``, registered in
-``READERS``; ``manual`` values are recorded by people (``improve record``), never fetched.
+``measure(source, window)`` takes a source model (``ci_workflow.domain.improvement.sources``)
+and returns one finite number, or raises ``MetricError`` with a reason fit to be stored and
+shown (never a credential). A kind is one module with ``read(source, window) -> float``,
+registered in ``READERS``; ``manual`` values are recorded by people (``improve record``),
+never fetched.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import importlib
 import math
 from typing import Any
 
-from ci_workflow.domain.sources import AnySource
-from ci_workflow.domain.window import Window
+from ci_workflow.domain.improvement.sources import AnySource
+from ci_workflow.domain.measures.window import Window
 from ci_workflow.errors import MetricError
 
 __all__ = ["MetricError", "Window", "finite", "measure"]

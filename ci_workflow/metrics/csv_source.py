@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import IO
 
 from ci_workflow.domain.clock import as_utc
-from ci_workflow.domain.sources import CsvSource
-from ci_workflow.domain.window import Window
+from ci_workflow.domain.improvement.sources import CsvSource
+from ci_workflow.domain.measures.window import Window
 from ci_workflow.metrics import MetricError, finite
 from ci_workflow.metrics.access import readable_file
 from ci_workflow.settings import get_settings

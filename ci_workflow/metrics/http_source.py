@@ -24,8 +24,8 @@ from typing import Any
 
 import httpx
 
-from ci_workflow.domain.sources import HttpSource
-from ci_workflow.domain.window import Window
+from ci_workflow.domain.improvement.sources import HttpSource
+from ci_workflow.domain.measures.window import Window
 from ci_workflow.metrics import MetricError, finite
 from ci_workflow.metrics.access import HttpAllowList, http_address_refused, is_address
 from ci_workflow.settings import get_settings

@@ -22,11 +22,11 @@ from typing import Any
 from sqlalchemy import Connection, Float, case, cast, func, select, true
 from sqlalchemy.sql import ColumnElement
 
-from ci_workflow.domain.sources import IncidentsSource
-from ci_workflow.domain.window import Window
+from ci_workflow.domain.improvement.sources import IncidentsSource
+from ci_workflow.domain.measures.window import Window
 from ci_workflow.errors import MetricError
 from ci_workflow.metrics import finite
-from ci_workflow.store.incidents import TABLE, incidents_engine
+from ci_workflow.store.intake.incidents import TABLE, incidents_engine
 
 
 def read(source: IncidentsSource, window: Window) -> float:

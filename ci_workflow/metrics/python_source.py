@@ -19,8 +19,8 @@ from importlib.machinery import ModuleSpec, PathFinder
 from pathlib import Path
 from types import ModuleType
 
-from ci_workflow.domain.sources import PythonSource
-from ci_workflow.domain.window import Window
+from ci_workflow.domain.improvement.sources import PythonSource
+from ci_workflow.domain.measures.window import Window
 from ci_workflow.metrics import MetricError
 from ci_workflow.metrics.access import module_allowed
 from ci_workflow.settings import get_settings

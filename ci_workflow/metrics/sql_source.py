@@ -33,8 +33,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ci_workflow.domain.sources import SqlSource
-from ci_workflow.domain.window import Window
+from ci_workflow.domain.improvement.sources import SqlSource
+from ci_workflow.domain.measures.window import Window
 from ci_workflow.metrics import MetricError, finite
 from ci_workflow.metrics.access import readable_file
 from ci_workflow.settings import get_settings, normalise_database_url

@@ -18,14 +18,14 @@ from typing import Any
 
 import duckdb
 
-from ci_workflow.domain.change_mapping import ChangeMapping
 from ci_workflow.domain.clock import as_utc
+from ci_workflow.domain.records.change_mapping import ChangeMapping
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.opportunities.export_file import readable_csv
 from ci_workflow.opportunities.export_sql import moment, numbered_rows, text, too_long
 from ci_workflow.opportunities.incident_export import Rejected, connect, load_model
-from ci_workflow.store.change_records import TABLE
-from ci_workflow.store.incidents import text_bounds
+from ci_workflow.store.intake.change_records import TABLE
+from ci_workflow.store.intake.incidents import text_bounds
 
 TIMES = ("opened", "planned_start", "planned_end", "closed")
 TEXTS = ("service", "type", "risk", "close_code")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ci_workflow.domain.incident_mapping import IncidentMapping
+from ci_workflow.domain.records.incident_mapping import IncidentMapping
 from ci_workflow.opportunities.export_file import CsvLayout
 
 TIMES = ("opened", "resolved", "closed")
@@ -262,7 +262,7 @@ COUNTS_SQL = (
 )
 SPAN = "SELECT min(opened_at), max(opened_at) FROM checked WHERE problem IS NULL"
 RECORDS = f"SELECT {', '.join(OUTPUT)} FROM checked WHERE problem IS NULL ORDER BY number"
-# The same, as SQLite keeps them (see store.incidents.upsert_sqlite_text).
+# The same, as SQLite keeps them (see store.intake.incidents.upsert_sqlite_text).
 _SQLITE_TIME = "strftime({0}, '%Y-%m-%d %H:%M:%S.%f')"
 RECORDS_AS_SQLITE_TEXT = (
     "SELECT "

@@ -9,7 +9,7 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
-from ci_workflow.domain.bottlenecks import KINDS as PRACTICE_KINDS
+from ci_workflow.domain.measures.bottlenecks import KINDS as PRACTICE_KINDS
 from ci_workflow.schemas import OpportunityPublic
 
 SOURCES = {"sla_breach": "sla_breach", "recurring_problem": "problem"}

@@ -20,13 +20,13 @@ import duckdb
 from pydantic import BaseModel, ValidationError
 
 from ci_workflow.domain.clock import as_utc
-from ci_workflow.domain.incident_mapping import IncidentMapping
+from ci_workflow.domain.improvement.validation import describe_errors
+from ci_workflow.domain.records.incident_mapping import IncidentMapping
 from ci_workflow.domain.strict_yaml import load_mapping
-from ci_workflow.domain.validation import describe_errors
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.opportunities import export_sql as sql
 from ci_workflow.opportunities.export_file import readable_csv
-from ci_workflow.store.incidents import text_bounds
+from ci_workflow.store.intake.incidents import text_bounds
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -117,7 +117,8 @@ class ExportRead:
         ]
 
     def sqlite_rows(self, size: int = 20000) -> Iterator[list[tuple[Any, ...]]]:
-        """The usable incidents as SQLite keeps them (``store.incidents.upsert_sqlite_text``)."""
+        """The usable incidents as SQLite keeps them
+        (``store.intake.incidents.upsert_sqlite_text``)."""
         cursor = self._db.execute(sql.RECORDS_AS_SQLITE_TEXT)
         while chunk := cursor.fetchmany(size):
             yield chunk

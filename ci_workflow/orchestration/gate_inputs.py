@@ -8,7 +8,7 @@ from typing import Literal
 from prefect.input import RunInput
 from pydantic import ConfigDict, Field
 
-from ci_workflow.domain.gates import Gate
+from ci_workflow.domain.stages.gates import Gate
 
 
 class _Answer(RunInput):

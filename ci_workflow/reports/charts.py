@@ -8,8 +8,8 @@ import math
 from datetime import datetime
 from typing import Any
 
-from ci_workflow.domain.evaluation import Evaluation
-from ci_workflow.domain.practice_stats import Quarter, WaitFigures
+from ci_workflow.domain.measures.evaluation import Evaluation
+from ci_workflow.domain.measures.practice_stats import Quarter, WaitFigures
 from ci_workflow.formatting import number
 
 MAX_POINTS = 300  # a chart 680 px wide shows no more; keeps a report of 1,000s of checkpoints fast

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from ci_workflow.domain.change_records import change_warning
-from ci_workflow.domain.gates import DECISIONS, Gate
-from ci_workflow.domain.similarity import SimilarImprovement
+from ci_workflow.domain.improvement.similarity import SimilarImprovement
+from ci_workflow.domain.records.change_records import change_warning
+from ci_workflow.domain.stages.gates import DECISIONS, Gate
 from ci_workflow.reports.rendering import render
 from ci_workflow.schemas import ImprovementDetail
 

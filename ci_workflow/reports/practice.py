@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ci_workflow.domain.evaluation import Evaluation
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.kpi_rollup import KPIS
-from ci_workflow.domain.kpis import PracticeKpis
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.practice_stats import PracticeFlow
-from ci_workflow.domain.priority import priority
+from ci_workflow.domain.improvement.priority import priority
+from ci_workflow.domain.measures.evaluation import Evaluation
+from ci_workflow.domain.measures.kpi_rollup import KPIS
+from ci_workflow.domain.measures.kpis import PracticeKpis
+from ci_workflow.domain.measures.practice_stats import PracticeFlow
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import days, percent, ratio_change, signed
 from ci_workflow.reports.charts import gate_wait_chart, trend_chart

@@ -7,10 +7,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ci_workflow.domain.evaluation import Evaluation
-from ci_workflow.domain.kpis import Figure, roi
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.sustainment import HoldAnswer
+from ci_workflow.domain.measures.evaluation import Evaluation
+from ci_workflow.domain.measures.kpis import Figure, roi
+from ci_workflow.domain.measures.sustainment import HoldAnswer
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import percent, quantity, ratio_change, signed
 from ci_workflow.reports.charts import objective_chart

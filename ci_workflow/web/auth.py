@@ -19,7 +19,7 @@ import time
 
 from fastapi import Request
 
-from ci_workflow.domain.actors import Actor, signed_in
+from ci_workflow.domain.authority.actors import Actor, signed_in
 from ci_workflow.services.people import identity, sessions
 from ci_workflow.services.people.refusals import refuse
 from ci_workflow.settings import get_settings

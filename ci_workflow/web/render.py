@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from pydantic_core import to_json
 
-from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.permissions import Action, allowed
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.reports.rendering import render
 from ci_workflow.web.auth import csrf_token
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.stages.lifecycle import Status
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
 from tests.metrics.sources import allow_python
 
@@ -369,7 +369,7 @@ def test_a_bad_file_is_refused_while_another_writer_holds_the_register(
 
     bad = write_yaml(tmp_path, improvement_doc(feasibility=True))
     with transaction() as session:  # holds the register's write lock (BEGIN IMMEDIATE on SQLite)
-        from ci_workflow.store.improvements import find_by_key
+        from ci_workflow.store.register.improvements import find_by_key
 
         find_by_key(session, "network-mttr")
         assert cli.fails("apply", str(bad)) == [

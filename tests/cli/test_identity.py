@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from ci_workflow.cli._common import cli_actor
-from ci_workflow.domain.gates import Gate
+from ci_workflow.domain.stages.gates import Gate
 from ci_workflow.services.lifecycle.decide import prepare_decision
 from ci_workflow.services.lifecycle.gate_opening import open_gate
 from ci_workflow.services.lifecycle.stages import define_stage

@@ -149,7 +149,7 @@ def test_wsjf_and_value_orders(cli: Cli, people: None, tmp_path: Path) -> None:
 
 
 def test_plan_actions_reference_change_requests(cli: Cli, people: None, tmp_path: Path) -> None:
-    from ci_workflow.domain.gates import Gate
+    from ci_workflow.domain.stages.gates import Gate
     from ci_workflow.services.lifecycle.gate_opening import gate_description
     from ci_workflow.services.reporting.review import review_report
 

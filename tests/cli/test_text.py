@@ -13,7 +13,7 @@ import pytest
 from ci_workflow.services.lifecycle.gate_opening import open_gate
 from ci_workflow.services.lifecycle.stages import define_stage
 from ci_workflow.store.db import transaction
-from ci_workflow.store.improvements import get_improvement
+from ci_workflow.store.register.improvements import get_improvement
 from tests.helpers import Cli, improvement_doc, write_yaml
 
 # As an older version let it in: a title that prints two forged lines, clears the screen,

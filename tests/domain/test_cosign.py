@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ci_workflow.domain.cosign import (
+from ci_workflow.domain.authority.cosign import (
     BOTH,
     PROCESS_SIDE,
     SERVICE_SIDE,
@@ -14,8 +14,8 @@ from ci_workflow.domain.cosign import (
     signer_of,
     take,
 )
-from ci_workflow.domain.people import Grant, PersonView
-from ci_workflow.domain.permissions import Parties
+from ci_workflow.domain.authority.people import Grant, PersonView
+from ci_workflow.domain.authority.permissions import Parties
 from ci_workflow.domain.vocabulary import Role
 
 PARTIES = Parties("Incident Management", int("1000"), int("1002"), frozenset(), "Email", True)

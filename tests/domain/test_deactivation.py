@@ -4,8 +4,8 @@ distinct int objects, so a rule comparing them with ``is`` would fail here."""
 
 from __future__ import annotations
 
-from ci_workflow.domain.people import Grant, PersonView
-from ci_workflow.domain.permissions import Action, allowed, may_deactivate
+from ci_workflow.domain.authority.people import Grant, PersonView
+from ci_workflow.domain.authority.permissions import Action, allowed, may_deactivate
 from ci_workflow.domain.vocabulary import Role
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ci_workflow.domain.evaluation import (
+from ci_workflow.domain.measures.evaluation import (
     Point,
     control_limits,
     evaluate,

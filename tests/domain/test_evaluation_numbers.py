@@ -10,7 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ci_workflow.domain.evaluation import Evaluation, Point, control_limits, evaluate, shift
+from ci_workflow.domain.measures.evaluation import (
+    Evaluation,
+    Point,
+    control_limits,
+    evaluate,
+    shift,
+)
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 

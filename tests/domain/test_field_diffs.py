@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ci_workflow.domain.field_diffs import (
+from ci_workflow.domain.improvement.field_diffs import (
     baseline_differs,
     brings_code,
     frozen_changes,

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from ci_workflow.domain.gates import (
+from ci_workflow.domain.authority.people import Grant, PersonView
+from ci_workflow.domain.authority.permissions import Parties
+from ci_workflow.domain.stages.gates import (
     DECISIONS,
     STATUS_AFTER,
     STATUS_WHILE_WAITING,
@@ -15,9 +17,7 @@ from ci_workflow.domain.gates import (
     missing_text,
     refusal,
 )
-from ci_workflow.domain.lifecycle import Status, check_transition
-from ci_workflow.domain.people import Grant, PersonView
-from ci_workflow.domain.permissions import Parties
+from ci_workflow.domain.stages.lifecycle import Status, check_transition
 from ci_workflow.domain.vocabulary import Gate, Role
 
 PARTIES = Parties(

@@ -1,8 +1,8 @@
 import pytest
 
+from ci_workflow.domain.authority.people import parse_grant
 from ci_workflow.domain.ids import format_id, parse_id
-from ci_workflow.domain.people import parse_grant
-from ci_workflow.domain.priority import priority, value
+from ci_workflow.domain.improvement.priority import priority, value
 from ci_workflow.domain.redact import redact_source, redact_url
 from ci_workflow.errors import UsageError
 

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ci_workflow.domain.change_mapping import ChangeMapping
-from ci_workflow.domain.incident_mapping import IncidentMapping
-from ci_workflow.domain.validation import describe_errors
+from ci_workflow.domain.improvement.validation import describe_errors
+from ci_workflow.domain.records.change_mapping import ChangeMapping
+from ci_workflow.domain.records.incident_mapping import IncidentMapping
 
 
 def event_log(**kw: Any) -> dict[str, Any]:

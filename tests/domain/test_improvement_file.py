@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from ci_workflow.domain.improvement_file import (
+from ci_workflow.domain.improvement.improvement_file import (
     DEFINITION_ACTIONS,
     STARTED_MOVE,
     as_written,

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ci_workflow.domain.kpis import (
+from ci_workflow.domain.measures.kpis import (
     Figure,
     ImprovementFacts,
     efficiency_increase,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ci_workflow.domain.kpi_rollup import ClosedImprovement, Kpi, ObjectiveResult, rollup
+from ci_workflow.domain.measures.kpi_rollup import ClosedImprovement, Kpi, ObjectiveResult, rollup
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

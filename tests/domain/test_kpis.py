@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ci_workflow.domain.kpi_rollup import (
+from ci_workflow.domain.measures.kpi_rollup import (
     KPIS,
     ClosedImprovement,
     Kpi,
@@ -15,7 +15,7 @@ from ci_workflow.domain.kpi_rollup import (
     grouped,
     rollup,
 )
-from ci_workflow.domain.kpis import (
+from ci_workflow.domain.measures.kpis import (
     Figure,
     ImprovementFacts,
     decrease,

@@ -3,7 +3,7 @@ from itertools import pairwise
 
 import pytest
 
-from ci_workflow.domain.lifecycle import ALLOWED, TERMINAL, Status, check_transition
+from ci_workflow.domain.stages.lifecycle import ALLOWED, TERMINAL, Status, check_transition
 from ci_workflow.errors import IllegalTransition
 
 

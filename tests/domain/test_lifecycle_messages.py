@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ci_workflow.domain.lifecycle import check_transition
+from ci_workflow.domain.stages.lifecycle import check_transition
 from ci_workflow.errors import IllegalTransition
 
 

@@ -3,9 +3,9 @@ duties (issue 24 #3)."""
 
 from __future__ import annotations
 
-from ci_workflow.domain.ownership import former_owner_of, handover_detail
-from ci_workflow.domain.people import Grant, PersonView
-from ci_workflow.domain.permissions import Action, Parties, allowed, who_may_decide
+from ci_workflow.domain.authority.ownership import former_owner_of, handover_detail
+from ci_workflow.domain.authority.people import Grant, PersonView
+from ci_workflow.domain.authority.permissions import Action, Parties, allowed, who_may_decide
 from ci_workflow.domain.vocabulary import Gate, Role
 
 OWNS_IM = frozenset({Grant(Role.process_owner, "IM")})

@@ -11,8 +11,8 @@ import dataclasses
 
 import pytest
 
-from ci_workflow.domain.people import Grant, PersonView
-from ci_workflow.domain.permissions import (
+from ci_workflow.domain.authority.people import Grant, PersonView
+from ci_workflow.domain.authority.permissions import (
     Action,
     Parties,
     allowed,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ci_workflow.domain.gates import refusal
-from ci_workflow.domain.people import Directory, Grant, PersonView, parse_grant
-from ci_workflow.domain.permissions import Action, Parties, allowed, may_decide
+from ci_workflow.domain.authority.people import Directory, Grant, PersonView, parse_grant
+from ci_workflow.domain.authority.permissions import Action, Parties, allowed, may_decide
+from ci_workflow.domain.stages.gates import refusal
 from ci_workflow.domain.vocabulary import Gate, Role
 from ci_workflow.errors import UsageError
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from ci_workflow.domain.bottlenecks import Bottleneck, gate_waits, stalls
-from ci_workflow.domain.practice_stats import (
+from ci_workflow.domain.measures.bottlenecks import Bottleneck, gate_waits, stalls
+from ci_workflow.domain.measures.practice_stats import (
     Activity,
     Spread,
     Stall,

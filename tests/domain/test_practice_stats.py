@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ci_workflow.domain import bottlenecks
-from ci_workflow.domain.practice_stats import (
+from ci_workflow.domain.measures import bottlenecks
+from ci_workflow.domain.measures.practice_stats import (
     Activity,
     Closed,
     Spread,

@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ci_workflow.domain.evaluation import Point
-from ci_workflow.domain.progress import Progress, assess, end_of
-from ci_workflow.domain.sustainment import (
+from ci_workflow.domain.measures.evaluation import Point
+from ci_workflow.domain.measures.progress import Progress, assess, end_of
+from ci_workflow.domain.measures.sustainment import (
     Held,
     HoldAnswer,
     Sustainment,
@@ -15,7 +15,7 @@ from ci_workflow.domain.sustainment import (
     parse_sustain,
     threshold,
 )
-from ci_workflow.domain.sustainment import assess as sustained
+from ci_workflow.domain.measures.sustainment import assess as sustained
 
 DAY0 = datetime(2026, 1, 1, tzinfo=UTC)  # 20454 days after the epoch: whole days throughout
 

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from ci_workflow.domain.signing import decision_signature, signature_holds
+from ci_workflow.domain.authority.signing import decision_signature, signature_holds
 
 KEY = b"a test key of thirty-two bytes!!"
 FIELDS = {

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from ci_workflow.domain.signing import carried, decision_signature, signature_holds
+from ci_workflow.domain.authority.signing import carried, decision_signature, signature_holds
 
 KEY = b"a test key of thirty-two bytes!!"
 WHO = {

@@ -3,7 +3,7 @@ the order of the matches, and how each is explained."""
 
 from datetime import UTC, datetime
 
-from ci_workflow.domain.similarity import (
+from ci_workflow.domain.improvement.similarity import (
     MAX_TERMS,
     Match,
     SimilarImprovement,

@@ -7,15 +7,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from ci_workflow.domain.actors import UNVERIFIED, Actor, operating_system, signed_in
-from ci_workflow.domain.change_records import change_warning
+from ci_workflow.domain.authority.actors import UNVERIFIED, Actor, operating_system, signed_in
+from ci_workflow.domain.authority.people import PersonView
 from ci_workflow.domain.clock import as_moment, as_utc, utcnow
 from ci_workflow.domain.ids import format_id, looks_like_id, parse_id
-from ci_workflow.domain.people import PersonView
-from ci_workflow.domain.priority import priority, value, wsjf
-from ci_workflow.domain.schedule import next_fires
-from ci_workflow.domain.smart import beyond, readiness_problems
-from ci_workflow.domain.window import Window, parse_window
+from ci_workflow.domain.improvement.priority import priority, value, wsjf
+from ci_workflow.domain.improvement.smart import beyond, readiness_problems
+from ci_workflow.domain.measures.window import Window, parse_window
+from ci_workflow.domain.records.change_records import change_warning
+from ci_workflow.domain.stages.schedule import next_fires
 from ci_workflow.errors import UsageError
 
 # --- smart ---

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ci_workflow.domain.sources import parse_source, source_host, validate_source
+from ci_workflow.domain.improvement.sources import parse_source, source_host, validate_source
 
 CSV = {
     "kind": "csv",

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from ci_workflow.domain.improvement.sources import validate_source
+from ci_workflow.domain.improvement.validation import describe_errors
 from ci_workflow.domain.redact import MASK, redact_source
-from ci_workflow.domain.sources import validate_source
-from ci_workflow.domain.validation import describe_errors
 
 
 def python(params: dict[str, Any]) -> dict[str, Any]:

@@ -6,17 +6,23 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ci_workflow.domain.incident_mapping import IncidentMapping
-from ci_workflow.domain.people import Directory, Grant, PersonView, parse_grant, same_scope
-from ci_workflow.domain.redact import redact_url
-from ci_workflow.domain.sources import (
+from ci_workflow.domain.authority.people import (
+    Directory,
+    Grant,
+    PersonView,
+    parse_grant,
+    same_scope,
+)
+from ci_workflow.domain.improvement.sources import (
     is_fetched,
     params_problem,
     source_host,
     validate_source,
 )
-from ci_workflow.domain.spec import ImprovementSpec
-from ci_workflow.domain.validation import describe_errors
+from ci_workflow.domain.improvement.spec import ImprovementSpec
+from ci_workflow.domain.improvement.validation import describe_errors
+from ci_workflow.domain.records.incident_mapping import IncidentMapping
+from ci_workflow.domain.redact import redact_url
 from ci_workflow.domain.vocabulary import Role
 from ci_workflow.errors import PersonNotFound, UsageError
 from tests.helpers import improvement_doc

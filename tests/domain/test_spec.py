@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ci_workflow.domain.people import Directory, Grant, PersonView
-from ci_workflow.domain.spec import ImprovementSpec
-from ci_workflow.domain.validation import describe_errors
+from ci_workflow.domain.authority.people import Directory, Grant, PersonView
+from ci_workflow.domain.improvement.spec import ImprovementSpec
+from ci_workflow.domain.improvement.validation import describe_errors
 from ci_workflow.domain.vocabulary import Role
 from tests.helpers import improvement_doc, objective_doc
 

@@ -3,7 +3,7 @@ left out; each problem of the file placed beside its field, rows counted as the 
 
 from __future__ import annotations
 
-from ci_workflow.domain.spec_form import place, row_count, spec_of, values_of
+from ci_workflow.domain.improvement.spec_form import place, row_count, spec_of, values_of
 
 FILE = {
     "key": "network-mttr",

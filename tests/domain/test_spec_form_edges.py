@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ci_workflow.domain.spec_form import (
+from ci_workflow.domain.improvement.spec_form import (
     ACTION,
     OBJECTIVE,
     PAIRS,

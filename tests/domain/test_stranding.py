@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ci_workflow.domain.stranding import (
+from ci_workflow.domain.stages.stranding import (
     LIVE,
     Bounds,
     Remedy,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from ci_workflow.domain.stranding import (
+from ci_workflow.domain.stages.stranding import (
     FINAL,
     NOT_STARTED,
     Bounds,

@@ -3,9 +3,9 @@ workspace's and the CLI's pre-check and the flow all ask."""
 
 from __future__ import annotations
 
-from ci_workflow.domain.gates import UNCHANGED_RESUBMIT, Refusal, refusal
-from ci_workflow.domain.people import Grant, PersonView
-from ci_workflow.domain.permissions import Parties
+from ci_workflow.domain.authority.people import Grant, PersonView
+from ci_workflow.domain.authority.permissions import Parties
+from ci_workflow.domain.stages.gates import UNCHANGED_RESUBMIT, Refusal, refusal
 from ci_workflow.domain.vocabulary import Gate, Role
 
 OWNER = PersonView(1000, "Olga Owner", "olga@example.org")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ci_workflow.domain.gates import Gate
+from ci_workflow.domain.stages.gates import Gate
 from ci_workflow.orchestration import read_state
 from ci_workflow.orchestration.runs import PrefectRuns
 from ci_workflow.services.lifecycle.decide import send_decision
@@ -59,7 +59,7 @@ def held(home: Path) -> Iterator[HeldRegister]:
 def test_a_serve_killed_after_a_decision_strands_the_run_until_it_is_reconciled(
     cli: Cli, lifecycle: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ci_workflow.domain.actors import operating_system
+    from ci_workflow.domain.authority.actors import operating_system
     from ci_workflow.services.people.directory import person_view_of
 
     ref = register(cli, tmp_path, "stranded-by-kill")

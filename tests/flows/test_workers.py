@@ -104,8 +104,8 @@ def open_gates(gate: str) -> int:
 def test_workers_drain_a_burst_of_answered_gates(
     production: Production, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from ci_workflow.domain.actors import operating_system
-    from ci_workflow.domain.gates import Gate
+    from ci_workflow.domain.authority.actors import operating_system
+    from ci_workflow.domain.stages.gates import Gate
     from ci_workflow.orchestration.runs import PrefectRuns
     from ci_workflow.services.lifecycle.decide import send_decision
     from ci_workflow.services.lifecycle.start import start_round

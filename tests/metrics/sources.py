@@ -20,8 +20,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ci_workflow import metrics
-from ci_workflow.domain.sources import validate_source
-from ci_workflow.domain.window import Window
+from ci_workflow.domain.improvement.sources import validate_source
+from ci_workflow.domain.measures.window import Window
 from ci_workflow.settings import get_settings
 from tests.conftest import POSTGRES_URL
 

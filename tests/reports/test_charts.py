@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from ci_workflow.domain.evaluation import Point, evaluate
-from ci_workflow.domain.practice_stats import Spread, WaitFigures
+from ci_workflow.domain.measures.evaluation import Point, evaluate
+from ci_workflow.domain.measures.practice_stats import Spread, WaitFigures
 from ci_workflow.reports.charts import gate_wait_chart, objective_chart
 
 START = datetime(2026, 1, 5, tzinfo=UTC)

@@ -15,7 +15,7 @@ from ci_workflow.errors import NotFound
 from ci_workflow.services.reporting.files import saved_report
 from ci_workflow.settings import get_settings, prefect_auth_string, secret_key
 from ci_workflow.store.db import register_file, transaction
-from ci_workflow.store.reports import record_report
+from ci_workflow.store.reporting.reports import record_report
 from ci_workflow.store.tables import Report
 from tests.helpers import Cli, improvement_doc, write_yaml
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlmodel import col
 
-from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.store.audit import events_for
-from ci_workflow.store.board import BoardFilter, board_cards, stage_counts
 from ci_workflow.store.db import transaction
-from ci_workflow.store.improvements import change_status, get_improvement
+from ci_workflow.store.register.board import BoardFilter, board_cards, stage_counts
+from ci_workflow.store.register.improvements import change_status, get_improvement
 from ci_workflow.store.tables import AuditEvent, Improvement
 from tests.helpers import Cli, improvement_doc, move_to, write_yaml
 

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import IllegalTransition
 from ci_workflow.store.audit import events_for
 from ci_workflow.store.db import transaction
-from ci_workflow.store.improvements import change_status, get_improvement
+from ci_workflow.store.register.improvements import change_status, get_improvement
 from tests.helpers import Cli, improvement_doc, write_yaml
 
 

@@ -128,7 +128,7 @@ def _seed(env: dict[str, str]) -> None:
     `people passwd` would): eleven commands' start-ups saved."""
     import os
 
-    from ci_workflow.domain.actors import operating_system
+    from ci_workflow.domain.authority.actors import operating_system
     from ci_workflow.services.people.directory import add_person
     from ci_workflow.services.people.identity import set_password
     from ci_workflow.services.register.setup import init_store

@@ -18,14 +18,14 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.services.lifecycle.gate_decisions import decide_gate
 from ci_workflow.services.measurement.recording import progress, record
 from ci_workflow.services.people.directory import person_view_of
 from ci_workflow.store.db import transaction
-from ci_workflow.store.improvements import change_status, get_improvement
+from ci_workflow.store.register.improvements import change_status, get_improvement
 from ci_workflow.store.tables import AuditEvent, GateRequest
 from tests.browser import chromium
 from tests.helpers import move_to

@@ -12,9 +12,9 @@ import httpx
 from sqlalchemy import update
 from sqlmodel import col
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.gates import Gate
+from ci_workflow.domain.stages.gates import Gate
 from ci_workflow.services.lifecycle.decide import claim, prepare_decision
 from ci_workflow.services.lifecycle.gate_decisions import Outcome, decide_gate
 from ci_workflow.services.people.directory import person_view_of

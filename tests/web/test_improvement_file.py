@@ -271,7 +271,7 @@ def _stored_source(key: str) -> dict[str, Any]:
     from sqlmodel import select
 
     from ci_workflow.store.db import transaction
-    from ci_workflow.store.improvements import get_improvement
+    from ci_workflow.store.register.improvements import get_improvement
     from ci_workflow.store.tables import Objective
 
     with transaction(write=False) as session:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from ci_workflow.domain.spec_form import values_of
+from ci_workflow.domain.improvement.spec_form import values_of
 from ci_workflow.services.lifecycle.gate_decisions import Outcome, decide_gate
 from ci_workflow.services.lifecycle.gate_opening import open_gate
 from ci_workflow.services.lifecycle.stages import define_stage

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ci_workflow.store.db import transaction
-from ci_workflow.store.improvements import get_improvement
+from ci_workflow.store.register.improvements import get_improvement
 from tests.helpers import move_to
 from tests.web.conftest import Workspace
 from tests.web.helpers import new_improvement

@@ -17,14 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
-from ci_workflow.domain.actors import operating_system
+from ci_workflow.domain.authority.actors import operating_system
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.vocabulary import SCOPED_ROLES, Role
 from ci_workflow.services.people.directory import add_person
 from ci_workflow.services.people.identity import set_password
 from ci_workflow.services.people.notifications import dispatch
 from ci_workflow.store.db import transaction
-from ci_workflow.store.people import get_person
+from ci_workflow.store.people.people import get_person
 from tests.browser import chromium
 from tests.web.conftest import Workspace, csrf_of, password_of, post_form, sign_in
 from tests.web.helpers import new_improvement

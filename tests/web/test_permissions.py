@@ -163,7 +163,7 @@ def test_the_same_rule_holds_on_every_channel(
     email = ROLES[role]
     if channel == "prefect-ui":  # the flow's own check of an unsigned answer
         from ci_workflow.store.db import transaction
-        from ci_workflow.store.people import get_person
+        from ci_workflow.store.people.people import get_person
 
         with transaction(write=False) as session:
             name = get_person(session, email).name

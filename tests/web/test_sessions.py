@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from ci_workflow.domain.actors import operating_system
+from ci_workflow.domain.authority.actors import operating_system
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.services.people.directory import add_person
 from ci_workflow.services.people.identity import set_password

@@ -79,7 +79,7 @@ def test_repeated_failures_lock_the_account_out(use: Workspace) -> None:
     (told,) = [m for m in use.mailbox.received[before:] if m["To"] == PRIYA]
     assert "locked" in told["Subject"]
     from ci_workflow.store.db import transaction
-    from ci_workflow.store.people import get_person
+    from ci_workflow.store.people.people import get_person
 
     with transaction() as session:  # the lock-out ends (as it would after 15 minutes)
         person = get_person(session, PRIYA)

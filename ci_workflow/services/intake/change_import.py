@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ci_workflow.domain.change_mapping import ChangeMapping
+from ci_workflow.domain.records.change_mapping import ChangeMapping
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.opportunities.change_export import load_change_mapping, read_changes
 from ci_workflow.opportunities.incident_export import refuse_when_nothing_usable
-from ci_workflow.store.change_records import upsert
 from ci_workflow.store.db import transaction
+from ci_workflow.store.intake.change_records import upsert
 
 __all__ = ["ChangeImport", "ChangePreview", "import_changes", "load_change_mapping", "preview"]
 

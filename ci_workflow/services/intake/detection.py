@@ -9,19 +9,19 @@ from typing import Any
 
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.sources import IncidentsSource
-from ci_workflow.domain.window import Window
+from ci_workflow.domain.improvement.sources import IncidentsSource
+from ci_workflow.domain.measures.window import Window
 from ci_workflow.errors import MetricError, UsageError
 from ci_workflow.metrics.incident_source import read as measure_incidents
 from ci_workflow.metrics.incident_source import read_each as measure_each
 from ci_workflow.opportunities.detect import GROUPINGS, ChangeRow, Finding, IncidentRow, detect
 from ci_workflow.opportunities.findings import on_template_scale
 from ci_workflow.schemas import OpportunityPublic, from_row
-from ci_workflow.store.change_records import closed_between
 from ci_workflow.store.db import transaction
-from ci_workflow.store.incidents import opened_between, opened_span
-from ci_workflow.store.opportunities import fingerprints, get_opportunity, open_in_period
-from ci_workflow.store.opportunities import open_opportunities as open_opportunities_of
+from ci_workflow.store.intake.change_records import closed_between
+from ci_workflow.store.intake.incidents import opened_between, opened_span
+from ci_workflow.store.intake.opportunities import fingerprints, get_opportunity, open_in_period
+from ci_workflow.store.intake.opportunities import open_opportunities as open_opportunities_of
 from ci_workflow.store.tables import Opportunity
 
 INCIDENT_COLUMNS = [f.name for f in fields(IncidentRow) if f.init]

@@ -8,9 +8,9 @@ import hashlib
 
 from sqlmodel import Session
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import one_line, plain
 from ci_workflow.schemas import OpportunityPublic
@@ -20,8 +20,8 @@ from ci_workflow.services.people.refusals import require
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
-from ci_workflow.store.opportunities import recorded
-from ci_workflow.store.people import person_view
+from ci_workflow.store.intake.opportunities import recorded
+from ci_workflow.store.people.people import person_view
 from ci_workflow.store.tables import Opportunity
 
 KIND = "staff_idea"

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ci_workflow.domain.incident_mapping import IncidentMapping
+from ci_workflow.domain.records.incident_mapping import IncidentMapping
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.opportunities.incident_export import (
     ExportRead,
@@ -24,7 +24,7 @@ from ci_workflow.opportunities.incident_export import (
     refuse_when_nothing_usable,
 )
 from ci_workflow.store.db import transaction
-from ci_workflow.store.incidents import (
+from ci_workflow.store.intake.incidents import (
     ensure_table,
     incidents_engine,
     upsert,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import yaml
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import parse_id
-from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.errors import UsageError
 from ci_workflow.opportunities.improvement_file import improvement_file
 from ci_workflow.services.intake import ideas
@@ -23,7 +23,7 @@ from ci_workflow.services.register.apply import apply_files
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
-from ci_workflow.store.opportunities import get_opportunity
+from ci_workflow.store.intake.opportunities import get_opportunity
 
 
 def _triages(actor: Actor) -> None:

@@ -11,22 +11,28 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ci_workflow.domain.actors import SIGN_IN_FIRST, Actor
+from ci_workflow.domain.authority.actors import SIGN_IN_FIRST, Actor
+from ci_workflow.domain.authority.people import PersonView
+from ci_workflow.domain.authority.signing import decision_signature
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.gates import CLAIM_EXPIRY, UNCHANGED_RESUBMIT, Gate, gate_key, refusal
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import TERMINAL, Status
-from ci_workflow.domain.people import PersonView
-from ci_workflow.domain.signing import decision_signature
+from ci_workflow.domain.stages.gates import (
+    CLAIM_EXPIRY,
+    UNCHANGED_RESUBMIT,
+    Gate,
+    gate_key,
+    refusal,
+)
+from ci_workflow.domain.stages.lifecycle import TERMINAL, Status
 from ci_workflow.errors import GateError, UsageError
 from ci_workflow.services.lifecycle.rework import unchanged_since_rework
 from ci_workflow.services.lifecycle.runs import Runs
 from ci_workflow.services.people.refusals import refuse
 from ci_workflow.settings import get_settings, secret_key
-from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import claim_request, open_requests, release_request
-from ci_workflow.store.people import load_directory
+from ci_workflow.store.people.people import load_directory
+from ci_workflow.store.register import improvements as store
 from ci_workflow.store.tables import GateRequest, Improvement
 
 log = logging.getLogger("ci_workflow.gates")

@@ -11,22 +11,22 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ci_workflow.domain import cosign
-from ci_workflow.domain.actors import UNVERIFIED
+from ci_workflow.domain.authority import cosign
+from ci_workflow.domain.authority.actors import UNVERIFIED
+from ci_workflow.domain.authority.people import PersonView
+from ci_workflow.domain.authority.permissions import Parties
+from ci_workflow.domain.authority.signing import signature_holds
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.gates import STATUS_AFTER, Gate, Refusal, gate_key, refusal
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import TERMINAL
-from ci_workflow.domain.people import PersonView
-from ci_workflow.domain.permissions import Parties
-from ci_workflow.domain.signing import signature_holds
+from ci_workflow.domain.stages.gates import STATUS_AFTER, Gate, Refusal, gate_key, refusal
+from ci_workflow.domain.stages.lifecycle import TERMINAL
 from ci_workflow.services.lifecycle.rework import unchanged_since_rework
 from ci_workflow.settings import get_settings, secret_key
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import events_since_review, record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import find_decision, find_request
-from ci_workflow.store.people import load_directory
+from ci_workflow.store.people.people import load_directory
+from ci_workflow.store.register import improvements as store
 from ci_workflow.store.tables import GateDecision, GateRequest, Improvement
 
 log = logging.getLogger("ci_workflow.lifecycle")

@@ -8,10 +8,10 @@ import logging
 
 from sqlmodel import Session
 
-from ci_workflow.domain.gates import STATUS_WHILE_WAITING, Gate, gate_key
+from ci_workflow.domain.authority.permissions import Action, allowed, informed_of, who_may_decide
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.permissions import Action, allowed, informed_of, who_may_decide
+from ci_workflow.domain.stages.gates import STATUS_WHILE_WAITING, Gate, gate_key
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.formatting import one_line, plain
 from ci_workflow.reports.gate_summary import gate_summary
 from ci_workflow.services.lifecycle.gate_decisions import COSIGNED
@@ -19,11 +19,11 @@ from ci_workflow.services.people import notifications
 from ci_workflow.services.reporting.lessons import similar_to
 from ci_workflow.services.views.shapes import detail_of
 from ci_workflow.settings import get_settings
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import find_request, take_over
-from ci_workflow.store.people import load_directory
+from ci_workflow.store.people.people import load_directory
+from ci_workflow.store.register import improvements as store
 from ci_workflow.store.snapshots import latest_values
 from ci_workflow.store.tables import GateRequest, Improvement
 

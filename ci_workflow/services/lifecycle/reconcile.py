@@ -2,12 +2,12 @@
 Prefect server killed, a flow that could not reach the register) must not leave an improvement
 that can neither be decided nor restarted.
 
-The rule is ``domain.stranding``; here each open improvement's run is read from the orchestrator
-and, when stranded, cancelled if it is not final and replaced by a new run, which replays the
-recorded decisions and waits where the register does (``gate_opening.open_gate`` hands it the
-waiting gate). The trail names the old run, its state, what was lost and what was done. The
-hourly watchdog runs this for every improvement, `improve reconcile` and `improve start` for
-those named.
+The rule is ``domain.stages.stranding``; here each open improvement's run is read from the
+orchestrator and, when stranded, cancelled if it is not final and replaced by a new run, which
+replays the recorded decisions and waits where the register does (``gate_opening.open_gate``
+hands it the waiting gate). The trail names the old run, its state, what was lost and what was
+done. The hourly watchdog runs this for every improvement, `improve reconcile` and `improve
+start` for those named.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.gates import CLAIM_EXPIRY, Gate, gate_key
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import OPEN
-from ci_workflow.domain.stranding import (
+from ci_workflow.domain.stages.gates import CLAIM_EXPIRY, Gate, gate_key
+from ci_workflow.domain.stages.lifecycle import OPEN
+from ci_workflow.domain.stages.stranding import (
     Bounds,
     Remedy,
     RunSeen,
@@ -34,10 +34,10 @@ from ci_workflow.domain.stranding import (
 )
 from ci_workflow.services.lifecycle.runs import Runs
 from ci_workflow.settings import get_settings
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import count_since, record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests, take_over
+from ci_workflow.store.register import improvements as store
 from ci_workflow.store.tables import Improvement
 
 log = logging.getLogger("ci_workflow.lifecycle")

@@ -1,14 +1,15 @@
 """Whether an improvement sent back for rework comes back changed: resubmitting it unchanged
-must say why (``domain.gates.UNCHANGED_RESUBMIT``), in the channels' pre-check and in the flow."""
+must say why (``domain.stages.gates.UNCHANGED_RESUBMIT``), in the channels' pre-check and in
+the flow."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
+from ci_workflow.domain.authority.ownership import HANDED_OVER
 from ci_workflow.domain.clock import as_utc
-from ci_workflow.domain.ownership import HANDED_OVER
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import count_since
+from ci_workflow.store.register import improvements as store
 
 # What a person changes in a rework: the file (its definition, objectives, plan) or its owner.
 REWORKED = ("updated", HANDED_OVER)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ci_workflow.errors import ImproveError
 from ci_workflow.formatting import one_line
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import events_for, record_event
 from ci_workflow.store.db import transaction
+from ci_workflow.store.register import improvements as store
 
 STAGE_FAILED = "stage_failed"
 

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from ci_workflow.domain.gates import Gate
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.smart import readiness_problems
+from ci_workflow.domain.improvement.smart import readiness_problems
+from ci_workflow.domain.stages.gates import Gate
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.errors import NotReady
 from ci_workflow.services.lifecycle.gate_opening import FLOW, advance
 from ci_workflow.services.measurement.capture import capture_kind
-from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import find_request
+from ci_workflow.store.register import improvements as store
 from ci_workflow.store.snapshots import latest_baseline
 from ci_workflow.store.tables import Improvement
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.smart import readiness_problems
-from ci_workflow.domain.stranding import Remedy
+from ci_workflow.domain.improvement.smart import readiness_problems
+from ci_workflow.domain.stages.lifecycle import Status
+from ci_workflow.domain.stages.stranding import Remedy
 from ci_workflow.errors import NotReady, UsageError
 from ci_workflow.services.lifecycle.reconcile import assess, restart
 from ci_workflow.services.lifecycle.runs import Runs
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
+from ci_workflow.store.register import improvements as store
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.clock import as_utc, utcnow
-from ci_workflow.domain.people import Directory
 from ci_workflow.domain.vocabulary import Role
 from ci_workflow.schemas import PendingGate
 from ci_workflow.services.people import notifications
@@ -20,7 +20,7 @@ from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import mark_reminded, overdue_requests
-from ci_workflow.store.people import load_directory
+from ci_workflow.store.people.people import load_directory
 from ci_workflow.store.tables import GateRequest
 
 log = logging.getLogger("ci_workflow.gates")

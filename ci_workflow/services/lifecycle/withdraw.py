@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id, parse_id
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.permissions import Action, allowed
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import OrchestratorUnavailable, UsageError
 from ci_workflow.services.lifecycle.runs import Runs
 from ci_workflow.services.people.refusals import refuse
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event, without_action
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import close_requests
+from ci_workflow.store.register import improvements as store
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,17 @@ import logging
 
 from sqlmodel import Session
 
+from ci_workflow.domain.authority.people import PersonView
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.people import PersonView
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.formatting import plain
 from ci_workflow.schemas import ProgressPublic
 from ci_workflow.services.people import notifications
 from ci_workflow.services.views.objective_results import objective_progress
 from ci_workflow.settings import get_settings
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import last_actions, record_event
-from ci_workflow.store.people import load_directory
+from ci_workflow.store.people.people import load_directory
+from ci_workflow.store.register import improvements as store
 from ci_workflow.store.snapshots import measured_points
 from ci_workflow.store.tables import Improvement, Objective
 

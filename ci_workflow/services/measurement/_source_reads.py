@@ -1,6 +1,7 @@
 """Reading a capture's sources: different hosts side by side, and at most
-IMPROVE_CAPTURE_READS_PER_HOST reads at once on any one host (``domain.sources.source_host``),
-so that a capture of thousands of objectives never floods one database or web server.
+IMPROVE_CAPTURE_READS_PER_HOST reads at once on any one host
+(``domain.improvement.sources.source_host``), so that a capture of thousands of objectives never
+floods one database or web server.
 
 Each host gets a pool of that many threads, kept for the life of the process: the batches one
 process captures at once (the capture flow runs several) queue on the same pools, so the bound
@@ -16,8 +17,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from ci_workflow.domain.sources import AnySource, source_host
-from ci_workflow.domain.window import Window
+from ci_workflow.domain.improvement.sources import AnySource, source_host
+from ci_workflow.domain.measures.window import Window
 from ci_workflow.errors import MetricError
 from ci_workflow.metrics import measure
 from ci_workflow.settings import get_settings

@@ -24,10 +24,10 @@ from sqlmodel import Session
 
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import TERMINAL, Status
-from ci_workflow.domain.sources import is_fetched, parse_source
+from ci_workflow.domain.improvement.sources import is_fetched, parse_source
+from ci_workflow.domain.measures.window import parse_window
+from ci_workflow.domain.stages.lifecycle import TERMINAL, Status
 from ci_workflow.domain.vocabulary import SnapshotKind
-from ci_workflow.domain.window import parse_window
 from ci_workflow.errors import UsageError
 from ci_workflow.services.measurement._off_track import CAPTURED, watch_tracks
 from ci_workflow.services.measurement._source_reads import Reading, Target, read_all
@@ -35,8 +35,8 @@ from ci_workflow.services.measurement.sustainment import closed_improvements, in
 from ci_workflow.services.measurement.sustainment import watch as watch_sustainment
 from ci_workflow.services.people import notifications
 from ci_workflow.settings import get_settings
-from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
+from ci_workflow.store.register import improvements as store
 from ci_workflow.store.snapshots import (
     failed_baselines,
     insert_snapshots,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import CLOCK_SKEW, as_utc, utcnow
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import EDITABLE_DEFINITION
-from ci_workflow.domain.permissions import Action, allowed
+from ci_workflow.domain.stages.lifecycle import EDITABLE_DEFINITION
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.errors import NotFound, UsageError
 from ci_workflow.metrics import finite
@@ -17,9 +17,9 @@ from ci_workflow.services.measurement._off_track import watch_tracks
 from ci_workflow.services.people import notifications
 from ci_workflow.services.people.refusals import refuse
 from ci_workflow.services.views.objective_results import progress_of
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
+from ci_workflow.store.register import improvements as store
 from ci_workflow.store.snapshots import find_snapshot, snapshots_of
 from ci_workflow.store.tables import MetricSnapshot
 

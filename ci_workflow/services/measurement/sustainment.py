@@ -1,6 +1,6 @@
 """Did the gain hold: which closed improvements are still measured, how each objective holds
-(``domain.sustainment``), the flag and the news when one regresses, and the final review report
-when a sustainment period ends.
+(``domain.measures.sustainment``), the flag and the news when one regresses, and the final
+review report when a sustainment period ends.
 
 The capture (``services.measurement.capture``) measures the improvements ``in_sustainment`` at
 their cadence and calls ``watch`` in its write transaction; ``settle_ended`` runs after the
@@ -17,18 +17,18 @@ from typing import Any
 from sqlmodel import Session
 
 from ci_workflow.domain.clock import as_utc, utcnow
-from ci_workflow.domain.evaluation import Point
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.sustainment import Held, HoldAnswer, Sustainment, assess
+from ci_workflow.domain.measures.evaluation import Point
+from ci_workflow.domain.measures.sustainment import Held, HoldAnswer, Sustainment, assess
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.formatting import plain
 from ci_workflow.services.people import notifications
 from ci_workflow.settings import get_settings
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import first_moves_to, record_event, without_action
 from ci_workflow.store.db import transaction
-from ci_workflow.store.people import person_view
+from ci_workflow.store.people.people import person_view
+from ci_workflow.store.register import improvements as store
 from ci_workflow.store.snapshots import measured_points
 from ci_workflow.store.tables import Improvement
 

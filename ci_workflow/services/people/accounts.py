@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.vocabulary import SCOPED_ROLES, Role
 from ci_workflow.errors import UsageError
@@ -23,14 +23,14 @@ from ci_workflow.services.people.sessions import SEEN_EVERY
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
-from ci_workflow.store.identity import (
+from ci_workflow.store.people.identity import (
     LOCK_LIFTED,
     live_sessions,
     live_tokens,
     lock_events,
     sign_in_events,
 )
-from ci_workflow.store.people import get_person, known_scopes
+from ci_workflow.store.people.people import get_person, known_scopes
 from ci_workflow.store.tables import AuditEvent, Person
 
 LAST_SIGN_INS = 20

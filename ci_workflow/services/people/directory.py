@@ -8,10 +8,10 @@ import secrets
 
 from sqlmodel import Session
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.people import Grant, PersonView, parse_grant
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.people import Grant, PersonView, parse_grant
-from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.errors import ImproveError, UsageError
 from ci_workflow.schemas import PersonPublic
 from ci_workflow.services.people import notifications
@@ -20,7 +20,7 @@ from ci_workflow.services.people.refusals import require
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
-from ci_workflow.store.people import (
+from ci_workflow.store.people.people import (
     create_person,
     find_person,
     get_person,

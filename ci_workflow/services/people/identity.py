@@ -19,22 +19,22 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session
 
-from ci_workflow.domain.actors import Channel
+from ci_workflow.domain.authority.actors import Channel
+from ci_workflow.domain.authority.people import PersonView
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.people import PersonView
 from ci_workflow.errors import NotFound, SignInFailed, UsageError
 from ci_workflow.services.people import notifications
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.identity import (
+from ci_workflow.store.people.identity import (
     end_sessions,
     invitation_by_hash,
     revoke_tokens,
     session_by_hash,
     void_invitations,
 )
-from ci_workflow.store.people import find_person, get_person, person_view, view_of
+from ci_workflow.store.people.people import find_person, get_person, person_view, view_of
 from ci_workflow.store.tables import Invitation, Person
 
 MIN_PASSWORD = 10

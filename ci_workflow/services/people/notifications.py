@@ -22,14 +22,14 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from ci_workflow.domain.authority.people import PersonView
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.people import PersonView
 from ci_workflow.reports import channels
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.notifications import add_new, with_status
-from ci_workflow.store.people import people_by_id
+from ci_workflow.store.people.notifications import add_new, with_status
+from ci_workflow.store.people.people import people_by_id
 from ci_workflow.store.tables import Notification
 
 log = logging.getLogger("ci_workflow.notifications")

@@ -3,7 +3,7 @@ tried what through which channel (written on its own: the refused act's transact
 
 from __future__ import annotations
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.errors import NotAuthorised
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction

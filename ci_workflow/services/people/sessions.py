@@ -11,10 +11,10 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.people import PersonView
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.people import PersonView
-from ci_workflow.domain.permissions import Action, allowed
 from ci_workflow.errors import NotFound
 from ci_workflow.schemas import TokenPublic
 from ci_workflow.services.people.identity import digest
@@ -22,13 +22,13 @@ from ci_workflow.services.people.refusals import require
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
-from ci_workflow.store.identity import (
+from ci_workflow.store.people.identity import (
     forget_sessions,
     session_by_hash,
     token_by_hash,
     tokens_of,
 )
-from ci_workflow.store.people import get_person, person_view
+from ci_workflow.store.people.people import get_person, person_view
 from ci_workflow.store.tables import ApiToken, Person, WebSession
 
 # Last use is written to this precision: a busy browser or client writes little.

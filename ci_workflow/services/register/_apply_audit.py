@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from ci_workflow.domain.field_diffs import objective_value_changes, shown, value_change
-from ci_workflow.domain.spec import ImprovementSpec
+from ci_workflow.domain.improvement.field_diffs import objective_value_changes, shown, value_change
+from ci_workflow.domain.improvement.spec import ImprovementSpec
 from ci_workflow.services.register._spec_rows import (
     COPIED,
     PlanRow,

@@ -10,11 +10,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.people import Directory
-from ci_workflow.domain.spec import ImprovementSpec
+from ci_workflow.domain.improvement.spec import ImprovementSpec
+from ci_workflow.domain.improvement.validation import describe_errors
 from ci_workflow.domain.strict_yaml import MAX_BYTES, load_mapping
-from ci_workflow.domain.validation import describe_errors
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.metrics.placement import placed
 from ci_workflow.metrics.placement import problems as source_problems

@@ -9,16 +9,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.ownership import HANDED_OVER, handover_detail
+from ci_workflow.domain.authority.people import Directory
+from ci_workflow.domain.authority.permissions import Action, Parties, allowed
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.evaluation import execution_start
-from ci_workflow.domain.field_diffs import brings_code, frozen_changes, objective_changes
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import EDITABLE_DEFINITION, TERMINAL, Status
-from ci_workflow.domain.ownership import HANDED_OVER, handover_detail
-from ci_workflow.domain.people import Directory
-from ci_workflow.domain.permissions import Action, Parties, allowed
-from ci_workflow.domain.spec import ImprovementSpec
+from ci_workflow.domain.improvement.field_diffs import (
+    brings_code,
+    frozen_changes,
+    objective_changes,
+)
+from ci_workflow.domain.improvement.spec import ImprovementSpec
+from ci_workflow.domain.measures.evaluation import execution_start
+from ci_workflow.domain.stages.lifecycle import EDITABLE_DEFINITION, TERMINAL, Status
 from ci_workflow.errors import ChangeRefused
 from ci_workflow.services.register._apply_audit import change_details, changed_fields
 from ci_workflow.services.register._spec_rows import (
@@ -31,7 +35,7 @@ from ci_workflow.services.register._spec_rows import (
     recorded_start,
     rows_of,
 )
-from ci_workflow.store.apply_rows import Current
+from ci_workflow.store.register.apply_rows import Current
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ci_workflow.domain.redact import MASK
 from ci_workflow.domain.unmask import restore_secrets
-from ci_workflow.store.apply_rows import Current
+from ci_workflow.store.register.apply_rows import Current
 
 Documents = list[tuple[str, dict[str, Any]]]
 

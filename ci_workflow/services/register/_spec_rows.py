@@ -11,10 +11,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.clock import as_utc
-from ci_workflow.domain.people import Directory
-from ci_workflow.domain.spec import ImprovementSpec, ObjectiveSpec
-from ci_workflow.domain.sustainment import parse_sustain
+from ci_workflow.domain.improvement.spec import ImprovementSpec, ObjectiveSpec
+from ci_workflow.domain.measures.sustainment import parse_sustain
 from ci_workflow.metrics.placement import placed
 
 # Scalar fields copied from the file to the register as they are.
@@ -58,7 +58,7 @@ def person_id(directory: Directory, name: str) -> int:
     return person.id
 
 
-@dataclass  # not frozen: ``domain.field_diffs.ObjectiveDefinition`` has settable fields
+@dataclass  # not frozen: ``domain.improvement.field_diffs.ObjectiveDefinition`` has settable fields
 class ObjectiveRow:
     """An objective as a file defines it: an ``Objective`` row without its ids."""
 

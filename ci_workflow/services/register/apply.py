@@ -20,21 +20,21 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.improvement_file import fields_of
-from ci_workflow.domain.people import Directory
+from ci_workflow.domain.improvement.improvement_file import fields_of
 from ci_workflow.errors import NotAuthorised, VersionConflict
 from ci_workflow.services.people.refusals import refuse
 from ci_workflow.services.register._apply_files import keys_of, parse_all, read_file, validate_all
 from ci_workflow.services.register._apply_plan import Change, changes, refusals
 from ci_workflow.services.register._apply_secrets import unmasked
-from ci_workflow.store import apply_rows as rows
-from ci_workflow.store.apply_rows import Current, load_current
 from ci_workflow.store.db import transaction
-from ci_workflow.store.file_versions import changes_after, versions_of
-from ci_workflow.store.people import load_directory
+from ci_workflow.store.people.people import load_directory
+from ci_workflow.store.register import apply_rows as rows
+from ci_workflow.store.register.apply_rows import Current, load_current
+from ci_workflow.store.register.file_versions import changes_after, versions_of
 from ci_workflow.store.tables import AuditEvent, Improvement, Objective, PlanAction, TeamMember
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from ci_workflow.errors import UsageError
 from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
 from ci_workflow.services.views.shapes import audit_of, detail_of, register_summary
-from ci_workflow.store import improvements as store
-from ci_workflow.store import listing
 from ci_workflow.store.db import transaction
+from ci_workflow.store.register import improvements as store
+from ci_workflow.store.register import listing
 
 
 class SortOrder(StrEnum):

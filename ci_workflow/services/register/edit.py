@@ -9,17 +9,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.ids import format_id, parse_id
-from ci_workflow.domain.improvement_file import to_yaml
-from ci_workflow.domain.permissions import Action, allowed
+from ci_workflow.domain.improvement.improvement_file import to_yaml
 from ci_workflow.errors import AlreadyExists, ChangeRefused, ValidationFailed, VersionConflict
 from ci_workflow.services.people.refusals import refuse
 from ci_workflow.services.register.apply import apply_documents
 from ci_workflow.settings import get_settings
-from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
-from ci_workflow.store.file_versions import versions_of
+from ci_workflow.store.register import improvements as store
+from ci_workflow.store.register.file_versions import versions_of
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 

@@ -3,16 +3,16 @@ status; the change is audited with how it arrived."""
 
 from __future__ import annotations
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import TERMINAL
-from ci_workflow.domain.permissions import Action, allowed
+from ci_workflow.domain.stages.lifecycle import TERMINAL
 from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.errors import NotFound, UsageError
 from ci_workflow.services.people.refusals import refuse
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
+from ci_workflow.store.register import improvements as store
 
 
 def set_action_status(ref: str, position: int, status: str, *, actor: Actor) -> str:

@@ -9,11 +9,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from ci_workflow.domain import bottlenecks
-from ci_workflow.domain.gates import Gate
-from ci_workflow.domain.kpi_rollup import ClosedImprovement
-from ci_workflow.domain.permissions import Action, allowed
-from ci_workflow.domain.practice_stats import (
+from ci_workflow.domain.authority.permissions import Action, allowed
+from ci_workflow.domain.measures import bottlenecks
+from ci_workflow.domain.measures.kpi_rollup import ClosedImprovement
+from ci_workflow.domain.measures.practice_stats import (
     Closed,
     PracticeFlow,
     Waiting,
@@ -24,10 +23,11 @@ from ci_workflow.domain.practice_stats import (
     status_at,
     waits_by,
 )
+from ci_workflow.domain.stages.gates import Gate
 from ci_workflow.settings import get_settings
-from ci_workflow.store import practice as store
 from ci_workflow.store.db import transaction
-from ci_workflow.store.people import load_directory
+from ci_workflow.store.people.people import load_directory
+from ci_workflow.store.reporting import practice as store
 from ci_workflow.store.tables import Opportunity
 
 
@@ -86,8 +86,8 @@ def flow_of(
 def record_bottlenecks(
     start: datetime, end: datetime, flow: PracticeFlow
 ) -> list[tuple[int, str, str]]:
-    """Record the flow's bottlenecks once each (``domain.bottlenecks``: per group and quarter);
-    returns (number, title, status) of each, new or recorded before."""
+    """Record the flow's bottlenecks once each (``domain.measures.bottlenecks``: per group and
+    quarter); returns (number, title, status) of each, new or recorded before."""
     found = [
         *bottlenecks.gate_waits(flow.gates, "gate", flow.overdue_days, end),
         *bottlenecks.gate_waits(flow.approvers, "approver", flow.overdue_days, end),

@@ -19,11 +19,11 @@ from ci_workflow.formatting import one_line
 from ci_workflow.reports import channels
 from ci_workflow.services.reporting.review import gather_review, write_review
 from ci_workflow.settings import get_settings
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.people import emails_of
-from ci_workflow.store.reports import reached, record_deliveries, report_at
+from ci_workflow.store.people.people import emails_of
+from ci_workflow.store.register import improvements as store
+from ci_workflow.store.reporting.reports import reached, record_deliveries, report_at
 
 log = logging.getLogger("ci_workflow.delivery")
 

@@ -20,7 +20,7 @@ from ci_workflow.errors import FileRefused, NotFound, UsageError
 from ci_workflow.schemas import ReportPublic
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import register_file, transaction
-from ci_workflow.store.reports import record_report, report_at
+from ci_workflow.store.reporting.reports import record_report, report_at
 from ci_workflow.store.tables import Report
 
 __all__ = ["SavedReport", "check_target", "reports_folder", "save_file", "saved_report"]

@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from sqlmodel import Session
 
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.similarity import (
+from ci_workflow.domain.improvement.similarity import (
     LOOKING_BACK,
     Match,
     SimilarImprovement,
@@ -28,9 +28,9 @@ from ci_workflow.domain.similarity import (
     terms,
 )
 from ci_workflow.services.views.objective_results import evaluations_of
-from ci_workflow.store import improvements as register
-from ci_workflow.store import lessons as store
 from ci_workflow.store.db import transaction
+from ci_workflow.store.register import improvements as register
+from ci_workflow.store.reporting import lessons as store
 from ci_workflow.store.tables import Improvement
 
 SHOWN_BESIDE = 3  # on an improvement's page and in its plan-approval summary

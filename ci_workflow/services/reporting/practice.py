@@ -14,11 +14,17 @@ from typing import Any
 from sqlmodel import Session
 
 from ci_workflow.domain.clock import as_utc, utcnow
-from ci_workflow.domain.evaluation import Evaluation
-from ci_workflow.domain.kpi_rollup import KPIS, ClosedImprovement, Kpi, ObjectiveResult, grouped
-from ci_workflow.domain.kpi_rollup import rollup as roll_up
-from ci_workflow.domain.kpis import ImprovementFacts, PracticeKpis, practice_kpis
-from ci_workflow.domain.lifecycle import OPEN, Status
+from ci_workflow.domain.measures.evaluation import Evaluation
+from ci_workflow.domain.measures.kpi_rollup import (
+    KPIS,
+    ClosedImprovement,
+    Kpi,
+    ObjectiveResult,
+    grouped,
+)
+from ci_workflow.domain.measures.kpi_rollup import rollup as roll_up
+from ci_workflow.domain.measures.kpis import ImprovementFacts, PracticeKpis, practice_kpis
+from ci_workflow.domain.stages.lifecycle import OPEN, Status
 from ci_workflow.errors import UsageError
 from ci_workflow.reports.practice import practice_context, render_practice
 from ci_workflow.schemas import WaitingByApprover
@@ -28,8 +34,8 @@ from ci_workflow.services.reporting.files import save_file
 from ci_workflow.services.views.objective_results import evaluations_of, progress_of
 from ci_workflow.services.views.waiting_gates import pending_gates
 from ci_workflow.settings import get_settings
-from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
+from ci_workflow.store.register import improvements as store
 from ci_workflow.store.tables import Improvement
 
 __all__ = [

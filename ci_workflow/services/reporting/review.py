@@ -13,8 +13,8 @@ from ci_workflow.services.reporting.files import save_file
 from ci_workflow.services.views.objective_results import evaluations_of
 from ci_workflow.services.views.shapes import audit_of, detail_of
 from ci_workflow.settings import get_settings
-from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
+from ci_workflow.store.register import improvements as store
 
 __all__ = ["FORMATS", "gather_review", "review_report", "write_review"]
 

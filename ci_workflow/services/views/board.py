@@ -10,18 +10,18 @@ from typing import Any
 from sqlalchemy import Row
 from sqlmodel import Session
 
+from ci_workflow.domain.authority.people import PersonView
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import as_utc, utcnow
-from ci_workflow.domain.gates import Gate
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.people import PersonView
-from ci_workflow.domain.permissions import Action, allowed
-from ci_workflow.domain.priority import priority
+from ci_workflow.domain.improvement.priority import priority
+from ci_workflow.domain.stages.gates import Gate
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.schemas import Board, BoardCard, BoardColumn
 from ci_workflow.services.views.objective_results import progress_of
 from ci_workflow.settings import get_settings
-from ci_workflow.store.board import BoardFilter, board_cards, stage_counts, waiting_parties
 from ci_workflow.store.db import transaction
+from ci_workflow.store.register.board import BoardFilter, board_cards, stage_counts, waiting_parties
 
 S = Status
 ENDED = (S.withdrawn, S.rejected)  # shown only when asked for

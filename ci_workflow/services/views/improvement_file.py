@@ -11,12 +11,17 @@ from sqlmodel import Session
 
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.improvement_file import as_written, number, to_yaml, without_empty
+from ci_workflow.domain.improvement.improvement_file import (
+    as_written,
+    number,
+    to_yaml,
+    without_empty,
+)
 from ci_workflow.domain.redact import redact_source
-from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
-from ci_workflow.store.file_versions import versions_of
-from ci_workflow.store.people import names_by_id
+from ci_workflow.store.people.people import names_by_id
+from ci_workflow.store.register import improvements as store
+from ci_workflow.store.register.file_versions import versions_of
 from ci_workflow.store.tables import Improvement, Objective, PlanAction
 
 WSJF = ("business_value", "time_criticality", "risk_reduction", "effort")

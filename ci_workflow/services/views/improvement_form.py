@@ -10,20 +10,20 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.field_diffs import FROZEN_AFTER_APPROVAL
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import EDITABLE_DEFINITION, TERMINAL
-from ci_workflow.domain.permissions import Action, allowed
+from ci_workflow.domain.improvement.field_diffs import FROZEN_AFTER_APPROVAL
+from ci_workflow.domain.stages.lifecycle import EDITABLE_DEFINITION, TERMINAL
 from ci_workflow.errors import ChangeRefused, NotAuthorised
 from ci_workflow.formatting import when
 from ci_workflow.schemas_edit import EditSince, ImprovementForm
 from ci_workflow.services.views.improvement_file import file_of
 from ci_workflow.services.views.rework import edit_of
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import first_moves_to
 from ci_workflow.store.db import transaction
-from ci_workflow.store.people import known_scopes, load_directory
+from ci_workflow.store.people.people import known_scopes, load_directory
+from ci_workflow.store.register import improvements as store
 
 # An objective's fields frozen with the plan's approval, as the form names them.
 FROZEN_OBJECTIVE = ("metric", "baseline", "target", "direction", "due", "window", "unit", "input")

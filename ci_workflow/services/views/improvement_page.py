@@ -7,12 +7,12 @@ import hashlib
 from datetime import timedelta
 from functools import lru_cache
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import as_utc, utcnow
-from ci_workflow.domain.gates import CLAIM_EXPIRY, DECISIONS, Gate, gate_key
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import TERMINAL, Status
-from ci_workflow.domain.permissions import Action, allowed
+from ci_workflow.domain.stages.gates import CLAIM_EXPIRY, DECISIONS, Gate, gate_key
+from ci_workflow.domain.stages.lifecycle import TERMINAL, Status
 from ci_workflow.errors import NotFound
 from ci_workflow.reports.charts import nothing_to_draw, objective_chart
 from ci_workflow.schemas import ImprovementDetail, ImprovementPage, MovingOn, ReportPublic
@@ -20,10 +20,10 @@ from ci_workflow.services.views.objective_results import evaluations_of, progres
 from ci_workflow.services.views.rework import rework_loop
 from ci_workflow.services.views.shapes import audit_of, detail_of, pending_of
 from ci_workflow.settings import get_settings
-from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
-from ci_workflow.store.reports import reports_of
+from ci_workflow.store.register import improvements as store
+from ci_workflow.store.reporting.reports import reports_of
 from ci_workflow.store.snapshots import fingerprint_rows
 from ci_workflow.store.tables import GateRequest
 

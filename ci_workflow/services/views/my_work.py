@@ -3,17 +3,17 @@ their open plan actions, and the objectives off track of the improvements they o
 
 from __future__ import annotations
 
+from ci_workflow.domain.authority.people import PersonView
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.people import PersonView
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.schemas import ActionDue, MyWork, OffTrack
 from ci_workflow.services.views.objective_results import progress_of
 from ci_workflow.services.views.shapes import pending_for, register_summary
-from ci_workflow.store import improvements as store
-from ci_workflow.store import listing
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
+from ci_workflow.store.register import improvements as store
+from ci_workflow.store.register import listing
 
 OPEN_ACTIONS = (ActionStatus.planned, ActionStatus.in_progress)
 WATCHED = (Status.executing, Status.in_review)

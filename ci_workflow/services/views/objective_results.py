@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlmodel import Session
 
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.evaluation import MIN_PER_SIDE, Evaluation, Point, evaluate
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.progress import assess, end_of
-from ci_workflow.domain.schedule import next_fires
+from ci_workflow.domain.measures.evaluation import MIN_PER_SIDE, Evaluation, Point, evaluate
+from ci_workflow.domain.measures.progress import assess, end_of
+from ci_workflow.domain.stages.lifecycle import Status
+from ci_workflow.domain.stages.schedule import next_fires
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.schemas import ProgressPublic
-from ci_workflow.store import improvements as store
+from ci_workflow.store.register import improvements as store
 from ci_workflow.store.snapshots import measured_points
 from ci_workflow.store.tables import Improvement, Objective
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ci_workflow.domain.ownership import HANDED_OVER
+from ci_workflow.domain.authority.ownership import HANDED_OVER
 from ci_workflow.schemas import AuditEventPublic, GateDecisionPublic
 from ci_workflow.schemas_edit import EditSince, FieldChange, LoopComment, ReworkLoop
 

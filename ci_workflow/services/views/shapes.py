@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import Row
 from sqlmodel import Session
 
+from ci_workflow.domain.authority.people import Directory
+from ci_workflow.domain.authority.permissions import Action, allowed, who_may_decide
 from ci_workflow.domain.clock import as_utc, utcnow
-from ci_workflow.domain.gates import Gate, gate_key
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.people import Directory
-from ci_workflow.domain.permissions import Action, allowed, who_may_decide
-from ci_workflow.domain.priority import priority, value, wsjf
+from ci_workflow.domain.improvement.priority import priority, value, wsjf
 from ci_workflow.domain.redact import redact_source
+from ci_workflow.domain.stages.gates import Gate, gate_key
 from ci_workflow.schemas import (
     AuditEventPublic,
     GateDecisionPublic,
@@ -30,18 +30,19 @@ from ci_workflow.schemas import (
     from_row,
 )
 from ci_workflow.settings import get_settings
-from ci_workflow.store import improvements as store
 from ci_workflow.store.audit import events_for
-from ci_workflow.store.change_records import by_number as changes_by_number
-from ci_workflow.store.parties import improvements_by_id, parties_for
-from ci_workflow.store.people import load_directory, names_by_id
+from ci_workflow.store.intake.change_records import by_number as changes_by_number
+from ci_workflow.store.people.parties import improvements_by_id, parties_for
+from ci_workflow.store.people.people import load_directory, names_by_id
+from ci_workflow.store.register import improvements as store
 from ci_workflow.store.tables import GateRequest, Improvement, Objective, PlanAction
 
 WSJF_INPUTS = ("business_value", "time_criticality", "risk_reduction", "effort")
 
 
 def register_summary(row: Row[Any], keys: Sequence[str] | None = None) -> dict[str, Any]:
-    """The fields of ``ImprovementSummary`` from a row of ``store.improvements.register_rows``;
+    """The fields of ``ImprovementSummary`` from a row of
+    ``store.register.improvements.register_rows``;
     ``keys``, the rows' column names, read once for many rows (each row's own cost 9 µs).
 
     A plain dict, not a model: the register is listed in full on every ``improve list``.

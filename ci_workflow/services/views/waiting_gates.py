@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ci_workflow.domain.gates import Gate, gate_key
+from ci_workflow.domain.stages.gates import Gate, gate_key
 from ci_workflow.schemas import PendingGate
 from ci_workflow.services.views.shapes import pending_for
-from ci_workflow.store import improvements as store
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
+from ci_workflow.store.register import improvements as store
 
 
 def pending_gates(ref: str | None = None) -> list[PendingGate]:

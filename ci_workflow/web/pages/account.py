@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.errors import ImproveError, NotFound, SignInFailed
 from ci_workflow.services.people import accounts, directory, identity, sessions
 from ci_workflow.settings import get_settings

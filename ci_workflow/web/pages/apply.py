@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.services.register.apply import apply_documents
 from ci_workflow.settings import get_settings

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.errors import GateError, ImproveError, NotAuthorised, NotFound
 from ci_workflow.orchestration.runs import PrefectRuns
 from ci_workflow.services.lifecycle.decide import already_decided, send_decision

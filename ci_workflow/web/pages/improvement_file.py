@@ -17,8 +17,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.improvement_file import parse_version
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.improvement.improvement_file import parse_version
 from ci_workflow.errors import AlreadyExists, ValidationFailed, VersionConflict
 from ci_workflow.services.register.edit import Edited, create_improvement, update_improvement
 from ci_workflow.services.views.improvement_file import ImprovementFile, improvement_file

@@ -16,9 +16,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.sources import CsvAggregation, IncidentMetric
-from ci_workflow.domain.spec_form import SOURCE_FIELDS, place, row_count, spec_of, values_of
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.improvement.sources import CsvAggregation, IncidentMetric
+from ci_workflow.domain.improvement.spec_form import (
+    SOURCE_FIELDS,
+    place,
+    row_count,
+    spec_of,
+    values_of,
+)
 from ci_workflow.domain.vocabulary import (
     ActionStatus,
     Direction,

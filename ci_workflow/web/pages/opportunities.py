@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.errors import ImproveError, NotAuthorised
 from ci_workflow.services.intake import detection, ideas, triage
 from ci_workflow.web.auth import api_writer, check_csrf, viewer

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.permissions import Action, allowed
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.errors import ImproveError, NotAuthorised
 from ci_workflow.services.people import accounts, directory
 from ci_workflow.services.people.refusals import require

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from ci_workflow.domain.actors import Actor
+from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.errors import UsageError
 from ci_workflow.reports.charts import gate_wait_chart, trend_chart

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ci_workflow.domain.actors import Actor
-from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.services.register.browse import (
     SortOrder,
     list_improvements,

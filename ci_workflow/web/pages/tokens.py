@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ci_workflow.domain.actors import Actor, signed_in
+from ci_workflow.domain.authority.actors import Actor, signed_in
 from ci_workflow.errors import SignInFailed
 from ci_workflow.services.people import identity, sessions
 from ci_workflow.settings import get_settings

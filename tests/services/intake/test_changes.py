@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ci_workflow.domain.gates import Gate
+from ci_workflow.domain.stages.gates import Gate
 from ci_workflow.services.lifecycle.gate_opening import gate_description
 from tests.helpers import Cli, improvement_doc, write_yaml
 

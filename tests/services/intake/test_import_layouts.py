@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ci_workflow.store.db import transaction
-from ci_workflow.store.incidents import TABLE
+from ci_workflow.store.intake.incidents import TABLE
 from tests.helpers import Cli
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ci_workflow.store.change_records import TABLE as CHANGES
 from ci_workflow.store.db import transaction
-from ci_workflow.store.incidents import TABLE
+from ci_workflow.store.intake.change_records import TABLE as CHANGES
+from ci_workflow.store.intake.incidents import TABLE
 from tests.helpers import Cli
 
 MAPPING = """\

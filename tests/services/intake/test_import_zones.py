@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ci_workflow.store.db import transaction
-from ci_workflow.store.incidents import TABLE
+from ci_workflow.store.intake.incidents import TABLE
 from tests.helpers import Cli
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -164,7 +164,7 @@ def test_a_one_row_export_with_offsets_and_no_closed_column(
 def test_a_change_export_with_offsets_and_unmapped_times(
     cli: Cli, store: str, tmp_path: Path
 ) -> None:
-    from ci_workflow.store.change_records import TABLE as CHANGES
+    from ci_workflow.store.intake.change_records import TABLE as CHANGES
 
     path, mapping = tmp_path / "changes.csv", tmp_path / "changes.yaml"
     path.write_text("id,state,closed\nC-1,Closed,2026-03-02T08:00:00+01:00\nC-2,New,\n")

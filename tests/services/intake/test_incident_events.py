@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ci_workflow.store.db import transaction
-from ci_workflow.store.incidents import TABLE
+from ci_workflow.store.intake.incidents import TABLE
 from tests.helpers import Cli
 
 FORMAT = "%d.%m.%Y %H:%M:%S"
@@ -246,6 +246,6 @@ def test_an_incidents_table_an_older_version_made_elsewhere_is_upgraded_with_its
 
 def test_the_reader_gives_the_columns_in_the_order_the_store_writes_them() -> None:
     from ci_workflow.opportunities.export_sql import OUTPUT
-    from ci_workflow.store.incidents import FIELDS
+    from ci_workflow.store.intake.incidents import FIELDS
 
     assert ("number", *FIELDS) == OUTPUT

@@ -64,7 +64,7 @@ def stored_ping_pong() -> dict[str, int]:
     from sqlalchemy import select
 
     from ci_workflow.store.db import transaction
-    from ci_workflow.store.incidents import TABLE
+    from ci_workflow.store.intake.incidents import TABLE
 
     with transaction(write=False) as session:
         return dict(session.execute(select(TABLE.c.number, TABLE.c.ping_pong_count)).all())  # type: ignore[arg-type]

@@ -7,13 +7,13 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from ci_workflow.domain.gates import Gate, refusal
+from ci_workflow.domain.stages.gates import Gate, refusal
 from ci_workflow.services.lifecycle.gate_decisions import decide_gate
 from ci_workflow.services.lifecycle.gate_opening import gate_description, open_gate
 from ci_workflow.services.people.directory import person_view_of
 from ci_workflow.services.register.browse import audit_trail, show_improvement
 from ci_workflow.store.db import transaction
-from ci_workflow.store.improvements import get_improvement, parties_of
+from ci_workflow.store.register.improvements import get_improvement, parties_of
 from tests.helpers import Cli, improvement_doc, move_to, write_yaml
 
 RUN = str(uuid.uuid4())

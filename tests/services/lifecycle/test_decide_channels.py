@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from ci_workflow.domain.actors import SIGN_IN_FIRST, Actor, operating_system, signed_in
-from ci_workflow.domain.gates import Gate
+from ci_workflow.domain.authority.actors import SIGN_IN_FIRST, Actor, operating_system, signed_in
+from ci_workflow.domain.stages.gates import Gate
 from ci_workflow.errors import GateError, NotAuthorised, UsageError
 from ci_workflow.services.lifecycle.decide import (
     claim,

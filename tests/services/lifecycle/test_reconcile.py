@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from ci_workflow.domain.actors import operating_system
+from ci_workflow.domain.authority.actors import operating_system
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.gates import Gate
-from ci_workflow.domain.stranding import RunSeen as State  # the run as the port shows it
+from ci_workflow.domain.stages.gates import Gate
+from ci_workflow.domain.stages.stranding import RunSeen as State  # the run as the port shows it
 from ci_workflow.errors import GateError
 from ci_workflow.services.lifecycle.decide import prepare_decision, send_decision
 from ci_workflow.services.lifecycle.gate_decisions import Outcome, decide_gate, recorded_outcome

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ci_workflow.domain.actors import operating_system
-from ci_workflow.domain.gates import Gate
+from ci_workflow.domain.authority.actors import operating_system
+from ci_workflow.domain.stages.gates import Gate
 from ci_workflow.errors import NotAuthorised
 from ci_workflow.services.lifecycle.decide import prepare_decision
 from ci_workflow.services.lifecycle.gate_decisions import Outcome, decide_gate

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from ci_workflow.domain.actors import operating_system
-from ci_workflow.domain.gates import Gate
+from ci_workflow.domain.authority.actors import operating_system
+from ci_workflow.domain.stages.gates import Gate
 from ci_workflow.services.lifecycle.decide import prepare_decision
 from ci_workflow.services.lifecycle.gate_decisions import Outcome, decide_gate
 from ci_workflow.services.lifecycle.gate_opening import open_gate

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ci_workflow.domain.actors import operating_system, signed_in
-from ci_workflow.domain.gates import Gate
+from ci_workflow.domain.authority.actors import operating_system, signed_in
+from ci_workflow.domain.stages.gates import Gate
 from ci_workflow.errors import NotAuthorised, UsageError
 from ci_workflow.services.lifecycle.gate_opening import open_gate
 from ci_workflow.services.lifecycle.stages import define_stage

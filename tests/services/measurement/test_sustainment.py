@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.services.measurement.sustainment import settle_ended
 from ci_workflow.services.reporting.delivery import deliver_sustained
 from ci_workflow.services.reporting.review import review_report
 from ci_workflow.store.db import transaction
-from ci_workflow.store.improvements import change_status, get_improvement
+from ci_workflow.store.register.improvements import change_status, get_improvement
 from ci_workflow.store.tables import AuditEvent
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
 from tests.services.conftest import Outbox, body

@@ -11,14 +11,14 @@ import pytest
 from argon2 import PasswordHasher
 from sqlmodel import select
 
-from ci_workflow.domain.actors import operating_system
+from ci_workflow.domain.authority.actors import operating_system
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.errors import ImproveError, NotFound, SignInFailed
 from ci_workflow.services.people import identity
 from ci_workflow.services.people.directory import deactivate, invite
 from ci_workflow.services.people.notifications import dispatch
 from ci_workflow.store.db import transaction
-from ci_workflow.store.people import get_person
+from ci_workflow.store.people.people import get_person
 from ci_workflow.store.tables import Notification
 from tests.helpers import Cli
 from tests.services.conftest import Outbox, body
@@ -130,7 +130,7 @@ def test_an_invitation_left_unsent_by_a_process_that_died_is_never_sent_without_
     people: None, mail: Outbox
 ) -> None:
     from ci_workflow.services.people import notifications
-    from ci_workflow.store.people import view_of
+    from ci_workflow.store.people.people import view_of
 
     with transaction() as session:  # written, and the process died before sending it
         person = get_person(session, "priya@example.org")

@@ -21,7 +21,7 @@ from ci_workflow.services.people.notifications import dispatch, send_digests
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
-from ci_workflow.store.notifications import of_improvement, with_status
+from ci_workflow.store.people.notifications import of_improvement, with_status
 from tests.helpers import Cli, improvement_doc, write_yaml
 from tests.services.conftest import Outbox, body
 
@@ -61,7 +61,7 @@ def test_a_gate_that_opens_tells_everyone_who_may_decide_it_once(
 def test_who_chose_a_digest_gets_one_e_mail_a_day(
     cli: Cli, people: None, tmp_path: Path, mail: Outbox
 ) -> None:
-    from ci_workflow.domain.actors import operating_system, signed_in
+    from ci_workflow.domain.authority.actors import operating_system, signed_in
     from ci_workflow.services.people.directory import person_view_of, set_notify
 
     received = mail.received
@@ -181,9 +181,9 @@ def test_a_service_owner_is_told_not_asked_when_an_improvement_to_their_service_
     assert "nothing to decide" in body(told)
     assert not [m for m in mail.received if m["To"] == "ida@example.org"]
     # An answer from a service owner is no decision: only the process owner's counts.
-    from ci_workflow.domain.gates import Gate, refusal
+    from ci_workflow.domain.stages.gates import Gate, refusal
     from ci_workflow.services.people.directory import person_view_of
-    from ci_workflow.store.improvements import get_improvement, parties_of
+    from ci_workflow.store.register.improvements import get_improvement, parties_of
 
     with transaction(write=False) as session:
         parties = parties_of(session, get_improvement(session, "IMP-0001"))

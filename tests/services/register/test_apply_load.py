@@ -14,14 +14,14 @@ import pytest
 import yaml
 from sqlalchemy import event
 
-from ci_workflow.domain.actors import operating_system
-from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.authority.actors import operating_system
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import ChangeRefused
 from ci_workflow.services.people.directory import add_person
 from ci_workflow.services.register import apply as module
 from ci_workflow.services.register.apply import apply_documents
 from ci_workflow.store.db import get_engine, transaction
-from ci_workflow.store.improvements import get_improvement
+from ci_workflow.store.register.improvements import get_improvement
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc
 
 ADMIN = operating_system("test")

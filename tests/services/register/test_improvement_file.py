@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from ci_workflow.domain.actors import operating_system
-from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.authority.actors import operating_system
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import ValidationFailed, VersionConflict
 from ci_workflow.services.register.edit import update_improvement
 from ci_workflow.services.register.plan_actions import set_action_status
 from ci_workflow.services.views.improvement_file import improvement_file
 from ci_workflow.store.db import transaction
-from ci_workflow.store.improvements import change_status, get_improvement
+from ci_workflow.store.register.improvements import change_status, get_improvement
 from ci_workflow.store.tables import AuditEvent, Objective
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ci_workflow.domain.gates import Gate
+from ci_workflow.domain.stages.gates import Gate
 from ci_workflow.reports.gate_summary import gate_summary
 from ci_workflow.services.reporting.lessons import similar_improvements, similar_to
 from ci_workflow.services.views.shapes import detail_of
 from ci_workflow.store.db import transaction
-from ci_workflow.store.improvements import get_improvement, objectives_of
+from ci_workflow.store.register.improvements import get_improvement, objectives_of
 from ci_workflow.store.tables import MetricSnapshot
 from tests.helpers import Cli, improvement_doc, move_to, write_yaml
 

@@ -17,8 +17,8 @@ from ci_workflow.services.intake.detection import open_opportunities
 from ci_workflow.services.reporting.practice import practice_view, write_practice
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
-from ci_workflow.store.improvements import get_improvement, objectives_of
-from ci_workflow.store.people import get_person
+from ci_workflow.store.people.people import get_person
+from ci_workflow.store.register.improvements import get_improvement, objectives_of
 from ci_workflow.store.tables import GateDecision, GateRequest, MetricSnapshot
 from tests.helpers import Cli, improvement_doc, objective_doc, write_yaml
 

@@ -16,7 +16,7 @@ import pytest
 from ci_workflow.services.reporting.delivery import deliver_review
 from ci_workflow.services.reporting.review import review_report
 from ci_workflow.store.db import transaction
-from ci_workflow.store.improvements import get_improvement
+from ci_workflow.store.register.improvements import get_improvement
 from ci_workflow.store.tables import GateDecision, MetricSnapshot
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
 
@@ -334,8 +334,8 @@ def test_kpis_and_the_practice_report_over_a_period(cli: Cli, history: str, tmp_
 
 
 def move_to_closed() -> None:
-    from ci_workflow.domain.lifecycle import Status
-    from ci_workflow.store.improvements import change_status
+    from ci_workflow.domain.stages.lifecycle import Status
+    from ci_workflow.store.register.improvements import change_status
 
     with transaction() as session:
         improvement = get_improvement(session, "IMP-0001")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from ci_workflow.domain.sources import is_fetched
+from ci_workflow.domain.improvement.sources import is_fetched
 
 
 class ObjectiveFacts(Protocol):

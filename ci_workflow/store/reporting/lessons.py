@@ -10,7 +10,7 @@ from sqlalchemy import Row, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.store.tables import Improvement, PlanAction
 
 TEXT_COLUMNS = (

@@ -20,11 +20,11 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from ci_workflow.domain.permissions import Parties
+from ci_workflow.domain.authority.permissions import Parties
 from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.store.db import in_chunks
-from ci_workflow.store.listing import register_order
-from ci_workflow.store.parties import former_owners
+from ci_workflow.store.people.parties import former_owners
+from ci_workflow.store.register.listing import register_order
 from ci_workflow.store.tables import (
     AuditEvent,
     GateRequest,

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from ci_workflow.domain.kpis import Figure
-from ci_workflow.domain.lifecycle import OPEN, Status
+from ci_workflow.domain.measures.kpis import Figure
+from ci_workflow.domain.stages.lifecycle import OPEN, Status
 
 DAY = 86_400.0
 NOBODY = "nobody"  # an open gate nobody registered may decide

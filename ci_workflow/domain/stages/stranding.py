@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from ci_workflow.domain.clock import as_utc
-from ci_workflow.domain.lifecycle import TERMINAL, Status
+from ci_workflow.domain.stages.lifecycle import TERMINAL, Status
 
 # MISSING: the orchestrator does not know the run (its database was reset, the run deleted).
 FINAL = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED", "MISSING"})

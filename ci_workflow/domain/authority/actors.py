@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ci_workflow.domain.people import PersonView
+from ci_workflow.domain.authority.people import PersonView
 
 Channel = Literal["web", "api", "cli", "prefect-ui"]
 UNVERIFIED = "unverified"

@@ -5,8 +5,8 @@ its service), in either order and by two people. Each signature is kept in the t
 
 from __future__ import annotations
 
-from ci_workflow.domain.people import PersonView
-from ci_workflow.domain.permissions import Parties, co_signs, governs
+from ci_workflow.domain.authority.people import PersonView
+from ci_workflow.domain.authority.permissions import Parties, co_signs, governs
 
 PROCESS_SIDE, SERVICE_SIDE = "process owner", "service owner"
 BOTH = (PROCESS_SIDE, SERVICE_SIDE)

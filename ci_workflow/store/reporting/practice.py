@@ -1,7 +1,7 @@
 """The queries behind the practice's own figures: gate waits, stays in each stage, the latest
 activity of each improvement, where improvements came from, and the bottlenecks already recorded.
 One query per figure, however many improvements the register holds; the statistics are
-``domain.practice_stats``'."""
+``domain.measures.practice_stats``'."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from sqlalchemy import and_, func, literal, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from ci_workflow.domain.authority.permissions import Parties
 from ci_workflow.domain.clock import as_utc
-from ci_workflow.domain.permissions import Parties
-from ci_workflow.domain.practice_stats import Activity, Stay, Wait
+from ci_workflow.domain.measures.practice_stats import Activity, Stay, Wait
 from ci_workflow.store.tables import (
     AuditEvent,
     GateDecision,

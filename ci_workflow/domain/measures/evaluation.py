@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 
-from ci_workflow.domain.kpis import Figure, objective_kpi
+from ci_workflow.domain.measures.kpis import Figure, objective_kpi
 
 MIN_PER_SIDE = 3
 MIN_FOR_LIMITS = 2

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.people import PersonView
-from ci_workflow.domain.permissions import Action, Parties, allowed, who_may_decide
+from ci_workflow.domain.authority.people import PersonView
+from ci_workflow.domain.authority.permissions import Action, Parties, allowed, who_may_decide
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.domain.vocabulary import Gate
 
 __all__ = ["DECISIONS", "Gate", "Refusal", "gate_key", "refusal"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ci_workflow.domain.people import PersonView
+from ci_workflow.domain.authority.people import PersonView
 from ci_workflow.domain.vocabulary import Gate, Role
 
 # Roles that may record any improvement's values, beside its owner and team.
@@ -30,9 +30,10 @@ class Parties:
     process_owner_id: int
     team_ids: frozenset[int]
     service: str | None = None
-    # The review sign-off needs a service owner of ``service`` as well (``domain.cosign``).
+    # The review sign-off needs a service owner of ``service`` as well
+    # (``domain.authority.cosign``).
     cosigned: bool = False
-    # Owners it had since its plan first went for approval (``domain.ownership``).
+    # Owners it had since its plan first went for approval (``domain.authority.ownership``).
     former_owner_ids: frozenset[int] = frozenset()
 
     def owned_by(self, person_id: int | None) -> bool:

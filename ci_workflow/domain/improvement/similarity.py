@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ci_workflow.domain.lifecycle import Status
+from ci_workflow.domain.stages.lifecycle import Status
 
 MIN_LENGTH = 3
 MAX_TERMS = 48

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from ci_workflow.domain.kpis import Figure, decrease, efficiency_increase, efficiency_ratio
-from ci_workflow.domain.kpis import increase as change
-from ci_workflow.domain.kpis import roi as roi_of
+from ci_workflow.domain.measures.kpis import Figure, decrease, efficiency_increase, efficiency_ratio
+from ci_workflow.domain.measures.kpis import increase as change
+from ci_workflow.domain.measures.kpis import roi as roi_of
 
 # (key, name, formula) in the order people read them.
 KPIS: tuple[tuple[str, str, str], ...] = (

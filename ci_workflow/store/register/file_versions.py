@@ -1,5 +1,6 @@
 """An improvement file's version: the id of the latest audit event that changed what the file
-holds (``domain.improvement_file``), and those events after a version an editor started from."""
+holds (``domain.improvement.improvement_file``), and those events after a version an editor
+started from."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
-from ci_workflow.domain.improvement_file import DEFINITION_ACTIONS, STARTED_MOVE
+from ci_workflow.domain.improvement.improvement_file import DEFINITION_ACTIONS, STARTED_MOVE
 from ci_workflow.store.db import in_chunks
 from ci_workflow.store.tables import AuditEvent
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from ci_workflow.domain.lifecycle import Status
-from ci_workflow.domain.ownership import HANDED_OVER, former_owner_of
-from ci_workflow.domain.permissions import Parties
+from ci_workflow.domain.authority.ownership import HANDED_OVER, former_owner_of
+from ci_workflow.domain.authority.permissions import Parties
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.store.db import in_chunks
 from ci_workflow.store.tables import AuditEvent, Improvement, TeamMember
 
@@ -24,7 +24,8 @@ def improvements_by_id(session: Session, ids: Iterable[int]) -> dict[int, Improv
 
 
 def parties_for(session: Session, improvements: Iterable[Improvement]) -> dict[int, Parties]:
-    """``store.improvements.parties_of`` for many improvements at once, by improvement id."""
+    """``store.register.improvements.parties_of`` for many improvements at once, by improvement
+    id."""
     by_id = {i.id or 0: i for i in improvements}
     teams: dict[int, set[int]] = defaultdict(set)
     for chunk in in_chunks(sorted(by_id)):

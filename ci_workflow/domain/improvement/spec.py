@@ -20,11 +20,12 @@ from pydantic import (
     model_validator,
 )
 
+from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.clock import CLOCK_SKEW, as_moment, utcnow
-from ci_workflow.domain.people import Directory
-from ci_workflow.domain.smart import beyond
-from ci_workflow.domain.sources import MetricSource, Name, Text
-from ci_workflow.domain.sustainment import parse_sustain
+from ci_workflow.domain.improvement.smart import beyond
+from ci_workflow.domain.improvement.sources import MetricSource, Name, Text
+from ci_workflow.domain.measures.sustainment import parse_sustain
+from ci_workflow.domain.measures.window import parse_window
 from ci_workflow.domain.text import MULTI_LINE, ONE_LINE
 from ci_workflow.domain.vocabulary import (
     ActionStatus,
@@ -34,7 +35,6 @@ from ci_workflow.domain.vocabulary import (
     OpportunitySource,
     Role,
 )
-from ci_workflow.domain.window import parse_window
 
 # Numbers as numbers: ``true`` is not 1, and a quoted "3" is text.
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]

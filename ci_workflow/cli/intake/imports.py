@@ -12,8 +12,8 @@ from typing import Any
 import typer
 
 from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
-from ci_workflow.domain.change_mapping import ChangeMapping
-from ci_workflow.domain.incident_mapping import IncidentMapping
+from ci_workflow.domain.records.change_mapping import ChangeMapping
+from ci_workflow.domain.records.incident_mapping import IncidentMapping
 from ci_workflow.errors import ImproveError, ValidationFailed
 
 app = typer.Typer(

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.practice_stats import Stall, WaitFigures, quarter_of
+from ci_workflow.domain.measures.practice_stats import Stall, WaitFigures, quarter_of
 
 GATE_WAIT, STALL = "practice_gate_wait", "practice_stall"
 KINDS = (GATE_WAIT, STALL)

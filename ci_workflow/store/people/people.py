@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, delete, select
 
-from ci_workflow.domain.people import Directory, Grant, PersonView, name_key
+from ci_workflow.domain.authority.people import Directory, Grant, PersonView, name_key
 from ci_workflow.domain.vocabulary import Role
 from ci_workflow.errors import AlreadyExists, PersonNotFound
 from ci_workflow.store.tables import Improvement, Person, RoleAssignment

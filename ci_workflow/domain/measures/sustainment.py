@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
 
-from ci_workflow.domain.evaluation import Point
+from ci_workflow.domain.measures.evaluation import Point
 
 MAX_DAYS = 3 * 366
 MIN_POINTS = 2

@@ -7,13 +7,13 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from ci_workflow.domain.authority.permissions import Parties
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id, looks_like_id, parse_id
-from ci_workflow.domain.lifecycle import Status, check_transition
-from ci_workflow.domain.permissions import Parties
+from ci_workflow.domain.stages.lifecycle import Status, check_transition
 from ci_workflow.errors import ImprovementNotFound
 from ci_workflow.store.audit import record_event
-from ci_workflow.store.parties import former_owners
+from ci_workflow.store.people.parties import former_owners
 from ci_workflow.store.tables import (
     GateDecision,
     Improvement,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from ci_workflow.domain.sources import SOURCE_KINDS
+from ci_workflow.domain.improvement.sources import SOURCE_KINDS
 
 
 def describe_errors(error: ValidationError) -> list[str]:

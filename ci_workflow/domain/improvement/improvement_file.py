@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from ci_workflow.domain.ownership import HANDED_OVER
+from ci_workflow.domain.authority.ownership import HANDED_OVER
 
 # Audit actions that change what an improvement's file holds.
 DEFINITION_ACTIONS = ("created", "updated", HANDED_OVER, "plan_progress")

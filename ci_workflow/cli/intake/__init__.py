@@ -1,0 +1,1 @@
+"""Commands that bring work in: ideas, incident and change imports, opportunities."""

@@ -1,0 +1,1 @@
+"""What measurements say: windows, progress, verdicts, sustainment, KPIs and practice statistics."""

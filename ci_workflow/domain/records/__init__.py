@@ -1,0 +1,1 @@
+"""Incident and change records as the register reads them from exports."""

@@ -1,0 +1,1 @@
+"""The lifecycle: statuses and allowed moves, gates, stranded runs, checkpoint schedules."""

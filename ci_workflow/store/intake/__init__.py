@@ -1,0 +1,1 @@
+"""Queries about intake data: imported incidents and change records, opportunities."""

@@ -1,0 +1,1 @@
+"""Queries about people: accounts and roles, identities and tokens, parties, notifications."""

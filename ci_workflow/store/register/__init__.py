@@ -1,0 +1,1 @@
+"""Queries about the register: improvements, applied rows, file versions, listings, the board."""

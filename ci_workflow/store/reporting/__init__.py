@@ -1,0 +1,1 @@
+"""Queries behind reports: review reports, the practice's figures, lessons."""
