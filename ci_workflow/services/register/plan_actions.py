@@ -62,7 +62,8 @@ def update_action(ref: str, position: int, change: ActionChange, *, actor: Actor
         more = (owner_id, due) != (action.owner_id, action.due)
         may = _may(session, actor, improvement, action, more)
         if may:
-            _write(session, actor, improvement, action, (wanted or action.status, owner_id, due))
+            status = wanted.value if wanted else action.status
+            _write(session, actor, improvement, action, (status, owner_id, due))
         improvement_id, status = improvement.id, action.status
     if not may:
         what = "reassign it or move its due date" if more else "change its status"
