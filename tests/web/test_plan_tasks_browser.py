@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,8 +49,12 @@ def test_an_assignee_marks_an_overdue_action_done_from_my_work(
     )
     browser = chromium(tmp_path / "profile")
     try:
+        _sign_in_as(browser, use, "lena@example.org", password_of("lena@example.org"))
+        wide = {"owner": _shoot(browser, use, tmp_path, "plan-owner", f"/improvements/{shown}")}
+        _plan_shots(browser, tmp_path, "plan-owner")
+        wide["overdue"] = _shoot(browser, use, tmp_path, "register-overdue", "/register?sort=id")
         _sign_in_as(browser, use, "priya@example.org", password_of("priya@example.org"))
-        wide = {"work": _shoot(browser, use, tmp_path, "my-work", "/")}
+        wide["work"] = _shoot(browser, use, tmp_path, "my-work", "/")
         browser.set_window_size(1366, 900)
         mine = browser.find_element(By.ID, "actions").find_element(By.XPATH, "following::table")
         first = mine.find_elements(By.CSS_SELECTOR, "tbody tr")[0]
@@ -66,9 +71,18 @@ def test_an_assignee_marks_an_overdue_action_done_from_my_work(
         assert "66 % done" in browser.find_element(By.CSS_SELECTOR, ".rollup").text
         assert "overdue" not in browser.find_element(By.CSS_SELECTOR, "table.plan").text
         wide["plan"] = _shoot(browser, use, tmp_path, "plan-assignee", f"/improvements/{shown}")
+        _plan_shots(browser, tmp_path, "plan-assignee")
         wide["register"] = _shoot(browser, use, tmp_path, "register", "/register?sort=id")
-        _sign_in_as(browser, use, "lena@example.org", password_of("lena@example.org"))
-        wide["owner"] = _shoot(browser, use, tmp_path, "plan-owner", f"/improvements/{shown}")
         assert {page: width for page, width in wide.items() if width > 390} == {}
     finally:
         browser.quit()
+
+
+def _plan_shots(browser: Any, folder: Path, label: str) -> None:
+    """The plan's section alone, at 1366 and 390 px, to look at closely."""
+    from selenium.webdriver.common.by import By
+
+    for width in (1366, 390):
+        browser.set_window_size(width, 900)
+        section = browser.find_element(By.CSS_SELECTOR, "section.plan-tasks")
+        section.screenshot(str(folder / f"{label}-section-{width}.png"))
