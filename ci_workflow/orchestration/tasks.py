@@ -104,6 +104,13 @@ def report_overdue(max_days: float | None) -> list[str]:
     return report_overdue_gates(max_days)
 
 
+@task(name="remind-overdue-actions")
+def remind_actions() -> list[str]:
+    from ci_workflow.services.register.plan_reminders import remind_overdue_actions
+
+    return remind_overdue_actions()
+
+
 @task(name="send-digests")
 def send_digests() -> list[str]:
     from ci_workflow.services.people.notifications import send_digests as send

@@ -22,6 +22,7 @@ from ci_workflow.services.views.shapes import audit_of, detail_of, pending_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
+from ci_workflow.store.people.people import load_directory
 from ci_workflow.store.register import improvements as store
 from ci_workflow.store.reporting.reports import reports_of
 from ci_workflow.store.snapshots import fingerprint_rows
@@ -56,7 +57,8 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
             )
         )
         editor = person is not None and allowed(Action.edit, person, parties)
-        plan = store.plan_of(session, improvement_id)
+        plan = [] if detail.status in TERMINAL else store.plan_of(session, improvement_id)
+        planner = editor and bool(plan)
         return ImprovementPage(
             improvement=detail,
             progress=progress_of(session, [improvement_id])[improvement_id],
@@ -67,6 +69,10 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
             editable_actions=[
                 a.position for a in plan if editor or (person and a.owner_id == person.id)
             ],
+            may_plan=planner,
+            assignees=sorted(p.name for p in load_directory(session).people if p.active)
+            if planner
+            else [],
             may_edit=editor and detail.status not in TERMINAL,
             rework=rework_loop(detail.gate_decisions, events),
             refused=[e for e in events if e.action in ("gate_refused", "forbidden")],

@@ -4,7 +4,7 @@ plan is approved, the lessons of the closed improvements most like it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,12 +13,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from ci_workflow.domain.authority.actors import Actor
-from ci_workflow.errors import GateError, ImproveError, NotAuthorised, NotFound
+from ci_workflow.errors import GateError, ImproveError, NotAuthorised, NotFound, UsageError
 from ci_workflow.orchestration.runs import PrefectRuns
 from ci_workflow.services.lifecycle.decide import already_decided, send_decision
 from ci_workflow.services.lifecycle.withdraw import withdraw_improvement
 from ci_workflow.services.measurement.recording import record
-from ci_workflow.services.register.plan_actions import set_action_status
+from ci_workflow.services.register.plan_actions import KEEP, ActionChange, update_action
 from ci_workflow.services.reporting.files import saved_report
 from ci_workflow.services.reporting.lessons import similar_improvements
 from ci_workflow.services.reporting.review import review_report
@@ -136,11 +136,19 @@ def plan_action(
     position: int,
     actor: Viewer,
     status: Annotated[str, Form(max_length=16)] = "",
+    assignee: Annotated[str | None, Form(max_length=200)] = None,
+    due: Annotated[str | None, Form(max_length=10)] = None,
     csrf: Text = "",
 ) -> Response:
+    """The plan's row: its status (the assignee's form), and its assignee and due date (an
+    editor's); a field the form did not send stays as it is, an empty due date clears it."""
     check_csrf(request, csrf, actor)
     try:
-        say(request, set_action_status(ref, position, status, actor=actor))
+        if due is None:
+            change = ActionChange(status=status or None, assignee=assignee)
+        else:
+            change = ActionChange(status or None, assignee, _date("due", due))
+        say(request, update_action(ref, position, change, actor=actor))
     except NotAuthorised:
         raise
     except ImproveError as refused:
@@ -148,13 +156,29 @@ def plan_action(
     return back(f"/improvements/{ref}", "plan")
 
 
-class ActionStatusChange(BaseModel):
-    status: str = Field(max_length=16)
+def _date(field: str, text: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{field}: {text.strip()!r} is not a date (YYYY-MM-DD)") from None
+
+
+class ActionUpdate(BaseModel):
+    """What to change of a plan action; a field left out stays as it is (``due`` null clears
+    the due date)."""
+
+    status: str | None = Field(default=None, max_length=16)
+    assignee: str | None = Field(default=None, max_length=200)
+    due: date | None = None
 
 
 @router.post("/api/improvements/{ref}/plan/{position}")
-def plan_action_json(ref: str, position: int, asked: ActionStatusChange, actor: Writer) -> Response:
-    return as_json({"changed": set_action_status(ref, position, asked.status, actor=actor)})
+def plan_action_json(ref: str, position: int, asked: ActionUpdate, actor: Writer) -> Response:
+    due = asked.due if "due" in asked.model_fields_set else KEEP
+    change = ActionChange(asked.status, asked.assignee, due)
+    return as_json({"changed": update_action(ref, position, change, actor=actor)})
 
 
 @router.get("/improvements/{ref}/report", response_class=HTMLResponse)
