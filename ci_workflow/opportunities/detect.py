@@ -67,26 +67,10 @@ def detect(
     days the data is complete are judged (``completeness``); incidents opened before them count
     only for how long they took, entering late."""
     loaded = [i for i in incidents if start < i.opened_at <= end]
-    complete = complete_days(i.opened_at.date() for i in loaded)
-    if complete is None:
-        found = Detection(start, split or start + (end - start) * 3 / 4, end)
+    found, rows = _complete_part(loaded, start, end, split)
+    if not rows:
         found.skipped.append("no incidents opened in the period")
         return found
-    # The period shrinks to the complete days only where the data has a ragged edge.
-    if complete.first > complete.start:
-        start = max(start, datetime.combine(complete.first, time.min, UTC))
-    if complete.last < complete.end:
-        end = min(end, datetime.combine(complete.last + timedelta(days=1), time.min, UTC))
-    split = split if split and start < split < end else start + (end - start) * 3 / 4
-    rows = [i for i in loaded if complete.first <= i.opened_at.date() <= complete.last]
-    found = Detection(
-        start,
-        split,
-        end,
-        early=[i for i in loaded if i.opened_at.date() < complete.first],
-        seen_until=max(max(i.opened_at, i.resolved_at or i.opened_at) for i in loaded),
-        completeness=complete.describe(),
-    )
     known = {f for f in FIELDS if any(getattr(r, f) is not None for r in rows)}
     detectors = []
     for detector, needs in GROUP_DETECTORS:
@@ -129,6 +113,30 @@ def detect(
         )
     found.findings = merged(found.findings)
     return found
+
+
+def _complete_part(
+    loaded: list[IncidentRow], start: datetime, end: datetime, split: datetime | None
+) -> tuple[Detection, list[IncidentRow]]:
+    """The period narrowed to the days the data is complete (only where it has a ragged edge),
+    and the incidents opened in them."""
+    complete = complete_days(i.opened_at.date() for i in loaded)
+    if complete is None:
+        return Detection(start, split or start + (end - start) * 3 / 4, end), []
+    if complete.first > complete.start:
+        start = max(start, datetime.combine(complete.first, time.min, UTC))
+    if complete.last < complete.end:
+        end = min(end, datetime.combine(complete.last + timedelta(days=1), time.min, UTC))
+    split = split if split and start < split < end else start + (end - start) * 3 / 4
+    found = Detection(
+        start,
+        split,
+        end,
+        early=[i for i in loaded if i.opened_at.date() < complete.first],
+        seen_until=max(max(i.opened_at, i.resolved_at or i.opened_at) for i in loaded),
+        completeness=complete.describe(),
+    )
+    return found, [i for i in loaded if complete.first <= i.opened_at.date() <= complete.last]
 
 
 FIELDS = (

@@ -38,7 +38,6 @@ def rising_share(
     reference_weeks = (found.split - found.start).total_seconds() / 604800
     recent_weeks = (found.end - found.split).total_seconds() / 604800
     whole = (recent_total / recent_weeks) / (reference_total / reference_weeks)
-    level = 0.8 <= whole <= 1.25
     findings, unjudged = [], 0
     for group, members in groups.items():
         recent = sum(1 for i in members if i.opened_at > found.split)
@@ -55,36 +54,9 @@ def rising_share(
         p_value = float(stats.binomtest(recent, recent_total, was, alternative="greater").pvalue)
         if p_value >= SIGNIFICANCE:
             continue
-        per_week = (before / reference_weeks, recent / recent_weeks)
-        counts = (
-            f"; {per_week[1]:.1f} a week, was {per_week[0]:.1f}"
-            if level
-            else f" (all incidents ×{whole:.2f})"
-        )
-        extra = (now - was) * recent_total  # incidents beyond the group's former share
-        former = was * recent_total / recent_weeks  # a week, at its former share
+        weeks = (reference_weeks, recent_weeks)
         findings.append(
-            finding(
-                "rising_share",
-                name,
-                group,
-                f"{group}: {now:.1%} of incidents, was {was:.1%}{counts}",
-                evidence={
-                    "reference_share": round(was, 4),
-                    "recent_share": round(now, 4),
-                    "reference_per_week": round(per_week[0], 2),
-                    "recent_per_week": round(per_week[1], 2),
-                    "organisation_change": round(whole, 3),
-                    "incidents": len(members),
-                    "recent_incidents": recent,
-                    "p_value": p_value,
-                    "samples": samples(members, lambda i: i.opened_at > found.split),
-                },
-                value_hours=found.yearly(extra * median_hours(members)),
-                confidence=1 - p_value,
-                objective=_weekly_count(name, group, per_week[1], former),
-                members=members,
-            )
+            _rising(name, group, members, found, (was, now), recent_total, weeks, whole, p_value)
         )
     if unjudged:
         found.skipped.append(
@@ -92,6 +64,50 @@ def rising_share(
             "organisation's volume changed by more, not judged"
         )
     return findings
+
+
+def _rising(
+    name: str,
+    group: str,
+    members: list[IncidentRow],
+    found: Detection,
+    shares: tuple[float, float],
+    recent_total: int,
+    weeks: tuple[float, float],
+    whole: float,
+    p_value: float,
+) -> Finding:
+    was, now = shares
+    recent = sum(1 for i in members if i.opened_at > found.split)
+    per_week = ((len(members) - recent) / weeks[0], recent / weeks[1])
+    counts = (
+        f"; {per_week[1]:.1f} a week, was {per_week[0]:.1f}"
+        if 0.8 <= whole <= 1.25
+        else f" (all incidents ×{whole:.2f})"
+    )
+    extra = (now - was) * recent_total  # incidents beyond the group's former share
+    former = was * recent_total / weeks[1]  # a week, at its former share
+    return finding(
+        "rising_share",
+        name,
+        group,
+        f"{group}: {now:.1%} of incidents, was {was:.1%}{counts}",
+        evidence={
+            "reference_share": round(was, 4),
+            "recent_share": round(now, 4),
+            "reference_per_week": round(per_week[0], 2),
+            "recent_per_week": round(per_week[1], 2),
+            "organisation_change": round(whole, 3),
+            "incidents": len(members),
+            "recent_incidents": recent,
+            "p_value": p_value,
+            "samples": samples(members, lambda i: i.opened_at > found.split),
+        },
+        value_hours=found.yearly(extra * median_hours(members)),
+        confidence=1 - p_value,
+        objective=_weekly_count(name, group, per_week[1], former),
+        members=members,
+    )
 
 
 def _change(before: int, recent: int, reference_weeks: float, recent_weeks: float) -> float | None:
