@@ -1,11 +1,48 @@
 """Numbers, money, shares and times as people read them: one set of rules for the CLI's tables,
-the reports and the web pages (JSON keeps full precision)."""
+the reports, the e-mails, the CSV export and the web pages (JSON keeps full precision). The
+rounding rule itself is ``domain/numbers.py``; text people typed is made safe here."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
 from typing import Any
+
+from ci_workflow.domain.numbers import (
+    NOTHING,
+    cell,
+    days,
+    hours,
+    money,
+    number,
+    p_value,
+    percent,
+    quantity,
+    ratio_change,
+    share,
+    signed,
+    signed_percent,
+)
+
+__all__ = [
+    "NOTHING",
+    "cell",
+    "days",
+    "hours",
+    "money",
+    "number",
+    "one_line",
+    "p_value",
+    "percent",
+    "plain",
+    "quantity",
+    "ratio_change",
+    "share",
+    "signed",
+    "signed_percent",
+    "visible",
+    "when",
+]
 
 # Escape sequences (ANSI CSI and OSC), every other control character but tab and newline, and
 # the bidirectional controls (U+202E shows what follows it backwards).
@@ -18,59 +55,6 @@ _CONTROL = re.compile(
 # too, the bidirectional controls, and the line and paragraph separators.
 _UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
-
-
-def number(value: Any, digits: int = 4) -> str:
-    """``12,000``, ``9.5``, ``0.1235``: large and whole numbers with separators, others to
-    ``digits`` significant digits; text (``measure``) as it is; ``—`` for nothing."""
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    if not isinstance(value, float):
-        return f"{value:,}"
-    if abs(value) >= 10 ** (digits - 1) or value.is_integer():
-        return f"{value:,.0f}"  # 12,346 rather than 1.235e+04
-    return f"{value:,.{digits}g}"
-
-
-def quantity(value: Any, unit: str = "") -> str:
-    """A number with its unit (``9.5 h``); ``—`` alone when there is no number."""
-    shown = number(value)
-    return f"{shown} {unit}" if unit and value is not None else shown
-
-
-def money(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f}"
-
-
-def percent(value: float | None) -> str:
-    """A value already in per cent (``achieved_pct``), rounded: ``83 %``."""
-    return "—" if value is None else f"{value:.0f} %"
-
-
-def signed(value: float) -> str:
-    """A change with its sign: ``+2.5``, ``-1,200``, ``0``."""
-    return ("+" if value > 0 else "") + number(value)
-
-
-def signed_percent(value: float) -> str:
-    """A change already in per cent, rounded, with its sign: ``+25 %``."""
-    return ("+" if round(value) > 0 else "") + percent(value)
-
-
-def ratio_change(value: float) -> str:
-    """A ratio of after to before with the change it means: ``×1.25 (+25 %)``."""
-    return f"×{value:.2f} ({signed_percent((value - 1) * 100)})"
-
-
-def days(value: float | None) -> str:
-    """An age: ``5 h`` under a day, ``3.2 days`` after."""
-    if value is None:
-        return "—"
-    if value < 1:
-        return f"{value * 24:.0f} h"
-    return f"{value:.1f} days" if value < 10 else f"{value:.0f} days"
 
 
 def when(value: Any) -> str:

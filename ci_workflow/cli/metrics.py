@@ -18,7 +18,7 @@ from ci_workflow.cli._common import (
 )
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.errors import UsageError
-from ci_workflow.formatting import visible, when
+from ci_workflow.formatting import number, percent, quantity, visible, when
 
 if TYPE_CHECKING:
     from ci_workflow.services.measurement.capture import CaptureResult
@@ -134,7 +134,7 @@ def snapshots(
             escape(s.metric),
             s.kind,
             when(s.checkpoint_at),
-            _num(s.value),
+            number(s.value),
             escape(s.error or s.recorded_by or ""),
         )
     console().print(table)
@@ -161,18 +161,14 @@ def progress(
     for p in rows:
         table.add_row(
             escape(p.metric),
-            _num(p.baseline),
-            _num(p.latest),
-            f"{p.target:g} by {p.due}",
-            "—" if p.achieved_pct is None else f"{p.achieved_pct:.0f} %",
-            _num(p.projected_at_due),
+            quantity(p.baseline, escape(p.unit)),
+            quantity(p.latest, escape(p.unit)),
+            f"{quantity(p.target, escape(p.unit))} by {p.due}",
+            percent(p.achieved_pct),
+            quantity(p.projected_at_due, escape(p.unit)),
             f"{p.track} ({p.reason})",
         )
     console().print(table)
-
-
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"
 
 
 def sustainment(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:

@@ -20,7 +20,7 @@ from ci_workflow.cli._common import (
 )
 from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import UsageError
-from ci_workflow.formatting import money
+from ci_workflow.formatting import money, number
 from ci_workflow.services.register import browse
 from ci_workflow.services.register.browse import SortOrder
 
@@ -109,7 +109,7 @@ def list_(
             escape(r["owner"]),
             f"{r['priority']} ({r['strategic_impact']}×{r['feasibility']})",
             money(r["value"]),
-            "—" if r["wsjf"] is None else f"{r['wsjf']:g}",
+            number(r["wsjf"]),
         )
     console().print(table)
     console().print(f"{len(rows)} improvement{'s' if len(rows) != 1 else ''}")

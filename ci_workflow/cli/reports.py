@@ -85,14 +85,16 @@ def kpis(
 
 def _summary(found: dict[str, Any], title: str) -> None:
     from ci_workflow.formatting import days, percent
+    from ci_workflow.reports.rendering import unknowns
 
     table = new_table("KPI", "Value", title=title, wrap=("Value",))
+    na = unknowns([found[name] for name in KPIS])
     for name in ("closed", "successful"):
         table.add_row(name.replace("_", " "), str(found[name]))
     for name in KPIS:
         figure = found[name]
         if figure["value"] is None:
-            shown = f"n/a ({figure['reason']})"
+            shown = na.cell(figure)
         elif name == "average_days_to_implement":
             shown = days(figure["value"])
         else:  # a share or a return: as people read them, in per cent
@@ -101,17 +103,22 @@ def _summary(found: dict[str, Any], title: str) -> None:
     table.add_row(
         "by stage", ", ".join(f"{k} {v}" for k, v in sorted(found["by_stage"].items())) or "—"
     )
+    table.caption = escape(na.note) or None  # each reason once, under the table
     console().print(table)
 
 
 def _ten(kpis: dict[str, Any], title: str) -> None:
     from ci_workflow.reports.practice import kpi_text
+    from ci_workflow.reports.rendering import unknowns
 
     table = new_table(
         "KPI", "Formula", "Value", "Improvements", title=escape(title), wrap=("Formula", "Value")
     )
+    na = unknowns(kpis)
     for key, kpi in kpis.items():
-        table.add_row(kpi["name"], kpi["formula"], escape(kpi_text(key, kpi)), str(kpi["count"]))
+        shown = na.cell(kpi) if kpi["value"] is None else kpi_text(key, kpi)
+        table.add_row(kpi["name"], kpi["formula"], escape(shown), str(kpi["count"]))
+    table.caption = escape(na.note) or None  # each reason once, under the table
     console().print(table)
 
 

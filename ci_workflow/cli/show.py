@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ci_workflow.schemas import ImprovementDetail, PlanActionPublic
 
 from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
-from ci_workflow.formatting import money, number, when
+from ci_workflow.formatting import money, quantity, when
 from ci_workflow.services.register import browse
 
 
@@ -91,8 +91,8 @@ def _tables(d: ImprovementDetail) -> list[Table]:
             unit = escape(o.unit)
             table.add_row(
                 escape(o.metric),
-                f"{number(o.baseline)} {unit}",
-                f"{number(o.target)} {unit}",
+                quantity(o.baseline, unit),
+                quantity(o.target, unit),
                 o.direction,
                 str(o.due),
                 str(o.source["kind"]),

@@ -10,7 +10,7 @@ from typing import Any
 
 from ci_workflow.domain.measures.evaluation import Evaluation
 from ci_workflow.domain.measures.practice_stats import Quarter, WaitFigures
-from ci_workflow.formatting import number
+from ci_workflow.formatting import number, percent
 
 MAX_POINTS = 300  # a chart 680 px wide shows no more; keeps a report of 1,000s of checkpoints fast
 BLUE, GREEN, PURPLE, GREY, RED, ORANGE, SLATE = (
@@ -178,7 +178,7 @@ def trend_chart(quarters: list[Quarter]) -> str:
         secondary_range=(0, _axis_top(max(q.days_to_implement.value or 0 for q in quarters))),
     )
     rates = [None if q.success_rate.value is None else q.success_rate.value * 100 for q in quarters]
-    chart.add("success rate (%)", rates, formatter=lambda v: f"{v:.0f} %")
+    chart.add("success rate (%)", rates, formatter=percent)
     days = [q.days_to_implement.value for q in quarters]
     chart.add("days to implement", days, secondary=True, formatter=_days)
     return str(chart.render(is_unicode=True))
@@ -203,7 +203,8 @@ def gate_wait_chart(gates: list[WaitFigures], overdue_days: float) -> str:
         width=680,
         height=300,
         style=_style(BLUE, ORANGE),
-        title=f"Gate waits decided in the period, {words} (overdue after {overdue_days:g} days)",
+        title=f"Gate waits decided in the period, {words} "
+        f"(overdue after {number(overdue_days)} days)",
         legend_at_bottom=True,
         legend_at_bottom_columns=2,
         show_x_guides=False,
@@ -246,5 +247,5 @@ def _label(value: float | None, unit: str) -> str:
     """An axis label or a tooltip: three significant digits and the unit, never ``8e-05``."""
     if value is None:
         return ""
-    shown = number(float(round(value, 10)), digits=3)
+    shown = number(float(round(value, 10)))
     return f"{shown} {unit}".strip()

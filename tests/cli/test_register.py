@@ -95,8 +95,8 @@ def test_export_csv_is_one_row_per_improvement_and_safe_in_spreadsheets(
     rows = list(csv.DictReader(io.StringIO(cli.ok("export", "--format", "csv").stdout)))
     assert [r["key"] for r in rows] == ["low", "top", "reset", "tie"]
     assert rows[1]["title"] == '\'=HYPERLINK("http://evil")'
-    assert rows[2]["priority"] == "20" and rows[2]["value"] == "89000.0"
-    assert rows[2]["objectives"] == "mttr_hours 9.5->6 by 2027-03-31"
+    assert rows[2]["priority"] == "20" and rows[2]["value"] == "89000"
+    assert rows[2]["objectives"] == "mttr_hours 9.5 h → 6 h by 2027-03-31"
     assert rows[2]["team"] == "Lena Fischer; Priya Nair"
 
 

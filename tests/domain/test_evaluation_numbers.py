@@ -133,7 +133,7 @@ def test_xmr_limits_are_the_mean_plus_and_minus_2_66_mean_moving_ranges() -> Non
     assert limits.lower == pytest.approx(lower)
     assert limits.signals == (7, 9)  # 20.5 above the upper limit, 1.0 below the lower
     assert limits.statement == (
-        "centre 10.67, limits 1.091 to 20.24 from 6 measurements before execution; "
+        "centre 10.7, limits 1.09 to 20.2 from 6 measurements before execution; "
         "2 point(s) beyond the limits: a signal of real change"
     )
 
@@ -143,7 +143,7 @@ def test_points_just_inside_the_limits_are_no_signal() -> None:
     assert limits.upper == pytest.approx(16.32) and limits.lower == pytest.approx(5.68)
     assert limits.signals == ()
     assert limits.statement == (
-        "centre 11, limits 5.68 to 16.32 from 2 measurements before execution; "
+        "centre 11, limits 5.68 to 16.3 from 2 measurements before execution; "
         "0 point(s) beyond the limits: no signal of change"
     )
 
@@ -188,7 +188,7 @@ def test_welch_t_test_and_cohens_d_against_a_hand_computation() -> None:
     assert found.effect_size == pytest.approx(3.0)
     assert found.p_value == pytest.approx(p)  # 0.0213
     assert found.statement == (
-        "the mean moved from 2 to 5 (Welch's t-test p = 0.0213, Cohen's d = 3.00): "
+        "the mean moved from 2 to 5 (Welch's t-test p = 0.021, Cohen's d = 3): "
         "a real shift at the 5 % level"
     )
     down = shift(after, before)
@@ -288,7 +288,7 @@ def test_noise_is_said_to_be_noise() -> None:
     found = shift([1.0, 2.0, 3.0], [1.5, 2.5, 3.5])
     assert found.tested and found.p_value is not None and found.p_value > 0.05
     assert found.statement.endswith(
-        "Cohen's d = 0.50): not distinguishable from noise at the 5 % level"
+        "Cohen's d = 0.5): not distinguishable from noise at the 5 % level"
     )
 
 

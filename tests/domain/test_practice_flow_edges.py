@@ -166,7 +166,7 @@ def test_a_p90_on_the_overdue_line_is_no_finding_just_past_it_is() -> None:
     assert [b.group for b in gate_waits([on, past], "approver", 5.0, END)] == ["Carmen"]
     (carmen,) = gate_waits([past], "approver", 5.0, END)
     assert carmen.title == (
-        "Waits at decisions by Carmen: p90 5.0 days over 3 decisions, past the 5-day overdue line"
+        "Waits at decisions by Carmen: p90 5.01 days over 3 decisions, past the 5-day overdue line"
     )
     assert carmen.evidence["median_days"] == 4.0 and carmen.objective["baseline"] == 5.0
 
@@ -187,7 +187,7 @@ def test_a_stall_finding_written_out_whole() -> None:
         evidence={
             "stalled": 1,
             "stall_days": 30.0,
-            "improvements": [f"IMP-0012 {'T' * 80} (executing, idle 45 days)"],
+            "improvements": [f"IMP-0012 {'T' * 80} (executing, idle 45.4 days)"],
         },
         objective={
             "metric": "stalled_improvements",

@@ -168,7 +168,7 @@ def test_a_gate_or_approver_past_the_line_three_times_or_more_is_a_finding() -> 
     assert found.fingerprint == "practice_gate_wait|gate|plan_approval|2026Q2"
     assert found.evidence["p90_days"] == 15.0 and found.evidence["open_at_end"] == 1
     assert found.objective["baseline"] == 15.0 and found.objective["target"] == 5.0
-    assert found.title.startswith("Waits at gate plan approval: p90 15.0 days over 3 decisions")
+    assert found.title.startswith("Waits at gate plan approval: p90 15 days over 3 decisions")
     (person,) = bottlenecks.gate_waits(
         [WaitFigures("Omar", Spread(4, 15.0, 18.0), 0, None)], "approver", 5.0, at("2026-07-01")
     )

@@ -211,7 +211,7 @@ def test_a_measurement_back_past_the_threshold_is_a_regression() -> None:
     assert found.ends == day(90)
     assert found.points == (p(40, 16, "sustain"), p(50, 17, "sustain"), p(60, 18, "sustain"))
     assert found.statement == (
-        "went back past 16.32 (upper XmR limit after the change): 17 on 2026-02-20"
+        "went back past 16.3 (upper XmR limit after the change): 17 on 2026-02-20"
     )
 
 
@@ -258,7 +258,7 @@ def test_no_start_means_nothing_after_the_change() -> None:
 def test_the_statement_while_measuring() -> None:
     measuring = hold([p(20, 10), p(40, 14.25, "sustain")])
     assert measuring.statement == (
-        "holding so far (latest 14.25, threshold 15, half the gain lost); measured until 2026-04-01"
+        "holding so far (latest 14.3, threshold 15, half the gain lost); measured until 2026-04-01"
     )
     nothing = hold([p(20, 10)])
     assert nothing.statement == (

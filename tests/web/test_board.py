@@ -141,8 +141,8 @@ def test_cards_land_in_their_stage_with_their_figures(use: Workspace, tmp_path: 
     stages = page_stages(client, service=service)
     assert list(stages) == STAGES
     assert "1 plan action overdue" in stages["identified"][2]
-    assert "Waits at plan approval for 2.0 days" in stages["awaiting_approval"][2]
-    assert "5.0 days in this stage" in stages["executing"][2]
+    assert "Waits at plan approval for 2 days" in stages["awaiting_approval"][2]
+    assert "5 days in this stage" in stages["executing"][2]
     assert "1 objective off track" in stages["executing"][2]
 
 

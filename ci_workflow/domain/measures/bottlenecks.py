@@ -19,6 +19,7 @@ from typing import Any
 
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.measures.practice_stats import Stall, WaitFigures, quarter_of
+from ci_workflow.domain.numbers import days, number
 
 GATE_WAIT, STALL = "practice_gate_wait", "practice_stall"
 KINDS = (GATE_WAIT, STALL)
@@ -57,8 +58,8 @@ def gate_waits(
                 kind=GATE_WAIT,
                 group_by=group_by,
                 group=f.name,
-                title=f"Waits at {who}: p90 {p90:.1f} days over {f.decided.count} decisions, "
-                f"past the {overdue_days:g}-day overdue line",
+                title=f"Waits at {who}: p90 {days(p90)} over {f.decided.count} decisions, "
+                f"past the {number(overdue_days)}-day overdue line",
                 evidence={
                     "decided": f.decided.count,
                     "median_days": round(f.decided.median_days or 0, 2),
@@ -92,13 +93,13 @@ def stalls(found: list[Stall], stall_days: float, end: datetime) -> list[Bottlen
             group_by="process",
             group=process,
             title=f"{len(those)} improvement{'s' * (len(those) > 1)} of {process} stalled: no "
-            f"checkpoint, decision or move for {stall_days:g} days or more",
+            f"checkpoint, decision or move for {number(stall_days)} days or more",
             evidence={
                 "stalled": len(those),
                 "stall_days": stall_days,
                 "improvements": [
                     f"{format_id(s.improvement_id)} {s.title[:80]} ({s.status}, idle "
-                    f"{s.idle_days:.0f} days)"
+                    f"{days(s.idle_days)})"
                     for s in those[:SHOWN_STALLS]
                 ],
             },

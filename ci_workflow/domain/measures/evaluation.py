@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 
 from ci_workflow.domain.measures.kpis import Figure, objective_kpi
+from ci_workflow.domain.numbers import number, p_value
 
 MIN_PER_SIDE = 3
 MIN_FOR_LIMITS = 2
@@ -217,23 +218,24 @@ def shift(before: list[float], after: list[float], upcoming: Sequence[datetime] 
         moved = "moved" if mean_after != mean_before else "did not move"
         return Shift(
             False,
-            f"no variation to test: the values {moved} from {mean_before:g} to {mean_after:g}",
+            f"no variation to test: the values {moved} from {number(mean_before)} "
+            f"to {number(mean_after)}",
             None,
             None,
             mean_before,
             mean_after,
         )
     result = stats.ttest_ind(after, before, equal_var=False)
-    p_value = float(result.pvalue)
+    chance = float(result.pvalue)
     effect = (mean_after - mean_before) / spread
-    real = p_value < 0.05
+    real = chance < 0.05
     statement = (
-        f"the mean moved from {mean_before:.4g} to {mean_after:.4g} (Welch's t-test "
-        f"p = {p_value:.3g}, Cohen's d = {effect:.2f}): "
+        f"the mean moved from {number(mean_before)} to {number(mean_after)} (Welch's t-test "
+        f"{p_value(chance)}, Cohen's d = {number(effect)}): "
         + ("a real shift" if real else "not distinguishable from noise")
         + " at the 5 % level"
     )
-    return Shift(True, statement, p_value, effect, mean_before, mean_after)
+    return Shift(True, statement, chance, effect, mean_before, mean_after)
 
 
 def control_limits(
@@ -263,10 +265,8 @@ def control_limits(
         if run >= RUN_LENGTH:
             signals.update(range(i - run + 1, i + 1))
     beyond = sum(1 for _, v in judged if v > upper or v < lower)
-    limits = (
-        f"centre {centre:.4g}, limits {lower:.4g} to {upper:.4g} from {len(baseline_period)} "
-        "measurements before execution"
-    )
+    limits = f"centre {number(centre)}, limits {number(lower)} to {number(upper)} from "
+    limits += f"{len(baseline_period)} measurements before execution"
     if not judged:
         return ControlLimits(
             centre, upper, lower, f"{limits}; no measurement after it yet: nothing to judge"

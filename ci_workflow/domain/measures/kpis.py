@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ci_workflow.domain.numbers import number
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -46,7 +48,7 @@ class Figure:
         return (
             "n/a" + (f" ({self.reason})" if self.reason else "")
             if self.value is None
-            else f"{self.value:g}"
+            else number(self.value)
         )
 
 

@@ -22,6 +22,7 @@ from enum import StrEnum
 from itertools import pairwise
 
 from ci_workflow.domain.measures.evaluation import Point
+from ci_workflow.domain.numbers import number
 
 MAX_DAYS = 3 * 366
 MIN_POINTS = 2
@@ -65,16 +66,18 @@ class Sustainment:
     def statement(self) -> str:
         if self.threshold is None:
             return "no threshold: nothing was measured after the change"
-        latest = f"latest {self.points[-1].value:.4g}" if self.points else "nothing measured yet"
+        latest = (
+            f"latest {number(self.points[-1].value)}" if self.points else "nothing measured yet"
+        )
         if self.held == Held.regressed and self.breach is not None:
             return (
-                f"went back past {self.threshold.value:.4g} ({self.threshold.how}): "
-                f"{self.breach.value:.4g} on {self.breach.at:%Y-%m-%d}"
+                f"went back past {number(self.threshold.value)} ({self.threshold.how}): "
+                f"{number(self.breach.value)} on {self.breach.at:%Y-%m-%d}"
             )
         if self.held == Held.held:
-            return f"held to {self.ends:%Y-%m-%d}: {latest}, within {self.threshold.value:.4g}"
+            return f"held to {self.ends:%Y-%m-%d}: {latest}, within {number(self.threshold.value)}"
         return (
-            f"holding so far ({latest}, threshold {self.threshold.value:.4g}, "
+            f"holding so far ({latest}, threshold {number(self.threshold.value)}, "
             f"{self.threshold.how}); measured until {self.ends:%Y-%m-%d}"
         )
 

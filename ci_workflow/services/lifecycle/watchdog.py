@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.vocabulary import Role
+from ci_workflow.formatting import days
 from ci_workflow.schemas import PendingGate
 from ci_workflow.services.people import notifications
 from ci_workflow.services.views.shapes import pending_for
@@ -66,16 +67,16 @@ def _reminder(
     waited = (now - as_utc(request.opened_at)).total_seconds() / 86400
     names = ", ".join(m.name for m in managers) or "none registered"
     message = (
-        f"{pending.id} has waited {waited:.1f} days at {pending.key} for "
+        f"{pending.id} has waited {days(waited)} at {pending.key} for "
         f"{pending.may_decide} ({', '.join(pending.deciders) or 'nobody holds that role'});"
         f" CI managers told: {names}"
     )
     reminder = notifications.Message(
         kind="gate_overdue",
-        subject=f"Overdue: {pending.id} has waited {waited:.0f} days at "
+        subject=f"Overdue: {pending.id} has waited {days(waited)} at "
         f"{pending.gate.replace('_', ' ')}",
         body=f"{pending.id} {pending.title} waits for {pending.may_decide} since "
-        f"{request.opened_at:%Y-%m-%d %H:%M} UTC ({waited:.1f} days).",
+        f"{request.opened_at:%Y-%m-%d %H:%M} UTC ({days(waited)}).",
         link=f"{get_settings().workspace_url}/improvements/{pending.id}#decide",
         improvement_id=request.improvement_id,
     )

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from ci_workflow.domain.authority.people import PersonView
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.stages.lifecycle import Status
-from ci_workflow.formatting import plain
+from ci_workflow.formatting import plain, quantity
 from ci_workflow.schemas import ProgressPublic
 from ci_workflow.services.people import notifications
 from ci_workflow.services.views.objective_results import objective_progress
@@ -50,8 +50,9 @@ def watch_tracks(session: Session, improvement_ids: set[int]) -> None:
         if now.track == "off track" and before != "objective_off_track":
             owner = owners.get(improvements[improvement_id].owner_id)
             message = (
-                f"{objective.metric}: off track — projected {now.projected_at_due:g} at "
-                f"{objective.due} against a target of {objective.target:g}; owner "
+                f"{objective.metric}: off track — projected "
+                f"{quantity(now.projected_at_due, objective.unit)} at {objective.due} against a "
+                f"target of {quantity(objective.target, objective.unit)}; owner "
                 f"{owner.name if owner else '?'} told"
             )
             log.warning("%s %s", format_id(improvement_id), message)
@@ -89,8 +90,9 @@ def _tell_owner(
         kind="off_track",
         subject=f"{shown}: {objective.metric} is off track",
         body=f"{shown} {plain(improvement.title)}: {objective.metric} is projected at "
-        f"{progress.projected_at_due:g} {objective.unit} on {objective.due}, against a target of "
-        f"{objective.target:g} {objective.unit} (latest {progress.latest:g}).",
+        f"{quantity(progress.projected_at_due, objective.unit)} on {objective.due}, against a "
+        f"target of {quantity(objective.target, objective.unit)} "
+        f"(latest {quantity(progress.latest, objective.unit)}).",
         link=f"{get_settings().workspace_url}/improvements/{shown}#objectives",
         improvement_id=improvement.id,
     )

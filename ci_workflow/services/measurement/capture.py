@@ -29,6 +29,7 @@ from ci_workflow.domain.measures.window import parse_window
 from ci_workflow.domain.stages.lifecycle import TERMINAL, Status
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.errors import UsageError
+from ci_workflow.formatting import number
 from ci_workflow.services.measurement._off_track import CAPTURED, watch_tracks
 from ci_workflow.services.measurement._source_reads import Reading, Target, read_all
 from ci_workflow.services.measurement.sustainment import closed_improvements, in_sustainment
@@ -257,7 +258,7 @@ def _write(session: Session, readings: list[Reading], kind: str) -> CaptureResul
             result.unchanged += 1
             continue
         if value is not None:
-            result.stored.append(f"{name} = {value:g}")
+            result.stored.append(f"{name} = {number(value)}")
         if snapshot is not None:  # a success (or a new try) replacing an earlier failure
             snapshot.value, snapshot.error, snapshot.captured_at = value, error, now
             session.add(snapshot)

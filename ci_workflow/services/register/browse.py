@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from ci_workflow.errors import UsageError
+from ci_workflow.formatting import cell, quantity
 from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
 from ci_workflow.services.views.shapes import audit_of, detail_of, register_summary
 from ci_workflow.store.db import transaction
@@ -138,14 +139,18 @@ def export_register(fmt: str) -> str:
         row: dict[str, Any] = d.model_dump(mode="json", include=set(EXPORT_COLUMNS))
         row["team"] = "; ".join(d.team)
         row["objectives"] = "; ".join(
-            f"{o.metric} {o.baseline}->{o.target:g} by {o.due}" for o in d.objectives
+            f"{o.metric} {quantity(o.baseline, o.unit)} → {quantity(o.target, o.unit)} by {o.due}"
+            for o in d.objectives
         )
         writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
 def spreadsheet_safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
+    """Text that a spreadsheet would run as a formula is prefixed with a quote (CSV injection);
+    a number is rounded by the one rule (``12000``, ``9.32``)."""
+    if isinstance(value, float):
+        return cell(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value

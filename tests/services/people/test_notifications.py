@@ -119,7 +119,7 @@ def test_overdue_gates_remind_who_may_decide_and_the_ci_managers(
             request.opened_at = utcnow() - timedelta(days=6)
             session.add(request)
     (line,) = report_overdue_gates()
-    assert line.startswith("IMP-0001 has waited 6.0 days at plan-approval-1")
+    assert line.startswith("IMP-0001 has waited 6 days at plan-approval-1")
     assert sorted(m["To"] for m in received) == ["carmen@example.org", "omar@example.org"]
     assert received[0]["Subject"] == "Overdue: IMP-0001 has waited 6 days at plan approval"
     assert report_overdue_gates() == [] and len(received) == 2  # once a day

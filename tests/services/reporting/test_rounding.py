@@ -1,0 +1,74 @@
+"""One rounding rule in every channel (issue 23): the review and practice reports, the register's
+CSV export and the CLI's tables show no number with more digits than the rule allows, and the
+practice report says n/a in its cells and each reason once, under its table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from ci_workflow.services.reporting.practice import practice_report
+from ci_workflow.services.reporting.review import review_report
+from tests.helpers import Cli
+from tests.services.reporting.test_practice_analytics import END, START, practice
+from tests.services.reporting.test_reports import history
+
+__all__ = ["history", "practice"]  # the fixtures, shared with their own modules
+
+# A decimal with three or more decimals (9.32258, 0.07692, -3.556) or in scientific notation
+# (3.9e-33), or a whole number written as a float (1400.0).
+RAW = re.compile(r"\d\.\d{3,}|\d(?:\.\d+)?e[-+]?\d|\d\.0\b")
+DRAWN = re.compile(r"<svg.*?</svg>|<style>.*?</style>", re.S)  # charts' coordinates, CSS
+
+
+def raw_numbers(text: str) -> list[str]:
+    return RAW.findall(DRAWN.sub("", text))
+
+
+def test_the_review_report_and_the_export_keep_to_the_rule(history: str, cli: Cli) -> None:
+    for fmt in ("md", "html"):
+        report = review_report(history, fmt)
+        assert raw_numbers(report) == []
+        assert "centre 10.1, limits 9.88 to 10.4" in report  # the control chart's statement
+    rows = list(csv.DictReader(io.StringIO(cli.ok("export", "--format", "csv").stdout)))
+    assert raw_numbers(cli.ok("export", "--format", "csv").stdout) == []
+    assert (rows[0]["estimated_cost"], rows[0]["realised_gain"]) == ("12000", "30000")
+    assert rows[0]["objectives"] == (
+        "mttr_hours 10 h → 6 h by 2027-03-31; csat 3 h → 4 h by 2027-03-31"
+    )
+    progress = cli.ok("progress", history).stdout
+    assert raw_numbers(progress) == []
+    assert "3.88 h" in progress  # csat's projection at its due date, 3.87756 before
+
+
+def test_the_practice_report_says_each_reason_once_under_its_table(
+    practice: None, cli: Cli
+) -> None:
+    for fmt in ("md", "html"):
+        report = practice_report(START, END, fmt)
+        assert raw_numbers(report) == []
+        assert "n/a (" not in report
+        # The ten KPIs, by process and by service: one note each, 18 cells before.
+        assert report.count("none has such an objective measured before and after") == 3
+    markdown = practice_report(START, END, "md")
+    assert "| 2026 Q1 | 0 | 0 | n/a | n/a |" in markdown
+    assert "*n/a: none closed.*" in markdown
+    assert "| cost of service reduction | before − after | n/a¹ | 0 | n/a² |" in markdown
+    assert (
+        "*n/a¹ none has such an objective measured before and after; "
+        "n/a² no improvement closed in the period.*"
+    ) in markdown
+    kpis = cli.ok("kpis", "--from", "2026-01-01", "--to", "2026-07-01").stdout
+    assert raw_numbers(kpis) == []
+
+
+def test_the_practice_report_file_keeps_to_the_rule(
+    practice: None, cli: Cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "practice.html"
+    cli.ok("practice-report", "--from", "2026-01-01", "--to", "2026-07-01", "--out", str(out))
+    html = out.read_text()
+    assert raw_numbers(html) == []
+    assert '<p class="note">n/a: none closed.</p>' in html
