@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the store; default is SQLite at HOME/improve.db.",
     )
+    improvements_dir: Path | None = Field(
+        default=None,
+        description="Where an accepted opportunity's improvement file is written (a folder of "
+        "improvement files kept under version control, say); default: HOME/improvements.",
+    )
 
     prefect_api_url: str = Field(
         default="http://127.0.0.1:4200/api",
@@ -211,6 +216,12 @@ class Settings(BaseSettings):
     @property
     def home_dir(self) -> Path:
         return self.home.expanduser()
+
+    @property
+    def improvement_files_dir(self) -> Path:
+        """Where accepted opportunities' improvement files go."""
+        chosen = self.improvements_dir
+        return chosen.expanduser() if chosen else self.home_dir / "improvements"
 
     @property
     def store_url(self) -> str:

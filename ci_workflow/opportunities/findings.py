@@ -260,13 +260,18 @@ def median_hours(rows: list[IncidentRow]) -> float:
     return statistics.median(hours) if hours else 0.0
 
 
+# The duration templates: they read the incidents resolved in a window, where a detector reads
+# every incident of the period (those still open too, as lasting at least until the data ends).
+DURATIONS = ("mttr_hours", "mttr_median_hours")
+
+
 def on_template_scale(objective: dict[str, Any], measured: float) -> dict[str, Any]:
-    """The suggested objective with the baseline its metric template measures. Detectors compare
-    medians (robust to incidents open for months) while the ``mttr_hours`` template measures a
-    mean: its target keeps the same relative cut, on the template's scale. Counts and shares are
-    already on it."""
-    out = objective | {"baseline": round(measured, 2)}
+    """The suggested objective with the baseline its metric template measures, marked as such
+    (``baseline_from: template``, for the improvement file's words). A duration template reads
+    only the incidents resolved in its window (and ``mttr_hours`` a mean): its target keeps the
+    finding's relative cut, on the template's scale. Counts and shares are already on it."""
+    out = objective | {"baseline": round(measured, 2), "baseline_from": "template"}
     detected = objective["baseline"]
-    if objective["metric"] == "mttr_hours" and isinstance(detected, int | float) and detected > 0:
+    if objective["metric"] in DURATIONS and isinstance(detected, int | float) and detected > 0:
         out["target"] = round(objective["target"] * measured / detected, 1)
     return out

@@ -1,7 +1,9 @@
 """The improvement file an accepted opportunity becomes: its finding, evidence and suggested
 objective written as improvement as code, ready for ``apply``. A finding in the incidents is
-measured from them; an idea has no objective yet; a bottleneck of the practice's own flow is
-measured by a person (``manual``), from the figure the practice report found."""
+measured from them and said in words (``words``: a title of what to improve, what was found,
+over what period, how sure, the objective's unit and what its baseline is); an idea has no
+objective yet; a bottleneck of the practice's own flow is measured by a person (``manual``),
+from the figure the practice report found."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ci_workflow.domain.measures.bottlenecks import KINDS as PRACTICE_KINDS
+from ci_workflow.opportunities import words
 from ci_workflow.schemas import OpportunityPublic
 
 SOURCES = {"sla_breach": "sla_breach", "recurring_problem": "problem"}
@@ -23,28 +26,21 @@ def improvement_file(
     if o.kind in PRACTICE_KINDS:
         return practice_file(o, key=key, owner=owner, process=process, today=today)
     objective = dict(o.objective)
+    baseline_from = objective.pop("baseline_from", "finding")
     source = {
         "kind": "incidents",
         "metric": objective.pop("metric"),
         "filter": objective.pop("filter"),
     }
-    evidence = ", ".join(
-        f"{k} {v}" for k, v in o.evidence.items() if k not in ("samples", "signals", "ranking")
-    )
+    measured = {"metric": source["metric"], **objective}
     return {
         "key": key,
-        "title": o.title[:200],
+        "title": words.title(o),
         "type": "incremental",
         "source": SOURCES.get(o.kind, "incident_trend"),
         "process": process,
         **({"service": o.group} if o.group_by == "service" else {}),
-        "description": (
-            f"Opportunity {o.number} ({o.kind}, {o.group_by} {o.group}) found in the incidents of "
-            f"{o.period_start:%Y-%m-%d} to {o.period_end:%Y-%m-%d}: {evidence}. "
-            f"Sample incidents: {', '.join(o.evidence.get('samples', []))}. "
-            f"Estimated value: {o.value_hours:,.0f} incident-hours a year (elapsed, opened to "
-            f"resolved); {o.evidence.get('ranking', '')}."
-        ),
+        "description": words.description(o, measured, baseline_from),
         "owner": owner,
         # 1 under 10 expected incident-hours a year, up to 5 from 10,000.
         "strategic_impact": max(1, min(5, 1 + int(math.log10(max(1.0, o.score))))),
@@ -52,8 +48,8 @@ def improvement_file(
         "identified": today,
         "objectives": [
             {
-                "description": o.title[:200],
-                "unit": "",
+                "description": words.statistic(o, source["metric"], objective["window"]),
+                "unit": words.unit(source["metric"], objective["window"]),
                 "source": source,
                 "due": today + timedelta(days=120),
                 **objective,

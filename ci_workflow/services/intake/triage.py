@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -14,6 +15,7 @@ from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import parse_id
 from ci_workflow.errors import UsageError
 from ci_workflow.opportunities.improvement_file import improvement_file
+from ci_workflow.schemas import OpportunityPublic
 from ci_workflow.services.intake import ideas
 from ci_workflow.services.intake.detection import show
 from ci_workflow.services.people import notifications
@@ -66,8 +68,9 @@ def dismiss(number: int, *, reason: str, actor: Actor) -> None:
 def accept(
     number: int, *, actor: Actor, owner: str | None = None, process: str | None = None
 ) -> tuple[str, Path]:
-    """Write the improvement file for the opportunity and register it as ``identified``; its
-    owner is ``owner``, or the person accepting it."""
+    """Write the improvement file for the opportunity (to ``IMPROVE_IMPROVEMENTS_DIR``, else
+    the register's home) and register it as ``identified``; its owner is ``owner``, or the
+    person accepting it."""
     _triages(actor)
     who = known_name(owner) if owner else (actor.person.name if actor.person else None)
     if who is None:
@@ -75,19 +78,11 @@ def accept(
     found = show(number)
     if found.status != "new":
         raise UsageError(f"opportunity {number} is already {found.status}")
-    prefix = "idea" if found.kind == ideas.KIND else "opp"
-    slug = re.sub(r"[^a-z0-9]+", "-", found.group.lower()).strip("-")[:40]
-    key = f"{prefix}-{number}-{slug}"
-    # A finding about one process is that process's; incident findings default to Incident
-    # Management, the practice that produced the data.
-    default = found.group if found.group_by == "process" else "Incident Management"
-    document = improvement_file(
-        found, key=key, owner=who, process=process or default, today=utcnow().date()
-    )
-    folder = get_settings().home_dir / "improvements"
+    key, document = _document(found, owner=who, process=process)
+    folder = get_settings().improvement_files_dir
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{key}.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path.write_text(_yaml(document), encoding="utf-8")
     (applied,) = apply_files([path], actor=actor)
     with transaction() as session:
         record = get_opportunity(session, number)
@@ -101,3 +96,31 @@ def accept(
     if found.kind == ideas.KIND:
         notifications.dispatch()
     return applied.id, path
+
+
+def opportunity_file(number: int, *, actor: Actor) -> tuple[str, str]:
+    """The improvement file accepting the opportunity would write, owned by the person reading
+    it, as its file name and YAML text: to read, change and apply (anyone who may see it)."""
+    found = show(number)
+    who = actor.person.name if actor.person else actor.name
+    key, document = _document(found, owner=who, process=None)
+    return f"{key}.yaml", _yaml(document)
+
+
+def _document(
+    found: OpportunityPublic, *, owner: str, process: str | None
+) -> tuple[str, dict[str, Any]]:
+    prefix = "idea" if found.kind == ideas.KIND else "opp"
+    slug = re.sub(r"[^a-z0-9]+", "-", found.group.lower()).strip("-")[:40]
+    key = f"{prefix}-{found.number}-{slug}"
+    # A finding about one process is that process's; incident findings default to Incident
+    # Management, the practice that produced the data.
+    default = found.group if found.group_by == "process" else "Incident Management"
+    document = improvement_file(
+        found, key=key, owner=owner, process=process or default, today=utcnow().date()
+    )
+    return key, document
+
+
+def _yaml(document: dict[str, Any]) -> str:
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)

@@ -33,6 +33,27 @@ def listing_json(actor: Viewer) -> Response:
     return as_json(detection.open_opportunities())
 
 
+# Before ``/opportunities/{number}``, which would read ``5.yaml`` as a number and refuse it.
+@router.get("/opportunities/{number}.yaml")
+def file_yaml(number: int, actor: Viewer) -> Response:
+    """The improvement file accepting it would write, owned by whoever downloads it."""
+    name, text = triage.opportunity_file(number, actor=actor)
+    return Response(
+        text,
+        media_type="text/yaml; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-cache",
+        },
+    )
+
+
+@router.get("/api/opportunities/{number}/file")
+def file_json(number: int, actor: Viewer) -> Response:
+    name, text = triage.opportunity_file(number, actor=actor)
+    return as_json({"file_name": name, "text": text})
+
+
 @router.get("/opportunities/{number}", response_class=HTMLResponse)
 def one(request: Request, number: int, actor: Viewer) -> Response:
     return page(request, "opportunity.html", actor, o=detection.show(number))

@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
+from ci_workflow.settings import get_settings
 from tests.helpers import Cli
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -236,3 +238,45 @@ def test_an_imported_change_is_looked_at_for_a_spike_on_its_service(
         after,
         before,
     )
+
+
+def test_an_accepted_opportunity_becomes_an_improvement_in_words(
+    cli: Cli, people: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Title, description, unit and baseline said as people read them; the file written to
+    IMPROVE_IMPROVEMENTS_DIR."""
+    files = tmp_path / "cir"
+    monkeypatch.setenv("IMPROVE_IMPROVEMENTS_DIR", str(files))
+    get_settings.cache_clear()
+    mapping = str(MAPPINGS / "generic_incidents.yaml")
+    cli.ok("import", "incidents", str(export(tmp_path)), "--mapping", mapping)
+    found = cli.json("opportunities", "detect", *PERIOD)["opportunities"]
+    (lan,) = [o for o in found if o["kind"] == "rising_share"]
+    baseline = lan["objective"]["baseline"]
+    assert baseline == 8  # as the incident_count template counts the last week
+    cli.ok("opportunities", "accept", str(lan["number"]), "--as", "omar@example.org")
+    written = files / f"opp-{lan['number']}-lan.yaml"
+    document = yaml.safe_load(written.read_text())
+    assert not (tmp_path / "home" / "improvements").exists()
+    assert document["title"] == "Reduce the number of LAN incidents"
+    description = document["description"]
+    assert description.startswith(
+        "Detected on 2026-01-01 to 2026-03-26: LAN incidents rose to 72.7 % of all incidents, "
+        "from 40 % (8 a week, was 2); very unlikely to be chance (p < 0.001)."
+    )
+    assert "The same incidents are also found as category Net and assignment group NetOps." in (
+        description
+    )
+    assert (
+        "Baseline 8 incidents/week: the number of LAN incidents opened, in each week, "
+        "the last before 2026-03-26, as the objective will measure it."
+    ) in description
+    for machine in ("p_value", "{'", "_share", "e-"):
+        assert machine not in description, machine
+    (objective,) = document["objectives"]
+    assert objective["unit"] == "incidents/week"
+    assert objective["description"] == "The number of LAN incidents opened, in each week"
+    assert (objective["metric"], objective["baseline"]) == ("incident_count", baseline)
+    shown = cli.json("show", "IMP-0001")
+    assert shown["title"] == "Reduce the number of LAN incidents"
+    assert shown["objectives"][0]["unit"] == "incidents/week"
