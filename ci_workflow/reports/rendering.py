@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
 from typing import Any
 
@@ -39,28 +39,36 @@ def markdown_text(value: Any) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Unknowns:
     """The reasons of one table's n/a cells, each said once, under the table: a cell says
-    ``n/a``, with a mark (``n/a²``) when the table has more than one reason."""
+    ``n/a``, with a mark (``n/a²``) when the table has more than one reason, numbered in the
+    order the cells are read."""
 
     reasons: tuple[str, ...]
+    read: list[str] = field(default_factory=list)
 
     def cell(self, figure: Any) -> str:
         """``n/a`` and the mark of the figure's reason."""
-        return "n/a" + self._mark(_reason(figure))
+        reason = _reason(figure)
+        if reason in self.reasons and reason not in self.read:
+            self.read.append(reason)
+        return "n/a" + self._mark(reason)
 
     @property
     def note(self) -> str:
         """``n/a: none closed.``, or each reason after its mark."""
         if len(self.reasons) < 2:
             return "".join(f"n/a: {r}." for r in self.reasons)
-        return "; ".join(f"n/a{self._mark(r)} {r}" for r in self.reasons) + "."
+        said = [*self.read, *(r for r in self.reasons if r not in self.read)]
+        return "; ".join(f"n/a{self._mark(r)} {r}" for r in said) + "."
 
     def _mark(self, reason: str | None) -> str:
         if len(self.reasons) < 2 or reason not in self.reasons:
             return ""
-        at = self.reasons.index(reason)
+        if reason not in self.read:
+            self.read.append(reason)
+        at = self.read.index(reason)
         return _MARKS[at] if at < len(_MARKS) else f"({at + 1})"
 
 

@@ -55,10 +55,12 @@ def test_the_practice_report_says_each_reason_once_under_its_table(
     markdown = practice_report(START, END, "md")
     assert "| 2026 Q1 | 0 | 0 | n/a | n/a |" in markdown
     assert "*n/a: none closed.*" in markdown
-    assert "| cost of service reduction | before − after | n/a¹ | 0 | n/a² |" in markdown
+    # Marks numbered as the cells are read: the first row's "period before" comes first.
+    assert "| customer satisfaction change | after − before | +0.6, better | 1 | n/a¹ |" in markdown
+    assert "| cost of service reduction | before − after | n/a² | 0 | n/a¹ |" in markdown
     assert (
-        "*n/a¹ none has such an objective measured before and after; "
-        "n/a² no improvement closed in the period.*"
+        "*n/a¹ no improvement closed in the period; "
+        "n/a² none has such an objective measured before and after.*"
     ) in markdown
     kpis = cli.ok("kpis", "--from", "2026-01-01", "--to", "2026-07-01").stdout
     assert raw_numbers(kpis) == []
