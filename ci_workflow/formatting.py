@@ -28,6 +28,7 @@ __all__ = [
     "NOTHING",
     "cell",
     "days",
+    "fact",
     "hours",
     "money",
     "number",
@@ -55,6 +56,32 @@ _CONTROL = re.compile(
 # too, the bidirectional controls, and the line and paragraph separators.
 _UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def fact(name: str, value: Any) -> tuple[str, str]:
+    """A piece of evidence (an opportunity's) as a label and a value people read: shares in per
+    cent, ``_hours`` as durations, a p-value as ``p < 0.001``, groupings and filters by name,
+    lists joined; never a Python dict."""
+    label = name.removesuffix("_hours").replace("_", " ")
+    if value is None:
+        return label, NOTHING
+    if name == "p_value":
+        return "how sure", p_value(value)
+    if name == "signals":
+        return label, "; ".join(str(s.get("title", "")) for s in value)
+    if name == "same_incidents_as":
+        return "same incidents as", ", ".join(
+            f"{a['group_by'].replace('_', ' ')} {a['group']}" for a in value
+        )
+    if isinstance(value, dict):
+        return label, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return label, ", ".join(str(v) for v in value)
+    if name.endswith("_share"):
+        return label, share(value)
+    if name.endswith("_hours"):
+        return label, hours(value)
+    return label, number(value)
 
 
 def when(value: Any) -> str:

@@ -8,6 +8,8 @@ from collections import defaultdict
 
 from ci_workflow.domain.measures import survival
 from ci_workflow.domain.measures.survival import Spell
+from ci_workflow.domain.numbers import hours, number
+from ci_workflow.domain.numbers import share as in_percent
 from ci_workflow.opportunities.findings import (
     MIN_INCIDENTS,
     SIGNIFICANCE,
@@ -81,9 +83,9 @@ def _rising(
     recent = sum(1 for i in members if i.opened_at > found.split)
     per_week = ((len(members) - recent) / weeks[0], recent / weeks[1])
     counts = (
-        f"; {per_week[1]:.1f} a week, was {per_week[0]:.1f}"
+        f"; {number(per_week[1])} a week, was {number(per_week[0])}"
         if 0.8 <= whole <= 1.25
-        else f" (all incidents ×{whole:.2f})"
+        else f" (all incidents ×{number(whole)})"
     )
     extra = (now - was) * recent_total  # incidents beyond the group's former share
     former = was * recent_total / weeks[1]  # a week, at its former share
@@ -91,7 +93,7 @@ def _rising(
         "rising_share",
         name,
         group,
-        f"{group}: {now:.1%} of incidents, was {was:.1%}{counts}",
+        f"{group}: {in_percent(now)} of incidents, was {in_percent(was)}{counts}",
         evidence={
             "reference_share": round(was, 4),
             "recent_share": round(now, 4),
@@ -182,7 +184,7 @@ def _long_resolution(
         "long_resolution",
         name,
         group,
-        f"{group} takes {typical:.0f} h to resolve (median); {norm:.0f} h is usual",
+        f"{group} takes {hours(typical)} to resolve (median); {hours(norm)} is usual",
         evidence={
             "median_hours": round(typical, 1),
             "norm_hours": round(norm, 1),
@@ -240,7 +242,7 @@ def sla_breaches(
                 "sla_breach",
                 name,
                 group,
-                f"{group} misses its SLA on {share:.0%} ({org_missed:.0%} overall)",
+                f"{group} misses its SLA on {in_percent(share)} ({in_percent(org_missed)} overall)",
                 evidence={
                     "missed_share": round(share, 3),
                     "organisation_missed_share": round(org_missed, 3),

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ci_workflow.domain.measures.survival import Spell
+from ci_workflow.domain.numbers import share
 
 MIN_INCIDENTS = 10
 SIGNIFICANCE = 0.05
@@ -70,7 +71,7 @@ class Finding:
     def ranking(self) -> str:
         """Why it ranks where it does, in words."""
         return (
-            f"{self.value_hours:,.0f} incident-hours a year × {self.confidence:.0%} confidence"
+            f"{self.value_hours:,.0f} incident-hours a year × {share(self.confidence)} confidence"
             f" = {self.score:,.0f} expected"
         )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Iterator
 
+from ci_workflow.domain.numbers import share as in_percent
 from ci_workflow.opportunities.findings import (
     MIN_INCIDENTS,
     Detection,
@@ -64,8 +65,8 @@ def reopens(groups: Groups, rows: list[IncidentRow], name: str, found: Detection
                 "reopen",
                 name,
                 group,
-                f"{share:.0%} of {group}'s incidents are reopened ({len(hits)} of {len(judged)} "
-                f"with a known count; {org:.0%} overall)",
+                f"{in_percent(share)} of {group}'s incidents are reopened ({len(hits)} of "
+                f"{len(judged)} with a known count; {in_percent(org)} overall)",
                 evidence={
                     "reopened_share": round(share, 3),
                     "organisation_share": round(org, 3),
@@ -114,8 +115,8 @@ def ping_pong(
                 "ping_pong",
                 name,
                 group,
-                f"{share:.0%} of {group}'s incidents {what} ({len(bounced)} of {len(judged)} "
-                f"with a known count; {org:.0%} overall)",
+                f"{in_percent(share)} of {group}'s incidents {what} ({len(bounced)} of "
+                f"{len(judged)} with a known count; {in_percent(org)} overall)",
                 evidence={
                     "bounced_share": round(share, 3),
                     "organisation_share": round(org, 3),

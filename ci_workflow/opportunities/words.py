@@ -136,9 +136,15 @@ def _baseline(o: OpportunityPublic, objective: dict[str, Any], baseline_from: st
             "measured before approval."
         )
     if baseline_from == "template":
+        cut = (
+            f" Target {number(objective['target'])} {unit(metric, window)}: the finding's "
+            "relative cut, on that scale."
+            if metric in UNITS and UNITS[metric] == "h"
+            else ""
+        )
         return (
             f"Baseline {shown}: {measures[:1].lower()}{measures[1:]}, the last before "
-            f"{o.period_end:%Y-%m-%d}, as the objective will measure it."
+            f"{o.period_end:%Y-%m-%d}, as the objective will measure it.{cut}"
         )
     return (
         f"Baseline {shown}: the finding's own figure; the objective measures "

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from ci_workflow.formatting import (
     days,
+    fact,
     hours,
     money,
     number,
@@ -133,7 +134,7 @@ def environment() -> Environment:
         hours=hours,
         p_value=p_value,
     )
-    env.globals["unknowns"] = unknowns
+    env.globals.update(unknowns=unknowns, fact=fact)
     return env
 
 

@@ -15,6 +15,7 @@ from ci_workflow.cli._common import (
     print_json,
 )
 from ci_workflow.cli.metrics import moment
+from ci_workflow.formatting import fact, share, visible
 
 app = typer.Typer(help="Improvement opportunities found in incident data.", no_args_is_help=True)
 
@@ -75,7 +76,7 @@ def detect(
             f.kind,
             escape(f.title),
             f"{f.value_hours:,.0f}",
-            f"{f.confidence:.0%}",
+            share(f.confidence),
         )
     console().print(table)
     if more:
@@ -103,8 +104,14 @@ def show(number: int = typer.Argument(...), json_: bool = typer.Option(False, "-
         f"  {found.kind} · {found.group_by} {escape(found.group)} · "
         f"{escape(str(found.evidence.get('ranking', '')))}"
     )
-    console().print(f"  evidence: {escape(str(found.evidence))}")
-    console().print(f"  suggested objective: {escape(str(found.objective))}")
+    console().print("  evidence:")
+    for name, value in found.evidence.items():
+        if name != "ranking":
+            console().print("    {}: {}".format(*(escape(visible(t)) for t in fact(name, value))))
+    console().print("  suggested objective:")
+    for name, value in found.objective.items():
+        if name != "baseline_from":
+            console().print("    {}: {}".format(*(escape(visible(t)) for t in fact(name, value))))
 
 
 def accept(

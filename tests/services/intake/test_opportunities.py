@@ -254,6 +254,11 @@ def test_an_accepted_opportunity_becomes_an_improvement_in_words(
     (lan,) = [o for o in found if o["kind"] == "rising_share"]
     baseline = lan["objective"]["baseline"]
     assert baseline == 8  # as the incident_count template counts the last week
+    shown = cli.ok("opportunities", "show", str(lan["number"])).stdout
+    assert "how sure: p < 0.001" in shown
+    assert "same incidents as: category Net, assignment group NetOps" in shown
+    assert "filter: service LAN" in shown
+    assert "{'" not in shown and "p_value" not in shown
     cli.ok("opportunities", "accept", str(lan["number"]), "--as", "omar@example.org")
     written = files / f"opp-{lan['number']}-lan.yaml"
     document = yaml.safe_load(written.read_text())
