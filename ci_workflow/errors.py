@@ -16,6 +16,7 @@ ImproveError
  ├── StoreNotReady (RuntimeError)        the store is missing or its schema is behind
  ├── NotReady (ValueError)               an improvement cannot enter its next stage yet
  ├── GateError (ValueError)              a decision for a gate that is not waiting for it
+ │    └── WarningsUnconfirmed               completing or signing off over unread warnings
  ├── OrchestratorUnavailable (ConnectionError)  the Prefect API is unreachable or refused
  └── MetricError (ValueError)            a metric source failed or gave no finite number
       └── CaptureIncomplete                 a capture pass stored what it could; sources failed
@@ -107,6 +108,11 @@ class NotReady(ImproveError, ValueError):
 
 class GateError(ImproveError, ValueError):
     """Raised when a decision is sent to a gate that is not waiting for it."""
+
+
+class WarningsUnconfirmed(GateError):
+    """Raised when execution is completed or a review signed off over warnings the person
+    deciding has not confirmed reading."""
 
 
 class OrchestratorUnavailable(ImproveError, ConnectionError):

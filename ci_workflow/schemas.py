@@ -1,6 +1,8 @@
 """Every shape that crosses a boundary (the CLI's tables and ``--json``, reports, web pages and
 their API): plain pydantic models, built from the store's rows with ``model_validate(...,
-from_attributes=True)`` or from the values a service read."""
+from_attributes=True)`` or from the values a service read.
+
+Long: every shape in one place, as the recipe's first step says; it grows with them."""
 
 from __future__ import annotations
 
@@ -139,6 +141,11 @@ class TokenPublic(_Public):
     revoked_at: datetime | None
 
 
+class GateWarningPublic(_Public):  # what should give a gate's deciders pause (gate_warnings)
+    kind: str  # unmeasured, failing, change, unmet
+    text: str
+
+
 class PendingGate(_Public):
     id: str
     title: str
@@ -150,6 +157,8 @@ class PendingGate(_Public):
     may_decide: str
     deciders: list[str]
     flow_run_id: str | None
+    warnings: list[GateWarningPublic] = []  # where it is decided: its page, improve gates
+    confirm_for: list[str] = []  # decisions taken over the warnings only once confirmed
 
 
 class SnapshotPublic(_Public):

@@ -227,6 +227,12 @@ class Settings(BaseSettings):
         """Base of the links to the workspace (``improve web`` on its default address)."""
         return (self.web_url or "http://127.0.0.1:8765").rstrip("/")
 
+    def link(self, path: str) -> str:
+        """``path`` in the workspace at its public address (IMPROVE_WEB_URL), for e-mails,
+        webhooks and the trail; empty when that is not set: a link to a guessed address (the
+        machine's own port) would lead nobody anywhere, so the message says so in words."""
+        return f"{self.web_url.rstrip('/')}{path}" if self.web_url else ""
+
     @property
     def roots(self) -> tuple[Path, ...]:
         return tuple(

@@ -27,13 +27,16 @@ if TYPE_CHECKING:
 
 def _pending(ref: str | None) -> list[PendingGate]:
     # Imported on use: `improve list` must not pay for the lifecycle's services at start-up.
-    from ci_workflow.services.views.waiting_gates import pending_gates
+    from ci_workflow.services.views.gate_warnings import gates_to_decide
 
-    return pending_gates(ref)
+    return gates_to_decide(ref)
 
 
 ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
 AS = typer.Option(..., "--as", help="Who decides (registered name or e-mail).")
+CONFIRM = typer.Option(
+    False, "--confirm", help="Decide over the gate's warnings (see `improve gates ID`)."
+)
 
 
 def start(
@@ -105,13 +108,22 @@ def gates(
         )
     console().print(table)
     console().print(f"{len(pending)} gate{'s' if len(pending) != 1 else ''} waiting")
+    for g in (g for g in pending if g.warnings):
+        console().print(f"\n{g.id} {g.key}: {len(g.warnings)} warning(s)")
+        for w in g.warnings:
+            console().print(f"  - {escape(w.text)}", soft_wrap=True)
+        if g.confirm_for:
+            console().print(f"  ({' and '.join(g.confirm_for)} over them need --confirm)")
 
 
-def _decide(ref: str, gate: Gate, decision: str, by: str, **fields: object) -> None:
+def _decide(
+    ref: str, gate: Gate, decision: str, by: str, confirm: bool = False, **fields: object
+) -> None:
     from ci_workflow.cli import remote
 
     if remote.session() is not None:  # signed in: the workspace decides as that person
         body = {"decision": decision, **{k: v for k, v in fields.items() if v is not None}}
+        body["confirm"] = confirm
         sent = remote.call("POST", f"/api/improvements/{ref}/decisions", body)["sent"]
         console().print(escape(str(sent)))
         return
@@ -119,7 +131,7 @@ def _decide(ref: str, gate: Gate, decision: str, by: str, **fields: object) -> N
     from ci_workflow.services.lifecycle.decide import send_decision
 
     sent = send_decision(
-        ref, gate, decision, actor=cli_actor(), runs=PrefectRuns(), by=by, **fields
+        ref, gate, decision, actor=cli_actor(), runs=PrefectRuns(), by=by, confirm=confirm, **fields
     )
     console().print(
         f"{sent.shown_id}: {decision} sent to {sent.key} as "
@@ -147,9 +159,15 @@ def resubmit(ref: str = ID, as_: str = AS, comment: str = typer.Option("", "--co
     _decide(ref, Gate.resubmitted, "resubmit", as_, comment=comment)
 
 
-def complete(ref: str = ID, as_: str = AS, comment: str = typer.Option("", "--comment")) -> None:
-    """Declare execution complete (the owner or a team member); the review starts."""
-    _decide(ref, Gate.execution_complete, "complete", as_, comment=comment)
+def complete(
+    ref: str = ID,
+    as_: str = AS,
+    comment: str = typer.Option("", "--comment"),
+    confirm: bool = CONFIRM,
+) -> None:
+    """Declare execution complete (the owner or a team member); the review starts. Refused
+    while the gate has warnings, unless --confirm."""
+    _decide(ref, Gate.execution_complete, "complete", as_, confirm, comment=comment)
 
 
 def signoff(
@@ -159,13 +177,16 @@ def signoff(
     realised_gain: float | None = typer.Option(None, "--realised-gain", min=0),
     actual_cost: float | None = typer.Option(None, "--actual-cost", min=0),
     comment: str = typer.Option("", "--comment"),
+    confirm: bool = CONFIRM,
 ) -> None:
-    """Accept the review; the improvement is consolidated and closed."""
+    """Accept the review; the improvement is consolidated and closed. Refused while the gate
+    has warnings, unless --confirm."""
     _decide(
         ref,
         Gate.review_signoff,
         "accept",
         as_,
+        confirm,
         lessons=lessons,
         realised_gain=realised_gain,
         actual_cost=actual_cost,

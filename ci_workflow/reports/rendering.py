@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ci_workflow.formatting import days, money, number, one_line, percent, quantity, when
+from ci_workflow.formatting import days, money, number, one_line, percent, plain, quantity, when
 from ci_workflow.resources import resource_path
 
 # Markdown's own characters: links and images (``[x](javascript:…)``, ``![](https://tracker)``),
@@ -42,6 +42,8 @@ def environment() -> Environment:
         days=days,
         md=markdown_text,
         quantity=quantity,
+        plain=plain,  # text people typed, in a plain-text e-mail
+        oneline=one_line,
     )
     return env
 

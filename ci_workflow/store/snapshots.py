@@ -15,6 +15,7 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from ci_workflow.domain.clock import as_utc
+from ci_workflow.domain.stages.gate_warnings import Attempt
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.store.tables import MetricSnapshot, Objective
 
@@ -163,3 +164,23 @@ def fingerprint_rows(session: Session, objective_ids: Iterable[int]) -> list[tup
         .order_by(col(MetricSnapshot.objective_id))
     )
     return [tuple(row) for row in session.exec(query)]
+
+
+def attempts_for(session: Session, objective_ids: Iterable[int]) -> dict[int, list[Attempt]]:
+    """Every capture of these objectives before closing (baseline, checkpoints, final), the
+    failed ones with their error, oldest first: what a gate's warnings are read from."""
+    ids = set(objective_ids)
+    found: dict[int, list[Attempt]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = session.exec(
+        select(MetricSnapshot)
+        .where(
+            col(MetricSnapshot.objective_id).in_(ids),
+            col(MetricSnapshot.kind).in_((SnapshotKind.baseline, *MEASURED)),
+        )
+        .order_by(col(MetricSnapshot.checkpoint_at))
+    )
+    for s in rows:
+        found[s.objective_id].append(Attempt(as_utc(s.checkpoint_at), s.kind, s.value, s.error))
+    return found

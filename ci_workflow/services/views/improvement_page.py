@@ -16,6 +16,7 @@ from ci_workflow.domain.stages.lifecycle import TERMINAL, Status
 from ci_workflow.errors import NotFound
 from ci_workflow.reports.charts import nothing_to_draw, objective_chart
 from ci_workflow.schemas import ImprovementDetail, ImprovementPage, MovingOn, ReportPublic
+from ci_workflow.services.views.gate_warnings import with_warnings
 from ci_workflow.services.views.objective_results import evaluations_of, progress_of
 from ci_workflow.services.views.rework import rework_loop
 from ci_workflow.services.views.shapes import audit_of, detail_of, pending_of
@@ -39,6 +40,8 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
         parties = store.parties_of(session, improvement)
         waiting = open_requests(session, improvement_id)
         pending = pending_of(session, waiting[-1]) if waiting else None
+        if pending is not None:  # what should give its deciders pause (gate_warnings)
+            pending = with_warnings(session, pending)
         events = audit_of(session, improvement_id)
         detail = detail_of(session, improvement)
         moving = _moving_on(detail, waiting[-1] if waiting else None)

@@ -68,6 +68,7 @@ class Decision(BaseModel):
     lessons: str = Field(default="", max_length=4000)
     realised_gain: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     actual_cost: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    confirm: bool = False  # read the gate's warnings: completing or signing off over them
 
 
 def _decide(ref: str, asked: Decision, actor: Actor) -> str:
@@ -84,11 +85,17 @@ def _decide(ref: str, asked: Decision, actor: Actor) -> str:
     # Only what was filled in: each gate's form takes its own fields, and nothing more.
     fields = {
         k: v
-        for k, v in asked.model_dump(exclude={"decision", "gate"}).items()
+        for k, v in asked.model_dump(exclude={"decision", "gate", "confirm"}).items()
         if v not in (None, "")
     }
     sent = send_decision(
-        ref, waiting.gate, asked.decision, actor=actor, runs=PrefectRuns(), **fields
+        ref,
+        waiting.gate,
+        asked.decision,
+        actor=actor,
+        runs=PrefectRuns(),
+        confirm=asked.confirm,
+        **fields,
     )
     return f"{sent.shown_id}: {asked.decision} sent to {sent.key}; the flow continues"
 
@@ -104,11 +111,13 @@ def decide(
     lessons: Text = "",
     realised_gain: Annotated[str, Form(max_length=32)] = "",
     actual_cost: Annotated[str, Form(max_length=32)] = "",
+    confirm: Annotated[str, Form(max_length=8)] = "",
     csrf: Text = "",
 ) -> Response:
     check_csrf(request, csrf, actor)
     try:
         asked = Decision(
+            confirm=confirm == "yes",
             decision=decision,
             gate=gate or None,
             comment=comment,
