@@ -34,6 +34,7 @@ def _pending(ref: str | None) -> list[PendingGate]:
 
 ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
 AS = typer.Option(..., "--as", help="Who decides (registered name or e-mail).")
+CONFIRMED_BY = {"complete": "complete", "accept": "signoff"}  # the command of each decision
 CONFIRM = typer.Option(
     False, "--confirm", help="Decide over the gate's warnings (see `improve gates ID`)."
 )
@@ -109,11 +110,12 @@ def gates(
     console().print(table)
     console().print(f"{len(pending)} gate{'s' if len(pending) != 1 else ''} waiting")
     for g in (g for g in pending if g.warnings):
-        console().print(f"\n{g.id} {g.key}: {len(g.warnings)} warning(s)")
+        count = len(g.warnings)
+        console().print(f"\n{g.id} {g.key}: {count} warning{'s' if count != 1 else ''}")
         for w in g.warnings:
             console().print(f"  - {escape(w.text)}", soft_wrap=True)
-        if g.confirm_for:
-            console().print(f"  ({' and '.join(g.confirm_for)} over them need --confirm)")
+        for decision in g.confirm_for:
+            console().print(f"  `improve {CONFIRMED_BY[decision]}` over them needs --confirm")
 
 
 def _decide(

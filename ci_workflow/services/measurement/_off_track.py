@@ -91,7 +91,7 @@ def _tell_owner(
         body=f"{shown} {plain(improvement.title)}: {objective.metric} is projected at "
         f"{progress.projected_at_due:g} {objective.unit} on {objective.due}, against a target of "
         f"{objective.target:g} {objective.unit} (latest {progress.latest:g}).",
-        link=f"{get_settings().workspace_url}/improvements/{shown}#objectives",
+        link=get_settings().link(f"/improvements/{shown}#objectives"),
         improvement_id=improvement.id,
     )
     key = f"off_track:{improvement.id}:{objective.metric}:{event_id}"

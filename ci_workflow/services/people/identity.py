@@ -163,7 +163,7 @@ def _tell_locked_out(session: Session, person: Person, source: str, until: datet
         f"(the last from {source}), so it is locked for {settings.lockout_minutes} minutes, "
         f"until {until:%Y-%m-%d %H:%M} UTC. You can sign in again after that; a CI manager can "
         "lift the lock sooner. If that was not you, tell a CI manager.",
-        link=f"{settings.workspace_url}/sign-in",
+        link=settings.link("/sign-in"),
     )
     key = f"locked_out:{person.id}:{utcnow():%Y%m%dT%H%M%S}"
     notifications.queue(

@@ -50,10 +50,11 @@ def deliver_review(improvement_id: int, kind: str) -> list[str]:
     if settings.webhook_url:
         url, evaluations = settings.webhook_url, context["evaluations"]
         # The report in the workspace, for whoever may see it there: never the server's path.
-        link = f"{settings.workspace_url}/reports/{report[0]}"
+        link = settings.link(f"/reports/{report[0]}")
         title = f"{detail.id} {one_line(detail.title)}"
+        where = f"Report: {link}" if link else "The report is in the workspace"
         payload = {
-            "text": f"{title}: {summary}. Report: {link}",
+            "text": f"{title}: {summary}. {where}",
             "title": title,
             "summary": summary,
             "status": detail.status,
