@@ -19,7 +19,7 @@ from ci_workflow.domain.stages.gates import Gate
 from ci_workflow.errors import WarningsUnconfirmed
 from ci_workflow.services.lifecycle.decide import send_decision
 from ci_workflow.services.lifecycle.gate_decisions import decide_gate
-from ci_workflow.services.lifecycle.gate_opening import open_gate
+from ci_workflow.services.lifecycle.gate_opening import gate_description, open_gate
 from ci_workflow.services.lifecycle.stages import define_stage
 from ci_workflow.services.views.gate_warnings import gates_to_decide
 from ci_workflow.settings import get_settings
@@ -82,6 +82,9 @@ def test_a_source_that_keeps_failing_is_told_with_its_count_date_and_error(
         f"failed {count} times since {first.day} {first:%b %Y}, last error: {error}"
     )
     assert gate.confirm_for == ["complete"]
+    form = gate_description(1, Gate.execution_complete)  # above the Prefect UI's form
+    assert "**⚠ Before you decide (1 warning):**" in form
+    assert "- ⚠ 2 of 2 objectives \\(mttr\\_hours, reopen\\_rate\\) have no measurement" in form
     out = cli.ok("gates", "IMP-0001").stdout
     assert f"failed {count} times since 12 Nov 2026" in " ".join(out.split())
     assert cli.json("gates", "IMP-0001")[0]["warnings"][0]["text"] == warning.text
@@ -177,8 +180,13 @@ def test_the_gate_e_mail_says_what_is_asked_and_why_in_text_and_html(
         "latest not measured yet" in text
     )
     assert "estimated cost 12,000, expected gain 45,000 (value 33,000)" in text
-    assert "rework by Omar Haddad" in text and '"Say how <i>routing</i> works"' in text
-    assert '"Router logs & <tags>"' in text
+    earlier = text.split("Earlier decisions:\n")[1].split("\n\n")[0].splitlines()
+    assert [line.split(", ")[0] for line in earlier] == [
+        "- plan approval #1: rework by Omar Haddad",
+        "- resubmitted #1: resubmit by Lena Fischer",
+    ]
+    assert earlier[0].endswith('UTC: "Say how <i>routing</i> works"')
+    assert earlier[1].endswith('UTC: "Router logs & <tags>"')
     link = "https://ci.example.org/improvements/IMP-0001#decide"
     assert text.rstrip().endswith(f"Decide in the workspace: {link}")
     assert links == [link]  # one button, to the decision
