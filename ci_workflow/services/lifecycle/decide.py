@@ -57,33 +57,23 @@ def send_decision(
     resumption = prepare_decision(
         ref, gate, decision, actor=actor, by=by, confirm=confirm, **fields
     )
-    claim(resumption)
+    claim(resumption, actor)
     try:
         runs.resume(resumption.flow_run_id, resumption.key, resumption.run_input)
     except BaseException:
         release(resumption)
         raise
-    if resumption.warnings:
-        _confirmed(resumption, actor)
     return resumption
 
 
-def _confirmed(resumption: Resumption, actor: Actor) -> None:
-    """The trail says the decider went on over the warnings, and which."""
+def _confirmation(resumption: Resumption) -> str:
+    """The trail's words: who went on over the warnings, and which."""
     count = len(resumption.warnings)
-    detail = (
+    return (
         f"{resumption.run_input['by']} confirmed {resumption.run_input['decision']} at "
         f"{resumption.key} over {count} warning{'s' if count != 1 else ''}: "
         + " | ".join(resumption.warnings)
     )
-    with transaction() as session:
-        record_act(
-            session,
-            actor,
-            improvement_id=resumption.improvement_id,
-            action="warnings_confirmed",
-            detail=detail,
-        )
 
 
 @dataclass(frozen=True)
@@ -97,7 +87,7 @@ class Resumption:
     run_input: dict[str, Any]
     request_id: int
     improvement_id: int = 0
-    warnings: tuple[str, ...] = ()  # confirmed by the decider: the trail says so once sent
+    warnings: tuple[str, ...] = ()  # confirmed by the decider: the claim's trail says so
 
 
 def prepare_decision(
@@ -174,9 +164,11 @@ def _signed(
     return {**signed, "signature": signature, **carries}
 
 
-def claim(resumption: Resumption) -> None:
+def claim(resumption: Resumption, actor: Actor | None = None) -> None:
     """Make this command the only one answering the gate: Prefect can accept two racing
-    resumes of one run, so only the command holding the claim sends its answer."""
+    resumes of one run, so only the command holding the claim sends its answer. A decision
+    taken over warnings is recorded as ``actor``'s confirmation with the claim, before the run
+    is answered (a run that takes the answer at once may hold the register a while)."""
     with transaction() as session:
         won = claim_request(
             session,
@@ -185,6 +177,12 @@ def claim(resumption: Resumption) -> None:
             now=utcnow(),
             expiry=CLAIM_EXPIRY,
         )
+        if won and actor is not None and resumption.warnings:
+            detail = _confirmation(resumption)
+            where = resumption.improvement_id
+            record_act(
+                session, actor, improvement_id=where, action="warnings_confirmed", detail=detail
+            )
     if not won:
         holder = claim_holder(resumption.request_id)
         if holder == resumption.run_input["by"]:
