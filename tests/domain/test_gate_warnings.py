@@ -89,7 +89,7 @@ def test_a_source_failing_since_its_last_value_warns_at_every_gate() -> None:
 
 def test_changes_and_unmet_objectives_warn_only_where_the_work_is_judged() -> None:
     facts = [
-        ObjectiveFacts("mttr_hours", "h", "sql", attempts("v"), "partially met", 7.5, 6),
+        ObjectiveFacts("mttr_hours", "h", "sql", attempts("v"), "partially met", 6.30294, 6),
         ObjectiveFacts("fcr", "%", "sql", attempts("v"), "met", 80, 75),
     ]
     changes = [
@@ -104,7 +104,7 @@ def test_changes_and_unmet_objectives_warn_only_where_the_work_is_judged() -> No
         "Change CHG1 is Implement (not closed)",
         "Change CHG2 failed (unsuccessful)",
         "Change CHG9 was not found among the imported changes",
-        "mttr_hours is partially met: latest 7.5 h against a target of 6 h",
+        "mttr_hours is partially met: latest 6.303 h against a target of 6 h",
     ]
     assert gate_warnings(Gate.plan_approval, facts, changes) == []
     assert gate_warnings(Gate.resubmitted, facts, changes) == []

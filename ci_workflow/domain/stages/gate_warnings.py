@@ -157,9 +157,11 @@ def _times(count: int) -> str:
 
 
 def _quantity(value: float | None, unit: str) -> str:
+    """``6.303 h``, ``12,000``: as the workspace shows numbers (``formatting.number``)."""
     if value is None:
         return "—"
-    return f"{value:,g} {unit}".strip()
+    whole = abs(value) >= 1000 or float(value).is_integer()
+    return f"{value:,.0f} {unit}".strip() if whole else f"{value:,.4g} {unit}".strip()
 
 
 def day(moment: datetime) -> str:
