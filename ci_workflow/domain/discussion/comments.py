@@ -12,7 +12,7 @@ import re
 
 from ci_workflow.domain.authority.people import Directory, PersonView, name_key
 from ci_workflow.domain.text import multi_line
-from ci_workflow.errors import PersonNotFound, UsageError
+from ci_workflow.errors import UsageError
 
 MAX_COMMENT = 10_000  # characters: a long e-mail's worth
 # ``@`` after a blank or an opening mark (not inside an address), then an e-mail or a handle.
@@ -50,7 +50,7 @@ def mentions(text: str, directory: Directory) -> list[PersonView]:
         said = match.group(1)
         named = [directory.find(said)] if "@" in said else by_handle.get(name_key(said), [])
         if not named or named[0] is None:
-            raise PersonNotFound(f"comment: @{said} is nobody in the register")
+            raise UsageError(f"comment: @{said} is nobody in the register")
         if len(named) > 1:
             raise UsageError(f"comment: @{said} names {len(named)} people; use their e-mail")
         person = named[0]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ci_workflow.domain.authority.actors import Actor, signed_in
-from ci_workflow.errors import NotAuthorised, PersonNotFound, UsageError
+from ci_workflow.errors import NotAuthorised, UsageError
 from ci_workflow.services.lifecycle.gate_decisions import decide_gate
 from ci_workflow.services.lifecycle.gate_opening import open_gate
 from ci_workflow.services.lifecycle.stages import define_stage
@@ -98,10 +98,10 @@ MENTION = "@omar-haddad "  # would be told, were the comment kept
         (
             "ping @zed-nobody",
             None,
-            PersonNotFound,
+            UsageError,
             "comment: @zed-nobody is nobody in the register",
         ),
-        ("ping @zed@example.org", None, PersonNotFound, "comment: @zed@example.org is nobody"),
+        ("ping @zed@example.org", None, UsageError, "comment: @zed@example.org is nobody"),
         (
             MENTION + "fine",
             "approval",
