@@ -23,6 +23,7 @@ CSV = "week;mttr_hours\n2026-W44;9.4\n2026-W45;8.7\nÖsterreich;—\n".encode()
 
 
 def _wait_for(browser: Any, css: str, text: str = "") -> Any:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -30,7 +31,10 @@ def _wait_for(browser: Any, css: str, text: str = "") -> Any:
         found = [e for e in b.find_elements(By.CSS_SELECTOR, css) if text in e.text]
         return found[0] if found else False
 
-    return WebDriverWait(browser, 30).until(shown)
+    # A page that reloads while it is read leaves stale elements: read it again.
+    return WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+        shown
+    )
 
 
 def _submit(browser: Any, form: str) -> None:
@@ -57,6 +61,8 @@ def test_comment_mention_follow_and_attach_from_the_page(use: Workspace, tmp_pat
     shown = new_improvement(use, tmp_path, title="Cut the time to restore network incidents")
     page = f"{use.url}/improvements/{shown}"
     evidence, lying = tmp_path / "mttr by week.csv", tmp_path / "minutes.pdf"
+    chart = tmp_path / "week 44.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     evidence.write_bytes(CSV)
     lying.write_text("<html><script>alert(1)</script></html>")
     browser = chromium(tmp_path / "profile")
@@ -67,10 +73,12 @@ def test_comment_mention_follow_and_attach_from_the_page(use: Workspace, tmp_pat
         box = browser.find_element(By.ID, "comment-body")
         box.send_keys("@lena-fischer can you check the baseline of week 44?")
         box.send_keys("\n\nIt looks <high> to me: https://example.org/q?x=1")
+        browser.find_element(By.ID, "comment-file").send_keys(str(chart))
         _submit(browser, "#comment-form")
         said = _wait_for(browser, "article.comment", "can you check the baseline")
         assert "It looks <high> to me: https://example.org/q?x=1" in said.text
-        assert not said.find_elements(By.TAG_NAME, "a")  # a link is shown as text
+        (link,) = said.find_elements(By.TAG_NAME, "a")  # the file's; the URL is shown as text
+        assert link.text == "week 44.png"
         assert use.mailbox is not None
         processes.wait_until(
             lambda: any(m["To"] == "lena@example.org" for m in use.mailbox.received),
@@ -96,7 +104,8 @@ def test_comment_mention_follow_and_attach_from_the_page(use: Workspace, tmp_pat
         _submit(browser, "#attach-form")
         _wait_for(browser, ".message.error", "file: 'minutes.pdf' does not hold what a .pdf")
         rows = browser.find_elements(By.CSS_SELECTOR, "ul.attachments li")
-        assert [r.find_element(By.TAG_NAME, "a").text for r in rows] == ["mttr by week.csv"]
+        names = [r.find_element(By.TAG_NAME, "a").text for r in rows]
+        assert names == ["week 44.png", "mttr by week.csv"]
         assert _shots(browser, tmp_path, "discussion") <= 390
 
         browser.find_element(By.ID, "comment-body").send_keys("Agreed, @zed-nobody")

@@ -19,7 +19,11 @@ from ci_workflow.services.lifecycle.gate_decisions import decide_gate
 from ci_workflow.services.lifecycle.gate_opening import open_gate
 from ci_workflow.services.lifecycle.stages import define_stage
 from ci_workflow.services.people.notifications import dispatch
-from ci_workflow.services.register.discussion.attachments import attach, remove_attachment
+from ci_workflow.services.register.discussion.attachments import (
+    Upload,
+    attach,
+    remove_attachment,
+)
 from ci_workflow.services.register.discussion.comments import add_comment, remove_comment
 from ci_workflow.services.register.discussion.watchers import follow
 from ci_workflow.services.views.discussion import attachment_file, discussion_of
@@ -195,7 +199,9 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 def test_a_file_is_kept_byte_for_byte_listed_and_removed_with_its_trail(
     cli: Cli, improvement: str
 ) -> None:
-    number = attach(improvement, "../evidence Q4.pdf", PDF, actor=actor("priya@example.org"))
+    number = attach(
+        improvement, Upload("../evidence Q4.pdf", PDF), actor=actor("priya@example.org")
+    )
     (listed,) = discussion_of(improvement, actor("priya@example.org")).attachments
     assert (listed.filename, listed.size, listed.by, listed.media_type) == (
         "evidence Q4.pdf",
@@ -224,14 +230,35 @@ def test_a_file_too_large_or_not_what_it_says_is_refused_and_nothing_kept(
     monkeypatch.setenv("IMPROVE_ATTACHMENT_MAX_BYTES", "5000")
     get_settings.cache_clear()
     with pytest.raises(UsageError, match=r"^file: 'evidence\.pdf' is larger than 5,000 bytes"):
-        attach(improvement, "evidence.pdf", PDF, actor=actor("priya@example.org"))
+        attach(improvement, Upload("evidence.pdf", PDF), actor=actor("priya@example.org"))
     with pytest.raises(
         UsageError, match=r"^file: 'page\.pdf' does not hold what a \.pdf file holds"
     ):
         attach(
-            improvement, "page.pdf", b"<script>alert(1)</script>", actor=actor("priya@example.org")
+            improvement,
+            Upload("page.pdf", b"<script>alert(1)</script>"),
+            actor=actor("priya@example.org"),
         )
     with pytest.raises(UsageError, match=r"^file: 'run\.exe' is not a kind kept here"):
-        attach(improvement, "run.exe", b"MZ", actor=actor("priya@example.org"))
+        attach(improvement, Upload("run.exe", b"MZ"), actor=actor("priya@example.org"))
     assert discussion_of(improvement, actor("priya@example.org")).attachments == []
     assert trail(cli, "attachment_added") == []
+
+
+def test_a_file_comes_with_its_comment_or_neither_is_kept(cli: Cli, improvement: str) -> None:
+    lena = actor("lena@example.org")
+    with pytest.raises(UsageError, match=r"does not hold what a \.pdf file holds"):
+        add_comment(improvement, "see attached", actor=lena, upload=Upload("a.pdf", b"<html>"))
+    assert discussion_of(improvement, lena).comments == []
+    number = add_comment(improvement, "see attached", actor=lena, upload=Upload("a.pdf", PDF))
+    (attached,) = discussion_of(improvement, lena).attachments
+    assert attached.comment_id == number and attached.filename == "a.pdf"
+    remove_comment(improvement, number, actor=lena)  # its file goes with it
+    assert discussion_of(improvement, lena).attachments == []
+    actions = [
+        e["action"]
+        for e in trail(
+            cli, "comment_added", "comment_removed", "attachment_added", "attachment_removed"
+        )
+    ]
+    assert actions == ["comment_added", "attachment_added", "attachment_removed", "comment_removed"]

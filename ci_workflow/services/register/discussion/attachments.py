@@ -6,6 +6,9 @@ one: who attached it, or a CI manager."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+
+from sqlmodel import Session
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.authority.permissions import Action, allowed
@@ -21,12 +24,34 @@ from ci_workflow.store.register.improvements import get_improvement
 from ci_workflow.store.tables import Attachment
 
 
-def attach(
-    ref: str, filename: str, data: bytes, *, actor: Actor, comment_id: int | None = None
-) -> int:
+@dataclass(frozen=True)
+class Upload:
+    """A file as it arrived: its name on the sender's machine and its bytes."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A file that may be kept: the name it is kept under and its media type."""
+
+    name: str
+    media: str
+    data: bytes
+
+
+def checked(upload: Upload) -> Checked:
+    """The file if it is of a kind kept, within the bound, and what its name says."""
+    name = kept_name(upload.filename)
+    return Checked(
+        name, media_type(name, upload.data, get_settings().attachment_max_bytes), upload.data
+    )
+
+
+def attach(ref: str, upload: Upload, *, actor: Actor, comment_id: int | None = None) -> int:
     """Keep the file; its id."""
-    name = kept_name(filename)
-    media = media_type(name, data, get_settings().attachment_max_bytes)
+    file = checked(upload)
     person = actor.person
     with refusing(actor), transaction() as session:
         improvement = get_improvement(session, ref)
@@ -39,24 +64,39 @@ def attach(
             and store.find_comment(session, improvement_id, comment_id) is None
         ):
             raise NotFound(f"{shown} has no comment {comment_id}")
-        digest = hashlib.sha256(data).hexdigest()
-        row = Attachment(
-            improvement_id=improvement_id,
-            comment_id=comment_id,
-            author_id=person.id,
-            filename=name,
-            media_type=media,
-            size=len(data),
-            sha256=digest,
-        )
-        store.add_attachment(session, row, data)
-        record_act(
-            session,
-            actor,
-            improvement_id=improvement_id,
-            action="attachment_added",
-            detail=f"attachment {row.id}: {name!r}, {len(data):,} bytes, sha256 {digest}",
-        )
+        number = keep(session, actor, improvement_id, file, comment_id=comment_id)
+    return number
+
+
+def keep(
+    session: Session,
+    actor: Actor,
+    improvement_id: int,
+    file: Checked,
+    *,
+    comment_id: int | None = None,
+) -> int:
+    """Store a checked file in the caller's transaction, audited; its id."""
+    assert actor.person is not None
+    digest = hashlib.sha256(file.data).hexdigest()
+    row = Attachment(
+        improvement_id=improvement_id,
+        comment_id=comment_id,
+        author_id=actor.person.id,
+        filename=file.name,
+        media_type=file.media,
+        size=len(file.data),
+        sha256=digest,
+    )
+    store.add_attachment(session, row, file.data)
+    record_act(
+        session,
+        actor,
+        improvement_id=improvement_id,
+        action="attachment_added",
+        detail=f"attachment {row.id}: {file.name!r}, {len(file.data):,} bytes, sha256 {digest}"
+        + (f", with comment {comment_id}" if comment_id else ""),
+    )
     return row.id or 0
 
 

@@ -17,6 +17,7 @@ from ci_workflow.formatting import one_line, plain
 from ci_workflow.services.people import notifications
 from ci_workflow.services.people.refusals import Refused, refusing
 from ci_workflow.services.people.watching import tell_watchers
+from ci_workflow.services.register.discussion.attachments import Upload, checked, keep
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
@@ -26,10 +27,13 @@ from ci_workflow.store.register.improvements import get_improvement
 from ci_workflow.store.tables import Comment, Improvement
 
 
-def add_comment(ref: str, text: str, *, actor: Actor, gate: str | None = None) -> int:
-    """Keep the comment and tell whom it concerns; its id."""
+def add_comment(
+    ref: str, text: str, *, actor: Actor, gate: str | None = None, upload: Upload | None = None
+) -> int:
+    """Keep the comment (with the file ``upload``, if one) and tell whom it concerns; its id."""
     body = checked_text(text)
     about = _gate(gate)
+    file = checked(upload) if upload is not None else None
     person = actor.person
     with refusing(actor), transaction() as session:
         improvement = get_improvement(session, ref)
@@ -49,6 +53,8 @@ def add_comment(ref: str, text: str, *, actor: Actor, gate: str | None = None) -
             + (f" about {about}" if about else "")
             + f": {one_line(body, 120)}",
         )
+        if file is not None:
+            keep(session, actor, improvement.id or 0, file, comment_id=comment.id)
         _tell(session, improvement, comment, actor, mentioned)
     notifications.dispatch()  # after the commit: a slow send holds nothing up
     return comment.id or 0
@@ -125,6 +131,14 @@ def remove_comment(ref: str, comment_id: int, *, actor: Actor) -> str:
             )
         for attached in store.attachments_of(session, improvement.id or 0):
             if attached.comment_id == comment_id:
+                record_act(
+                    session,
+                    actor,
+                    improvement_id=improvement.id,
+                    action="attachment_removed",
+                    detail=f"attachment {attached.id}: {attached.filename!r}, with comment "
+                    f"{comment_id}",
+                )
                 store.remove_attachment(session, attached)
         record_act(
             session,

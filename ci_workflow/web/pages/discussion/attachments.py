@@ -8,10 +8,15 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.errors import ImproveError, NotAuthorised
-from ci_workflow.services.register.discussion.attachments import attach, remove_attachment
+from ci_workflow.services.register.discussion.attachments import (
+    Upload,
+    attach,
+    remove_attachment,
+)
 from ci_workflow.services.views.discussion import attachment_file, discussion_of
 from ci_workflow.settings import get_settings
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
@@ -21,26 +26,27 @@ router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
 Writer = Annotated[Actor, Depends(api_writer)]
 Csrf = Annotated[str, Form(max_length=200)]
-Upload = Annotated[UploadFile | None, File()]
+FileField = Annotated[UploadFile | None, File()]
 
 
-def _read(upload: UploadFile | None) -> tuple[str, bytes]:
+def read_upload(upload: StarletteUpload | None) -> Upload:
     """The file's name and bytes, read no further than one byte past the bound (the use case
     says it is too large)."""
     if upload is None:
-        return "", b""
-    return upload.filename or "", upload.file.read(get_settings().attachment_max_bytes + 1)
+        return Upload("", b"")
+    limit = get_settings().attachment_max_bytes + 1
+    return Upload(upload.filename or "", upload.file.read(limit))
 
 
 @router.post("/improvements/{ref}/attachments")
 def attach_form(
-    request: Request, ref: str, actor: Viewer, file: Upload = None, csrf: Csrf = ""
+    request: Request, ref: str, actor: Viewer, file: FileField = None, csrf: Csrf = ""
 ) -> Response:
     check_csrf(request, csrf, actor)
     try:
-        name, data = _read(file)
-        attach(ref, name, data, actor=actor)
-        say(request, f"{name} is attached")
+        upload = read_upload(file)
+        attach(ref, upload, actor=actor)
+        say(request, f"{upload.filename} is attached")
     except NotAuthorised:
         raise
     except ImproveError as refused:
@@ -85,9 +91,8 @@ def attachments_json(ref: str, actor: Viewer) -> Response:
 
 
 @router.post("/api/improvements/{ref}/attachments")
-def attach_json(ref: str, actor: Writer, file: Upload = None) -> Response:
-    name, data = _read(file)
-    number = attach(ref, name, data, actor=actor)
+def attach_json(ref: str, actor: Writer, file: FileField = None) -> Response:
+    number = attach(ref, read_upload(file), actor=actor)
     added = next(a for a in discussion_of(ref, actor).attachments if a.id == number)
     return as_json(added, 201)
 

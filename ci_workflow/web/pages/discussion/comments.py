@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile  # what request.form() holds
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.errors import ImproveError, NotAuthorised
@@ -19,6 +20,7 @@ from ci_workflow.services.views.discussion import discussion_of
 from ci_workflow.services.views.improvement_page import improvement_page
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.limits import MAX_BODY
+from ci_workflow.web.pages.discussion.attachments import read_upload
 from ci_workflow.web.render import as_json, back, page, say
 
 router = APIRouter()
@@ -33,16 +35,27 @@ async def comment(request: Request, ref: str, actor: Viewer) -> Response:
     # the use case says in ours how long a comment may be (the body limit bounds the request).
     form = await request.form(max_part_size=MAX_BODY)
     said = {k: v if isinstance(v, str) else "" for k in FIELDS for v in [form.get(k, "")]}
-    return await run_in_threadpool(_comment, request, ref, actor, **said)
+    file = form.get("file")
+    upload = file if isinstance(file, UploadFile) and file.filename else None
+    return await run_in_threadpool(_comment, request, ref, actor, upload, **said)
 
 
 FIELDS = ("body", "gate", "csrf")
 
 
-def _comment(request: Request, ref: str, actor: Actor, body: str, gate: str, csrf: str) -> Response:
+def _comment(
+    request: Request,
+    ref: str,
+    actor: Actor,
+    file: UploadFile | None,
+    body: str,
+    gate: str,
+    csrf: str,
+) -> Response:
     check_csrf(request, csrf, actor)
     try:
-        number = add_comment(ref, body, actor=actor, gate=gate or None)
+        upload = read_upload(file) if file is not None else None
+        number = add_comment(ref, body, actor=actor, gate=gate or None, upload=upload)
     except NotAuthorised:
         raise
     except ImproveError as refused:
