@@ -113,9 +113,16 @@ def test_the_json_twins_comment_follow_upload_and_download(use: Workspace, tmp_p
     assert big.json() == {
         "error": "file: 'big.txt' is larger than 10,000,000 bytes, the most an attachment holds"
     }
+    with_comment = omar.post(
+        f"{api}/attachments",
+        files={"file": ("notes.txt", b"minutes\n", "text/plain")},
+        data={"comment_id": str(added.json()["id"])},
+    )
+    assert with_comment.json()["comment_id"] == added.json()["id"]
     lying = omar.post(f"{api}/attachments", files={"file": ("x.pdf", b"<html>", "application/pdf")})
     assert lying.json() == {"error": "file: 'x.pdf' does not hold what a .pdf file holds"}
-    assert [a["filename"] for a in omar.get(f"{api}/attachments").json()] == ["chart «Q4».png"]
+    listed = [a["filename"] for a in omar.get(f"{api}/attachments").json()]
+    assert listed == ["chart «Q4».png", "notes.txt"]
 
 
 def test_only_the_author_or_a_ci_manager_removes_on_the_page_and_the_api(

@@ -91,8 +91,13 @@ def attachments_json(ref: str, actor: Viewer) -> Response:
 
 
 @router.post("/api/improvements/{ref}/attachments")
-def attach_json(ref: str, actor: Writer, file: FileField = None) -> Response:
-    number = attach(ref, read_upload(file), actor=actor)
+def attach_json(
+    ref: str,
+    actor: Writer,
+    file: FileField = None,
+    comment_id: Annotated[int | None, Form()] = None,  # attached to one of its comments
+) -> Response:
+    number = attach(ref, read_upload(file), actor=actor, comment_id=comment_id)
     added = next(a for a in discussion_of(ref, actor).attachments if a.id == number)
     return as_json(added, 201)
 
