@@ -31,6 +31,9 @@ def test_a_person_is_mentioned_by_handle_or_e_mail_once_each_in_order() -> None:
     assert mentions(text, PEOPLE) == [OMAR, LENA]
     assert handle("Tomás  Silva") == "tomás-silva"
     assert mentions("write to lena@example.org, no mention", PEOPLE) == []
+    assert mentions("see https://social.example/@someone and x.org/?u=@a", PEOPLE) == []
+    assert mentions("(@lena-fischer's numbers, @omar@example.org.)", PEOPLE) == [LENA, OMAR]
+    assert handle("Seán O'Brien") == "seán-obrien"
 
 
 def test_an_unknown_deactivated_or_shared_mention_is_refused_by_name() -> None:

@@ -15,15 +15,15 @@ from ci_workflow.domain.text import multi_line
 from ci_workflow.errors import UsageError
 
 MAX_COMMENT = 10_000  # characters: a long e-mail's worth
-# ``@`` after a blank or an opening mark (not inside an address), then an e-mail or a handle.
-_MENTION = re.compile(
-    r"(?<![\w@.+-])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w](?:[\w.'-]*[\w])?)", re.UNICODE
-)
+# ``@`` after a blank or an opening mark (not inside an address or a link such as
+# ``https://example.org/@someone``), then an e-mail or a handle.
+_MENTION = re.compile(r"(?<![\w@.+\-/:=?&#%])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w(?:[\w.-]*\w)?)")
 
 
 def handle(name: str) -> str:
-    """``Lena Fischer`` → ``lena-fischer``: what follows ``@`` to mention a person by name."""
-    return "-".join(name_key(name).split())
+    """``Lena Fischer`` → ``lena-fischer``, ``Seán O'Brien`` → ``seán-obrien``: what follows
+    ``@`` to mention a person by name (no apostrophe: ``@lena-fischer's`` is Lena's)."""
+    return "-".join(re.sub("['’]", "", name_key(name)).split())
 
 
 def checked_text(text: str) -> str:
