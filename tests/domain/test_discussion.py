@@ -120,3 +120,19 @@ def test_a_file_is_kept_under_its_own_name_only() -> None:
     assert kept_name("a" * 300 + ".pdf").endswith(".pdf")
     with pytest.raises(UsageError, match="file: choose a file"):
         kept_name("")
+
+
+def test_every_active_person_may_discuss_and_only_the_author_or_a_ci_manager_removes() -> None:
+    from ci_workflow.domain.authority.people import Grant
+    from ci_workflow.domain.authority.permissions import Action, allowed
+    from ci_workflow.domain.vocabulary import Role
+
+    manager = PersonView(
+        4, "Carmen Ruiz", "carmen@example.org", frozenset({Grant(Role.ci_manager)})
+    )
+    assert allowed(Action.discuss, LENA) and not allowed(Action.discuss, GONE)
+    assert allowed(Action.remove_contribution, LENA, subject_id=LENA.id)
+    assert not allowed(Action.remove_contribution, OMAR, subject_id=LENA.id)
+    assert allowed(Action.remove_contribution, manager, subject_id=LENA.id)
+    gone_author = PersonView(3, "Old Timer", "old@example.org", active=False)
+    assert not allowed(Action.remove_contribution, gone_author, subject_id=3)
