@@ -161,6 +161,12 @@ class Settings(BaseSettings):
         le=10_000_000_000,
         description="The most a CSV file or an HTTP answer a source reads may hold.",
     )
+    attachment_max_bytes: int = Field(
+        default=10_000_000,
+        ge=1_000,
+        le=19_000_000,  # an upload is one request, and the workspace reads at most 20 MB of one
+        description="The most a file attached to an improvement may hold.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs decisions and session cookies; default: generated once and kept in "

@@ -34,6 +34,7 @@ from ci_workflow.web.pages import (
     tokens,
     work,
 )
+from ci_workflow.web.pages.discussion import attachments, comments
 from ci_workflow.web.render import as_json, page, say, sign_in_url
 
 log = logging.getLogger("ci_workflow.web")
@@ -59,6 +60,7 @@ def create_app() -> FastAPI:
     # IMP-0001.yaml and new.
     pages = [account, tokens, work, register, improvement_file, improvement_form, improvement]
     pages += [opportunities, practice, people, apply, board]
+    pages += [comments, attachments]  # the talk about an improvement
     for module in pages:
         app.include_router(module.router)
     app.middleware("http")(_security_headers)

@@ -52,6 +52,8 @@ class Action(StrEnum):
     submit_idea = "submit_idea"
     triage_opportunities = "triage_opportunities"
     create_improvement = "create_improvement"  # from the workspace's form or its API
+    discuss = "discuss"  # comment, attach evidence, follow: whoever may see the improvement
+    remove_contribution = "remove_contribution"  # a comment or attachment: its author, a CI manager
 
 
 def governs(person: PersonView, parties: Parties) -> bool:
@@ -154,6 +156,17 @@ def may_triage_opportunities(person: PersonView) -> bool:
     )
 
 
+def may_discuss(person: PersonView) -> bool:
+    """Comment on an improvement, attach evidence, follow it: every active person of the
+    register sees every improvement in the workspace, so every one may speak about it."""
+    return person.active
+
+
+def may_remove_contribution(person: PersonView, author_id: int | None) -> bool:
+    """Remove a comment or an attachment: who added it, or a CI manager (moderation)."""
+    return person.active and (person.id == author_id or person.holds(Role.ci_manager))
+
+
 def allowed(
     action: Action,
     person: PersonView,
@@ -175,6 +188,10 @@ def allowed(
         return may_submit_idea(person)
     if action in (Action.triage_opportunities, Action.create_improvement):
         return may_triage_opportunities(person)  # a CI manager or a process owner
+    if action == Action.discuss:
+        return may_discuss(person)
+    if action == Action.remove_contribution:  # subject_id: the comment's or file's author
+        return may_remove_contribution(person, subject_id)
     assert parties is not None, f"{action} is about one improvement"
     if action == Action.decide:
         assert gate is not None

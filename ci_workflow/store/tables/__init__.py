@@ -2,6 +2,12 @@
 
 from ci_workflow.store.tables.audit import AuditEvent
 from ci_workflow.store.tables.changes import ChangeRecord
+from ci_workflow.store.tables.discussion import (
+    Attachment,
+    AttachmentContent,
+    Comment,
+    Watcher,
+)
 from ci_workflow.store.tables.gates import GateDecision, GateRequest
 from ci_workflow.store.tables.identity import ApiToken, Invitation, WebSession
 from ci_workflow.store.tables.improvements import Improvement, Objective, PlanAction, TeamMember
@@ -14,8 +20,11 @@ from ci_workflow.store.tables.reports import Delivery, Report
 
 __all__ = [
     "ApiToken",
+    "Attachment",
+    "AttachmentContent",
     "AuditEvent",
     "ChangeRecord",
+    "Comment",
     "Delivery",
     "GateDecision",
     "GateRequest",
@@ -31,5 +40,6 @@ __all__ = [
     "Report",
     "RoleAssignment",
     "TeamMember",
+    "Watcher",
     "WebSession",
 ]

@@ -22,6 +22,7 @@ from ci_workflow.services.register.plan_actions import KEEP, ActionChange, updat
 from ci_workflow.services.reporting.files import saved_report
 from ci_workflow.services.reporting.lessons import similar_improvements
 from ci_workflow.services.reporting.review import review_report
+from ci_workflow.services.views.discussion import discussion_of
 from ci_workflow.services.views.improvement_page import improvement_page, objective_chart_svg
 from ci_workflow.services.views.waiting_gates import waiting_at
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
@@ -40,7 +41,14 @@ REPORT_POLICY = (
 @router.get("/improvements/{ref}", response_class=HTMLResponse)
 def improvement(request: Request, ref: str, actor: Viewer) -> Response:
     view = improvement_page(ref, actor)
-    return page(request, "improvement.html", actor, view=view, similar=similar_improvements(ref))
+    return page(
+        request,
+        "improvement.html",
+        actor,
+        view=view,
+        similar=similar_improvements(ref),
+        discussion=discussion_of(ref, actor),  # comments, attachments, watchers
+    )
 
 
 @router.get("/improvements/{ref}/charts/{metric}.svg")
