@@ -201,7 +201,9 @@ class MyWork(_Public):
 
     person: str
     gates: list[PendingGate]
+    gates_total: int  # gates lists the oldest; this is how many wait in all
     improvements: list[ImprovementSummary]
+    improvements_total: int  # improvements lists the newest; this is how many are theirs
     actions: list[ActionDue]
     off_track: list[OffTrack]
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.vocabulary import SnapshotKind
-from ci_workflow.store.tables import MetricSnapshot, Objective
+from ci_workflow.store.tables import Improvement, MetricSnapshot, Objective
 
 MEASURED = (SnapshotKind.checkpoint, SnapshotKind.final)
 
@@ -163,3 +163,23 @@ def fingerprint_rows(session: Session, objective_ids: Iterable[int]) -> list[tup
         .order_by(col(MetricSnapshot.objective_id))
     )
     return [tuple(row) for row in session.exec(query)]
+
+
+def measured_improvements(
+    session: Session, owner_id: int, statuses: Iterable[str], kinds: Iterable[str] = MEASURED
+) -> list[int]:
+    """The improvements a person owns, in these statuses, with a successful measurement of these
+    kinds: the only ones whose objectives can be off track (one query, however many they own)."""
+    query = (
+        select(Objective.improvement_id)
+        .join(MetricSnapshot, col(MetricSnapshot.objective_id) == col(Objective.id))
+        .join(Improvement, col(Improvement.id) == col(Objective.improvement_id))
+        .where(
+            col(Improvement.owner_id) == owner_id,
+            col(Improvement.status).in_(tuple(statuses)),
+            col(MetricSnapshot.kind).in_(tuple(kinds)),
+            col(MetricSnapshot.value).is_not(None),
+        )
+        .distinct()
+    )
+    return sorted(session.exec(query))

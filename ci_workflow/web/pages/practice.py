@@ -16,8 +16,7 @@ from ci_workflow.domain.clock import as_utc
 from ci_workflow.errors import UsageError
 from ci_workflow.reports.charts import gate_wait_chart, trend_chart
 from ci_workflow.reports.practice import kpi_text
-from ci_workflow.services.reporting.practice import period, practice_view, waiting_by_approver
-from ci_workflow.services.views.waiting_gates import pending_gates
+from ci_workflow.services.reporting.practice_page import practice_page
 from ci_workflow.web.auth import viewer
 from ci_workflow.web.render import as_json, page
 
@@ -36,13 +35,7 @@ def _moment(text: str | None) -> datetime | None:
 
 
 def _practice(start: str | None, end: str | None) -> dict[str, Any]:
-    first, last = period(_moment(start), _moment(end))
-    if first >= last:
-        raise UsageError("the period must start before it ends")
-    return practice_view(first, last) | {
-        "waiting": waiting_by_approver(),
-        "gates": pending_gates(),
-    }
+    return practice_page(_moment(start), _moment(end))
 
 
 @router.get("/practice", response_class=HTMLResponse)

@@ -25,17 +25,19 @@ ARTEFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
 @pytest.fixture
 def history(cli: Cli, people: None, tmp_path: Path) -> str:
-    """An improvement reviewed after 6 weekly checkpoints before execution and 4 after."""
+    """An improvement reviewed after 6 weekly checkpoints (each over its week) before execution
+    and 4 after."""
     doc = improvement_doc(
         title="<script>alert(1)</script> Faster network fixes",
         objectives=[
-            objective_doc(baseline=10, target=6),
+            objective_doc(baseline=10, target=6, window="7d"),
             objective_doc(
                 metric="csat",
                 baseline=3.0,
                 target=4.0,
                 direction="increase",
                 kpi_kind="customer_satisfaction",
+                window="7d",
             ),
         ],
     )
