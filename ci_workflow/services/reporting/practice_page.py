@@ -17,6 +17,7 @@ from typing import Any
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.errors import UsageError
+from ci_workflow.reports.charts import gate_wait_chart, trend_chart
 from ci_workflow.services.reporting.practice import period, practice_view, waiting_by_approver
 from ci_workflow.services.views.waiting_gates import pending_gates
 from ci_workflow.store.db import transaction
@@ -54,9 +55,16 @@ def _added_up(start: datetime | None, end: datetime | None) -> dict[str, Any]:
     if first >= last:
         raise UsageError("the period must start before it ends")
     gates = pending_gates()
-    return practice_view(first, last) | {
+    figures = practice_view(first, last)
+    flow = figures["flow"]
+    return figures | {
         "waiting": waiting_by_approver(),
         "gates": gates[:SHOWN_GATES],
         "gates_total": len(gates),
         "added_up_at": utcnow(),
+        # The practice report's charts, drawn once with the figures (SVG, no script).
+        "charts": {
+            "trend": trend_chart(flow.trend),
+            "gates": gate_wait_chart(flow.gates, flow.overdue_days),
+        },
     }
