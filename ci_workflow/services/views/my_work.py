@@ -14,7 +14,7 @@ from ci_workflow.domain.stages.lifecycle import TERMINAL, Status
 from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.schemas import ActionDue, MyWork, OffTrack
 from ci_workflow.services.views.objective_results import progress_of
-from ci_workflow.services.views.shapes import pending_for, register_summary
+from ci_workflow.services.views.shapes import decidable_by, pending_for, register_summary
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
 from ci_workflow.store.register import improvements as store
@@ -33,9 +33,8 @@ def my_work(person: PersonView) -> MyWork:
     improvements with how many there are, the open actions, and the off-track objectives of the
     improvements that have measurements (without, none can be off track)."""
     with transaction(write=False) as session:
-        gates = [
-            g for g in pending_for(session, open_requests(session)) if person.name in g.deciders
-        ]
+        mine = decidable_by(session, person, open_requests(session))
+        gates = pending_for(session, mine[:SHOWN])  # oldest first, as stored
         rows = listing.register_rows(
             session, party=person.id, order=[col(Improvement.id).desc()], limit=SHOWN
         )
@@ -48,8 +47,8 @@ def my_work(person: PersonView) -> MyWork:
         )
     return MyWork(
         person=person.name,
-        gates=gates[:SHOWN],  # oldest first, as stored
-        gates_total=len(gates),
+        gates=gates,
+        gates_total=len(mine),
         improvements=[register_summary(r) for r in rows],
         improvements_total=count,
         actions=_overdue_first(
