@@ -44,7 +44,7 @@ def record(
         raise refuse(
             actor,
             f"{actor.name} may not record values of {shown}: only its owner, its team, "
-            "a data analyst or a CI manager may",
+            "a data analyst of its process or service, or a CI manager may",
             improvement_id=improvement.id,
         )
     with transaction() as session:
