@@ -130,7 +130,12 @@ def survey(
         None, "--answers", help="How many answered each point, lowest first: 2,3,10,20,12."
     ),
     file: Path | None = typer.Option(
-        None, "--file", help="A CSV of responses, one a row, in a column named answer."
+        None,
+        "--file",
+        help="A CSV of responses, one a row, in a column named answer.",
+        exists=True,
+        dir_okay=False,
+        readable=True,
     ),
     as_: str = typer.Option(..., "--as", help="Who ran the survey (name or e-mail)."),
     at: str | None = typer.Option(None, "--at", help="When it closed (default now, UTC)."),

@@ -171,6 +171,8 @@ def test_a_survey_uploaded_from_the_page_is_its_mean_and_the_report_shows_its_sp
     answers = [5, 4, 4, 3, 5, 2, 4, 4, 5, 3, 4, 1]
     rows = "".join(f"{n},{a},<i>fine</i>\n" for n, a in enumerate(answers))
     fields = {"metric": "csat", "question": "How satisfied are you?", "scale": "5"}
+    post_form(lena, page, f"{page}/surveys", **fields, answers=" ")
+    assert "answers per point: give how many answered each point, or a file" in lena.get(page).text
     bad = lena.post(
         f"{page}/surveys",
         data={"csrf": csrf_of(lena, page), **fields, "at": "2026-11-20"},

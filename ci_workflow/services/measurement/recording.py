@@ -107,7 +107,10 @@ def record_survey(
     """A survey's result, from the answers per scale point (``2, 3, 10, 20, 12``) or a CSV file
     of responses: its mean is recorded as the objective's value, the survey kept with it."""
     if (answers is None) == (responses_csv is None):
-        raise UsageError("answers per point: give the counts or a file of responses, one of them")
+        raise UsageError(
+            "answers per point: give how many answered each point, or a file of responses "
+            "(one of the two)"
+        )
     if responses_csv is not None:
         found = survey_from_csv(question, scale, responses_csv)
     else:

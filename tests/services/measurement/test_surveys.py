@@ -129,3 +129,9 @@ def test_the_review_report_shows_how_many_answered_and_the_spread(cli: Cli, exec
         "1: 1 · 2: 0 · 3: 4 · 4: 9 · 5: 6." in md
     )
     assert '"How satisfied are you with &lt;the desk&gt;?"' in md  # as typed, never HTML
+
+
+def test_a_missing_file_is_a_usage_error(cli: Cli, executing: str, tmp_path: Path) -> None:
+    args = ["--question", "Q?", "--as", "Priya Nair", "--file", str(tmp_path / "none.csv")]
+    result = cli.run("survey", executing, "csat", *args)
+    assert result.exit_code == 2 and "does not exist" in result.stderr
