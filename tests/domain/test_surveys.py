@@ -65,13 +65,13 @@ def test_a_bad_file_names_its_line_and_column(data: bytes, error: str) -> None:
 
 
 def test_bad_counts_name_their_field() -> None:
-    with pytest.raises(UsageError, match="^answers per point: 4 numbers for a scale of 5"):
+    with pytest.raises(UsageError, match=r"^answers per point: 4 numbers for a scale of 5"):
         survey(Q, 5, [1, 2, 3, 4])
-    with pytest.raises(UsageError, match="^answers per point: nobody answered"):
+    with pytest.raises(UsageError, match=r"^answers per point: nobody answered"):
         survey(Q, 3, [0, 0, 0])
-    with pytest.raises(UsageError, match="^answers per point: whole numbers"):
+    with pytest.raises(UsageError, match=r"^answers per point: whole numbers"):
         parse_counts("1, two, 3")
-    with pytest.raises(UsageError, match="^scale: 2 to 10 points"):
+    with pytest.raises(UsageError, match=r"^scale: 2 to 10 points"):
         survey(Q, 11, [1] * 11)
-    with pytest.raises(UsageError, match="^question: say which question"):
+    with pytest.raises(UsageError, match=r"^question: say which question"):
         survey("  ", 3, [1, 1, 1])
