@@ -185,7 +185,7 @@ def snapshots(
             s.kind,
             when(s.checkpoint_at),
             _num(s.value),
-            escape(s.error or s.recorded_by or ""),
+            escape(s.error or ": ".join(filter(None, (s.recorded_by, s.note)))),
         )
     console().print(table)
 

@@ -91,7 +91,10 @@ def test_a_value_typed_with_a_note_replaces_the_survey_at_that_moment(
         "corrected: <b>two</b> forms were lost",
     )
     (snapshot,) = cli.json("snapshots", executing)
-    assert snapshot["value"] == 3.9
+    assert (snapshot["value"], snapshot["note"]) == (3.9, "corrected: <b>two</b> forms were lost")
+    assert (
+        "Priya Nair: corrected: <b>two</b> forms were lost" in cli.ok("snapshots", executing).stdout
+    )
     from ci_workflow.services.reporting.review import gather_review
 
     assert gather_review(executing)["surveys"] == {}
