@@ -150,6 +150,7 @@ class SnapshotPublic(_Public):
     value: float | None
     error: str | None
     recorded_by: str | None
+    note: str | None = None  # said by who recorded it by hand
 
 
 class ProgressPublic(_Public):

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from ci_workflow.domain.measures.evaluation import Evaluation
 from ci_workflow.domain.measures.kpis import Figure, roi
+from ci_workflow.domain.measures.surveys import Survey
 from ci_workflow.domain.measures.sustainment import HoldAnswer
 from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import UsageError
@@ -27,9 +28,10 @@ def review_context(
     events: list[AuditEventPublic],
     generated_at: datetime,
     sustainment: HoldAnswer | None = None,
+    surveys: dict[str, tuple[datetime, Survey]] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show: evaluations with their charts, a summary, the trail;
-    after closing, whether the gain held."""
+    after closing, whether the gain held; each objective's latest survey (when and what)."""
     met = sum(1 for e in evaluations if e.verdict == "met")
     summary = (
         "no objectives"
@@ -52,6 +54,7 @@ def review_context(
         "audit_total": len(events),
         "generated_at": generated_at,
         "sustainment": sustainment,
+        "surveys": surveys or {},
     }
 
 

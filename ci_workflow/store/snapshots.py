@@ -15,8 +15,9 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from ci_workflow.domain.clock import as_utc
+from ci_workflow.domain.measures.surveys import Survey
 from ci_workflow.domain.vocabulary import SnapshotKind
-from ci_workflow.store.tables import Improvement, MetricSnapshot, Objective
+from ci_workflow.store.tables import Improvement, MetricSnapshot, Objective, SurveyResult
 
 MEASURED = (SnapshotKind.checkpoint, SnapshotKind.final)
 
@@ -183,3 +184,36 @@ def measured_improvements(
         .distinct()
     )
     return sorted(session.exec(query))
+
+
+def keep_survey(session: Session, snapshot_id: int, survey: Survey | None) -> None:
+    """The survey a recorded value is the mean of, or none: a value typed over it drops it."""
+    query = select(SurveyResult).where(SurveyResult.snapshot_id == snapshot_id)
+    row = session.exec(query).first()
+    if survey is None:
+        if row is not None:
+            session.delete(row)
+        return
+    row = row or SurveyResult(snapshot_id=snapshot_id, question="", scale=0, counts="")
+    row.question, row.scale = survey.question, survey.scale
+    row.counts = ",".join(str(n) for n in survey.counts)
+    session.add(row)
+
+
+def latest_surveys(session: Session, improvement_id: int) -> dict[str, tuple[datetime, Survey]]:
+    """Each objective's newest measured survey (checkpoint or final), by metric."""
+    query = (
+        select(Objective.metric, MetricSnapshot.checkpoint_at, SurveyResult)
+        .join(MetricSnapshot, col(MetricSnapshot.objective_id) == col(Objective.id))
+        .join(SurveyResult, col(SurveyResult.snapshot_id) == col(MetricSnapshot.id))
+        .where(
+            Objective.improvement_id == improvement_id,
+            col(MetricSnapshot.kind).in_(MEASURED),
+        )
+        .order_by(col(MetricSnapshot.checkpoint_at).desc())
+    )
+    found: dict[str, tuple[datetime, Survey]] = {}
+    for metric, at, row in session.exec(query):
+        counts = tuple(int(n) for n in row.counts.split(","))
+        found.setdefault(metric, (as_utc(at), Survey(row.question, row.scale, counts)))
+    return found

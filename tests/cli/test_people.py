@@ -52,11 +52,19 @@ def test_a_full_role_cannot_be_given_a_scope(cli: Cli, people: None) -> None:
 
 
 def test_people_are_edited_and_deactivated_and_history_keeps_them(cli: Cli, people: None) -> None:
-    cli.ok("people", "edit", "Priya Nair", "--role", "improvement_team", "--role", "data_analyst")
+    cli.ok(
+        "people",
+        "edit",
+        "Priya Nair",
+        "--role",
+        "improvement_team",
+        "--role",
+        "data_analyst: SERVICE : Email",
+    )
     cli.ok("people", "edit", "priya@example.org", "--email", "priya.nair@example.org")
     priya = next(p for p in cli.json("people", "list") if p["name"] == "Priya Nair")
     assert priya["email"] == "priya.nair@example.org"
-    assert priya["roles"] == ["improvement_team", "data_analyst"]
+    assert priya["roles"] == ["improvement_team", "data_analyst:service:Email"]
     assert cli.fails("people", "edit", "Priya Nair", "--name", "Omar Haddad") == [
         "error: 'Omar Haddad' is already registered (as Omar Haddad)"
     ]

@@ -15,12 +15,14 @@ from ci_workflow.services.views.shapes import audit_of, detail_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register import improvements as store
+from ci_workflow.store.snapshots import latest_surveys
 
 __all__ = ["FORMATS", "gather_review", "review_report", "write_review"]
 
 
 def gather_review(ref: str) -> dict[str, Any]:
-    """The review report's context: the improvement, its evaluations (with charts), its trail."""
+    """The review report's context: the improvement, its evaluations (with charts), the
+    surveys behind their values, its trail."""
     with transaction(write=False) as session:
         improvement = store.get_improvement(session, ref)
         assert improvement.id is not None
@@ -28,7 +30,8 @@ def gather_review(ref: str) -> dict[str, Any]:
         evaluations = evaluations_of(session, [improvement])[improvement.id]
         events = audit_of(session, improvement.id)
         held = did_it_hold(session, improvement)
-    return review_context(detail, evaluations, events, utcnow(), held)
+        surveys = latest_surveys(session, improvement.id)
+    return review_context(detail, evaluations, events, utcnow(), held, surveys)
 
 
 def review_report(ref: str, fmt: str = "html") -> str:

@@ -12,7 +12,7 @@ from ci_workflow.store.tables.gates import GateDecision, GateRequest
 from ci_workflow.store.tables.identity import ApiToken, Invitation, WebSession
 from ci_workflow.store.tables.improvements import Improvement, Objective, PlanAction, TeamMember
 from ci_workflow.store.tables.incidents import Incident
-from ci_workflow.store.tables.metrics import MetricSnapshot
+from ci_workflow.store.tables.metrics import MetricSnapshot, SurveyResult
 from ci_workflow.store.tables.notifications import Notification
 from ci_workflow.store.tables.opportunities import Opportunity
 from ci_workflow.store.tables.people import Person, RoleAssignment
@@ -39,6 +39,7 @@ __all__ = [
     "PlanAction",
     "Report",
     "RoleAssignment",
+    "SurveyResult",
     "TeamMember",
     "Watcher",
     "WebSession",

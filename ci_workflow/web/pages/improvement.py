@@ -4,7 +4,7 @@ plan is approved, the lessons of the closed improvements most like it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -16,13 +16,12 @@ from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.errors import GateError, ImproveError, NotAuthorised, NotFound, UsageError
 from ci_workflow.orchestration.runs import PrefectRuns
 from ci_workflow.services.lifecycle.decide import already_decided, send_decision
-from ci_workflow.services.lifecycle.withdraw import withdraw_improvement
-from ci_workflow.services.measurement.recording import record
 from ci_workflow.services.register.plan_actions import KEEP, ActionChange, update_action
 from ci_workflow.services.reporting.files import saved_report
 from ci_workflow.services.reporting.lessons import similar_improvements
 from ci_workflow.services.reporting.review import review_report
 from ci_workflow.services.views.discussion import discussion_of
+from ci_workflow.services.views.improvement_acts import improvement_acts
 from ci_workflow.services.views.improvement_page import improvement_page, objective_chart_svg
 from ci_workflow.services.views.waiting_gates import waiting_at
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
@@ -48,6 +47,7 @@ def improvement(request: Request, ref: str, actor: Viewer) -> Response:
         view=view,
         similar=similar_improvements(ref),
         discussion=discussion_of(ref, actor),  # comments, attachments, watchers
+        acts=improvement_acts(ref, actor),  # recording values, withdrawing
     )
 
 
@@ -66,7 +66,8 @@ def chart(request: Request, ref: str, metric: str, actor: Viewer) -> Response:
 def improvement_json(ref: str, actor: Viewer) -> Response:
     """The page's facts; ``similar`` is null once the plan is approved."""
     view = improvement_page(ref, actor)
-    return as_json({**dict(view), "similar": similar_improvements(ref)})
+    acts = improvement_acts(ref, actor)
+    return as_json({**dict(view), "similar": similar_improvements(ref), "acts": acts})
 
 
 class Decision(BaseModel):
@@ -207,35 +208,4 @@ def report_file(report_id: int, actor: Viewer) -> Response:
         content,
         media_type=f"{media}; charset=utf-8",
         headers={"Content-Security-Policy": REPORT_POLICY},
-    )
-
-
-class Value(BaseModel):
-    metric: str = Field(max_length=64)
-    value: float = Field(allow_inf_nan=False)
-    at: datetime | None = None
-    baseline: bool = False
-
-
-@router.post("/api/improvements/{ref}/values")
-def record_json(ref: str, asked: Value, actor: Writer) -> Response:
-    """A measured value, as ``improve record`` records it."""
-    line = record(ref, asked.metric, asked.value, actor=actor, at=asked.at, baseline=asked.baseline)
-    return as_json({"recorded": line})
-
-
-class Withdrawal(BaseModel):
-    reason: str = Field(max_length=4000)
-
-
-@router.post("/api/improvements/{ref}/withdraw")
-def withdraw_json(ref: str, asked: Withdrawal, actor: Writer) -> Response:
-    """Withdraw it (its owner, its process owner, a CI manager); a waiting run is cancelled."""
-    done = withdraw_improvement(ref, actor=actor, reason=asked.reason, runs=PrefectRuns())
-    return as_json(
-        {
-            "withdrawn": done.shown_id,
-            "run_cancelled": done.run_cancelled,
-            "run_cancel_pending": done.run_cancel_pending is not None,
-        }
     )

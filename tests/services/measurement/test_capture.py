@@ -131,7 +131,7 @@ def test_people_record_manual_values_and_others_may_not(cli: Cli, executing: str
     assert ("csat", "checkpoint", "2026-10-06T00:00", 3.6) in snapshots(cli)
     assert cli.fails("record", executing, "csat", "4", "--as", "Grace Kim") == [
         "error: Grace Kim may not record values of IMP-0001: only its owner, its team, a data "
-        "analyst or a CI manager may"
+        "analyst of its process or service, or a CI manager may"
     ]
     assert cli.fails("record", executing, "nps", "4", "--as", "Priya Nair") == [
         "error: IMP-0001 has no objective 'nps'"
@@ -152,8 +152,8 @@ def test_a_value_dated_in_the_future_is_refused_and_nothing_is_stored(
         "record", executing, "csat", "4", "--as", "Priya Nair", "--at", "2999-01-01", code=2
     )
     assert line == (
-        "error: --at 2999-01-01 00:00 UTC is in the future: a value is recorded when it was "
-        "measured"
+        "error: as of 2999-01-01 00:00 UTC is in the future: a value is recorded when it "
+        "was measured"
     )
     assert snapshots(cli) == before
 
