@@ -15,6 +15,7 @@ import pytest
 
 from ci_workflow.services.reporting.delivery import deliver_review
 from ci_workflow.services.reporting.review import review_report
+from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register.improvements import get_improvement
 from ci_workflow.store.tables import GateDecision, MetricSnapshot
@@ -164,12 +165,25 @@ def test_the_report_command_writes_html_and_markdown(
     cli: Cli, history: str, tmp_path: Path
 ) -> None:
     out = cli.ok("report", history).stdout
-    assert out.strip().endswith("reports/imp-0001-review.html")
+    assert out.strip().endswith("reports/imp-0001-interim.html")  # made before its review
     cli.ok("report", history, "--format", "md", "--out", str(tmp_path / "r.md"))
     assert (tmp_path / "r.md").read_text().startswith("# IMP-0001 &lt;script&gt;")
     assert cli.fails("report", history, "--format", "pdf", code=2) == [
         "error: unknown report format 'pdf'; choose html or md"
     ]
+
+
+def test_report_files_are_named_for_what_they_are(cli: Cli, history: str) -> None:
+    """Asked for before sign-off: interim; at a review round: interim with its attempt; asked
+    for once signed off: final."""
+    reports = get_settings().home_dir / "reports"
+    deliver_review(1, kind="review-2")  # as the lifecycle asks at its second review round
+    assert sorted(p.name for p in reports.iterdir()) == [
+        "imp-0001-interim-2.html",
+        "imp-0001-interim-2.md",
+    ]
+    move_to("closed")
+    assert cli.ok("report", history).stdout.strip().endswith("reports/imp-0001-final.html")
 
 
 def test_a_line_break_in_a_title_cannot_break_the_mail_or_strand_the_improvement(
