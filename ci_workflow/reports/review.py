@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ci_workflow.domain.measures.evaluation import Evaluation
+from ci_workflow.domain.measures.evaluation import SPLIT_WORDS, Evaluation
 from ci_workflow.domain.measures.kpis import Figure, roi
 from ci_workflow.domain.measures.sustainment import HoldAnswer
 from ci_workflow.domain.stages.lifecycle import Status
@@ -52,6 +52,7 @@ def review_context(
         "audit_total": len(events),
         "generated_at": generated_at,
         "sustainment": sustainment,
+        "split_words": SPLIT_WORDS,
     }
 
 

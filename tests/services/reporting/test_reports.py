@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from datetime import timedelta
 from email.message import Message
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -382,3 +383,17 @@ def test_a_webhook_gets_the_title_as_text_and_a_link_to_the_workspace_not_a_path
     link = post["report"]
     assert link.startswith("https://ci.example.org/reports/") and link in post["text"]
     assert str(get_settings().home_dir) not in json.dumps(post)
+
+
+def test_too_little_data_says_where_before_and_after_are_split(
+    cli: Cli, people: None, tmp_path: Path
+) -> None:
+    from ci_workflow.domain.measures.evaluation import SPLIT_WORDS
+
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc())))
+    move_to("in_review")
+    for fmt in ("html", "md"):
+        report = unescape(review_report("IMP-0001", fmt))
+        assert "too little data to test for a shift" in report
+        assert f"({SPLIT_WORDS}.)" in report
+    assert "execution start date (started in its file)" in SPLIT_WORDS
