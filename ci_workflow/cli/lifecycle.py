@@ -60,8 +60,7 @@ def start(
 
 
 def _say_found_server() -> None:
-    """Which Prefect API a command uses, when it was found rather than set: the server that
-    `improve server` started with this IMPROVE_HOME."""
+    """Which Prefect API is used, when found in IMPROVE_HOME rather than set."""
     from ci_workflow.orchestration import api_in_use
 
     api, origin = api_in_use()

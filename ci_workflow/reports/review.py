@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ci_workflow.domain.measures.evaluation import SPLIT_WORDS, Evaluation
+from ci_workflow.domain.measures.evaluation import Evaluation
 from ci_workflow.domain.measures.kpis import Figure, roi
 from ci_workflow.domain.measures.sustainment import HoldAnswer
 from ci_workflow.domain.stages.lifecycle import Status
@@ -19,6 +19,14 @@ from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
 
 FORMATS = ("html", "md")
 FINAL = (Status.consolidating, Status.closed)
+
+
+# Said beside "too little data": where the split between before and after comes from.
+SPLIT_WORDS = (
+    "Before and after are split at the day execution started: the improvement's execution "
+    "start date (started in its file) when it replays history, else the day it moved to "
+    "executing; a start set too late leaves too few measurements after it"
+)
 
 
 def review_context(

@@ -201,14 +201,6 @@ def _said_of(found: Shift, counts: tuple[int, int, int], tested: tuple[int, int]
     return replace(found, statement=f"{found.statement} ({'; '.join(notes)})")
 
 
-# Said beside "too little data": where the split between before and after comes from.
-SPLIT_WORDS = (
-    "Before and after are split at the day execution started: the improvement's execution "
-    "start date (started in its file) when it replays history, else the day it moved to "
-    "executing; a start set too late leaves too few measurements after it"
-)
-
-
 def shift(before: list[float], after: list[float], upcoming: Sequence[datetime] = ()) -> Shift:
     if len(before) < MIN_PER_SIDE or len(after) < MIN_PER_SIDE:
         return Shift(

@@ -388,7 +388,7 @@ def test_a_webhook_gets_the_title_as_text_and_a_link_to_the_workspace_not_a_path
 def test_too_little_data_says_where_before_and_after_are_split(
     cli: Cli, people: None, tmp_path: Path
 ) -> None:
-    from ci_workflow.domain.measures.evaluation import SPLIT_WORDS
+    from ci_workflow.reports.review import SPLIT_WORDS
 
     cli.ok("apply", str(write_yaml(tmp_path, improvement_doc())))
     move_to("in_review")
