@@ -223,6 +223,7 @@ class ReportPublic(_Public):
     kind: str
     format: str
     created_at: datetime
+    label: str = ""  # which report it is, in words: "Final review, 12 Nov 2026"
 
 
 class MovingOn(_Public):

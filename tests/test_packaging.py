@@ -167,3 +167,23 @@ def test_a_flow_process_deciding_a_gate_does_not_load_the_capture(
         "ci_workflow.services.measurement.sustainment",
     }
     assert loaded_by_tasks(calls, capture, cwd=tmp_path, env=env) == "[]"
+
+
+def test_the_version_is_the_installed_packages_and_loads_nothing_heavy(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    from importlib.metadata import version
+
+    shown = improve(env, tmp_path, "--version")
+    assert (shown.returncode, shown.stdout) == (0, f"improve {version('ci-workflow')}\n")
+    code = (
+        "import sys\n"
+        "from ci_workflow.cli.app import app\n"
+        "try:\n"
+        "    app(['--version'])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0\n"
+        "heavy = ('prefect', 'rich', 'fastapi', 'alembic', 'uvicorn')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    assert fresh_python(code, cwd=tmp_path, env=env).endswith("[]")

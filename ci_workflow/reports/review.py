@@ -22,6 +22,14 @@ FORMATS = ("html", "md")
 FINAL = (Status.consolidating, Status.closed)
 
 
+# Said beside "too little data": where the split between before and after comes from.
+SPLIT_WORDS = (
+    "Before and after are split at the day execution started: the improvement's execution "
+    "start date (started in its file) when it replays history, else the day it moved to "
+    "executing; a start set too late leaves too few measurements after it"
+)
+
+
 def review_context(
     detail: ImprovementDetail,
     evaluations: list[Evaluation],
@@ -55,6 +63,7 @@ def review_context(
         "generated_at": generated_at,
         "sustainment": sustainment,
         "surveys": surveys or {},
+        "split_words": SPLIT_WORDS,
     }
 
 
