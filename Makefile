@@ -83,7 +83,7 @@ END {
   for (i = 1; i <= modules; i++) {
     m = order[i]; score = tried[m] ? 100 * killed[m] / tried[m] : 100
     want = (m in goal) ? 100 : min; if (score < want) below++
-    printf "%-28s %5d of %5d killed  %5.1f %%  %3d equivalent  %s\n", m, killed[m], tried[m], \
+    printf "%-36s %5d of %5d killed  %5.1f %%  %3d equivalent  %s\n", m, killed[m], tried[m], \
       score, eqs[m] + 0, score < want ? "BELOW " want " %" : "ok"
   }
   if (stale) print "killed now, so not equivalent (take out of docs/mutation.md):" stale

@@ -3,6 +3,7 @@
 ImproveError
  ├── UsageError (ValueError)             exit code 2: the command was called wrongly
  ├── ValidationFailed (ValueError)       an improvement file (or other input) is not valid
+ ├── WeakPassword (ValueError)           a new password breaks the password rules
  ├── NotFound (LookupError)
  │    ├── ImprovementNotFound
  │    └── PersonNotFound
@@ -48,6 +49,10 @@ class ValidationFailed(ImproveError, ValueError):
         count = len(problems)
         noun = "problem" if count == 1 else "problems"
         super().__init__(f"{source}: {count} {noun}, nothing was written")
+
+
+class WeakPassword(ImproveError, ValueError):
+    """Raised when a new password breaks the rules; the message lists every rule it breaks."""
 
 
 class NotFound(ImproveError, LookupError):

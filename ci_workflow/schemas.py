@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from ci_workflow.schemas_edit import ReworkLoop
+from ci_workflow.schemas_plan import ActionDue as ActionDue  # the plan's shapes, given here too
+from ci_workflow.schemas_plan import PlanActionPublic as PlanActionPublic
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -50,6 +52,9 @@ class ImprovementSummary(_Public):
     wsjf: float | None
     identified_at: datetime
     regressed_at: datetime | None  # closed, then a gain went back (see improve sustainment)
+    plan_done_pct: int | None = None  # of the plan's actions not cancelled (None: no such one)
+    overdue_actions: int = 0
+    plan_overdue: str = ""  # "2 actions overdue, the oldest by 13 days"
 
 
 class ObjectivePublic(_Public):
@@ -64,20 +69,6 @@ class ObjectivePublic(_Public):
     due: date
     kpi_kind: str
     input_metric: str | None = None  # process efficiency: the objective that is its input
-
-
-class PlanActionPublic(_Public):
-    action: str
-    owner: str
-    due: date | None
-    status: str
-    change: str | None
-    # The imported change's state (None: no change, or none imported by that id), its outcome
-    # (open, closed, failed) and close code, and when it closed.
-    change_state: str | None = None
-    change_outcome: str | None = None
-    change_close_code: str | None = None
-    change_closed_at: datetime | None = None
 
 
 class GateDecisionPublic(_Public):
@@ -168,6 +159,7 @@ class SnapshotPublic(_Public):
     value: float | None
     error: str | None
     recorded_by: str | None
+    note: str | None = None  # said by who recorded it by hand
 
 
 class ProgressPublic(_Public):
@@ -202,15 +194,6 @@ class OpportunityPublic(_Public):
     improvement: str | None
 
 
-class ActionDue(_Public):
-    improvement: str
-    title: str
-    position: int
-    action: str
-    due: date | None
-    status: str
-
-
 class OffTrack(_Public):
     improvement: str
     title: str
@@ -228,7 +211,9 @@ class MyWork(_Public):
 
     person: str
     gates: list[PendingGate]
+    gates_total: int  # gates lists the oldest; this is how many wait in all
     improvements: list[ImprovementSummary]
+    improvements_total: int  # improvements lists the newest; this is how many are theirs
     actions: list[ActionDue]
     off_track: list[OffTrack]
 
@@ -247,6 +232,7 @@ class ReportPublic(_Public):
     kind: str
     format: str
     created_at: datetime
+    label: str = ""  # which report it is, in words: "Final review, 12 Nov 2026"
 
 
 class MovingOn(_Public):
@@ -269,6 +255,8 @@ class ImprovementPage(_Public):
     decisions: list[str]  # the decisions of the waiting gate
     moving: MovingOn | None = None  # decided: the flow is moving on, nothing to click
     editable_actions: list[int]  # positions of the plan actions this person may update
+    may_plan: bool = False  # may also reassign them and move their due dates (to ``assignees``)
+    assignees: list[str] = []
     may_edit: bool = False  # may change its file (the edit form)
     rework: ReworkLoop | None = None  # sent back for rework, until its plan is decided again
     refused: list[AuditEventPublic]

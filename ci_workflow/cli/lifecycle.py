@@ -51,6 +51,7 @@ def start(
     from ci_workflow.orchestration.runs import PrefectRuns
     from ci_workflow.services.lifecycle.start import start_round
 
+    _say_found_server()
     # One process for the round: Prefect's client is imported once.
     for started in start_round(refs, actor=cli_actor(as_), runs=PrefectRuns()):
         if started.restarted_from:
@@ -60,6 +61,15 @@ def start(
             )
         else:
             console().print(f"{started.shown_id} started: flow run {started.flow_run_id}")
+
+
+def _say_found_server() -> None:
+    """Which Prefect API is used, when found in IMPROVE_HOME rather than set."""
+    from ci_workflow.orchestration import api_in_use
+
+    api, origin = api_in_use()
+    if origin.startswith("the server"):
+        console().print(f"Prefect API {escape(api)} (from {escape(origin)})")
 
 
 def reconcile(
@@ -238,22 +248,36 @@ def status(ref: str = ID, json_: bool = typer.Option(False, "--json", help="Prin
 def server(
     port: int | None = typer.Option(None, help="Default: the port of IMPROVE_PREFECT_API_URL."),
 ) -> None:
-    """Run a local Prefect server (SQLite in IMPROVE_HOME/prefect, 127.0.0.1, analytics off)."""
+    """Run a local Prefect server (SQLite in IMPROVE_HOME/prefect, 127.0.0.1, analytics off).
+    It writes its API URL in IMPROVE_HOME, where `improve serve`, `improve start` and the
+    workspace of the same IMPROVE_HOME find it when IMPROVE_PREFECT_API_URL is unset."""
     from ci_workflow import orchestration
+    from ci_workflow.settings import SERVER_URL_FILE, get_settings, keep_private, private_home
 
     env = {**os.environ, **orchestration.prefect_environment()}
     port = port or urlsplit(env["PREFECT_API_URL"]).port or 4200
-    prefect = shutil.which("prefect", path=os.path.dirname(sys.executable)) or "prefect"
-    console().print(f"Prefect server on 127.0.0.1:{port}; UI {escape(env['PREFECT_UI_URL'])}")
+    api = f"http://127.0.0.1:{port}/api"
+    env["PREFECT_API_URL"] = api
+    if not get_settings().prefect_ui_url and "PREFECT_UI_URL" not in os.environ:
+        env["PREFECT_UI_URL"] = api.removesuffix("/api")
+    kept = private_home() / SERVER_URL_FILE
+    kept.write_text(api + "\n", encoding="utf-8")
+    keep_private(kept)
+    console().print(
+        f"Prefect server on 127.0.0.1:{port}; UI {escape(env['PREFECT_UI_URL'])}\n"
+        f"`improve serve`, `improve start` and `improve web` with IMPROVE_HOME="
+        f"{escape(str(get_settings().home_dir))} find it (written in {escape(str(kept))}); "
+        "elsewhere point them at it with:\n"
+        f"  export IMPROVE_PREFECT_API_URL={api}"
+    )
     if env.get("PREFECT_SERVER_API_AUTH_STRING"):
-        from ci_workflow.settings import get_settings
-
         user = env["PREFECT_SERVER_API_AUTH_STRING"].partition(":")[0]
-        kept = get_settings().home_dir / "prefect_auth"
+        secret = get_settings().home_dir / "prefect_auth"
         console().print(
             f"its API and UI ask for user {escape(user)}, user:password kept in "
-            f"{escape(str(kept))} (or IMPROVE_PREFECT_AUTH_STRING)"
+            f"{escape(str(secret))} (or IMPROVE_PREFECT_AUTH_STRING)"
         )
+    prefect = shutil.which("prefect", path=os.path.dirname(sys.executable)) or "prefect"
     os.execvpe(
         prefect, [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env
     )
@@ -265,6 +289,8 @@ def serve() -> None:
 
     os.environ.update(orchestration.serving_environment())
     orchestration.configure_prefect()
+    api, origin = orchestration.api_in_use()
+    console().print(f"Prefect API {escape(api)} (from {escape(origin)})")
     orchestration.require_api()
     from ci_workflow.orchestration.serve import concurrent_runs, declared_deployments, serve_all
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
+from ci_workflow.domain.records.completeness import complete_days
 from ci_workflow.opportunities.detectors import long_resolution, rising_share, sla_breaches
 from ci_workflow.opportunities.findings import (
     MIN_INCIDENTS,
@@ -62,10 +63,11 @@ def detect(
     group_by: tuple[str, ...] = GROUPINGS,
     changes: tuple[ChangeRow, ...] = (),
 ) -> Detection:
-    """``changes``: imported changes closed in the period (``improve import changes``)."""
-    rows = [i for i in incidents if start < i.opened_at <= end]
-    split = split or start + (end - start) * 3 / 4
-    found = Detection(start, split, end)
+    """``changes``: imported changes closed in the period (``improve import changes``). Only the
+    days the data is complete are judged (``completeness``); incidents opened before them count
+    only for how long they took, entering late."""
+    loaded = [i for i in incidents if start < i.opened_at <= end]
+    found, rows = _complete_part(loaded, start, end, split)
     if not rows:
         found.skipped.append("no incidents opened in the period")
         return found
@@ -111,6 +113,30 @@ def detect(
         )
     found.findings = merged(found.findings)
     return found
+
+
+def _complete_part(
+    loaded: list[IncidentRow], start: datetime, end: datetime, split: datetime | None
+) -> tuple[Detection, list[IncidentRow]]:
+    """The period narrowed to the days the data is complete (only where it has a ragged edge),
+    and the incidents opened in them."""
+    complete = complete_days(i.opened_at.date() for i in loaded)
+    if complete is None:
+        return Detection(start, split or start + (end - start) * 3 / 4, end), []
+    if complete.first > complete.start:
+        start = max(start, datetime.combine(complete.first, time.min, UTC))
+    if complete.last < complete.end:
+        end = min(end, datetime.combine(complete.last + timedelta(days=1), time.min, UTC))
+    split = split if split and start < split < end else start + (end - start) * 3 / 4
+    found = Detection(
+        start,
+        split,
+        end,
+        early=[i for i in loaded if i.opened_at.date() < complete.first],
+        seen_until=max(max(i.opened_at, i.resolved_at or i.opened_at) for i in loaded),
+        completeness=complete.describe(),
+    )
+    return found, [i for i in loaded if complete.first <= i.opened_at.date() <= complete.last]
 
 
 FIELDS = (

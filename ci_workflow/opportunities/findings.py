@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from ci_workflow.domain.measures.survival import Spell
+
 MIN_INCIDENTS = 10
 SIGNIFICANCE = 0.05
 SAMPLES = 5
@@ -55,6 +57,8 @@ class Finding:
     confidence: float  # 0..1
     objective: dict[str, Any]  # ready for the improvement file
     source: str  # the register's opportunity source: incident_trend, problem, sla_breach
+    # The incidents it is about (numbers): findings about the same ones are one finding.
+    members: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def score(self) -> float:
@@ -73,11 +77,29 @@ class Finding:
 
 @dataclass
 class Detection:
+    """The period judged (``start`` to ``end``: the days the data is complete), its split into a
+    reference and a recent part, and what was found and not judged. ``early`` are incidents
+    opened before the complete days, there only for how long they took; ``seen_until`` is the
+    last moment the data saw, where incidents still open are censored."""
+
     start: datetime
     split: datetime
     end: datetime
     findings: list[Finding] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    early: list[IncidentRow] = field(default_factory=list)
+    seen_until: datetime | None = None
+    completeness: str = ""
+
+    def spell(self, row: IncidentRow) -> Spell | None:
+        """The incident's time as the survival estimate reads it: to resolution, or to the end of
+        the data while open; entering late when opened before the complete days."""
+        entry = max(0.0, (self.start - row.opened_at).total_seconds() / 3600)
+        if row.hours is not None:
+            return Spell(row.hours, True, entry)
+        if row.resolved_at is not None or self.seen_until is None:
+            return None  # resolved "before" opened: no time to read
+        return Spell((self.seen_until - row.opened_at).total_seconds() / 3600, False, entry)
 
     def yearly(self, hours: float) -> float:
         """Hours seen over the period, as hours a year."""
@@ -121,6 +143,7 @@ def finding(
     confidence: float,
     objective: dict[str, Any],
     source: str = "incident_trend",
+    members: list[IncidentRow] | None = None,
 ) -> Finding:
     """The one way a detector reports what it found."""
     return Finding(
@@ -133,6 +156,7 @@ def finding(
         confidence=confidence,
         objective=objective,
         source=source,
+        members=frozenset(i.number for i in members or ()),
     )
 
 
@@ -147,11 +171,61 @@ def rank_key(f: Finding) -> tuple[float, float, str, str, str]:
     return (-f.score, -f.value_hours, f.kind, f.group_by, f.group)
 
 
+# Two findings of one kind whose incidents overlap this much (shared ÷ either's) are one finding
+# seen under two groupings (a category and the service it is).
+SAME_INCIDENTS = 0.8
+
+
+# Of equal findings under several groupings, the one named leads: the service people know.
+LEADING = ("service", "category", "assignment_group")
+
+
+def _leading_first(f: Finding) -> tuple[float, float, str, int, str]:
+    order = LEADING.index(f.group_by) if f.group_by in LEADING else len(LEADING)
+    return (-f.score, -f.value_hours, f.kind, order, f.group)
+
+
+def same_incidents(findings: list[Finding]) -> list[Finding]:
+    """Findings of one kind about the same incidents under different groupings, as one: the
+    strongest, naming the other groupings it was also found under."""
+    kept: list[Finding] = []
+    also: dict[int, list[dict[str, str]]] = {}
+    for f in sorted(findings, key=_leading_first):
+        twin = next(
+            (
+                n
+                for n, k in enumerate(kept)
+                if k.kind == f.kind
+                and k.group_by != f.group_by
+                and k.members
+                and len(k.members & f.members)
+                >= SAME_INCIDENTS * max(len(k.members), len(f.members))
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(f)
+        else:
+            also.setdefault(twin, []).append({"group_by": f.group_by, "group": f.group})
+    out = []
+    for n, f in enumerate(kept):
+        if n in also:
+            names = ", ".join(f"{a['group_by'].replace('_', ' ')} {a['group']}" for a in also[n])
+            f = replace(
+                f,
+                title=f"{f.title} (the same incidents as {names})",
+                evidence=f.evidence | {"same_incidents_as": also[n]},
+            )
+        out.append(f)
+    return out
+
+
 def merged(findings: list[Finding]) -> list[Finding]:
     """One finding per group: its strongest signal, with every signal listed and the
-    confidence that at least one of them is real."""
+    confidence that at least one of them is real; and one finding for the same incidents seen
+    under several groupings."""
     by_group: dict[tuple[str, str], list[Finding]] = {}
-    for f in sorted(findings, key=rank_key):
+    for f in sorted(same_incidents(findings), key=rank_key):
         by_group.setdefault((f.group_by, f.group), []).append(f)
     out = []
     for signals in by_group.values():

@@ -84,6 +84,7 @@ def reopens(groups: Groups, rows: list[IncidentRow], name: str, found: Detection
                     direction="decrease",
                     kpi_kind="process_efficiency",
                 ),
+                members=members,
             )
         )
     return findings
@@ -126,7 +127,7 @@ def ping_pong(
                 value_hours=found.yearly(len(bounced) * 0.5 * median_hours(members)),
                 confidence=min(1.0, len(bounced) / 20),
                 objective=suggest(
-                    "mttr_hours",
+                    "mttr_median_hours",
                     {name: group},
                     window="30d",
                     baseline=round(median_hours(members), 1),
@@ -134,6 +135,7 @@ def ping_pong(
                     direction="decrease",
                     kpi_kind="process_efficiency",
                 ),
+                members=members,
             )
         )
     return findings

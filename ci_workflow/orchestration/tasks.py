@@ -59,8 +59,11 @@ def open_gate(
 @task(name="decide")
 def decide(improvement_id: int, gate: str, attempt: int, answer: dict[str, Any]) -> str:
     from ci_workflow.services.lifecycle.gate_decisions import decide_gate
+    from ci_workflow.services.people.notifications import dispatch
 
-    return decide_gate(improvement_id, gate, attempt, answer).for_flow
+    outcome = decide_gate(improvement_id, gate, attempt, answer).for_flow
+    dispatch()  # its watchers are told after the commit, even when no gate opens next
+    return outcome
 
 
 @task(name="review")
@@ -102,6 +105,13 @@ def report_overdue(max_days: float | None) -> list[str]:
     from ci_workflow.services.lifecycle.watchdog import report_overdue_gates
 
     return report_overdue_gates(max_days)
+
+
+@task(name="remind-overdue-actions")
+def remind_actions() -> list[str]:
+    from ci_workflow.services.register.plan_reminders import remind_overdue_actions
+
+    return remind_overdue_actions()
 
 
 @task(name="send-digests")

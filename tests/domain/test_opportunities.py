@@ -102,18 +102,6 @@ def test_a_log_that_grows_as_a_whole_flags_no_rise_and_a_falling_share_is_not_ri
     assert [f for f in found.findings if f.kind == "rising_share"] == []
 
 
-def test_mann_whitney_from_one_ranking_equals_scipy() -> None:
-    from scipy import stats
-
-    from ci_workflow.opportunities.ranks import Ranking
-
-    values = [float(v % 17) + (v % 5) * 0.5 for v in range(300)]  # many ties
-    group = [p for p in range(300) if p % 7 == 0]
-    rest = [values[p] for p in range(300) if p % 7 != 0]
-    expected = stats.mannwhitneyu([values[p] for p in group], rest, alternative="greater").pvalue
-    assert Ranking(values).greater(group) == pytest.approx(expected, rel=1e-9)
-
-
 def test_incidents_resolved_before_opened_do_not_break_detection() -> None:
     rows = incidents(40) + incidents(20, group="Odd", hours=-5)
     found = detect(rows, start=START, end=END, group_by=("category",))

@@ -122,7 +122,7 @@ def test_a_whole_lifecycle_through_every_gate(cli: Cli, lifecycle: Served, tmp_p
     reports = sorted(p.name for p in (lifecycle.home / "reports").glob(f"{prefix}-*"))
     assert reports == [
         f"{prefix}-{kind}.{ext}"
-        for kind in ("final", "review-1", "review-2")
+        for kind in ("final", "interim-1", "interim-2")
         for ext in ("html", "md")
     ]
     final = (lifecycle.home / "reports" / f"{prefix}-final.html").read_text()
@@ -133,7 +133,7 @@ def test_a_whole_lifecycle_through_every_gate(cli: Cli, lifecycle: Served, tmp_p
     with get_client(sync_client=True) as client:
         key = ArtifactFilterKey(any_=[f"review-{prefix}"])
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=key))
-    assert len(artifacts) == 3  # review-1, review-2, final: versions of one keyed artifact
+    assert len(artifacts) == 3  # interim-1, interim-2, final: versions of one keyed artifact
     assert {str(a.data).split("\n")[0] for a in artifacts} == {f"# {shown.id} {shown.title}"}
     assert cli.json("gates", ref) == []
 

@@ -44,6 +44,7 @@ def detect(
             {
                 "period": _dates(found.period),
                 "data": _dates(found.data),
+                "completeness": found.completeness,
                 "opportunities": [f.model_dump(mode="json") for f in shown],
                 "more": more,
                 "skipped": found.skipped,
@@ -56,6 +57,8 @@ def detect(
             f"period {_dates(found.period)['from']} to {_dates(found.period)['to']}; "
             f"incidents imported from {data['from']} to {data['to']}"
         )
+    if found.completeness:
+        console().print(found.completeness)
     table = new_table(
         "#",
         "Expected (h/yr)",

@@ -25,7 +25,12 @@ PYTHON_FUNCTION = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 
 # The ready metrics over imported incidents (formulas in ci_workflow/metrics/incident_source.py).
 IncidentMetric = Literal[
-    "incident_count", "problem_linked_count", "mttr_hours", "sla_met_pct", "reopen_pct"
+    "incident_count",
+    "problem_linked_count",
+    "mttr_hours",
+    "mttr_median_hours",
+    "sla_met_pct",
+    "reopen_pct",
 ]
 IncidentFilter = Literal["category", "service", "priority", "assignment_group"]
 CsvAggregation = Literal["count", "sum", "mean", "median", "p90", "rate"]

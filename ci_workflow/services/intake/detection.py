@@ -37,6 +37,8 @@ class Detected:
     skipped: list[str]
     period: tuple[datetime, datetime] | None
     data: tuple[datetime, datetime] | None
+    # When the data is complete in the period, in words (the days judged).
+    completeness: str = ""
 
 
 def _public(o: Opportunity) -> OpportunityPublic:
@@ -102,7 +104,7 @@ def detect_opportunities(
             )
         session.flush()
         shown = [_public(o) for o in open_in_period(session, start, end)]
-    return Detected(shown, found.skipped, (start, end), data)
+    return Detected(shown, found.skipped, (start, end), data, found.completeness)
 
 
 def _measured(findings: list[Finding], end: datetime) -> list[dict[str, Any]]:

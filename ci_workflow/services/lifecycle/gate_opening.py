@@ -16,7 +16,7 @@ from ci_workflow.formatting import one_line, plain
 from ci_workflow.reports.gate_summary import gate_summary
 from ci_workflow.reports.mail import gate_mail_text, gate_subject
 from ci_workflow.services.lifecycle.gate_decisions import COSIGNED
-from ci_workflow.services.people import notifications
+from ci_workflow.services.people import notifications, watching
 from ci_workflow.services.reporting.lessons import similar_to
 from ci_workflow.services.views.gate_warnings import warnings_at
 from ci_workflow.services.views.shapes import detail_of
@@ -124,6 +124,9 @@ def _announce(
     )
     key = f"gate_opened:{improvement.id}:{gate_key(gate, attempt)}"
     notifications.queue(session, notice, key=key, people=deciders)
+    watching.tell_gate_opened(
+        session, improvement, gate, gate_key(gate, attempt), [p.id for p in deciders]
+    )
     _inform_service_owners(session, improvement, gate, attempt, [p.id for p in deciders])
 
 

@@ -34,6 +34,7 @@ from ci_workflow.services.register._spec_rows import (
     objective_sync,
     recorded_start,
     rows_of,
+    with_history,
 )
 from ci_workflow.store.register.apply_rows import Current
 
@@ -153,7 +154,8 @@ def _create(spec: ImprovementSpec, source: str, wanted: Wanted, actor: Actor) ->
     }
     event = _event(actor, "created", f"registered from {Path(source).name}", Status.identified)
     sync = objective_sync([], wanted.objectives)
-    return Change(spec.key, "created", None, (), fields, wanted.team_ids, sync, wanted.plan, event)
+    plan = with_history([], wanted.plan)  # an action the file says is done was done today
+    return Change(spec.key, "created", None, (), fields, wanted.team_ids, sync, plan, event)
 
 
 def _update(
@@ -209,7 +211,7 @@ def _update(
         fields,
         team=wanted.team_ids if "team" in changed else None,
         objectives=objective_sync(every, wanted.objectives) if to_objectives else None,
-        plan=wanted.plan if "plan" in changed else None,
+        plan=with_history(plan, wanted.plan) if "plan" in changed else None,
         event=_event(actor, "updated", detail),
         handover=_handover(actor, improvement.owner_id, wanted.owner_id, names)
         if "owner" in changed

@@ -6,13 +6,14 @@ Plain data, built before the register's write lock is taken and written in bulk 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from ci_workflow.domain.authority.people import Directory
-from ci_workflow.domain.clock import as_utc
+from ci_workflow.domain.clock import as_utc, utcnow
+from ci_workflow.domain.improvement.plan_tasks import carried_over
 from ci_workflow.domain.improvement.spec import ImprovementSpec, ObjectiveSpec
 from ci_workflow.domain.measures.sustainment import parse_sustain
 from ci_workflow.metrics.placement import placed
@@ -87,6 +88,19 @@ class PlanRow:
     due: date | None
     status: str
     change: str | None
+    # Kept by the register, not written in the file (``with_history``).
+    done_on: date | None = None
+    reminded_due: date | None = None
+
+
+def with_history(held: Sequence[Any], wanted: list[PlanRow]) -> list[PlanRow]:
+    """The file's plan with what the register knew of each action: when it was done, and the
+    due date its overdue reminder was sent for."""
+    kept = carried_over(held, wanted, utcnow().date())
+    return [
+        replace(row, done_on=done, reminded_due=reminded)
+        for row, (done, reminded) in zip(wanted, kept, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,12 @@ def register_page(
     size: int = 50,
 ) -> tuple[int, list[dict[str, Any]]]:
     """One page of the register, sorted and cut in the database, and how many match."""
-    filters = {"status": status, "process": process, "service": service, "owner": owner}
+    filters: dict[str, Any] = {
+        "status": status,
+        "process": process,
+        "service": service,
+        "owner": owner,
+    }
     with transaction(write=False) as session:
         total = listing.count_register(session, **filters)
         rows = listing.register_rows(

@@ -7,12 +7,15 @@ import hashlib
 from datetime import timedelta
 from functools import lru_cache
 
+from sqlmodel import Session
+
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.stages.gates import CLAIM_EXPIRY, DECISIONS, Gate, gate_key
 from ci_workflow.domain.stages.lifecycle import TERMINAL, Status
+from ci_workflow.domain.stages.report_kinds import label
 from ci_workflow.errors import NotFound
 from ci_workflow.reports.charts import nothing_to_draw, objective_chart
 from ci_workflow.schemas import ImprovementDetail, ImprovementPage, MovingOn, ReportPublic
@@ -23,6 +26,7 @@ from ci_workflow.services.views.shapes import audit_of, detail_of, pending_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
+from ci_workflow.store.people.people import load_directory
 from ci_workflow.store.register import improvements as store
 from ci_workflow.store.reporting.reports import reports_of
 from ci_workflow.store.snapshots import fingerprint_rows
@@ -59,7 +63,8 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
             )
         )
         editor = person is not None and allowed(Action.edit, person, parties)
-        plan = store.plan_of(session, improvement_id)
+        plan = [] if detail.status in TERMINAL else store.plan_of(session, improvement_id)
+        planner = editor and bool(plan)
         return ImprovementPage(
             improvement=detail,
             progress=progress_of(session, [improvement_id])[improvement_id],
@@ -70,15 +75,26 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
             editable_actions=[
                 a.position for a in plan if editor or (person and a.owner_id == person.id)
             ],
+            may_plan=planner,
+            assignees=sorted(p.name for p in load_directory(session).people if p.active)
+            if planner
+            else [],
             may_edit=editor and detail.status not in TERMINAL,
             rework=rework_loop(detail.gate_decisions, events),
             refused=[e for e in events if e.action in ("gate_refused", "forbidden")],
             audit=events,
-            reports=[
-                ReportPublic.model_validate(r, from_attributes=True)
-                for r in reports_of(session, improvement_id)
-            ],
+            reports=_reports(session, improvement_id),
         )
+
+
+def _reports(session: Session, improvement_id: int) -> list[ReportPublic]:
+    """Its saved reports, newest first, each with words saying which it is."""
+    return [
+        ReportPublic.model_validate(r, from_attributes=True).model_copy(
+            update={"label": label(r.kind, r.created_at)}
+        )
+        for r in reports_of(session, improvement_id)
+    ]
 
 
 def _moving_on(detail: ImprovementDetail, request: GateRequest | None) -> MovingOn | None:

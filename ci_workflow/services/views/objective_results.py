@@ -11,6 +11,7 @@ from sqlmodel import Session
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.measures.evaluation import MIN_PER_SIDE, Evaluation, Point, evaluate
 from ci_workflow.domain.measures.progress import assess, end_of
+from ci_workflow.domain.measures.window import parse_window
 from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.domain.stages.schedule import next_fires
 from ci_workflow.domain.vocabulary import SnapshotKind
@@ -56,6 +57,7 @@ def evaluations_of(
                 points=[Point(at, v, kind) for at, v, kind in points[o.id or 0]],
                 started_at=by_id[o.improvement_id].started_at,
                 upcoming=upcoming.get(o.improvement_id, ()),
+                window=parse_window(o.window),
             )
         )
     return found

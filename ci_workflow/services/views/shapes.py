@@ -13,13 +13,21 @@ from typing import Any
 from sqlalchemy import Row
 from sqlmodel import Session
 
-from ci_workflow.domain.authority.people import Directory
+from ci_workflow.domain.authority.people import Directory, PersonView
 from ci_workflow.domain.authority.permissions import Action, allowed, who_may_decide
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.improvement.plan_tasks import (
+    done_pct,
+    overdue_days,
+    overdue_words,
+    plan_overdue_words,
+    share_done,
+)
 from ci_workflow.domain.improvement.priority import priority, value, wsjf
 from ci_workflow.domain.redact import redact_source
 from ci_workflow.domain.stages.gates import Gate, gate_key
+from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.schemas import (
     AuditEventPublic,
     GateDecisionPublic,
@@ -52,6 +60,12 @@ def register_summary(row: Row[Any], keys: Sequence[str] | None = None) -> dict[s
     fields["priority"] = priority(fields["strategic_impact"], fields["feasibility"])
     fields["value"] = value(fields["expected_gain"], fields["estimated_cost"])
     fields["wsjf"] = wsjf(*(fields.pop(f"wsjf_{name}") for name in WSJF_INPUTS))
+    counted, done = fields.pop("plan_counted"), fields.pop("plan_done")
+    late, since = fields.pop("plan_overdue"), fields.pop("plan_overdue_since")
+    fields["plan_done_pct"] = share_done(done, counted)
+    days = overdue_days(since, ActionStatus.planned, fields["status"], utcnow().date())
+    fields["overdue_actions"] = late if days else 0
+    fields["plan_overdue"] = plan_overdue_words(late, days)
     return fields
 
 
@@ -74,6 +88,8 @@ def detail_of(session: Session, improvement: Improvement) -> ImprovementDetail:
     wanted = {improvement.owner_id, improvement.process_owner_id}
     wanted |= {a.owner_id for a in plan} | {d.decided_by_id for d in decisions}
     names = names_by_id(session, wanted)
+    actions = _plan(session, plan, names, improvement.status)
+    late = [a.overdue_days for a in actions if a.overdue_days]
     return from_row(
         ImprovementDetail,
         improvement,
@@ -86,7 +102,10 @@ def detail_of(session: Session, improvement: Improvement) -> ImprovementDetail:
         team=[p.name for p in team],
         objectives=[objective_public(o) for o in objectives if o.retired_at is None],
         retired_objectives=[o.metric for o in objectives if o.retired_at is not None],
-        plan=_plan(session, plan, names),
+        plan=actions,
+        plan_done_pct=done_pct(a.status for a in plan),
+        overdue_actions=len(late),
+        plan_overdue=plan_overdue_words(len(late), max(late, default=0)),
         gate_decisions=[
             from_row(GateDecisionPublic, d, by=names[d.decided_by_id], at=d.decided_at)
             for d in decisions
@@ -95,19 +114,23 @@ def detail_of(session: Session, improvement: Improvement) -> ImprovementDetail:
 
 
 def _plan(
-    session: Session, plan: Sequence[PlanAction], names: dict[int, str]
+    session: Session, plan: Sequence[PlanAction], names: dict[int, str], improvement_status: str
 ) -> list[PlanActionPublic]:
-    """The plan's actions, each with the imported state of its change (one query for all)."""
+    """The plan's actions, each with how overdue it is and the imported state of its change
+    (one query for all)."""
     changes = changes_by_number(session, [a.change for a in plan if a.change])
-    out = []
+    today, out = utcnow().date(), []
     for a in plan:
         change = changes.get(a.change) if a.change else None
         closed = change.closed_at if change else None
+        late = overdue_days(a.due, a.status, improvement_status, today)
         out.append(
             from_row(
                 PlanActionPublic,
                 a,
                 owner=names[a.owner_id],
+                overdue_days=late,
+                overdue=overdue_words(late),
                 change_state=change.state if change else None,
                 change_outcome=change.outcome if change else None,
                 change_close_code=change.close_code if change else None,
@@ -128,6 +151,27 @@ def pending_of(session: Session, request: GateRequest) -> PendingGate:
     """A waiting gate as people see it: since when, and who may decide it."""
     (pending,) = pending_for(session, [request])
     return pending
+
+
+def decidable_by(
+    session: Session, person: PersonView, requests: Sequence[GateRequest]
+) -> list[GateRequest]:
+    """The waiting gates this person may decide, in their order: the rule asked of one person,
+    not of everyone (My work lists a person's gates among a thousand waiting)."""
+    improvements = improvements_by_id(session, (r.improvement_id for r in requests))
+    parties = parties_for(session, improvements.values())
+    separation = get_settings().separation_of_duties
+    return [
+        r
+        for r in requests
+        if allowed(
+            Action.decide,
+            person,
+            parties[r.improvement_id],
+            gate=Gate(r.gate),
+            separation=separation,
+        )
+    ]
 
 
 def pending_for(

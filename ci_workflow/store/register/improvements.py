@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 from ci_workflow.domain.authority.permissions import Parties
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id, looks_like_id, parse_id
-from ci_workflow.domain.stages.lifecycle import Status, check_transition
+from ci_workflow.domain.stages.lifecycle import TERMINAL, Status, check_transition
+from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.errors import ImprovementNotFound
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.people.parties import former_owners
@@ -79,6 +80,17 @@ def change_status(
 def with_status(session: Session, statuses: Iterable[str]) -> list[Improvement]:
     query = select(Improvement).where(col(Improvement.status).in_(tuple(statuses)))
     return list(session.exec(query.order_by(col(Improvement.id))))
+
+
+def titles_and_statuses(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """(title, status) of these improvements, by id: what a list naming them needs."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    query = select(Improvement.id, Improvement.title, Improvement.status).where(
+        col(Improvement.id).in_(wanted)
+    )
+    return {i or 0: (title, status) for i, title, status in session.exec(query)}
 
 
 def all_improvements(session: Session) -> list[Improvement]:
@@ -196,3 +208,26 @@ def actions_of(session: Session, person_id: int, statuses: Iterable[str]) -> lis
 def display_id(improvement: Improvement) -> str:
     assert improvement.id is not None, "only stored improvements have an id"
     return format_id(improvement.id)
+
+
+def overdue_unreminded(
+    session: Session, *, today: date, limit: int
+) -> list[tuple[PlanAction, Improvement]]:
+    """Plan actions overdue on ``today`` whose reminder for their due date is not sent yet,
+    the longest overdue first, at most ``limit``; locked until the transaction ends (on
+    PostgreSQL a second reminder run skips them rather than telling twice)."""
+    query = (
+        select(PlanAction, Improvement)
+        .join(Improvement, col(Improvement.id) == col(PlanAction.improvement_id))
+        .where(col(PlanAction.due) < today)
+        .where(col(PlanAction.status).not_in((ActionStatus.done, ActionStatus.cancelled)))
+        .where(col(Improvement.status).not_in(TERMINAL))
+        .where(
+            col(PlanAction.reminded_due).is_(None)
+            | (col(PlanAction.reminded_due) != col(PlanAction.due))
+        )
+        .order_by(col(PlanAction.due), col(PlanAction.id))
+        .limit(limit)
+        .with_for_update(of=PlanAction, skip_locked=True)
+    )
+    return [(action, improvement) for action, improvement in session.exec(query)]

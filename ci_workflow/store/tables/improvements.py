@@ -100,3 +100,7 @@ class PlanAction(SQLModel, table=True):
     due: date | None = None
     status: str = Field(max_length=16)
     change: str | None = Field(default=None, max_length=64)
+    # When it became done (None while it is not, or done before the register kept the date).
+    done_on: date | None = None
+    # The due date its overdue reminder was sent for: a new due date arms the reminder again.
+    reminded_due: date | None = None

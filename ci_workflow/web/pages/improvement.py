@@ -4,7 +4,7 @@ plan is approved, the lessons of the closed improvements most like it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -13,15 +13,15 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from ci_workflow.domain.authority.actors import Actor
-from ci_workflow.errors import GateError, ImproveError, NotAuthorised, NotFound
+from ci_workflow.errors import GateError, ImproveError, NotAuthorised, NotFound, UsageError
 from ci_workflow.orchestration.runs import PrefectRuns
 from ci_workflow.services.lifecycle.decide import already_decided, send_decision
-from ci_workflow.services.lifecycle.withdraw import withdraw_improvement
-from ci_workflow.services.measurement.recording import record
-from ci_workflow.services.register.plan_actions import set_action_status
+from ci_workflow.services.register.plan_actions import KEEP, ActionChange, update_action
 from ci_workflow.services.reporting.files import saved_report
 from ci_workflow.services.reporting.lessons import similar_improvements
 from ci_workflow.services.reporting.review import review_report
+from ci_workflow.services.views.discussion import discussion_of
+from ci_workflow.services.views.improvement_acts import improvement_acts
 from ci_workflow.services.views.improvement_page import improvement_page, objective_chart_svg
 from ci_workflow.services.views.waiting_gates import waiting_at
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
@@ -40,7 +40,15 @@ REPORT_POLICY = (
 @router.get("/improvements/{ref}", response_class=HTMLResponse)
 def improvement(request: Request, ref: str, actor: Viewer) -> Response:
     view = improvement_page(ref, actor)
-    return page(request, "improvement.html", actor, view=view, similar=similar_improvements(ref))
+    return page(
+        request,
+        "improvement.html",
+        actor,
+        view=view,
+        similar=similar_improvements(ref),
+        discussion=discussion_of(ref, actor),  # comments, attachments, watchers
+        acts=improvement_acts(ref, actor),  # recording values, withdrawing
+    )
 
 
 @router.get("/improvements/{ref}/charts/{metric}.svg")
@@ -58,7 +66,8 @@ def chart(request: Request, ref: str, metric: str, actor: Viewer) -> Response:
 def improvement_json(ref: str, actor: Viewer) -> Response:
     """The page's facts; ``similar`` is null once the plan is approved."""
     view = improvement_page(ref, actor)
-    return as_json({**dict(view), "similar": similar_improvements(ref)})
+    acts = improvement_acts(ref, actor)
+    return as_json({**dict(view), "similar": similar_improvements(ref), "acts": acts})
 
 
 class Decision(BaseModel):
@@ -145,11 +154,19 @@ def plan_action(
     position: int,
     actor: Viewer,
     status: Annotated[str, Form(max_length=16)] = "",
+    assignee: Annotated[str | None, Form(max_length=200)] = None,
+    due: Annotated[str | None, Form(max_length=10)] = None,
     csrf: Text = "",
 ) -> Response:
+    """The plan's row: its status (the assignee's form), and its assignee and due date (an
+    editor's); a field the form did not send stays as it is, an empty due date clears it."""
     check_csrf(request, csrf, actor)
     try:
-        say(request, set_action_status(ref, position, status, actor=actor))
+        if due is None:
+            change = ActionChange(status=status or None, assignee=assignee)
+        else:
+            change = ActionChange(status or None, assignee, _date("due", due))
+        say(request, update_action(ref, position, change, actor=actor))
     except NotAuthorised:
         raise
     except ImproveError as refused:
@@ -157,13 +174,29 @@ def plan_action(
     return back(f"/improvements/{ref}", "plan")
 
 
-class ActionStatusChange(BaseModel):
-    status: str = Field(max_length=16)
+def _date(field: str, text: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{field}: {text.strip()!r} is not a date (YYYY-MM-DD)") from None
+
+
+class ActionUpdate(BaseModel):
+    """What to change of a plan action; a field left out stays as it is (``due`` null clears
+    the due date)."""
+
+    status: str | None = Field(default=None, max_length=16)
+    assignee: str | None = Field(default=None, max_length=200)
+    due: date | None = None
 
 
 @router.post("/api/improvements/{ref}/plan/{position}")
-def plan_action_json(ref: str, position: int, asked: ActionStatusChange, actor: Writer) -> Response:
-    return as_json({"changed": set_action_status(ref, position, asked.status, actor=actor)})
+def plan_action_json(ref: str, position: int, asked: ActionUpdate, actor: Writer) -> Response:
+    due = asked.due if "due" in asked.model_fields_set else KEEP
+    change = ActionChange(asked.status, asked.assignee, due)
+    return as_json({"changed": update_action(ref, position, change, actor=actor)})
 
 
 @router.get("/improvements/{ref}/report", response_class=HTMLResponse)
@@ -184,35 +217,4 @@ def report_file(report_id: int, actor: Viewer) -> Response:
         content,
         media_type=f"{media}; charset=utf-8",
         headers={"Content-Security-Policy": REPORT_POLICY},
-    )
-
-
-class Value(BaseModel):
-    metric: str = Field(max_length=64)
-    value: float = Field(allow_inf_nan=False)
-    at: datetime | None = None
-    baseline: bool = False
-
-
-@router.post("/api/improvements/{ref}/values")
-def record_json(ref: str, asked: Value, actor: Writer) -> Response:
-    """A measured value, as ``improve record`` records it."""
-    line = record(ref, asked.metric, asked.value, actor=actor, at=asked.at, baseline=asked.baseline)
-    return as_json({"recorded": line})
-
-
-class Withdrawal(BaseModel):
-    reason: str = Field(max_length=4000)
-
-
-@router.post("/api/improvements/{ref}/withdraw")
-def withdraw_json(ref: str, asked: Withdrawal, actor: Writer) -> Response:
-    """Withdraw it (its owner, its process owner, a CI manager); a waiting run is cancelled."""
-    done = withdraw_improvement(ref, actor=actor, reason=asked.reason, runs=PrefectRuns())
-    return as_json(
-        {
-            "withdrawn": done.shown_id,
-            "run_cancelled": done.run_cancelled,
-            "run_cancel_pending": done.run_cancel_pending is not None,
-        }
     )

@@ -40,6 +40,8 @@ CSV_COLUMNS = (
     "expected_gain",
     "value",
     "identified_at",
+    "plan_done_pct",
+    "overdue_actions",
 )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import statistics
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -54,11 +53,14 @@ def test_detect_accept_and_dismiss(cli: Cli, people: None, tmp_path: Path) -> No
     )
     found = cli.json("opportunities", "detect", *PERIOD)["opportunities"]
     rising = [o for o in found if o["kind"] == "rising_share"]
-    assert {(o["group_by"], o["group"]) for o in rising} == {
-        ("category", "Net"),
-        ("service", "LAN"),
-        ("assignment_group", "NetOps"),
-    }
+    # The same incidents under three groupings are one finding, led by the service.
+    (lan,) = rising
+    assert (lan["group_by"], lan["group"]) == ("service", "LAN")
+    assert lan["evidence"]["same_incidents_as"] == [
+        {"group_by": "category", "group": "Net"},
+        {"group_by": "assignment_group", "group": "NetOps"},
+    ]
+    assert lan["title"].endswith("(the same incidents as category Net, assignment group NetOps)")
     assert rising[0]["evidence"]["reference_per_week"] == pytest.approx(2.0, abs=0.1)
     # The suggested baseline is what the incident_count template measures over its 7-day window
     # at the end of the period, counted here from how the export was written.
@@ -69,11 +71,10 @@ def test_detect_accept_and_dismiss(cli: Cli, people: None, tmp_path: Path) -> No
         for k in range(8 if week >= 9 else 2)
     ]
     in_window = sum(1 for at in net if end - timedelta(days=7) < at <= end)
-    (category,) = [o for o in rising if o["group_by"] == "category"]
-    assert category["objective"]["baseline"] == in_window
-    assert category["evidence"]["ranking"].endswith(f"= {category['score']:,.0f} expected")
+    assert lan["objective"]["baseline"] == in_window
+    assert lan["evidence"]["ranking"].endswith(f"= {lan['score']:,.0f} expected")
     assert cli.json("opportunities", "detect", *PERIOD)["opportunities"] == found  # recorded once
-    number = next(o["number"] for o in rising if o["group"] == "Net")
+    number = lan["number"]
     out = cli.ok("opportunities", "accept", str(number), "--as", "omar@example.org").stdout
     assert out.startswith("IMP-0001 registered from opportunity")
     shown = cli.json("show", "IMP-0001")
@@ -85,10 +86,10 @@ def test_detect_accept_and_dismiss(cli: Cli, people: None, tmp_path: Path) -> No
     assert shown["objectives"][0]["source"] == {
         "kind": "incidents",
         "metric": "incident_count",
-        "filter": {"category": "Net"},
+        "filter": {"service": "LAN"},
         "database": None,
     }
-    assert (tmp_path / "home" / "improvements" / f"opp-{number}-net.yaml").is_file()
+    assert (tmp_path / "home" / "improvements" / f"opp-{number}-lan.yaml").is_file()
     assert cli.fails("opportunities", "accept", str(number), "--as", "Omar Haddad", code=2) == [
         f"error: opportunity {number} is already accepted"
     ]
@@ -108,6 +109,7 @@ def test_an_empty_period_says_so(cli: Cli, store: str) -> None:
     assert result == {
         "period": {"from": "2020-01-01", "to": "2020-02-01"},
         "data": {"from": None, "to": None},
+        "completeness": "",
         "opportunities": [],
         "more": 0,
         "skipped": ["no incidents opened in the period"],
@@ -126,28 +128,52 @@ def test_servicenow_findings_match_an_independent_computation(cli: Cli, store: s
     found = cli.json("opportunities", "detect", "--from", "2016-03-01", "--to", "2016-05-14")[
         "opportunities"
     ]
-    top = next(o for o in found if o["kind"] == "long_resolution" and o["group_by"] == "category")
-    # Independently: the median hours from opening to the first Resolved/Closed event of the
-    # category's incidents opened in the period.
+    top = next(o for o in found if o["kind"] == "long_resolution")
+    # Independently, with lifelines: the Kaplan–Meier median of the group's incidents opened in
+    # the period, open ones censored when the data ends, those opened before the complete days
+    # (as the output names them) entering when they begin.
+    from lifelines import KaplanMeierFitter
+
+    said = cli.json("opportunities", "detect", "--from", "2016-03-01", "--to", "2016-05-14")
     parse = lambda text: datetime.strptime(text, "%d/%m/%Y %H:%M")  # noqa: E731
     opened: dict[str, datetime] = {}
     resolved: dict[str, datetime] = {}
-    category: dict[str, str] = {}
+    group: dict[str, str] = {}
     with gzip.open(EVENT_LOG, "rt", newline="") as stream:
         for row in csv.DictReader(stream):
             opened[row["number"]] = parse(row["opened_at"])
-            category[row["number"]] = row["category"]
+            group[row["number"]] = row[top["group_by"]]
             if row["incident_state"] in ("Resolved", "Closed"):
                 at = parse(row["sys_updated_at"])
                 resolved[row["number"]] = min(at, resolved.get(row["number"], at))
     start, end = datetime(2016, 3, 1), datetime(2016, 5, 14)
-    hours = [
-        (resolved[n] - opened[n]).total_seconds() / 3600
-        for n in opened
-        if category[n] == top["group"] and start < opened[n] <= end and n in resolved
-    ]
-    assert top["evidence"]["resolved"] == len(hours)
-    assert top["evidence"]["median_hours"] == pytest.approx(statistics.median(hours), abs=0.05)
+    loaded = [n for n in opened if start < opened[n] <= end]
+    first_day = min(opened[n] for n in loaded).date()
+    complete_from = datetime.strptime(said["completeness"].split()[3], "%Y-%m-%d")
+    begins = max(start, complete_from) if complete_from.date() > first_day else start
+    seen_until = max(max(opened[n], resolved.get(n, opened[n])) for n in loaded)
+    durations, events, entries = [], [], []
+    for n in loaded:
+        if (
+            group[n] != top["group"]
+            or opened[n].date()
+            > datetime.strptime(said["completeness"].split()[5], "%Y-%m-%d").date()
+        ):
+            continue
+        ends = resolved.get(n, seen_until)
+        if ends < opened[n]:
+            continue
+        entry = max(0.0, (begins - opened[n]).total_seconds() / 3600)
+        hours = (ends - opened[n]).total_seconds() / 3600
+        if hours > entry:
+            durations.append(hours)
+            events.append(n in resolved)
+            entries.append(entry)
+    fitted = KaplanMeierFitter().fit(durations, events, entry=entries)
+    assert said["completeness"].startswith("data complete from ")
+    assert top["evidence"]["median_hours"] == pytest.approx(fitted.median_survival_time_, abs=0.05)
+    judged = [n for n in loaded if group[n] == top["group"] and opened[n] >= begins]
+    assert top["evidence"]["resolved"] == sum(1 for n in judged if n in resolved)
 
 
 @pytest.mark.skipif(not EVENT_LOG.exists(), reason=f"{EVENT_LOG} is not there")
