@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -37,18 +37,19 @@ REPORT_POLICY = (
 )
 
 
+def improvement_context(ref: str, actor: Actor) -> dict[str, Any]:
+    """Everything the improvement page shows: for the page, and for a form sent back to it."""
+    return {
+        "view": improvement_page(ref, actor),
+        "similar": similar_improvements(ref),
+        "discussion": discussion_of(ref, actor),  # comments, attachments, watchers
+        "acts": improvement_acts(ref, actor),  # recording values, withdrawing
+    }
+
+
 @router.get("/improvements/{ref}", response_class=HTMLResponse)
 def improvement(request: Request, ref: str, actor: Viewer) -> Response:
-    view = improvement_page(ref, actor)
-    return page(
-        request,
-        "improvement.html",
-        actor,
-        view=view,
-        similar=similar_improvements(ref),
-        discussion=discussion_of(ref, actor),  # comments, attachments, watchers
-        acts=improvement_acts(ref, actor),  # recording values, withdrawing
-    )
+    return page(request, "improvement.html", actor, **improvement_context(ref, actor))
 
 
 @router.get("/improvements/{ref}/charts/{metric}.svg")

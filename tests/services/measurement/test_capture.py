@@ -269,3 +269,18 @@ def test_my_work_lists_what_it_shows_and_says_how_many_there_are(cli: Cli, execu
     # Priya works on all of them as a team member; she owns none, so nothing of hers is off track.
     priya = my_work(person_view_of("priya@example.org"))
     assert priya.improvements_total == more + 1 and priya.off_track == []
+
+
+def test_a_capture_or_backfill_in_the_future_is_refused_and_stores_nothing(
+    cli: Cli, executing: str
+) -> None:
+    before = snapshots(cli)
+    (line,) = cli.fails("capture", "--improvement", executing, "--as-of", "2999-01-01", code=2)
+    assert line == (
+        "error: as of 2999-01-01 00:00 UTC is in the future: a capture measures what has happened"
+    )
+    (line,) = cli.fails(
+        "backfill", executing, "--from", "2026-10-01", "--to", "2999-01-01", "--every", "7d", code=2
+    )
+    assert "2999-01-01 00:00 UTC is in the future" in line
+    assert snapshots(cli) == before

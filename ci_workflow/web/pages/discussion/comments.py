@@ -15,12 +15,11 @@ from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.errors import ImproveError, NotAuthorised
 from ci_workflow.services.register.discussion.comments import add_comment, remove_comment
 from ci_workflow.services.register.discussion.watchers import follow
-from ci_workflow.services.reporting.lessons import similar_improvements
 from ci_workflow.services.views.discussion import discussion_of
-from ci_workflow.services.views.improvement_page import improvement_page
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.limits import MAX_BODY
 from ci_workflow.web.pages.discussion.attachments import read_upload
+from ci_workflow.web.pages.improvement import improvement_context
 from ci_workflow.web.render import as_json, back, page, say
 
 router = APIRouter()
@@ -65,10 +64,8 @@ def _comment(
             "improvement.html",
             actor,
             400,
-            view=improvement_page(ref, actor),
-            similar=similar_improvements(ref),
-            discussion=discussion_of(ref, actor),
             draft=draft,
+            **improvement_context(ref, actor),
         )
     say(request, "Your comment is added")
     return back(f"/improvements/{ref}", f"comment-{number}")
