@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from ci_workflow.cli import lessons, lifecycle, metrics, people, register, reports, show, web
+from ci_workflow.cli import (
+    lessons,
+    lifecycle,
+    metrics,
+    people,
+    register,
+    reports,
+    server,
+    show,
+    web,
+)
 from ci_workflow.cli.intake import ideas, imports, opportunities
 
 app = typer.Typer(
@@ -40,6 +50,7 @@ def _main(
 register.register_commands(app)
 show.register_commands(app)
 lifecycle.register_commands(app)
+server.register_commands(app)
 metrics.register_commands(app)
 reports.register_commands(app)
 lessons.register_commands(app)

@@ -65,13 +65,10 @@ def _moment(as_of: datetime | None) -> datetime:
 
 
 def _past(moment: datetime) -> datetime:
-    """A time a person asked to capture at: now or past. A capture measures what has happened;
-    one in the future would store values no source can have yet (and judge sustainment on them)."""
+    """A time asked for: a future one would store values no source can have yet."""
     if moment > utcnow():
-        raise UsageError(
-            f"as of {moment:%Y-%m-%d %H:%M} UTC is in the future: a capture measures what has "
-            "happened"
-        )
+        said = f"as of {moment:%Y-%m-%d %H:%M} UTC is in the future"
+        raise UsageError(f"{said}: a capture measures what has happened")
     return moment
 
 

@@ -32,6 +32,8 @@ from ci_workflow.store.people.people import load_directory
 from tests.helpers import Cli, improvement_doc, write_yaml
 from tests.services.conftest import Outbox, body
 
+TITLE = "Cut the time to restore network incidents"  # improvement_doc's title
+
 
 def actor(email: str) -> Actor:
     with transaction(write=False) as session:
@@ -147,9 +149,9 @@ def test_watchers_hear_comments_gates_and_decisions_once_each(
     open_gate(1, "plan_approval", 1, run)  # replayed: nobody is told twice
     told = sorted((m["To"], m["Subject"]) for m in mail.received)
     assert told == [
-        ("carmen@example.org", "IMP-0001 waits for your decision: plan approval"),
+        ("carmen@example.org", f"IMP-0001 {TITLE}: approval needed"),
         ("grace@example.org", "IMP-0001 waits at plan approval"),
-        ("omar@example.org", "IMP-0001 waits for your decision: plan approval"),  # once
+        ("omar@example.org", f"IMP-0001 {TITLE}: approval needed"),  # once
         ("priya@example.org", "IMP-0001 waits at plan approval"),
     ]
     mail.received.clear()
