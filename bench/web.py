@@ -1,6 +1,8 @@
 """Benchmark: the web workspace's server time, on a register of 10,000 improvements.
 
-1. The register page (first page, by priority), 50 requests: median and p95.
+1. The register page (first page, by priority), 50 requests: median and p95. "My work" (its
+   owner owns all 10,000 and decides 1,000 pending gates), the board (all, and "mine") and the
+   practice page, 50 requests each.
 2. An improvement page with 5 objectives × 1,000 checkpoints, 20 requests; and its 5 charts,
    drawn once (cold) and then as a browser asks again (its ETag: 304).
 3. Signing in (Argon2 included), 20 times.
@@ -50,6 +52,21 @@ def line(label: str, values: list[float]) -> str:
     )
 
 
+def pending_gates(db: Path, count: int) -> None:
+    """``count`` of the executing improvements waiting at their execution-complete gate."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    stamp = datetime.now(UTC).isoformat(sep=" ")
+    with sqlite3.connect(db) as c:
+        ids = [r[0] for r in c.execute("SELECT id FROM improvement WHERE status = 'executing'")]
+        c.executemany(
+            "INSERT INTO gate_request (improvement_id, gate, attempt, opened_at) "
+            "VALUES (?, 'execution_complete', 1, ?)",
+            [(i, stamp) for i in ids[:count]],
+        )
+
+
 def sign_in(url: str) -> httpx.Client:
     client = httpx.Client(base_url=url, timeout=30)
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/sign-in").text)
@@ -65,6 +82,7 @@ def main() -> None:
         env = clean_env(home)
         subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
         seed(Path(home) / "improve.db")
+        pending_gates(Path(home) / "improve.db", 1_000)
         subprocess.run(
             [*IMPROVE, "people", "passwd", "o@example.org", "--password-stdin"],
             env=env,
@@ -89,6 +107,10 @@ def main() -> None:
                 assert client.get(path).status_code == 200, path
             floor = timed(lambda: client.get("/api/me"), 50)
             register = timed(lambda: client.get("/register"), 50)
+            work = timed(lambda: client.get("/"), 50)
+            board = timed(lambda: client.get("/board"), 50)
+            board_mine = timed(lambda: client.get("/board?mine=true"), 50)
+            practice = timed(lambda: client.get("/practice"), 50)
             improvement = timed(lambda: client.get("/improvements/IMP-0001"), 20)
             charts = [f"/improvements/IMP-0001/charts/m{p}.svg" for p in range(5)]
             cold = timed(lambda: [client.get(c) for c in charts], 1)
@@ -102,6 +124,10 @@ def main() -> None:
             processes.stop(web)
     print(line("floor: /api/me", floor))
     print(line("register page, 10,000 improvements", register))
+    print(line('"My work", owner of 10,000, 1,000 gates pending', work))
+    print(line("board, 10,000 improvements", board))
+    print(line('board, "mine" (all 10,000 are)', board_mine))
+    print(line("practice page, 10,000 improvements", practice))
     print(line("improvement page, 5 objectives × 1,000 checkpoints", improvement))
     print(line("its 5 charts, first drawn (all five)", cold))
     print(line("its 5 charts, asked again (all five, 304)", again))

@@ -3,6 +3,7 @@
 ImproveError
  ├── UsageError (ValueError)             exit code 2: the command was called wrongly
  ├── ValidationFailed (ValueError)       an improvement file (or other input) is not valid
+ ├── WeakPassword (ValueError)           a new password breaks the password rules
  ├── NotFound (LookupError)
  │    ├── ImprovementNotFound
  │    └── PersonNotFound
@@ -16,6 +17,7 @@ ImproveError
  ├── StoreNotReady (RuntimeError)        the store is missing or its schema is behind
  ├── NotReady (ValueError)               an improvement cannot enter its next stage yet
  ├── GateError (ValueError)              a decision for a gate that is not waiting for it
+ │    └── WarningsUnconfirmed               completing or signing off over unread warnings
  ├── OrchestratorUnavailable (ConnectionError)  the Prefect API is unreachable or refused
  └── MetricError (ValueError)            a metric source failed or gave no finite number
       └── CaptureIncomplete                 a capture pass stored what it could; sources failed
@@ -47,6 +49,10 @@ class ValidationFailed(ImproveError, ValueError):
         count = len(problems)
         noun = "problem" if count == 1 else "problems"
         super().__init__(f"{source}: {count} {noun}, nothing was written")
+
+
+class WeakPassword(ImproveError, ValueError):
+    """Raised when a new password breaks the rules; the message lists every rule it breaks."""
 
 
 class NotFound(ImproveError, LookupError):
@@ -107,6 +113,11 @@ class NotReady(ImproveError, ValueError):
 
 class GateError(ImproveError, ValueError):
     """Raised when a decision is sent to a gate that is not waiting for it."""
+
+
+class WarningsUnconfirmed(GateError):
+    """Raised when execution is completed or a review signed off over warnings the person
+    deciding has not confirmed reading."""
 
 
 class OrchestratorUnavailable(ImproveError, ConnectionError):

@@ -1,6 +1,8 @@
 """Every shape that crosses a boundary (the CLI's tables and ``--json``, reports, web pages and
 their API): plain pydantic models, built from the store's rows with ``model_validate(...,
-from_attributes=True)`` or from the values a service read."""
+from_attributes=True)`` or from the values a service read.
+
+Long: every shape in one place, as the recipe's first step says; it grows with them."""
 
 from __future__ import annotations
 
@@ -130,6 +132,11 @@ class TokenPublic(_Public):
     revoked_at: datetime | None
 
 
+class GateWarningPublic(_Public):  # what should give a gate's deciders pause (gate_warnings)
+    kind: str  # unmeasured, failing, change, unmet
+    text: str
+
+
 class PendingGate(_Public):
     id: str
     title: str
@@ -141,6 +148,8 @@ class PendingGate(_Public):
     may_decide: str
     deciders: list[str]
     flow_run_id: str | None
+    warnings: list[GateWarningPublic] = []  # where it is decided: its page, improve gates
+    confirm_for: list[str] = []  # decisions taken over the warnings only once confirmed
 
 
 class SnapshotPublic(_Public):
@@ -150,6 +159,7 @@ class SnapshotPublic(_Public):
     value: float | None
     error: str | None
     recorded_by: str | None
+    note: str | None = None  # said by who recorded it by hand
 
 
 class ProgressPublic(_Public):
@@ -201,7 +211,9 @@ class MyWork(_Public):
 
     person: str
     gates: list[PendingGate]
+    gates_total: int  # gates lists the oldest; this is how many wait in all
     improvements: list[ImprovementSummary]
+    improvements_total: int  # improvements lists the newest; this is how many are theirs
     actions: list[ActionDue]
     off_track: list[OffTrack]
 
@@ -220,6 +232,7 @@ class ReportPublic(_Public):
     kind: str
     format: str
     created_at: datetime
+    label: str = ""  # which report it is, in words: "Final review, 12 Nov 2026"
 
 
 class MovingOn(_Public):

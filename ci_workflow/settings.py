@@ -15,10 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?\.?")
+# Where `improve server` writes the API URL it serves, for the commands of the same IMPROVE_HOME.
+SERVER_URL_FILE = "prefect_server_url"
 
 
 class Settings(BaseSettings):
@@ -42,8 +44,10 @@ class Settings(BaseSettings):
 
     prefect_api_url: str = Field(
         default="http://127.0.0.1:4200/api",
-        description="Prefect API the lifecycle commands talk to (PREFECT_API_URL wins if set).",
+        description="Prefect API the lifecycle commands talk to (PREFECT_API_URL wins if set); "
+        "unset: the server `improve server` last started with this IMPROVE_HOME, if any.",
     )
+    _api_from: str = PrivateAttr(default="the default")
     prefect_ui_url: str | None = Field(
         default=None,
         description="Prefect UI base URL for links in notifications; default: the API host.",
@@ -166,6 +170,12 @@ class Settings(BaseSettings):
         le=10_000_000_000,
         description="The most a CSV file or an HTTP answer a source reads may hold.",
     )
+    attachment_max_bytes: int = Field(
+        default=10_000_000,
+        ge=1_000,
+        le=19_000_000,  # an upload is one request, and the workspace reads at most 20 MB of one
+        description="The most a file attached to an improvement may hold.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs decisions and session cookies; default: generated once and kept in "
@@ -217,6 +227,28 @@ class Settings(BaseSettings):
     def home_dir(self) -> Path:
         return self.home.expanduser()
 
+    @model_validator(mode="after")
+    def _server_started_here(self) -> Settings:
+        """Unless IMPROVE_PREFECT_API_URL names one, the API of the server `improve server`
+        started with this IMPROVE_HOME (it writes its URL there). PREFECT_API_URL, when set
+        before this process configured Prefect (which sets it), wins over both."""
+        if "prefect_api_url" in self.model_fields_set:
+            self._api_from = "IMPROVE_PREFECT_API_URL"
+        else:
+            path = self.home_dir / SERVER_URL_FILE
+            started = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+            if started.startswith(("http://", "https://")):
+                self.prefect_api_url = started
+                self._api_from = f"the server `improve server` started, written in {path}"
+        if os.environ.get("PREFECT_API_URL"):
+            self._api_from = "PREFECT_API_URL"
+        return self
+
+    @property
+    def prefect_api_from(self) -> str:
+        """Where the Prefect API URL comes from, in words."""
+        return self._api_from
+
     @property
     def improvement_files_dir(self) -> Path:
         """Where accepted opportunities' improvement files go."""
@@ -237,6 +269,12 @@ class Settings(BaseSettings):
     def workspace_url(self) -> str:
         """Base of the links to the workspace (``improve web`` on its default address)."""
         return (self.web_url or "http://127.0.0.1:8765").rstrip("/")
+
+    def link(self, path: str) -> str:
+        """``path`` in the workspace at its public address (IMPROVE_WEB_URL), for e-mails,
+        webhooks and the trail; empty when that is not set: a link to a guessed address (the
+        machine's own port) would lead nobody anywhere, so the message says so in words."""
+        return f"{self.web_url.rstrip('/')}{path}" if self.web_url else ""
 
     @property
     def roots(self) -> tuple[Path, ...]:

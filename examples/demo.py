@@ -198,7 +198,8 @@ def main() -> None:
             "7d",
         )
         improve("progress", "network-mttr")
-        improve("complete", "network-mttr", "--as", "Tomás Silva")
+        improve("gates", "network-mttr")  # what should give its deciders pause, if anything
+        improve("complete", "network-mttr", "--as", "Tomás Silva", "--confirm")
         at("network-mttr", "review-signoff-1")
         improve(
             "signoff",
@@ -211,6 +212,7 @@ def main() -> None:
             "38000",
             "--actual-cost",
             "10500",
+            "--confirm",
         )
         at("network-mttr", "closed")
 

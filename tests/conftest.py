@@ -104,4 +104,12 @@ def people(store: str, cli: Cli) -> None:
     cli.ok(
         "people", "add", "Lena Fischer", "--email", "lena@example.org", "--role", "improvement_team"
     )
-    cli.ok("people", "add", "Priya Nair", "--email", "priya@example.org", "--role", "data_analyst")
+    cli.ok(
+        "people",
+        "add",
+        "Priya Nair",
+        "--email",
+        "priya@example.org",
+        "--role",
+        "data_analyst:Incident Management",
+    )

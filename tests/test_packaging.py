@@ -71,7 +71,7 @@ def test_the_wheel_carries_flows_templates_and_migrations_and_works_alone(
     assert run([sys.executable, "-c", code], cwd=elsewhere, env=env).stdout.startswith(str(site))
     init = run([sys.executable, "-m", "ci_workflow", "init"], cwd=elsewhere, env=env)
     assert init.returncode == 0, init.stderr
-    assert "ready (schema none → 0016)" in init.stdout
+    assert "ready (schema none → 0019)" in init.stdout
 
 
 def improve(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -167,3 +167,23 @@ def test_a_flow_process_deciding_a_gate_does_not_load_the_capture(
         "ci_workflow.services.measurement.sustainment",
     }
     assert loaded_by_tasks(calls, capture, cwd=tmp_path, env=env) == "[]"
+
+
+def test_the_version_is_the_installed_packages_and_loads_nothing_heavy(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    from importlib.metadata import version
+
+    shown = improve(env, tmp_path, "--version")
+    assert (shown.returncode, shown.stdout) == (0, f"improve {version('ci-workflow')}\n")
+    code = (
+        "import sys\n"
+        "from ci_workflow.cli.app import app\n"
+        "try:\n"
+        "    app(['--version'])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0\n"
+        "heavy = ('prefect', 'rich', 'fastapi', 'alembic', 'uvicorn')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    assert fresh_python(code, cwd=tmp_path, env=env).endswith("[]")

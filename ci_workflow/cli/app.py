@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from ci_workflow.cli import lessons, lifecycle, metrics, people, register, reports, show, web
+from ci_workflow.cli import (
+    lessons,
+    lifecycle,
+    metrics,
+    people,
+    register,
+    reports,
+    server,
+    show,
+    web,
+)
 from ci_workflow.cli.intake import ideas, imports, opportunities
 
 app = typer.Typer(
@@ -14,9 +24,33 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("ci-workflow")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            from ci_workflow import __version__ as number
+        print(f"improve {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    _shown: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """ITIL 4 Continual Improvement: the register, its lifecycle, metrics and reports."""
+
+
 register.register_commands(app)
 show.register_commands(app)
 lifecycle.register_commands(app)
+server.register_commands(app)
 metrics.register_commands(app)
 reports.register_commands(app)
 lessons.register_commands(app)

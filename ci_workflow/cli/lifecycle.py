@@ -1,12 +1,8 @@
-"""The lifecycle's commands: start an improvement's flow, see and decide its gates, run Prefect."""
+"""The lifecycle's commands: start an improvement's flow, see and decide its gates."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import typer
 
@@ -27,13 +23,17 @@ if TYPE_CHECKING:
 
 def _pending(ref: str | None) -> list[PendingGate]:
     # Imported on use: `improve list` must not pay for the lifecycle's services at start-up.
-    from ci_workflow.services.views.waiting_gates import pending_gates
+    from ci_workflow.services.views.gate_warnings import gates_to_decide
 
-    return pending_gates(ref)
+    return gates_to_decide(ref)
 
 
 ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
 AS = typer.Option(..., "--as", help="Who decides (registered name or e-mail).")
+CONFIRMED_BY = {"complete": "complete", "accept": "signoff"}  # the command of each decision
+CONFIRM = typer.Option(
+    False, "--confirm", help="Decide over the gate's warnings (see `improve gates ID`)."
+)
 
 
 def start(
@@ -47,6 +47,7 @@ def start(
     from ci_workflow.orchestration.runs import PrefectRuns
     from ci_workflow.services.lifecycle.start import start_round
 
+    _say_found_server()
     # One process for the round: Prefect's client is imported once.
     for started in start_round(refs, actor=cli_actor(as_), runs=PrefectRuns()):
         if started.restarted_from:
@@ -56,6 +57,15 @@ def start(
             )
         else:
             console().print(f"{started.shown_id} started: flow run {started.flow_run_id}")
+
+
+def _say_found_server() -> None:
+    """Which Prefect API is used, when found in IMPROVE_HOME rather than set."""
+    from ci_workflow.orchestration import api_in_use
+
+    api, origin = api_in_use()
+    if origin.startswith("the server"):
+        console().print(f"Prefect API {escape(api)} (from {escape(origin)})")
 
 
 def reconcile(
@@ -105,13 +115,23 @@ def gates(
         )
     console().print(table)
     console().print(f"{len(pending)} gate{'s' if len(pending) != 1 else ''} waiting")
+    for g in (g for g in pending if g.warnings):
+        count = len(g.warnings)
+        console().print(f"\n{g.id} {g.key}: {count} warning{'s' if count != 1 else ''}")
+        for w in g.warnings:
+            console().print(f"  - {escape(w.text)}", soft_wrap=True)
+        for decision in g.confirm_for:
+            console().print(f"  `improve {CONFIRMED_BY[decision]}` over them needs --confirm")
 
 
-def _decide(ref: str, gate: Gate, decision: str, by: str, **fields: object) -> None:
+def _decide(
+    ref: str, gate: Gate, decision: str, by: str, confirm: bool = False, **fields: object
+) -> None:
     from ci_workflow.cli import remote
 
     if remote.session() is not None:  # signed in: the workspace decides as that person
         body = {"decision": decision, **{k: v for k, v in fields.items() if v is not None}}
+        body["confirm"] = confirm
         sent = remote.call("POST", f"/api/improvements/{ref}/decisions", body)["sent"]
         console().print(escape(str(sent)))
         return
@@ -119,7 +139,7 @@ def _decide(ref: str, gate: Gate, decision: str, by: str, **fields: object) -> N
     from ci_workflow.services.lifecycle.decide import send_decision
 
     sent = send_decision(
-        ref, gate, decision, actor=cli_actor(), runs=PrefectRuns(), by=by, **fields
+        ref, gate, decision, actor=cli_actor(), runs=PrefectRuns(), by=by, confirm=confirm, **fields
     )
     console().print(
         f"{sent.shown_id}: {decision} sent to {sent.key} as "
@@ -147,9 +167,15 @@ def resubmit(ref: str = ID, as_: str = AS, comment: str = typer.Option("", "--co
     _decide(ref, Gate.resubmitted, "resubmit", as_, comment=comment)
 
 
-def complete(ref: str = ID, as_: str = AS, comment: str = typer.Option("", "--comment")) -> None:
-    """Declare execution complete (the owner or a team member); the review starts."""
-    _decide(ref, Gate.execution_complete, "complete", as_, comment=comment)
+def complete(
+    ref: str = ID,
+    as_: str = AS,
+    comment: str = typer.Option("", "--comment"),
+    confirm: bool = CONFIRM,
+) -> None:
+    """Declare execution complete (the owner or a team member); the review starts. Refused
+    while the gate has warnings, unless --confirm."""
+    _decide(ref, Gate.execution_complete, "complete", as_, confirm, comment=comment)
 
 
 def signoff(
@@ -159,13 +185,16 @@ def signoff(
     realised_gain: float | None = typer.Option(None, "--realised-gain", min=0),
     actual_cost: float | None = typer.Option(None, "--actual-cost", min=0),
     comment: str = typer.Option("", "--comment"),
+    confirm: bool = CONFIRM,
 ) -> None:
-    """Accept the review; the improvement is consolidated and closed."""
+    """Accept the review; the improvement is consolidated and closed. Refused while the gate
+    has warnings, unless --confirm."""
     _decide(
         ref,
         Gate.review_signoff,
         "accept",
         as_,
+        confirm,
         lessons=lessons,
         realised_gain=realised_gain,
         actual_cost=actual_cost,
@@ -212,47 +241,6 @@ def status(ref: str = ID, json_: bool = typer.Option(False, "--json", help="Prin
     )
 
 
-def server(
-    port: int | None = typer.Option(None, help="Default: the port of IMPROVE_PREFECT_API_URL."),
-) -> None:
-    """Run a local Prefect server (SQLite in IMPROVE_HOME/prefect, 127.0.0.1, analytics off)."""
-    from ci_workflow import orchestration
-
-    env = {**os.environ, **orchestration.prefect_environment()}
-    port = port or urlsplit(env["PREFECT_API_URL"]).port or 4200
-    prefect = shutil.which("prefect", path=os.path.dirname(sys.executable)) or "prefect"
-    console().print(f"Prefect server on 127.0.0.1:{port}; UI {escape(env['PREFECT_UI_URL'])}")
-    if env.get("PREFECT_SERVER_API_AUTH_STRING"):
-        from ci_workflow.settings import get_settings
-
-        user = env["PREFECT_SERVER_API_AUTH_STRING"].partition(":")[0]
-        kept = get_settings().home_dir / "prefect_auth"
-        console().print(
-            f"its API and UI ask for user {escape(user)}, user:password kept in "
-            f"{escape(str(kept))} (or IMPROVE_PREFECT_AUTH_STRING)"
-        )
-    os.execvpe(
-        prefect, [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env
-    )
-
-
-def serve() -> None:
-    """Serve the lifecycle, watchdog and later flows from this process until stopped."""
-    from ci_workflow import orchestration
-
-    os.environ.update(orchestration.serving_environment())
-    orchestration.configure_prefect()
-    orchestration.require_api()
-    from ci_workflow.orchestration.serve import concurrent_runs, declared_deployments, serve_all
-
-    names = ", ".join(d["name"] for d in declared_deployments())
-    console().print(
-        f"serving {names} from this process, at most {concurrent_runs()} runs at once "
-        "(IMPROVE_MAX_CONCURRENT_RUNS); Ctrl-C or SIGTERM stops it"
-    )
-    serve_all()
-
-
 def register_commands(app: typer.Typer) -> None:
     add_commands(
         app,
@@ -268,7 +256,5 @@ def register_commands(app: typer.Typer) -> None:
             "extend": extend,
             "status": status,
             "reconcile": reconcile,
-            "server": server,
-            "serve": serve,
         },
     )

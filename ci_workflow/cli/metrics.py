@@ -1,8 +1,9 @@
-"""The metrics' commands: capture, backfill, record, snapshots, progress."""
+"""The metrics' commands: capture, backfill, record, survey, snapshots, progress."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from ci_workflow.cli._common import (
     print_json,
 )
 from ci_workflow.domain.clock import as_utc
+from ci_workflow.domain.measures.surveys import MAX_FILE_BYTES
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import number, percent, quantity, visible, when
 
@@ -104,10 +106,58 @@ def record(
     baseline: bool = typer.Option(
         False, "--baseline", help="It is the baseline (before approval)."
     ),
+    note: str | None = typer.Option(None, "--note", help="What to know about the value."),
 ) -> None:
     """Record a value measured by a person (manual sources, or a correction)."""
     line = _measurements().record(
-        ref, metric, value, actor=cli_actor(as_), at=moment(at, "--at"), baseline=baseline
+        ref,
+        metric,
+        value,
+        actor=cli_actor(as_),
+        at=moment(at, "--at"),
+        baseline=baseline,
+        note=note,
+    )
+    console().print(escape(line))
+
+
+def survey(
+    ref: str = ID,
+    metric: str = typer.Argument(..., help="The satisfaction objective's metric."),
+    question: str = typer.Option(..., "--question", help="The question asked."),
+    scale: int = typer.Option(5, "--scale", help="Answers run from 1 to this (2-10)."),
+    answers: str | None = typer.Option(
+        None, "--answers", help="How many answered each point, lowest first: 2,3,10,20,12."
+    ),
+    file: Path | None = typer.Option(
+        None,
+        "--file",
+        help="A CSV of responses, one a row, in a column named answer.",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+    ),
+    as_: str = typer.Option(..., "--as", help="Who ran the survey (name or e-mail)."),
+    at: str | None = typer.Option(None, "--at", help="When it closed (default now, UTC)."),
+    note: str | None = typer.Option(None, "--note", help="What to know about it."),
+) -> None:
+    """Record a survey's result: its mean is the objective's value; the answers per point are
+    kept with it (the review report shows how many answered and the spread)."""
+    data = None
+    if file is not None:
+        if file.stat().st_size > MAX_FILE_BYTES:
+            raise UsageError(f"--file: at most {MAX_FILE_BYTES // 1_000_000} MB")
+        data = file.read_bytes()
+    line = _measurements().record_survey(
+        ref,
+        metric,
+        question=question,
+        scale=scale,
+        answers=answers,
+        responses_csv=data,
+        actor=cli_actor(as_),
+        at=moment(at, "--at"),
+        note=note,
     )
     console().print(escape(line))
 
@@ -135,7 +185,7 @@ def snapshots(
             s.kind,
             when(s.checkpoint_at),
             number(s.value),
-            escape(s.error or s.recorded_by or ""),
+            escape(s.error or ": ".join(filter(None, (s.recorded_by, s.note)))),
         )
     console().print(table)
 
@@ -209,6 +259,7 @@ def register_commands(app: typer.Typer) -> None:
             "capture": capture,
             "backfill": backfill,
             "record": record,
+            "survey": survey,
             "snapshots": snapshots,
             "progress": progress,
             "sustainment": sustainment,

@@ -94,7 +94,10 @@ def deactivate(person: str = PERSON, as_: str | None = AS) -> None:
 
 
 def invite(person: str = PERSON, as_: str | None = AS) -> None:
-    """E-mail a person a one-time link to set their workspace password."""
+    """E-mail a person a one-time link to set their workspace password.
+
+    Password rules: at least 10 characters; at most 256 characters; not your e-mail address or
+    your name; not one character repeated (like aaaaaaaaaa)."""
     console().print(f"invitation sent to {escape(_people().invite(person, actor=cli_actor(as_)))}")
 
 
@@ -105,7 +108,11 @@ def passwd(
     ),
     as_: str | None = AS,
 ) -> None:
-    """Set a person's workspace password (asked twice, never shown)."""
+    """Set a person's workspace password (asked twice, never shown).
+
+    Password rules: at least 10 characters; at most 256 characters; not your e-mail address or
+    your name; not one character repeated (like aaaaaaaaaa). A password that breaks one is
+    refused (exit code 1) with every rule it breaks."""
     from ci_workflow.services.people.identity import set_password
 
     actor = cli_actor(as_)

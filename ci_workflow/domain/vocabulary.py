@@ -13,8 +13,11 @@ class Role(StrEnum):
     data_analyst = "data_analyst"
 
 
-# Roles that only make sense for one process or service, named by the scope.
-SCOPED_ROLES = frozenset({Role.process_owner, Role.service_owner})
+# Roles that only make sense for one process or service, named by the scope. A data analyst's
+# scope is a process (``data_analyst:Incident Management``) or, after ``service:``, a service
+# (``data_analyst:service:Email``).
+SCOPED_ROLES = frozenset({Role.process_owner, Role.service_owner, Role.data_analyst})
+SERVICE_SCOPE = "service:"
 
 
 class ImprovementType(StrEnum):

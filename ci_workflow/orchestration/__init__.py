@@ -9,6 +9,7 @@
 
 from ci_workflow.orchestration.client import (
     RunState,
+    api_in_use,
     cancel,
     configure_prefect,
     prefect_environment,
@@ -21,6 +22,7 @@ from ci_workflow.orchestration.client import (
 
 __all__ = [
     "RunState",
+    "api_in_use",
     "cancel",
     "configure_prefect",
     "prefect_environment",

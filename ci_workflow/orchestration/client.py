@@ -92,6 +92,21 @@ def require_api() -> None:
         raise OrchestratorUnavailable(f"the Prefect API at {api} answered {answer.status_code}")
 
 
+def api_in_use() -> tuple[str, str]:
+    """The Prefect API URL this process talks to, and where it comes from, in words."""
+    settings = get_settings()
+    return os.environ.get("PREFECT_API_URL", settings.prefect_api_url), settings.prefect_api_from
+
+
+def _unreachable_fix() -> str:
+    if get_settings().prefect_api_from == "the default":
+        return (
+            "run `improve server`, or set IMPROVE_PREFECT_API_URL to the server's API "
+            "(e.g. http://127.0.0.1:4200/api)"
+        )
+    return "is its server (`improve server`) running?"
+
+
 @dataclass(frozen=True)
 class RunState:
     type: str  # SCHEDULED, RUNNING, PAUSED, COMPLETED, FAILED, CRASHED, CANCELLED...; MISSING
@@ -225,8 +240,8 @@ def _unreachable_as_error() -> Iterator[None]:
     try:
         yield
     except httpx.HTTPError as error:
-        api = os.environ.get("PREFECT_API_URL", get_settings().prefect_api_url)
+        api, origin = api_in_use()
         raise OrchestratorUnavailable(
-            f"cannot reach the Prefect API at {api} ({type(error).__name__}); "
-            "is `improve server` running?"
+            f"cannot reach the Prefect API at {api} ({type(error).__name__}; the URL from "
+            f"{origin}): {_unreachable_fix()}"
         ) from None

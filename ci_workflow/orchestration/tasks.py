@@ -59,8 +59,11 @@ def open_gate(
 @task(name="decide")
 def decide(improvement_id: int, gate: str, attempt: int, answer: dict[str, Any]) -> str:
     from ci_workflow.services.lifecycle.gate_decisions import decide_gate
+    from ci_workflow.services.people.notifications import dispatch
 
-    return decide_gate(improvement_id, gate, attempt, answer).for_flow
+    outcome = decide_gate(improvement_id, gate, attempt, answer).for_flow
+    dispatch()  # its watchers are told after the commit, even when no gate opens next
+    return outcome
 
 
 @task(name="review")

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ci_workflow.domain.improvement.similarity import SimilarImprovement
-from ci_workflow.domain.records.change_records import change_warning
 from ci_workflow.domain.stages.gates import DECISIONS, Gate
 from ci_workflow.reports.rendering import render
 from ci_workflow.schemas import ImprovementDetail
@@ -20,13 +19,13 @@ def gate_summary(
     refused: str | None = None,
     signed: str | None = None,
     similar: Sequence[SimilarImprovement] | None = None,
+    warnings: Sequence[str] = (),
 ) -> str:
     """What is being decided and the facts for it; ``latest`` is each metric's newest value,
     ``refused`` why the previous answer to this gate did not count, ``signed`` who signed a
     co-signed sign-off so far, ``similar`` the closed
-    improvements most like this one (``services.reporting.lessons``; None: not looked for). At
-    ``execution_complete``, each plan action's change that is not closed is a warning."""
-    warnings = change_warnings(detail) if gate == Gate.execution_complete else []
+    improvements most like this one (``services.reporting.lessons``; None: not looked for);
+    ``warnings`` what should give the deciders pause (``domain.stages.gate_warnings``)."""
     return render(
         "gate_summary.md",
         improvement=detail,
@@ -36,16 +35,5 @@ def gate_summary(
         refused=refused,
         signed=signed,
         similar=similar,
-        change_warnings=warnings,
+        warnings=warnings,
     )
-
-
-def change_warnings(detail: ImprovementDetail) -> list[str]:
-    """One line per linked change still open, failed or never imported; cancelled actions'
-    changes are not waited for."""
-    found = (
-        change_warning(a.change, a.change_state, a.change_outcome, a.change_close_code)
-        for a in detail.plan
-        if a.change and a.status != "cancelled"
-    )
-    return list(dict.fromkeys(w for w in found if w))

@@ -20,6 +20,7 @@ from ci_workflow.formatting import (
     one_line,
     p_value,
     percent,
+    plain,
     quantity,
     share,
     when,
@@ -133,6 +134,8 @@ def environment() -> Environment:
         share=share,
         hours=hours,
         p_value=p_value,
+        plain=plain,  # text people typed, in a plain-text e-mail
+        oneline=one_line,
     )
     env.globals.update(unknowns=unknowns, fact=fact)
     return env

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from ci_workflow.domain.measures.evaluation import Evaluation
 from ci_workflow.domain.measures.kpis import Figure, roi
+from ci_workflow.domain.measures.surveys import Survey
 from ci_workflow.domain.measures.sustainment import HoldAnswer
 from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import UsageError
@@ -21,15 +22,24 @@ FORMATS = ("html", "md")
 FINAL = (Status.consolidating, Status.closed)
 
 
+# Said beside "too little data": where the split between before and after comes from.
+SPLIT_WORDS = (
+    "Before and after are split at the day execution started: the improvement's execution "
+    "start date (started in its file) when it replays history, else the day it moved to "
+    "executing; a start set too late leaves too few measurements after it"
+)
+
+
 def review_context(
     detail: ImprovementDetail,
     evaluations: list[Evaluation],
     events: list[AuditEventPublic],
     generated_at: datetime,
     sustainment: HoldAnswer | None = None,
+    surveys: dict[str, tuple[datetime, Survey]] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show: evaluations with their charts, a summary, the trail;
-    after closing, whether the gain held."""
+    after closing, whether the gain held; each objective's latest survey (when and what)."""
     met = sum(1 for e in evaluations if e.verdict == "met")
     summary = (
         "no objectives"
@@ -52,6 +62,8 @@ def review_context(
         "audit_total": len(events),
         "generated_at": generated_at,
         "sustainment": sustainment,
+        "surveys": surveys or {},
+        "split_words": SPLIT_WORDS,
     }
 
 

@@ -15,8 +15,10 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from ci_workflow.domain.clock import as_utc
+from ci_workflow.domain.measures.surveys import Survey
+from ci_workflow.domain.stages.gate_warnings import Attempt
 from ci_workflow.domain.vocabulary import SnapshotKind
-from ci_workflow.store.tables import MetricSnapshot, Objective
+from ci_workflow.store.tables import Improvement, MetricSnapshot, Objective, SurveyResult
 
 MEASURED = (SnapshotKind.checkpoint, SnapshotKind.final)
 
@@ -163,3 +165,76 @@ def fingerprint_rows(session: Session, objective_ids: Iterable[int]) -> list[tup
         .order_by(col(MetricSnapshot.objective_id))
     )
     return [tuple(row) for row in session.exec(query)]
+
+
+def attempts_for(session: Session, objective_ids: Iterable[int]) -> dict[int, list[Attempt]]:
+    """Every capture of these objectives before closing (baseline, checkpoints, final), the
+    failed ones with their error, oldest first: what a gate's warnings are read from."""
+    ids = set(objective_ids)
+    found: dict[int, list[Attempt]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = session.exec(
+        select(MetricSnapshot)
+        .where(
+            col(MetricSnapshot.objective_id).in_(ids),
+            col(MetricSnapshot.kind).in_((SnapshotKind.baseline, *MEASURED)),
+        )
+        .order_by(col(MetricSnapshot.checkpoint_at))
+    )
+    for s in rows:
+        found[s.objective_id].append(Attempt(as_utc(s.checkpoint_at), s.kind, s.value, s.error))
+    return found
+
+
+def measured_improvements(
+    session: Session, owner_id: int, statuses: Iterable[str], kinds: Iterable[str] = MEASURED
+) -> list[int]:
+    """The improvements a person owns, in these statuses, with a successful measurement of these
+    kinds: the only ones whose objectives can be off track (one query, however many they own)."""
+    query = (
+        select(Objective.improvement_id)
+        .join(MetricSnapshot, col(MetricSnapshot.objective_id) == col(Objective.id))
+        .join(Improvement, col(Improvement.id) == col(Objective.improvement_id))
+        .where(
+            col(Improvement.owner_id) == owner_id,
+            col(Improvement.status).in_(tuple(statuses)),
+            col(MetricSnapshot.kind).in_(tuple(kinds)),
+            col(MetricSnapshot.value).is_not(None),
+        )
+        .distinct()
+    )
+    return sorted(session.exec(query))
+
+
+def keep_survey(session: Session, snapshot_id: int, survey: Survey | None) -> None:
+    """The survey a recorded value is the mean of, or none: a value typed over it drops it."""
+    query = select(SurveyResult).where(SurveyResult.snapshot_id == snapshot_id)
+    row = session.exec(query).first()
+    if survey is None:
+        if row is not None:
+            session.delete(row)
+        return
+    row = row or SurveyResult(snapshot_id=snapshot_id, question="", scale=0, counts="")
+    row.question, row.scale = survey.question, survey.scale
+    row.counts = ",".join(str(n) for n in survey.counts)
+    session.add(row)
+
+
+def latest_surveys(session: Session, improvement_id: int) -> dict[str, tuple[datetime, Survey]]:
+    """Each objective's newest measured survey (checkpoint or final), by metric."""
+    query = (
+        select(Objective.metric, MetricSnapshot.checkpoint_at, SurveyResult)
+        .join(MetricSnapshot, col(MetricSnapshot.objective_id) == col(Objective.id))
+        .join(SurveyResult, col(SurveyResult.snapshot_id) == col(MetricSnapshot.id))
+        .where(
+            Objective.improvement_id == improvement_id,
+            col(MetricSnapshot.kind).in_(MEASURED),
+        )
+        .order_by(col(MetricSnapshot.checkpoint_at).desc())
+    )
+    found: dict[str, tuple[datetime, Survey]] = {}
+    for metric, at, row in session.exec(query):
+        counts = tuple(int(n) for n in row.counts.split(","))
+        found.setdefault(metric, (as_utc(at), Survey(row.question, row.scale, counts)))
+    return found

@@ -34,6 +34,8 @@ from ci_workflow.web.pages import (
     tokens,
     work,
 )
+from ci_workflow.web.pages.discussion import attachments, comments
+from ci_workflow.web.pages.improvement_acts import values, withdrawal
 from ci_workflow.web.render import as_json, page, say, sign_in_url
 
 log = logging.getLogger("ci_workflow.web")
@@ -58,7 +60,8 @@ def create_app() -> FastAPI:
     # improvement_file and _form before improvement: /improvements/{ref} would take
     # IMP-0001.yaml and new.
     pages = [account, tokens, work, register, improvement_file, improvement_form, improvement]
-    pages += [opportunities, practice, people, apply, board]
+    pages += [opportunities, practice, people, apply, board, values, withdrawal]
+    pages += [comments, attachments]  # the talk about an improvement
     for module in pages:
         app.include_router(module.router)
     app.middleware("http")(_security_headers)

@@ -1,5 +1,6 @@
 """Improvement as code: create, update, and refuse bad files without writing anything."""
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,10 @@ def test_apply_registers_everything_the_file_says(cli: Cli, registered: Path) ->
         "kpi_kind": "service_performance",
         "input_metric": None,
     }
+    # Overdue counts from today: the file's due date is fixed, the day the test runs is not.
+    late = max(0, (datetime.now(UTC).date() - date(2026, 12, 15)).days)
+    (action,) = shown["plan"]
+    assert action.pop("overdue") == (f"overdue by {late} day{'s' * (late > 1)}" if late else "")
     assert shown["plan"] == [
         {
             "action": "Add a routing rule",
@@ -43,6 +48,8 @@ def test_apply_registers_everything_the_file_says(cli: Cli, registered: Path) ->
             "due": "2026-12-15",
             "status": "planned",
             "change": None,
+            "done_on": None,
+            "overdue_days": late,
             "change_state": None,
             "change_outcome": None,
             "change_close_code": None,

@@ -52,11 +52,19 @@ def test_a_full_role_cannot_be_given_a_scope(cli: Cli, people: None) -> None:
 
 
 def test_people_are_edited_and_deactivated_and_history_keeps_them(cli: Cli, people: None) -> None:
-    cli.ok("people", "edit", "Priya Nair", "--role", "improvement_team", "--role", "data_analyst")
+    cli.ok(
+        "people",
+        "edit",
+        "Priya Nair",
+        "--role",
+        "improvement_team",
+        "--role",
+        "data_analyst: SERVICE : Email",
+    )
     cli.ok("people", "edit", "priya@example.org", "--email", "priya.nair@example.org")
     priya = next(p for p in cli.json("people", "list") if p["name"] == "Priya Nair")
     assert priya["email"] == "priya.nair@example.org"
-    assert priya["roles"] == ["improvement_team", "data_analyst"]
+    assert priya["roles"] == ["improvement_team", "data_analyst:service:Email"]
     assert cli.fails("people", "edit", "Priya Nair", "--name", "Omar Haddad") == [
         "error: 'Omar Haddad' is already registered (as Omar Haddad)"
     ]
@@ -74,3 +82,38 @@ def test_people_are_edited_and_deactivated_and_history_keeps_them(cli: Cli, peop
     assert cli.fails(
         "people", "edit", "Lena Fischer", "--role", "ci_manager", "--as", "Lena Fischer"
     ) == ["error: Lena Fischer may not manage people: only a CI manager may"]
+
+
+def test_a_weak_password_is_refused_with_exit_1_and_every_rule_it_breaks(
+    cli: Cli, people: None
+) -> None:
+    from typer.testing import CliRunner
+
+    from ci_workflow.cli.app import app
+
+    refused = CliRunner().invoke(
+        app, ["people", "passwd", "Lena Fischer", "--password-stdin"], input="aaaa\n"
+    )
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == (
+        "error: the password breaks 2 rules: at least 10 characters; "
+        "not one character repeated (like aaaaaaaaaa)"
+    )
+    own = CliRunner().invoke(
+        app,
+        ["people", "passwd", "lena@example.org", "--password-stdin"],
+        input="Lena@Example.org\n",
+    )
+    assert own.exit_code == 1 and "not your e-mail address or your name" in own.stderr
+    kept = CliRunner().invoke(
+        app, ["people", "passwd", "Lena Fischer", "--password-stdin"], input="a good passphrase\n"
+    )
+    assert kept.exit_code == 0 and "password set for Lena Fischer" in kept.stdout
+
+
+def test_the_password_commands_state_the_rules_in_their_help(cli: Cli) -> None:
+    from ci_workflow.domain.authority.passwords import RULES
+
+    for command in ("passwd", "invite"):
+        shown = " ".join(cli.ok("people", command, "--help").stdout.split())
+        assert all(rule in shown for rule in RULES), command

@@ -87,3 +87,10 @@ def test_role_grants_parse_with_and_without_scope() -> None:
         parse_grant("service_owner")
     with pytest.raises(UsageError, match="unknown role 'boss'"):
         parse_grant("boss")
+    # A data analyst is scoped like a process owner: a process, or a service after "service:".
+    assert str(parse_grant("data_analyst:Change Enablement")) == "data_analyst:Change Enablement"
+    assert str(parse_grant("data_analyst: Service :  Email ")) == "data_analyst:service:Email"
+    with pytest.raises(UsageError, match="needs a scope"):
+        parse_grant("data_analyst")
+    with pytest.raises(UsageError, match="needs the service's name"):
+        parse_grant("data_analyst:service:")

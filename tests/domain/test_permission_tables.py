@@ -52,11 +52,20 @@ OTHER_PROCESS_OWNER = person("1003", "other_process_owner", Grant(Role.process_o
 MANAGER = person("1004", "manager", Grant(Role.ci_manager))
 SERVICE_OWNER = person("1005", "service_owner", Grant(Role.service_owner, "email"))
 OTHER_SERVICE_OWNER = person("1006", "other_service_owner", Grant(Role.service_owner, "VPN"))
-ANALYST = person("1007", "analyst", Grant(Role.data_analyst))
+ANALYST = person("1007", "analyst", Grant(Role.data_analyst, "incident management"))
 OUTSIDER = person("1008", "outsider")
 TEAM_ROLE = person("1009", "team_role", Grant(Role.improvement_team))
 # Named on the improvement as its process owner, but no longer holding the grant.
 FORMER_PROCESS_OWNER = person("1010", "former_process_owner")
+SERVICE_ANALYST = person("1011", "service_analyst", Grant(Role.data_analyst, "service:EMAIL"))
+OTHER_ANALYST = person("1012", "other_analyst", Grant(Role.data_analyst, "Change"))
+OTHER_SERVICE_ANALYST = person(
+    "1013", "other_service_analyst", Grant(Role.data_analyst, "service:VPN")
+)
+# A process named like the service is not the service.
+PROCESS_NAMED_ANALYST = person("1014", "process_named_analyst", Grant(Role.data_analyst, "Email"))
+# An unscoped grant stored before data analysts were scoped: it reaches no improvement.
+UNSCOPED_ANALYST = person("1015", "unscoped_analyst", Grant(Role.data_analyst))
 
 EVERYONE = (
     OWNER,
@@ -70,6 +79,11 @@ EVERYONE = (
     OUTSIDER,
     TEAM_ROLE,
     FORMER_PROCESS_OWNER,
+    SERVICE_ANALYST,
+    OTHER_ANALYST,
+    OTHER_SERVICE_ANALYST,
+    PROCESS_NAMED_ANALYST,
+    UNSCOPED_ANALYST,
 )
 
 
@@ -160,13 +174,15 @@ def test_governs_is_a_process_owner_of_its_process_or_a_ci_manager() -> None:
     assert {p.name for p in EVERYONE if governs(p, parties())} == {"process_owner", "manager"}
 
 
-RECORDERS = {"owner", "team", "manager", "analyst", "team_role"}
+RECORDERS = {"owner", "team", "manager", "analyst", "service_analyst"}
 WITHDRAWERS = {"owner", "process_owner", "manager", "former_process_owner"}
 
 
 def test_who_may_record_values() -> None:
-    # A data analyst records off the team; a team member records without a recorder role; a
-    # process owner or a service owner does not, unless on the team.
+    # A data analyst of its process or service records off the team; a team member records
+    # without a role; a process owner or a service owner does not, unless on the team; nor does
+    # someone holding improvement_team who is not on this team, nor an analyst of another
+    # process or service, nor one whose grant names no scope.
     assert {p.name for p in EVERYONE if may_record(p, parties())} == RECORDERS
     assert {p.name for p in EVERYONE if allowed(Action.record, p, parties())} == RECORDERS
 

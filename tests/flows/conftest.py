@@ -184,7 +184,7 @@ CAST = [
     ("Carmen Ruiz", "carmen@example.org", "ci_manager"),
     ("Omar Haddad", "omar@example.org", "process_owner:Incident Management"),
     ("Lena Fischer", "lena@example.org", "improvement_team"),
-    ("Priya Nair", "priya@example.org", "data_analyst"),
+    ("Priya Nair", "priya@example.org", "data_analyst:Incident Management"),
 ]
 
 

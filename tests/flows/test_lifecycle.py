@@ -67,12 +67,12 @@ def test_a_whole_lifecycle_through_every_gate(cli: Cli, lifecycle: Served, tmp_p
     cli.ok("approve", ref, "--as", "Omar Haddad", "--comment", "Good plan")
     wait_for(cli, ref, gate="execution-complete-1")
     assert show_improvement(ref).status == "executing"
-    cli.ok("complete", ref, "--as", "Priya Nair")
+    cli.ok("complete", ref, "--as", "Priya Nair", "--confirm")
     wait_for(cli, ref, gate="review-signoff-1")
     assert show_improvement(ref).status == "in_review"
     cli.ok("extend", ref, "--as", "Omar Haddad", "--comment", "One more month of data")
     wait_for(cli, ref, gate="execution-complete-2")
-    cli.ok("complete", ref, "--as", "Lena Fischer")
+    cli.ok("complete", ref, "--as", "Lena Fischer", "--confirm")
     wait_for(cli, ref, gate="review-signoff-2")
     cli.ok(
         "signoff",
@@ -85,6 +85,7 @@ def test_a_whole_lifecycle_through_every_gate(cli: Cli, lifecycle: Served, tmp_p
         "30000",
         "--actual-cost",
         "9000",
+        "--confirm",  # its objective was never measured: a warning stands
     )
     wait_for(cli, ref, state="Completed")
 
@@ -121,7 +122,7 @@ def test_a_whole_lifecycle_through_every_gate(cli: Cli, lifecycle: Served, tmp_p
     reports = sorted(p.name for p in (lifecycle.home / "reports").glob(f"{prefix}-*"))
     assert reports == [
         f"{prefix}-{kind}.{ext}"
-        for kind in ("final", "review-1", "review-2")
+        for kind in ("final", "interim-1", "interim-2")
         for ext in ("html", "md")
     ]
     final = (lifecycle.home / "reports" / f"{prefix}-final.html").read_text()
@@ -132,7 +133,7 @@ def test_a_whole_lifecycle_through_every_gate(cli: Cli, lifecycle: Served, tmp_p
     with get_client(sync_client=True) as client:
         key = ArtifactFilterKey(any_=[f"review-{prefix}"])
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=key))
-    assert len(artifacts) == 3  # review-1, review-2, final: versions of one keyed artifact
+    assert len(artifacts) == 3  # interim-1, interim-2, final: versions of one keyed artifact
     assert {str(a.data).split("\n")[0] for a in artifacts} == {f"# {shown.id} {shown.title}"}
     assert cli.json("gates", ref) == []
 
@@ -265,11 +266,11 @@ def test_a_killed_serve_process_loses_nothing_and_repeats_nothing(
     lifecycle.start()
     cli.ok("approve", ref, "--as", "Omar Haddad")
     wait_for(cli, ref, gate="execution-complete-1")
-    cli.ok("complete", ref, "--as", "Lena Fischer")
+    cli.ok("complete", ref, "--as", "Lena Fischer", "--confirm")
     wait_for(cli, ref, gate="review-signoff-1")
     lifecycle.kill()
     lifecycle.start()
-    cli.ok("signoff", ref, "--as", "Omar Haddad", "--lessons", "Kill -9 is fine")
+    cli.ok("signoff", ref, "--as", "Omar Haddad", "--lessons", "Kill -9 is fine", "--confirm")
     wait_for(cli, ref, state="Completed")
     assert show_improvement(ref).status == "closed"
     assert len(decisions(ref)) == 3

@@ -39,9 +39,11 @@ def test_a_lifecycle_with_prefect_and_the_register_on_postgres(
     wait_for(cli, ref, gate="plan-approval-1")
     cli.ok("approve", ref, "--as", "Omar Haddad")
     wait_for(cli, ref, gate="execution-complete-1")
-    cli.ok("complete", ref, "--as", "Lena Fischer")
+    cli.ok("complete", ref, "--as", "Lena Fischer", "--confirm")
     wait_for(cli, ref, gate="review-signoff-1")
-    cli.ok("signoff", ref, "--as", "Carmen Ruiz", "--lessons", "Works on PostgreSQL too")
+    cli.ok(
+        "signoff", ref, "--as", "Carmen Ruiz", "--lessons", "Works on PostgreSQL too", "--confirm"
+    )
     wait_for(cli, ref, state="Completed")
     assert show_improvement(ref).status == "closed"
     assert [d[2] for d in decisions(ref)] == ["approve", "complete", "accept"]

@@ -26,21 +26,23 @@ def test_the_session_server_refuses_callers_without_its_credentials(
     assert httpx.post(filtered, json={}, timeout=30, auth=AUTH).status_code == 200
 
 
-def _env(home: Path, port: int) -> dict[str, str]:
+def _env(home: Path, port: int | None) -> dict[str, str]:
+    """A clean environment; with no port, no Prefect API is named at all."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("IMPROVE_", "PREFECT_"))}
-    return {
-        **clean,
-        "IMPROVE_HOME": str(home),
-        "IMPROVE_PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-    }
+    named = {"IMPROVE_PREFECT_API_URL": f"http://127.0.0.1:{port}/api"} if port else {}
+    return {**clean, "IMPROVE_HOME": str(home), **named}
 
 
-def test_improve_server_makes_a_secret_and_serve_uses_it(tmp_path: Path) -> None:
+def test_improve_server_makes_a_secret_and_serve_finds_it_and_uses_it(tmp_path: Path) -> None:
+    """`improve server --port N` says how to point the rest at it; `improve serve` of the same
+    IMPROVE_HOME, with no Prefect API named anywhere, finds it and says so."""
     port = processes.free_port()
-    env, api = _env(tmp_path, port), f"http://127.0.0.1:{port}/api"
+    env, api = _env(tmp_path, None), f"http://127.0.0.1:{port}/api"
     subprocess.run([*processes.improve_command(), "init"], env=env, check=True, capture_output=True)
     server = processes.start(
-        [*processes.improve_command(), "server"], env=env, log=tmp_path / "server.log"
+        [*processes.improve_command(), "server", "--port", str(port)],
+        env=env,
+        log=tmp_path / "server.log",
     )
     serve = None
     try:
@@ -51,7 +53,10 @@ def test_improve_server_makes_a_secret_and_serve_uses_it(tmp_path: Path) -> None
         assert kept.stat().st_mode & 0o777 == 0o600
         user, _, password = kept.read_text().strip().partition(":")
         assert user == "improve" and len(password) >= 24
-        assert "ask for user improve," in (tmp_path / "server.log").read_text()
+        said = (tmp_path / "server.log").read_text()
+        assert "ask for user improve," in said
+        assert f"  export IMPROVE_PREFECT_API_URL={api}\n" in said
+        assert (tmp_path / "prefect_server_url").read_text().strip() == api
         assert password not in (tmp_path / "server.log").read_text()  # never printed
         assert httpx.post(f"{api}/flow_runs/filter", json={}, timeout=30).status_code == 401
         assert (
@@ -74,6 +79,8 @@ def test_improve_server_makes_a_secret_and_serve_uses_it(tmp_path: Path) -> None
             what="improve serve",
             log=tmp_path / "serve.log",
         )
+        found = f"Prefect API {api} (from the server `improve server` started, written in"
+        assert (tmp_path / "serve.log").read_text().startswith(found)
         processes.kill_hard(server)  # the server goes away under the serving process
         os.killpg(serve.pid, signal.SIGTERM)
         serve.wait(timeout=120)  # it ends by itself: the grace period, then a hard exit
@@ -98,6 +105,6 @@ def test_serve_without_a_server_names_the_address(tmp_path: Path) -> None:
     )
     assert done.returncode != 0
     assert done.stderr.strip().splitlines()[-1] == (
-        f"error: cannot reach the Prefect API at http://127.0.0.1:{port}/api (ConnectError); "
-        "is `improve server` running?"
+        f"error: cannot reach the Prefect API at http://127.0.0.1:{port}/api (ConnectError; the "
+        "URL from IMPROVE_PREFECT_API_URL): is its server (`improve server`) running?"
     )

@@ -78,7 +78,14 @@ def test_a_serve_killed_after_a_decision_strands_the_run_until_it_is_reconciled(
                 super().resume(flow_run_id, key, run_input)
 
         actor = operating_system("tester", person_view_of("Lena Fischer"))
-        send_decision(ref, Gate.execution_complete, "complete", actor=actor, runs=AnswerWhileHeld())
+        send_decision(
+            ref,
+            Gate.execution_complete,
+            "complete",
+            actor=actor,
+            runs=AnswerWhileHeld(),
+            confirm=True,
+        )
         # Prefect took the answer and a flow process runs it (or gave up on the lock).
         processes.until(
             lambda: read_state(old_run).type in ("RUNNING", "FAILED", "CRASHED") or None,
@@ -92,7 +99,7 @@ def test_a_serve_killed_after_a_decision_strands_the_run_until_it_is_reconciled(
     assert decisions(ref) == [("plan_approval", 1, "approve", "Omar Haddad")]
     stranded = read_state(old_run)
     assert stranded.type in ("RUNNING", "FAILED", "CRASHED"), stranded
-    (again,) = cli.fails("complete", ref, "--as", "Lena Fischer")
+    (again,) = cli.fails("complete", ref, "--as", "Lena Fischer", "--confirm")
     # The claim of the answer that was lost still holds the gate.
     assert again.startswith("error: ") and f"{shown}'s execution-complete-1" in again
     assert "another decision reached" in again or "already decided" in again
@@ -114,7 +121,7 @@ def test_a_serve_killed_after_a_decision_strands_the_run_until_it_is_reconciled(
     assert f"restarted as flow run {seen['flow_run_id']}" in said
 
     # The new run replayed past the gate already decided and waits where the register does.
-    cli.ok("complete", ref, "--as", "Lena Fischer")
+    cli.ok("complete", ref, "--as", "Lena Fischer", "--confirm")
     wait_for(cli, ref, gate="review-signoff-1")
     assert decisions(ref) == [
         ("plan_approval", 1, "approve", "Omar Haddad"),

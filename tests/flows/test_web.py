@@ -96,8 +96,9 @@ def test_a_process_owner_approves_from_the_e_mails_link_in_a_browser(
         ),
         what="the gate's e-mail",
     )
-    assert mail["Subject"] == f"{shown} waits for your decision: plan approval"
-    link = re.search(r"(http://\S+)", mail.get_payload(decode=True).decode()).group(1)  # type: ignore[union-attr]
+    assert mail["Subject"].startswith(shown) and mail["Subject"].endswith(": approval needed")
+    text = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
+    link = re.search(r"(http://\S+)", text.get_payload(decode=True).decode()).group(1)  # type: ignore[union-attr]
     assert link == f"{site.url}/improvements/{shown}#decide"
     browser = _chrome(tmp_path / "profile")
     try:
@@ -191,3 +192,69 @@ def _pending(shown: str) -> list:  # type: ignore[type-arg]
     from ci_workflow.services.views.waiting_gates import pending_gates
 
     return pending_gates(shown)
+
+
+def test_a_sign_off_over_a_failed_source_needs_the_warnings_read(
+    site: Site, monkeypatch: pytest.MonkeyPatch, cli: Cli, tmp_path: Path
+) -> None:
+    """Issue 22, end to end: the source never answers; completing from the CLI is refused until
+    --confirm; at the review (whose final capture failed too) the sign-off page shows the
+    warning, is refused without the ticked box, and closes the improvement with it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from ci_workflow.settings import get_settings
+    from tests.flows.test_lifecycle import wait_for as waits_at
+    from tests.helpers import objective_doc
+
+    use(site.served, monkeypatch)
+    monkeypatch.setenv("IMPROVE_HTTP_ALLOW", "127.0.0.0/8")  # to apply it; the flow's reads fail
+    get_settings.cache_clear()
+    source = {"kind": "http", "url": "http://127.0.0.1:9/mttr", "path": "value", "retries": 0}
+    doc = improvement_doc(
+        key="failed-source", title="Read a dead source", objectives=[objective_doc(source=source)]
+    )
+    cli.ok("apply", str(write_yaml(tmp_path, doc)))
+    cli.ok("start", "failed-source")
+    shown = show_improvement("failed-source").id
+    waits_at(cli, shown, gate="plan-approval-1")
+    cli.ok("approve", shown, "--as", "Omar Haddad")
+    waits_at(cli, shown, gate="execution-complete-1")
+    refused = " ".join(" ".join(cli.fails("complete", shown, "--as", "Lena Fischer")).split())
+    assert "1 of 1 objective (mttr_hours) has no measurement" in refused and "--confirm" in refused
+    cli.ok("complete", shown, "--as", "Lena Fischer", "--confirm")
+    waits_at(cli, shown, gate="review-signoff-1")
+    browser = _chrome(tmp_path / "profile")
+    try:
+        browser.get(f"{site.url}/improvements/{shown}#decide")
+        WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "password"))
+        browser.find_element(By.ID, "email").send_keys(OMAR)
+        browser.find_element(By.ID, "password").send_keys(password_of(OMAR))
+        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "warnings"))
+        warned = browser.find_element(By.ID, "warnings").text
+        assert "the http source failed once since" in warned, warned
+
+        def accept(tick: bool) -> str:
+            browser.find_element(By.ID, "lessons").send_keys("Check the source before the review")
+            if tick:
+                browser.find_element(By.ID, "confirm").click()
+            browser.find_element(By.CSS_SELECTOR, "button[name=decision][value=accept]").click()
+            said = WebDriverWait(browser, 60).until(
+                lambda b: b.find_elements(By.CSS_SELECTOR, "p.message")
+            )
+            return str(said[0].text)
+
+        assert accept(tick=False).startswith("Tick “I have read the warnings” to accept")
+        assert browser.find_elements(By.ID, "confirm")  # still waiting: the form is back
+        assert "accept sent to review-signoff-1" in accept(tick=True)
+    except Exception:
+        ARTEFACTS.mkdir(exist_ok=True)
+        browser.save_screenshot(str(ARTEFACTS / "sign-off-warnings-failed.png"))
+        raise
+    finally:
+        browser.quit()
+    wait_for(lambda: show_improvement(shown).status == "closed", what=f"{shown} closed")
+    confirmed = [e for e in audit_trail(shown)[1] if e.action == "warnings_confirmed"]
+    assert [e.channel for e in confirmed] == ["cli", "web"]
+    assert confirmed[1].principal == OMAR and "over 1 warning" in confirmed[1].detail

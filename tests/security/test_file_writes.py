@@ -128,7 +128,7 @@ def test_the_workspace_serves_only_reports_it_wrote_in_its_reports_folder(
 ) -> None:
     home = get_settings().home_dir
     cli.ok("report", "1", "--format", "md")
-    written = home / "reports" / "imp-0001-review.md"
+    written = home / "reports" / "imp-0001-interim.md"
     elsewhere = tmp_path / "elsewhere.md"
     cli.ok("report", "1", "--format", "md", "--out", str(elsewhere))
     with transaction() as session:

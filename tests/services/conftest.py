@@ -39,5 +39,7 @@ def mail(
     return Outbox(received, posts, control, port)
 
 
-def body(message: Message) -> str:
-    return message.get_payload(decode=True).decode()  # type: ignore[union-attr,no-any-return]
+def body(message: Message, kind: str = "text/plain") -> str:
+    """The text of an e-mail: the part of ``kind`` of one with an HTML alternative."""
+    part = next((p for p in message.walk() if p.get_content_type() == kind), message)
+    return part.get_payload(decode=True).decode()  # type: ignore[union-attr,no-any-return]

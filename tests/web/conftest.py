@@ -27,7 +27,7 @@ CAST = [
     ("Omar Haddad", "omar@example.org", ["process_owner:Incident Management"]),
     ("Grace Kim", "grace@example.org", ["process_owner:Service Request Management"]),
     ("Lena Fischer", "lena@example.org", ["improvement_team"]),
-    ("Priya Nair", "priya@example.org", ["data_analyst"]),
+    ("Priya Nair", "priya@example.org", ["data_analyst:Incident Management"]),
 ]
 PASSWORD = "correct horse battery"
 

@@ -22,7 +22,11 @@ from tests.web.conftest import CAST, Workspace, csrf_of, start_workspace
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "improvements"
 KEYS = ["network-mttr", "self-service-reset", "standard-change-catalogue"]
 LENA, PRIYA, CARMEN = "lena@example.org", "priya@example.org", "carmen@example.org"
-TOMAS = ("Tomás Silva", "tomas@example.org", ["improvement_team", "data_analyst"])
+TOMAS = (
+    "Tomás Silva",
+    "tomas@example.org",
+    ["improvement_team", "data_analyst:Incident Management"],
+)
 HTTP = {
     "kind": "http",
     "url": "https://survey.example.org/api/scores",

@@ -161,21 +161,22 @@ def test_the_forms_offer_the_known_roles_and_scopes(use: Workspace, tmp_path: Pa
         "/people",
         name="Ada Picked",
         email="ada@example.org",
-        grant=["data_analyst", "process_owner:Incident Management"],
+        grant=["data_analyst:service:Corporate Network", "process_owner:Incident Management"],
         new_role="service_owner",
         new_scope="Payroll, Intranet",
     )
     assert added.status_code == 303
     ada = carmen.get("/api/people/ada@example.org").json()
     assert ada["roles"] == [
-        "data_analyst",
+        "data_analyst:service:Corporate Network",
         "process_owner:Incident Management",
         "service_owner:Payroll",
         "service_owner:Intranet",
     ]
     page = carmen.get("/people/ada@example.org").text
     assert 'value="service_owner:Payroll" checked' in page  # the new scope is known now
-    assert 'value="data_analyst" checked' in page and 'value="ci_manager">' in page
+    assert 'value="data_analyst:service:Corporate Network" checked' in page
+    assert 'value="ci_manager">' in page
     changed = post_form(
         carmen,
         "/people/ada@example.org",
@@ -202,7 +203,7 @@ def test_the_add_form_keeps_what_was_typed_and_lists_every_problem(use: Workspac
         "/people",
         name="Carmen Ruiz",
         email="not an address",
-        grant=["wizard", "data_analyst"],
+        grant=["wizard", "data_analyst:Incident Management"],
         new_role="process_owner",
         new_scope="Change Enablement",
     )
@@ -211,7 +212,7 @@ def test_the_add_form_keeps_what_was_typed_and_lists_every_problem(use: Workspac
     assert "The person was not added: 3 problems" in page
     assert 'id="name" name="name" value="Carmen Ruiz"' in page
     assert 'id="email" name="email" value="not an address"' in page
-    assert 'value="data_analyst" checked' in page
+    assert 'value="data_analyst:Incident Management" checked' in page
     assert 'value="Change Enablement"' in page and '<option value="process_owner" selected' in page
 
     def beside(field: str) -> str:

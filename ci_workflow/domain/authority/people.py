@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ci_workflow.domain.vocabulary import SCOPED_ROLES, Role
+from ci_workflow.domain.vocabulary import SCOPED_ROLES, SERVICE_SCOPE, Role
 from ci_workflow.errors import PersonNotFound, UsageError
 
 
@@ -29,11 +29,24 @@ def parse_grant(text: str) -> Grant:
         raise UsageError(f"unknown role {name.strip()!r}; choose from {choices}") from None
     scope = scope.strip()
     if role in SCOPED_ROLES and not scope:
-        raise UsageError(f"role {role} needs a scope: {role}:NAME (the process or service)")
+        also = f" or {role}:service:NAME" if role == Role.data_analyst else ""
+        raise UsageError(f"role {role} needs a scope: {role}:NAME (the process or service){also}")
     if role not in SCOPED_ROLES and scope:
         # "ci_manager:Service Desk" would otherwise make a full CI manager without a word.
         raise UsageError(f"role {role} takes no scope; write {role} alone, not {role}:{scope}")
-    return Grant(role, scope or None)
+    if role == Role.data_analyst:
+        scope = _analyst_scope(scope)
+    return Grant(role, scope)
+
+
+def _analyst_scope(scope: str) -> str:
+    """A data analyst's scope: a process, or ``service:NAME`` (blanks around the colon go)."""
+    kind, colon, name = scope.partition(":")
+    if not colon or kind.strip().casefold() != SERVICE_SCOPE[:-1]:
+        return scope
+    if not name.strip():
+        raise UsageError("role data_analyst:service: needs the service's name")
+    return f"{SERVICE_SCOPE}{name.strip()}"
 
 
 def name_key(text: str) -> str:

@@ -2,9 +2,11 @@
 manage people; triage opportunities. Every channel (web, API, CLI, the flow when a decision
 arrives) asks these functions, so a rule is written once.
 
-"Governs" an improvement: a CI manager, or a process owner of its process. A deactivated person
-may do nothing. With separation of duties, nobody decides the approval gates of an improvement
-they own: another process owner or a CI manager does.
+"Governs" an improvement: a CI manager, or a process owner of its process. Its values are
+recorded by its owner, its team, a data analyst of its process or service, or a CI manager:
+the improvement_team role names what someone does, and reaches only the teams they are on.
+A deactivated person may do nothing. With separation of duties, nobody decides the approval
+gates of an improvement they own: another process owner or a CI manager does.
 """
 
 from __future__ import annotations
@@ -13,10 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ci_workflow.domain.authority.people import PersonView
-from ci_workflow.domain.vocabulary import Gate, Role
+from ci_workflow.domain.vocabulary import SERVICE_SCOPE, Gate, Role
 
-# Roles that may record any improvement's values, beside its owner and team.
-RECORDERS = (Role.data_analyst, Role.improvement_team, Role.ci_manager)
 # Gates that judge the improvement rather than report on its work.
 APPROVALS = (Gate.plan_approval, Gate.review_signoff)
 
@@ -52,6 +52,8 @@ class Action(StrEnum):
     submit_idea = "submit_idea"
     triage_opportunities = "triage_opportunities"
     create_improvement = "create_improvement"  # from the workspace's form or its API
+    discuss = "discuss"  # comment, attach evidence, follow: whoever may see the improvement
+    remove_contribution = "remove_contribution"  # a comment or attachment: its author, a CI manager
 
 
 def governs(person: PersonView, parties: Parties) -> bool:
@@ -106,11 +108,20 @@ def who_may_decide(gate: Gate, parties: Parties, *, separation: bool = False) ->
     return "the improvement's owner, a team member or a CI manager"
 
 
+def analyses(person: PersonView, parties: Parties) -> bool:
+    """A data analyst of the improvement's process, or of its service."""
+    return person.holds(Role.data_analyst, parties.process) or (
+        parties.service is not None
+        and person.holds(Role.data_analyst, f"{SERVICE_SCOPE}{parties.service}")
+    )
+
+
 def may_record(person: PersonView, parties: Parties) -> bool:
     return person.active and (
         person.id == parties.owner_id
         or person.id in parties.team_ids
-        or any(person.holds(role) for role in RECORDERS)
+        or analyses(person, parties)
+        or person.holds(Role.ci_manager)
     )
 
 
@@ -154,6 +165,17 @@ def may_triage_opportunities(person: PersonView) -> bool:
     )
 
 
+def may_discuss(person: PersonView) -> bool:
+    """Comment on an improvement, attach evidence, follow it: every active person of the
+    register sees every improvement in the workspace, so every one may speak about it."""
+    return person.active
+
+
+def may_remove_contribution(person: PersonView, author_id: int | None) -> bool:
+    """Remove a comment or an attachment: who added it, or a CI manager (moderation)."""
+    return person.active and (person.id == author_id or person.holds(Role.ci_manager))
+
+
 def allowed(
     action: Action,
     person: PersonView,
@@ -175,6 +197,10 @@ def allowed(
         return may_submit_idea(person)
     if action in (Action.triage_opportunities, Action.create_improvement):
         return may_triage_opportunities(person)  # a CI manager or a process owner
+    if action == Action.discuss:
+        return may_discuss(person)
+    if action == Action.remove_contribution:  # subject_id: the comment's or file's author
+        return may_remove_contribution(person, subject_id)
     assert parties is not None, f"{action} is about one improvement"
     if action == Action.decide:
         assert gate is not None

@@ -85,7 +85,7 @@ def tell_submitter(session: Session, idea: Opportunity, outcome: str) -> None:
         kind="idea_decided",
         subject=f"Your idea: {one_line(idea.title, 80)}",
         body=f"Your idea {idea.id} ({plain(idea.title)}) was {outcome}.",
-        link=f"{get_settings().workspace_url}/opportunities/{idea.id}",
+        link=get_settings().link(f"/opportunities/{idea.id}"),
     )
     notifications.queue(
         session, message, key=f"idea_decided:{idea.id}", people=[submitter], webhook=False

@@ -24,11 +24,13 @@ from ci_workflow.domain.stages.gates import (
     refusal,
 )
 from ci_workflow.domain.stages.lifecycle import TERMINAL, Status
-from ci_workflow.errors import GateError, UsageError
+from ci_workflow.errors import GateError, UsageError, WarningsUnconfirmed
 from ci_workflow.services.lifecycle.rework import unchanged_since_rework
 from ci_workflow.services.lifecycle.runs import Runs
 from ci_workflow.services.people.refusals import refuse
+from ci_workflow.services.views.gate_warnings import to_confirm, unconfirmed
 from ci_workflow.settings import get_settings, secret_key
+from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import claim_request, open_requests, release_request
 from ci_workflow.store.people.people import load_directory
@@ -46,18 +48,32 @@ def send_decision(
     actor: Actor,
     runs: Runs,
     by: str | None = None,
+    confirm: bool = False,
     **fields: Any,
 ) -> Resumption:
     """Check the decision, claim the gate, answer the run (signed); the claim is given back if
-    the orchestrator does not take the answer. Returns what was sent."""
-    resumption = prepare_decision(ref, gate, decision, actor=actor, by=by, **fields)
-    claim(resumption)
+    the orchestrator does not take the answer. Returns what was sent. ``confirm``: the person
+    read the gate's warnings (completing or signing off over them needs it)."""
+    resumption = prepare_decision(
+        ref, gate, decision, actor=actor, by=by, confirm=confirm, **fields
+    )
+    claim(resumption, actor)
     try:
         runs.resume(resumption.flow_run_id, resumption.key, resumption.run_input)
     except BaseException:
         release(resumption)
         raise
     return resumption
+
+
+def _confirmation(resumption: Resumption) -> str:
+    """The trail's words: who went on over the warnings, and which."""
+    count = len(resumption.warnings)
+    return (
+        f"{resumption.run_input['by']} confirmed {resumption.run_input['decision']} at "
+        f"{resumption.key} over {count} warning{'s' if count != 1 else ''}: "
+        + " | ".join(resumption.warnings)
+    )
 
 
 @dataclass(frozen=True)
@@ -70,10 +86,19 @@ class Resumption:
     key: str
     run_input: dict[str, Any]
     request_id: int
+    improvement_id: int = 0
+    warnings: tuple[str, ...] = ()  # confirmed by the decider: the claim's trail says so
 
 
 def prepare_decision(
-    ref: str, gate: Gate, decision: str, *, actor: Actor, by: str | None = None, **fields: Any
+    ref: str,
+    gate: Gate,
+    decision: str,
+    *,
+    actor: Actor,
+    by: str | None = None,
+    confirm: bool = False,
+    **fields: Any,
 ) -> Resumption:
     """Check a decision before sending it: the gate waits, the person may take it, it is
     complete; sign it for the flow, which checks it again with the same rule.
@@ -109,27 +134,41 @@ def prepare_decision(
         if refused is not None and refused.kind in ("bad_decision", "missing_text"):
             raise UsageError(_missing(decision, refused.field, actor) or refused.message)
         request = _waiting_at(session, improvement, gate, person)
+        warnings = to_confirm(session, improvement, gate, decision)
     if refused is not None:
         raise refuse(actor, refused.message, improvement_id=improvement.id)
+    if warnings and not confirm:
+        raise WarningsUnconfirmed(unconfirmed(shown, gate, decision, warnings, actor.channel))
     assert person is not None and request.flow_run_id is not None
     key = gate_key(gate, request.attempt)
+    run_input = _signed(person.name, decision, actor, request.flow_run_id, key, fields)
+    ids = (request.id or 0, improvement.id)
+    return Resumption(shown, request.flow_run_id, gate, key, run_input, *ids, tuple(warnings))
+
+
+def _signed(
+    by: str, decision: str, actor: Actor, flow_run_id: str, key: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """The answer for the run, signed over everything it says: the flow refuses one changed
+    on its way."""
     signed = {
-        "by": person.name,
+        "by": by,
         "decision": decision,
         "channel": actor.channel,
         "principal": actor.principal,
     }
     carries = {k: v for k, v in fields.items() if v is not None}
     signature = decision_signature(
-        secret_key(), flow_run_id=request.flow_run_id, gate_key=key, carries=carries, **signed
-    )  # over everything the answer says: the flow refuses one changed on its way
-    run_input = {**signed, "signature": signature, **carries}
-    return Resumption(shown, request.flow_run_id, gate, key, run_input, request.id or 0)
+        secret_key(), flow_run_id=flow_run_id, gate_key=key, carries=carries, **signed
+    )
+    return {**signed, "signature": signature, **carries}
 
 
-def claim(resumption: Resumption) -> None:
+def claim(resumption: Resumption, actor: Actor | None = None) -> None:
     """Make this command the only one answering the gate: Prefect can accept two racing
-    resumes of one run, so only the command holding the claim sends its answer."""
+    resumes of one run, so only the command holding the claim sends its answer. A decision
+    taken over warnings is recorded as ``actor``'s confirmation with the claim, before the run
+    is answered (a run that takes the answer at once may hold the register a while)."""
     with transaction() as session:
         won = claim_request(
             session,
@@ -138,6 +177,12 @@ def claim(resumption: Resumption) -> None:
             now=utcnow(),
             expiry=CLAIM_EXPIRY,
         )
+        if won and actor is not None and resumption.warnings:
+            detail = _confirmation(resumption)
+            where = resumption.improvement_id
+            record_act(
+                session, actor, improvement_id=where, action="warnings_confirmed", detail=detail
+            )
     if not won:
         holder = claim_holder(resumption.request_id)
         if holder == resumption.run_input["by"]:

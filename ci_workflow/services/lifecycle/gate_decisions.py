@@ -21,6 +21,7 @@ from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.stages.gates import STATUS_AFTER, Gate, Refusal, gate_key, refusal
 from ci_workflow.domain.stages.lifecycle import TERMINAL
 from ci_workflow.services.lifecycle.rework import unchanged_since_rework
+from ci_workflow.services.people import watching
 from ci_workflow.settings import get_settings, secret_key
 from ci_workflow.store.audit import events_since_review, record_event
 from ci_workflow.store.db import transaction
@@ -268,6 +269,7 @@ def _accept(
             channel=channel,
             principal=principal,
         )
+    watching.tell_decision(session, improvement, gate_key(gate, attempt), decision, person)
     log.info(
         "%s: %s %s by %s via %s",
         format_id(improvement.id or 0),

@@ -14,9 +14,11 @@ from ci_workflow.domain.stages.gates import STATUS_WHILE_WAITING, Gate, gate_key
 from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.formatting import one_line, plain
 from ci_workflow.reports.gate_summary import gate_summary
+from ci_workflow.reports.mail import gate_mail_text, gate_subject
 from ci_workflow.services.lifecycle.gate_decisions import COSIGNED
-from ci_workflow.services.people import notifications
+from ci_workflow.services.people import notifications, watching
 from ci_workflow.services.reporting.lessons import similar_to
+from ci_workflow.services.views.gate_warnings import warnings_at
 from ci_workflow.services.views.shapes import detail_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
@@ -79,7 +81,8 @@ def _announce(
     session: Session, improvement: Improvement, gate: Gate, attempt: int, flow_run_id: str
 ) -> None:
     """Tell the people who may decide: the run's log, the audit trail, and a notification
-    each (e-mail now or in their digest, and the webhook) with a link to the gate's page."""
+    each (e-mail now or in their digest, and the webhook) saying what is asked and why, with a
+    link to the gate's page."""
     parties = store.parties_of(session, improvement)
     separation = get_settings().separation_of_duties
     deciders = [
@@ -91,28 +94,39 @@ def _announce(
         format_id(improvement.id or 0),
         who_may_decide(gate, parties, separation=separation),
     )
-    link = f"{get_settings().workspace_url}/improvements/{shown}#decide"
+    link = get_settings().link(f"/improvements/{shown}#decide")
     names = ", ".join(p.name for p in deciders) or "nobody holds that role yet"
+    where = f"the workspace ({link})" if link else "the workspace"
     message = (
-        f"{shown} waits at {gate} (attempt {attempt}) for {who}: {names}. Decide in the "
-        f"workspace ({link}), with `{_COMMANDS[gate].format(id=shown)}`, or in the Prefect UI: "
+        f"{shown} waits at {gate} (attempt {attempt}) for {who}: {names}. Decide in {where}, "
+        f"with `{_COMMANDS[gate].format(id=shown)}`, or in the Prefect UI: "
         f"{get_settings().ui_url}/runs/flow-run/{flow_run_id}"
     )
     log.info(message)
     record_event(
         session, improvement_id=improvement.id, actor=FLOW, action="gate_opened", detail=message
     )
-    words = gate.replace("_", " ")
+    detail = detail_of(session, improvement)
+    body = gate_mail_text(
+        detail,
+        gate,
+        attempt=attempt,
+        who=who,
+        latest=latest_values(session, improvement.id or 0),
+        warnings=warnings_at(session, improvement, gate),
+    )
     notice = notifications.Message(
         kind="gate_opened",
-        subject=f"{shown} waits for your decision: {words}",
-        body=f"{shown} {plain(improvement.title)} waits at {words} (attempt {attempt}) for "
-        f"{who}. Process {plain(improvement.process)}; status {improvement.status}.",
+        subject=gate_subject(detail, gate),
+        body=body,
         link=link,
         improvement_id=improvement.id,
     )
     key = f"gate_opened:{improvement.id}:{gate_key(gate, attempt)}"
     notifications.queue(session, notice, key=key, people=deciders)
+    watching.tell_gate_opened(
+        session, improvement, gate, gate_key(gate, attempt), [p.id for p in deciders]
+    )
     _inform_service_owners(session, improvement, gate, attempt, [p.id for p in deciders])
 
 
@@ -134,7 +148,7 @@ def _inform_service_owners(
         subject=f"{shown} for your service {one_line(service, 80)}: {words}",
         body=f"{shown} {plain(improvement.title)}, an improvement to {plain(service)}, waits at "
         f"{words} for its process owner. For your information; nothing to decide.",
-        link=f"{get_settings().workspace_url}/improvements/{shown}",
+        link=get_settings().link(f"/improvements/{shown}"),
         improvement_id=improvement.id,
     )
     key = f"service_informed:{improvement.id}:{gate_key(gate, attempt)}"
@@ -151,6 +165,7 @@ def gate_description(improvement_id: int, gate: Gate, attempt: int = 1) -> str:
         latest = latest_values(session, improvement_id)
         previous = find_request(session, improvement_id, gate, attempt - 1) if attempt > 1 else None
         similar = similar_to(session, improvement) if gate == Gate.plan_approval else None
+        warnings = [w.text for w in warnings_at(session, improvement, gate)]
     said = previous.refusal if previous is not None else None
     cosigned = previous is not None and previous.outcome == COSIGNED
     return gate_summary(
@@ -160,6 +175,7 @@ def gate_description(improvement_id: int, gate: Gate, attempt: int = 1) -> str:
         refused=None if cosigned else said,
         signed=said if cosigned else None,
         similar=similar,
+        warnings=warnings,
     )
 
 

@@ -77,7 +77,7 @@ def _reminder(
         f"{pending.gate.replace('_', ' ')}",
         body=f"{pending.id} {pending.title} waits for {pending.may_decide} since "
         f"{request.opened_at:%Y-%m-%d %H:%M} UTC ({days(waited)}).",
-        link=f"{get_settings().workspace_url}/improvements/{pending.id}#decide",
+        link=get_settings().link(f"/improvements/{pending.id}#decide"),
         improvement_id=request.improvement_id,
     )
     key = f"gate_overdue:{request.improvement_id}:{pending.key}:{now:%Y-%m-%d}"

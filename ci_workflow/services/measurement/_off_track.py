@@ -93,7 +93,7 @@ def _tell_owner(
         f"{quantity(progress.projected_at_due, objective.unit)} on {objective.due}, against a "
         f"target of {quantity(objective.target, objective.unit)} "
         f"(latest {quantity(progress.latest, objective.unit)}).",
-        link=f"{get_settings().workspace_url}/improvements/{shown}#objectives",
+        link=get_settings().link(f"/improvements/{shown}#objectives"),
         improvement_id=improvement.id,
     )
     key = f"off_track:{improvement.id}:{objective.metric}:{event_id}"

@@ -65,6 +65,14 @@ def _moment(as_of: datetime | None) -> datetime:
     return as_utc(as_of or utcnow()).replace(microsecond=0)
 
 
+def _past(moment: datetime) -> datetime:
+    """A time asked for: a future one would store values no source can have yet."""
+    if moment > utcnow():
+        said = f"as of {moment:%Y-%m-%d %H:%M} UTC is in the future"
+        raise UsageError(f"{said}: a capture measures what has happened")
+    return moment
+
+
 def last_fire(cron: str, as_of: datetime) -> datetime:
     """The checkpoint a cadence calls for at ``as_of``: its latest time not after ``as_of``."""
     return next(CronSim(cron, as_of + timedelta(seconds=1), reverse=True))
@@ -74,7 +82,7 @@ def capture(*, as_of: datetime | None = None, ref: str | None = None) -> Capture
     """Without ``ref``: every executing or in-review improvement whose cadence is due at
     ``as_of``, at its cadence's checkpoint time, and every closed one in its sustainment period
     (kind ``sustain``). With ``ref``: that improvement, at ``as_of``."""
-    moment = _moment(as_of)
+    moment = _past(_moment(as_of))
     with transaction(write=False) as session:
         if ref is not None:
             improvement = store.get_improvement(session, ref)
@@ -284,6 +292,7 @@ def backfill(ref: str, *, start: datetime, end: datetime, every: str) -> Capture
     moment, last, result = as_utc(start), as_utc(end), CaptureResult()
     if moment > last:
         raise UsageError("--from must not be after --to")
+    _past(last)  # the whole replay is refused, before anything is stored
     while moment <= last:
         result.merge(capture(as_of=moment, ref=ref))
         moment += step

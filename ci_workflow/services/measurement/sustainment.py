@@ -121,7 +121,7 @@ def _tell(session: Session, improvement: Improvement, why: str) -> None:
         kind=REGRESSED,
         subject=f"{shown}: the gain did not hold",
         body=f"{shown} {plain(improvement.title)} closed, and since then {why}.",
-        link=f"{get_settings().workspace_url}/improvements/{shown}#objectives",
+        link=get_settings().link(f"/improvements/{shown}#objectives"),
         improvement_id=improvement.id,
     )
     notifications.queue(

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.clock import as_utc, utcnow
-from ci_workflow.domain.vocabulary import SCOPED_ROLES, Role
+from ci_workflow.domain.vocabulary import SCOPED_ROLES, SERVICE_SCOPE, Role
 from ci_workflow.errors import UsageError
 from ci_workflow.schemas import PersonPublic
 from ci_workflow.services.people.directory import person_public, require_manager
@@ -36,13 +36,17 @@ from ci_workflow.store.tables import AuditEvent, Person
 LAST_SIGN_INS = 20
 MY_LOCKS_DAYS = 30  # the person's page shows the locks of this many days
 # How the scoped roles' scopes are named, and what each role is for.
-SCOPE_KIND = {Role.process_owner: "process", Role.service_owner: "service"}
+SCOPE_KIND = {
+    Role.process_owner: "process",
+    Role.service_owner: "service",
+    Role.data_analyst: "process or service",
+}
 WHAT = {
     Role.ci_manager: "runs the practice: people, any gate",
     Role.process_owner: "approves plans and signs off reviews of a process",
     Role.service_owner: "co-signs reviews of a service",
     Role.improvement_team: "works on improvements, records values",
-    Role.data_analyst: "records measured values",
+    Role.data_analyst: "records measured values of a process or a service",
 }
 _LOCK = re.compile(
     r"until (\S+ \S+) UTC \((\d+) minutes\) after (\d+) failed .*the last from (.*)$"
@@ -147,12 +151,20 @@ def role_choices() -> list[RoleChoice]:
     choices = []
     for role in Role:
         kind = SCOPE_KIND.get(role, "scope") if role in SCOPED_ROLES else ""
-        scopes = sorted({*known.get(kind, []), *known.get(str(role), [])}) if kind else []
+        scopes = sorted({*_offered(role, known), *known.get(str(role), [])}) if kind else []
         what = WHAT.get(role, "")
         choices.append(
             RoleChoice(role=role, what=what, scoped=bool(kind), scope_kind=kind, scopes=scopes)
         )
     return choices
+
+
+def _offered(role: Role, known: dict[str, list[str]]) -> list[str]:
+    """A data analyst's scopes are the processes and, written ``service:NAME``, the services."""
+    if role != Role.data_analyst:
+        return known.get(SCOPE_KIND[role], [])
+    services = [f"{SERVICE_SCOPE}{s}" for s in known.get("service", [])]
+    return [*known.get("process", []), *services]
 
 
 def _locked_until(person: Person, now: datetime) -> datetime | None:

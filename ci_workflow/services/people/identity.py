@@ -20,9 +20,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session
 
 from ci_workflow.domain.authority.actors import Channel
+from ci_workflow.domain.authority.passwords import broken_rules, refusal
 from ci_workflow.domain.authority.people import PersonView
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.errors import NotFound, SignInFailed, UsageError
+from ci_workflow.errors import NotFound, SignInFailed, WeakPassword
 from ci_workflow.services.people import notifications
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
@@ -37,7 +38,6 @@ from ci_workflow.store.people.identity import (
 from ci_workflow.store.people.people import find_person, get_person, person_view, view_of
 from ci_workflow.store.tables import Invitation, Person
 
-MIN_PASSWORD = 10
 INVITATION_DAYS = 7
 REFUSED = "wrong e-mail or password"  # the one answer to every refused sign-in
 _hasher = PasswordHasher()
@@ -60,9 +60,11 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise UsageError(f"a password needs {MIN_PASSWORD} characters or more")
+def hash_password(password: str, *, email: str, name: str) -> str:
+    """The hash of a new password for the person ``email`` (``name``), if it keeps the rules."""
+    broken = broken_rules(password, email=email, name=name)
+    if broken:
+        raise WeakPassword(refusal(broken))
     return _hasher.hash(password)
 
 
@@ -163,7 +165,7 @@ def _tell_locked_out(session: Session, person: Person, source: str, until: datet
         f"(the last from {source}), so it is locked for {settings.lockout_minutes} minutes, "
         f"until {until:%Y-%m-%d %H:%M} UTC. You can sign in again after that; a CI manager can "
         "lift the lock sooner. If that was not you, tell a CI manager.",
-        link=f"{settings.workspace_url}/sign-in",
+        link=settings.link("/sign-in"),
     )
     key = f"locked_out:{person.id}:{utcnow():%Y%m%dT%H%M%S}"
     notifications.queue(
@@ -205,7 +207,9 @@ def set_password(
 ) -> str:
     """A new password: every session and token of the person ends, but the session
     ``keep_session`` (the secret of the one that made the change)."""
-    hashed = hash_password(password)
+    with transaction(write=False) as session:
+        whose = get_person(session, ref)
+    hashed = hash_password(password, email=whose.email, name=whose.name)  # outside the lock
     with transaction() as session:
         person = get_person(session, ref)
         _new_password(session, person, hashed, keep_session)
@@ -272,8 +276,8 @@ def invited_person(token: str) -> PersonView:
 def redeem_invitation(token: str, password: str) -> PersonView:
     """Set the password of the invited person; the link works once, and no other of theirs
     works after it."""
-    hashed = hash_password(password)
     person = invited_person(token)
+    hashed = hash_password(password, email=person.email, name=person.name)
     with transaction() as session:
         invitation = _valid_invitation(session, token)  # again: another may have used it
         invitation.used_at = utcnow()

@@ -24,7 +24,9 @@ from sqlmodel import Session
 
 from ci_workflow.domain.authority.people import PersonView
 from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.ids import format_id
 from ci_workflow.reports import channels
+from ci_workflow.reports.mail import link_line, mail_html
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import record_event
 from ci_workflow.store.db import transaction
@@ -204,12 +206,15 @@ def _send(rows: list[Notification], mailer: channels.Mailer, link: str | None = 
     settings = get_settings()
     row = rows[0]
     link = row.link if link is None else link
-    subject, text = row.subject, f"{row.body}\n\n{link}".rstrip() + "\n"
+    subject, body = row.subject, row.body
+    what = format_id(row.improvement_id) if row.improvement_id else "it"
     if len(rows) > 1:
         subject = SUMMARIES[row.kind].format(count=len(rows))
-        text, link = _listing(rows), settings.workspace_url
+        body, link, what = _listing(rows).rstrip(), settings.link("/"), "them"
     if row.channel == "email":
-        mailer.send(channels.email_message(subject, [row.recipient], text))
+        text = f"{body}\n\n{link_line(row.kind, link, what)}\n"
+        html = mail_html(subject, body, link=link, kind=row.kind) if row.kind in HTML else None
+        mailer.send(channels.email_message(subject, [row.recipient], text, html))
     else:
         assert settings.webhook_url is not None
         payload = {
@@ -222,10 +227,19 @@ def _send(rows: list[Notification], mailer: channels.Mailer, link: str | None = 
 
 
 SUMMARIES = {"gate_overdue": "Overdue: {count} gates wait for a decision"}
+# Kinds sent with an HTML part beside the plain text: a gate's message, which lists objectives,
+# warnings and earlier decisions, and leads to the decision by one button.
+HTML = frozenset({"gate_opened"})
 
 
 def _listing(rows: list[Notification]) -> str:
-    return "\n\n".join(f"- {r.subject}\n  {r.body}\n  {r.link}".rstrip() for r in rows) + "\n"
+    """Several notifications in one message (a digest, the overdue gates): each one's subject,
+    its body indented under it, its link."""
+    items = []
+    for r in rows:
+        body = "\n".join(f"  {line}" if line else "" for line in r.body.splitlines())
+        items.append(f"- {r.subject}\n{body}\n  {r.link}".rstrip())
+    return "\n\n".join(items) + "\n"
 
 
 def _settle(outcomes: dict[int, str]) -> list[str]:

@@ -3,6 +3,9 @@ tried what through which channel (written on its own: the refused act's transact
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.errors import NotAuthorised
 from ci_workflow.store.audit import record_act
@@ -27,3 +30,22 @@ def require(
 ) -> None:
     if not allowed:
         raise refuse(actor, message, improvement_id=improvement_id)
+
+
+class Refused(Exception):
+    """Raised inside a use case's transaction when the rules refuse the act: ``refusing``
+    audits it once the transaction is undone (and its lock on the store let go)."""
+
+    def __init__(self, message: str, improvement_id: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.improvement_id = message, improvement_id
+
+
+@contextmanager
+def refusing(actor: Actor) -> Iterator[None]:
+    """``with refusing(actor), transaction() as session:`` a ``Refused`` raised inside becomes
+    the audited ``NotAuthorised`` after the transaction is rolled back."""
+    try:
+        yield
+    except Refused as refused:
+        raise refuse(actor, refused.message, improvement_id=refused.improvement_id) from None

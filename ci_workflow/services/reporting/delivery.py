@@ -2,7 +2,7 @@
 webhook, published as a Prefect artifact. Every delivery is recorded (channel, recipient, time,
 outcome); a failed one is tried again a few times and reported, and the saved report is never lost.
 
-Deliveries are keyed by the report (one per improvement and kind: review-1, final...):
+Deliveries are keyed by the report (one per improvement and kind: interim-1, final...):
 delivering it again, as a replayed or re-run flow task may, sends nothing twice. The version
 sent (its SHA-256) is recorded with each delivery.
 """
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.stages.report_kinds import canonical, file_name
 from ci_workflow.formatting import one_line
 from ci_workflow.reports import channels
 from ci_workflow.services.reporting.review import gather_review, write_review
@@ -50,10 +51,11 @@ def deliver_review(improvement_id: int, kind: str) -> list[str]:
     if settings.webhook_url:
         url, evaluations = settings.webhook_url, context["evaluations"]
         # The report in the workspace, for whoever may see it there: never the server's path.
-        link = f"{settings.workspace_url}/reports/{report[0]}"
+        link = settings.link(f"/reports/{report[0]}")
         title = f"{detail.id} {one_line(detail.title)}"
+        where = f"Report: {link}" if link else "The report is in the workspace"
         payload = {
-            "text": f"{title}: {summary}. Report: {link}",
+            "text": f"{title}: {summary}. {where}",
             "title": title,
             "summary": summary,
             "status": detail.status,
@@ -72,7 +74,8 @@ def deliver_artifact(
 ) -> list[str]:
     """Hand the Markdown report to ``publish(key, markdown)`` (the flow's Prefect artifact), once
     per report version. The key, e.g. ``review-imp-0001``, is versioned by Prefect."""
-    path = get_settings().home_dir / "reports" / f"{format_id(improvement_id).lower()}-{kind}.md"
+    name = file_name(improvement_id, canonical(kind), "md")
+    path = get_settings().home_dir / "reports" / name
     key = f"review-{format_id(improvement_id).lower()}"
     markdown = path.read_text(encoding="utf-8")
     return _deliver(

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.ids import format_id, parse_id
+from ci_workflow.domain.ids import parse_id
+from ci_workflow.domain.stages.report_kinds import canonical, file_name, on_request
 from ci_workflow.reports.review import FORMATS, render_review, review_context
 from ci_workflow.services.measurement.sustainment import did_it_hold
 from ci_workflow.services.reporting.files import save_file
@@ -15,12 +16,14 @@ from ci_workflow.services.views.shapes import audit_of, detail_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register import improvements as store
+from ci_workflow.store.snapshots import latest_surveys
 
 __all__ = ["FORMATS", "gather_review", "review_report", "write_review"]
 
 
 def gather_review(ref: str) -> dict[str, Any]:
-    """The review report's context: the improvement, its evaluations (with charts), its trail."""
+    """The review report's context: the improvement, its evaluations (with charts), the
+    surveys behind their values, its trail."""
     with transaction(write=False) as session:
         improvement = store.get_improvement(session, ref)
         assert improvement.id is not None
@@ -28,7 +31,8 @@ def gather_review(ref: str) -> dict[str, Any]:
         evaluations = evaluations_of(session, [improvement])[improvement.id]
         events = audit_of(session, improvement.id)
         held = did_it_hold(session, improvement)
-    return review_context(detail, evaluations, events, utcnow(), held)
+        surveys = latest_surveys(session, improvement.id)
+    return review_context(detail, evaluations, events, utcnow(), held, surveys)
 
 
 def review_report(ref: str, fmt: str = "html") -> str:
@@ -41,15 +45,16 @@ def write_review(
     fmt: str = "html",
     out: Path | None = None,
     *,
-    kind: str = "review",
+    kind: str | None = None,
     context: dict[str, Any] | None = None,
     force: bool = False,
 ) -> Path:
-    """Render and save the report (default: IMPROVE_HOME/reports/imp-0001-review.html);
+    """Render and save the report (default: IMPROVE_HOME/reports/imp-0001-interim.html, or
+    ``-final`` once signed off: ``domain/stages/report_kinds``); ``kind`` names what it is for;
     ``context`` from ``gather_review``, to render several formats of one report once."""
     context = context or gather_review(ref)
     content = render_review(context, fmt)
     improvement_id = parse_id(context["improvement"].id)
-    name = f"{format_id(improvement_id).lower()}-{kind}.{fmt}"
-    path = out or get_settings().home_dir / "reports" / name
+    kind = canonical(kind) if kind else on_request(context["improvement"].status)
+    path = out or get_settings().home_dir / "reports" / file_name(improvement_id, kind, fmt)
     return save_file(content, path, improvement_id=improvement_id, kind=kind, fmt=fmt, force=force)

@@ -7,15 +7,19 @@ import hashlib
 from datetime import timedelta
 from functools import lru_cache
 
+from sqlmodel import Session
+
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.stages.gates import CLAIM_EXPIRY, DECISIONS, Gate, gate_key
 from ci_workflow.domain.stages.lifecycle import TERMINAL, Status
+from ci_workflow.domain.stages.report_kinds import label
 from ci_workflow.errors import NotFound
 from ci_workflow.reports.charts import nothing_to_draw, objective_chart
 from ci_workflow.schemas import ImprovementDetail, ImprovementPage, MovingOn, ReportPublic
+from ci_workflow.services.views.gate_warnings import with_warnings
 from ci_workflow.services.views.objective_results import evaluations_of, progress_of
 from ci_workflow.services.views.rework import rework_loop
 from ci_workflow.services.views.shapes import audit_of, detail_of, pending_of
@@ -40,6 +44,8 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
         parties = store.parties_of(session, improvement)
         waiting = open_requests(session, improvement_id)
         pending = pending_of(session, waiting[-1]) if waiting else None
+        if pending is not None:  # what should give its deciders pause (gate_warnings)
+            pending = with_warnings(session, pending)
         events = audit_of(session, improvement_id)
         detail = detail_of(session, improvement)
         moving = _moving_on(detail, waiting[-1] if waiting else None)
@@ -77,11 +83,18 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
             rework=rework_loop(detail.gate_decisions, events),
             refused=[e for e in events if e.action in ("gate_refused", "forbidden")],
             audit=events,
-            reports=[
-                ReportPublic.model_validate(r, from_attributes=True)
-                for r in reports_of(session, improvement_id)
-            ],
+            reports=_reports(session, improvement_id),
         )
+
+
+def _reports(session: Session, improvement_id: int) -> list[ReportPublic]:
+    """Its saved reports, newest first, each with words saying which it is."""
+    return [
+        ReportPublic.model_validate(r, from_attributes=True).model_copy(
+            update={"label": label(r.kind, r.created_at)}
+        )
+        for r in reports_of(session, improvement_id)
+    ]
 
 
 def _moving_on(detail: ImprovementDetail, request: GateRequest | None) -> MovingOn | None:

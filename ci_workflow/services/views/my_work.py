@@ -4,6 +4,8 @@ the objectives off track of the improvements they own."""
 
 from __future__ import annotations
 
+from sqlmodel import col
+
 from ci_workflow.domain.authority.people import PersonView
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id
@@ -12,42 +14,54 @@ from ci_workflow.domain.stages.lifecycle import TERMINAL, Status
 from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.schemas import ActionDue, MyWork, OffTrack
 from ci_workflow.services.views.objective_results import progress_of
-from ci_workflow.services.views.shapes import pending_for, register_summary
+from ci_workflow.services.views.shapes import decidable_by, pending_for, register_summary
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
 from ci_workflow.store.register import improvements as store
 from ci_workflow.store.register import listing
-from ci_workflow.store.tables import PlanAction
+from ci_workflow.store.snapshots import measured_improvements
+from ci_workflow.store.tables import Improvement, PlanAction
 
 OPEN_ACTIONS = (ActionStatus.planned, ActionStatus.in_progress)
+# Gates and improvements listed at most; the page says how many there are and where the rest are.
+SHOWN = 50
 WATCHED = (Status.executing, Status.in_review)
 
 
 def my_work(person: PersonView) -> MyWork:
+    """What the page shows and no more: the oldest ``SHOWN`` gates and newest ``SHOWN``
+    improvements with how many there are, the open actions, and the off-track objectives of the
+    improvements that have measurements (without, none can be off track)."""
     with transaction(write=False) as session:
-        gates = pending_for(session, open_requests(session))
-        mine = store.of_person(session, person.id)
-        rows = {r.id: r for r in listing.register_rows(session)}
+        mine = decidable_by(session, person, open_requests(session))
+        gates = pending_for(session, mine[:SHOWN])  # oldest first, as stored
+        rows = listing.register_rows(
+            session, party=person.id, order=[col(Improvement.id).desc()], limit=SHOWN
+        )
+        count = listing.count_register(session, party=person.id)
         actions = store.actions_of(session, person.id, OPEN_ACTIONS)
-        of = {i.id: i for i in store.all_improvements(session)} if actions else {}
-        owned = [i.id or 0 for i in mine if i.owner_id == person.id and i.status in WATCHED]
-        tracks = progress_of(session, owned)
-    by_id = {i.id or 0: i for i in mine}
+        measured = measured_improvements(session, person.id, WATCHED)
+        tracks = progress_of(session, measured)
+        titles = store.titles_and_statuses(
+            session, {a.improvement_id for a in actions} | set(measured)
+        )
     return MyWork(
         person=person.name,
-        gates=[g for g in gates if person.name in g.deciders],  # oldest first, as stored
-        improvements=[register_summary(rows[i.id]) for i in mine if i.id in rows],
+        gates=gates,
+        gates_total=len(mine),
+        improvements=[register_summary(r) for r in rows],
+        improvements_total=count,
         actions=_overdue_first(
             [
-                _due(a, of[a.improvement_id].title, of[a.improvement_id].status)
+                _due(a, *titles[a.improvement_id])
                 for a in actions
-                if of[a.improvement_id].status not in TERMINAL
+                if titles[a.improvement_id][1] not in TERMINAL
             ]
         ),
         off_track=[
             OffTrack(
                 improvement=format_id(i),
-                title=by_id[i].title,
+                title=titles[i][0],
                 metric=p.metric,
                 unit=p.unit,
                 latest=p.latest,
@@ -55,7 +69,7 @@ def my_work(person: PersonView) -> MyWork:
                 target=p.target,
                 due=p.due,
             )
-            for i in owned
+            for i in measured
             for p in tracks[i]
             if p.track == "off track"
         ],

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlmodel import Session
 
-from ci_workflow.domain.authority.people import Directory
+from ci_workflow.domain.authority.people import Directory, PersonView
 from ci_workflow.domain.authority.permissions import Action, allowed, who_may_decide
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.ids import format_id
@@ -151,6 +151,27 @@ def pending_of(session: Session, request: GateRequest) -> PendingGate:
     """A waiting gate as people see it: since when, and who may decide it."""
     (pending,) = pending_for(session, [request])
     return pending
+
+
+def decidable_by(
+    session: Session, person: PersonView, requests: Sequence[GateRequest]
+) -> list[GateRequest]:
+    """The waiting gates this person may decide, in their order: the rule asked of one person,
+    not of everyone (My work lists a person's gates among a thousand waiting)."""
+    improvements = improvements_by_id(session, (r.improvement_id for r in requests))
+    parties = parties_for(session, improvements.values())
+    separation = get_settings().separation_of_duties
+    return [
+        r
+        for r in requests
+        if allowed(
+            Action.decide,
+            person,
+            parties[r.improvement_id],
+            gate=Gate(r.gate),
+            separation=separation,
+        )
+    ]
 
 
 def pending_for(

@@ -82,6 +82,17 @@ def with_status(session: Session, statuses: Iterable[str]) -> list[Improvement]:
     return list(session.exec(query.order_by(col(Improvement.id))))
 
 
+def titles_and_statuses(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """(title, status) of these improvements, by id: what a list naming them needs."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    query = select(Improvement.id, Improvement.title, Improvement.status).where(
+        col(Improvement.id).in_(wanted)
+    )
+    return {i or 0: (title, status) for i, title, status in session.exec(query)}
+
+
 def all_improvements(session: Session) -> list[Improvement]:
     return list(session.exec(select(Improvement).order_by(col(Improvement.id))))
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.vocabulary import ActionStatus
-from ci_workflow.store.tables import Improvement, Person, PlanAction
+from ci_workflow.store.tables import Improvement, Person, PlanAction, TeamMember
 
 _OWNER, _PROCESS_OWNER = aliased(Person), aliased(Person)
 
@@ -46,6 +46,7 @@ def register_rows(
     process: str | None = None,
     service: str | None = None,
     owner: str | None = None,
+    party: int | None = None,
     order: Sequence[Any] = (),
     limit: int | None = None,
     offset: int = 0,
@@ -55,6 +56,7 @@ def register_rows(
     counts (``plan_counted``: actions not cancelled, ``plan_done``, ``plan_overdue`` and the
     earliest due date among them, ``plan_overdue_since``), one query;
     ``process``, ``service`` and ``owner`` (a name) are matched without regard to case;
+    ``party``, a person's id, keeps the improvements they own, are process owner of or work on;
     ``order``, ``limit`` and ``offset`` give one page of it (``register_order``).
 
     Plain rows rather than ORM objects: listing 10,000 improvements must start fast.
@@ -74,6 +76,7 @@ def register_rows(
         process,
         service,
         owner,
+        party,
     ).outerjoin(plan, plan.c.improvement_id == col(Improvement.id))
     query = query.order_by(*order).offset(offset)
     if limit is not None:
@@ -105,8 +108,9 @@ def count_register(
     process: str | None = None,
     service: str | None = None,
     owner: str | None = None,
+    party: int | None = None,
 ) -> int:
-    query = _filtered(sa_select(func.count()), status, process, service, owner)
+    query = _filtered(sa_select(func.count()), status, process, service, owner, party)
     return int(session.execute(query).scalar_one())
 
 
@@ -115,7 +119,12 @@ def _columns() -> list[Any]:
 
 
 def _filtered(
-    query: Any, status: str | None, process: str | None, service: str | None, owner: str | None
+    query: Any,
+    status: str | None,
+    process: str | None,
+    service: str | None,
+    owner: str | None,
+    party: int | None = None,
 ) -> Any:
     query = (
         query.select_from(Improvement)
@@ -131,6 +140,13 @@ def _filtered(
     ):
         if wanted:
             query = query.where(func.lower(column) == wanted.strip().lower())
+    if party is not None:
+        member = sa_select(col(TeamMember.improvement_id)).where(col(TeamMember.person_id) == party)
+        query = query.where(
+            (col(Improvement.owner_id) == party)
+            | (col(Improvement.process_owner_id) == party)
+            | col(Improvement.id).in_(member)
+        )
     return query
 
 

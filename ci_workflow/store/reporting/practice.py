@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, union_all
 from sqlalchemy import select as sa_select
@@ -176,3 +177,17 @@ def opportunities_by(session: Session, fingerprints: Iterable[str]) -> list[Oppo
     """The opportunities recorded with these fingerprints, in the order they were recorded."""
     query = select(Opportunity).where(col(Opportunity.fingerprint).in_(set(fingerprints)))
     return list(session.exec(query.order_by(col(Opportunity.id))))
+
+
+def data_version(session: Session) -> tuple[Any, ...]:
+    """What the practice's figures are computed from, as a few numbers that move whenever it
+    changes: the newest row of each table written to, and the improvements' latest update."""
+    latest = [
+        sa_select(func.max(col(table.id))).scalar_subquery()
+        for table in (AuditEvent, MetricSnapshot, GateRequest, GateDecision, Opportunity)
+    ]
+    changed = sa_select(func.max(col(Improvement.updated_at)), func.count()).select_from(
+        Improvement
+    )
+    row = session.execute(changed.add_columns(*latest)).one()
+    return tuple(row)

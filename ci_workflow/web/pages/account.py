@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.passwords import RULES
 from ci_workflow.errors import ImproveError, NotFound, SignInFailed
 from ci_workflow.services.people import accounts, directory, identity, sessions
 from ci_workflow.settings import get_settings
@@ -74,7 +75,9 @@ def invitation_form(request: Request, token: str) -> Response:
         person = identity.invited_person(token)
     except NotFound as gone:
         return page(request, "error.html", None, 404, title="Invitation", message=str(gone))
-    return page(request, "invitation.html", None, person=person, token=token)
+    return page(
+        request, "invitation.html", None, person=person, token=token, password_rules_list=RULES
+    )
 
 
 @router.post("/invitation/{token}")
@@ -112,6 +115,7 @@ def my_page(request: Request, actor: Actor, new_token: str = "") -> Response:
         tokens=[t for t in sessions.tokens(actor) if t.revoked_at is None],
         new_token=new_token,
         locks=accounts.my_locks(actor),
+        password_rules_list=RULES,
     )
 
 
@@ -157,5 +161,6 @@ def whoami(actor: Viewer) -> Response:
             "name": actor.person.name,
             "email": actor.person.email,
             "roles": sorted(str(g) for g in actor.person.grants),
+            "password_rules": list(RULES),
         }
     )

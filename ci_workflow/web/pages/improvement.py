@@ -4,9 +4,9 @@ plan is approved, the lessons of the closed improvements most like it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,12 +16,12 @@ from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.errors import GateError, ImproveError, NotAuthorised, NotFound, UsageError
 from ci_workflow.orchestration.runs import PrefectRuns
 from ci_workflow.services.lifecycle.decide import already_decided, send_decision
-from ci_workflow.services.lifecycle.withdraw import withdraw_improvement
-from ci_workflow.services.measurement.recording import record
 from ci_workflow.services.register.plan_actions import KEEP, ActionChange, update_action
 from ci_workflow.services.reporting.files import saved_report
 from ci_workflow.services.reporting.lessons import similar_improvements
 from ci_workflow.services.reporting.review import review_report
+from ci_workflow.services.views.discussion import discussion_of
+from ci_workflow.services.views.improvement_acts import improvement_acts
 from ci_workflow.services.views.improvement_page import improvement_page, objective_chart_svg
 from ci_workflow.services.views.waiting_gates import waiting_at
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
@@ -37,10 +37,19 @@ REPORT_POLICY = (
 )
 
 
+def improvement_context(ref: str, actor: Actor) -> dict[str, Any]:
+    """Everything the improvement page shows: for the page, and for a form sent back to it."""
+    return {
+        "view": improvement_page(ref, actor),
+        "similar": similar_improvements(ref),
+        "discussion": discussion_of(ref, actor),  # comments, attachments, watchers
+        "acts": improvement_acts(ref, actor),  # recording values, withdrawing
+    }
+
+
 @router.get("/improvements/{ref}", response_class=HTMLResponse)
 def improvement(request: Request, ref: str, actor: Viewer) -> Response:
-    view = improvement_page(ref, actor)
-    return page(request, "improvement.html", actor, view=view, similar=similar_improvements(ref))
+    return page(request, "improvement.html", actor, **improvement_context(ref, actor))
 
 
 @router.get("/improvements/{ref}/charts/{metric}.svg")
@@ -58,7 +67,8 @@ def chart(request: Request, ref: str, metric: str, actor: Viewer) -> Response:
 def improvement_json(ref: str, actor: Viewer) -> Response:
     """The page's facts; ``similar`` is null once the plan is approved."""
     view = improvement_page(ref, actor)
-    return as_json({**dict(view), "similar": similar_improvements(ref)})
+    acts = improvement_acts(ref, actor)
+    return as_json({**dict(view), "similar": similar_improvements(ref), "acts": acts})
 
 
 class Decision(BaseModel):
@@ -68,6 +78,7 @@ class Decision(BaseModel):
     lessons: str = Field(default="", max_length=4000)
     realised_gain: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     actual_cost: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    confirm: bool = False  # read the gate's warnings: completing or signing off over them
 
 
 def _decide(ref: str, asked: Decision, actor: Actor) -> str:
@@ -84,11 +95,17 @@ def _decide(ref: str, asked: Decision, actor: Actor) -> str:
     # Only what was filled in: each gate's form takes its own fields, and nothing more.
     fields = {
         k: v
-        for k, v in asked.model_dump(exclude={"decision", "gate"}).items()
+        for k, v in asked.model_dump(exclude={"decision", "gate", "confirm"}).items()
         if v not in (None, "")
     }
     sent = send_decision(
-        ref, waiting.gate, asked.decision, actor=actor, runs=PrefectRuns(), **fields
+        ref,
+        waiting.gate,
+        asked.decision,
+        actor=actor,
+        runs=PrefectRuns(),
+        confirm=asked.confirm,
+        **fields,
     )
     return f"{sent.shown_id}: {asked.decision} sent to {sent.key}; the flow continues"
 
@@ -104,11 +121,13 @@ def decide(
     lessons: Text = "",
     realised_gain: Annotated[str, Form(max_length=32)] = "",
     actual_cost: Annotated[str, Form(max_length=32)] = "",
+    confirm: Annotated[str, Form(max_length=8)] = "",
     csrf: Text = "",
 ) -> Response:
     check_csrf(request, csrf, actor)
     try:
         asked = Decision(
+            confirm=confirm == "yes",
             decision=decision,
             gate=gate or None,
             comment=comment,
@@ -199,35 +218,4 @@ def report_file(report_id: int, actor: Viewer) -> Response:
         content,
         media_type=f"{media}; charset=utf-8",
         headers={"Content-Security-Policy": REPORT_POLICY},
-    )
-
-
-class Value(BaseModel):
-    metric: str = Field(max_length=64)
-    value: float = Field(allow_inf_nan=False)
-    at: datetime | None = None
-    baseline: bool = False
-
-
-@router.post("/api/improvements/{ref}/values")
-def record_json(ref: str, asked: Value, actor: Writer) -> Response:
-    """A measured value, as ``improve record`` records it."""
-    line = record(ref, asked.metric, asked.value, actor=actor, at=asked.at, baseline=asked.baseline)
-    return as_json({"recorded": line})
-
-
-class Withdrawal(BaseModel):
-    reason: str = Field(max_length=4000)
-
-
-@router.post("/api/improvements/{ref}/withdraw")
-def withdraw_json(ref: str, asked: Withdrawal, actor: Writer) -> Response:
-    """Withdraw it (its owner, its process owner, a CI manager); a waiting run is cancelled."""
-    done = withdraw_improvement(ref, actor=actor, reason=asked.reason, runs=PrefectRuns())
-    return as_json(
-        {
-            "withdrawn": done.shown_id,
-            "run_cancelled": done.run_cancelled,
-            "run_cancel_pending": done.run_cancel_pending is not None,
-        }
     )

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.passwords import RULES
 from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.errors import ImproveError, NotAuthorised
 from ci_workflow.services.people import accounts, directory
@@ -54,6 +55,7 @@ def _people_page(request: Request, actor: Actor, status: int = 200, **form: Any)
         choices=accounts.role_choices(),
         form={**empty, **form.get("form", {})},
         problems=form.get("problems", {}),
+        password_rules_list=RULES,
     )
 
 

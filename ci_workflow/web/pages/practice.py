@@ -14,10 +14,8 @@ from markupsafe import Markup
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.errors import UsageError
-from ci_workflow.reports.charts import gate_wait_chart, trend_chart
 from ci_workflow.reports.practice import kpi_text
-from ci_workflow.services.reporting.practice import period, practice_view, waiting_by_approver
-from ci_workflow.services.views.waiting_gates import pending_gates
+from ci_workflow.services.reporting.practice_page import SHOWN_GATES, practice_page
 from ci_workflow.web.auth import viewer
 from ci_workflow.web.render import as_json, page
 
@@ -36,13 +34,7 @@ def _moment(text: str | None) -> datetime | None:
 
 
 def _practice(start: str | None, end: str | None) -> dict[str, Any]:
-    first, last = period(_moment(start), _moment(end))
-    if first >= last:
-        raise UsageError("the period must start before it ends")
-    return practice_view(first, last) | {
-        "waiting": waiting_by_approver(),
-        "gates": pending_gates(),
-    }
+    return practice_page(_moment(start), _moment(end))
 
 
 @router.get("/practice", response_class=HTMLResponse)
@@ -53,15 +45,15 @@ def practice(
     end: Annotated[str | None, Query(max_length=32, alias="to")] = None,
 ) -> Response:
     shown = _practice(start, end)
-    flow = shown["flow"]
     # The practice report's charts, drawn inline (SVG, no script): the page and the report agree.
     return page(
         request,
         "practice.html",
         actor,
         kpi_text=kpi_text,
-        trend_chart=Markup(trend_chart(flow.trend)),
-        gate_chart=Markup(gate_wait_chart(flow.gates, flow.overdue_days)),
+        trend_chart=Markup(shown["charts"]["trend"]),
+        gate_chart=Markup(shown["charts"]["gates"]),
+        shown=SHOWN_GATES,
         **shown,
     )
 
@@ -72,4 +64,4 @@ def practice_json(
     start: Day = None,
     end: Annotated[str | None, Query(max_length=32, alias="to")] = None,
 ) -> Response:
-    return as_json(_practice(start, end))
+    return as_json({k: v for k, v in _practice(start, end).items() if k != "charts"})

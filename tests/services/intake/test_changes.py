@@ -112,7 +112,7 @@ def test_the_execution_gate_warns_of_changes_open_failed_or_unknown(
 ) -> None:
     linked_improvement(cli, tmp_path)
     summary = gate_description(1, Gate.execution_complete)
-    warnings = [line for line in summary.splitlines() if line.startswith("- ⚠")]
+    warnings = [line for line in summary.splitlines() if line.startswith("- ⚠ Change")]
     assert len(warnings) == 3
     assert "CHG0001234 is Implement \\(not closed\\)" in warnings[0]
     assert "CHG0001235 failed \\(unsuccessful\\)" in warnings[1]

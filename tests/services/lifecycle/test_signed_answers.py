@@ -37,6 +37,7 @@ def signed(cli: Cli, people: None, tmp_path: Path) -> dict[str, Any]:
         lessons="Route by category first",
         realised_gain=45000,
         actual_cost=12000,
+        confirm=True,  # nothing was measured: a warning stands (test_gate_warnings)
     )
     return sent.run_input
 

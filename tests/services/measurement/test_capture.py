@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from ci_workflow.errors import NotReady
 from ci_workflow.services.lifecycle.stages import define_stage
@@ -130,7 +131,7 @@ def test_people_record_manual_values_and_others_may_not(cli: Cli, executing: str
     assert ("csat", "checkpoint", "2026-10-06T00:00", 3.6) in snapshots(cli)
     assert cli.fails("record", executing, "csat", "4", "--as", "Grace Kim") == [
         "error: Grace Kim may not record values of IMP-0001: only its owner, its team, a data "
-        "analyst or a CI manager may"
+        "analyst of its process or service, or a CI manager may"
     ]
     assert cli.fails("record", executing, "nps", "4", "--as", "Priya Nair") == [
         "error: IMP-0001 has no objective 'nps'"
@@ -151,8 +152,8 @@ def test_a_value_dated_in_the_future_is_refused_and_nothing_is_stored(
         "record", executing, "csat", "4", "--as", "Priya Nair", "--at", "2999-01-01", code=2
     )
     assert line == (
-        "error: --at 2999-01-01 00:00 UTC is in the future: a value is recorded when it was "
-        "measured"
+        "error: as of 2999-01-01 00:00 UTC is in the future: a value is recorded when it "
+        "was measured"
     )
     assert snapshots(cli) == before
 
@@ -240,3 +241,46 @@ def test_a_retried_define_stage_replaces_its_failed_baseline_whatever_second_it_
     assert define_stage(1, "run-1") == "planned"
     (baseline,) = cli.json("snapshots", "IMP-0001")
     assert (baseline["value"], baseline["error"]) == (pytest.approx(23 / 4), None)
+
+
+def test_my_work_lists_what_it_shows_and_says_how_many_there_are(cli: Cli, executing: str) -> None:
+    from ci_workflow.domain.authority.actors import operating_system
+    from ci_workflow.services.people.directory import person_view_of
+    from ci_workflow.services.register.apply import apply_documents
+    from ci_workflow.services.views.my_work import SHOWN, my_work
+
+    for day, value in [("2026-10-01", "3.1"), ("2026-10-15", "3.12"), ("2026-10-29", "3.13")]:
+        cli.ok("record", executing, "csat", value, "--as", "Priya Nair", "--at", day)
+    more = SHOWN + 4
+    documents = [
+        (f"bulk-{n}.yaml", yaml.safe_dump(improvement_doc(key=f"bulk-{n}", title=f"Bulk {n}")))
+        for n in range(more)
+    ]
+    apply_documents(documents, actor=operating_system("tests"))
+    work = my_work(person_view_of("lena@example.org"))
+    assert work.improvements_total == more + 1 and len(work.improvements) == SHOWN
+    assert [i.id for i in work.improvements[:2]] == [f"IMP-{more + 1:04d}", f"IMP-{more:04d}"]
+    (late,) = work.off_track
+    assert (late.improvement, late.title, late.metric) == (
+        executing,
+        "Cut the time to restore network incidents",
+        "csat",
+    )
+    # Priya works on all of them as a team member; she owns none, so nothing of hers is off track.
+    priya = my_work(person_view_of("priya@example.org"))
+    assert priya.improvements_total == more + 1 and priya.off_track == []
+
+
+def test_a_capture_or_backfill_in_the_future_is_refused_and_stores_nothing(
+    cli: Cli, executing: str
+) -> None:
+    before = snapshots(cli)
+    (line,) = cli.fails("capture", "--improvement", executing, "--as-of", "2999-01-01", code=2)
+    assert line == (
+        "error: as of 2999-01-01 00:00 UTC is in the future: a capture measures what has happened"
+    )
+    (line,) = cli.fails(
+        "backfill", executing, "--from", "2026-10-01", "--to", "2999-01-01", "--every", "7d", code=2
+    )
+    assert "2999-01-01 00:00 UTC is in the future" in line
+    assert snapshots(cli) == before

@@ -41,7 +41,9 @@ def test_a_gate_that_opens_tells_everyone_who_may_decide_it_once(
     run = waiting(cli, tmp_path)
     assert sorted(m["To"] for m in received) == ["carmen@example.org", "omar@example.org"]
     message = next(m for m in received if m["To"] == "omar@example.org")
-    assert message["Subject"] == "IMP-0001 waits for your decision: plan approval"
+    assert (
+        message["Subject"] == "IMP-0001 Cut the time to restore network incidents: approval needed"
+    )
     assert "https://ci.example.org/improvements/IMP-0001#decide" in body(message)
     (post,) = posts
     assert post["link"] == "https://ci.example.org/improvements/IMP-0001#decide"
@@ -73,7 +75,7 @@ def test_who_chose_a_digest_gets_one_e_mail_a_day(
     assert send_digests() == ["email omar@example.org: sent"]
     digest = received[-1]
     assert digest["To"] == "omar@example.org" and digest["Subject"].endswith("1 item today")
-    assert "IMP-0001 waits for your decision: plan approval" in body(digest)
+    assert "IMP-0001 Cut the time to restore network incidents: approval needed" in body(digest)
     assert send_digests() == []
 
 

@@ -88,11 +88,16 @@ def test_a_backfill_splits_at_the_start_the_file_declares(
 
     start = datetime(2026, 7, 6, tzinfo=UTC)
     before = [weekly_mean(c) for c in checkpoints() if c < start]
-    after = [weekly_mean(c) for c in checkpoints() if c >= start]
-    assert (len(before), len(after)) == (9, 8)
+    # After: a whole 7-day window after the start; the week straddling it is on neither side.
+    after = [weekly_mean(c) for c in checkpoints() if c - timedelta(days=7) >= start]
+    straddling = [weekly_mean(c) for c in checkpoints() if c >= start > c - timedelta(days=7)]
+    assert (len(before), len(straddling), len(after)) == (9, 1, 7)
     (evaluation,) = gather_review("IMP-0001")["evaluations"]
-    assert [p.value for p in evaluation.points] == pytest.approx(before + after)
+    assert [p.value for p in evaluation.points] == pytest.approx(before + straddling + after)
     assert evaluation.shift.tested and "a real shift" in evaluation.shift.statement
+    assert evaluation.shift.statement.endswith(
+        "(1 measurement whose window straddles the start is on neither side)"
+    )
     assert evaluation.shift.mean_before == pytest.approx(statistics.fmean(before))
     assert evaluation.shift.mean_after == pytest.approx(statistics.fmean(after))
     assert evaluation.limits.centre == pytest.approx(statistics.fmean(before))
@@ -108,13 +113,14 @@ def test_a_late_start_says_how_many_more_checkpoints_a_shift_test_needs(
 
     start = datetime(2026, 8, 24, 6, tzinfo=UTC)
     before = sum(1 for c in checkpoints() if c < start)
-    after = sum(1 for c in checkpoints() if c >= start)
-    assert (before, after) == (16, 1)
+    after = sum(1 for c in checkpoints() if c - timedelta(days=7) >= start)
+    assert (before, after) == (16, 0)
     (evaluation,) = gather_review("IMP-0001")["evaluations"]
     assert re.fullmatch(
         rf"too little data to test for a shift: {before} measurements before execution started "
-        rf"and {after} after; 2 more checkpoints after the start are needed "
-        r"\(by about \d{4}-\d\d-\d\d on its schedule\)",
+        rf"and {after} after; 3 more checkpoints after the start are needed "
+        r"\(by about \d{4}-\d\d-\d\d on its schedule\) "
+        r"\(1 measurement whose window straddles the start is on neither side\)",
         evaluation.shift.statement,
     ), evaluation.shift.statement
 

@@ -422,3 +422,20 @@ def test_a_bottleneck_is_accepted_into_the_register(
     )
     assert objective["source"] == {"kind": "manual"}
     assert "IMP-0003" in shown["description"]
+
+
+def test_the_practice_page_is_added_up_once_until_the_register_changes(
+    cli: Cli, people: None, tmp_path: Path
+) -> None:
+    from ci_workflow.services.reporting.practice_page import practice_page
+
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc())))
+    first = practice_page(None, None)
+    assert practice_page(None, None) is first
+    assert first["now"]["by_stage"] == {"identified": 1}
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(key="other", title="Other"))))
+    again = practice_page(None, None)
+    assert again is not first and again["now"]["by_stage"] == {"identified": 2}
+    assert again["added_up_at"] >= first["added_up_at"]
+    # Another period is added up on its own.
+    assert practice_page(START, END) is not again

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from datetime import timedelta
 from email.message import Message
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 
 from ci_workflow.services.reporting.delivery import deliver_review
 from ci_workflow.services.reporting.review import review_report
+from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register.improvements import get_improvement
 from ci_workflow.store.tables import GateDecision, MetricSnapshot
@@ -25,17 +27,19 @@ ARTEFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
 @pytest.fixture
 def history(cli: Cli, people: None, tmp_path: Path) -> str:
-    """An improvement reviewed after 6 weekly checkpoints before execution and 4 after."""
+    """An improvement reviewed after 6 weekly checkpoints (each over its week) before execution
+    and 4 after."""
     doc = improvement_doc(
         title="<script>alert(1)</script> Faster network fixes",
         objectives=[
-            objective_doc(baseline=10, target=6),
+            objective_doc(baseline=10, target=6, window="7d"),
             objective_doc(
                 metric="csat",
                 baseline=3.0,
                 target=4.0,
                 direction="increase",
                 kpi_kind="customer_satisfaction",
+                window="7d",
             ),
         ],
     )
@@ -164,12 +168,25 @@ def test_the_report_command_writes_html_and_markdown(
     cli: Cli, history: str, tmp_path: Path
 ) -> None:
     out = cli.ok("report", history).stdout
-    assert out.strip().endswith("reports/imp-0001-review.html")
+    assert out.strip().endswith("reports/imp-0001-interim.html")  # made before its review
     cli.ok("report", history, "--format", "md", "--out", str(tmp_path / "r.md"))
     assert (tmp_path / "r.md").read_text().startswith("# IMP-0001 &lt;script&gt;")
     assert cli.fails("report", history, "--format", "pdf", code=2) == [
         "error: unknown report format 'pdf'; choose html or md"
     ]
+
+
+def test_report_files_are_named_for_what_they_are(cli: Cli, history: str) -> None:
+    """Asked for before sign-off: interim; at a review round: interim with its attempt; asked
+    for once signed off: final."""
+    reports = get_settings().home_dir / "reports"
+    deliver_review(1, kind="review-2")  # as the lifecycle asks at its second review round
+    assert sorted(p.name for p in reports.iterdir()) == [
+        "imp-0001-interim-2.html",
+        "imp-0001-interim-2.md",
+    ]
+    move_to("closed")
+    assert cli.ok("report", history).stdout.strip().endswith("reports/imp-0001-final.html")
 
 
 def test_a_line_break_in_a_title_cannot_break_the_mail_or_strand_the_improvement(
@@ -368,3 +385,17 @@ def test_a_webhook_gets_the_title_as_text_and_a_link_to_the_workspace_not_a_path
     link = post["report"]
     assert link.startswith("https://ci.example.org/reports/") and link in post["text"]
     assert str(get_settings().home_dir) not in json.dumps(post)
+
+
+def test_too_little_data_says_where_before_and_after_are_split(
+    cli: Cli, people: None, tmp_path: Path
+) -> None:
+    from ci_workflow.reports.review import SPLIT_WORDS
+
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc())))
+    move_to("in_review")
+    for fmt in ("html", "md"):
+        report = unescape(review_report("IMP-0001", fmt))
+        assert "too little data to test for a shift" in report
+        assert f"({SPLIT_WORDS}.)" in report
+    assert "execution start date (started in its file)" in SPLIT_WORDS

@@ -1,0 +1,1 @@
+"""Rules of talking about an improvement: comments and their mentions, attachments."""
