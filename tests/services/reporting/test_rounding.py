@@ -23,8 +23,12 @@ RAW = re.compile(r"\d\.\d{3,}|\d(?:\.\d+)?e[-+]?\d|\d\.0\b")
 DRAWN = re.compile(r"<svg.*?</svg>|<style>.*?</style>", re.S)  # charts' coordinates, CSS
 
 
+# A p-value between 0.001 and 0.01 is read with its third decimal (p = 0.005), by convention.
+P_VALUE = re.compile(r"p = 0\.00\d\b")
+
+
 def raw_numbers(text: str) -> list[str]:
-    return RAW.findall(DRAWN.sub("", text))
+    return RAW.findall(P_VALUE.sub("", DRAWN.sub("", text)))
 
 
 def test_the_review_report_and_the_export_keep_to_the_rule(history: str, cli: Cli) -> None:
