@@ -35,7 +35,8 @@ def test_the_review_report_and_the_export_keep_to_the_rule(history: str, cli: Cl
     for fmt in ("md", "html"):
         report = review_report(history, fmt)
         assert raw_numbers(report) == []
-        assert "centre 10.1, limits 9.88 to 10.4" in report  # the control chart's statement
+        # The chart's limits: mean 10.05 ± 2.66 × the mean moving range 0.3 of the six before.
+        assert "limits 9.25 to 10.8 from 6 measurements before execution" in report
     rows = list(csv.DictReader(io.StringIO(cli.ok("export", "--format", "csv").stdout)))
     assert raw_numbers(cli.ok("export", "--format", "csv").stdout) == []
     assert (rows[0]["estimated_cost"], rows[0]["realised_gain"]) == ("12000", "30000")
