@@ -111,3 +111,22 @@ def test_a_run_is_counted_only_after_the_start() -> None:
     values = before[:2] + [11.5] * 4 + [11.5] * 4
     assert control_limits(before, values, judged_from=6).signals == ()
     assert control_limits(before, values, judged_from=2).signals == tuple(range(2, 10))
+
+
+def test_a_direct_chart_judges_from_the_first_value_and_no_judging_keeps_the_limits() -> None:
+    limits = control_limits([10.0, 12.0], [30.0, 11.0])  # the first value is beyond the limits
+    assert limits.signals == (0,)
+    nothing = control_limits([10.0, 12.0], [10.0, 12.0], judged_from=2)
+    # Centre 11, mean moving range 2: limits 11 ± 5.32, kept though nothing is judged.
+    assert (nothing.centre, nothing.upper, nothing.lower) == pytest.approx((11.0, 16.32, 5.68))
+
+
+def test_both_notes_are_said_apart() -> None:
+    before = weekly(START - timedelta(weeks=20), [10.0 + (n % 3) * 0.5 for n in range(20)])
+    straddling = [Point(START + timedelta(days=3), 8.0, "checkpoint")]
+    after = weekly(START + MONTH, [6.0 + (n % 4) * 0.3 for n in range(12)])
+    result = judged(before + straddling + after, START)
+    assert result.shift.statement.endswith(
+        "(tested on 4 before and 3 after whose windows do not overlap, of 20 and 12; "
+        "1 measurement whose window straddles the start is on neither side)"
+    )

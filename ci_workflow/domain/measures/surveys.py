@@ -91,6 +91,13 @@ def parse_counts(text: str) -> list[int]:
 def survey_from_csv(question: str, scale: int, data: bytes) -> Survey:
     """One response a row, with a header: the column ``answer`` (or the only column) holds a
     whole number from 1 to ``scale``; other columns are left alone, empty lines skipped."""
+    try:
+        return _responses(question, scale, data)
+    except csv.Error as error:  # a cell past the csv module's limit of 131,072 characters
+        raise UsageError(f"file: not read as CSV ({error}); nothing was recorded") from None
+
+
+def _responses(question: str, scale: int, data: bytes) -> Survey:
     if len(data) > MAX_FILE_BYTES:
         raise UsageError(f"file: at most {MAX_FILE_BYTES // 1_000_000} MB")
     try:
