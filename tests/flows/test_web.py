@@ -200,7 +200,9 @@ def test_a_sign_off_over_a_failed_source_needs_the_warnings_read(
     """Issue 22, end to end: the source never answers; completing from the CLI is refused until
     --confirm; at the review (whose final capture failed too) the sign-off page shows the
     warning, is refused without the ticked box, and closes the improvement with it."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
 
     from ci_workflow.settings import get_settings
@@ -239,11 +241,14 @@ def test_a_sign_off_over_a_failed_source_needs_the_warnings_read(
             browser.find_element(By.ID, "lessons").send_keys("Check the source before the review")
             if tick:
                 browser.find_element(By.ID, "confirm").click()
-            browser.find_element(By.CSS_SELECTOR, "button[name=decision][value=accept]").click()
-            said = WebDriverWait(browser, 60).until(
-                lambda b: b.find_elements(By.CSS_SELECTOR, "p.message")
-            )
-            return str(said[0].text)
+            button = browser.find_element(By.CSS_SELECTOR, "button[name=decision][value=accept]")
+            button.click()
+            # The page before the click may show a message too: read the one of the page after.
+            WebDriverWait(browser, 60).until(staleness_of(button))
+            said = WebDriverWait(
+                browser, 60, ignored_exceptions=(StaleElementReferenceException,)
+            ).until(lambda b: [m.text for m in b.find_elements(By.CSS_SELECTOR, "p.message")])
+            return str(said[0])
 
         assert accept(tick=False).startswith("Tick “I have read the warnings” to accept")
         assert browser.find_elements(By.ID, "confirm")  # still waiting: the form is back
