@@ -38,7 +38,9 @@ def test_a_served_register_passes_every_check_and_exits_0(
     prefect = [c for c in checks if c["area"] == "prefect"]
     assert [c["status"] for c in prefect] == ["OK", "OK", "OK"], prefect
     api = lifecycle.server.api_url
-    assert prefect[0]["text"].startswith(f"API {api} (URL from PREFECT_API_URL) answers (Prefect 3.")
+    assert prefect[0]["text"].startswith(
+        f"API {api} (URL from PREFECT_API_URL) answers (Prefect 3."
+    )
     assert prefect[1]["text"] == f"the {len(declared)} deployments are registered"
     assert prefect[2]["text"].startswith("a serve or worker process polls (at ")
     assert [c for c in checks if c["status"] == "FAIL"] == []

@@ -83,7 +83,7 @@ def _chmod(home: Path, loose: list[Path]) -> str:
 
 def register_check() -> Check:
     url = get_settings().store_url
-    where = f"register {redact_url(url)}"
+    where = redact_url(url)
     database = register_file(url)
     if database is not None and not database.exists():  # looking never creates it
         return schema_check(where, None, SCHEMA_REVISION)
