@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from email.message import Message
+from pathlib import Path
 
 import pytest
 import yaml
@@ -13,7 +14,7 @@ import yaml
 from ci_workflow.resources import resource_path
 from ci_workflow.settings import get_settings
 from tests.cli.test_doctor import workspace
-from tests.flows.conftest import Served
+from tests.flows.conftest import PrefectServer, Served, use_settings
 from tests.helpers import Cli
 
 
@@ -56,4 +57,25 @@ def test_wrong_prefect_credentials_fail_naming_the_setting(
     line = next(s for s in result.stdout.splitlines() if s.startswith("FAIL  prefect:"))
     assert "refused our credentials" in line and "IMPROVE_PREFECT_AUTH_STRING" in line
     assert "not-the-password" not in result.stdout
+    assert result.exit_code == 1
+
+
+def test_a_prefect_server_without_the_deployments_fails_with_how_to_register_them(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "empty-server").mkdir()
+    server = PrefectServer(tmp_path / "empty-server")  # nothing ever served on it
+    try:
+        use_settings(server.env, monkeypatch)
+        monkeypatch.setenv("IMPROVE_HOME", str(tmp_path / "home"))
+        get_settings.cache_clear()
+        result = cli.run("doctor", "--json")
+    finally:
+        server.stop()
+    declared = yaml.safe_load(resource_path("prefect.yaml").read_text())["deployments"]
+    prefect = [c for c in json.loads(result.stdout) if c["area"] == "prefect"]
+    assert [c["status"] for c in prefect] == ["OK", "FAIL"]
+    names = ", ".join(d["name"] for d in declared)
+    assert prefect[1]["text"] == f"deployments missing: {names}"
+    assert prefect[1]["fix"].startswith("run `improve serve`")
     assert result.exit_code == 1
