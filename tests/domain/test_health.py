@@ -59,8 +59,9 @@ def test_the_schema_at_head_is_ok_and_says_so() -> None:
 
 def test_a_register_never_initialised_fails_with_improve_init() -> None:
     check = schema_check("register x", None, "0019")
-    assert (check.status, check.text, check.fix) == (
+    assert (check.status, check.area, check.text, check.fix) == (
         "FAIL",
+        "register",
         "register x is not initialised",
         "run `improve init`",
     )
@@ -69,7 +70,7 @@ def test_a_register_never_initialised_fails_with_improve_init() -> None:
 @pytest.mark.parametrize("found", ["0018", "0001", "0009"])
 def test_a_schema_behind_head_fails_with_the_upgrade(found: str) -> None:
     check = schema_check("register x", found, "0019")
-    assert check.status == "FAIL"
+    assert (check.status, check.area) == ("FAIL", "register")
     assert check.text == f"register x: schema at {found}, this version needs 0019"
     assert check.fix.startswith("run `improve init` (it upgrades the schema")
 
@@ -77,9 +78,12 @@ def test_a_schema_behind_head_fails_with_the_upgrade(found: str) -> None:
 @pytest.mark.parametrize("found", ["0020", "0100", "a1b2c3"])
 def test_a_schema_this_version_does_not_know_asks_for_the_newer_version(found: str) -> None:
     check = schema_check("register x", found, "0019")
-    assert check.status == "FAIL"
+    assert (check.status, check.area) == ("FAIL", "register")
     assert check.text == f"register x: schema at {found}, unknown to this version (needs 0019)"
-    assert "improve init" not in check.fix and "newer improve" in check.fix
+    assert (
+        check.fix
+        == "a newer improve wrote it: run that version, or restore a backup made by this one"
+    )
 
 
 @pytest.mark.parametrize(("count", "said"), [(1, "once"), (2, "2 times"), (3, "3 times")])
