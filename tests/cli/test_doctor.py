@@ -126,6 +126,10 @@ def test_a_home_others_may_read_fails_with_the_chmod_to_run(
     assert check["text"] == f"others may read {key} (the register and its keys)"
     assert check["fix"] == f"chmod 600 {key}"
     assert oct(key.stat().st_mode & 0o777) == "0o644"  # the doctor looks, it changes nothing
+    home.chmod(0o755)
+    (check,) = of(doctor(cli)[1], "home")
+    assert check["text"] == f"others may read {home}, {key} (the register and its keys)"
+    assert check["fix"] == f"chmod 700 {home}; chmod 600 {key}"
 
 
 def test_a_register_not_initialised_fails_without_making_one(

@@ -7,6 +7,7 @@ import Prefect's side.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,8 +75,8 @@ def home_check() -> Check:
 
 
 def _chmod(home: Path, loose: list[Path]) -> str:
-    files = [str(p) for p in loose if p != home]
-    commands = ([f"chmod 700 {home}"] if home in loose else []) + (
+    files = [shlex.quote(str(p)) for p in loose if p != home]
+    commands = ([f"chmod 700 {shlex.quote(str(home))}"] if home in loose else []) + (
         [f"chmod 600 {' '.join(files)}"] if files else []
     )
     return "; ".join(commands)
