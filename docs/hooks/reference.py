@@ -160,7 +160,7 @@ def improvement_page() -> str:
             required = "yes" if name in model.get("required", []) else ""
             default = prop.get("default", "")
             rows.append([f"`{path}`", json_type(prop, defs), required, shown(default), meaning])
-        title = prefix.rstrip(".") or "the improvement"
+        title = f"`{prefix.rstrip('.')}`" if prefix else "The improvement"
         head = ["field", "type", "required", "default", "meaning"]
         out.append(f"## {title}\n\n" + table(head, rows))
     stale = set(meanings) - used

@@ -35,4 +35,6 @@ def render(steps: list[dict[str, Any]]) -> str:
                 out.append(f"    | field | value |\n    | --- | --- |\n{rows}\n")
             elif kind == "run":
                 out.append(f"    ```console\n    $ {value}\n    ```\n")
+            elif kind == "shot":  # the page as the test saw it at this step
+                out.append(f"    ![The workspace at this step](../img/{value})\n")
     return "\n".join(out)

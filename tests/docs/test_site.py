@@ -95,6 +95,16 @@ def test_the_tutorial_shows_its_browser_steps(site: Path) -> None:
     assert '$ improve start IMP-0001 --as "Carmen Ruiz"' in page
 
 
+def test_the_screenshots_and_examples_are_included_whole(site: Path) -> None:
+    tutorial = (site / "tutorial" / "first-improvement" / "index.html").read_text()
+    for shot in ("my-work.png", "improvement.png", "register.png"):
+        assert f'src="../../img/{shot}"' in tutorial and (site / "img" / shot).stat().st_size
+    mapping = (ROOT / "examples" / "mappings" / "generic_incidents.yaml").read_text()
+    html = (site / "how-to" / "import-an-export" / "index.html").read_text()
+    shown = unescape(re.sub(r"<[^>]+>", "", html))  # highlighted: a span a token
+    assert all(line in shown for line in mapping.splitlines()), "the mapping is not shown whole"
+
+
 def test_a_broken_anchor_fails_the_build(tmp_path: Path) -> None:
     copy = tmp_path / "project"
     shutil.copytree(ROOT / "docs", copy / "docs", ignore=shutil.ignore_patterns("__pycache__"))
