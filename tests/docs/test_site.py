@@ -116,3 +116,32 @@ def test_a_broken_anchor_fails_the_build(tmp_path: Path) -> None:
     built = build(copy / "mkdocs.yml", tmp_path / "site")
     assert built.returncode != 0
     assert "does not contain an anchor '#no-such-step'" in built.stderr
+
+
+def test_a_field_or_endpoint_nobody_explained_fails_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mkdocs.exceptions import PluginError
+
+    from docs.hooks import reference
+
+    for name in (
+        "improvement_fields.yaml",
+        "improvement_file_intro.md",
+        "api_endpoints.yaml",
+        "api_intro.md",
+    ):
+        shutil.copy(reference.HERE / name, tmp_path / name)
+    monkeypatch.setattr(reference, "HERE", tmp_path)
+    fields = tmp_path / "improvement_fields.yaml"
+    kept = fields.read_text()
+    fields.write_text(re.sub(r"(?m)^objectives\[\]\.window: .*\n", "", kept))
+    with pytest.raises(PluginError, match=r"no meaning for the field objectives\[\]\.window"):
+        reference.improvement_page()
+    fields.write_text(kept + "colour: What colour it is.\n")
+    with pytest.raises(PluginError, match="no such field: colour"):
+        reference.improvement_page()
+    endpoints = tmp_path / "api_endpoints.yaml"
+    endpoints.write_text(re.sub(r"(?m)^POST /api/ideas: .*\n", "", endpoints.read_text()))
+    with pytest.raises(PluginError, match="nothing says what POST /api/ideas does"):
+        reference.api_page()

@@ -12,10 +12,7 @@ steps mark are saved to docs/img/; otherwise to the test's folder.
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,81 +22,13 @@ import pytest
 from docs.hooks.tutorial import MARK, browser_steps
 from tests import processes
 from tests.browser import chromium
+from tests.docs.console import Reader
 from tests.flows.conftest import PrefectServer, Served, prefect_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "tutorial" / "first-improvement.md"
 SCREENSHOTS = os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1"  # read before the env is wiped
-FENCE = re.compile(r'^```(\w+)(?: title="([^"]+)")?\n(.*?)^```', re.MULTILINE | re.DOTALL)
 WAIT = 120  # seconds: a busy 2-core machine runs a gate's flow step in far less
-
-
-@dataclass
-class Block:
-    kind: str
-    title: str | None
-    text: str
-
-
-def blocks(markdown: str) -> list[Block]:
-    return [Block(k, t, text) for k, t, text in FENCE.findall(markdown)]
-
-
-def commands(block: Block) -> list[tuple[str, list[str]]]:
-    """Each ``$ command`` of a console block with the output lines shown under it."""
-    found: list[tuple[str, list[str]]] = []
-    for line in block.text.splitlines():
-        if line.startswith("$ "):
-            found.append((line[2:], []))
-        elif line.strip():
-            found[-1][1].append(line)
-    return found
-
-
-def shows(output: str, expected: list[str]) -> bool:
-    said = " ".join(output.split())
-    for line in expected:
-        pattern = ".*".join(re.escape(" ".join(part.split())) for part in line.split("…"))
-        if not re.search(pattern, said):
-            return False
-    return True
-
-
-class Reader:
-    """A terminal in the tutorial's folder, with its IMPROVE_HOME and Prefect settings."""
-
-    def __init__(self, env: dict[str, str], folder: Path) -> None:
-        self.env = {**env, "PATH": f"{processes.BIN}:{env.get('PATH', '')}", "COLUMNS": "200"}
-        self.folder = folder
-
-    def run(self, command: str, expected: list[str]) -> None:
-        seen: list[str] = []
-
-        def ran() -> bool:
-            done = subprocess.run(
-                ["bash", "-c", command],
-                env=self.env,
-                cwd=self.folder,
-                capture_output=True,
-                text=True,
-                timeout=WAIT,
-            )
-            assert done.returncode == 0, f"$ {command}\n{done.stdout}{done.stderr}"
-            seen[:] = [done.stdout]
-            return shows(done.stdout, expected)
-
-        if command.startswith("improve status"):  # asked again until it says what is shown
-            processes.wait_until(ran, timeout=WAIT, what=f"{command!r} to show {expected}")
-        else:
-            assert ran(), f"$ {command}\nexpected {expected}, got:\n{seen[0]}"
-
-    def follow(self, markdown: str) -> None:
-        for block in blocks(markdown):
-            if block.kind == "yaml" and block.title:
-                (self.folder / block.title).write_text(block.text)
-            elif block.kind == "console":
-                for command, expected in commands(block):
-                    self.run(command, expected)
 
 
 @pytest.fixture(scope="module")
