@@ -133,4 +133,4 @@ mutants-use-cases:
 	  MUTANT_FULL="$(MUTANT_USE_CASES_FULL)"
 
 clean:
-	rm -rf $(VENV) .demo dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .demo dist build .pytest_cache .mypy_cache .ruff_cache site
