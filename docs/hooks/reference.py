@@ -75,15 +75,38 @@ def command_section(command: Any, words: list[str], context: Any) -> str:
     for param in command.get_params(context):
         if param.name == "help":
             continue
-        names = ", ".join(f"`{n}`" for n in (*param.opts, *param.secondary_opts))
+        if param.param_type_name == "argument":  # named as the usage line names it
+            names = f"`{param.metavar or param.name}`"
+        else:
+            names = ", ".join(f"`{n}`" for n in (*param.opts, *param.secondary_opts))
         flag = getattr(param, "is_flag", False)
-        kind = "flag" if flag else param.display_type(context).strip("<>")
+        kind = "flag" if flag else option_type(param.display_type(context).strip("<>"))
         default = f"`{param.default}`" if param.default not in (None, (), [], False) else ""
         needed = "yes" if param.required else ""
         rows.append([names, kind, needed, default, getattr(param, "help", "") or ""])
     if rows:
         section.append(table(["option", "type", "required", "default", "meaning"], rows))
     return "\n".join(section)
+
+
+OPTION_TYPES = {
+    "str": "text",
+    "int": "whole number",
+    "float": "number",
+    "path": "path",
+    "list[str]": "text, repeatable",
+    "list[Path]": "paths",
+    "file": "path",
+    "float range": "number",
+    "int range": "whole number",
+}
+
+
+def option_type(shown: str) -> str:
+    """``str`` as text, ``a|b`` as a choice of `a` or `b`."""
+    if "|" in shown:
+        return " | ".join(f"`{choice}`" for choice in shown.split("|"))
+    return OPTION_TYPES.get(shown, shown)
 
 
 # --- settings ---
