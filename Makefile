@@ -25,8 +25,13 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Test files are spread over TEST_WORKERS processes (pytest-xdist), each file on one worker and
+# each worker with its own Prefect server where its files need one; TEST_WORKERS=0 runs them in
+# this process, one after another.
+TEST_WORKERS ?= 3
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The documentation site into site/ (its reference pages generated from the code); strict: a
 # warning, a broken link or anchor among them, fails. NO_MKDOCS_2_WARNING quiets Material's banner.
