@@ -294,6 +294,8 @@ def register_people(people: Path, password: str) -> list[str]:
 
 def build(folder: Path, say: Callable[[str], None] = lambda _: None) -> int:
     """Replay the year into the register the settings name; the steps taken."""
+    global RUNS
+    RUNS = HistoryRuns()  # a fresh register: no run known yet
     steps = [s for fate in FATES for s in story(fate, folder)]
     first = min(fate.identified for fate in FATES)
     steps += weekly(first, today() - timedelta(days=1))
