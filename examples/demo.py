@@ -150,6 +150,14 @@ def approve_in_the_workspace(ref: str, email: str, comment: str) -> None:
     print(f"  workspace says: {said.group(1) if said else 'nothing'}", flush=True)
 
 
+def plan_done_in_the_workspace(ref: str, email: str, position: int) -> None:
+    """The action's owner marks it done on the improvement's page."""
+    print(f"$ (browser) sign in as {email}, mark action {position + 1} of {ref} done", flush=True)
+    browser = Browser()
+    browser.submit("/sign-in", "/sign-in", email=email, password=DEMO_PASSWORD, next="/")
+    browser.submit(f"/improvements/{ref}", f"/improvements/{ref}/plan/{position}", status="done")
+
+
 def at(ref: str, gate_or_status: str) -> None:
     def reached() -> bool:
         now = json.loads(improve("status", ref, "--json", quiet=True))
@@ -203,9 +211,8 @@ def main() -> None:
         improve("start", "network-mttr", "--as", "Lena Fischer")
         at("network-mttr", "plan-approval-1")
         improve("gates", "network-mttr")
-        approve_in_the_workspace(
-            shown_id("network-mttr"), "omar.haddad@example.org", "Clear targets"
-        )
+        shown = shown_id("network-mttr")
+        approve_in_the_workspace(shown, "omar.haddad@example.org", "Clear targets")
         at("network-mttr", "execution-complete-1")
         # Checkpoints on the sample data's history (the schedule does this weekly in real use).
         improve(
@@ -219,6 +226,8 @@ def main() -> None:
             "7d",
         )
         improve("progress", "network-mttr")
+        plan_done_in_the_workspace(shown, "tomas.silva@example.org", 0)
+        plan_done_in_the_workspace(shown, "lena.fischer@example.org", 1)
         improve("complete", "network-mttr", "--as", "Tomás Silva", "--confirm")
         at("network-mttr", "review-signoff-1")
         improve(

@@ -12,6 +12,8 @@ from typing import Any
 import yaml
 from demo_fates import METRICS, PROCESSES, SEED, WEEK, Fate, Metric, today
 
+FIBONACCI = (1, 2, 3, 5, 8, 13)
+
 
 @dataclass(frozen=True)
 class Timeline:
@@ -77,6 +79,12 @@ def document(fate: Fate, csv_name: str) -> dict[str, Any]:
         "estimated_cost": 4000 + 1000 * (len(fate.title) % 12),
         "expected_gain": 15000 + 2500 * (len(fate.key) % 14),
         "identified": identified,
+        "wsjf": {
+            "business_value": FIBONACCI[len(fate.title) % 6],
+            "time_criticality": FIBONACCI[len(fate.key) % 5],
+            "risk_reduction": FIBONACCI[(len(fate.key) + len(fate.title)) % 4],
+            "effort": FIBONACCI[1 + fate.run_days % 4],
+        },
         "objectives": [objective(metric, csv_name, identified + timedelta(days=300))],
         "plan": plan(fate, owner, member),
     }
@@ -129,10 +137,10 @@ def series(fate: Fate) -> list[tuple[date, float]]:
     rng = random.Random(f"{SEED}:{fate.key}")
     gap = metric.target - metric.baseline
     noise = abs(gap) * 0.12
-    first = today() - timedelta(weeks=70)
+    first = today() - timedelta(weeks=95)
     first -= timedelta(days=first.weekday())
     values = []
-    for week in range(71):
+    for week in range(96):
         day = first + week * WEEK
         share = 0.0
         if started is not None and day > started:
