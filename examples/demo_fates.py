@@ -314,7 +314,7 @@ FATES: tuple[Fate, ...] = (
         "mttr",
         "executing",
         95,
-        reach=0.45,
+        reach=0.15,
         extend=True,
     ),
     _f(

@@ -84,6 +84,16 @@ def story(fate: Fate, folder: Path) -> list[Step]:
 
     handle = owner.lower().replace(" ", "-")
     add(when.submitted, 10, "submitted", lambda: start_round([key], actor=person(owner), runs=RUNS))
+    if (
+        when.submitted is not None
+    ):  # the weeks before it went for approval, as its deciders see them
+        now, weeks_before = at(when.submitted, 6), at(when.submitted - timedelta(weeks=8), 6)
+        add(
+            when.submitted,
+            11,
+            "measured",
+            lambda: backfill(key, start=weeks_before, end=now, every="7d"),
+        )
     add(
         when.reworked,
         11,
