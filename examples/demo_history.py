@@ -66,117 +66,93 @@ def decide(key: str, gate: Gate, decision: str, by: str, **fields: object) -> Ca
     )
 
 
-def story(fate: Fate, folder: Path) -> list[Step]:
-    """The steps of one improvement's year, each at its moment."""
-    when, key, path = timeline(fate), fate.key, write_files(folder, fate)
-    process_owner, owner, member = PROCESSES[fate.process]
-    steps = [
-        Step(
-            at(fate.identified, 9),
-            f"{key} identified",
-            lambda: apply_files([path], actor=person("Carmen Ruiz")),
-        )
-    ]
+class Story:
+    """One improvement's steps, each at its moment."""
 
-    def add(day: date | None, hour: int, what: str, act: Callable[[], object]) -> None:
+    def __init__(self, fate: Fate) -> None:
+        self.fate, self.when, self.steps = fate, timeline(fate), list[Step]()
+        self.process_owner, self.owner, self.member = PROCESSES[fate.process]
+
+    def add(self, day: date | None, hour: int, what: str, act: Callable[[], object]) -> None:
         if day is not None:
-            steps.append(Step(at(day, hour), f"{key} {what}", act))
+            self.steps.append(Step(at(day, hour), f"{self.fate.key} {what}", act))
 
-    handle = owner.lower().replace(" ", "-")
-    add(when.submitted, 10, "submitted", lambda: start_round([key], actor=person(owner), runs=RUNS))
-    if (
-        when.submitted is not None
-    ):  # the weeks before it went for approval, as its deciders see them
-        now, weeks_before = at(when.submitted, 6), at(when.submitted - timedelta(weeks=8), 6)
-        add(
-            when.submitted,
-            11,
-            "measured",
-            lambda: backfill(key, start=weeks_before, end=now, every="7d"),
-        )
-    add(
-        when.reworked,
-        11,
-        "reworked",
-        decide(key, Gate.plan_approval, "rework", process_owner, comment=REWORK),
+    def decide(
+        self, day: date | None, hour: int, gate: Gate, decision: str, **fields: object
+    ) -> None:
+        by = self.owner if decision in ("resubmit", "complete") else self.process_owner
+        self.add(day, hour, decision, decide(self.fate.key, gate, decision, by, **fields))
+
+    def measured(self, day: date | None, weeks: int) -> None:
+        """The weeks before ``day`` replayed from the data (``improve backfill``)."""
+        if day is not None:
+            first, last = at(day - timedelta(weeks=weeks), 6), at(day, 6)
+            key = self.fate.key
+            self.add(day, 15, "measured", lambda: backfill(key, start=first, end=last, every="7d"))
+
+
+def story(fate: Fate, folder: Path) -> list[Step]:
+    """The steps of one improvement's year: identified, submitted (with the weeks before it
+    measured), reworked and resubmitted, approved or rejected, executed, extended, completed,
+    signed off or withdrawn, as its ``timeline`` says."""
+    told, when, key = Story(fate), timeline(fate), fate.key
+    path = write_files(folder, fate)
+    told.add(
+        fate.identified, 9, "identified", lambda: apply_files([path], actor=person("Carmen Ruiz"))
     )
-    add(
+    told.add(
+        when.submitted,
+        10,
+        "submitted",
+        lambda: start_round([key], actor=person(told.owner), runs=RUNS),
+    )
+    told.measured(when.submitted, 8)
+    told.decide(when.reworked, 11, Gate.plan_approval, "rework", comment=REWORK)
+    handle = told.owner.lower().replace(" ", "-")
+    told.add(
         when.reworked,
         15,
         "asked",
-        lambda: add_comment(key, f"@{handle} {ASK}", actor=person(process_owner)),
+        lambda: add_comment(key, f"@{handle} {ASK}", actor=person(told.process_owner)),
     )
-    add(when.resubmitted, 9, "revised", lambda: revise(fate, folder, owner))
-    add(
-        when.resubmitted,
-        10,
-        "resubmitted",
-        decide(key, Gate.resubmitted, "resubmit", owner, comment=COSTED),
-    )
+    told.add(when.resubmitted, 9, "revised", lambda: revise(fate, folder, told.owner))
+    told.decide(when.resubmitted, 10, Gate.resubmitted, "resubmit", comment=COSTED)
     verdict = "reject" if fate.end == "rejected" else "approve"
-    add(
-        when.decided,
-        14,
-        f"{verdict}d",
-        decide(key, Gate.plan_approval, verdict, process_owner, comment=SAID[verdict]),
-    )
+    told.decide(when.decided, 14, Gate.plan_approval, verdict, comment=SAID[verdict])
     if when.decided is not None and verdict == "approve":
-        before = at(when.decided - timedelta(weeks=10), 6)
-        add(
-            when.decided,
-            15,
-            "history",
-            lambda: backfill(key, start=before, end=at(when.decided, 6), every="7d"),
-        )
-        steps.extend(tasks(fate, when.decided, when.completed))
-        add(
+        told.measured(when.decided, 10)
+        told.steps += tasks(fate, when.decided, when.completed)
+        told.add(
             when.decided + timedelta(days=20),
             12,
             "comment",
-            lambda: add_comment(key, EARLY, actor=person(member)),
+            lambda: add_comment(key, EARLY, actor=person(told.member)),
         )
     if when.extended is not None:
-        add(
-            when.extended - timedelta(days=6),
-            16,
-            "completed",
-            decide(key, Gate.execution_complete, "complete", owner, comment=DONE),
+        told.decide(
+            when.extended - timedelta(days=6), 16, Gate.execution_complete, "complete", comment=DONE
         )
-        add(
-            when.extended,
-            11,
-            "extended",
-            decide(key, Gate.review_signoff, "extend", process_owner, comment=EXTEND),
-        )
-    add(
-        when.completed,
-        16,
-        "completed",
-        decide(key, Gate.execution_complete, "complete", owner, comment=DONE),
-    )
-    lessons = LESSONS[fate.reach >= 1]
+        told.decide(when.extended, 11, Gate.review_signoff, "extend", comment=EXTEND)
+    told.decide(when.completed, 16, Gate.execution_complete, "complete", comment=DONE)
     gain, cost = round(20000 * max(fate.reach, 0.1)), 9000 + 250 * len(key)
-    add(
+    told.decide(
         when.closed,
         15,
-        "signed off",
-        decide(
-            key,
-            Gate.review_signoff,
-            "accept",
-            process_owner,
-            lessons=lessons,
-            realised_gain=gain,
-            actual_cost=cost,
-        ),
+        Gate.review_signoff,
+        "accept",
+        lessons=LESSONS[fate.reach >= 1],
+        realised_gain=gain,
+        actual_cost=cost,
     )
-    add(
+    told.add(
         when.withdrawn,
         10,
         "withdrawn",
-        lambda: withdraw_improvement(key, actor=person(process_owner), reason=WITHDRAWN, runs=RUNS),
+        lambda: withdraw_improvement(
+            key, actor=person(told.process_owner), reason=WITHDRAWN, runs=RUNS
+        ),
     )
-    return steps
+    return told.steps
 
 
 REWORK = "Cost it per site and name who runs it after go-live"
