@@ -121,6 +121,17 @@ def record(
     console().print(escape(line))
 
 
+def confirm_baseline(
+    ref: str = ID,
+    metric: str = typer.Argument(..., help="The objective whose measured baseline it is."),
+    as_: str = typer.Option(..., "--as", help="The improvement's owner (name or e-mail)."),
+) -> None:
+    """Confirm a measured baseline as it was measured (the owner, before the plan is approved):
+    the plan approval asks for it."""
+    line = _measurements().confirm_baseline(ref, metric, actor=cli_actor(as_))
+    console().print(escape(line))
+
+
 def survey(
     ref: str = ID,
     metric: str = typer.Argument(..., help="The satisfaction objective's metric."),
@@ -258,6 +269,7 @@ def register_commands(app: typer.Typer) -> None:
         {
             "capture": capture,
             "backfill": backfill,
+            "confirm-baseline": confirm_baseline,
             "record": record,
             "survey": survey,
             "snapshots": snapshots,
