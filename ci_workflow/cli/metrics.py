@@ -20,7 +20,7 @@ from ci_workflow.cli._common import (
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.measures.surveys import MAX_FILE_BYTES
 from ci_workflow.errors import UsageError
-from ci_workflow.formatting import number, percent, quantity, visible, when
+from ci_workflow.formatting import number, percent, quantity, share, visible, when
 
 if TYPE_CHECKING:
     from ci_workflow.services.measurement.capture import CaptureResult
@@ -247,17 +247,20 @@ def sustainment(json_: bool = typer.Option(False, "--json", help="Print JSON."))
         "Title",
         "Closed",
         "Measured until",
+        "Gain kept",
         "Objectives",
         wrap=("Title", "Objectives"),
     )
     for row in rows:
         objectives = "; ".join(f"{o['metric']}: {o['statement']}" for o in row["objectives"])
+        kept = ", ".join(share(o["kept"]) for o in row["objectives"])  # the latest measurement's
         table.add_row(
             str(row["id"]),
             str(row["held"]),
             escape(str(row["title"])),
             when(row["closed_at"])[:10],
             when(row["measured_until"])[:10],
+            kept,
             escape(objectives),
         )
     console().print(table if rows else "no closed improvement yet")

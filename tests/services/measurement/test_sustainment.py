@@ -126,6 +126,7 @@ def test_a_gain_that_goes_back_is_flagged_audited_and_told(
     assert objective["keep"] == 0.5
     assert objective["kept"] == pytest.approx(kept(value_at(sustain[-1], back), back))
     assert objective["measurements"] == len(sustain)
+    assert pct(kept(value_at(sustain[-1], back), back)) in cli.ok("sustainment").stdout
     breach_kept = kept(value_at(breach, back), back)
     assert objective["statement"] == (
         f"kept {pct(breach_kept)} of the gain, below the 50 % to keep: "
@@ -145,7 +146,7 @@ def test_a_gain_that_goes_back_is_flagged_audited_and_told(
     report = review_report("IMP-0001", "md")
     assert "## Did it hold" in report and "No: measured for 90 days after closing" in report
     latest = kept(value_at(sustain[-1], back), back)
-    assert f"(gain kept: {pct(latest)}; {len(sustain)} measurements)" in report
+    assert f"(the latest keeps {pct(latest)} of the gain; {len(sustain)} measurements)" in report
     html = review_report("IMP-0001", "html")
     assert f'<td class="n">{pct(latest)}</td>' in html
     cli.ok("practice-report", "--format", "md", "--out", str(tmp_path / "practice.md"))
