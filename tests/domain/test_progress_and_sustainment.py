@@ -343,3 +343,18 @@ def test_a_hold_answer_keeps_its_line_and_objectives() -> None:
     one = hold([p(20, 10)])
     answer = HoldAnswer("1 of 1 held", [("mttr", one)])
     assert answer.line == "1 of 1 held" and answer.objectives == [("mttr", one)]
+
+
+def test_a_measurement_at_the_start_itself_is_after_the_change() -> None:
+    # the only measurement after the change is taken at the start (day 10): it sets the gain
+    found = hold([p(5, 40), p(10, 12), p(40, 14, "sustain")])
+    assert found.gain == Gain(20.0, 12.0)
+    assert found.kept == pytest.approx((14 - 20) / (12 - 20))
+
+
+def test_the_share_to_keep_is_told_whatever_the_answer() -> None:
+    kept = hold([p(20, 10), p(40, 11, "sustain")], keep=0.8)  # keeps 90 %
+    assert kept.keep == 0.8
+    assert kept.statement.endswith("at least 80 % to keep); measured until 2026-04-01")
+    unknown = hold([p(20, 21), p(40, 14, "sustain")], keep=0.8)
+    assert unknown.held == Held.unknown and unknown.keep == 0.8
