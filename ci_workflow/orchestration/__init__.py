@@ -5,6 +5,7 @@
 - ``gate_inputs``: the forms a suspended run waits for, one per gate.
 - ``tasks``: the services wrapped as Prefect tasks, which the flows order.
 - ``serve``: serve the deployments that ``prefect.yaml`` declares (``improve serve``).
+- ``health``: whether the API answers, the deployments are there and polled (``improve doctor``).
 """
 
 from ci_workflow.orchestration.client import (

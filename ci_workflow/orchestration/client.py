@@ -73,16 +73,12 @@ def configure_prefect() -> None:
 
 def require_api() -> None:
     """The Prefect API answers and takes our credentials; else one line that names it."""
-    import base64
-
     import httpx
 
     configure_prefect()
     api = os.environ["PREFECT_API_URL"]
-    auth = os.environ.get("PREFECT_API_AUTH_STRING")
-    headers = {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
     with _unreachable_as_error():
-        answer = httpx.get(f"{api}/admin/version", headers=headers, timeout=10)
+        answer = httpx.get(f"{api}/admin/version", headers=auth_headers(), timeout=10)
     if answer.status_code == 401:
         raise OrchestratorUnavailable(
             f"the Prefect API at {api} refused our credentials: set PREFECT_API_AUTH_STRING (or "
@@ -92,13 +88,22 @@ def require_api() -> None:
         raise OrchestratorUnavailable(f"the Prefect API at {api} answered {answer.status_code}")
 
 
+def auth_headers() -> dict[str, str]:
+    """The basic authentication Prefect's clients send (PREFECT_API_AUTH_STRING), for a plain
+    HTTP request to its API."""
+    import base64
+
+    auth = os.environ.get("PREFECT_API_AUTH_STRING")
+    return {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
+
+
 def api_in_use() -> tuple[str, str]:
     """The Prefect API URL this process talks to, and where it comes from, in words."""
     settings = get_settings()
     return os.environ.get("PREFECT_API_URL", settings.prefect_api_url), settings.prefect_api_from
 
 
-def _unreachable_fix() -> str:
+def unreachable_fix() -> str:
     if get_settings().prefect_api_from == "the default":
         return (
             "run `improve server`, or set IMPROVE_PREFECT_API_URL to the server's API "
@@ -243,5 +248,5 @@ def _unreachable_as_error() -> Iterator[None]:
         api, origin = api_in_use()
         raise OrchestratorUnavailable(
             f"cannot reach the Prefect API at {api} ({type(error).__name__}; the URL from "
-            f"{origin}): {_unreachable_fix()}"
+            f"{origin}): {unreachable_fix()}"
         ) from None

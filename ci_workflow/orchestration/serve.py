@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
 from prefect import Flow
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import RunnerDeployment
@@ -22,14 +21,9 @@ from prefect.runner import Runner
 
 from ci_workflow.errors import OrchestratorUnavailable
 from ci_workflow.orchestration.capacity import default_concurrent_runs
+from ci_workflow.orchestration.health import declared_deployments as declared_deployments
 from ci_workflow.resources import resource_path
 from ci_workflow.settings import get_settings
-
-
-def declared_deployments() -> list[dict[str, Any]]:
-    """The ``deployments`` of the project's prefect.yaml (its YAML anchors resolved)."""
-    text = resource_path("prefect.yaml").read_text(encoding="utf-8")
-    return list(yaml.safe_load(text)["deployments"])
 
 
 def entrypoint_path(entrypoint: str) -> str:

@@ -11,6 +11,8 @@ from email.message import EmailMessage
 
 import httpx
 
+from ci_workflow.domain.health import Check
+from ci_workflow.domain.redact import MASK
 from ci_workflow.formatting import one_line, plain
 from ci_workflow.settings import get_settings
 
@@ -64,18 +66,7 @@ class Mailer:
 
     def _connected(self) -> smtplib.SMTP:
         if self._smtp is None:
-            settings = get_settings()
-            assert settings.smtp_host is not None
-            smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
-            try:
-                if settings.smtp_starttls:
-                    smtp.starttls()
-                if settings.smtp_user and settings.smtp_password:
-                    smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
-            except BaseException:
-                smtp.close()
-                raise
-            self._smtp = smtp
+            self._smtp = smtp_connection()
         return self._smtp
 
     def _close(self) -> None:
@@ -85,6 +76,58 @@ class Mailer:
                 smtp.quit()
             except SEND_FAILURES:
                 smtp.close()
+
+
+def smtp_connection(timeout: float = 30) -> smtplib.SMTP:
+    """A connection to IMPROVE_SMTP_HOST, greeted (EHLO), upgraded with STARTTLS and logged in
+    as configured, ready to send; each network step waits at most ``timeout`` seconds."""
+    settings = get_settings()
+    assert settings.smtp_host is not None
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
+    try:
+        smtp.ehlo_or_helo_if_needed()
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user and settings.smtp_password:
+            smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def smtp_check(timeout: float = 5) -> Check:
+    """Whether reports can be e-mailed: connect, greet, STARTTLS and log in as a send would,
+    then quit; no mail is sent and the password is never shown."""
+    settings = get_settings()
+    if settings.smtp_host is None:
+        return Check(
+            "WARN",
+            "smtp",
+            "not configured: reports and notifications are not e-mailed",
+            "set IMPROVE_SMTP_HOST (and IMPROVE_SMTP_PORT, _USER, _PASSWORD, _FROM) to send them",
+        )
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    steps = "EHLO" + (", STARTTLS" if settings.smtp_starttls else "")
+    steps += ", login" if settings.smtp_user and settings.smtp_password else ""
+    try:
+        smtp = smtp_connection(timeout)
+    except SEND_FAILURES as failure:
+        reason = failure_reason(failure)
+        if settings.smtp_password is not None:
+            reason = reason.replace(settings.smtp_password.get_secret_value(), MASK)
+        return Check(
+            "FAIL",
+            "smtp",
+            f"{where} ({steps}) failed: {reason}",
+            "is a mail server listening at IMPROVE_SMTP_HOST:IMPROVE_SMTP_PORT? Then check "
+            "IMPROVE_SMTP_STARTTLS, IMPROVE_SMTP_USER and IMPROVE_SMTP_PASSWORD against it",
+        )
+    try:
+        smtp.quit()
+    except SEND_FAILURES:
+        smtp.close()
+    return Check("OK", "smtp", f"{where} answered ({steps}); no mail sent")
 
 
 # The fields a chat shows as the message; the others (a link, a status) are data.

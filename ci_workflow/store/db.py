@@ -74,6 +74,16 @@ def register_file(url: str | None = None) -> Path | None:
     return Path(parsed.database)
 
 
+def probe_engine(timeout: int = 5) -> Engine:
+    """The register's engine for a look that must not hang (``improve doctor``): a database
+    server that does not answer is given up after ``timeout`` seconds. The caller disposes
+    of it. SQLite answers at once: its usual engine."""
+    url = get_settings().store_url
+    if make_url(url).get_backend_name() == "sqlite":
+        return get_engine(url)
+    return create_engine(url, connect_args={"connect_timeout": timeout})
+
+
 def _create_engine(url: str) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)

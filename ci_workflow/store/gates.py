@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -40,6 +41,37 @@ def open_requests(session: Session, improvement_id: int | None = None) -> list[G
     if improvement_id is not None:
         query = query.where(GateRequest.improvement_id == improvement_id)
     return list(session.exec(query.order_by(col(GateRequest.opened_at), col(GateRequest.id))))
+
+
+@dataclass(frozen=True)
+class WaitingGate:
+    """A gate waiting, by the few columns that say whose decision it waits for."""
+
+    request_id: int
+    improvement_id: int
+    gate: str
+
+
+def waiting_gates(session: Session) -> list[WaitingGate]:
+    """``open_requests`` without the rest of each row: My work asks the decision rule of every
+    waiting gate and shows only a few of them (``requests_by_id``)."""
+    query = (
+        select(GateRequest.id, GateRequest.improvement_id, GateRequest.gate)
+        .where(col(GateRequest.closed_at).is_(None))
+        .order_by(col(GateRequest.opened_at), col(GateRequest.id))
+    )
+    return [
+        WaitingGate(i or 0, improvement_id, gate) for i, improvement_id, gate in session.exec(query)
+    ]
+
+
+def requests_by_id(session: Session, ids: list[int]) -> list[GateRequest]:
+    """These gate requests, in the order of ``ids``."""
+    found: dict[int, GateRequest] = {}
+    for chunk in in_chunks(ids):
+        query = select(GateRequest).where(col(GateRequest.id).in_(chunk))
+        found.update((r.id or 0, r) for r in session.exec(query))
+    return [found[i] for i in ids if i in found]
 
 
 def overdue_requests(session: Session, *, opened_before: datetime) -> list[GateRequest]:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from ci_workflow.domain.clock import as_utc
@@ -151,20 +152,22 @@ def measured_points(
 
 
 def fingerprint_rows(session: Session, objective_ids: Iterable[int]) -> list[tuple[Any, ...]]:
-    """Per objective: how many snapshots, the newest id and capture time. They change whenever a
-    snapshot is added or replaced: what a drawing of the objective's history may be kept by."""
+    """Per objective: how many snapshots, the newest id and capture time, the sum of the values.
+    They change whenever a snapshot is added or replaced: what a drawing of the objective's
+    history, or its progress, may be kept by."""
     query = (
-        select(
-            MetricSnapshot.objective_id,
+        sa_select(
+            col(MetricSnapshot.objective_id),
             func.count(),
             func.max(MetricSnapshot.id),
             func.max(MetricSnapshot.captured_at),
+            func.sum(MetricSnapshot.value),
         )
         .where(col(MetricSnapshot.objective_id).in_(set(objective_ids)))
         .group_by(col(MetricSnapshot.objective_id))
         .order_by(col(MetricSnapshot.objective_id))
     )
-    return [tuple(row) for row in session.exec(query)]
+    return [tuple(row) for row in session.execute(query)]
 
 
 def attempts_for(session: Session, objective_ids: Iterable[int]) -> dict[int, list[Attempt]]:

@@ -80,7 +80,14 @@ def create_app() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
     app.get("/static/workspace.css", include_in_schema=False)(_stylesheet)
+    app.get("/healthz", include_in_schema=False)(_healthz)
     return app
+
+
+def _healthz() -> Response:
+    """For `improve doctor`, a load balancer or a monitor: the workspace answers (no sign-in,
+    nothing read from the register)."""
+    return as_json({"status": "ok"}, 200)
 
 
 async def _security_headers(

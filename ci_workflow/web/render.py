@@ -3,6 +3,8 @@ or its JSON twin; and the one-line messages a page shows after a form was sent."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +15,7 @@ from pydantic_core import to_json
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.authority.permissions import Action, allowed
+from ci_workflow.errors import ImproveError, NotAuthorised
 from ci_workflow.reports.rendering import render
 from ci_workflow.web.auth import csrf_token
 
@@ -42,6 +45,20 @@ def as_json(data: BaseModel | list[Any] | dict[str, Any], status_code: int = 200
 def say(request: Request, message: str, kind: str = "ok") -> None:
     """A message for the next page this person sees (kind ``ok`` or ``error``)."""
     request.session.setdefault("messages", []).append({"kind": kind, "text": message})
+
+
+@contextmanager
+def refusal_said(request: Request, *also: type[Exception]) -> Iterator[None]:
+    """A form's act refused (or one of ``also``, e.g. a number that does not parse) is said on
+    the page the form goes back to, in its first line: the lines after it are the terminal's
+    hints. Not being allowed is not a refusal to say: it stays the 403 page."""
+    refusals: tuple[type[Exception], ...] = (ImproveError, *also)
+    try:
+        yield
+    except NotAuthorised:
+        raise
+    except refusals as refused:
+        say(request, str(refused).splitlines()[0], "error")
 
 
 def back(to: str, anchor: str = "") -> RedirectResponse:

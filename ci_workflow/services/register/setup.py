@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ci_workflow.domain.redact import redact_url
-from ci_workflow.settings import get_settings
+from ci_workflow.settings import get_settings, private_home
 from ci_workflow.store.db import get_engine, register_file, schema_revision
 
 
@@ -15,7 +15,7 @@ def init_store() -> tuple[str, str | None, str | None]:
     from ci_workflow.store.migrate import upgrade_to_head
 
     settings = get_settings()
-    settings.home_dir.mkdir(parents=True, exist_ok=True)
+    private_home()  # its owner's only, whichever database holds the register
     database = register_file()
     if database is not None:
         database.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from ci_workflow.schemas import ActionDue, MyWork, OffTrack
 from ci_workflow.services.views.objective_results import progress_of
 from ci_workflow.services.views.shapes import decidable_by, pending_for, register_summary
 from ci_workflow.store.db import transaction
-from ci_workflow.store.gates import open_requests
+from ci_workflow.store.gates import requests_by_id, waiting_gates
 from ci_workflow.store.register import improvements as store
 from ci_workflow.store.register import listing
 from ci_workflow.store.snapshots import measured_improvements
@@ -33,8 +33,9 @@ def my_work(person: PersonView) -> MyWork:
     improvements with how many there are, the open actions, and the off-track objectives of the
     improvements that have measurements (without, none can be off track)."""
     with transaction(write=False) as session:
-        mine = decidable_by(session, person, open_requests(session))
-        gates = pending_for(session, mine[:SHOWN])  # oldest first, as stored
+        mine = decidable_by(session, person, waiting_gates(session))
+        shown = requests_by_id(session, [m.request_id for m in mine[:SHOWN]])
+        gates = pending_for(session, shown)  # oldest first, as stored
         rows = listing.register_rows(
             session, party=person.id, order=[col(Improvement.id).desc()], limit=SHOWN
         )

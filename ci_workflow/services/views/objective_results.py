@@ -5,6 +5,7 @@ watch). Batched: a few queries however many improvements."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -17,7 +18,7 @@ from ci_workflow.domain.stages.schedule import next_fires
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.schemas import ProgressPublic
 from ci_workflow.store.register import improvements as store
-from ci_workflow.store.snapshots import measured_points
+from ci_workflow.store.snapshots import fingerprint_rows, measured_points
 from ci_workflow.store.tables import Improvement, Objective
 
 # Statuses whose checkpoints are still captured on the improvement's cadence.
@@ -64,14 +65,35 @@ def evaluations_of(
 
 
 def progress_of(session: Session, improvement_ids: list[int]) -> dict[int, list[ProgressPublic]]:
-    """The progress of every objective of these improvements, in two queries."""
+    """The progress of every objective of these improvements, in three queries. An objective's
+    progress is kept while its fields and its snapshots' fingerprint stay the same: the board and
+    My work show it on every request, and its trend is fitted over every measurement (an objective
+    measured daily for years has thousands)."""
     objectives = store.objectives_for(session, improvement_ids)
-    points = measured_points(session, [o.id or 0 for o in objectives])
+    prints = {row[0]: row[1:] for row in fingerprint_rows(session, [o.id or 0 for o in objectives])}
+    register = str(session.get_bind().engine.url)
+    keys = {o.id or 0: (register, *_progress_key(o, prints.get(o.id or 0))) for o in objectives}
+    missing = [o.id or 0 for o in objectives if keys[o.id or 0] not in _KEPT_PROGRESS]
+    points = measured_points(session, missing)
+    if len(_KEPT_PROGRESS) + len(missing) > KEPT_PROGRESS_AT_MOST:
+        _KEPT_PROGRESS.clear()
     found: dict[int, list[ProgressPublic]] = {i: [] for i in improvement_ids}
     for objective in objectives:
-        measured = [(at, v) for at, v, _ in points[objective.id or 0]]
-        found[objective.improvement_id].append(objective_progress(objective, measured))
+        key = keys[objective.id or 0]
+        if key not in _KEPT_PROGRESS:
+            measured = [(at, v) for at, v, _ in points[objective.id or 0]]
+            _KEPT_PROGRESS[key] = objective_progress(objective, measured)
+        found[objective.improvement_id].append(_KEPT_PROGRESS[key].model_copy())
     return found
+
+
+KEPT_PROGRESS_AT_MOST = 20_000
+_KEPT_PROGRESS: dict[tuple[Any, ...], ProgressPublic] = {}
+
+
+def _progress_key(objective: Objective, fingerprint: tuple[Any, ...] | None) -> tuple[Any, ...]:
+    o = objective
+    return (o.id, o.metric, o.unit, o.baseline, o.target, o.direction, o.due, fingerprint)
 
 
 def objective_progress(

@@ -39,8 +39,9 @@ from ci_workflow.schemas import (
 )
 from ci_workflow.settings import get_settings
 from ci_workflow.store.audit import events_for
+from ci_workflow.store.gates import WaitingGate
 from ci_workflow.store.intake.change_records import by_number as changes_by_number
-from ci_workflow.store.people.parties import improvements_by_id, parties_for
+from ci_workflow.store.people.parties import improvements_by_id, parties_by_id, parties_for
 from ci_workflow.store.people.people import load_directory, names_by_id
 from ci_workflow.store.register import improvements as store
 from ci_workflow.store.tables import GateRequest, Improvement, Objective, PlanAction
@@ -154,12 +155,11 @@ def pending_of(session: Session, request: GateRequest) -> PendingGate:
 
 
 def decidable_by(
-    session: Session, person: PersonView, requests: Sequence[GateRequest]
-) -> list[GateRequest]:
+    session: Session, person: PersonView, requests: Sequence[WaitingGate]
+) -> list[WaitingGate]:
     """The waiting gates this person may decide, in their order: the rule asked of one person,
     not of everyone (My work lists a person's gates among a thousand waiting)."""
-    improvements = improvements_by_id(session, (r.improvement_id for r in requests))
-    parties = parties_for(session, improvements.values())
+    parties = parties_by_id(session, (r.improvement_id for r in requests))
     separation = get_settings().separation_of_duties
     return [
         r

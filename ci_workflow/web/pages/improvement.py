@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from ci_workflow.domain.authority.actors import Actor
-from ci_workflow.errors import GateError, ImproveError, NotAuthorised, NotFound, UsageError
+from ci_workflow.errors import GateError, NotFound, UsageError
 from ci_workflow.orchestration.runs import PrefectRuns
 from ci_workflow.services.lifecycle.decide import already_decided, send_decision
 from ci_workflow.services.register.plan_actions import KEEP, ActionChange, update_action
@@ -25,7 +25,7 @@ from ci_workflow.services.views.improvement_acts import improvement_acts
 from ci_workflow.services.views.improvement_page import improvement_page, objective_chart_svg
 from ci_workflow.services.views.waiting_gates import waiting_at
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
-from ci_workflow.web.render import as_json, back, page, say
+from ci_workflow.web.render import as_json, back, page, refusal_said, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
@@ -125,7 +125,7 @@ def decide(
     csrf: Text = "",
 ) -> Response:
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request, ValueError):
         asked = Decision(
             confirm=confirm == "yes",
             decision=decision,
@@ -136,10 +136,6 @@ def decide(
             actual_cost=float(actual_cost) if actual_cost.strip() else None,
         )
         say(request, _decide(ref, asked, actor))
-    except NotAuthorised:
-        raise
-    except (ImproveError, ValueError) as refused:
-        say(request, str(refused).splitlines()[0], "error")
     return back(f"/improvements/{ref}", "decide")
 
 
@@ -162,16 +158,12 @@ def plan_action(
     """The plan's row: its status (the assignee's form), and its assignee and due date (an
     editor's); a field the form did not send stays as it is, an empty due date clears it."""
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request):
         if due is None:
             change = ActionChange(status=status or None, assignee=assignee)
         else:
             change = ActionChange(status or None, assignee, _date("due", due))
         say(request, update_action(ref, position, change, actor=actor))
-    except NotAuthorised:
-        raise
-    except ImproveError as refused:
-        say(request, str(refused), "error")
     return back(f"/improvements/{ref}", "plan")
 
 

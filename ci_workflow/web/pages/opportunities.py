@@ -11,10 +11,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from ci_workflow.domain.authority.actors import Actor
-from ci_workflow.errors import ImproveError, NotAuthorised
 from ci_workflow.services.intake import detection, ideas, triage
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
-from ci_workflow.web.render import as_json, back, page, say
+from ci_workflow.web.render import as_json, back, page, refusal_said, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
@@ -73,15 +72,11 @@ def accept(
     csrf: Text = "",
 ) -> Response:
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request):
         shown, _ = triage.accept(number, actor=actor, process=process.strip() or None)
-    except NotAuthorised:
-        raise
-    except ImproveError as refused:
-        say(request, str(refused).splitlines()[0], "error")
-        return back(f"/opportunities/{number}")
-    say(request, f"Opportunity {number} is now {shown}, owned by you.")
-    return back(f"/improvements/{shown}")
+        say(request, f"Opportunity {number} is now {shown}, owned by you.")
+        return back(f"/improvements/{shown}")
+    return back(f"/opportunities/{number}")
 
 
 @router.post("/opportunities/{number}/dismiss")
@@ -89,15 +84,11 @@ def dismiss(
     request: Request, number: int, actor: Viewer, reason: Text = "", csrf: Text = ""
 ) -> Response:
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request):
         triage.dismiss(number, reason=reason, actor=actor)
-    except NotAuthorised:
-        raise
-    except ImproveError as refused:
-        say(request, str(refused), "error")
-        return back(f"/opportunities/{number}")
-    say(request, f"Opportunity {number} dismissed.")
-    return back("/opportunities")
+        say(request, f"Opportunity {number} dismissed.")
+        return back("/opportunities")
+    return back(f"/opportunities/{number}")
 
 
 @router.post("/ideas")
@@ -109,15 +100,11 @@ def submit_idea(
     csrf: Text = "",
 ) -> Response:
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request):
         idea = ideas.submit(title, description, actor=actor)
-    except NotAuthorised:
-        raise
-    except ImproveError as refused:
-        say(request, str(refused), "error")
-        return back("/opportunities")
-    say(request, f"Idea {idea.number} submitted; you will be told when it is decided.")
-    return back(f"/opportunities/{idea.number}")
+        say(request, f"Idea {idea.number} submitted; you will be told when it is decided.")
+        return back(f"/opportunities/{idea.number}")
+    return back("/opportunities")
 
 
 class Idea(BaseModel):

@@ -18,7 +18,7 @@ from ci_workflow.errors import ImproveError, NotAuthorised
 from ci_workflow.services.people import accounts, directory
 from ci_workflow.services.people.refusals import require
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
-from ci_workflow.web.render import as_json, back, page, say
+from ci_workflow.web.render import as_json, back, page, refusal_said, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
@@ -122,12 +122,8 @@ def person_json(ref: str, actor: Viewer) -> Response:
 @router.post("/people/{ref}/unlock")
 def unlock(request: Request, ref: str, actor: Viewer, csrf: Text = "") -> Response:
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request):
         say(request, f"{accounts.lift_lock(ref, actor=actor)} may sign in again.")
-    except NotAuthorised:
-        raise
-    except ImproveError as refused:
-        say(request, str(refused), "error")
     return back(f"/people/{ref}")
 
 
@@ -158,7 +154,7 @@ def edit(
     """``action``: roles (replace them: those ticked when ``picked``, else ``roles`` as text),
     deactivate, or invite."""
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request):
         if action == "deactivate":
             say(request, f"{directory.deactivate(email, actor=actor)} deactivated.")
         elif action == "invite":
@@ -167,10 +163,6 @@ def edit(
             wanted = _picked(grant, new_role, new_scope) if picked else _roles(roles)
             changed = directory.edit_person(email, actor=actor, roles=wanted)
             say(request, f"{changed.name}: {', '.join(changed.roles) or 'no roles'}.")
-    except NotAuthorised:
-        raise
-    except ImproveError as refused:
-        say(request, str(refused), "error")
     return back(_back_to(back_to))
 
 

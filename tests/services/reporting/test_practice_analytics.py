@@ -439,3 +439,7 @@ def test_the_practice_page_is_added_up_once_until_the_register_changes(
     assert again["added_up_at"] >= first["added_up_at"]
     # Another period is added up on its own.
     assert practice_page(START, END) is not again
+    # Who may decide a waiting gate is on the page: a change of people adds it up again.
+    assert practice_page(None, None) is again
+    cli.ok("people", "edit", "Priya Nair", "--role", "ci_manager")
+    assert practice_page(None, None) is not again

@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from ci_workflow.domain.authority.actors import Actor
-from ci_workflow.errors import ImproveError, NotAuthorised
 from ci_workflow.services.register.discussion.attachments import (
     Upload,
     attach,
@@ -20,7 +19,7 @@ from ci_workflow.services.register.discussion.attachments import (
 from ci_workflow.services.views.discussion import attachment_file, discussion_of
 from ci_workflow.settings import get_settings
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
-from ci_workflow.web.render import as_json, back, say
+from ci_workflow.web.render import as_json, back, refusal_said, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
@@ -43,14 +42,10 @@ def attach_form(
     request: Request, ref: str, actor: Viewer, file: FileField = None, csrf: Csrf = ""
 ) -> Response:
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request):
         upload = read_upload(file)
         attach(ref, upload, actor=actor)
         say(request, f"{upload.filename} is attached")
-    except NotAuthorised:
-        raise
-    except ImproveError as refused:
-        say(request, str(refused), "error")
     return back(f"/improvements/{ref}", "attachments")
 
 
@@ -59,12 +54,8 @@ def remove_form(
     request: Request, ref: str, attachment_id: int, actor: Viewer, csrf: Csrf = ""
 ) -> Response:
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request):
         say(request, remove_attachment(ref, attachment_id, actor=actor))
-    except NotAuthorised:
-        raise
-    except ImproveError as refused:
-        say(request, str(refused), "error")
     return back(f"/improvements/{ref}", "attachments")
 
 

@@ -20,7 +20,7 @@ from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.limits import MAX_BODY
 from ci_workflow.web.pages.discussion.attachments import read_upload
 from ci_workflow.web.pages.improvement import improvement_context
-from ci_workflow.web.render import as_json, back, page, say
+from ci_workflow.web.render import as_json, back, page, refusal_said, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
@@ -76,12 +76,8 @@ def comment_remove(
     request: Request, ref: str, comment_id: int, actor: Viewer, csrf: Csrf = ""
 ) -> Response:
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request):
         say(request, remove_comment(ref, comment_id, actor=actor))
-    except NotAuthorised:
-        raise
-    except ImproveError as refused:
-        say(request, str(refused), "error")
     return back(f"/improvements/{ref}", "comments")
 
 

@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.measures.surveys import MAX_FILE_BYTES
-from ci_workflow.errors import ImproveError, NotAuthorised, UsageError
+from ci_workflow.errors import UsageError
 from ci_workflow.services.measurement.recording import confirm_baseline, record, record_survey
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
-from ci_workflow.web.render import as_json, back, say
+from ci_workflow.web.render import as_json, back, refusal_said, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
@@ -56,16 +56,12 @@ def record_form(
     csrf: Text = "",
 ) -> Response:
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request, ValueError):
         number = _number(value, "value")
         say(
             request,
             record(ref, metric, number, actor=actor, at=as_of(at), baseline=False, note=note),
         )
-    except NotAuthorised:
-        raise
-    except (ImproveError, ValueError) as refused:
-        say(request, str(refused).splitlines()[0], "error")
     return back(f"/improvements/{ref}", f"record-{metric}")
 
 
@@ -84,7 +80,7 @@ def survey_form(
     csrf: Text = "",
 ) -> Response:
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request, ValueError):
         # Read here, in the worker thread a plain route runs in: a bound, one read.
         data = responses.file.read(MAX_FILE_BYTES + 1) if responses is not None else None
         line = record_survey(
@@ -99,10 +95,6 @@ def survey_form(
             note=note,
         )
         say(request, line)
-    except NotAuthorised:
-        raise
-    except (ImproveError, ValueError) as refused:
-        say(request, str(refused).splitlines()[0], "error")
     return back(f"/improvements/{ref}", f"record-{metric}")
 
 
@@ -164,12 +156,8 @@ def confirm_baseline_form(
     request: Request, ref: str, actor: Viewer, metric: Short = "", csrf: Text = ""
 ) -> Response:
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request):
         say(request, confirm_baseline(ref, metric, actor=actor))
-    except NotAuthorised:
-        raise
-    except ImproveError as refused:
-        say(request, str(refused).splitlines()[0], "error")
     return back(f"/improvements/{ref}", "baselines")
 
 

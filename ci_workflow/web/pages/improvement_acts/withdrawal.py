@@ -10,11 +10,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ci_workflow.domain.authority.actors import Actor
-from ci_workflow.errors import ImproveError, NotAuthorised
 from ci_workflow.orchestration.runs import PrefectRuns
 from ci_workflow.services.lifecycle.withdraw import Withdrawn, withdraw_improvement
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
-from ci_workflow.web.render import as_json, back, say
+from ci_workflow.web.render import as_json, back, refusal_said, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
@@ -38,14 +37,10 @@ def withdraw_form(
     request: Request, ref: str, actor: Viewer, reason: Text = "", csrf: Text = ""
 ) -> Response:
     check_csrf(request, csrf, actor)
-    try:
+    with refusal_said(request):
         done = withdraw_improvement(ref, actor=actor, reason=reason, runs=PrefectRuns())
         say(request, said(done))
         return back(f"/improvements/{ref}", "withdrawn")
-    except NotAuthorised:
-        raise
-    except ImproveError as refused:
-        say(request, str(refused).splitlines()[0], "error")
     return back(f"/improvements/{ref}", "withdraw")
 
 
