@@ -17,6 +17,7 @@ from ci_workflow.domain.improvement.improvement_file import (
     to_yaml,
     without_empty,
 )
+from ci_workflow.domain.measures.sustainment import keep_text
 from ci_workflow.domain.redact import redact_source
 from ci_workflow.store.db import transaction
 from ci_workflow.store.people.people import names_by_id
@@ -84,6 +85,7 @@ def file_of(session: Session, improvement: Improvement) -> ImprovementFile:
             "plan": [_action(a, names) for a in plan],
             "checkpoints": {"cron": improvement.checkpoint_cron},
             "sustain": f"{improvement.sustain_days}d",
+            "sustain_keep": keep_text(improvement.sustain_keep),
             "service_owner_signoff": improvement.service_owner_signoff,
             "wsjf": _wsjf(improvement),
         }
