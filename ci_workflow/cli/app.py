@@ -16,6 +16,7 @@ from ci_workflow.cli import (
     web,
 )
 from ci_workflow.cli.intake import ideas, imports, opportunities
+from ci_workflow.cli.strategy import strategy
 from ci_workflow.cli.upkeep import doctor
 
 app = typer.Typer(
@@ -61,6 +62,7 @@ app.add_typer(people.app, name="people")
 app.add_typer(imports.app, name="import")
 app.add_typer(opportunities.app, name="opportunities")
 app.add_typer(ideas.app, name="ideas")
+app.add_typer(strategy.app, name="strategy")
 
 
 def main() -> None:

@@ -1,0 +1,67 @@
+"""Shapes of the strategy and the portfolio, as the CLI, the pages and their JSON twins show."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+
+class ItemChangeOut(BaseModel):
+    kind: str
+    key: str
+    outcome: str  # "created", "updated", "unchanged" or "removed"
+    changed: list[str] = []
+
+
+class StrategyApplied(BaseModel):
+    version: int | None  # None: nothing changed, no version was added
+    changes: list[ItemChangeOut]
+
+
+class KeyResultOut(BaseModel):
+    key: str
+    title: str
+    owner: str
+    metric: str
+    unit: str
+    baseline: float
+    target: float
+    direction: str
+    due: date
+    latest: float | None = None
+    latest_at: datetime | None = None
+    achieved_pct: float | None = None  # share of the way from baseline to target, in %
+    track: str = "unknown"  # "met", "on track", "off track" or "unknown"
+
+
+class ObjectiveOut(BaseModel):
+    key: str
+    title: str
+    owner: str
+    goal: str
+    key_results: list[KeyResultOut] = []
+    served_by: list[str] = []  # improvements (IMP-0001) that serve it
+
+
+class GoalOut(BaseModel):
+    key: str
+    title: str
+    owner: str
+    objectives: list[ObjectiveOut] = []
+
+
+class ProgrammeOut(BaseModel):
+    key: str
+    title: str
+    owner: str
+    budget: float
+    improvements: list[str] = []
+
+
+class StrategyOut(BaseModel):
+    version: int | None = None  # None: no strategy applied yet
+    applied_at: datetime | None = None
+    applied_by: str | None = None
+    goals: list[GoalOut] = []
+    programmes: list[ProgrammeOut] = []
