@@ -7,6 +7,16 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 
+class StrategyLink(BaseModel):
+    """A strategic objective an improvement serves (with the contribution it expects), or
+    its programme; ``title`` empty if the strategy no longer holds the key."""
+
+    kind: str  # "serves" or "programme"
+    key: str
+    title: str = ""
+    contribution: str = ""
+
+
 class ItemChangeOut(BaseModel):
     kind: str
     key: str

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ci_workflow.domain.strategy.changes import Item, Kind
+from ci_workflow.domain.strategy.serves import StrategyKeys
 from ci_workflow.store.strategy.tables import StrategyItem, StrategyVersion
 from ci_workflow.store.tables import Person
 
@@ -45,6 +46,19 @@ def item_of(row: StrategyItem, owner: str) -> Item:
         direction=row.direction,
         due=row.due,
         budget=row.budget,
+    )
+
+
+def strategy_keys(session: Session) -> StrategyKeys:
+    """The keys of the objectives and programmes in force."""
+    query = select(StrategyItem.key, StrategyItem.kind).where(
+        col(StrategyItem.retired_at).is_(None),
+        col(StrategyItem.kind).in_([Kind.objective, Kind.programme]),
+    )
+    found = list(session.exec(query))
+    return StrategyKeys(
+        frozenset(k for k, kind in found if kind == Kind.objective),
+        frozenset(k for k, kind in found if kind == Kind.programme),
     )
 
 

@@ -6,12 +6,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy import insert
+from sqlmodel import Session, col, delete, select
 
 from ci_workflow.domain.ids import format_id
+from ci_workflow.domain.strategy.serves import Link
+from ci_workflow.store.db import in_chunks
 from ci_workflow.store.strategy.tables import ImprovementLink, KeyResultValue
-
-SERVES, PROGRAMME = "serves", "programme"
 
 
 def users_of(session: Session, kind: str) -> dict[str, list[str]]:
@@ -29,13 +30,14 @@ def links_of(session: Session, improvement_ids: Iterable[int]) -> dict[int, list
     found: dict[int, list[ImprovementLink]] = defaultdict(list)
     if not wanted:
         return {}
-    query = (
-        select(ImprovementLink)
-        .where(col(ImprovementLink.improvement_id).in_(wanted))
-        .order_by(col(ImprovementLink.kind), col(ImprovementLink.position))
-    )
-    for link in session.exec(query):
-        found[link.improvement_id].append(link)
+    for chunk in in_chunks(sorted(wanted)):
+        query = (
+            select(ImprovementLink)
+            .where(col(ImprovementLink.improvement_id).in_(chunk))
+            .order_by(col(ImprovementLink.kind), col(ImprovementLink.position))
+        )
+        for link in session.exec(query):
+            found[link.improvement_id].append(link)
     return dict(found)
 
 
@@ -44,25 +46,29 @@ def all_links(session: Session) -> list[ImprovementLink]:
 
 
 def replace_links(
-    session: Session, improvement_id: int, links: Iterable[tuple[str, str, str]]
+    session: Session, cleared: Iterable[int], links: Iterable[tuple[int, Link]]
 ) -> None:
-    """``links``: (kind, key, contribution), in the order the file gives them."""
-    for old in session.exec(
-        select(ImprovementLink).where(ImprovementLink.improvement_id == improvement_id)
-    ):
-        session.delete(old)
-    session.flush()
-    for position, (kind, key, contribution) in enumerate(links):
-        session.add(
-            ImprovementLink(
-                improvement_id=improvement_id,
-                kind=kind,
-                key=key,
-                position=position,
-                contribution=contribution,
-            )
+    """Drop the links of the ``cleared`` improvements, then write ``links`` (improvement id,
+    (kind, key, contribution)), positions counted per improvement in the order given: a
+    statement per chunk of ids and one for all the rows, however many files an apply holds."""
+    for chunk in in_chunks(sorted(set(cleared))):
+        statement = delete(ImprovementLink).where(col(ImprovementLink.improvement_id).in_(chunk))
+        session.execute(statement)
+    positions: dict[int, int] = defaultdict(int)
+    rows = []
+    for improvement_id, (kind, key, contribution) in links:
+        rows.append(
+            {
+                "improvement_id": improvement_id,
+                "kind": kind,
+                "key": key,
+                "position": positions[improvement_id],
+                "contribution": contribution,
+            }
         )
-    session.flush()
+        positions[improvement_id] += 1
+    if rows:
+        session.execute(insert(ImprovementLink), rows)
 
 
 def add_value(

@@ -26,6 +26,7 @@ from ci_workflow.domain.strategy.changes import (
     has_changes,
     removal_problems,
 )
+from ci_workflow.domain.strategy.serves import PROGRAMME, SERVES
 from ci_workflow.domain.strategy.spec import StrategySpec
 from ci_workflow.domain.strict_yaml import load_mapping
 from ci_workflow.errors import ValidationFailed
@@ -36,7 +37,7 @@ from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 from ci_workflow.store.people.people import load_directory
 from ci_workflow.store.strategy import items as store
-from ci_workflow.store.strategy.links import PROGRAMME, SERVES, users_of
+from ci_workflow.store.strategy.links import users_of
 
 REFUSED = "only a CI manager applies the strategy"
 

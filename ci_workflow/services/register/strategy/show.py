@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from ci_workflow.domain.measures.progress import assess
 from ci_workflow.domain.strategy.changes import Item, Kind
+from ci_workflow.domain.strategy.serves import PROGRAMME, SERVES
 from ci_workflow.schemas_strategy import (
     GoalOut,
     KeyResultOut,
@@ -18,7 +19,7 @@ from ci_workflow.schemas_strategy import (
 )
 from ci_workflow.store.db import transaction
 from ci_workflow.store.strategy import items as store
-from ci_workflow.store.strategy.links import PROGRAMME, SERVES, users_of, values_by_item
+from ci_workflow.store.strategy.links import users_of, values_by_item
 
 
 def show_strategy() -> StrategyOut:
