@@ -75,3 +75,47 @@ class StrategyOut(BaseModel):
     applied_by: str | None = None
     goals: list[GoalOut] = []
     programmes: list[ProgrammeOut] = []
+
+
+class PortfolioImprovement(BaseModel):
+    id: str  # IMP-0001
+    title: str
+    status: str
+    estimated_cost: float | None = None
+    contribution: str = ""  # what it expects to bring to the objective, in words
+
+
+class PortfolioObjective(BaseModel):
+    key: str
+    title: str
+    owner: str
+    goal: str
+    goal_title: str
+    by_stage: dict[str, int]  # improvements serving it per stage (rejected, withdrawn left out)
+    improvements: list[PortfolioImprovement]
+    key_results: list[KeyResultOut]
+
+
+class ObjectiveRef(BaseModel):
+    key: str
+    title: str
+    goal: str
+
+
+class PortfolioProgramme(BaseModel):
+    key: str
+    title: str
+    owner: str
+    budget: float
+    cost: float  # its improvements' estimated costs, summed
+    remaining: float  # budget - cost, below zero over budget
+    not_estimated: int  # its improvements without an estimated cost
+    over_budget: bool
+    improvements: list[PortfolioImprovement]
+
+
+class PortfolioOut(BaseModel):
+    version: int | None = None  # the strategy's; None: none applied yet
+    objectives: list[PortfolioObjective] = []
+    unserved: list[ObjectiveRef] = []
+    programmes: list[PortfolioProgramme] = []

@@ -13,6 +13,7 @@ from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.strategy.serves import Link
 from ci_workflow.store.db import in_chunks
 from ci_workflow.store.strategy.tables import ImprovementLink, KeyResultValue
+from ci_workflow.store.tables.improvements import Improvement
 
 
 def users_of(session: Session, kind: str) -> dict[str, list[str]]:
@@ -87,3 +88,11 @@ def values_by_item(session: Session) -> dict[int, list[tuple[datetime, float]]]:
     for row in session.exec(query):
         found[row.item_id].append((row.at, row.value))
     return dict(found)
+
+
+def portfolio_rows(session: Session) -> list[tuple[int, str, str, float | None]]:
+    """Every improvement's id, title, status and estimated cost, in id order."""
+    query = select(
+        Improvement.id, Improvement.title, Improvement.status, Improvement.estimated_cost
+    ).order_by(col(Improvement.id))
+    return [(i or 0, title, status, cost) for i, title, status, cost in session.exec(query)]
