@@ -114,6 +114,9 @@ def test_a_person_who_is_not_a_ci_manager_is_refused_and_it_is_audited(
     errors = cli.fails("strategy", "apply", str(EXAMPLE), "--as", "Omar Haddad")
     assert errors == ["error: only a CI manager applies the strategy"]
     assert cli.json("strategy", "show")["version"] is None
+    assert cli.ok("strategy", "show").stdout == (
+        "no strategy applied yet: improve strategy apply strategy.yaml\n"
+    )
     events = strategy_events()
     assert [(e.action, e.actor) for e in events] == [("forbidden", "Omar Haddad")]
 
@@ -184,6 +187,14 @@ def test_a_key_result_is_recorded_by_its_owner_and_shows_its_progress(cast: None
     assert result["latest"] == 6.0
     assert result["achieved_pct"] == pytest.approx((6.0 - baseline) / (target - baseline) * 100)
     assert result["latest_at"].startswith("2026-11-15")
+    shown_pct = f"{(6.0 - baseline) / (target - baseline) * 100:.1f} %"  # 63.6 %
+    words = cli.ok("strategy", "show").stdout
+    assert (
+        "    network-mttr-median Median time to restore network incidents: 6 h (baseline 9.5 h, "
+        f"target 4 h by 2027-06-30; {shown_pct} of the way, " in words
+    )
+    assert "  faster-changes Routine changes without a board: nobody serves it yet" in words
+    assert "programme service-desk-2027 Service desk 2027 (Grace Kim), budget 120,000: no " in words
     errors = cli.fails("strategy", "record", "network-mttr-median", "5", "--as", "Lena Fischer")
     assert errors == [
         "error: only the owner of key result network-mttr-median or a CI manager records it"
