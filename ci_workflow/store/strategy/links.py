@@ -16,11 +16,18 @@ from ci_workflow.store.strategy.tables import ImprovementLink, KeyResultValue
 from ci_workflow.store.tables.improvements import Improvement
 
 
-def users_of(session: Session, kind: str) -> dict[str, list[str]]:
+def users_of(
+    session: Session, kind: str, *, leaving_out: Iterable[str] = ()
+) -> dict[str, list[str]]:
     """By key: the improvements (``IMP-0001``) that serve it (``serves``) or belong to it
-    (``programme``)."""
+    (``programme``), those whose status is in ``leaving_out`` left out."""
     found: dict[str, list[str]] = defaultdict(list)
-    query = select(ImprovementLink).where(ImprovementLink.kind == kind)
+    query = (
+        select(ImprovementLink)
+        .join(Improvement, col(Improvement.id) == ImprovementLink.improvement_id)
+        .where(ImprovementLink.kind == kind)
+        .where(col(Improvement.status).not_in(list(leaving_out)))
+    )
     for link in session.exec(query.order_by(col(ImprovementLink.improvement_id))):
         found[link.key].append(format_id(link.improvement_id))
     return dict(found)

@@ -11,7 +11,7 @@ from ci_workflow.services.views.improvement_file import improvement_file
 from ci_workflow.store.audit import events_for
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register.file_versions import versions_of
-from tests.helpers import Cli, improvement_doc, write_yaml
+from tests.helpers import Cli, improvement_doc, move_to, write_yaml
 from tests.services.register.test_strategy import EXAMPLE, cast, example, write
 
 __all__ = ["cast"]  # the fixture, shared
@@ -114,3 +114,20 @@ def test_a_served_objective_or_used_programme_cannot_leave_the_strategy(
     assert yaml.safe_load(improvement_file("network-mttr").text)["serves"] == [
         "fewer-repeat-incidents"
     ]
+
+
+def test_a_closed_improvement_does_not_hold_the_strategy_back(
+    cast: None, cli: Cli, tmp_path: Path
+) -> None:
+    cli.ok("strategy", "apply", str(EXAMPLE))
+    doc = improvement_doc(serves=["restore-faster"], programme="network-resilience")
+    cli.ok("apply", str(write_yaml(tmp_path, doc)))
+    move_to("closed")  # its file cannot change any more
+    strategy = example()
+    strategy["goals"][0]["objectives"].pop(0)
+    strategy["programmes"].pop(1)
+    out = cli.ok("strategy", "apply", write(tmp_path, strategy)).stdout
+    assert "objective restore-faster: removed" in out
+    assert out.splitlines()[-1] == "strategy version 2"
+    # Its history still says what it served.
+    assert improvement_file("network-mttr").document["serves"] == ["restore-faster"]

@@ -18,6 +18,7 @@ from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.improvement.validation import describe_errors
+from ci_workflow.domain.stages.lifecycle import TERMINAL
 from ci_workflow.domain.strategy.changes import (
     ItemChange,
     Kind,
@@ -86,8 +87,14 @@ def _validated(name: str, data: dict[str, object], directory: Directory) -> Stra
 
 
 def _check_in_use(session: Session, name: str, found: list[ItemChange]) -> None:
-    problems = removal_problems(found, users_of(session, SERVES), Kind.objective)
-    problems += removal_problems(found, users_of(session, PROGRAMME), Kind.programme)
+    # A closed, rejected or withdrawn improvement can no longer change its file: what it
+    # served stays in its history and does not hold the strategy back.
+    problems = removal_problems(
+        found, users_of(session, SERVES, leaving_out=TERMINAL), Kind.objective
+    )
+    problems += removal_problems(
+        found, users_of(session, PROGRAMME, leaving_out=TERMINAL), Kind.programme
+    )
     if problems:
         raise ValidationFailed(name, [f"{name}: {problem}" for problem in problems])
 
