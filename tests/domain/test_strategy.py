@@ -205,6 +205,15 @@ def test_changes_say_created_updated_unchanged_and_removed() -> None:
     doc["goals"][0]["objectives"].pop(1)
     doc["goals"].append({"key": "g-new", "title": "New", "owner": "Carmen Ruiz"})
     found = changes(flatten(validate(doc)), before)
+    assert {c.key: c.kind for c in found} == {
+        "g-reliable": Kind.goal,
+        "o-restore": Kind.objective,
+        "kr-mttr": Kind.key_result,
+        "g-easy": Kind.goal,
+        "g-new": Kind.goal,
+        "p-desk": Kind.programme,
+        "o-repeat": Kind.objective,
+    }
     outcome = {c.key: (c.outcome, c.changed) for c in found}
     assert outcome == {
         "g-reliable": ("unchanged", ()),

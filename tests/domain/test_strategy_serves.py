@@ -70,8 +70,9 @@ def test_unknown_keys_twice_too_many_and_bad_shapes_are_refused() -> None:
 
 def test_without_the_strategy_in_context_keys_are_not_checked() -> None:
     doc = improvement_doc(serves=["anything"], programme="whatever")
-    spec = ImprovementSpec.model_validate(doc)
-    assert (spec.serves[0].objective, spec.programme) == ("anything", "whatever")
+    for context in ({}, {"strategy": None}, {"strategy": {"objectives": []}}):
+        spec = ImprovementSpec.model_validate(doc, context=context)
+        assert (spec.serves[0].objective, spec.programme) == ("anything", "whatever")
 
 
 def test_links_put_the_programme_first_then_the_objectives_in_order() -> None:
@@ -95,6 +96,8 @@ def test_link_changes_say_old_and_new_per_field() -> None:
     assert link_changes([("serves", "o-a", "")], [("serves", "o-b", "")]) == [
         ("serves", "o-a", "o-b")
     ]
+    two = [("serves", "o-a", ""), ("serves", "o-b", "")]
+    assert link_changes(two, list(reversed(two))) == [("serves", "o-a, o-b", "o-b, o-a")]
 
 
 def test_the_form_shows_and_reads_serves_one_a_line() -> None:
@@ -107,6 +110,7 @@ def test_the_form_shows_and_reads_serves_one_a_line() -> None:
         "o-c",
     ]
     assert serves_text(None) == "" and serves_text([{"objective": "o-a"}]) == "o-a"
+    assert serves_text([{"contribution": "x"}]) == ": x"  # the form shows what is missing
     values = values_of(improvement_doc(serves=document["serves"], programme="p-x"))
     assert (values["serves"], values["programme"]) == (text, "p-x")
     read = spec_of(values)
@@ -164,3 +168,12 @@ def test_a_programme_s_spend_counts_what_is_estimated_and_says_what_is_not() -> 
     over = rules.spend(29.99, mine)
     assert over.over_budget and over.remaining == pytest.approx(-0.01)
     assert rules.spend(0.0, []) == rules.Spend(0.0, 0, 0.0, 0, False)
+    estimated = [
+        member("identified", cost=5.0),
+        member("planned", cost=6.0),
+        member("defined", cost=None),
+    ]
+    assert (rules.spend(20.0, estimated).cost, rules.spend(20.0, estimated).not_estimated) == (
+        11,
+        1,
+    )
