@@ -13,7 +13,7 @@ from tests.helpers import Cli, move_to
 from tests.web.conftest import Workspace, password_of
 from tests.web.helpers import new_improvement, waiting_at_plan_approval
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+STRATEGY = Path(__file__).resolve().parents[1] / "services" / "register" / "strategy.yaml"
 
 
 @pytest.mark.slow
@@ -28,7 +28,7 @@ def test_no_page_is_wider_than_a_phone(use: Workspace, tmp_path: Path) -> None:
     )
     closed = new_improvement(use, tmp_path)
     move_to("closed", closed)
-    Cli().ok("strategy", "apply", str(EXAMPLES / "strategy.yaml"))
+    Cli().ok("strategy", "apply", str(STRATEGY))
     new_improvement(use, tmp_path, serves=["restore-faster"], programme="network-resilience")
     browser = chromium(tmp_path / "profile")
     try:

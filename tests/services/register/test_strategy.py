@@ -14,7 +14,7 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import AuditEvent, KeyResultValue, StrategyItem, StrategyVersion
 from tests.helpers import Cli
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "strategy.yaml"
+EXAMPLE = Path(__file__).resolve().parent / "strategy.yaml"
 
 
 def example() -> dict[str, Any]:
