@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench mutants mutants-use-cases clean
+.PHONY: demo test lint docs docs-screenshots bench mutants mutants-use-cases clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,22 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Test files are spread over TEST_WORKERS processes (pytest-xdist), each file on one worker and
+# each worker with its own Prefect server where its files need one; TEST_WORKERS=0 runs them in
+# this process, one after another.
+TEST_WORKERS ?= 3
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+
+# The documentation site into site/ (its reference pages generated from the code); strict: a
+# warning, a broken link or anchor among them, fails. NO_MKDOCS_2_WARNING quiets Material's banner.
+docs: $(VENV)/.installed-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+# The workspace screenshots in docs/img/, retaken by following the tutorial in Chromium.
+docs-screenshots: $(VENV)/.installed-test
+	UPDATE_DOCS_SCREENSHOTS=1 $(BIN)/pytest tests/docs/test_tutorial.py -q
 
 bench: $(VENV)/.installed-test
 	$(BIN)/pip install -qq -e '.[test,bench]'
@@ -124,4 +138,4 @@ mutants-use-cases:
 	  MUTANT_FULL="$(MUTANT_USE_CASES_FULL)"
 
 clean:
-	rm -rf $(VENV) .demo dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .demo dist build .pytest_cache .mypy_cache .ruff_cache site

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ class Cli:
         self.runner = CliRunner()
 
     def run(self, *args: str) -> Result:
+        _log_to_this_stderr()
         return self.runner.invoke(app, list(args), catch_exceptions=False)
 
     def ok(self, *args: str) -> Result:
@@ -34,11 +37,23 @@ class Cli:
         assert result.exit_code == code, (
             f"expected exit {code}, got {result.exit_code}:\n{result.output}"
         )
-        assert "Traceback" not in result.output
+        assert "Traceback" not in result.output, result.output
         return result.stderr.strip().splitlines()
 
     def json(self, *args: str) -> Any:
         return json.loads(self.ok(*args, "--json").stdout)
+
+
+def _log_to_this_stderr() -> None:
+    """A log handler made while an earlier command ran in-process (Prefect's console handler,
+    set up when a command first imports it) writes to that command's captured stderr, gone once
+    it returned: logging's "--- Logging error ---" traceback then lands in the next command's
+    output. Such handlers write to the stderr of now, as in a process of their own."""
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        for handler in getattr(logger, "handlers", ()):
+            stream = getattr(handler, "stream", None)
+            if isinstance(handler, logging.StreamHandler) and getattr(stream, "closed", False):
+                handler.setStream(sys.stderr)
 
 
 def improvement_doc(**overrides: Any) -> dict[str, Any]:

@@ -30,7 +30,11 @@ def _pending(ref: str | None) -> list[PendingGate]:
 
 ID = typer.Argument(..., metavar="ID", help="IMP-0001, 1, or the file's key.")
 AS = typer.Option(..., "--as", help="Who decides (registered name or e-mail).")
-CONFIRMED_BY = {"complete": "complete", "accept": "signoff"}  # the command of each decision
+CONFIRMED_BY = {
+    "approve": "approve",
+    "complete": "complete",
+    "accept": "signoff",
+}  # the command of each decision
 CONFIRM = typer.Option(
     False, "--confirm", help="Decide over the gate's warnings (see `improve gates ID`)."
 )
@@ -147,9 +151,15 @@ def _decide(
     )
 
 
-def approve(ref: str = ID, as_: str = AS, comment: str = typer.Option("", "--comment")) -> None:
-    """Approve the plan (process owner of the improvement's process, or a CI manager)."""
-    _decide(ref, Gate.plan_approval, "approve", as_, comment=comment)
+def approve(
+    ref: str = ID,
+    as_: str = AS,
+    comment: str = typer.Option("", "--comment"),
+    confirm: bool = CONFIRM,
+) -> None:
+    """Approve the plan (process owner of the improvement's process, or a CI manager). Refused
+    while a measured baseline is not confirmed by the owner, unless --confirm."""
+    _decide(ref, Gate.plan_approval, "approve", as_, confirm, comment=comment)
 
 
 def reject(ref: str = ID, as_: str = AS, comment: str = typer.Option(..., "--comment")) -> None:

@@ -20,7 +20,7 @@ from ci_workflow.cli._common import (
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.measures.surveys import MAX_FILE_BYTES
 from ci_workflow.errors import UsageError
-from ci_workflow.formatting import number, percent, quantity, visible, when
+from ci_workflow.formatting import number, percent, quantity, share, visible, when
 
 if TYPE_CHECKING:
     from ci_workflow.services.measurement.capture import CaptureResult
@@ -118,6 +118,17 @@ def record(
         baseline=baseline,
         note=note,
     )
+    console().print(escape(line))
+
+
+def confirm_baseline(
+    ref: str = ID,
+    metric: str = typer.Argument(..., help="The objective whose measured baseline it is."),
+    as_: str = typer.Option(..., "--as", help="The improvement's owner (name or e-mail)."),
+) -> None:
+    """Confirm a measured baseline as it was measured (the owner, before the plan is approved):
+    the plan approval asks for it."""
+    line = _measurements().confirm_baseline(ref, metric, actor=cli_actor(as_))
     console().print(escape(line))
 
 
@@ -236,17 +247,20 @@ def sustainment(json_: bool = typer.Option(False, "--json", help="Print JSON."))
         "Title",
         "Closed",
         "Measured until",
+        "Gain kept",
         "Objectives",
         wrap=("Title", "Objectives"),
     )
     for row in rows:
         objectives = "; ".join(f"{o['metric']}: {o['statement']}" for o in row["objectives"])
+        kept = ", ".join(share(o["kept"]) for o in row["objectives"])  # the latest measurement's
         table.add_row(
             str(row["id"]),
             str(row["held"]),
             escape(str(row["title"])),
             when(row["closed_at"])[:10],
             when(row["measured_until"])[:10],
+            kept,
             escape(objectives),
         )
     console().print(table if rows else "no closed improvement yet")
@@ -258,6 +272,7 @@ def register_commands(app: typer.Typer) -> None:
         {
             "capture": capture,
             "backfill": backfill,
+            "confirm-baseline": confirm_baseline,
             "record": record,
             "survey": survey,
             "snapshots": snapshots,

@@ -19,10 +19,9 @@ from ci_workflow.cli._common import (
     print_json,
 )
 from ci_workflow.domain.stages.lifecycle import Status
+from ci_workflow.domain.vocabulary import SortOrder
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import money, number
-from ci_workflow.services.register import browse
-from ci_workflow.services.register.browse import SortOrder
 
 
 def init() -> None:
@@ -81,6 +80,8 @@ def list_(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the register: by priority (impact × feasibility, then value), WSJF, value or id."""
+    from ci_workflow.services.register import browse
+
     rows = browse.list_improvements(
         status=status.value if status else None, process=process, sort=sort
     )
@@ -150,6 +151,7 @@ def export(
     ),
 ) -> None:
     """Export the whole register."""
+    from ci_workflow.services.register import browse
     from ci_workflow.services.reporting.files import save_file
 
     content = browse.export_register(fmt)

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
 from ci_workflow.formatting import money, quantity, when
-from ci_workflow.services.register import browse
 
 
 def show(
@@ -22,6 +21,8 @@ def show(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Everything about one improvement: definition, objectives, plan, decisions."""
+    from ci_workflow.services.register import browse
+
     d = browse.show_improvement(ref)
     if json_:
         print_json(d)
@@ -139,6 +140,8 @@ def audit(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The audit trail of one improvement: who did what, when, and why."""
+    from ci_workflow.services.register import browse
+
     shown_id, events = browse.audit_trail(ref)
     if json_:
         print_json(events)

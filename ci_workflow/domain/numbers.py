@@ -92,9 +92,19 @@ def signed_percent(value: float) -> str:
     return f"+{shown}" if value > 0 and shown[0].isdigit() else shown
 
 
-def ratio_change(value: float) -> str:
-    """A ratio of after to before with the change it means: ``×1.25 (+25 %)``."""
-    return f"×{number(value)} ({signed_percent((value - 1) * 100)})"
+def directed_change(better: float, direction: str) -> str:
+    """A relative change read in its metric's own direction. ``better`` is the share by which
+    the metric moved the way it should (0.767: 76.7 % better; negative: worse); ``direction``
+    is ``increase`` (higher is better) or ``decrease`` (lower is better).
+    ``76.7 % reduction (lower is better)``, ``10 % reduction (higher is better: worse)``."""
+    up = direction == "increase"
+    own = better if up else -better  # the metric's own change, up or down
+    moved = (
+        "no change"
+        if own == 0
+        else percent(abs(own) * 100) + (" increase" if own > 0 else " reduction")
+    )
+    return f"{moved} ({'higher' if up else 'lower'} is better{': worse' if better < 0 else ''})"
 
 
 def days(value: float | None) -> str:

@@ -76,3 +76,12 @@ class Gate(StrEnum):
     resubmitted = "resubmitted"
     execution_complete = "execution_complete"
     review_signoff = "review_signoff"
+
+
+class SortOrder(StrEnum):
+    """How the register is listed."""
+
+    priority = "priority"  # strategic impact × feasibility, then value
+    wsjf = "wsjf"  # weighted shortest job first; unscored last
+    value = "value"  # expected gain − estimated cost
+    id = "id"

@@ -16,7 +16,7 @@ from ci_workflow.domain.measures.kpis import PracticeKpis
 from ci_workflow.domain.measures.practice_stats import PracticeFlow
 from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import UsageError
-from ci_workflow.formatting import days, percent, ratio_change, signed
+from ci_workflow.formatting import days, percent, signed
 from ci_workflow.reports.charts import gate_wait_chart, trend_chart
 from ci_workflow.reports.rendering import render
 from ci_workflow.schemas import PendingGate, ProgressPublic
@@ -107,7 +107,9 @@ def kpi_text(key: str, kpi: dict[str, Any]) -> str:
     if key == "roi":
         return percent(value * 100)
     if key == "process_efficiency":
-        return ratio_change(value) + _sense(kpi)
+        mixed = _sense(kpi) if kpi["better"] and kpi["worse"] else ""
+        way = "better" if value >= 0 else "worse"
+        return f"{percent(abs(value) * 100)} {way} on average, each in its own direction{mixed}"
     unit = kpi["unit"]
     shown = f"{value:+,.0f}" if key == "cost_of_service" else signed(value)  # money: whole
     if unit == "mixed units":

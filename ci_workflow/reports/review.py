@@ -13,7 +13,7 @@ from ci_workflow.domain.measures.surveys import Survey
 from ci_workflow.domain.measures.sustainment import HoldAnswer
 from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import UsageError
-from ci_workflow.formatting import percent, quantity, ratio_change, signed
+from ci_workflow.formatting import directed_change, percent, quantity, signed
 from ci_workflow.reports.charts import objective_chart
 from ci_workflow.reports.rendering import render
 from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
@@ -69,12 +69,12 @@ def review_context(
 
 def kpi_text(evaluation: Evaluation) -> str:
     """An objective's KPI as people read it: the change with its sign and unit, an efficiency as
-    a ratio with its percentage, n/a with the reason."""
+    the relative change in its metric's own direction, n/a with the reason."""
     value = evaluation.kpi.value
     if value is None:
         return str(evaluation.kpi)
     if evaluation.kpi_kind == "process_efficiency":
-        return ratio_change(value)
+        return directed_change(value, evaluation.direction)
     return quantity(signed(value), evaluation.unit)
 
 

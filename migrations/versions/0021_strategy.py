@@ -1,7 +1,7 @@
 """strategy as code: its versions and items, key results' values, what improvements serve
 
 Revision ID: 0021
-Revises: 0019 (0020_sustain_keep is written in parallel: on merge, this revises "0020")
+Revises: 0020
 Create Date: 2026-12-04
 """
 
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -81,15 +81,17 @@ def test_roi_totals_skip_improvements_without_both_gain_and_cost() -> None:
         (100, 0, 120, 48, Figure(None, "an input value is 0")),
         (100, 50, 120, 0, Figure(None, "an input value is 0")),
         (100, 0, 120, 0, Figure(None, "an input value is 0")),
-        (0, 50, 120, 48, Figure(None, "division by a zero efficiency")),
+        (0, 50, 120, 48, Figure(None, "the before value is 0")),
         (100, None, 120, 48, Figure(None, "the input has no before value")),
         (100, 50, 120, None, Figure(None, "the input has no after value")),
         (None, 50, 120, 48, Figure(None, "no before value")),
         (100, 50, None, 48, Figure(None, "no after value")),
         (None, None, None, None, Figure(None, "no before or after value")),
-        # (150 / 60) ÷ (100 / 50) = 2.5 ÷ 2
-        (100, 50, 150, 60, Figure(1.25)),
-        (100, 50, 0, 60, Figure(0.0)),
+        # (150 / 60) ÷ (100 / 50) − 1 = 2.5 ÷ 2 − 1
+        (100, 50, 150, 60, Figure(0.25)),
+        (100, 50, 0, 60, Figure(-1.0)),
+        # 2 ÷ 2.5 − 1: less output per hour, worse
+        (100, 40, 100, 50, Figure(-0.2)),
     ],
 )
 def test_efficiency_ratio_with_zero_and_missing_inputs_is_na(
@@ -109,10 +111,15 @@ def test_efficiency_ratio_with_zero_and_missing_inputs_is_na(
         (4.0, None, "increase", Figure(None, "no after value")),
         (None, 5.0, "decrease", Figure(None, "no before value")),
         (4.0, None, "decrease", Figure(None, "no after value")),
-        (4.0, 5.0, "increase", Figure(1.25)),
-        (5.0, 4.0, "decrease", Figure(1.25)),
-        (0.0, 5.0, "increase", Figure(None, "division by a zero efficiency")),
-        (5.0, 0.0, "increase", Figure(0.0)),
+        (4.0, 5.0, "increase", Figure(0.25)),
+        (5.0, 4.0, "decrease", Figure(0.2)),  # lower is better: a fifth less
+        (4.0, 5.0, "decrease", Figure(-0.25)),  # lower is better and it rose: worse
+        (5.0, 4.0, "increase", Figure(-0.2)),
+        (0.0, 5.0, "increase", Figure(None, "the before value is 0")),
+        (0.0, 5.0, "decrease", Figure(None, "the before value is 0")),
+        (5.0, 0.0, "increase", Figure(-1.0)),
+        (5.0, 0.0, "decrease", Figure(1.0)),
+        (5.0, 5.0, "decrease", Figure(0.0)),
     ],
 )
 def test_efficiency_increase_with_one_side_missing_is_na(

@@ -42,15 +42,24 @@ def test_better_worse_and_unchanged_objectives_are_counted_over_every_improvemen
     assert (found.count, found.better, found.worse, found.unit) == (2, 3, 2, "h")
 
 
-def test_efficiency_is_better_above_1_worse_below_and_has_no_unit() -> None:
+def test_efficiency_is_better_above_0_worse_below_and_has_no_unit() -> None:
     first = closed(
-        objective("process_efficiency", 4, 4, "increase", "tickets/h"),  # 1.0: neither
-        objective("process_efficiency", 5, 4, "increase", "tickets/h"),  # 0.8: worse
+        objective("process_efficiency", 4, 4, "increase", "tickets/h"),  # 0: neither
+        objective("process_efficiency", 5, 4, "increase", "tickets/h"),  # -0.2: worse
     )
-    second = closed(objective("process_efficiency", 4, 5, "increase", "tickets/h"))  # 1.25
+    second = closed(objective("process_efficiency", 4, 5, "increase", "tickets/h"))  # +0.25
     found = rollup([first, second])["process_efficiency"]
-    assert found.value == pytest.approx(((1.0 + 0.8) / 2 + 1.25) / 2)
+    assert found.value == pytest.approx(((0 - 0.2) / 2 + 0.25) / 2)
     assert (found.count, found.better, found.worse, found.unit) == (2, 1, 1, "")
+
+
+def test_a_falling_share_where_lower_is_better_counts_as_better() -> None:
+    # The demo's rework share 0.33 → 0.077 beside hours per ticket rising 2 → 3.
+    first = closed(objective("process_efficiency", 0.33, 0.077, "decrease", "share"))
+    second = closed(objective("process_efficiency", 2, 3, "decrease", "h/ticket"))
+    found = rollup([first, second])["process_efficiency"]
+    assert found.value == pytest.approx(((0.33 - 0.077) / 0.33 + (2 - 3) / 2) / 2)
+    assert (found.better, found.worse) == (1, 1)
 
 
 def test_time_to_implement_is_the_mean_in_days_and_roi_without_costs_is_na() -> None:

@@ -47,8 +47,17 @@ from ci_workflow.domain.measures.kpis import (
         ("service_performance", 99.1, 99.6, "increase", "service performance improvement", 0.5),
         ("service_availability", 99.5, 99.9, "increase", "service availability improvement", 0.4),
         ("employee_engagement", 62, 70, "increase", "employee engagement improvement", 8),
-        ("process_efficiency", 4.0, 5.0, "increase", "process efficiency increase", 1.25),
-        ("process_efficiency", 0.4, 0.2, "decrease", "process efficiency increase", 2.0),
+        ("process_efficiency", 4.0, 5.0, "increase", "process efficiency increase", 0.25),
+        ("process_efficiency", 0.4, 0.2, "decrease", "process efficiency increase", 0.5),
+        # the demo's rework share: 0.33 → 0.077 is (0.33 − 0.077) ÷ 0.33 less, not ×4.29
+        (
+            "process_efficiency",
+            0.33,
+            0.077,
+            "decrease",
+            "process efficiency increase",
+            (0.33 - 0.077) / 0.33,
+        ),
     ],
 )
 def test_objective_kpis(
@@ -63,8 +72,8 @@ def test_missing_and_zero_denominators_are_na_with_the_reason() -> None:
     assert increase(None, 4) == Figure(None, "no before value")
     assert decrease(3, None) == Figure(None, "no after value")
     assert performance(None, None, "increase") == Figure(None, "no before or after value")
-    assert efficiency_increase(0, 5) == Figure(None, "division by a zero efficiency")
-    assert efficiency_increase(0.4, 0, "decrease") == Figure(None, "division by a zero efficiency")
+    assert efficiency_increase(0, 5) == Figure(None, "the before value is 0")
+    assert efficiency_increase(0, 0.4, "decrease") == Figure(None, "the before value is 0")
     assert roi(38_000, 10_500).value == pytest.approx(2.6190476)
     assert roi(5_000, 0) == Figure(None, "the actual cost is 0")
     assert roi(None, 100) == Figure(None, "no realised gain recorded")
@@ -134,8 +143,9 @@ def test_a_period_with_nothing_closed_gives_na_not_a_crash() -> None:
 
 
 def test_efficiency_as_output_over_input() -> None:
-    # 100 tickets for 50 staff hours before, 120 for 48 after: (120 / 48) ÷ (100 / 50) = 1.25.
-    assert efficiency_ratio(100, 50, 120, 48).value == pytest.approx(1.25)
+    # 100 tickets for 50 staff hours before, 120 for 48 after: (120 / 48) ÷ (100 / 50) = 1.25,
+    # a quarter more output per hour.
+    assert efficiency_ratio(100, 50, 120, 48).value == pytest.approx(0.25)
     assert efficiency_ratio(100, 0, 120, 48) == Figure(None, "an input value is 0")
     assert efficiency_ratio(100, None, 120, 48) == Figure(None, "the input has no before value")
     assert efficiency_ratio(None, 50, 120, 48) == Figure(None, "no before value")
@@ -222,8 +232,9 @@ def test_the_ten_kpis_are_means_of_the_improvements_values() -> None:
     assert kpis["problem_volume"].worse == 1
     assert kpis["service_availability"].value == pytest.approx(0.4)
     assert kpis["employee_engagement"].value == 8
-    # (120 / 48) ÷ (100 / 50) = 1.25 and 0.4 ÷ 0.2 = 2 (less input per output): mean 1.625.
-    assert kpis["process_efficiency"].value == pytest.approx((1.25 + 2) / 2)
+    # (120 / 48) ÷ (100 / 50) − 1 = 25 % more output per hour, and 0.4 → 0.2 hours per ticket
+    # (lower is better) half as many: 50 % better; mean 37.5 %.
+    assert kpis["process_efficiency"].value == pytest.approx((0.25 + 0.5) / 2)
     assert kpis["process_efficiency"].better == 2
     successful = kpis["successful_improvements"]  # the first met every objective, others some
     assert (successful.value, successful.count, successful.successful, successful.partially) == (

@@ -11,13 +11,13 @@ import pytest
 from ci_workflow.domain.numbers import (
     cell,
     days,
+    directed_change,
     hours,
     money,
     number,
     p_value,
     percent,
     quantity,
-    ratio_change,
     share,
     signed,
     signed_percent,
@@ -95,7 +95,6 @@ def test_changes_units_money_and_spreadsheet_cells() -> None:
     assert signed(-1200.0) == "-1,200"
     assert signed(0.0) == "0"
     assert signed(0.001) == "< 0.01"  # no "+<"
-    assert ratio_change(1.25) == "×1.25 (+25 %)"
     assert quantity(9.5, "h") == "9.5 h"
     assert quantity(7.6923, "%") == "7.7 %"
     assert quantity(None, "h") == "n/a"
@@ -110,3 +109,21 @@ def test_a_p_value_as_people_read_it() -> None:
     assert p_value(0.0213) == "p = 0.021"
     assert p_value(0.5734) == "p = 0.573"
     assert p_value(None) == "n/a"
+
+
+@pytest.mark.parametrize(
+    ("better", "direction", "shown"),
+    [
+        # the demo's rework share 0.33 → 0.077, lower is better
+        ((0.33 - 0.077) / 0.33, "decrease", "76.7 % reduction (lower is better)"),
+        (-0.5, "decrease", "50 % increase (lower is better: worse)"),
+        (0.25, "increase", "25 % increase (higher is better)"),
+        (-0.2, "increase", "20 % reduction (higher is better: worse)"),
+        (0.0, "increase", "no change (higher is better)"),
+        (0.0, "decrease", "no change (lower is better)"),
+    ],
+)
+def test_a_relative_change_reads_in_its_metrics_direction(
+    better: float, direction: str, shown: str
+) -> None:
+    assert directed_change(better, direction) == shown

@@ -65,3 +65,22 @@ def test_names_are_one_person_whatever_their_case_or_unicode_form() -> None:
     directory = Directory([PersonView(1, "Ömer Test", "omer@example.org")])
     for typed in ("ÖMER TEST", "  ömer test ", decomposed, "OMER@EXAMPLE.ORG"):
         assert directory.find(typed) is not None, typed
+
+
+def test_a_measured_baseline_is_confirmed_by_its_owner_or_a_ci_manager() -> None:
+    owner = PersonView(1, "Olga Owner", "olga@example.org")
+    member = PersonView(2, "Tom Team", "tom@example.org")
+    process_owner = PersonView(
+        4,
+        "Pia Process",
+        "pia@example.org",
+        frozenset({Grant(Role.process_owner, "Incident Management")}),
+    )
+    assert allowed(Action.confirm_baseline, owner, PARTIES)
+    assert allowed(Action.confirm_baseline, MANAGER, PARTIES)
+    assert not allowed(Action.confirm_baseline, member, PARTIES)  # the team records, not confirms
+    assert not allowed(
+        Action.confirm_baseline, process_owner, PARTIES
+    )  # who approves, not confirms
+    gone = PersonView(1, "Olga Owner", "olga@example.org", active=False)
+    assert not allowed(Action.confirm_baseline, gone, PARTIES)

@@ -11,6 +11,7 @@ import pytest
 
 from ci_workflow.domain.measures import bottlenecks
 from ci_workflow.domain.measures.practice_stats import (
+    WORK_GATES,
     Activity,
     Closed,
     Spread,
@@ -63,16 +64,15 @@ def test_gate_waits_by_gate_and_by_approver() -> None:
     ]
     waiting = [
         Waiting("plan_approval", ("Carmen", "Grace"), at("2026-06-01")),  # 30 days at the end
-        Waiting("execution_complete", (), at("2026-06-21")),  # 10 days, nobody may decide
+        Waiting("review_signoff", (), at("2026-06-21")),  # 10 days, nobody may decide
     ]
     end = at("2026-07-01")
     by_gate = {w.name: w for w in waits_by(decided, waiting, end, "gate")}
     assert by_gate["plan_approval"] == WaitFigures(
         "plan_approval", Spread(3, statistics.median([3, 15, 0.5]), 15.0), 1, 30.0
     )
-    assert by_gate["review_signoff"].decided == Spread(1, 18.0, 18.0)
-    assert by_gate["execution_complete"] == WaitFigures(
-        "execution_complete", Spread(0, None, None), 1, 10.0
+    assert by_gate["review_signoff"] == WaitFigures(
+        "review_signoff", Spread(1, 18.0, 18.0), 1, 10.0
     )
     by_person = {w.name: w for w in waits_by(decided, waiting, end, "approver")}
     assert by_person["Omar"].decided == Spread(3, 15.0, nearest_rank_p90([3, 15, 18]))
@@ -81,6 +81,29 @@ def test_gate_waits_by_gate_and_by_approver() -> None:
     assert by_person["nobody"].open_now == 1
     # The slowest first.
     assert waits_by(decided, waiting, end, "gate")[0].name == "review_signoff"
+
+
+def test_the_teams_own_work_is_a_gate_wait_and_nobodys_decision() -> None:
+    """Execution complete waits while the plan is carried out, resubmitted while it is reworked:
+    their time is shown per gate, never as the wait of whoever completed or resubmitted."""
+    decided = [
+        Wait("execution_complete", "Lena", at("2026-01-01"), at("2026-04-11")),  # 100 days
+        Wait("resubmitted", "Lena", at("2026-05-01"), at("2026-05-08")),  # 7
+        Wait("plan_approval", "Lena", at("2026-05-10"), at("2026-05-12")),  # 2: she decides it
+    ]
+    waiting = [
+        Waiting("execution_complete", ("Lena",), at("2026-06-01")),
+        Waiting("resubmitted", ("Lena",), at("2026-06-11")),
+        Waiting("review_signoff", ("Lena",), at("2026-06-21")),
+    ]
+    end = at("2026-07-01")
+    by_gate = {w.name: w for w in waits_by(decided, waiting, end, "gate")}
+    assert by_gate["execution_complete"] == WaitFigures(
+        "execution_complete", Spread(1, 100.0, 100.0), 1, 30.0
+    )
+    assert by_gate["resubmitted"] == WaitFigures("resubmitted", Spread(1, 7.0, 7.0), 1, 20.0)
+    (lena,) = waits_by(decided, waiting, end, "approver")
+    assert lena == WaitFigures("Lena", Spread(1, 2.0, 2.0), 1, 10.0)
 
 
 def test_time_in_each_stage_counts_the_stays_that_ended_in_the_period() -> None:
@@ -169,6 +192,9 @@ def test_a_gate_or_approver_past_the_line_three_times_or_more_is_a_finding() -> 
     assert found.evidence["p90_days"] == 15.0 and found.evidence["open_at_end"] == 1
     assert found.objective["baseline"] == 15.0 and found.objective["target"] == 5.0
     assert found.title.startswith("Waits at gate plan approval: p90 15 days over 3 decisions")
+    # The team's own work past the line is no bottleneck of decisions.
+    work = [WaitFigures(g, Spread(9, 60.0, 90.0), 1, 30.0) for g in sorted(WORK_GATES)]
+    assert bottlenecks.gate_waits(work, "gate", 5.0, end) == []
     (person,) = bottlenecks.gate_waits(
         [WaitFigures("Omar", Spread(4, 15.0, 18.0), 0, None)], "approver", 5.0, at("2026-07-01")
     )

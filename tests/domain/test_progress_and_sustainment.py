@@ -8,10 +8,14 @@ import pytest
 from ci_workflow.domain.measures.evaluation import Point
 from ci_workflow.domain.measures.progress import Progress, assess, end_of
 from ci_workflow.domain.measures.sustainment import (
+    Gain,
     Held,
     HoldAnswer,
     Sustainment,
     Threshold,
+    gain_made,
+    keep_text,
+    parse_keep,
     parse_sustain,
     threshold,
 )
@@ -133,39 +137,76 @@ def test_a_period_longer_than_three_years_is_refused(text: str) -> None:
     assert str(caught.value) == "a sustainment period is at most 1098 days"
 
 
-# --- sustainment: the threshold ---
+# --- sustainment: the share of the gain to keep ---
 
 
-def test_the_threshold_is_the_xmr_limit_on_the_side_not_to_go_back_to() -> None:
-    # after the change 10, 12, 16: centre 38/3, moving ranges 2 and 4, mean 3, 2.66 × 3 = 7.98
-    after = [10.0, 12.0, 16.0]
-    assert threshold(direction="decrease", baseline=20, after_change=after) == Threshold(
-        pytest.approx(38 / 3 + 7.98), "upper XmR limit after the change"
+@pytest.mark.parametrize(
+    ("text", "share"),
+    [("50%", 0.5), ("50 %", 0.5), ("0%", 0.0), ("100%", 1.0), ("12.5%", 0.125), ("7%", 0.07)],
+)
+def test_a_share_to_keep_is_read_as_a_share_of_one(text: str, share: float) -> None:
+    assert parse_keep(text) == pytest.approx(share)
+
+
+@pytest.mark.parametrize("text", ["50", "0.5", "half", "-5%", "50%%", "1000%", "5.123%", "%"])
+def test_a_malformed_share_says_what_is_expected(text: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_keep(text)
+    assert str(caught.value) == f"not a share of the gain: {text!r} (e.g. 50%)"
+
+
+@pytest.mark.parametrize("text", ["101%", "100.01%", "999%"])
+def test_more_than_the_whole_gain_is_refused(text: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_keep(text)
+    assert str(caught.value) == "a share of the gain to keep is at most 100%"
+
+
+@pytest.mark.parametrize(("share", "text"), [(0.5, "50%"), (0.125, "12.5%"), (1.0, "100%")])
+def test_a_share_is_written_back_as_the_file_has_it(share: float, text: str) -> None:
+    assert keep_text(share) == text and parse_keep(text) == pytest.approx(share)
+
+
+# --- sustainment: the gain and its threshold ---
+
+
+def test_the_gain_is_from_baseline_to_the_last_measurement_after_the_change() -> None:
+    found = gain_made(direction="decrease", baseline=20, after_change=[12.0, 10.0])
+    assert found == Gain(20, 10.0)
+    assert threshold(Gain(20, 10.0), 0.5) == Threshold(15.0, "50 % of the gain kept")
+    # the demo's rework share 0.33 → 0.077, keeping 80 %: 0.33 − 0.8 × 0.253
+    assert threshold(Gain(0.33, 0.077), 0.8) == Threshold(
+        pytest.approx(0.33 - 0.8 * (0.33 - 0.077)), "80 % of the gain kept"
     )
-    assert threshold(direction="increase", baseline=None, after_change=after) == Threshold(
-        pytest.approx(38 / 3 - 7.98), "lower XmR limit after the change"
+    assert threshold(Gain(60, 80.0), 0.25) == Threshold(65.0, "25 % of the gain kept")
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"), [(10.0, 1.0), (15.0, 0.5), (20.0, 0.0), (22.0, -0.2), (8.0, 1.2)]
+)
+def test_how_much_of_a_gain_a_measurement_keeps(value: float, kept: float) -> None:
+    # baseline 20, achieved 10: the gain is 10 down
+    assert Gain(20, 10).kept(value) == pytest.approx(kept)
+    # the same in an increase, baseline 10 achieved 20
+    assert Gain(10, 20).kept(30 - value) == pytest.approx(kept)
+
+
+def test_no_gain_without_a_baseline_a_measurement_or_a_move_the_right_way() -> None:
+    assert gain_made(direction="decrease", baseline=None, after_change=[10.0]) == "no baseline"
+    assert gain_made(direction="decrease", baseline=20, after_change=[]) == (
+        "nothing was measured after the change"
     )
-
-
-def test_two_measurements_after_the_change_are_enough_for_limits() -> None:
-    # 8, 6: centre 7, moving range 2, 2.66 × 2 = 5.32
-    found = threshold(direction="decrease", baseline=None, after_change=[8.0, 6.0])
-    assert found is not None and found.value == pytest.approx(12.32)
-
-
-def test_one_measurement_sets_the_threshold_at_half_the_gain_lost() -> None:
-    # baseline 20, reached 10: back past 15 is half the gain lost
-    assert threshold(direction="decrease", baseline=20, after_change=[10.0]) == Threshold(
-        15.0, "half the gain lost"
+    assert gain_made(direction="decrease", baseline=20, after_change=[20.0]) == (
+        "no gain to keep (20 at closing, baseline 20)"
     )
-    assert threshold(direction="increase", baseline=60, after_change=[80.0]) == Threshold(
-        70.0, "half the gain lost"
+    assert gain_made(direction="decrease", baseline=20, after_change=[25.0]) == (
+        "no gain to keep (25 at closing, baseline 20)"
     )
-
-
-def test_no_threshold_without_a_baseline_or_any_measurement() -> None:
-    assert threshold(direction="decrease", baseline=None, after_change=[10.0]) is None
-    assert threshold(direction="decrease", baseline=20, after_change=[]) is None
+    assert gain_made(direction="increase", baseline=20, after_change=[15.0]) == (
+        "no gain to keep (15 at closing, baseline 20)"
+    )
+    assert gain_made(direction="increase", baseline=20, after_change=[20.5]) == Gain(20, 20.5)
+    assert gain_made(direction="decrease", baseline=20, after_change=[19.5]) == Gain(20, 19.5)
 
 
 # --- sustainment: did it hold ---
@@ -184,59 +225,76 @@ def hold(points: list[Point], *, direction: str = "decrease", now: float = 50, *
     return sustained(direction=direction, points=points, now=day(now), **args)
 
 
-def test_the_threshold_is_made_of_the_measurements_between_start_and_close() -> None:
-    # before the start (day 5: 40), after the close (day 31: 99, a checkpoint) and the sustain
-    # kind are not "after the change"; 10 (day 10, the start itself) and 12 (day 30, the close
-    # itself) are: centre 11, moving range 2, limit 11 + 5.32 = 16.32
-    points = [p(5, 40), p(10, 10), p(30, 12), p(31, 99), p(20, 1, "sustain"), p(35, 16, "sustain")]
+def test_the_gain_is_what_was_measured_between_start_and_close() -> None:
+    # before the start (day 5: 40) and after the close (day 31: 99, a checkpoint) are not
+    # "after the change"; day 30 (the close itself: 12) is the last that is. Baseline 20, so the
+    # threshold is 20 − 0.5 × 8 = 16.
+    points = [p(5, 40), p(10, 10), p(30, 12), p(31, 99), p(35, 16, "sustain")]
     found = hold(points)
-    assert found.threshold == Threshold(pytest.approx(16.32), "upper XmR limit after the change")
+    assert found.gain == Gain(20.0, 12.0)
+    assert found.threshold == Threshold(16.0, "50 % of the gain kept")
     assert found.held == Held.measuring
     assert found.points == (p(35, 16, "sustain"),)
+    assert found.kept == pytest.approx((16 - 20) / (12 - 20))
     assert found.breach is None
     assert found.ends == day(90)
 
 
-def test_a_measurement_back_past_the_threshold_is_a_regression() -> None:
+def test_a_measurement_keeping_less_than_the_share_is_a_regression() -> None:
+    # baseline 20, achieved 12: 16 keeps half (on the threshold), 17 keeps 3/8
     points = [
         p(10, 10),
         p(30, 12),
         p(40, 16, "sustain"),
         p(50, 17, "sustain"),
-        p(60, 18, "sustain"),
+        p(60, 14, "sustain"),
     ]
     found = hold(points)
     assert found.held == Held.regressed
     assert found.breach == p(50, 17, "sustain")
-    assert found.ends == day(90)
-    assert found.points == (p(40, 16, "sustain"), p(50, 17, "sustain"), p(60, 18, "sustain"))
+    assert found.points == (p(40, 16, "sustain"), p(50, 17, "sustain"), p(60, 14, "sustain"))
+    assert found.kept == pytest.approx((14 - 20) / (12 - 20))  # the latest: 75 %
     assert found.statement == (
-        "went back past 16.3 (upper XmR limit after the change): 17 on 2026-02-20"
+        "kept 37.5 % of the gain, below the 50 % to keep: 17 on 2026-02-20 "
+        "(baseline 20, 12 at closing)"
     )
 
 
-def test_an_increase_regresses_below_its_threshold() -> None:
-    # 80 (day 20), 84 (day 30): centre 82, range 4, lower limit 82 - 10.64 = 71.36
-    points = [p(20, 80), p(30, 84), p(40, 72, "sustain"), p(45, 71, "sustain")]
+def test_the_share_to_keep_is_the_improvements() -> None:
+    # keeping 80 % of 20 → 12: the threshold is 20 − 0.8 × 8 = 13.6; 14 keeps 75 %
+    points = [p(30, 12), p(40, 14, "sustain")]
+    strict = hold(points, keep=0.8)
+    assert strict.held == Held.regressed and strict.breach == p(40, 14, "sustain")
+    assert strict.threshold == Threshold(pytest.approx(13.6), "80 % of the gain kept")
+    assert hold(points, keep=0.75).held == Held.measuring  # exactly 75 % kept: holds
+    assert hold(points).held == Held.measuring  # the default: half
+
+
+def test_an_increase_regresses_below_its_share() -> None:
+    # baseline 60, achieved 84: half kept is 72; 71.9 keeps less
+    points = [p(20, 80), p(30, 84), p(40, 72, "sustain"), p(45, 71.9, "sustain")]
     found = hold(points, direction="increase", baseline=60.0)
-    assert found.held == Held.regressed and found.breach == p(45, 71, "sustain")
+    assert found.held == Held.regressed and found.breach == p(45, 71.9, "sustain")
     above = hold(points[:3], direction="increase", baseline=60.0)
     assert above.held == Held.measuring and above.breach is None
+    assert above.kept == pytest.approx(0.5)
 
 
-def test_a_value_on_the_threshold_is_no_regression() -> None:
-    # one measurement after the change: baseline 20, reached 10, threshold 15 exactly
-    found = hold([p(20, 10), p(40, 15, "sustain")])
-    assert found.threshold == Threshold(15.0, "half the gain lost")
-    assert found.held == Held.measuring and found.breach is None
-
-
-def test_only_sustain_measurements_within_the_period_count() -> None:
-    # day 30 is the close itself (not after it); day 91 is past the end (day 90)
-    points = [p(20, 10), p(30, 99, "sustain"), p(90, 14, "sustain"), p(91, 99, "sustain")]
+def test_the_first_sustain_measurement_counts_though_stamped_at_or_before_the_close() -> None:
+    # a sustain capture is stamped at its cadence's checkpoint: the close itself (day 30) or a
+    # checkpoint before it (day 29) when the close fell between two; day 91 is past the end
+    points = [p(20, 10), p(29, 19, "sustain"), p(30, 14, "sustain"), p(91, 99, "sustain")]
     found = hold(points, now=95)
-    assert found.points == (p(90, 14, "sustain"),)
-    assert found.held == Held.held
+    assert found.points == (p(29, 19, "sustain"), p(30, 14, "sustain"))
+    assert found.held == Held.regressed and found.breach == p(29, 19, "sustain")
+    first = hold([p(20, 10), p(30, 14, "sustain")], now=31)
+    assert first.points == (p(30, 14, "sustain"),)
+    assert first.statement == (
+        "holding so far (latest 14, 60 % of the gain kept, at least 50 % to keep); "
+        "measured until 2026-04-01"
+    )
+    last = hold([p(20, 10), p(90, 14, "sustain")], now=95)
+    assert last.points == (p(90, 14, "sustain"),) and last.held == Held.held
 
 
 def test_held_once_the_period_ends_and_measuring_until_then() -> None:
@@ -244,7 +302,10 @@ def test_held_once_the_period_ends_and_measuring_until_then() -> None:
     assert hold(points, now=89).held == Held.measuring
     assert hold(points, now=90).held == Held.held
     ended = hold(points, now=90)
-    assert ended.statement == "held to 2026-04-01: latest 14, within 15"
+    # baseline 20, achieved 10, latest 14: (14 − 20) ÷ (10 − 20) = 60 % kept
+    assert ended.statement == (
+        "held to 2026-04-01: latest 14, 60 % of the gain kept (at least 50 % to keep)"
+    )
 
 
 def test_no_start_means_nothing_after_the_change() -> None:
@@ -252,24 +313,48 @@ def test_no_start_means_nothing_after_the_change() -> None:
     assert found.held == Held.unknown and found.threshold is None and found.breach is None
     assert found.points == (p(40, 30, "sustain"),)
     assert found.ends == day(90)
+    assert found.kept is None
     assert found.statement == "no threshold: nothing was measured after the change"
+
+
+def test_no_gain_is_nothing_to_keep() -> None:
+    found = hold([p(20, 21), p(40, 30, "sustain")])
+    assert found.held == Held.unknown and found.gain is None and found.kept is None
+    assert found.statement == "no threshold: no gain to keep (21 at closing, baseline 20)"
 
 
 def test_the_statement_while_measuring() -> None:
     measuring = hold([p(20, 10), p(40, 14.25, "sustain")])
+    # (14.25 − 20) ÷ (10 − 20) = 57.5 %
     assert measuring.statement == (
-        "holding so far (latest 14.3, threshold 15, half the gain lost); measured until 2026-04-01"
-    )
-    nothing = hold([p(20, 10)])
-    assert nothing.statement == (
-        "holding so far (nothing measured yet, threshold 15, half the gain lost); "
+        "holding so far (latest 14.3, 57.5 % of the gain kept, at least 50 % to keep); "
         "measured until 2026-04-01"
     )
+    nothing = hold([p(20, 10)])
+    assert nothing.kept is None
+    assert nothing.statement == (
+        "holding so far (nothing measured yet, at least 50 % to keep); measured until 2026-04-01"
+    )
     held = hold([p(20, 10)], now=120)
-    assert held.statement == "held to 2026-04-01: nothing measured yet, within 15"
+    assert held.statement == "held to 2026-04-01: nothing measured yet (at least 50 % to keep)"
 
 
 def test_a_hold_answer_keeps_its_line_and_objectives() -> None:
     one = hold([p(20, 10)])
     answer = HoldAnswer("1 of 1 held", [("mttr", one)])
     assert answer.line == "1 of 1 held" and answer.objectives == [("mttr", one)]
+
+
+def test_a_measurement_at_the_start_itself_is_after_the_change() -> None:
+    # the only measurement after the change is taken at the start (day 10): it sets the gain
+    found = hold([p(5, 40), p(10, 12), p(40, 14, "sustain")])
+    assert found.gain == Gain(20.0, 12.0)
+    assert found.kept == pytest.approx((14 - 20) / (12 - 20))
+
+
+def test_the_share_to_keep_is_told_whatever_the_answer() -> None:
+    kept = hold([p(20, 10), p(40, 11, "sustain")], keep=0.8)  # keeps 90 %
+    assert kept.keep == 0.8
+    assert kept.statement.endswith("at least 80 % to keep); measured until 2026-04-01")
+    unknown = hold([p(20, 21), p(40, 14, "sustain")], keep=0.8)
+    assert unknown.held == Held.unknown and unknown.keep == 0.8

@@ -190,3 +190,29 @@ def test_resubmitting_unchanged_asks_for_a_reason(use: Workspace, tmp_path: Path
     sent = lena.post(f"/improvements/{shown}/decide", data=form)
     said = html.unescape(lena.get(sent.headers["location"]).text)
     assert "Nothing changed since the rework: edit the improvement first" in said
+
+
+def test_the_share_of_the_gain_to_keep_goes_through_the_form_and_back(
+    use: Workspace, tmp_path: Path
+) -> None:
+    shown = new_improvement(use, tmp_path)
+    carmen = use.signed_in(CARMEN)
+    edit = f"/improvements/{shown}/edit"
+    page = carmen.get(edit).text
+    assert shown_value(page, "sustain_keep") == "50%"  # the default, written out
+    doc = carmen.get(f"/api/improvements/{shown}/file").json()
+    doc.pop("version")
+    wrong = send(
+        carmen, edit, edit, {**form_of(doc, sustain_keep="eighty"), "version": version_in(page)}
+    )
+    assert wrong.status_code == 422
+    assert beside(wrong.text, "sustain_keep") == "not a share of the gain: 'eighty' (e.g. 50%)"
+    assert shown_value(wrong.text, "sustain_keep") == "eighty"  # kept as typed
+    saved = send(
+        carmen, edit, edit, {**form_of(doc, sustain_keep="80%"), "version": version_in(page)}
+    )
+    assert saved.status_code == 303, saved.text
+    assert "sustain_keep: 80%" in carmen.get(f"/improvements/{shown}.yaml").text
+    assert shown_value(carmen.get(edit).text, "sustain_keep") == "80%"
+    trail = Cli().json("audit", shown)
+    assert trail[-1]["detail"].endswith(": sustain_keep 50% → 80%"), trail

@@ -7,13 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+if TYPE_CHECKING:
+    from ci_workflow.domain.records.change_mapping import ChangeMapping
+    from ci_workflow.domain.records.incident_mapping import IncidentMapping
+
 from ci_workflow.cli._common import add_commands, console, escape, new_table, print_json
-from ci_workflow.domain.records.change_mapping import ChangeMapping
-from ci_workflow.domain.records.incident_mapping import IncidentMapping
 from ci_workflow.errors import ImproveError, ValidationFailed
 
 app = typer.Typer(

@@ -45,6 +45,7 @@ class Action(StrEnum):
     edit = "edit"
     progress_plan = "progress_plan"  # set a plan action's status
     record = "record"
+    confirm_baseline = "confirm_baseline"  # a measured baseline, before the plan is approved
     withdraw = "withdraw"
     bring_code = "bring_code"
     manage_people = "manage_people"
@@ -131,6 +132,12 @@ def may_withdraw(person: PersonView, parties: Parties) -> bool:
     return person.active and (
         person.id in (parties.owner_id, parties.process_owner_id) or governs(person, parties)
     )
+
+
+def may_confirm_baseline(person: PersonView, parties: Parties) -> bool:
+    """Confirm a measured baseline is the one to improve from: the improvement's owner, or a CI
+    manager (who may do whatever an owner may)."""
+    return person.active and (person.id == parties.owner_id or person.holds(Role.ci_manager))
 
 
 def may_edit(person: PersonView, parties: Parties) -> bool:
@@ -227,6 +234,7 @@ def allowed(
     rules = {
         Action.edit: may_edit,
         Action.record: may_record,
+        Action.confirm_baseline: may_confirm_baseline,
         Action.withdraw: may_withdraw,
         Action.bring_code: may_bring_code,
     }

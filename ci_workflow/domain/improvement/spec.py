@@ -24,7 +24,7 @@ from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.clock import CLOCK_SKEW, as_moment, utcnow
 from ci_workflow.domain.improvement.smart import beyond
 from ci_workflow.domain.improvement.sources import MetricSource, Name, Text
-from ci_workflow.domain.measures.sustainment import parse_sustain
+from ci_workflow.domain.measures.sustainment import parse_keep, parse_sustain
 from ci_workflow.domain.measures.window import parse_window
 from ci_workflow.domain.strategy.serves import Programme, Serves
 from ci_workflow.domain.text import MULTI_LINE, ONE_LINE
@@ -185,11 +185,12 @@ class ImprovementSpec(_Strict):
     checkpoints: CheckpointSpec = Field(default_factory=CheckpointSpec)
     # How long after closing the objectives keep being measured: did the gain hold?
     sustain: str = "90d"
+    # How much of each objective's gain a measurement after closing must keep, else regressed.
+    sustain_keep: str = "50%"
     # The review sign-off needs a service owner of ``service`` to co-sign it too.
     service_owner_signoff: bool = False
     wsjf: WsjfSpec | None = None
-    # The strategic objectives it serves and its programme (``domain.strategy.serves``).
-    serves: Serves = Field(default_factory=list)
+    serves: Serves = Field(default_factory=list)  # see ``domain.strategy.serves``
     programme: Programme | None = None
 
     @field_validator("service_owner_signoff")
@@ -199,11 +200,12 @@ class ImprovementSpec(_Strict):
             raise ValueError("a service owner can co-sign only an improvement with a service")
         return cosign
 
-    @field_validator("sustain")
+    @field_validator("sustain", "sustain_keep", mode="before")
     @classmethod
-    def _sustain_period(cls, sustain: str) -> str:
-        parse_sustain(sustain)  # says what is wrong
-        return sustain
+    def _sustainment(cls, text: object, info: ValidationInfo) -> object:
+        parse = parse_sustain if info.field_name == "sustain" else parse_keep
+        parse(text.strip() if isinstance(text, str) else repr(text))  # says what is wrong
+        return text
 
     @field_validator("owner")
     @classmethod

@@ -32,7 +32,7 @@ SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 _TOP = """key title type source process service description vision current_state scope owner
     process_owner team strategic_impact feasibility estimated_cost expected_gain identified
-    started checkpoints.cron sustain service_owner_signoff wsjf.business_value
+    started checkpoints.cron sustain sustain_keep service_owner_signoff wsjf.business_value
     wsjf.time_criticality wsjf.risk_reduction wsjf.effort programme serves"""
 TOP = tuple(_TOP.split())
 _OBJECTIVE = "metric description unit window baseline target direction due kpi_kind input"

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from ci_workflow.domain.ids import format_id
-from ci_workflow.domain.measures.practice_stats import Stall, WaitFigures, quarter_of
+from ci_workflow.domain.measures.practice_stats import WORK_GATES, Stall, WaitFigures, quarter_of
 from ci_workflow.domain.numbers import days, number
 
 GATE_WAIT, STALL = "practice_gate_wait", "practice_stall"
@@ -46,11 +46,14 @@ def _fingerprint(kind: str, group_by: str, group: str, end: datetime) -> str:
 def gate_waits(
     figures: list[WaitFigures], group_by: str, overdue_days: float, end: datetime
 ) -> list[Bottleneck]:
-    """Gates (``group_by`` "gate") or approvers ("approver") whose decisions wait too long."""
+    """Gates (``group_by`` "gate") or approvers ("approver") whose decisions wait too long; a
+    gate that waits on the team's own work (``WORK_GATES``) is not a bottleneck of decisions."""
     found = []
     for f in figures:
         p90 = f.decided.p90_days
         if f.decided.count < MIN_WAITS or p90 is None or p90 <= overdue_days:
+            continue
+        if group_by == "gate" and f.name in WORK_GATES:
             continue
         who = f"gate {f.name.replace('_', ' ')}" if group_by == "gate" else f"decisions by {f.name}"
         found.append(

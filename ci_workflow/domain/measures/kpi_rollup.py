@@ -16,7 +16,7 @@ kind brings their mean.
 | time to implement | identified → closed, days |
 | ROI | (realised gain − actual cost) ÷ actual cost |
 | employee engagement change | after − before (score) |
-| process efficiency | (output ÷ input) after ÷ before, the input an objective names; without one, the metric is the ratio |
+| process efficiency | relative change the better way: (output ÷ input) after ÷ before − 1, the input an objective names; without one, the metric's (after − before) ÷ before, sign turned when lower is better |
 | service availability change | after − before (uptime %) |
 """  # noqa: E501  (a table reads better unbroken)
 
@@ -44,7 +44,11 @@ KPIS: tuple[tuple[str, str, str], ...] = (
     ("time_to_implement", "time to implement", "identified → closed, mean days"),
     ("roi", "ROI", "(realised gain − actual cost) ÷ actual cost, mean"),
     ("employee_engagement", "employee engagement change", "after − before"),
-    ("process_efficiency", "process efficiency", "(output ÷ input) after ÷ before, mean"),
+    (
+        "process_efficiency",
+        "process efficiency",
+        "relative change, each in its better direction, mean",
+    ),
     ("service_availability", "service availability change", "after − before"),
 )
 Formula = Callable[[float | None, float | None], Figure]
@@ -147,7 +151,7 @@ def _mean(kind: str, found: _Values) -> Kpi:
         return Kpi(None, 0, "none has such an objective measured before and after")
     unit = next(iter(found.units)) if len(found.units) == 1 else "mixed units"
     if kind == "process_efficiency":
-        unit = ""  # a ratio of ratios has none
+        unit = ""  # a relative change has none
     return Kpi(
         statistics.fmean(found.values), len(found.values), "", unit, found.better, found.worse
     )
@@ -163,7 +167,7 @@ def _objective_values(
     for o in improvement.objectives:
         if o.kind == "process_efficiency":
             figure = _efficiency(o, by_metric.get(o.input_metric or ""))
-            sense = 0 if figure.value is None else (figure.value > 1) - (figure.value < 1)
+            sense = 0 if figure.value is None else (figure.value > 0) - (figure.value < 0)
         elif o.kind in BY_OBJECTIVE:
             figure = BY_OBJECTIVE[o.kind](o.before, o.after)
             sense = _sense(o)

@@ -10,7 +10,7 @@ Per improvement (``before`` = the baseline, ``after`` = the final capture):
 | service performance improvement | after − before if higher is better, else before − after |
 | service availability improvement | after − before (uptime %) |
 | employee engagement improvement | after − before (score) |
-| process efficiency increase | output/input after ÷ before (inverted if lower is better) |
+| process efficiency increase | (after − before) ÷ before, its sign turned when lower is better |
 | improvement ROI | (realised gain − actual cost) ÷ actual cost |
 
 These are an objective's KPI in its review. Over the improvements closed in a period the
@@ -82,8 +82,8 @@ def efficiency_ratio(
     output_after: float | None,
     input_after: float | None,
 ) -> Figure:
-    """(output ÷ input after) ÷ (output ÷ input before): efficiency with its input measured by
-    another objective; 1.25 means 25 % more output per unit of input."""
+    """(output ÷ input after) ÷ (output ÷ input before) − 1: efficiency with its input measured
+    by another objective, more output per unit of input being better; 0.25 means 25 % more."""
     if output_before is None or output_after is None:
         return _missing(output_before, output_after)
     if input_before is None or input_after is None:
@@ -98,18 +98,18 @@ def efficiency_ratio(
 def efficiency_increase(
     before: float | None, after: float | None, direction: str = "increase"
 ) -> Figure:
-    """(output/input after) ÷ (output/input before); 1.25 means 25 % more efficient.
+    """The share by which the metric moved the way it should, relative to where it was.
 
-    For a metric where lower is better (input per output: hours per ticket, rework share) the
-    ratio is the other way up: before ÷ after.
+    Higher is better (output per hour): (after − before) ÷ before, 4 → 5 is 0.25.
+    Lower is better (hours per ticket, rework share): (before − after) ÷ before, 0.33 → 0.077
+    is 0.767, a 76.7 % reduction. Negative: it moved the wrong way.
     """
     if before is None or after is None:
         return _missing(before, after)
-    if direction == "decrease":
-        before, after = after, before
     if before == 0:
-        return Figure(None, "division by a zero efficiency")
-    return Figure(after / before)
+        return Figure(None, "the before value is 0")
+    change = (after - before) / before
+    return Figure(change if direction == "increase" else -change)
 
 
 def roi(realised_gain: float | None, actual_cost: float | None) -> Figure:

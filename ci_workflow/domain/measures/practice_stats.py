@@ -86,20 +86,28 @@ class WaitFigures:
     oldest_open_days: float | None
 
 
+# Gates whose wait is the team's own work (executing the plan, reworking it), not a decision
+# waiting on someone: shown per gate (how long the work takes), never as an approver's wait.
+WORK_GATES = frozenset({"execution_complete", "resubmitted"})
+
+
 def waits_by(
     decided: Iterable[Wait],
     waiting: Iterable[Waiting],
     as_of: datetime,
     by: Literal["gate", "approver"],
 ) -> list[WaitFigures]:
-    """The decided waits' spread and the gates open at ``as_of``, per gate or per approver;
-    the slowest (p90) first."""
+    """The decided waits' spread and the gates open at ``as_of``, per gate or per approver (the
+    decision gates only); the slowest (p90) first."""
     spans: dict[str, list[float]] = defaultdict(list)
     ages: dict[str, list[float]] = defaultdict(list)
     for wait in decided:
-        name = wait.gate if by == "gate" else wait.approver
-        spans[name].append(days_between(wait.opened_at, wait.decided_at))
+        if by == "gate" or wait.gate not in WORK_GATES:
+            name = wait.gate if by == "gate" else wait.approver
+            spans[name].append(days_between(wait.opened_at, wait.decided_at))
     for gate in waiting:
+        if by == "approver" and gate.gate in WORK_GATES:
+            continue
         for name in (gate.gate,) if by == "gate" else (gate.deciders or (NOBODY,)):
             ages[name].append(days_between(gate.opened_at, as_of))
     found = [

@@ -1,13 +1,16 @@
 """Did the gain hold? After an improvement closes, each objective keeps being measured for its
-sustainment period (``sustain: 90d`` in its file). A measurement that moves back past the
-objective's threshold is a regression:
+sustainment period (``sustain: 90d`` in its file), and each measurement says how much of the gain
+is kept: (measured − baseline) ÷ (achieved − baseline), achieved being the last measurement
+between the start of execution and the close. 100 % is the gain whole, 0 % back at baseline,
+above 100 % better still, below 0 % worse than before.
 
-- the threshold is the post-change period's XmR limit on the side the metric must not go back to
-  (centre ± 2.66 × mean moving range of the measurements taken after execution started, the upper
-  limit for a ``decrease`` objective, the lower for an ``increase``), when that period has at least
-  ``MIN_POINTS`` measurements;
-- otherwise, half the gain lost: the value back past baseline + half the change the improvement
-  achieved (baseline to its last measurement before closing).
+A measurement that keeps less than the improvement's share (``sustain_keep: 50%``, default half)
+is a regression: the threshold is baseline + share × gain, on the metric's own scale. No
+baseline, nothing measured after the change, or no gain made (achieved not past the baseline in
+the objective's direction): nothing to keep, no threshold.
+
+Every sustainment measurement counts, the first one too: it is stamped at the checkpoint its
+cadence calls for, which may be at or before the moment of closing.
 
 Once regressed, the improvement stays flagged: the register keeps when and why (history).
 """
@@ -15,26 +18,24 @@ Once regressed, the improvement stays flagged: the register keeps when and why (
 from __future__ import annotations
 
 import re
-import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from itertools import pairwise
 
 from ci_workflow.domain.measures.evaluation import Point
-from ci_workflow.domain.numbers import number
+from ci_workflow.domain.numbers import number, percent
 
 MAX_DAYS = 3 * 366
-MIN_POINTS = 2
-SHARE_OF_GAIN_LOST = 0.5
+DEFAULT_KEEP = 0.5
 _PERIOD = re.compile(r"^([1-9]\d{0,3})([dw])$")
+_KEEP = re.compile(r"^(\d{1,3}(?:\.\d{1,2})?) ?%$")
 
 
 class Held(StrEnum):
     measuring = "measuring"  # in its sustainment period, holding so far
     held = "held"  # the period ended and no measurement went back past the threshold
     regressed = "regressed"
-    unknown = "unknown"  # no threshold: no measurement after the change, or no baseline
+    unknown = "unknown"  # no threshold: no measurement after the change, no baseline, no gain
 
 
 def parse_sustain(text: str) -> int:
@@ -48,10 +49,39 @@ def parse_sustain(text: str) -> int:
     return days
 
 
+def parse_keep(text: str) -> float:
+    """``50%`` as the share of one it is (0.5): how much of its gain an improvement must keep,
+    0 % (not worse than before) to 100 % (the whole gain)."""
+    match = _KEEP.match(text)
+    if not match:
+        raise ValueError(f"not a share of the gain: {text!r} (e.g. 50%)")
+    share = float(match.group(1))
+    if share > 100:
+        raise ValueError("a share of the gain to keep is at most 100%")
+    return share / 100
+
+
+def keep_text(share: float) -> str:
+    """A share to keep as the file writes it: 0.5 is ``50%``."""
+    return f"{number(share * 100)}%"
+
+
 @dataclass(frozen=True)
 class Threshold:
     value: float
     how: str  # how it was set, in words
+
+
+@dataclass(frozen=True)
+class Gain:
+    """What the improvement gained: from its baseline to what it achieved by closing."""
+
+    baseline: float
+    achieved: float
+
+    def kept(self, value: float) -> float:
+        """The share of the gain a measurement keeps (1 whole, 0 none)."""
+        return (value - self.baseline) / (self.achieved - self.baseline)
 
 
 @dataclass(frozen=True)
@@ -61,41 +91,60 @@ class Sustainment:
     points: tuple[Point, ...]  # measured after closing
     breach: Point | None  # the first measurement past the threshold
     ends: datetime
+    gain: Gain | None = None
+    keep: float = DEFAULT_KEEP
+    why: str = "nothing was measured after the change"  # without a threshold
+
+    @property
+    def kept(self) -> float | None:
+        """The share of the gain the latest measurement keeps (None: nothing to tell)."""
+        if self.gain is None or not self.points:
+            return None
+        return self.gain.kept(self.points[-1].value)
 
     @property
     def statement(self) -> str:
-        if self.threshold is None:
-            return "no threshold: nothing was measured after the change"
-        latest = (
-            f"latest {number(self.points[-1].value)}" if self.points else "nothing measured yet"
-        )
+        if self.threshold is None or self.gain is None:
+            return f"no threshold: {self.why}"
+        keep = f"at least {percent(self.keep * 100)} to keep"
         if self.held == Held.regressed and self.breach is not None:
             return (
-                f"went back past {number(self.threshold.value)} ({self.threshold.how}): "
-                f"{number(self.breach.value)} on {self.breach.at:%Y-%m-%d}"
+                f"kept {percent(self.gain.kept(self.breach.value) * 100)} of the gain, "
+                f"below the {percent(self.keep * 100)} to keep: {number(self.breach.value)} on "
+                f"{self.breach.at:%Y-%m-%d} (baseline {number(self.gain.baseline)}, "
+                f"{number(self.gain.achieved)} at closing)"
             )
-        if self.held == Held.held:
-            return f"held to {self.ends:%Y-%m-%d}: {latest}, within {number(self.threshold.value)}"
-        return (
-            f"holding so far ({latest}, threshold {number(self.threshold.value)}, "
-            f"{self.threshold.how}); measured until {self.ends:%Y-%m-%d}"
+        latest = (
+            f"latest {number(self.points[-1].value)}, {percent((self.kept or 0) * 100)} "
+            "of the gain kept"
+            if self.points
+            else "nothing measured yet"
         )
+        if self.held == Held.held:
+            return f"held to {self.ends:%Y-%m-%d}: {latest} ({keep})"
+        return f"holding so far ({latest}, {keep}); measured until {self.ends:%Y-%m-%d}"
 
 
-def threshold(
-    *, direction: str, baseline: float | None, after_change: list[float]
-) -> Threshold | None:
-    """Where the metric must not go back to (see the module's rules)."""
-    if len(after_change) >= MIN_POINTS:
-        centre = statistics.fmean(after_change)
-        spread = 2.66 * statistics.fmean(abs(b - a) for a, b in pairwise(after_change))
-        if direction == "decrease":
-            return Threshold(centre + spread, "upper XmR limit after the change")
-        return Threshold(centre - spread, "lower XmR limit after the change")
-    if baseline is None or not after_change:
-        return None
+def gain_made(*, direction: str, baseline: float | None, after_change: list[float]) -> Gain | str:
+    """The gain to keep, or why there is none."""
+    if baseline is None:
+        return "no baseline"
+    if not after_change:
+        return "nothing was measured after the change"
     gained = after_change[-1] - baseline
-    return Threshold(baseline + gained * SHARE_OF_GAIN_LOST, "half the gain lost")
+    if (gained if direction == "increase" else -gained) <= 0:
+        return (
+            f"no gain to keep ({number(after_change[-1])} at closing, baseline {number(baseline)})"
+        )
+    return Gain(baseline, after_change[-1])
+
+
+def threshold(gain: Gain, keep: float) -> Threshold:
+    """Where the metric must not go back past: the share to keep of the gain."""
+    return Threshold(
+        gain.baseline + (gain.achieved - gain.baseline) * keep,
+        f"{percent(keep * 100)} of the gain kept",
+    )
 
 
 def assess(
@@ -107,6 +156,7 @@ def assess(
     closed_at: datetime,
     days: int,
     now: datetime,
+    keep: float = DEFAULT_KEEP,
 ) -> Sustainment:
     """``points`` oldest first: every measurement of the objective (any kind)."""
     ends = closed_at + timedelta(days=days)
@@ -118,15 +168,14 @@ def assess(
         and started_at is not None
         and p.at >= started_at
     ]
-    kept = tuple(p for p in points if p.kind == "sustain" and closed_at < p.at <= ends)
-    found = threshold(direction=direction, baseline=baseline, after_change=after_change)
-    if found is None:
-        return Sustainment(Held.unknown, None, kept, None, ends)
-    sign = 1 if direction == "decrease" else -1  # which side of the threshold is worse
-    breach = next((p for p in kept if sign * (p.value - found.value) > 0), None)
-    if breach is not None:
-        return Sustainment(Held.regressed, found, kept, breach, ends)
-    return Sustainment(Held.held if now >= ends else Held.measuring, found, kept, None, ends)
+    kept = tuple(p for p in points if p.kind == "sustain" and p.at <= ends)
+    gain = gain_made(direction=direction, baseline=baseline, after_change=after_change)
+    if isinstance(gain, str):
+        return Sustainment(Held.unknown, None, kept, None, ends, keep=keep, why=gain)
+    found = threshold(gain, keep)
+    breach = next((p for p in kept if gain.kept(p.value) < keep), None)
+    held = Held.regressed if breach else Held.held if now >= ends else Held.measuring
+    return Sustainment(held, found, kept, breach, ends, gain, keep)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,12 @@ whose source keeps failing, plan actions' changes not closed or failed, objectiv
   final value), changes not closed (``records.change_records``), and objectives whose latest
   value does not meet the target (``measures.evaluation``'s verdict).
 
+- ``plan_approval``: a measured baseline (``baseline: measure``) its owner has not confirmed in
+  the improvement's page, as it was measured (value, window, source, when).
+
 Completing execution or signing off (``CONFIRMED``) over a warning needs the decider to say
-they read it; the other decisions (extend, rework...) send the work back and need nothing.
+they read it, and approving the plan over an unconfirmed baseline does too; the other decisions
+(extend, rework...) send the work back and need nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ JUDGED = frozenset({Gate.execution_complete, Gate.review_signoff})
 UNMET = ("not met", "partially met")
 ERROR_LIMIT = 300
 
-WarningKind = Literal["unmeasured", "failing", "change", "unmet"]
+WarningKind = Literal["unmeasured", "failing", "change", "unmet", "baseline"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,33 @@ class ChangeFacts:
     state: str | None
     outcome: str | None  # None: no imported change has this reference
     close_code: str | None = None
+
+
+@dataclass(frozen=True)
+class MeasuredBaseline:
+    """An objective's baseline as it was measured, and the owner's confirmation of it (the line
+    they confirmed, or None)."""
+
+    metric: str
+    unit: str
+    value: float
+    window: str
+    source: str  # the kind of its source
+    measured_at: datetime | None  # the baseline capture's time (None: typed by hand)
+    confirmed: str | None = None
+
+    @property
+    def line(self) -> str:
+        """What the owner confirms, and what the trail keeps: a new measurement is a new line."""
+        when = f"{self.measured_at:%Y-%m-%d %H:%M} UTC" if self.measured_at else "by hand"
+        return (
+            f"{self.metric}: {_quantity(self.value, self.unit)} measured {when} over "
+            f"{self.window} from the {self.source} source"
+        )
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed == self.line
 
 
 @dataclass(frozen=True)
@@ -95,11 +126,18 @@ def measured(facts: ObjectiveFacts) -> bool:
 
 
 def gate_warnings(
-    gate: Gate, objectives: Sequence[ObjectiveFacts], changes: Sequence[ChangeFacts] = ()
+    gate: Gate,
+    objectives: Sequence[ObjectiveFacts],
+    changes: Sequence[ChangeFacts] = (),
+    baselines: Sequence[MeasuredBaseline] = (),
 ) -> list[GateWarning]:
     """The warnings at ``gate``, most telling first."""
     judged = gate in JUDGED
-    found: list[GateWarning] = []
+    found: list[GateWarning] = [
+        GateWarning("baseline", f"The owner has not confirmed the measured baseline {b.line}")
+        for b in baselines
+        if gate == Gate.plan_approval and not b.is_confirmed
+    ]
     unmeasured = [o for o in objectives if judged and not measured(o)]
     if unmeasured:
         found.append(_unmeasured(unmeasured, len(objectives)))
@@ -112,6 +150,12 @@ def gate_warnings(
         found += [GateWarning("change", f"Change {w}") for w in dict.fromkeys(lines) if w]
         found += [GateWarning("unmet", _unmet(o)) for o in objectives if o.verdict in UNMET]
     return found
+
+
+def needs_confirming(decision: str, kind: str) -> bool:
+    """Whether ``decision`` is taken over a warning of ``kind`` only once the decider confirms
+    reading it."""
+    return decision in CONFIRMED or (decision == "approve" and kind == "baseline")
 
 
 def _unmeasured(objectives: Sequence[ObjectiveFacts], total: int) -> GateWarning:

@@ -1,11 +1,10 @@
 """Capturing objectives' metrics: baselines before approval, checkpoints while an improvement
 executes, and the final capture at review.
 
-Sources are read outside any database transaction (a slow source holds no lock), several at a
-time (at most IMPROVE_CAPTURE_READS_PER_HOST per host: ``capture_reads``), and all results of one
-run are written in one transaction. A snapshot is unique on (objective, kind, checkpoint time):
-capturing the same checkpoint again stores nothing new, except that a success replaces an earlier
-failure.
+Sources are read outside any transaction (a slow source holds no lock), several at a time (at
+most IMPROVE_CAPTURE_READS_PER_HOST per host), and all results of one run are written in one
+transaction. A snapshot is unique on (objective, kind, checkpoint time): capturing a checkpoint
+again stores nothing new, except that a success replaces an earlier failure.
 
 The scheduled capture at scale: ``due_batches`` splits what is due into batches of plain data,
 and ``capture_batch`` reads and writes one batch in its own transaction, wherever it runs (a
@@ -78,17 +77,19 @@ def last_fire(cron: str, as_of: datetime) -> datetime:
     return next(CronSim(cron, as_of + timedelta(seconds=1), reverse=True))
 
 
-def capture(*, as_of: datetime | None = None, ref: str | None = None) -> CaptureResult:
-    """Without ``ref``: every executing or in-review improvement whose cadence is due at
-    ``as_of``, at its cadence's checkpoint time, and every closed one in its sustainment period
-    (kind ``sustain``). With ``ref``: that improvement, at ``as_of``."""
+def capture(
+    *, as_of: datetime | None = None, ref: str | None = None, replay: bool = False
+) -> CaptureResult:
+    """Without ``ref``: every executing or in-review improvement due at ``as_of``, at its
+    cadence's checkpoint time, and every closed one in its sustainment period (``sustain``).
+    With ``ref``: that one, at ``as_of``; ``replay``: history, nobody told of off track."""
     moment = _past(_moment(as_of))
     with transaction(write=False) as session:
         if ref is not None:
             improvement = store.get_improvement(session, ref)
             kind = _kind_for(session, improvement, moment)
             objectives = store.objectives_for(session, [improvement.id or 0])
-            return _capture(_targets(objectives, lambda _: moment), kind)
+            return _capture(_targets(objectives, lambda _: moment), kind, replay=replay)
         kinds, targets = _due(session, moment)
     result = CaptureResult()
     for kind in (SnapshotKind.checkpoint, SnapshotKind.sustain):
@@ -223,13 +224,13 @@ def _targets(
     ]
 
 
-def _capture(targets: list[Target], kind: str) -> CaptureResult:
-    result = _store(targets, kind)
+def _capture(targets: list[Target], kind: str, *, replay: bool = False) -> CaptureResult:
+    result = _store(targets, kind, replay=replay)
     notifications.dispatch()  # an objective off track, a gain that did not hold: people are told
     return result
 
 
-def _store(targets: list[Target], kind: str) -> CaptureResult:
+def _store(targets: list[Target], kind: str, *, replay: bool = False) -> CaptureResult:
     """Read ``targets``, write what they gave in one transaction, and watch the improvements
     measured."""
     if not targets:
@@ -241,7 +242,7 @@ def _store(targets: list[Target], kind: str) -> CaptureResult:
         if kind == SnapshotKind.sustain:
             watch_sustainment(session, measured)
         else:
-            watch_tracks(session, measured)
+            watch_tracks(session, measured, replay=replay)
     return result
 
 
@@ -287,13 +288,13 @@ def _write(session: Session, readings: list[Reading], kind: str) -> CaptureResul
 
 
 def backfill(ref: str, *, start: datetime, end: datetime, every: str) -> CaptureResult:
-    """Checkpoints at start, start + every, ... up to end: an improvement replayed on history."""
+    """Checkpoints at start, start + every, ... up to end: history replayed (nobody told)."""
     step = parse_window(every)
     moment, last, result = as_utc(start), as_utc(end), CaptureResult()
     if moment > last:
         raise UsageError("--from must not be after --to")
     _past(last)  # the whole replay is refused, before anything is stored
     while moment <= last:
-        result.merge(capture(as_of=moment, ref=ref))
+        result.merge(capture(as_of=moment, ref=ref, replay=True))
         moment += step
     return result

@@ -26,8 +26,10 @@ from ci_workflow.schemas import ProgressPublic, SnapshotPublic, from_row
 from ci_workflow.services.measurement._off_track import watch_tracks
 from ci_workflow.services.people import notifications
 from ci_workflow.services.people.refusals import refuse
+from ci_workflow.services.views.gate_warnings import BASELINE_CONFIRMED, baselines_of
+from ci_workflow.services.views.improvement_acts import BEFORE_APPROVAL
 from ci_workflow.services.views.objective_results import progress_of
-from ci_workflow.store.audit import record_event
+from ci_workflow.store.audit import record_act, record_event
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register import improvements as store
 from ci_workflow.store.snapshots import find_snapshot, keep_survey, snapshots_of
@@ -119,6 +121,39 @@ def record_survey(
     return record(
         ref, metric, found.mean, actor=actor, at=at, baseline=False, note=note, survey=found
     )
+
+
+def confirm_baseline(ref: str, metric: str, *, actor: Actor) -> str:
+    """The owner confirms an objective's measured baseline as it was measured (value, when,
+    window, source): the trail keeps that line, by whom and when. Every channel confirms here."""
+    person = actor.person
+    with transaction(write=False) as session:
+        improvement = store.get_improvement(session, ref)
+        parties = store.parties_of(session, improvement)
+    shown = format_id(improvement.id or 0)
+    if person is None or not allowed(Action.confirm_baseline, person, parties):
+        message = (
+            f"{actor.name} may not confirm baselines of {shown}: only its owner or a CI manager may"
+        )
+        raise refuse(actor, message, improvement_id=improvement.id)
+    with transaction() as session:
+        improvement = store.get_improvement(session, ref)
+        if improvement.status not in BEFORE_APPROVAL:
+            raise UsageError(f"{shown} is {improvement.status}: its baselines were settled")
+        found = {b.metric: b for b in baselines_of(session, improvement)}
+        if metric not in found:
+            raise NotFound(f"{shown} has no measured baseline {metric!r}")
+        baseline = found[metric]
+        if baseline.is_confirmed:
+            return f"{shown} {metric}: the baseline was confirmed already"
+        record_act(
+            session,
+            actor,
+            improvement_id=improvement.id,
+            action=BASELINE_CONFIRMED,
+            detail=baseline.line,
+        )
+    return f"{shown} baseline confirmed: {baseline.line}"
 
 
 def _checked(note: str | None, at: datetime | None) -> str:

@@ -48,7 +48,9 @@ class Closed:
         return self.closed_at + timedelta(days=self.improvement.sustain_days)
 
     def measured_at(self, moment: datetime) -> bool:
-        return self.closed_at < moment <= self.ends
+        """In the sustainment period: from the close (to the second, as captures are stamped)
+        to its end."""
+        return self.closed_at.replace(microsecond=0) <= moment <= self.ends
 
 
 def closed_improvements(session: Session) -> list[Closed]:
@@ -84,6 +86,7 @@ def assessed(session: Session, closed: list[Closed]) -> dict[int, list[tuple[str
                     closed_at=c.closed_at,
                     days=c.improvement.sustain_days,
                     now=now,
+                    keep=c.improvement.sustain_keep,
                 ),
             )
         )
@@ -190,6 +193,8 @@ def listing() -> list[dict[str, Any]]:
                         "held": str(s.held),
                         "statement": s.statement,
                         "threshold": s.threshold.value if s.threshold else None,
+                        "kept": s.kept,  # the share of the gain the latest measurement keeps
+                        "keep": s.keep,
                         "measurements": len(s.points),
                     }
                     for m, s in objectives

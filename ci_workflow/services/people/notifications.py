@@ -1,5 +1,5 @@
 """Telling people: a gate waits for their decision, a gate is overdue, an objective went off
-track, an invitation to the workspace.
+track (and came back), an invitation to the workspace.
 
 Each notification is a row, written in the same transaction as the fact it tells (keyed, so a
 replayed task tells nothing twice), then sent after it by ``dispatch``: by e-mail now, or in the
@@ -42,7 +42,7 @@ CLAIM_EXPIRY = timedelta(minutes=10)
 
 @dataclass(frozen=True)
 class Message:
-    kind: str  # gate_opened, gate_overdue, off_track, invitation
+    kind: str  # gate_opened, gate_overdue, off_track, on_track, invitation
     subject: str
     body: str
     link: str = ""

@@ -10,6 +10,7 @@ from typing import Any
 
 from ci_workflow.domain.improvement.field_diffs import objective_value_changes, shown, value_change
 from ci_workflow.domain.improvement.spec import ImprovementSpec
+from ci_workflow.domain.measures.sustainment import keep_text
 from ci_workflow.services.register._spec_rows import (
     COPIED,
     PlanRow,
@@ -61,7 +62,9 @@ def change_details(
     start it will have; ``names``: people's names by id."""
     objectives, team, plan = held
     details = [
-        value_change(f, getattr(improvement, f), from_spec(spec, f))
+        f"{f} {keep_text(getattr(improvement, f))} → {keep_text(from_spec(spec, f))}"
+        if f == "sustain_keep"  # a share, as the file writes it
+        else value_change(f, getattr(improvement, f), from_spec(spec, f))
         for f in COPIED
         if getattr(improvement, f) != from_spec(spec, f)
     ]

@@ -15,7 +15,7 @@ from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.improvement.plan_tasks import carried_over
 from ci_workflow.domain.improvement.spec import ImprovementSpec, ObjectiveSpec
-from ci_workflow.domain.measures.sustainment import parse_sustain
+from ci_workflow.domain.measures.sustainment import parse_keep, parse_sustain
 from ci_workflow.metrics.placement import placed
 
 # Scalar fields copied from the file to the register as they are.
@@ -39,6 +39,7 @@ COPIED = (
     "wsjf_risk_reduction",
     "wsjf_effort",
     "sustain_days",
+    "sustain_keep",
     "service_owner_signoff",
 )
 
@@ -48,6 +49,8 @@ def from_spec(spec: ImprovementSpec, field: str) -> Any:
         return spec.checkpoints.cron
     if field == "sustain_days":
         return parse_sustain(spec.sustain)
+    if field == "sustain_keep":
+        return parse_keep(spec.sustain_keep)
     if field.startswith("wsjf_"):
         return getattr(spec.wsjf, field.removeprefix("wsjf_")) if spec.wsjf else None
     return getattr(spec, field)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from enum import StrEnum
 from typing import Any
 
+from ci_workflow.domain.vocabulary import SortOrder
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import cell, quantity
 from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
@@ -15,13 +15,6 @@ from ci_workflow.services.views.shapes import audit_of, detail_of, register_summ
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register import improvements as store
 from ci_workflow.store.register import listing
-
-
-class SortOrder(StrEnum):
-    priority = "priority"  # strategic impact × feasibility, then value
-    wsjf = "wsjf"  # weighted shortest job first; unscored last
-    value = "value"  # expected gain − estimated cost
-    id = "id"
 
 
 def list_improvements(

@@ -6,21 +6,59 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from ci_workflow.domain.stages.gate_warnings import (
-    CONFIRMED,
+    Attempt,
     ChangeFacts,
+    MeasuredBaseline,
     ObjectiveFacts,
     gate_warnings,
+    needs_confirming,
 )
 from ci_workflow.domain.stages.gates import DECISIONS, Gate
 from ci_workflow.schemas import GateWarningPublic, PendingGate
 from ci_workflow.services.views.objective_results import evaluations_of
 from ci_workflow.services.views.shapes import pending_for
+from ci_workflow.store.audit import events_for
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import open_requests
 from ci_workflow.store.intake.change_records import by_number as changes_by_number
 from ci_workflow.store.register import improvements as store
 from ci_workflow.store.snapshots import attempts_for
-from ci_workflow.store.tables import Improvement
+from ci_workflow.store.tables import AuditEvent, Improvement, Objective
+
+BASELINE_CONFIRMED = "baseline_confirmed"
+
+
+def measured_baselines(
+    objectives: list[Objective], attempts: dict[int, list[Attempt]], trail: list[AuditEvent]
+) -> list[MeasuredBaseline]:
+    """The objectives whose baseline was measured, each with the line its owner last confirmed
+    (``BASELINE_CONFIRMED`` events of the ``trail``)."""
+    confirmed = {
+        e.detail.split(":", 1)[0]: e.detail for e in trail if e.action == BASELINE_CONFIRMED
+    }
+    return [
+        MeasuredBaseline(
+            metric=o.metric,
+            unit=o.unit,
+            value=o.baseline,
+            window=o.window,
+            source=str(o.source.get("kind", "")),
+            measured_at=max(
+                (a.at for a in attempts.get(o.id or 0, []) if a.kind == "baseline" and a.value),
+                default=None,
+            ),
+            confirmed=confirmed.get(o.metric),
+        )
+        for o in objectives
+        if o.baseline_mode == "measure" and o.baseline is not None
+    ]
+
+
+def baselines_of(session: Session, improvement: Improvement) -> list[MeasuredBaseline]:
+    """``measured_baselines`` of one improvement, inside the caller's session."""
+    objectives = store.objectives_of(session, improvement.id or 0)
+    attempts = attempts_for(session, [o.id or 0 for o in objectives])
+    return measured_baselines(objectives, attempts, events_for(session, improvement.id or 0))
 
 
 def warnings_at(session: Session, improvement: Improvement, gate: Gate) -> list[GateWarningPublic]:
@@ -54,8 +92,14 @@ def warnings_at(session: Session, improvement: Improvement, gate: Gate) -> list[
         )
         for a in plan
     ]
+    baselines = (
+        measured_baselines(objectives, attempts, events_for(session, improvement_id))
+        if gate == Gate.plan_approval
+        else []
+    )
     return [
-        GateWarningPublic(kind=w.kind, text=w.text) for w in gate_warnings(gate, facts, changes)
+        GateWarningPublic(kind=w.kind, text=w.text)
+        for w in gate_warnings(gate, facts, changes, baselines)
     ]
 
 
@@ -64,7 +108,7 @@ def with_warnings(session: Session, pending: PendingGate) -> PendingGate:
     improvement = store.get_improvement(session, pending.id)
     gate = Gate(pending.gate)
     warnings = warnings_at(session, improvement, gate)
-    confirm = [d for d in DECISIONS[gate] if d in CONFIRMED] if warnings else []
+    confirm = [d for d in DECISIONS[gate] if any(needs_confirming(d, w.kind) for w in warnings)]
     return pending.model_copy(update={"warnings": warnings, "confirm_for": confirm})
 
 
@@ -77,10 +121,10 @@ def gates_to_decide(ref: str | None = None) -> list[PendingGate]:
 
 
 def to_confirm(session: Session, improvement: Improvement, gate: Gate, decision: str) -> list[str]:
-    """The warnings ``decision`` is taken over only with a confirmation (complete, accept)."""
-    if decision not in CONFIRMED:
-        return []
-    return [w.text for w in warnings_at(session, improvement, gate)]
+    """The warnings ``decision`` is taken over only with a confirmation (complete and accept
+    over any, approve over an unconfirmed baseline)."""
+    found = warnings_at(session, improvement, gate)
+    return [w.text for w in found if needs_confirming(decision, w.kind)]
 
 
 def unconfirmed(shown: str, gate: Gate, decision: str, warnings: list[str], channel: str) -> str:

@@ -17,6 +17,7 @@ from ci_workflow.domain.improvement.improvement_file import (
     to_yaml,
     without_empty,
 )
+from ci_workflow.domain.measures.sustainment import keep_text
 from ci_workflow.domain.redact import redact_source
 from ci_workflow.domain.strategy.serves import PROGRAMME, SERVES
 from ci_workflow.store.db import transaction
@@ -86,6 +87,7 @@ def file_of(session: Session, improvement: Improvement) -> ImprovementFile:
             "plan": [_action(a, names) for a in plan],
             "checkpoints": {"cron": improvement.checkpoint_cron},
             "sustain": f"{improvement.sustain_days}d",
+            "sustain_keep": keep_text(improvement.sustain_keep),
             "service_owner_signoff": improvement.service_owner_signoff,
             "wsjf": _wsjf(improvement),
             **_strategy(session, improvement.id),

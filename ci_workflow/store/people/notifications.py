@@ -44,3 +44,18 @@ def with_status(
 def of_improvement(session: Session, improvement_id: int) -> list[Notification]:
     query = select(Notification).where(Notification.improvement_id == improvement_id)
     return list(session.exec(query.order_by(col(Notification.id))))
+
+
+def last_told(session: Session, improvement_id: int, key_prefix: str) -> list[int]:
+    """The people e-mailed the latest notification of an improvement whose key starts with
+    ``key_prefix`` (the same message to several people shares its key up to ``:email:``)."""
+    query = select(Notification).where(
+        Notification.improvement_id == improvement_id,
+        Notification.channel == "email",
+        col(Notification.key).startswith(key_prefix, autoescape=True),
+    )
+    rows = list(session.exec(query.order_by(col(Notification.id))))
+    if not rows:
+        return []
+    latest = rows[-1].key.split(":email:")[0]
+    return [r.person_id for r in rows if r.key.split(":email:")[0] == latest and r.person_id]

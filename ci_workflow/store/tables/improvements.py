@@ -49,6 +49,8 @@ class Improvement(SQLModel, table=True):
     service_owner_signoff: bool = Field(default=False)
     # After it closes, its objectives keep being measured this many days: did the gain hold?
     sustain_days: int = Field(default=90)
+    # The share of its gain a sustainment measurement must keep (0.5: half), else it regressed.
+    sustain_keep: float = Field(default=0.5)
     # When a sustainment check found a metric gone back past its threshold (None: held so far).
     regressed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

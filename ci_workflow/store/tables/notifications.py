@@ -15,7 +15,7 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     # What it is about, per recipient: a replayed task records nothing twice.
     key: str = Field(max_length=300, unique=True)
-    kind: str = Field(max_length=32)  # gate_opened, gate_overdue, off_track, invitation
+    kind: str = Field(max_length=32)  # gate_opened, gate_overdue, off_track, on_track, invitation
     channel: str = Field(max_length=16)  # email, webhook
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     recipient: str = Field(max_length=320)  # an e-mail address, or the webhook's host

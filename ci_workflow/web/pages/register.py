@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.stages.lifecycle import Status
+from ci_workflow.domain.vocabulary import SortOrder
 from ci_workflow.services.register.browse import (
-    SortOrder,
     list_improvements,
     register_page,
     spreadsheet_safe,

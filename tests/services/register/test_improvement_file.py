@@ -69,6 +69,7 @@ def full_doc() -> dict[str, Any]:
         ],
         checkpoints={"cron": "0 7 * * 2"},
         sustain="12w",
+        sustain_keep="80%",
         service_owner_signoff=True,
         wsjf={"business_value": 8, "time_criticality": 5, "risk_reduction": 3, "effort": 5},
     )
@@ -173,6 +174,7 @@ def test_the_file_holds_every_field_as_a_person_writes_it(
         ],
         "checkpoints": {"cron": "0 7 * * 2"},
         "sustain": "84d",
+        "sustain_keep": "80%",
         "service_owner_signoff": True,
         "wsjf": {"business_value": 8, "time_criticality": 5, "risk_reduction": 3, "effort": 5},
     }

@@ -84,10 +84,10 @@ def test_the_review_report_carries_the_figures(history: str) -> None:
     assert "1 of 2 objectives met" in html
     row = html[html.index("<strong>mttr_hours</strong>") :]
     for figure in (
-        ">10<",
-        ">6<",
-        ">5.7<",
-        ">-4.3<",
+        ">10 h<",  # each figure with its unit
+        ">6 h<",
+        ">5.7 h<",
+        ">-4.3 h<",
         ">108 %<",
         ">met<",
         "service performance improvement: +4.3 h",  # 10 − 5.7, rounded, with its unit
@@ -98,7 +98,7 @@ def test_the_review_report_carries_the_figures(history: str) -> None:
     # (30,000 − 12,000) ÷ 12,000 = 1.5, read as a percentage
     assert "ROI = (realised gain − actual cost) ÷ actual cost: <strong>150 %</strong>" in html
     csat = html[html.index("<strong>csat</strong>") :][:1200]
-    assert ">3.4<" in csat and ">40 %<" in csat and ">not met<" in csat
+    assert ">3.4 h<" in csat and ">40 %<" in csat and ">not met<" in csat
     # 3.4 − 3.0 is 0.3999… in floats; the objective's unit is the helper's default
     assert "customer satisfaction improvement: +0.4 h<" in html
     markdown = review_report(history, "md")

@@ -1,6 +1,7 @@
 """Recording an objective's value from the improvement's page (a number, or a survey's result
-typed as answers per point or uploaded as a CSV of responses), and the JSON twins; the same use
-case as ``improve record`` and ``improve survey``, so the same permission check."""
+typed as answers per point or uploaded as a CSV of responses), and confirming a measured
+baseline (its owner), with the JSON twins; the same use cases as ``improve record``, ``improve
+survey`` and ``improve confirm-baseline``, so the same permission checks."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pydantic import BaseModel, Field
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.measures.surveys import MAX_FILE_BYTES
 from ci_workflow.errors import UsageError
-from ci_workflow.services.measurement.recording import record, record_survey
+from ci_workflow.services.measurement.recording import confirm_baseline, record, record_survey
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.render import as_json, back, refusal_said, say
 
@@ -148,3 +149,23 @@ def survey_json(ref: str, asked: SurveyResult, actor: Writer) -> Response:
         note=asked.note,
     )
     return as_json({"recorded": line})
+
+
+@router.post("/improvements/{ref}/baselines")
+def confirm_baseline_form(
+    request: Request, ref: str, actor: Viewer, metric: Short = "", csrf: Text = ""
+) -> Response:
+    check_csrf(request, csrf, actor)
+    with refusal_said(request):
+        say(request, confirm_baseline(ref, metric, actor=actor))
+    return back(f"/improvements/{ref}", "baselines")
+
+
+class BaselineConfirmation(BaseModel):
+    metric: str = Field(max_length=64)
+
+
+@router.post("/api/improvements/{ref}/baselines")
+def confirm_baseline_json(ref: str, asked: BaselineConfirmation, actor: Writer) -> Response:
+    """The owner confirms a measured baseline, as ``improve confirm-baseline`` does."""
+    return as_json({"confirmed": confirm_baseline(ref, asked.metric, actor=actor)})
