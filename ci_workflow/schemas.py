@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from ci_workflow.schemas_edit import ReworkLoop
 from ci_workflow.schemas_plan import ActionDue as ActionDue  # the plan's shapes, given here too
 from ci_workflow.schemas_plan import PlanActionPublic as PlanActionPublic
+from ci_workflow.schemas_strategy import StrategyLink
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -262,6 +263,7 @@ class ImprovementPage(_Public):
     refused: list[AuditEventPublic]
     audit: list[AuditEventPublic]
     reports: list[ReportPublic]
+    strategy: list[StrategyLink] = []  # the objectives it serves, and its programme
 
 
 class BoardCard(_Public):

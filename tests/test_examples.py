@@ -23,3 +23,7 @@ def test_the_examples_apply_cleanly_and_cover_both_types(cli: Cli, store: str) -
         "standard-change-catalogue",
     }
     assert cli.json("show", "self-service-reset")["process_owner"] == "Grace Kim"
+    out = cli.ok("strategy", "apply", str(EXAMPLES / "strategy.yaml")).stdout
+    assert out.splitlines()[-1] == "strategy version 1"
+    shown = cli.json("strategy", "show")
+    assert len(shown["goals"]) == 2 and len(shown["programmes"]) == 2

@@ -16,6 +16,7 @@ from ci_workflow.cli import (
     web,
 )
 from ci_workflow.cli.intake import ideas, imports, opportunities
+from ci_workflow.cli.strategy import portfolio, strategy
 from ci_workflow.cli.upkeep import doctor
 
 app = typer.Typer(
@@ -57,10 +58,12 @@ reports.register_commands(app)
 lessons.register_commands(app)
 web.register_commands(app)
 doctor.register_commands(app)
+portfolio.register_commands(app)
 app.add_typer(people.app, name="people")
 app.add_typer(imports.app, name="import")
 app.add_typer(opportunities.app, name="opportunities")
 app.add_typer(ideas.app, name="ideas")
+app.add_typer(strategy.app, name="strategy")
 
 
 def main() -> None:

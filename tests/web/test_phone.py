@@ -9,9 +9,11 @@ import pytest
 
 from ci_workflow.services.lifecycle.gate_decisions import decide_gate
 from tests.browser import chromium
-from tests.helpers import move_to
+from tests.helpers import Cli, move_to
 from tests.web.conftest import Workspace, password_of
 from tests.web.helpers import new_improvement, waiting_at_plan_approval
+
+STRATEGY = Path(__file__).resolve().parents[1] / "services" / "register" / "strategy.yaml"
 
 
 @pytest.mark.slow
@@ -26,6 +28,8 @@ def test_no_page_is_wider_than_a_phone(use: Workspace, tmp_path: Path) -> None:
     )
     closed = new_improvement(use, tmp_path)
     move_to("closed", closed)
+    Cli().ok("strategy", "apply", str(STRATEGY))
+    new_improvement(use, tmp_path, serves=["restore-faster"], programme="network-resilience")
     browser = chromium(tmp_path / "profile")
     try:
         browser.set_window_size(390, 844)
@@ -40,6 +44,7 @@ def test_no_page_is_wider_than_a_phone(use: Workspace, tmp_path: Path) -> None:
             "/register",
             "/opportunities",
             "/practice",
+            "/portfolio",
             "/people",
             "/me",
             *(f"/improvements/{shown}" for shown in (waiting, decided, closed)),

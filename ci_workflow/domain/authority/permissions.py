@@ -55,6 +55,8 @@ class Action(StrEnum):
     create_improvement = "create_improvement"  # from the workspace's form or its API
     discuss = "discuss"  # comment, attach evidence, follow: whoever may see the improvement
     remove_contribution = "remove_contribution"  # a comment or attachment: its author, a CI manager
+    manage_strategy = "manage_strategy"  # apply strategy.yaml: a CI manager
+    record_key_result = "record_key_result"  # a key result's value: its owner, a CI manager
 
 
 def governs(person: PersonView, parties: Parties) -> bool:
@@ -183,6 +185,17 @@ def may_remove_contribution(person: PersonView, author_id: int | None) -> bool:
     return person.active and (person.id == author_id or person.holds(Role.ci_manager))
 
 
+def may_manage_strategy(person: PersonView) -> bool:
+    """Apply the strategy (goals, objectives, key results, programmes): a CI manager, who
+    keeps the practice aligned with what the organisation wants."""
+    return person.holds(Role.ci_manager)
+
+
+def may_record_key_result(person: PersonView, owner_id: int | None) -> bool:
+    """Record a key result's value: the key result's owner, or a CI manager."""
+    return person.active and (person.id == owner_id or person.holds(Role.ci_manager))
+
+
 def allowed(
     action: Action,
     person: PersonView,
@@ -208,6 +221,10 @@ def allowed(
         return may_discuss(person)
     if action == Action.remove_contribution:  # subject_id: the comment's or file's author
         return may_remove_contribution(person, subject_id)
+    if action == Action.manage_strategy:
+        return may_manage_strategy(person)
+    if action == Action.record_key_result:  # subject_id: the key result's owner
+        return may_record_key_result(person, subject_id)
     assert parties is not None, f"{action} is about one improvement"
     if action == Action.decide:
         assert gate is not None

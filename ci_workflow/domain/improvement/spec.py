@@ -26,6 +26,7 @@ from ci_workflow.domain.improvement.smart import beyond
 from ci_workflow.domain.improvement.sources import MetricSource, Name, Text
 from ci_workflow.domain.measures.sustainment import parse_keep, parse_sustain
 from ci_workflow.domain.measures.window import parse_window
+from ci_workflow.domain.strategy.serves import Programme, Serves
 from ci_workflow.domain.text import MULTI_LINE, ONE_LINE
 from ci_workflow.domain.vocabulary import (
     ActionStatus,
@@ -189,6 +190,8 @@ class ImprovementSpec(_Strict):
     # The review sign-off needs a service owner of ``service`` to co-sign it too.
     service_owner_signoff: bool = False
     wsjf: WsjfSpec | None = None
+    serves: Serves = Field(default_factory=list)  # see ``domain.strategy.serves``
+    programme: Programme | None = None
 
     @field_validator("service_owner_signoff")
     @classmethod

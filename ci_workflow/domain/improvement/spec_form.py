@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ci_workflow.domain.strategy.serves import serves_of, serves_text
+
 _CSV = "path timestamp_column aggregation value_column filter timestamp_format"
 _INCIDENTS = (
     "metric filter.category filter.service filter.priority filter.assignment_group database"
@@ -31,7 +33,7 @@ SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
 _TOP = """key title type source process service description vision current_state scope owner
     process_owner team strategic_impact feasibility estimated_cost expected_gain identified
     started checkpoints.cron sustain sustain_keep service_owner_signoff wsjf.business_value
-    wsjf.time_criticality wsjf.risk_reduction wsjf.effort"""
+    wsjf.time_criticality wsjf.risk_reduction wsjf.effort programme serves"""
 TOP = tuple(_TOP.split())
 _OBJECTIVE = "metric description unit window baseline target direction due kpi_kind input"
 OBJECTIVE = tuple(_OBJECTIVE.split())
@@ -91,6 +93,7 @@ def text_of(value: Any) -> str:
 def values_of(document: dict[str, Any]) -> dict[str, str]:
     """An improvement's file as the form's fields."""
     values = {name: text_of(_get(document, name)) for name in TOP}
+    values["serves"] = serves_text(document.get("serves"))
     for n, objective in enumerate(document.get("objectives") or []):
         for name in OBJECTIVE:
             values[f"objectives[{n}].{name}"] = text_of(objective.get(name))
@@ -144,6 +147,9 @@ def spec_of(values: dict[str, str]) -> FormSpec:
         if name == "service_owner_signoff":
             if raw:
                 read.spec[name] = True
+        elif name == "serves":
+            if raw:
+                read.spec[name] = serves_of(raw)
         elif name == "team":
             if raw:
                 read.spec[name] = [line.strip() for line in raw.splitlines() if line.strip()]
@@ -257,6 +263,7 @@ def _field_of(path: str, values: dict[str, str], read: FormSpec) -> str | None:
         path = re.sub(r"^(objectives\[\d+\]\.source)(?=\.|$)", rf"\1.{kind}", path)
         if path.endswith(f".source.{kind}"):
             return path.removesuffix(f".{kind}") + ".kind"
+    path = re.sub(r"^serves\[\d+\].*", "serves", path)
     while path:
         if path in values or path in SECTIONS or _INDEX.fullmatch(path):
             return path

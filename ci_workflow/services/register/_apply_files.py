@@ -14,6 +14,7 @@ from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.improvement.spec import ImprovementSpec
 from ci_workflow.domain.improvement.validation import describe_errors
+from ci_workflow.domain.strategy.serves import StrategyKeys
 from ci_workflow.domain.strict_yaml import MAX_BYTES, load_mapping
 from ci_workflow.errors import ValidationFailed
 from ci_workflow.metrics.placement import placed
@@ -60,6 +61,7 @@ def validate_all(
     directory: Directory,
     registered: Mapping[str, date],
     found: Sequence[str] = (),
+    strategy: StrategyKeys | None = None,
 ) -> list[tuple[str, ImprovementSpec]]:
     """``registered``: when the improvements already in the register were identified, by key;
     ``found``: problems already found in these files, listed with the others."""
@@ -67,7 +69,11 @@ def validate_all(
     specs: list[tuple[str, ImprovementSpec]] = []
     seen_keys: dict[str, str] = {}
     for source, data in documents:
-        context = {"people": directory, "identified": _identified(data, registered)}
+        context = {
+            "people": directory,
+            "identified": _identified(data, registered),
+            "strategy": strategy,
+        }
         try:
             spec = ImprovementSpec.model_validate(data, context=context)
         except ValidationError as error:

@@ -19,10 +19,12 @@ from ci_workflow.domain.improvement.field_diffs import (
     brings_code,
     frozen_changes,
     objective_changes,
+    value_change,
 )
 from ci_workflow.domain.improvement.spec import ImprovementSpec
 from ci_workflow.domain.measures.evaluation import execution_start
 from ci_workflow.domain.stages.lifecycle import EDITABLE_DEFINITION, TERMINAL, Status
+from ci_workflow.domain.strategy.serves import Link, link_changes, links
 from ci_workflow.errors import ChangeRefused
 from ci_workflow.services.register._apply_audit import change_details, changed_fields
 from ci_workflow.services.register._spec_rows import (
@@ -54,6 +56,7 @@ class Change:
     event: dict[str, Any] = field(default_factory=dict)  # its audit event, without id and time
     # An owner handing the improvement over: its own event, which separation of duties reads.
     handover: dict[str, Any] | None = None
+    links: list[Link] | None = None  # what it serves and its programme: written anew when set
 
 
 Specs = list[tuple[str, ImprovementSpec]]
@@ -155,7 +158,10 @@ def _create(spec: ImprovementSpec, source: str, wanted: Wanted, actor: Actor) ->
     event = _event(actor, "created", f"registered from {Path(source).name}", Status.identified)
     sync = objective_sync([], wanted.objectives)
     plan = with_history([], wanted.plan)  # an action the file says is done was done today
-    return Change(spec.key, "created", None, (), fields, wanted.team_ids, sync, plan, event)
+    tied = links(spec.serves, spec.programme)
+    return Change(
+        spec.key, "created", None, (), fields, wanted.team_ids, sync, plan, event, links=tied
+    )
 
 
 def _update(
@@ -179,6 +185,9 @@ def _update(
     )
     team, plan = current.team.get(improvement_id, frozenset()), current.plan.get(improvement_id, [])
     changed = changed_fields(improvement, spec, wanted, team, plan, bool(to_objectives), started)
+    tied = links(spec.serves, spec.programme)
+    retied = link_changes(current.links.get(improvement_id, []), tied)
+    changed += [kind for kind, _, _ in retied]
     if not changed:
         return Change(spec.key, "unchanged", improvement_id)
     frozen = frozen_changes(changed, to_objectives)
@@ -188,17 +197,13 @@ def _update(
             f"approval (status {improvement.status}); withdraw it and register a new improvement"
         )
     details = change_details(improvement, spec, wanted, (objectives, team, plan), names, started)
-    identified_at = (
-        datetime.combine(spec.identified, datetime.min.time(), tzinfo=UTC)
-        if spec.identified
-        else improvement.identified_at
-    )
+    details += [value_change(kind, old, new) for kind, old, new in retied]
     fields = {
         "id": improvement_id,
         **{f: from_spec(spec, f) for f in COPIED},
         "owner_id": wanted.owner_id,
         "process_owner_id": wanted.process_owner_id,
-        "identified_at": identified_at,
+        "identified_at": _identified_at(spec, improvement),
         "started_at": started,
     }
     every = current.objectives.get(improvement_id, [])
@@ -216,7 +221,15 @@ def _update(
         handover=_handover(actor, improvement.owner_id, wanted.owner_id, names)
         if "owner" in changed
         else None,
+        links=tied if retied else None,
     )
+
+
+def _identified_at(spec: ImprovementSpec, improvement: Any) -> datetime:
+    if spec.identified:
+        return datetime.combine(spec.identified, datetime.min.time(), tzinfo=UTC)
+    identified: datetime = improvement.identified_at
+    return identified
 
 
 def _handover(actor: Actor, former: int, new: int, names: dict[int, str]) -> dict[str, Any]:

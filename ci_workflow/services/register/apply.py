@@ -35,6 +35,7 @@ from ci_workflow.store.people.people import load_directory
 from ci_workflow.store.register import apply_rows as rows
 from ci_workflow.store.register.apply_rows import Current, load_current
 from ci_workflow.store.register.file_versions import changes_after, versions_of
+from ci_workflow.store.strategy.links import replace_links
 from ci_workflow.store.tables import AuditEvent, Improvement, Objective, PlanAction, TeamMember
 
 
@@ -102,7 +103,7 @@ def _plan(
 ) -> list[Change]:
     registered = {key: i.identified_at.date() for key, i in current.improvements.items()}
     parsed, masked = unmasked(parsed, current)  # secrets shown masked, kept as held
-    specs = validate_all(parsed, directory, registered, masked)
+    specs = validate_all(parsed, directory, registered, masked, current.strategy)
     refused[:] = refusals(specs, current, directory, actor)
     if refused:
         raise NotAuthorised("; ".join(m for m, _ in refused))
@@ -172,6 +173,13 @@ def _write(session: Session, planned: list[Change]) -> dict[str, int]:
     rows.delete_children(session, PlanAction, [i for i, c in plans if c.improvement_id])
     actions = [asdict(a) | {"improvement_id": i} for i, c in plans for a in c.plan or []]
     rows.insert_rows(session, PlanAction, actions)
+
+    tied = [c for c in written if c.links is not None]
+    replace_links(
+        session,
+        [ids[c.key] for c in tied if c.improvement_id is not None],
+        [(ids[c.key], link) for c in tied for link in c.links or []],
+    )
 
     events = [c.event | {"improvement_id": ids[c.key], "at": at} for c in written]
     events += [c.handover | {"improvement_id": ids[c.key], "at": at} for c in written if c.handover]

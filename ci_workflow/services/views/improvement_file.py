@@ -19,10 +19,12 @@ from ci_workflow.domain.improvement.improvement_file import (
 )
 from ci_workflow.domain.measures.sustainment import keep_text
 from ci_workflow.domain.redact import redact_source
+from ci_workflow.domain.strategy.serves import PROGRAMME, SERVES
 from ci_workflow.store.db import transaction
 from ci_workflow.store.people.people import names_by_id
 from ci_workflow.store.register import improvements as store
 from ci_workflow.store.register.file_versions import versions_of
+from ci_workflow.store.strategy.links import links_of
 from ci_workflow.store.tables import Improvement, Objective, PlanAction
 
 WSJF = ("business_value", "time_criticality", "risk_reduction", "effort")
@@ -88,10 +90,25 @@ def file_of(session: Session, improvement: Improvement) -> ImprovementFile:
             "sustain_keep": keep_text(improvement.sustain_keep),
             "service_owner_signoff": improvement.service_owner_signoff,
             "wsjf": _wsjf(improvement),
+            **_strategy(session, improvement.id),
         }
     )
     version = versions_of(session, [improvement.id])[improvement.id]
     return ImprovementFile(format_id(improvement.id), improvement.key, version, document)
+
+
+def _strategy(session: Session, improvement_id: int) -> dict[str, Any]:
+    """``programme`` and ``serves`` as the file gives them (a key alone without contribution)."""
+    held = links_of(session, [improvement_id]).get(improvement_id, [])
+    programme = next((link.key for link in held if link.kind == PROGRAMME), None)
+    serves = [
+        {"objective": link.key, "contribution": link.contribution}
+        if link.contribution
+        else link.key
+        for link in held
+        if link.kind == SERVES
+    ]
+    return {"serves": serves, "programme": programme}
 
 
 def _objective(objective: Objective) -> dict[str, Any]:

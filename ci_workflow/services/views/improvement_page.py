@@ -19,6 +19,7 @@ from ci_workflow.domain.stages.report_kinds import label
 from ci_workflow.errors import NotFound
 from ci_workflow.reports.charts import nothing_to_draw, objective_chart
 from ci_workflow.schemas import ImprovementDetail, ImprovementPage, MovingOn, ReportPublic
+from ci_workflow.schemas_strategy import StrategyLink
 from ci_workflow.services.views.gate_warnings import with_warnings
 from ci_workflow.services.views.objective_results import evaluations_of, progress_of
 from ci_workflow.services.views.rework import rework_loop
@@ -30,6 +31,8 @@ from ci_workflow.store.people.people import load_directory
 from ci_workflow.store.register import improvements as store
 from ci_workflow.store.reporting.reports import reports_of
 from ci_workflow.store.snapshots import fingerprint_rows
+from ci_workflow.store.strategy.items import held_items
+from ci_workflow.store.strategy.links import links_of
 from ci_workflow.store.tables import GateRequest
 
 # How long the flow takes, at most, to take a decision and open what comes next (a stage that
@@ -84,7 +87,21 @@ def improvement_page(ref: str, actor: Actor) -> ImprovementPage:
             refused=[e for e in events if e.action in ("gate_refused", "forbidden")],
             audit=events,
             reports=_reports(session, improvement_id),
+            strategy=_strategy(session, improvement_id),
         )
+
+
+def _strategy(session: Session, improvement_id: int) -> list[StrategyLink]:
+    titles = {key: item.title for key, item in held_items(session).items()}
+    return [
+        StrategyLink(
+            kind=link.kind,
+            key=link.key,
+            title=titles.get(link.key, ""),
+            contribution=link.contribution,
+        )
+        for link in links_of(session, [improvement_id]).get(improvement_id, [])
+    ]
 
 
 def _reports(session: Session, improvement_id: int) -> list[ReportPublic]:

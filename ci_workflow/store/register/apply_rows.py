@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,10 @@ from sqlalchemy import Row, Table, func, insert, select, update
 from sqlmodel import Session, col, delete
 
 from ci_workflow.domain.clock import as_utc
+from ci_workflow.domain.strategy.serves import StrategyKeys
 from ci_workflow.store.db import in_chunks
+from ci_workflow.store.strategy.items import strategy_keys
+from ci_workflow.store.strategy.links import links_of
 from ci_workflow.store.tables import AuditEvent, Improvement, Objective, PlanAction, TeamMember
 
 IMPROVEMENT: Table = Improvement.__table__  # type: ignore[attr-defined]
@@ -35,6 +38,9 @@ class Current:
     team: dict[int, frozenset[int]]  # person ids, by improvement id
     plan: dict[int, list[Row[Any]]]  # by improvement id, by position
     first_executing: dict[int, datetime]  # when its trail first moved it to executing
+    # What each serves and its programme, (kind, key, contribution) in order; the strategy's keys.
+    links: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
+    strategy: StrategyKeys = field(default_factory=lambda: StrategyKeys(frozenset(), frozenset()))
 
 
 def load_current(session: Session, keys: Iterable[str], *, lock: bool = False) -> Current:
@@ -68,6 +74,11 @@ def load_current(session: Session, keys: Iterable[str], *, lock: bool = False) -
         team={i: frozenset(members) for i, members in team.items()},
         plan=_by_improvement(session, PlanAction, ids),
         first_executing=first,
+        links={
+            i: [(link.kind, link.key, link.contribution) for link in found]
+            for i, found in links_of(session, ids).items()
+        },
+        strategy=strategy_keys(session),
     )
 
 

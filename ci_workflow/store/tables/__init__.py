@@ -1,5 +1,12 @@
 """Every table of the store, imported here so ``SQLModel.metadata`` knows them all."""
 
+# Kept beside their queries: this folder holds a dozen modules already.
+from ci_workflow.store.strategy.tables import (
+    ImprovementLink,
+    KeyResultValue,
+    StrategyItem,
+    StrategyVersion,
+)
 from ci_workflow.store.tables.audit import AuditEvent
 from ci_workflow.store.tables.changes import ChangeRecord
 from ci_workflow.store.tables.discussion import (
@@ -29,8 +36,10 @@ __all__ = [
     "GateDecision",
     "GateRequest",
     "Improvement",
+    "ImprovementLink",
     "Incident",
     "Invitation",
+    "KeyResultValue",
     "MetricSnapshot",
     "Notification",
     "Objective",
@@ -39,6 +48,8 @@ __all__ = [
     "PlanAction",
     "Report",
     "RoleAssignment",
+    "StrategyItem",
+    "StrategyVersion",
     "SurveyResult",
     "TeamMember",
     "Watcher",

@@ -1,0 +1,1 @@
+"""Commands about the strategy and the portfolio it frames."""

@@ -1,0 +1,57 @@
+"""``improve portfolio``: the improvements per strategic objective, key results' progress,
+objectives nobody serves, and programmes' estimated cost against their budget."""
+
+from __future__ import annotations
+
+import typer
+
+from ci_workflow.cli._common import add_commands, console, escape, print_json
+from ci_workflow.domain.numbers import money, percent, quantity
+from ci_workflow.schemas_strategy import PortfolioOut
+
+
+def portfolio(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The portfolio: what serves each strategic objective, and what each programme spends."""
+    from ci_workflow.services.register.strategy.portfolio import portfolio as read
+
+    found = read()
+    if json_:
+        print_json(found)
+        return
+    _print(found)
+
+
+def _print(found: PortfolioOut) -> None:
+    out = console()
+    if found.version is None:
+        out.print("no strategy applied yet: improve strategy apply strategy.yaml")
+        return
+    for o in found.objectives:
+        stages = ", ".join(f"{n} {stage}" for stage, n in o.by_stage.items()) or "none"
+        out.print(f"[bold]{escape(o.key)}[/bold] {escape(o.title)} ({escape(o.goal_title)})")
+        out.print(f"  improvements: {escape(stages)}")
+        for i in o.improvements:
+            said = f": {i.contribution}" if i.contribution else ""
+            out.print(f"    {i.id} {escape(i.title)} ({i.status}){escape(said)}")
+        for kr in o.key_results:
+            latest = quantity(kr.latest, kr.unit) if kr.latest is not None else "not measured"
+            out.print(
+                f"  key result {escape(kr.key)}: {escape(latest)} → target "
+                f"{escape(quantity(kr.target, kr.unit))} by {kr.due} "
+                f"({percent(kr.achieved_pct)} of the way, {kr.track})"
+            )
+    if found.unserved:
+        keys = ", ".join(o.key for o in found.unserved)
+        out.print(f"[bold]nobody serves:[/bold] {escape(keys)}")
+    for p in found.programmes:
+        over = " [red]over budget[/red]" if p.over_budget else ""
+        unknown = f", {p.not_estimated} not estimated" if p.not_estimated else ""
+        members = ", ".join(i.id for i in p.improvements) or "no improvements"
+        out.print(
+            f"programme [bold]{escape(p.key)}[/bold]: cost {money(p.cost)} of budget "
+            f"{money(p.budget)}, {money(p.remaining)} left{unknown}{over}: {escape(members)}"
+        )
+
+
+def register_commands(app: typer.Typer) -> None:
+    add_commands(app, {"portfolio": portfolio})

@@ -1,0 +1,1 @@
+"""Strategy as code: goals, objectives, key results and programmes, and their rules."""

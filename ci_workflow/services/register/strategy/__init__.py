@@ -1,0 +1,1 @@
+"""Strategy as code: applying strategy.yaml, recording key results, the portfolio it frames."""

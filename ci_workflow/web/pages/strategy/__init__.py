@@ -1,0 +1,1 @@
+"""Pages about the strategy and the portfolio it frames."""
