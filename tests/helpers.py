@@ -53,7 +53,7 @@ def _log_to_this_stderr() -> None:
         for handler in getattr(logger, "handlers", ()):
             stream = getattr(handler, "stream", None)
             if isinstance(handler, logging.StreamHandler) and getattr(stream, "closed", False):
-                handler.setStream(sys.stderr)
+                handler.stream = sys.stderr  # not setStream: it flushes the closed one
 
 
 def improvement_doc(**overrides: Any) -> dict[str, Any]:
