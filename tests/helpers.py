@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +44,15 @@ class Cli:
 
 
 def _log_to_this_stderr() -> None:
-    """A log handler made while an earlier command ran in-process (Prefect's console handler,
-    set up when a command first imports it) writes to that command's captured stderr, gone once
-    it returned: logging's "--- Logging error ---" traceback then lands in the next command's
-    output. Such handlers write to the stderr of now, as in a process of their own."""
+    """A log handler made while an earlier test ran (Prefect's console handler, set up when a
+    command first imports Prefect) may write to that test's captured stderr, closed since:
+    logging's "--- Logging error ---" traceback then lands in the next command's output. Such
+    handlers are dropped, so records go where a fresh process sends them (its stderr)."""
     for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
-        for handler in getattr(logger, "handlers", ()):
+        for handler in list(getattr(logger, "handlers", ())):
             stream = getattr(handler, "stream", None)
             if isinstance(handler, logging.StreamHandler) and getattr(stream, "closed", False):
-                handler.stream = sys.stderr  # not setStream: it flushes the closed one
+                logger.removeHandler(handler)  # type: ignore[union-attr]
 
 
 def improvement_doc(**overrides: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from prefect.logging.handlers import PrefectConsoleHandler
 
 from ci_workflow.settings import get_settings
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
@@ -29,14 +30,16 @@ def test_a_handler_left_by_an_earlier_command_logs_the_next_ones_warnings(
         str(write_yaml(tmp_path, improvement_doc(objectives=[objective_doc(source=source)]))),
     )
     move_to("executing")
-    gone = io.StringIO()
-    left = logging.StreamHandler(gone)
-    logging.getLogger().addHandler(left)
-    gone.close()  # as a test's captured stderr is, once that test ended
+    gone = [io.StringIO(), io.StringIO()]
+    left = [logging.StreamHandler(gone[0]), PrefectConsoleHandler(stream=gone[1])]
+    for handler, stream in zip(left, gone, strict=True):
+        logging.getLogger().addHandler(handler)
+        stream.close()  # as a test's captured stderr is, once that test ended
     try:
         lines = cli.fails("capture", "--improvement", "IMP-0001", "--as-of", "2026-11-12")
     finally:
-        logging.getLogger().removeHandler(left)
+        for handler in left:
+            logging.getLogger().removeHandler(handler)
     assert "failed IMP-0001 mttr_hours: no HTTP answer from 127.0.0.1 within 5 s" in "\n".join(
         lines
     )
