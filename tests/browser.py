@@ -38,3 +38,15 @@ def chromium(profile: Path, *extra: str) -> Any:
     for flag in (*FLAGS, f"--user-data-dir={profile}", *extra):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(shutil.which("chromedriver") or ""), options=options)
+
+
+def until_replaced(browser: Any, element: Any, timeout: float = 60) -> None:
+    """Wait until the page ``element`` was on has been replaced (a click that loads another
+    page). While the page changes, chromedriver may answer a check with a passing error
+    ("unhandled inspector error"): the check is asked again, not failed."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, timeout, ignored_exceptions=(WebDriverException,))
+    wait.until(staleness_of(element))

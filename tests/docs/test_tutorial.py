@@ -21,7 +21,7 @@ import pytest
 
 from docs.hooks.tutorial import MARK, browser_steps
 from tests import processes
-from tests.browser import chromium
+from tests.browser import chromium, until_replaced
 from tests.docs.console import Reader
 from tests.flows.conftest import PrefectServer, Served, prefect_env
 
@@ -122,11 +122,8 @@ class Browser:
         self.press_element(self.find(By.XPATH, f"//button[normalize-space()='{text}']"))
 
     def press_element(self, element: Any) -> None:
-        from selenium.webdriver.support.expected_conditions import staleness_of
-        from selenium.webdriver.support.ui import WebDriverWait
-
         element.click()
-        WebDriverWait(self.driver, WAIT).until(staleness_of(element))  # the next page is here
+        until_replaced(self.driver, element, WAIT)  # the next page is here
 
     def see(self, text: str) -> None:
         """On this page, or on it reloaded once the flow has moved (a message shows once)."""

@@ -14,7 +14,7 @@ import pytest
 
 from ci_workflow.services.register.browse import audit_trail, show_improvement
 from tests import processes
-from tests.browser import chromium
+from tests.browser import chromium, until_replaced
 from tests.flows.conftest import AUTH, PrefectServer, Served, serve_register, use
 from tests.helpers import Cli, improvement_doc, write_yaml
 from tests.processes import until as wait_for
@@ -202,7 +202,6 @@ def test_a_sign_off_over_a_failed_source_needs_the_warnings_read(
     warning, is refused without the ticked box, and closes the improvement with it."""
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
 
     from ci_workflow.settings import get_settings
@@ -244,7 +243,7 @@ def test_a_sign_off_over_a_failed_source_needs_the_warnings_read(
             button = browser.find_element(By.CSS_SELECTOR, "button[name=decision][value=accept]")
             button.click()
             # The page before the click may show a message too: read the one of the page after.
-            WebDriverWait(browser, 60).until(staleness_of(button))
+            until_replaced(browser, button)
             said = WebDriverWait(
                 browser, 60, ignored_exceptions=(StaleElementReferenceException,)
             ).until(lambda b: [m.text for m in b.find_elements(By.CSS_SELECTOR, "p.message")])
