@@ -114,19 +114,13 @@ def _tell_owner(
     owner: PersonView,
     event_id: int | None,
 ) -> None:
-    shown = format_id(improvement.id or 0)
-    notice = notifications.Message(
-        kind="off_track",
-        subject=f"{shown}: {objective.metric} is off track",
-        body=f"{shown} {plain(improvement.title)}: {objective.metric} is projected at "
-        f"{quantity(progress.projected_at_due, objective.unit)} on {objective.due}, against a "
-        f"target of {quantity(objective.target, objective.unit)} "
-        f"(latest {quantity(progress.latest, objective.unit)}).",
-        link=get_settings().link(f"/improvements/{shown}#objectives"),
-        improvement_id=improvement.id,
+    shown, o = format_id(improvement.id or 0), objective
+    said = (
+        f"{shown} {plain(improvement.title)}: {o.metric} is projected at "
+        f"{quantity(progress.projected_at_due, o.unit)} on {o.due}, against a target of "
+        f"{quantity(o.target, o.unit)} (latest {quantity(progress.latest, o.unit)})."
     )
-    key = f"off_track:{improvement.id}:{objective.metric}:{event_id}"
-    notifications.queue(session, notice, key=key, people=[owner])
+    _tell(session, improvement, o, ("off_track", "is off track", said), [owner], event_id)
 
 
 def _tell_back(
@@ -137,15 +131,33 @@ def _tell_back(
     people: list[PersonView],
     event_id: int | None,
 ) -> None:
+    shown, o = format_id(improvement.id or 0), objective
+    said = (
+        f"{shown} {plain(improvement.title)}: {o.metric} is back on track "
+        f"({progress.reason}): latest {quantity(progress.latest, o.unit)}, against a target of "
+        f"{quantity(o.target, o.unit)} by {o.due}."
+    )
+    _tell(session, improvement, o, ("on_track", "is back on track", said), people, event_id)
+
+
+def _tell(
+    session: Session,
+    improvement: Improvement,
+    objective: Objective,
+    what: tuple[str, str, str],
+    people: list[PersonView],
+    event_id: int | None,
+) -> None:
+    """Queue the e-mail once per track event: ``what`` is its kind, the subject's words after
+    the metric, and its body."""
+    kind, state, body = what
     shown = format_id(improvement.id or 0)
     notice = notifications.Message(
-        kind="on_track",
-        subject=f"{shown}: {objective.metric} is back on track",
-        body=f"{shown} {plain(improvement.title)}: {objective.metric} is back on track "
-        f"({progress.reason}): latest {quantity(progress.latest, objective.unit)}, against a "
-        f"target of {quantity(objective.target, objective.unit)} by {objective.due}.",
+        kind=kind,
+        subject=f"{shown}: {objective.metric} {state}",
+        body=body,
         link=get_settings().link(f"/improvements/{shown}#objectives"),
         improvement_id=improvement.id,
     )
-    key = f"on_track:{improvement.id}:{objective.metric}:{event_id}"
+    key = f"{kind}:{improvement.id}:{objective.metric}:{event_id}"
     notifications.queue(session, notice, key=key, people=people)
