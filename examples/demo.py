@@ -63,6 +63,19 @@ def improve(*args: str, quiet: bool = False, stdin: str | None = None) -> str:
     return done.stdout
 
 
+def improve_together(*commands: tuple[str, ...]) -> None:
+    """Several read-only commands run at once, their output printed in the order given."""
+    running = [
+        subprocess.Popen([IMPROVE, *args], env=ENV, text=True, stdout=subprocess.PIPE)
+        for args in commands
+    ]
+    for args, process in zip(commands, running, strict=True):
+        out, _ = process.communicate()
+        print(f"$ improve {' '.join(args)}\n{out.rstrip()}", flush=True)
+        if process.returncode != 0:
+            sys.exit(f"improve {' '.join(args)} failed")
+
+
 def background(*args: str, log: str) -> subprocess.Popen[bytes]:
     with (HOME / log).open("ab") as out:
         return subprocess.Popen(
@@ -70,15 +83,18 @@ def background(*args: str, log: str) -> subprocess.Popen[bytes]:
         )
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
+def stop(*processes: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM to all at once, then SIGKILL to any still running after the grace period."""
     for sig, grace in ((signal.SIGTERM, 5), (signal.SIGKILL, 10)):
-        if process.poll() is not None:
-            return
-        os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            continue
+        running = [p for p in processes if p is not None and p.poll() is None]
+        for process in running:
+            os.killpg(process.pid, sig)
+        deadline = time.monotonic() + grace
+        for process in running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                continue
 
 
 def wait(what: str, check, timeout: float = 120, pause: float = 0.3) -> None:  # type: ignore[no-untyped-def]
@@ -98,15 +114,17 @@ def server_up() -> bool:
         return bool(answer.status == 200)
 
 
-def lifecycle_served() -> bool:
+def prefect_get(path: str) -> dict[str, object]:
     # `improve server` asks for the user:password it generated in IMPROVE_HOME/prefect_auth.
     secret = base64.b64encode((HOME / "prefect_auth").read_bytes().strip()).decode()
-    request = urllib.request.Request(
-        f"{API}/deployments/name/improvement-lifecycle/improvement-lifecycle",
-        headers={"Authorization": f"Basic {secret}"},
-    )
-    with urllib.request.urlopen(request, timeout=2) as answer:
-        return bool(json.load(answer).get("status") == "READY")
+    request = urllib.request.Request(f"{API}{path}", headers={"Authorization": f"Basic {secret}"})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        return dict(json.load(answer))
+
+
+def lifecycle_served() -> bool:
+    served = prefect_get("/deployments/name/improvement-lifecycle/improvement-lifecycle")
+    return served.get("status") == "READY"
 
 
 def workspace_up() -> bool:
@@ -179,16 +197,21 @@ def workspace_says(ref: str, gate_or_status: str) -> bool:
     return gate_or_status in (pending.get("key"), page["improvement"]["status"])
 
 
-def at(ref: str, gate_or_status: str) -> None:
-    def reached() -> bool:
-        now = json.loads(improve("status", ref, "--json", quiet=True))
-        waiting = now["pending_gate"] == gate_or_status and now["flow_run_state"] == "Suspended"
-        return waiting or (now["status"] == gate_or_status and now["flow_run_state"] == "Completed")
+FLOW_RUNS: dict[str, str] = {}  # each live improvement's flow run, asked once
 
-    # The register first (a request to the running workspace), then `improve status` for the
-    # flow run's state too: each of its looks is a process, which would slow the run it awaits.
+
+def at(ref: str, gate_or_status: str) -> None:
+    """The register has opened the gate (or closed the improvement), and its flow run waits
+    there (or has finished): asked of the running workspace and Prefect's API, not by starting
+    a process per look, which would slow the run it awaits."""
+    if ref not in FLOW_RUNS:
+        FLOW_RUNS[ref] = json.loads(improve("status", ref, "--json", quiet=True))["flow_run_id"]
+    state = "Completed" if gate_or_status == "closed" else "Suspended"
     wait(f"{ref} to reach {gate_or_status}", lambda: workspace_says(ref, gate_or_status))
-    wait(f"{ref}'s flow run to wait at {gate_or_status}", reached, pause=0.5)
+    wait(
+        f"{ref}'s flow run to wait at {gate_or_status}",
+        lambda: prefect_get(f"/flow_runs/{FLOW_RUNS[ref]}")["state_name"] == state,
+    )
     print(f"  … {ref} is now at {gate_or_status}", flush=True)
 
 
@@ -212,7 +235,9 @@ def finish(process: subprocess.Popen[str]) -> None:
 
 
 def shown_id(ref: str) -> str:
-    return str(json.loads(improve("show", ref, "--json", quiet=True))["id"])
+    workspace_says(ref, "")  # signs the CI manager in, once
+    assert WATCHER is not None
+    return str(json.loads(WATCHER.get(f"/api/improvements/{ref}"))["improvement"]["id"])
 
 
 def main() -> None:
@@ -276,9 +301,7 @@ def main() -> None:
         finish(year)
         print(f"  ({time.monotonic() - started:.0f} s so far)", flush=True)
 
-        improve("list")
-        improve("kpis")
-        improve("practice-report")
+        improve_together(("list",), ("kpis",), ("practice-report",))
         reports = sorted((HOME / "reports").glob("*.html"))
         print("\nWhere to look:")
         print(f"  register (SQLite):  {HOME / 'improve.db'}")
@@ -300,9 +323,7 @@ def main() -> None:
         print(f"{indent}improve reconcile (gives the replayed improvements their Prefect runs)")
         print(f"\nThe demo took {time.monotonic() - started:.0f} s.")
     finally:
-        for process in (web, served):
-            if process is not None:
-                stop(process)
+        stop(web, served)  # serve pauses its schedules on the server: the server goes last
         stop(server)
 
 

@@ -81,6 +81,22 @@ def test_improve_server_makes_a_secret_and_serve_finds_it_and_uses_it(tmp_path: 
         )
         found = f"Prefect API {api} (from the server `improve server` started, written in"
         assert (tmp_path / "serve.log").read_text().startswith(found)
+        # Told to stop while the server is there, it pauses its schedules and ends cleanly
+        # (not by the grace period's hard exit, status 143).
+        os.killpg(serve.pid, signal.SIGTERM)
+        assert serve.wait(timeout=120) == 0
+        assert "All deployments have been paused!" in (tmp_path / "serve.log").read_text()
+        serve = processes.start(
+            [*processes.improve_command(), "serve"], env=env, log=tmp_path / "serve.log"
+        )
+        processes.wait_until(  # it registers the deployments again, unpaused
+            lambda: (
+                httpx.get(lifecycle, timeout=5, auth=(user, password)).json()["paused"] is False
+            ),
+            timeout=90,
+            what="improve serve, again",
+            log=tmp_path / "serve.log",
+        )
         processes.kill_hard(server)  # the server goes away under the serving process
         os.killpg(serve.pid, signal.SIGTERM)
         serve.wait(timeout=120)  # it ends by itself: the grace period, then a hard exit
