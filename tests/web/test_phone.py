@@ -49,13 +49,20 @@ def test_no_page_is_wider_than_a_phone(use: Workspace, tmp_path: Path) -> None:
             "/me",
             *(f"/improvements/{shown}" for shown in (waiting, decided, closed)),
         ]
-        wide = {}
+        wide, cued = {}, {}
         for page in pages:
             browser.get(f"{use.url}{page}")
             WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.TAG_NAME, "main"))
             width = browser.execute_script("return document.body.scrollWidth")
             if width > 390:
                 wide[page] = width
+            cued[page] = browser.execute_script(
+                "return [...document.querySelectorAll('table')]"
+                ".filter(t => t.scrollWidth > t.clientWidth)"
+                ".map(t => getComputedStyle(t).backgroundAttachment.includes('local'))"
+            )
         assert wide == {}
+        # A table wider than the phone scrolls in its box, and a shadow says there is more.
+        assert cued["/register"] and all(all(shown) for shown in cued.values()), cued
     finally:
         browser.quit()
