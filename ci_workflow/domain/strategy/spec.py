@@ -16,11 +16,21 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.improvement.smart import beyond
-from ci_workflow.domain.improvement.sources import Name
+from ci_workflow.domain.improvement.sources import MetricSource, Name
+from ci_workflow.domain.improvement.spec import CheckpointSpec
+from ci_workflow.domain.measures.window import checked_window
 from ci_workflow.domain.text import ONE_LINE
 from ci_workflow.domain.vocabulary import Direction
 
@@ -66,6 +76,11 @@ class KeyResultSpec(_Owned):
     target: Number
     direction: Direction
     due: date
+    # Measured like an improvement objective: from this source, over the window ending at each
+    # checkpoint its cadence calls for. None (or kind manual): recorded by hand.
+    source: MetricSource | None = None
+    window: Annotated[str, AfterValidator(checked_window)] = "7d"
+    checkpoints: CheckpointSpec = Field(default_factory=CheckpointSpec)
 
     @model_validator(mode="after")
     def _target_beyond_baseline(self) -> KeyResultSpec:
