@@ -37,10 +37,9 @@ def apply(
     from ci_workflow.schemas_strategy import StrategyApplied
     from ci_workflow.services.register.strategy.apply import apply_strategy_file
 
-    if remote.session() is not None:
-        from ci_workflow.services.register._apply_files import read_file
-
-        answer = remote.call("POST", "/api/strategy", {"text": read_file(file)})
+    if remote.session() is not None:  # signed in: the workspace applies as that person
+        text = file.read_text(encoding="utf-8")
+        answer = remote.call("POST", "/api/strategy", {"text": text})
         applied = StrategyApplied.model_validate(answer)
     else:
         applied = apply_strategy_file(file, actor=cli_actor(as_))
