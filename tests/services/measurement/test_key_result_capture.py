@@ -210,6 +210,16 @@ def test_who_may_capture_and_what_is_refused(measured: dict[str, Any], cli: Cli)
             "'kind' does not match any of the expected tags",
         ),
         (
+            {"kind": "manual"},
+            "28d",
+            "goals[0].objectives[0].key_results[0]: window: only with a source a capture reads",
+        ),
+        (
+            {"kind": "csv", "path": "/etc/passwd", "timestamp_column": "t", "aggregation": "count"},
+            "7d",
+            "goals[0].objectives[0].key_results[0].source.path: ",
+        ),
+        (
             NETWORK,
             "7x",
             "goals[0].objectives[0].key_results[0].window: expected a count and a unit h, d or "
