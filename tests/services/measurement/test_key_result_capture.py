@@ -171,6 +171,12 @@ def test_a_failing_source_records_why_and_changes_nothing_else(
     assert shown["failure"].startswith("no incidents resolved in the window")
     assert shown["failed_at"].startswith("2026-09-05T00:00")
     assert "latest capture failed (2026-09-05 00:00 UTC)" in cli.ok("strategy", "show").stdout
+    portfolio = cli.ok("portfolio").stdout
+    achieved = 100 * (9.5 - 8) / (9.5 - 4)  # of the way from the baseline to the target
+    assert f"key result {MTTR}: 8 h → target 4 h by 2027-06-30 ({achieved:.1f} % of the" in (
+        portfolio
+    )
+    assert "latest capture failed: no incidents resolved in the window" in portfolio
     # Later the incidents are there: a success at that checkpoint replaces the failure.
     assert values(MTTR)[-1][1] is None
     cli.ok("strategy", "capture", MTTR, "--at", "2026-10-06T00:00")
