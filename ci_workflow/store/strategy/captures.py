@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ci_workflow.domain.clock import utcnow
@@ -54,8 +55,11 @@ def write_reading(
         return False
     row = held or KeyResultValue(item_id=item_id, at=at, checkpoint_at=at, recorded_by=CAPTURE)
     row.value, row.error, row.recorded_at = value, error, utcnow()
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # another capture of the same checkpoint meanwhile: its
+            session.add(row)  # reading stands, this one is not stored
+    except IntegrityError:
+        return False
     return True
 
 
