@@ -43,6 +43,9 @@ class KeyResultOut(BaseModel):
     latest_at: datetime | None = None
     achieved_pct: float | None = None  # share of the way from baseline to target, in %
     track: str = "unknown"  # "met", "on track", "off track" or "unknown"
+    source: str = ""  # the kind of source a capture reads it from; "": recorded by hand
+    failed_at: datetime | None = None  # its latest capture failed: when, and why
+    failure: str | None = None
 
 
 class ObjectiveOut(BaseModel):
@@ -119,3 +122,12 @@ class PortfolioOut(BaseModel):
     objectives: list[PortfolioObjective] = []
     unserved: list[ObjectiveRef] = []
     programmes: list[PortfolioProgramme] = []
+
+
+class StrategyDocument(BaseModel):
+    """The strategy file in force as the workspace's editor shows it."""
+
+    version: int | None = None  # None: no strategy applied yet
+    applied_by: str | None = None
+    document: str  # its YAML; key results' source secrets masked (``***``)
+    masked: bool = False  # secrets were masked: the file is shown rewritten, comments dropped

@@ -1,5 +1,6 @@
 """Scheduled: capture every due objective of every executing or in-review improvement, and of
-every closed one still in its sustainment period; then settle the periods that ended.
+every closed one still in its sustainment period, and every key result of the strategy with a
+source; then settle the periods that ended.
 
 The due objectives are captured in batches (IMPROVE_CAPTURE_BATCH_SIZE), each a task on the
 runner IMPROVE_CAPTURE_TASK_RUNNER names (threads here, or a Dask cluster). A flow's runner is
@@ -18,6 +19,7 @@ from ci_workflow.errors import CaptureIncomplete
 from ci_workflow.orchestration.runners import batch_totals, capture_task_runner
 from ci_workflow.orchestration.tasks import (
     capture_batch,
+    capture_key_results,
     deliver_sustained,
     select_due,
     send_notifications,
@@ -31,7 +33,9 @@ def capture_checkpoints(as_of: datetime | None = None) -> dict[str, int]:
     batches = capture_batches.with_options(task_runner=capture_task_runner())
     # A source that fails fails the run, after the ended periods are settled all the same.
     captured = batches(as_of, return_state=True)
+    measured = capture_key_results(as_of, return_state=True)  # the strategy's key results
     deliver_sustained(settle_sustainment(as_of))
+    measured.result()
     return captured.result()
 
 

@@ -55,7 +55,7 @@ def moment(text: str | None, option: str) -> datetime | None:
     return as_utc(parsed)
 
 
-def _report(result: CaptureResult) -> None:
+def report_capture(result: CaptureResult) -> None:
     for line in result.stored:
         console().print(f"captured {escape(line)}")
     for line in result.failed:
@@ -76,7 +76,7 @@ def capture(
 ) -> None:
     """Capture now: every executing or in-review improvement whose checkpoint is due, and every
     closed one still in its sustainment period; or one."""
-    _report(_capture().capture(as_of=moment(as_of, "--as-of"), ref=improvement))
+    report_capture(_capture().capture(as_of=moment(as_of, "--as-of"), ref=improvement))
 
 
 def backfill(
@@ -94,7 +94,7 @@ def backfill(
         raise UsageError(f"--every: {error}") from None
     first, last = moment(start, "--from"), moment(end, "--to")
     assert first is not None and last is not None
-    _report(_capture().backfill(ref, start=first, end=last, every=every))
+    report_capture(_capture().backfill(ref, start=first, end=last, every=every))
 
 
 def record(

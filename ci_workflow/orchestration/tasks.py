@@ -152,6 +152,19 @@ def capture_batch(batch: Batch) -> dict[str, int | str]:
     }
 
 
+@task(name="capture-key-results")
+def capture_key_results(as_of: datetime | None) -> dict[str, int]:
+    """The strategy's key results with a source, each at the checkpoint its cadence calls for;
+    a source that failed fails the task once the rest is stored (its failure is kept)."""
+    from ci_workflow.errors import CaptureIncomplete
+    from ci_workflow.services.measurement.key_results import capture_key_results as capture
+
+    result = capture(as_of=as_of)
+    if result.failed:
+        raise CaptureIncomplete("; ".join(result.failed))
+    return {"stored": len(result.stored), "unchanged": result.unchanged}
+
+
 @task(name="send-notifications")
 def send_notifications() -> list[str]:
     """What the captured batches raised (off track, a gain that did not hold), sent once."""

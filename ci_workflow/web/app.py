@@ -36,6 +36,7 @@ from ci_workflow.web.pages import (
 )
 from ci_workflow.web.pages.discussion import attachments, comments
 from ci_workflow.web.pages.improvement_acts import values, withdrawal
+from ci_workflow.web.pages.strategy import edit as strategy_edit
 from ci_workflow.web.pages.strategy import portfolio
 from ci_workflow.web.render import as_json, page, say, sign_in_url
 
@@ -63,7 +64,7 @@ def create_app() -> FastAPI:
     pages = [account, tokens, work, register, improvement_file, improvement_form, improvement]
     pages += [opportunities, practice, people, apply, board, values, withdrawal]
     pages += [comments, attachments]  # the talk about an improvement
-    pages += [portfolio]
+    pages += [portfolio, strategy_edit]
     for module in pages:
         app.include_router(module.router)
     app.middleware("http")(_security_headers)

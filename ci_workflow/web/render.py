@@ -33,6 +33,7 @@ def page(
         manages_people=me is not None and allowed(Action.manage_people, me),
         triages=me is not None and allowed(Action.triage_opportunities, me),
         creates=me is not None and allowed(Action.create_improvement, me),
+        manages_strategy=me is not None and allowed(Action.manage_strategy, me),
         **context,
     )
     return HTMLResponse(html, status_code=status_code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.flows.conftest import Served
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
@@ -31,6 +32,24 @@ def test_the_capture_checkpoints_deployment_captures_due_objectives(
     cli.ok("apply", str(write_yaml(tmp_path, doc)))
     ref = cli.json("show", "scheduled-capture")["id"]
     move_to("executing", ref)
+    # A key result of the strategy measured from the same source, on the same cadence.
+    kr = {
+        "key": "network-tickets",
+        "title": "Network incidents a month",
+        "owner": "Carmen Ruiz",
+        "metric": "network_tickets",
+        "baseline": 10,
+        "target": 2,
+        "direction": "decrease",
+        "due": "2027-06-30",
+        "source": source,
+        "window": "30d",
+    }
+    objective = {"key": "calm", "title": "Calm", "owner": "Carmen Ruiz", "key_results": [kr]}
+    goal = {"key": "g", "title": "G", "owner": "Carmen Ruiz", "objectives": [objective]}
+    strategy = tmp_path / "strategy.yaml"
+    strategy.write_text(yaml.safe_dump({"goals": [goal]}))
+    cli.ok("strategy", "apply", str(strategy))
     run = run_deployment(
         "capture-checkpoints/capture-checkpoints",
         parameters={"as_of": "2026-10-14T09:00:00Z"},
@@ -45,3 +64,5 @@ def test_the_capture_checkpoints_deployment_captures_due_objectives(
         "2026-10-12T06:00",
         3.0,
     )
+    shown = cli.json("strategy", "show")["goals"][0]["objectives"][0]["key_results"][0]
+    assert (shown["latest_at"][:16], shown["latest"]) == ("2026-10-12T06:00", 3.0)

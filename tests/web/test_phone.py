@@ -45,6 +45,7 @@ def test_no_page_is_wider_than_a_phone(use: Workspace, tmp_path: Path) -> None:
             "/opportunities",
             "/practice",
             "/portfolio",
+            "/strategy",
             "/people",
             "/me",
             *(f"/improvements/{shown}" for shown in (waiting, decided, closed)),

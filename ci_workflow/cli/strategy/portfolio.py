@@ -40,6 +40,8 @@ def _print(found: PortfolioOut) -> None:
                 f"{escape(quantity(kr.target, kr.unit))} by {kr.due} "
                 f"({percent(kr.achieved_pct)} of the way, {kr.track})"
             )
+            if kr.failure:
+                out.print(f"    latest capture failed: {escape(kr.failure)}")
     if found.unserved:
         keys = ", ".join(o.key for o in found.unserved)
         out.print(f"[bold]nobody serves:[/bold] {escape(keys)}")

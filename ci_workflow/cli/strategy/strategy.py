@@ -8,7 +8,11 @@ from pathlib import Path
 import typer
 
 from ci_workflow.cli._common import add_commands, cli_actor, console, escape, print_json
+from ci_workflow.domain.clock import utcnow
+from ci_workflow.domain.measures.window import parse_window
 from ci_workflow.domain.numbers import money, percent, quantity
+from ci_workflow.errors import UsageError
+from ci_workflow.formatting import visible
 from ci_workflow.schemas_strategy import StrategyOut
 
 app = typer.Typer(
@@ -27,10 +31,18 @@ def apply(
     file: Path = typer.Argument(..., help="The strategy YAML file."),
     as_: str | None = AS,
 ) -> None:
-    """Create, update or retire the strategy's items from FILE; all of them, or nothing."""
+    """Create, update or retire the strategy's items from FILE; all of them, or nothing.
+    Signed in to a workspace (improve login): applied there, as the person signed in."""
+    from ci_workflow.cli import remote
+    from ci_workflow.schemas_strategy import StrategyApplied
     from ci_workflow.services.register.strategy.apply import apply_strategy_file
 
-    applied = apply_strategy_file(file, actor=cli_actor(as_))
+    if remote.session() is not None:  # signed in: the workspace applies as that person
+        text = file.read_text(encoding="utf-8")
+        answer = remote.call("POST", "/api/strategy", {"text": text})
+        applied = StrategyApplied.model_validate(answer)
+    else:
+        applied = apply_strategy_file(file, actor=cli_actor(as_))
     out = console()
     for change in applied.changes:
         changed = f" ({', '.join(change.changed)})" if change.changed else ""
@@ -72,7 +84,14 @@ def _print(strategy: StrategyOut) -> None:
                     f"(baseline {escape(quantity(kr.baseline, kr.unit))}, target "
                     f"{escape(quantity(kr.target, kr.unit))} by {kr.due}; "
                     f"{percent(kr.achieved_pct)} of the way, {kr.track})"
+                    + (f", captured from {kr.source}" if kr.source else "")
                 )
+                if kr.failure:
+                    out.print(
+                        f"      latest capture failed ({kr.failed_at:%Y-%m-%d %H:%M} UTC): "
+                        f"{visible(kr.failure)}",
+                        markup=False,
+                    )
     for programme in strategy.programmes:
         members = ", ".join(programme.improvements) or "no improvements yet"
         out.print(
@@ -95,4 +114,42 @@ def record(
     console().print(escape(line))
 
 
-add_commands(app, {"apply": apply, "show": show, "record": record})
+def capture(
+    key_result: str | None = typer.Argument(
+        None, metavar="[KR]", help="Only this key result, at --at (default: every one due)."
+    ),
+    at: str | None = typer.Option(None, "--at", help="Evaluate sources as of this time (UTC)."),
+    start: str | None = typer.Option(
+        None, "--from", help="With KR: backfill checkpoints from this date or time (UTC)..."
+    ),
+    end: str | None = typer.Option(None, "--to", help="...to this one (default now)."),
+    every: str = typer.Option("7d", "--every", help="Step between backfilled checkpoints."),
+    as_: str | None = AS,
+) -> None:
+    """Capture key results from their sources now: every one whose checkpoint is due, or one
+    (also over a range of checkpoints: --from, --to, --every)."""
+    from ci_workflow.cli.metrics import moment, report_capture
+    from ci_workflow.services.measurement import key_results as capturing
+
+    actor = cli_actor(as_)
+    if start is None:
+        report_capture(
+            capturing.capture_key_results(as_of=moment(at, "--at"), key=key_result, actor=actor)
+        )
+        return
+    if key_result is None or at is not None:
+        raise UsageError("--from backfills one key result: give KR, and --to rather than --at")
+    first, last = moment(start, "--from"), moment(end, "--to")
+    assert first is not None
+    try:
+        step = parse_window(every)
+    except ValueError as error:
+        raise UsageError(f"--every: {error}") from None
+    report_capture(
+        capturing.backfill_key_result(
+            key_result, start=first, end=last or utcnow(), every=step, actor=actor
+        )
+    )
+
+
+add_commands(app, {"apply": apply, "show": show, "record": record, "capture": capture})

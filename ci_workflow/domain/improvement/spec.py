@@ -7,8 +7,7 @@ problems come back together, each with its field path (see ``describe_errors``).
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -25,7 +24,7 @@ from ci_workflow.domain.clock import CLOCK_SKEW, as_moment, utcnow
 from ci_workflow.domain.improvement.smart import beyond
 from ci_workflow.domain.improvement.sources import MetricSource, Name, Text
 from ci_workflow.domain.measures.sustainment import parse_keep, parse_sustain
-from ci_workflow.domain.measures.window import parse_window
+from ci_workflow.domain.measures.window import checked_window
 from ci_workflow.domain.strategy.serves import Programme, Serves
 from ci_workflow.domain.text import MULTI_LINE, ONE_LINE
 from ci_workflow.domain.vocabulary import (
@@ -47,10 +46,8 @@ Line = Annotated[Name, ONE_LINE]  # a title, a name: one printable line
 
 # How much one improvement may hold: enough for any real one, and bounded for every page.
 MAX_OBJECTIVES, MAX_ACTIONS, MAX_TEAM = 50, 200, 100
-MAX_WINDOW = timedelta(days=3 * 366)
 
 DEFAULT_CHECKPOINT_CRON = "0 6 * * 1"  # weekly, Monday 06:00 UTC
-WINDOW = re.compile(r"^[1-9]\d*[hdw]$")
 
 
 class _Strict(BaseModel):
@@ -79,11 +76,7 @@ class ObjectiveSpec(_Strict):
     @field_validator("window")
     @classmethod
     def _window_shape(cls, window: str) -> str:
-        if not WINDOW.match(window) or len(window) > 8:
-            raise ValueError("expected a count and a unit h, d or w, e.g. 7d")
-        if parse_window(window) > MAX_WINDOW:
-            raise ValueError("a window is at most three years (156w)")
-        return window
+        return checked_window(window)
 
     @field_validator("due")
     @classmethod

@@ -12,6 +12,18 @@ _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 _WINDOW = re.compile(r"^([1-9]\d*)([hdw])$")
 
 
+MAX_WINDOW = timedelta(days=3 * 366)
+
+
+def checked_window(window: str) -> str:
+    """A window as a file gives it (``7d``), or a ValueError saying what is wrong with it."""
+    if not _WINDOW.match(window) or len(window) > 8:
+        raise ValueError("expected a count and a unit h, d or w, e.g. 7d")
+    if parse_window(window) > MAX_WINDOW:
+        raise ValueError("a window is at most three years (156w)")
+    return window
+
+
 def parse_window(text: str) -> timedelta:
     match = _WINDOW.match(text)
     if not match:

@@ -8,7 +8,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
+from ci_workflow.domain.improvement.sources import is_fetched
 from ci_workflow.domain.strategy.spec import (
     GoalSpec,
     KeyResultSpec,
@@ -42,6 +44,10 @@ class Item:
     direction: str | None = None
     due: date | None = None
     budget: float | None = None
+    # A key result measured by a capture: its source (as stored), window and cadence.
+    source: dict[str, Any] | None = None
+    window: str | None = None
+    checkpoint_cron: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,10 +87,21 @@ def _item(
             target=spec.target,
             direction=str(spec.direction),
             due=spec.due,
+            **_measured(spec),
         )
     if isinstance(spec, ProgrammeSpec):
         return replace(base, budget=spec.budget)
     return base
+
+
+def _measured(spec: KeyResultSpec) -> dict[str, Any]:
+    """A key result's source, window and cadence; a window and cadence only if it is fetched."""
+    if spec.source is None:
+        return {}
+    source = spec.source.model_dump(mode="json")
+    if not is_fetched(source):
+        return {"source": source}
+    return {"source": source, "window": spec.window, "checkpoint_cron": spec.checkpoints.cron}
 
 
 def changes(new: Iterable[Item], held: Mapping[str, Item]) -> list[ItemChange]:

@@ -16,11 +16,21 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.improvement.smart import beyond
-from ci_workflow.domain.improvement.sources import Name
+from ci_workflow.domain.improvement.sources import MetricSource, Name, is_fetched
+from ci_workflow.domain.improvement.spec import CheckpointSpec
+from ci_workflow.domain.measures.window import checked_window
 from ci_workflow.domain.text import ONE_LINE
 from ci_workflow.domain.vocabulary import Direction
 
@@ -66,6 +76,19 @@ class KeyResultSpec(_Owned):
     target: Number
     direction: Direction
     due: date
+    # Measured like an improvement objective: from this source, over the window ending at each
+    # checkpoint its cadence calls for. None (or kind manual): recorded by hand.
+    source: MetricSource | None = None
+    window: Annotated[str, AfterValidator(checked_window)] = "7d"
+    checkpoints: CheckpointSpec = Field(default_factory=CheckpointSpec)
+
+    @model_validator(mode="after")
+    def _measured_by_a_source(self) -> KeyResultSpec:
+        fetched = self.source is not None and is_fetched(self.source)
+        given = sorted({"window", "checkpoints"} & self.model_fields_set)
+        if given and not fetched:
+            raise ValueError(f"{' and '.join(given)}: only with a source a capture reads")
+        return self
 
     @model_validator(mode="after")
     def _target_beyond_baseline(self) -> KeyResultSpec:

@@ -46,6 +46,9 @@ def item_of(row: StrategyItem, owner: str) -> Item:
         direction=row.direction,
         due=row.due,
         budget=row.budget,
+        source=row.source,
+        window=row.window,
+        checkpoint_cron=row.checkpoint_cron,
     )
 
 
@@ -127,4 +130,7 @@ def _values(item: Item, owner_id: int) -> dict[str, Any]:
         "direction": item.direction,
         "due": item.due,
         "budget": item.budget,
+        "source": item.source,
+        "window": item.window,
+        "checkpoint_cron": item.checkpoint_cron,
     }

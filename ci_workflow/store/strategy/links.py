@@ -89,11 +89,11 @@ def add_value(
 
 
 def values_by_item(session: Session) -> dict[int, list[tuple[datetime, float]]]:
-    """Every key result's values, (at, value), oldest first."""
+    """Every key result's values, (at, value), oldest first (failed captures left out)."""
     found: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
-    query = select(KeyResultValue).order_by(col(KeyResultValue.at), col(KeyResultValue.id))
-    for row in session.exec(query):
-        found[row.item_id].append((row.at, row.value))
+    query = select(KeyResultValue).where(col(KeyResultValue.value).is_not(None))
+    for row in session.exec(query.order_by(col(KeyResultValue.at), col(KeyResultValue.id))):
+        found[row.item_id].append((row.at, row.value or 0.0))
     return dict(found)
 
 

@@ -5,8 +5,9 @@ each improvement serves and which programme it belongs to."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Text
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ci_workflow.domain.clock import utcnow
@@ -45,23 +46,34 @@ class StrategyItem(SQLModel, table=True):
     direction: str | None = Field(default=None, max_length=16)
     due: date | None = None
     budget: float | None = None
+    # A key result measured by a capture: its source (as applied), window and cadence.
+    source: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    window: str | None = Field(default=None, max_length=8)
+    checkpoint_cron: str | None = Field(default=None, max_length=100)
     # The strategy version that last created or changed it.
     version: int
     retired_at: datetime | None = None
 
 
 class KeyResultValue(SQLModel, table=True):
-    """A key result's value as measured at a moment (recorded by hand for now)."""
+    """A key result's value as measured at a moment: recorded by hand, or captured from its
+    source at a checkpoint (``checkpoint_at``, once per checkpoint; ``value`` None and
+    ``error`` saying why when the source failed)."""
 
     __tablename__ = "key_result_value"
+    __table_args__ = (
+        UniqueConstraint("item_id", "checkpoint_at", name="uq_key_result_value_checkpoint"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="strategy_item.id", ondelete="CASCADE", index=True)
     at: datetime
-    value: float
+    value: float | None = None
     recorded_at: datetime = Field(default_factory=utcnow)
     recorded_by: str = Field(max_length=200)
     note: str | None = Field(default=None, sa_type=Text)
+    checkpoint_at: datetime | None = None
+    error: str | None = Field(default=None, sa_type=Text)
 
 
 class ImprovementLink(SQLModel, table=True):

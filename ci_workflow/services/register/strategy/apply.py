@@ -9,6 +9,7 @@ applied and audits what changed and who applied it; one that changes nothing add
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -20,6 +21,7 @@ from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.improvement.validation import describe_errors
 from ci_workflow.domain.stages.lifecycle import TERMINAL
 from ci_workflow.domain.strategy.changes import (
+    Item,
     ItemChange,
     Kind,
     changes,
@@ -27,13 +29,15 @@ from ci_workflow.domain.strategy.changes import (
     has_changes,
     removal_problems,
 )
+from ci_workflow.domain.strategy.masks import unmasked
 from ci_workflow.domain.strategy.serves import PROGRAMME, SERVES
 from ci_workflow.domain.strategy.spec import StrategySpec
 from ci_workflow.domain.strict_yaml import load_mapping
-from ci_workflow.errors import ValidationFailed
+from ci_workflow.errors import UsageError, ValidationFailed
 from ci_workflow.schemas_strategy import ItemChangeOut, StrategyApplied
 from ci_workflow.services.people.refusals import Refused, refusing
 from ci_workflow.services.register._apply_files import read_file
+from ci_workflow.services.register.strategy.sources import placed_sources
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 from ci_workflow.store.people.people import load_directory
@@ -47,21 +51,31 @@ def apply_strategy_file(path: Path, *, actor: Actor) -> StrategyApplied:
     return apply_strategy(str(path), read_file(path), actor=actor)
 
 
-def apply_strategy(name: str, text: str, *, actor: Actor) -> StrategyApplied:
-    """Validate the whole file, then write it in one transaction; any problem: nothing."""
+def apply_strategy(
+    name: str, text: str, *, actor: Actor, preview: bool = False, based_on: int | None = None
+) -> StrategyApplied:
+    """Validate the whole file, then write it in one transaction; any problem: nothing.
+    ``preview``: what it would change, nothing written. ``based_on``: the version an editor
+    started from; refused if another was applied since (0: none was)."""
     data = load_mapping(text, source=name)
-    with refusing(actor), transaction() as session:
+    with refusing(actor), transaction(write=not preview) as session:
         if actor.person is not None and not allowed(Action.manage_strategy, actor.person):
             raise Refused(REFUSED)
-        directory = load_directory(session)
-        spec = _validated(name, data, directory)
-        items = flatten(spec)
-        found = changes(items, store.held_items(session))
+        directory, held = load_directory(session), store.held_items(session)
+        spec = _validated(name, data, directory, held)
+        items = placed_sources(name, spec, flatten(spec))
+        found = changes(items, held)
         _check_in_use(session, name, found)
-        if not has_changes(found):
-            return _applied(None, found)
         latest = store.latest_version(session)
-        version = (latest.version if latest else 0) + 1
+        held_version = latest.version if latest else 0
+        if based_on is not None and based_on != held_version:
+            raise UsageError(
+                f"the strategy changed since you opened it (version {held_version} now, you "
+                f"started from {based_on}): open it again and redo your change"
+            )
+        if preview or not has_changes(found):
+            return _applied(None, found)
+        version = held_version + 1
         store.add_version(
             session, version=version, applied_by=actor.name, source=name, document=text
         )
@@ -77,13 +91,20 @@ def apply_strategy(name: str, text: str, *, actor: Actor) -> StrategyApplied:
         return _applied(version, found)
 
 
-def _validated(name: str, data: dict[str, object], directory: Directory) -> StrategySpec:
+def _validated(
+    name: str, data: dict[str, Any], directory: Directory, held: dict[str, Item]
+) -> StrategySpec:
+    sources = {key: item.source for key, item in held.items() if item.source}
+    data, masks = unmasked(data, sources)  # secrets shown masked, kept as held
     try:
-        return StrategySpec.model_validate(data, context={"people": directory})
+        spec = StrategySpec.model_validate(data, context={"people": directory})
     except ValidationError as error:
         raise ValidationFailed(
-            name, [f"{name}: {line}" for line in describe_errors(error)]
+            name, [f"{name}: {line}" for line in [*describe_errors(error), *masks]]
         ) from None
+    if masks:
+        raise ValidationFailed(name, [f"{name}: {line}" for line in masks])
+    return spec
 
 
 def _check_in_use(session: Session, name: str, found: list[ItemChange]) -> None:

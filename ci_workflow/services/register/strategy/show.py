@@ -19,6 +19,7 @@ from ci_workflow.schemas_strategy import (
 )
 from ci_workflow.store.db import transaction
 from ci_workflow.store.strategy import items as store
+from ci_workflow.store.strategy.captures import latest_errors
 from ci_workflow.store.strategy.links import users_of, values_by_item
 
 
@@ -52,9 +53,10 @@ def strategy_of(session: Session) -> StrategyOut:
         )
         objectives[item.key] = objective
         goals[item.parent or ""].objectives.append(objective)
+    failures = latest_errors(session)
     for item in _ordered(held, Kind.key_result):
         objectives[item.parent or ""].key_results.append(
-            key_result_of(item, values.get(ids[item.key], []))
+            key_result_of(item, values.get(ids[item.key], []), failures.get(ids[item.key]))
         )
     programmes = [
         ProgrammeOut(
@@ -79,7 +81,9 @@ def _ordered(held: dict[str, Item], kind: Kind) -> list[Item]:
     return sorted((i for i in held.values() if i.kind == kind), key=lambda i: i.position)
 
 
-def key_result_of(item: Item, points: list[tuple[datetime, float]]) -> KeyResultOut:
+def key_result_of(
+    item: Item, points: list[tuple[datetime, float]], failure: tuple[datetime, str] | None = None
+) -> KeyResultOut:
     assert item.target is not None and item.due is not None and item.baseline is not None
     progress = assess(
         baseline=item.baseline,
@@ -102,4 +106,7 @@ def key_result_of(item: Item, points: list[tuple[datetime, float]]) -> KeyResult
         latest_at=progress.latest_at,
         achieved_pct=progress.achieved_pct,
         track=progress.track,
+        source=str((item.source or {}).get("kind", "")) if item.window else "",
+        failed_at=failure[0] if failure else None,
+        failure=failure[1] if failure else None,
     )
