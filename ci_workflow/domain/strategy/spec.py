@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.improvement.smart import beyond
 from ci_workflow.domain.improvement.sources import Name
+from ci_workflow.domain.strategy.capacity import Capacity
 from ci_workflow.domain.text import ONE_LINE
 from ci_workflow.domain.vocabulary import Direction
 
@@ -99,6 +100,7 @@ class StrategySpec(_Strict):
     programmes: Annotated[list[ProgrammeSpec], Field(max_length=MAX_PROGRAMMES)] = Field(
         default_factory=list
     )
+    capacity: Capacity = Field(default_factory=list)  # see ``domain.strategy.capacity``
 
     @model_validator(mode="after")
     def _keys_unique(self) -> StrategySpec:
