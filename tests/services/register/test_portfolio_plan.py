@@ -38,11 +38,17 @@ PORTFOLIO: list[tuple[str, float | None, float | None, float | None, Any, str, s
 
 @pytest.fixture
 def planned(cast: None, cli: Cli, tmp_path: Path) -> None:
+    register_portfolio(cli, tmp_path)
+
+
+def register_portfolio(cli: Cli, tmp_path: Path) -> None:
+    """The strategy with CAPACITY, and PORTFOLIO's improvements at their stages."""
     strategy = {**example(), "capacity": CAPACITY}
     cli.ok("strategy", "apply", write(tmp_path, strategy))
     for key, cost, hours, gain, wsjf, due, _ in PORTFOLIO:
         doc = improvement_doc(
             key=key,
+            title=f"Improvement {key}",
             estimated_cost=cost,
             estimated_hours=hours,
             expected_gain=gain,
@@ -129,7 +135,7 @@ def test_the_plan_for_a_quarter_is_the_best_subset_within_its_capacity_left(
     assert by_wsjf["total_value"] == round((8 + 5 + 3) / 3, 2)
     assert by_wsjf["left_out"][1] == {
         "id": "IMP-0003",
-        "title": "Cut the time to restore network incidents",
+        "title": "Improvement charlie",
         "estimated_cost": 20000,
         "estimated_hours": 600,
         "value": None,

@@ -66,6 +66,12 @@ def accept(ask: Ask, *, actor: Actor) -> PortfolioPlan:
         return found.model_copy(update={"accepted_by": actor.name})
 
 
+def capacity_quarters() -> list[str]:
+    """The quarters the strategy sets capacity for, in order."""
+    with transaction(write=False) as session:
+        return list(held_capacity(session))
+
+
 def accepted_plans(limit: int = 20) -> list[AcceptedPlan]:
     """The plans accepted lately, newest first, as the audit holds them."""
     with transaction(write=False) as session:
