@@ -9,6 +9,7 @@ import html
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlmodel import col, select
 
@@ -79,6 +80,38 @@ def test_bad_input_on_the_form_is_said_beside_it(use: Workspace, tmp_path: Path)
         assert answer.status_code == 422
         assert said in _text(answer.text)
         assert "<b>x</b>" not in answer.text
+
+
+def _token(use: Workspace, email: str) -> dict[str, str]:
+    answer = httpx.post(
+        f"{use.url}/api/tokens", json={"email": email, "password": password_of(email)}
+    )
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def test_the_api_proposes_as_the_cli_and_accepts_for_a_ci_manager(
+    use: Workspace, tmp_path: Path
+) -> None:
+    cli = Cli()
+    register_portfolio(cli, tmp_path)
+    before = len(_accepted())
+    expected = cli.json("portfolio", "plan", "--budget", "60000", "--hours", "1000", "--by", "wsjf")
+    lena, carmen = _token(use, LENA), _token(use, CARMEN)
+    asked = {"budget": 60000, "hours": 1000, "measure": "wsjf"}
+    shown = httpx.get(f"{use.url}/api/portfolio/plan", params=asked, headers=lena)
+    assert shown.json() == expected
+    bad = httpx.get(
+        f"{use.url}/api/portfolio/plan", params={"budget": -1, "hours": 1}, headers=lena
+    )
+    assert bad.status_code == 400
+    url = f"{use.url}/api/portfolio/plan/accept"
+    assert httpx.post(url, json=asked, headers=lena).status_code == 403
+    assert len(_accepted()) == before
+    done = httpx.post(url, json=asked, headers=carmen)
+    assert done.status_code == 200
+    assert done.json() == {**expected, "accepted_by": "Carmen Ruiz"}
+    (event,) = _accepted()[before:]
+    assert (event.actor, event.channel) == ("Carmen Ruiz", "api")
 
 
 @pytest.mark.slow

@@ -82,6 +82,10 @@ def _print(found: PortfolioPlan) -> None:
         out.print(f"accepted by {escape(found.accepted_by)}, recorded in the audit")
 
 
+def _count(n: int) -> str:
+    return f"{n} improvement" + ("" if n == 1 else "s")
+
+
 def _measure(measure: str) -> str:
     return "the WSJF score" if measure == Measure.wsjf else "the expected gain"
 
@@ -97,7 +101,7 @@ def print_capacity(found: PortfolioOut) -> None:
     out = console()
     for q in found.capacity:
         has = (
-            f"{q.hours:,.0f} h and {money(q.budget)}"
+            f"capacity {q.hours:,.0f} h and {money(q.budget)}"
             if q.hours is not None and q.budget is not None
             else "no capacity set"
         )
@@ -112,8 +116,8 @@ def print_capacity(found: PortfolioOut) -> None:
         unknown = f", {q.not_estimated} not estimated" if q.not_estimated else ""
         flag = f" [red]{', '.join(over)}[/red]" if over else ""
         out.print(
-            f"quarter [bold]{q.quarter}[/bold]: capacity {has}; demand {q.demand_hours:,.0f} h "
-            f"and {money(q.demand_cost)} ({len(q.improvements)} improvements{unknown}){flag}"
+            f"quarter [bold]{q.quarter}[/bold]: {has}; demand {q.demand_hours:,.0f} h "
+            f"and {money(q.demand_cost)} ({_count(len(q.improvements))}{unknown}){flag}"
         )
     if found.not_placed:
         out.print(f"not placed in a quarter (no due date): {', '.join(found.not_placed)}")

@@ -9,25 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from ci_workflow.domain.strategy.capacity import CapacitySpec
+from ci_workflow.store.strategy.capacity_table import StrategyCapacity
 from ci_workflow.store.tables.improvements import Improvement, Objective, PlanAction
-
-
-class StrategyCapacity(SQLModel, table=True):
-    """One quarter's team hours and budget. A quarter the file stops naming is retired
-    (``retired_at``); the strategy's versions keep every file as applied."""
-
-    __tablename__ = "strategy_capacity"
-
-    id: int | None = Field(default=None, primary_key=True)
-    quarter: str = Field(max_length=6, unique=True)
-    hours: float
-    budget: float
-    # The strategy version that last created or changed it.
-    version: int
-    retired_at: datetime | None = None
 
 
 def held_capacity(session: Session) -> dict[str, tuple[float, float]]:

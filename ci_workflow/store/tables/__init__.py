@@ -1,7 +1,7 @@
 """Every table of the store, imported here so ``SQLModel.metadata`` knows them all."""
 
 # Kept beside their queries: this folder holds a dozen modules already.
-from ci_workflow.store.strategy.capacity import StrategyCapacity
+from ci_workflow.store.strategy.capacity_table import StrategyCapacity
 from ci_workflow.store.strategy.tables import (
     ImprovementLink,
     KeyResultValue,

@@ -1,6 +1,7 @@
-"""The plan form of ``/portfolio`` (``/portfolio/plan``): a budget, team hours, a quarter and a
-measure give the proposal of ``improve portfolio plan``, chosen set and what is left out and
-why; a CI manager accepts it (``POST /portfolio/plan/accept``, with the form's CSRF token),
+"""The plan form of ``/portfolio`` (``/portfolio/plan``; JSON at ``/api/portfolio/plan``): a
+budget, team hours, a quarter and a measure give the proposal of ``improve portfolio plan``,
+chosen set and what is left out and why; a CI manager accepts it (``POST
+/portfolio/plan/accept`` with the form's CSRF token, or ``POST /api/portfolio/plan/accept``),
 which the audit records as a decision. Everyone signed in may ask for a proposal; the Accept
 button is shown to CI managers only, and anyone else's acceptance is refused and audited."""
 
@@ -12,17 +13,20 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as Bounded
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.strategy.plan import Measure
 from ci_workflow.errors import ImproveError, UsageError
 from ci_workflow.services.register.strategy import plan as service
-from ci_workflow.web.auth import check_csrf, viewer
-from ci_workflow.web.render import back, page, refusal_said, say
+from ci_workflow.web.auth import api_writer, check_csrf, viewer
+from ci_workflow.web.render import as_json, back, page, refusal_said, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
+Writer = Annotated[Actor, Depends(api_writer)]
 Field = Annotated[str, Form(max_length=32)]
 
 
@@ -100,3 +104,35 @@ def accept_plan(
         say(request, f"Plan accepted and recorded in the audit: {chosen}")
     asked = {"budget": budget, "hours": hours, "quarter": quarter, "measure": measure}
     return back("/portfolio/plan?" + urlencode(asked), "proposal")
+
+
+class PlanAsked(BaseModel):
+    """What a plan is asked for through the API: as the CLI's options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    budget: float | None = None
+    hours: float | None = None
+    quarter: str | None = Bounded(default=None, max_length=16)
+    measure: Measure = Measure.value
+
+
+@router.get("/api/portfolio/plan")
+def plan_json(
+    actor: Viewer,
+    budget: float | None = None,
+    hours: float | None = None,
+    quarter: str | None = None,
+    measure: Measure = Measure.value,
+) -> Response:
+    """The proposal for ``budget``, ``hours``, ``quarter`` and ``measure`` (``value`` or
+    ``wsjf``), as ``improve portfolio plan --json``; bad input is a 400 with the problem."""
+    return as_json(service.propose(service.Ask(measure, budget, hours, quarter or None)))
+
+
+@router.post("/api/portfolio/plan/accept")
+def accept_json(asked: PlanAsked, actor: Writer) -> Response:
+    """Accepts the proposal for what the body asks (a CI manager): recorded in the audit as a
+    decision; answers the plan accepted. Anyone else: 403, audited."""
+    ask = service.Ask(asked.measure, asked.budget, asked.hours, asked.quarter or None)
+    return as_json(service.accept(ask, actor=actor))
