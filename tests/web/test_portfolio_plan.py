@@ -16,7 +16,8 @@ from sqlmodel import col, select
 from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import AuditEvent
 from tests.browser import chromium, until_replaced
-from tests.helpers import Cli
+from ci_workflow.domain.improvement.spec_form import values_of
+from tests.helpers import Cli, improvement_doc
 from tests.services.register.test_portfolio_plan import register_portfolio
 from tests.web.conftest import Workspace, csrf_of, password_of
 from tests.web.test_people_admin import _shoot, _sign_in_as
@@ -66,6 +67,21 @@ def test_the_proposal_the_button_and_who_may_accept(use: Workspace, tmp_path: Pa
     after = _text(carmen.get(done.headers["location"]).text)
     assert "Plan accepted and recorded in the audit: IMP-0001" in after
     assert f"Carmen Ruiz: {event.detail}" in _text(carmen.get("/portfolio").text)
+
+
+def test_estimated_hours_round_trip_through_the_form(use: Workspace) -> None:
+    carmen = use.signed_in(CARMEN)
+    doc = improvement_doc(key="form-hours", estimated_hours=250)
+    values = values_of(doc)
+    assert values["estimated_hours"] == "250"
+    made = carmen.post(
+        "/improvements/new", data={"csrf": csrf_of(carmen, "/improvements/new"), **values}
+    )
+    assert made.status_code == 303, made.text
+    shown = made.headers["location"].removeprefix("/improvements/")
+    assert carmen.get(f"/api/improvements/{shown}/file").json()["estimated_hours"] == 250
+    form = carmen.get(f"/improvements/{shown}/edit").text
+    assert re.search(r'name="estimated_hours"[^>]*value="250"', form), form
 
 
 def test_bad_input_on_the_form_is_said_beside_it(use: Workspace, tmp_path: Path) -> None:
