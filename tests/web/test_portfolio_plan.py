@@ -13,10 +13,10 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from ci_workflow.domain.improvement.spec_form import values_of
 from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import AuditEvent
 from tests.browser import chromium, until_replaced
-from ci_workflow.domain.improvement.spec_form import values_of
 from tests.helpers import Cli, improvement_doc
 from tests.services.register.test_portfolio_plan import register_portfolio
 from tests.web.conftest import Workspace, csrf_of, password_of

@@ -242,3 +242,22 @@ def test_a_capacity_change_is_a_new_version(cast: None, cli: Cli, tmp_path: Path
     assert "capacity 2027Q2: removed" in out
     assert "strategy version 2" in out
     assert [q["quarter"] for q in cli.json("portfolio")["capacity"]] == ["2027Q1"]
+
+
+def test_a_changed_estimate_is_an_update_the_portfolio_follows(
+    planned: None, cli: Cli, tmp_path: Path
+) -> None:
+    key, cost, _, gain, wsjf, due, _ = PORTFOLIO[0]
+    doc = improvement_doc(
+        key=key,
+        title=f"Improvement {key}",
+        estimated_cost=cost,
+        estimated_hours=450,
+        expected_gain=gain,
+        wsjf=wsjf,
+        plan=[{"action": "Do it", "owner": "Priya Nair", "due": due}],
+    )
+    out = cli.ok("apply", str(write_yaml(tmp_path, doc))).stdout
+    assert "IMP-0001 updated: alpha (estimated_hours)" in out
+    q1 = cli.json("portfolio")["capacity"][0]
+    assert q1["demand_hours"] == 1900 - 500 + 450
