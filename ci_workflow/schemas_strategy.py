@@ -117,11 +117,66 @@ class PortfolioProgramme(BaseModel):
     improvements: list[PortfolioImprovement]
 
 
+class QuarterLoad(BaseModel):
+    """A quarter's capacity (from strategy.yaml) against the demand placed in it."""
+
+    quarter: str  # 2027Q1
+    hours: float | None  # capacity; None: strategy.yaml gives none for this quarter
+    budget: float | None
+    demand_hours: float  # the estimated hours of the improvements placed in it
+    demand_cost: float  # their estimated costs
+    over_hours: float  # demand beyond capacity (0 within it)
+    over_budget: float
+    improvements: list[str]
+    not_estimated: int  # placed in it without estimated hours or cost
+
+
 class PortfolioOut(BaseModel):
     version: int | None = None  # the strategy's; None: none applied yet
     objectives: list[PortfolioObjective] = []
     unserved: list[ObjectiveRef] = []
     programmes: list[PortfolioProgramme] = []
+    capacity: list[QuarterLoad] = []  # per quarter, in order
+    not_placed: list[str] = []  # improvements in play with no due date to place them
+
+
+class PlanItem(BaseModel):
+    id: str
+    title: str
+    estimated_cost: float | None
+    estimated_hours: float | None
+    value: float | None  # by the plan's measure
+
+
+class PlanLeftOut(PlanItem):
+    reason: str
+
+
+class PortfolioPlan(BaseModel):
+    """The proposal of ``improve portfolio plan``: the chosen set maximising the measure
+    within the budget and hours, and what was left out and why."""
+
+    measure: str  # "value" (expected gain) or "wsjf" (WSJF score)
+    quarter: str | None
+    budget: float
+    hours: float
+    committed_cost: float = 0.0  # with a quarter: what improvements past choosing already take
+    committed_hours: float = 0.0
+    chosen: list[PlanItem]
+    left_out: list[PlanLeftOut]
+    total_cost: float
+    total_hours: float
+    total_value: float
+    accepted_by: str | None = None  # set once a CI manager accepted it
+
+
+class AcceptedPlan(BaseModel):
+    """A plan a CI manager accepted, as the audit recorded it."""
+
+    at: datetime
+    by: str
+    channel: str | None
+    detail: str  # the ids chosen, the constraints and the value reached
 
 
 class StrategyDocument(BaseModel):

@@ -251,6 +251,9 @@ def main() -> None:
     try:
         print("$ (the people of examples/people.txt, each with the demo password)", flush=True)
         finish(history("--people", DEMO_PASSWORD))
+        improve(
+            "strategy", "apply", str(ROOT / "examples" / "strategy.yaml"), "--as", "Carmen Ruiz"
+        )
         improve("apply", str(ROOT / "examples" / "improvements"), "--as", "Carmen Ruiz")
         year = history()  # while the server, improve serve and the workspace start
         web = background("web", "--port", str(WEB_PORT), log="web.log")
@@ -314,6 +317,8 @@ def main() -> None:
         )
         print(f"                      signed in with the user:password in {HOME / 'prefect_auth'}")
         print(f"  audit trail:        IMPROVE_HOME={HOME} .venv/bin/improve audit network-mttr")
+        plan = "portfolio plan --quarter 2027Q1"
+        print(f"  portfolio plan:     IMPROVE_HOME={HOME} .venv/bin/improve {plan}")
         indent = " " * 22
         print(f"  workspace:          IMPROVE_HOME={HOME} .venv/bin/improve web")
         print(f"{indent}then http://127.0.0.1:8765, signed in with the demo password")

@@ -77,6 +77,7 @@ def document(fate: Fate, csv_name: str) -> dict[str, Any]:
         "strategic_impact": 2 + len(fate.key) % 4,
         "feasibility": 2 + len(fate.title) % 4,
         "estimated_cost": 4000 + 1000 * (len(fate.title) % 12),
+        "estimated_hours": 60 + 20 * (len(fate.title) % 15),
         "expected_gain": 15000 + 2500 * (len(fate.key) % 14),
         "identified": identified,
         "wsjf": {

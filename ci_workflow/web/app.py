@@ -37,6 +37,7 @@ from ci_workflow.web.pages import (
 from ci_workflow.web.pages.discussion import attachments, comments
 from ci_workflow.web.pages.improvement_acts import values, withdrawal
 from ci_workflow.web.pages.strategy import edit as strategy_edit
+from ci_workflow.web.pages.strategy import plan as portfolio_plan
 from ci_workflow.web.pages.strategy import portfolio
 from ci_workflow.web.render import as_json, page, say, sign_in_url
 
@@ -64,7 +65,7 @@ def create_app() -> FastAPI:
     pages = [account, tokens, work, register, improvement_file, improvement_form, improvement]
     pages += [opportunities, practice, people, apply, board, values, withdrawal]
     pages += [comments, attachments]  # the talk about an improvement
-    pages += [portfolio, strategy_edit]
+    pages += [portfolio, strategy_edit, portfolio_plan]
     for module in pages:
         app.include_router(module.router)
     app.middleware("http")(_security_headers)

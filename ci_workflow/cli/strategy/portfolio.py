@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from ci_workflow.cli._common import add_commands, console, escape, print_json
+from ci_workflow.cli._common import add_commands, console, escape, handle_errors, print_json
 from ci_workflow.domain.numbers import money, percent, quantity
 from ci_workflow.schemas_strategy import PortfolioOut
 
@@ -22,6 +22,8 @@ def portfolio(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -
 
 
 def _print(found: PortfolioOut) -> None:
+    from ci_workflow.cli.strategy.plan import print_capacity
+
     out = console()
     if found.version is None:
         out.print("no strategy applied yet: improve strategy apply strategy.yaml")
@@ -53,7 +55,22 @@ def _print(found: PortfolioOut) -> None:
             f"programme [bold]{escape(p.key)}[/bold]: cost {money(p.cost)} of budget "
             f"{money(p.budget)}, {money(p.remaining)} left{unknown}{over}: {escape(members)}"
         )
+    print_capacity(found)
+
+
+def _portfolio(
+    ctx: typer.Context, json_: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
+    """The portfolio: what serves each strategic objective, what each programme spends, and
+    each quarter's capacity against demand; plan chooses within a budget and hours."""
+    if ctx.invoked_subcommand is None:
+        handle_errors(portfolio)(json_)
 
 
 def register_commands(app: typer.Typer) -> None:
-    add_commands(app, {"portfolio": portfolio})
+    from ci_workflow.cli.strategy.plan import plan, plans
+
+    group = typer.Typer()
+    group.callback(invoke_without_command=True)(_portfolio)
+    add_commands(group, {"plan": plan, "plans": plans})
+    app.add_typer(group, name="portfolio")

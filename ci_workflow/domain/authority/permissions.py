@@ -57,6 +57,7 @@ class Action(StrEnum):
     remove_contribution = "remove_contribution"  # a comment or attachment: its author, a CI manager
     manage_strategy = "manage_strategy"  # apply strategy.yaml: a CI manager
     record_key_result = "record_key_result"  # a key result's value: its owner, a CI manager
+    accept_portfolio_plan = "accept_portfolio_plan"  # a proposed plan, as a decision: a CI manager
 
 
 def governs(person: PersonView, parties: Parties) -> bool:
@@ -223,6 +224,8 @@ def allowed(
         return may_remove_contribution(person, subject_id)
     if action == Action.manage_strategy:
         return may_manage_strategy(person)
+    if action == Action.accept_portfolio_plan:
+        return person.holds(Role.ci_manager)  # who answers for the portfolio's choices
     if action == Action.record_key_result:  # subject_id: the key result's owner
         return may_record_key_result(person, subject_id)
     assert parties is not None, f"{action} is about one improvement"

@@ -10,14 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.clock import CLOCK_SKEW, as_moment, utcnow
@@ -163,6 +156,7 @@ class ImprovementSpec(_Strict):
     strategic_impact: Score
     feasibility: Score
     estimated_cost: Money | None = None
+    estimated_hours: Money | None = None
     expected_gain: Money | None = None
     identified: date | None = None
     # When execution really started (a date is its midnight UTC), for an improvement replayed on

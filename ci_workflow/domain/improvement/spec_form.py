@@ -31,7 +31,8 @@ SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
     "incidents": tuple(_INCIDENTS.split()),
 }
 _TOP = """key title type source process service description vision current_state scope owner
-    process_owner team strategic_impact feasibility estimated_cost expected_gain identified
+    process_owner team strategic_impact feasibility estimated_cost estimated_hours expected_gain
+    identified
     started checkpoints.cron sustain sustain_keep service_owner_signoff wsjf.business_value
     wsjf.time_criticality wsjf.risk_reduction wsjf.effort programme serves"""
 TOP = tuple(_TOP.split())
@@ -46,6 +47,7 @@ NUMBERS = frozenset(
         "strategic_impact",
         "feasibility",
         "estimated_cost",
+        "estimated_hours",
         "expected_gain",
         "baseline",
         "target",

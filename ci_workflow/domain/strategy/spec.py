@@ -31,6 +31,7 @@ from ci_workflow.domain.improvement.smart import beyond
 from ci_workflow.domain.improvement.sources import MetricSource, Name, is_fetched
 from ci_workflow.domain.improvement.spec import CheckpointSpec
 from ci_workflow.domain.measures.window import checked_window
+from ci_workflow.domain.strategy.capacity import Capacity
 from ci_workflow.domain.text import ONE_LINE
 from ci_workflow.domain.vocabulary import Direction
 
@@ -122,6 +123,7 @@ class StrategySpec(_Strict):
     programmes: Annotated[list[ProgrammeSpec], Field(max_length=MAX_PROGRAMMES)] = Field(
         default_factory=list
     )
+    capacity: Capacity = Field(default_factory=list)  # see ``domain.strategy.capacity``
 
     @model_validator(mode="after")
     def _keys_unique(self) -> StrategySpec:

@@ -32,6 +32,7 @@ COPIED = (
     "strategic_impact",
     "feasibility",
     "estimated_cost",
+    "estimated_hours",
     "expected_gain",
     "checkpoint_cron",
     "wsjf_business_value",

@@ -78,6 +78,7 @@ def file_of(session: Session, improvement: Improvement) -> ImprovementFile:
             "strategic_impact": improvement.strategic_impact,
             "feasibility": improvement.feasibility,
             "estimated_cost": number(improvement.estimated_cost),
+            "estimated_hours": number(improvement.estimated_hours),
             "expected_gain": number(improvement.expected_gain),
             "identified": as_utc(improvement.identified_at).date(),
             "started": as_written(as_utc(improvement.started_at))

@@ -1,6 +1,7 @@
 """Every table of the store, imported here so ``SQLModel.metadata`` knows them all."""
 
 # Kept beside their queries: this folder holds a dozen modules already.
+from ci_workflow.store.strategy.capacity_table import StrategyCapacity
 from ci_workflow.store.strategy.tables import (
     ImprovementLink,
     KeyResultValue,
@@ -48,6 +49,7 @@ __all__ = [
     "PlanAction",
     "Report",
     "RoleAssignment",
+    "StrategyCapacity",
     "StrategyItem",
     "StrategyVersion",
     "SurveyResult",

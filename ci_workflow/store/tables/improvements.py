@@ -28,6 +28,7 @@ class Improvement(SQLModel, table=True):
     strategic_impact: int
     feasibility: int
     estimated_cost: float | None = None
+    estimated_hours: float | None = None  # the team's hours it needs, for capacity
     expected_gain: float | None = None
     actual_cost: float | None = None
     realised_gain: float | None = None

@@ -140,4 +140,6 @@ def test_without_a_strategy_the_portfolio_says_how_to_start(people: None, cli: C
         "objectives": [],
         "unserved": [],
         "programmes": [],
+        "capacity": [],
+        "not_placed": [],
     }

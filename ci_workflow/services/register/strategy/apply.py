@@ -20,6 +20,7 @@ from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.improvement.validation import describe_errors
 from ci_workflow.domain.stages.lifecycle import TERMINAL
+from ci_workflow.domain.strategy.capacity import CapacityChange, capacity_changes
 from ci_workflow.domain.strategy.changes import (
     Item,
     ItemChange,
@@ -42,6 +43,7 @@ from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 from ci_workflow.store.people.people import load_directory
 from ci_workflow.store.strategy import items as store
+from ci_workflow.store.strategy.capacity import held_capacity, write_capacity
 from ci_workflow.store.strategy.links import users_of
 
 REFUSED = "only a CI manager applies the strategy"
@@ -66,6 +68,7 @@ def apply_strategy(
         items = placed_sources(name, spec, flatten(spec))
         found = changes(items, held)
         _check_in_use(session, name, found)
+        quarters = capacity_changes(spec.capacity, held_capacity(session))
         latest = store.latest_version(session)
         held_version = latest.version if latest else 0
         if based_on is not None and based_on != held_version:
@@ -73,22 +76,23 @@ def apply_strategy(
                 f"the strategy changed since you opened it (version {held_version} now, you "
                 f"started from {based_on}): open it again and redo your change"
             )
-        if preview or not has_changes(found):
-            return _applied(None, found)
+        if preview or not (has_changes(found) or _capacity_changed(quarters)):
+            return _applied(None, found, quarters)
         version = held_version + 1
         store.add_version(
             session, version=version, applied_by=actor.name, source=name, document=text
         )
         owners = {person.name: person.id for person in directory.people}
         store.write_items(session, items, owner_ids=owners, version=version, at=utcnow())
+        write_capacity(session, spec.capacity, version=version, at=utcnow())
         record_act(
             session,
             actor,
             improvement_id=None,
             action="strategy_applied",
-            detail=f"version {version} from {name}: {_summary(found)}",
+            detail=f"version {version} from {name}: {_summary(found, quarters)}",
         )
-        return _applied(version, found)
+        return _applied(version, found, quarters)
 
 
 def _validated(
@@ -120,20 +124,33 @@ def _check_in_use(session: Session, name: str, found: list[ItemChange]) -> None:
         raise ValidationFailed(name, [f"{name}: {problem}" for problem in problems])
 
 
-def _summary(found: list[ItemChange]) -> str:
+def _summary(found: list[ItemChange], quarters: list[CapacityChange]) -> str:
     parts = [
         f"{c.outcome} {c.kind} {c.key}" + (f" ({', '.join(c.changed)})" if c.changed else "")
         for c in found
         if c.outcome != "unchanged"
     ]
+    parts += [
+        f"{c.outcome} capacity {c.quarter}" + (f" ({', '.join(c.changed)})" if c.changed else "")
+        for c in quarters
+        if c.outcome != "unchanged"
+    ]
     return "; ".join(parts)
 
 
-def _applied(version: int | None, found: list[ItemChange]) -> StrategyApplied:
-    return StrategyApplied(
-        version=version,
-        changes=[
-            ItemChangeOut(kind=c.kind, key=c.key, outcome=c.outcome, changed=list(c.changed))
-            for c in found
-        ],
-    )
+def _capacity_changed(quarters: list[CapacityChange]) -> bool:
+    return any(c.outcome != "unchanged" for c in quarters)
+
+
+def _applied(
+    version: int | None, found: list[ItemChange], quarters: list[CapacityChange]
+) -> StrategyApplied:
+    changes = [
+        ItemChangeOut(kind=c.kind, key=c.key, outcome=c.outcome, changed=list(c.changed))
+        for c in found
+    ]
+    changes += [
+        ItemChangeOut(kind="capacity", key=c.quarter, outcome=c.outcome, changed=list(c.changed))
+        for c in quarters
+    ]
+    return StrategyApplied(version=version, changes=changes)

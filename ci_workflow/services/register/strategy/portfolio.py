@@ -22,6 +22,7 @@ from ci_workflow.schemas_strategy import (
     PortfolioProgramme,
     StrategyOut,
 )
+from ci_workflow.services.register.strategy.capacity import capacity_of
 from ci_workflow.services.register.strategy.show import strategy_of
 from ci_workflow.store.db import transaction
 from ci_workflow.store.strategy.links import all_links, portfolio_rows
@@ -42,8 +43,11 @@ def portfolio_of(session: Session) -> PortfolioOut:
         for goal in strategy.goals
         for objective in goal.objectives
     ]
+    capacity, not_placed = capacity_of(session)
     return PortfolioOut(
         version=strategy.version,
+        capacity=capacity,
+        not_placed=not_placed,
         objectives=objectives,
         unserved=_unserved(strategy, members),
         programmes=[

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.stages.lifecycle import Status
+from ci_workflow.services.register.strategy.plan import accepted_plans
 from ci_workflow.services.register.strategy.portfolio import portfolio as read
 from ci_workflow.web.auth import viewer
 from ci_workflow.web.render import as_json, page
@@ -22,7 +23,14 @@ Viewer = Annotated[Actor, Depends(viewer)]
 
 @router.get("/portfolio", response_class=HTMLResponse)
 def portfolio(request: Request, actor: Viewer) -> Response:
-    return page(request, "portfolio.html", actor, view=read(), stages=[s.value for s in Status])
+    return page(
+        request,
+        "portfolio.html",
+        actor,
+        view=read(),
+        stages=[s.value for s in Status],
+        accepted=accepted_plans(5),
+    )
 
 
 @router.get("/api/portfolio")
