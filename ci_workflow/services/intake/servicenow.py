@@ -131,8 +131,8 @@ def _page(answer: httpx.Response, table: str, host: str) -> Page:
     status = answer.status_code
     if status == 401:
         raise ConnectorError(
-            f"{host} refused the credentials (HTTP 401{_said(answer)}): check --user and the "
-            "secret (improve connections add NAME ... --secret-stdin again)"
+            f"{host} refused the credentials (HTTP 401{_said(answer)}): check the user and "
+            "its password; to change them, remove the connection and add it again"
         )
     if status == 403:
         raise ConnectorError(f"{table}: the user may not read this table (HTTP 403{_said(answer)})")
