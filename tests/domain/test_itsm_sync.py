@@ -57,3 +57,15 @@ def test_a_record_flattens_to_stored_times_and_shown_labels() -> None:
     }
     with pytest.raises(MissingField, match="u_cause"):
         flatten(record, ["u_cause"], frozenset())
+
+
+def test_a_connection_is_due_once_its_period_has_passed_give_or_take_half_a_run() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from ci_workflow.domain.records.itsm_sync import due
+
+    now = datetime(2026, 12, 1, 10, 15, 1, tzinfo=UTC)
+    assert not due(None, None, now)  # on demand only
+    assert due(15, None, now)  # never tried
+    assert due(15, now - timedelta(minutes=14, seconds=59), now)  # a run that started late
+    assert not due(15, now - timedelta(minutes=10), now)

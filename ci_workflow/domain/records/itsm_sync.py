@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 KINDS = ("servicenow",)
@@ -39,6 +40,21 @@ def every_text(minutes: int) -> str:
         if minutes % size == 0:
             return f"{minutes // size}{unit}"
     return f"{minutes}m"
+
+
+# The scheduled sync runs every 5 minutes: a connection is due up to half a run early, so one
+# synced every 15 minutes is not put off to the 20th by a run that started a second late.
+SCHEDULE_SLACK = timedelta(minutes=2, seconds=30)
+
+
+def due(every_minutes: int | None, last_tried: datetime | None, now: datetime) -> bool:
+    """Whether the scheduled sync reads the connection now: it has a period, and it was not
+    tried within it."""
+    if every_minutes is None:
+        return False
+    return last_tried is None or now - last_tried + SCHEDULE_SLACK >= timedelta(
+        minutes=every_minutes
+    )
 
 
 @dataclass(frozen=True)

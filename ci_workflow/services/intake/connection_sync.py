@@ -17,6 +17,7 @@ make a failed sync half-applied. A sync stops early (``more``) at ``max_pages`` 
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -25,7 +26,13 @@ from sqlmodel import Session
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.records.change_mapping import ChangeMapping
-from ci_workflow.domain.records.itsm_sync import Cursor, MissingField, encoded_query, flatten
+from ci_workflow.domain.records.itsm_sync import (
+    Cursor,
+    MissingField,
+    due,
+    encoded_query,
+    flatten,
+)
 from ci_workflow.errors import ImproveError, ValidationFailed
 from ci_workflow.opportunities.change_export import read_changes
 from ci_workflow.opportunities.incident_export import read_export, refuse_when_nothing_usable
@@ -51,7 +58,7 @@ from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 from ci_workflow.store.intake import change_records, incidents
 from ci_workflow.store.intake import connections as store
-from ci_workflow.store.intake.connections import ItsmConnection
+from ci_workflow.store.intake.connections import ItsmConnection, ItsmSync
 
 TIMES = ("opened", "resolved", "closed", "planned_start", "planned_end")
 
@@ -95,6 +102,32 @@ def sync_connection(name: str, *, actor: Actor, limits: Limits | None = None) ->
         except ImproveError as error:
             _failed(connection, list(tables), _why(error), actor)
             raise
+
+
+def sync_due(actor: Actor) -> list[str]:
+    """The scheduled sync (``sync-itsm``): every connection whose period has passed since it
+    was last tried, one after another; a line each, a failure said and kept, never raised."""
+    now = utcnow()
+    with transaction(write=False) as session:
+        wanted = [
+            c.name
+            for c in store.every_connection(session)
+            if due(c.every_minutes, _last_tried(store.syncs(session, c.id or 0)), now)
+        ]
+    lines = []
+    for name in wanted:
+        try:
+            done = sync_connection(name, actor=actor)
+        except ImproveError as error:
+            lines.append(f"{name}: failed, nothing written: {error}")
+            continue
+        lines.append(f"{name}: " + "; ".join(_said(t) for t in done.tables))
+    return lines
+
+
+def _last_tried(syncs: dict[str, ItsmSync]) -> datetime | None:
+    tried = [row.tried_at for row in syncs.values() if row.tried_at is not None]
+    return max(tried) if tried else None
 
 
 def test_connection(name: str, *, actor: Actor) -> list[tuple[str, bool, str]]:

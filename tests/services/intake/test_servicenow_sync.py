@@ -260,3 +260,27 @@ def test_a_page_failing_four_times_writes_nothing_and_the_next_sync_resumes(
     assert (resumed.tables[0].read, resumed.tables[0].updated) == (10, 10)
     assert stored_incidents()["INC0000009"]["priority"] == "2 - High"
     assert cli.json("connections", "list")[0]["tables"][0]["error"] is None
+
+
+def test_the_scheduled_sync_reads_each_connection_when_its_period_has_passed(
+    cli: Cli, instance: Instance
+) -> None:
+    from ci_workflow.services.intake.connection_sync import sync_due
+
+    add(cli, instance, "--every", "15m")
+    on_demand = ["connections", "add", "lab", "--kind", "servicenow", "--url", instance.url]
+    cli.ok(*on_demand)  # no --every: synced only when asked
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    with history_at(start):
+        assert sync_due(ADMIN) == [
+            "snow: incident 23 new, 0 updated; change_request 7 new, 0 updated"
+        ]
+    instance.tables["incident"][5] = incident(5, START + timedelta(days=1), priority="1")
+    with history_at(start + timedelta(minutes=10)):
+        assert sync_due(ADMIN) == []  # not yet
+    with history_at(start + timedelta(minutes=15)):
+        assert sync_due(ADMIN) == [
+            "snow: incident 0 new, 1 updated; change_request 0 new, 0 updated"
+        ]
+    listed = {c["name"]: c for c in cli.json("connections", "list")}
+    assert listed["lab"]["tables"][0]["synced_at"] is None
