@@ -9,9 +9,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from sqlalchemy import delete
 
 from ci_workflow.cli.app import app
+from ci_workflow.store.db import transaction
+from ci_workflow.store.tables import ChangeRecord, Incident
 from tests.browser import chromium
 from tests.helpers import Cli
 from tests.services.intake.servicenow_server import Instance, servicenow
@@ -31,6 +35,9 @@ def text_of(page: str) -> str:
 def instance(use: Workspace) -> Iterator[Instance]:
     Cli().run("connections", "remove", "snow")
     Cli().run("connections", "remove", "lab")
+    with transaction() as session:  # the records another test of this workspace synced
+        session.execute(delete(Incident))
+        session.execute(delete(ChangeRecord))
     with servicenow() as served:
         served.tables["incident"] = [incident(n, START + timedelta(minutes=n)) for n in range(12)]
         served.tables["change_request"] = [change(n, START) for n in range(4)]
@@ -79,7 +86,21 @@ def test_nobody_else_sees_or_syncs_connections(use: Workspace, instance: Instanc
     assert lena.get("/connections").status_code == 403
     assert lena.get("/api/connections").status_code == 403
     assert post_form(lena, "/me", "/connections/snow/sync").status_code == 403
-    assert instance.requests == []  # the tool was never asked
+    tokens = {}
+    for email in (LENA, CARMEN):
+        sent = {"email": email, "password": password_of(email)}
+        tokens[email] = httpx.post(f"{use.url}/api/tokens", json=sent).json()["token"]
+    with httpx.Client(base_url=use.url, timeout=30) as api:
+        bearer = {"Authorization": f"Bearer {tokens[LENA]}"}
+        assert api.post("/api/connections/snow/sync", headers=bearer).status_code == 403
+        assert instance.requests == []  # the tool was never asked
+        bearer = {"Authorization": f"Bearer {tokens[CARMEN]}"}
+        done = api.post("/api/connections/snow/sync", headers=bearer)
+    assert done.status_code == 200
+    assert [(t["table"], t["imported"]) for t in done.json()["tables"]] == [
+        ("incident", 12),
+        ("change_request", 4),
+    ]
 
 
 @pytest.mark.slow

@@ -152,3 +152,11 @@ def test_only_a_ci_manager_manages_connections_and_the_secret_is_never_shown(
     cli.ok("connections", "remove", "snow", "--as", "cora@example.org")
     assert cli.json("connections", "list") == []
     assert counts() == (8, 3)  # the records it brought stay
+
+
+def test_the_default_mapping_is_the_example_shipped() -> None:
+    from ci_workflow.services.intake.connections import DEFAULT_MAPPING, table_mappings
+
+    example = Path(__file__).resolve().parents[3] / "examples/mappings/servicenow_connection.yaml"
+    assert example.read_text(encoding="utf-8") == DEFAULT_MAPPING
+    assert set(table_mappings(DEFAULT_MAPPING, str(example))) == {"incident", "change_request"}
