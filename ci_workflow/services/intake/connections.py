@@ -17,7 +17,6 @@ from pydantic import BaseModel, ValidationError
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.authority.permissions import Action, allowed
-from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.improvement.validation import describe_errors
 from ci_workflow.domain.records.change_mapping import ChangeMapping
 from ci_workflow.domain.records.incident_mapping import IncidentMapping
@@ -146,6 +145,8 @@ def add_connection(
 ) -> ConnectionOut:
     """Register a connection; its mapping and URL checked first, nothing kept on a problem."""
     _check_form(name, kind, url)
+    if secret and not user:
+        raise UsageError("--secret-stdin: a secret is the password of a --user; name the user")
     try:
         minutes = every_minutes(every) if every else None
     except ValueError as error:
@@ -239,7 +240,3 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ValidationFailed(str(path), [f"{path}: cannot read: {error}"]) from None
-
-
-def utc_now() -> datetime:
-    return utcnow()

@@ -284,3 +284,17 @@ def test_the_scheduled_sync_reads_each_connection_when_its_period_has_passed(
         ]
     listed = {c["name"]: c for c in cli.json("connections", "list")}
     assert listed["lab"]["tables"][0]["synced_at"] is None
+
+
+def test_a_record_that_cannot_be_used_is_left_out_and_said(cli: Cli, instance: Instance) -> None:
+    add(cli, instance)
+    broken = incident(7, START + timedelta(minutes=7))
+    broken["opened_at"] = ("", "")
+    instance.tables["incident"][7] = broken
+    result = sync()
+    incidents = result.tables[0]
+    assert (incidents.read, incidents.imported) == (23, 22)
+    assert incidents.left_out == ["snow incident: 1 incident(s): no opening time (INC0000007)"]
+    assert "INC0000007" not in stored_incidents()
+    listed = cli.json("connections", "list")[0]["tables"][0]
+    assert (listed["imported"], listed["left_out"], listed["error"]) == (22, 1, None)
