@@ -4,6 +4,7 @@ connections; and the secret, never shown."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -149,6 +150,9 @@ def test_only_a_ci_manager_manages_connections_and_the_secret_is_never_shown(
     assert acts.count(("Tom", "forbidden")) == 3
     assert all(SECRET not in f"{e.detail}" for e in trail)
     assert SECRET not in listed + synced + str(shown)
+    register = Path(os.environ["IMPROVE_HOME"]) / "improve.db"
+    if register.exists():  # on SQLite the secret is in a file only its owner may read
+        assert register.stat().st_mode & 0o077 == 0
     cli.ok("connections", "remove", "snow", "--as", "cora@example.org")
     assert cli.json("connections", "list") == []
     assert counts() == (8, 3)  # the records it brought stay
