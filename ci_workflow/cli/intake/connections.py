@@ -100,9 +100,9 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
 
 def test(name: str = NAME, as_: str | None = AS) -> None:
     """Reach each table as the connection's user and check the mapped fields; writes nothing."""
-    from ci_workflow.services.intake.connection_sync import test_connection
+    from ci_workflow.services.intake.connection_sync import check_connection
 
-    lines = test_connection(name, actor=cli_actor(as_))
+    lines = check_connection(name, actor=cli_actor(as_))
     for table, ok, said in lines:
         mark = "ok" if ok else "FAILED"
         console().print(f"{table}: {mark}: {escape(said)}")

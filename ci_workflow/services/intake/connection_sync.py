@@ -130,7 +130,7 @@ def _last_tried(syncs: dict[str, ItsmSync]) -> datetime | None:
     return max(tried) if tried else None
 
 
-def test_connection(name: str, *, actor: Actor) -> list[tuple[str, bool, str]]:
+def check_connection(name: str, *, actor: Actor) -> list[tuple[str, bool, str]]:
     """Each table: reachable as the connection's user, how many records, the mapped fields
     there; (table, ok, what was found). Nothing is written."""
     connection, _ = _prepared(name, actor)
@@ -155,11 +155,10 @@ def test_connection(name: str, *, actor: Actor) -> list[tuple[str, bool, str]]:
 
 
 def _prepared(name: str, actor: Actor) -> tuple[ItsmConnection, dict[str, Cursor]]:
-    with refusing(actor), transaction() as session:
+    with refusing(actor), transaction(write=False) as session:
         check_manager(actor)
         connection = named_connection(session, name)
         rows = store.syncs(session, connection.id or 0)
-        session.expunge_all()
     cursors = {
         table: Cursor(row.cursor_at, frozenset(filter(None, row.cursor_ties.split("\n"))))
         for table, row in rows.items()
