@@ -147,6 +147,8 @@ def add_connection(
     _check_form(name, kind, url)
     if secret and not user:
         raise UsageError("--secret-stdin: a secret is the password of a --user; name the user")
+    if len(user or "") > 200 or len(secret or "") > 1000:
+        raise UsageError("--user is at most 200 characters, the secret at most 1,000")
     try:
         minutes = every_minutes(every) if every else None
     except ValueError as error:
