@@ -15,7 +15,7 @@ from ci_workflow.cli import (
     show,
     web,
 )
-from ci_workflow.cli.intake import ideas, imports, opportunities
+from ci_workflow.cli.intake import connections, ideas, imports, opportunities
 from ci_workflow.cli.strategy import portfolio, strategy
 from ci_workflow.cli.upkeep import doctor
 
@@ -63,6 +63,7 @@ app.add_typer(people.app, name="people")
 app.add_typer(imports.app, name="import")
 app.add_typer(opportunities.app, name="opportunities")
 app.add_typer(ideas.app, name="ideas")
+app.add_typer(connections.app, name="connections")
 app.add_typer(strategy.app, name="strategy")
 
 

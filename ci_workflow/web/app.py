@@ -36,6 +36,7 @@ from ci_workflow.web.pages import (
 )
 from ci_workflow.web.pages.discussion import attachments, comments
 from ci_workflow.web.pages.improvement_acts import values, withdrawal
+from ci_workflow.web.pages.intake import connections
 from ci_workflow.web.pages.strategy import edit as strategy_edit
 from ci_workflow.web.pages.strategy import plan as portfolio_plan
 from ci_workflow.web.pages.strategy import portfolio
@@ -66,6 +67,7 @@ def create_app() -> FastAPI:
     pages += [opportunities, practice, people, apply, board, values, withdrawal]
     pages += [comments, attachments]  # the talk about an improvement
     pages += [portfolio, strategy_edit, portfolio_plan]
+    pages += [connections]  # ITSM tools the register reads
     for module in pages:
         app.include_router(module.router)
     app.middleware("http")(_security_headers)

@@ -34,6 +34,7 @@ def test_every_entrypoint_loads_and_takes_its_parameters(monkeypatch: pytest.Mon
     found["practice-report"].validate_parameters({"days": 90})
     found["detect-opportunities"].validate_parameters({"days": 28})
     found["send-digests"].validate_parameters({})
+    found["sync-itsm"].validate_parameters({})
     with pytest.raises(Exception, match="improvement_id"):
         found["improvement-lifecycle"].validate_parameters({})
 
@@ -49,6 +50,7 @@ def test_serve_runs_exactly_the_declared_deployments_on_their_schedules() -> Non
         "practice-report",
         "detect-opportunities",
         "send-digests",
+        "sync-itsm",
     }
     served = {d.name: d for d in runner_deployments()}
     assert set(served) == set(declared)

@@ -58,6 +58,7 @@ class Action(StrEnum):
     manage_strategy = "manage_strategy"  # apply strategy.yaml: a CI manager
     record_key_result = "record_key_result"  # a key result's value: its owner, a CI manager
     accept_portfolio_plan = "accept_portfolio_plan"  # a proposed plan, as a decision: a CI manager
+    manage_connections = "manage_connections"  # add, remove, test, sync ITSM connections
 
 
 def governs(person: PersonView, parties: Parties) -> bool:
@@ -197,6 +198,12 @@ def may_record_key_result(person: PersonView, owner_id: int | None) -> bool:
     return person.active and (person.id == owner_id or person.holds(Role.ci_manager))
 
 
+def may_manage_connections(person: PersonView) -> bool:
+    """Add, remove, test or sync a connection to an ITSM tool: a CI manager, since a
+    connection holds the tool's credentials and writes the incident and change records."""
+    return person.active and person.holds(Role.ci_manager)
+
+
 def allowed(
     action: Action,
     person: PersonView,
@@ -226,6 +233,8 @@ def allowed(
         return may_manage_strategy(person)
     if action == Action.accept_portfolio_plan:
         return person.holds(Role.ci_manager)  # who answers for the portfolio's choices
+    if action == Action.manage_connections:
+        return may_manage_connections(person)
     if action == Action.record_key_result:  # subject_id: the key result's owner
         return may_record_key_result(person, subject_id)
     assert parties is not None, f"{action} is about one improvement"

@@ -1,6 +1,7 @@
 """Every table of the store, imported here so ``SQLModel.metadata`` knows them all."""
 
 # Kept beside their queries: this folder holds a dozen modules already.
+from ci_workflow.store.intake.connections import ItsmConnection, ItsmSync
 from ci_workflow.store.strategy.capacity_table import StrategyCapacity
 from ci_workflow.store.strategy.tables import (
     ImprovementLink,
@@ -40,6 +41,8 @@ __all__ = [
     "ImprovementLink",
     "Incident",
     "Invitation",
+    "ItsmConnection",
+    "ItsmSync",
     "KeyResultValue",
     "MetricSnapshot",
     "Notification",

@@ -1,0 +1,244 @@
+"""Connections to ITSM tools (``improve connections add|remove|list|test``), registered once.
+
+A connection names its tool (``kind``: ServiceNow for now), its URL, the user it reads as, a
+secret (kept in the register, never shown), the mapping of the tool's fields onto incident and
+change records (ServiceNow's own names by default, ``DEFAULT_MAPPING``) and how often it syncs.
+Only a CI manager adds, removes, tests or syncs one; anyone may list them, secrets masked.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.permissions import Action, allowed
+from ci_workflow.domain.improvement.validation import describe_errors
+from ci_workflow.domain.records.change_mapping import ChangeMapping
+from ci_workflow.domain.records.incident_mapping import IncidentMapping
+from ci_workflow.domain.records.itsm_sync import KINDS, every_minutes, every_text
+from ci_workflow.domain.redact import MASK, redact_url
+from ci_workflow.domain.strict_yaml import load_mapping
+from ci_workflow.errors import AlreadyExists, NotFound, UsageError, ValidationFailed
+from ci_workflow.services.people.refusals import Refused, refusing
+from ci_workflow.store.audit import record_act
+from ci_workflow.store.db import transaction
+from ci_workflow.store.intake import connections as store
+from ci_workflow.store.intake.connections import ItsmConnection
+
+REFUSED = "only a CI manager manages connections to ITSM tools"
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# What each table of the tool becomes in the register.
+RECORDS = {"incident": "incidents", "change_request": "changes"}
+# The connector writes the rows it reads as this CSV: the mapping does not choose these.
+FIXED = {
+    "timestamp_format": "%Y-%m-%d %H:%M:%S",
+    "missing": "",
+    "delimiter": ",",
+    "encoding": "utf-8",
+}
+
+DEFAULT_MAPPING = """\
+# ServiceNow's own field names, read through its Table API (improve connections add NAME
+# --kind servicenow). A time is read as ServiceNow stores it (UTC); every other field as
+# ServiceNow shows it (a choice's label, a reference's name). To change it, copy this file,
+# edit a column or a list, and pass it with --mapping; leave a table out not to read it.
+incident:
+  columns:
+    id: number
+    opened: opened_at
+    resolved: resolved_at
+    closed: closed_at
+    category: category
+    service: cmdb_ci
+    priority: priority
+    assignment_group: assignment_group
+    sla_met: made_sla
+    reopen_count: reopen_count
+    reassignment_count: reassignment_count
+    problem_id: problem_id
+    change_id: rfc
+  true_values: ["true"]
+change_request:
+  columns:
+    id: number
+    state: state
+    opened: opened_at
+    planned_start: start_date
+    planned_end: end_date
+    closed: closed_at
+    service: cmdb_ci
+    type: type
+    risk: risk
+    close_code: close_code
+  closed_states: [Closed]
+  failed_states: [Canceled]
+  failed_close_codes: [Unsuccessful]
+"""
+
+Mapping = IncidentMapping | ChangeMapping
+
+
+class TableSync(BaseModel):
+    table: str
+    records: str  # what it becomes: incidents, changes
+    cursor: str | None  # the last update time read (UTC)
+    tried_at: datetime | None
+    synced_at: datetime | None
+    imported: int
+    updated: int
+    left_out: int
+    more: bool  # the last sync stopped at its bound; the next reads on
+    error: str | None
+
+
+class ConnectionOut(BaseModel):
+    name: str
+    kind: str
+    url: str
+    user: str | None
+    secret: str | None  # "***" when one is kept; never the secret
+    every: str | None
+    tables: list[TableSync]
+
+
+def table_mappings(text: str, source: str) -> dict[str, Mapping]:
+    """Each table's mapping from a connection's mapping YAML; every problem named with it."""
+    data = load_mapping(text, source=source)
+    unknown = sorted(set(data) - set(RECORDS))
+    if unknown or not data:
+        known = ", ".join(RECORDS)
+        raise ValidationFailed(source, [f"{source}: name the tables to read among {known}"])
+    found: dict[str, Mapping] = {}
+    for table, model in (("incident", IncidentMapping), ("change_request", ChangeMapping)):
+        if table not in data:
+            continue
+        given = data[table] if isinstance(data[table], dict) else {}
+        fixed = FIXED | ({"layout": "one_row"} if model is IncidentMapping else {})
+        try:
+            found[table] = model.model_validate(given | fixed)
+        except ValidationError as error:
+            lines = [f"{source}: {table}.{line}" for line in describe_errors(error)]
+            raise ValidationFailed(source, lines) from None
+    return found
+
+
+def check_manager(actor: Actor) -> None:
+    if actor.person is not None and not allowed(Action.manage_connections, actor.person):
+        raise Refused(REFUSED)
+
+
+def add_connection(
+    name: str,
+    *,
+    kind: str,
+    url: str,
+    actor: Actor,
+    user: str | None = None,
+    secret: str | None = None,
+    mapping: Path | None = None,
+    every: str | None = None,
+) -> ConnectionOut:
+    """Register a connection; its mapping and URL checked first, nothing kept on a problem."""
+    _check_form(name, kind, url)
+    if secret and not user:
+        raise UsageError("--secret-stdin: a secret is the password of a --user; name the user")
+    if len(user or "") > 200 or len(secret or "") > 1000:
+        raise UsageError("--user is at most 200 characters, the secret at most 1,000")
+    try:
+        minutes = every_minutes(every) if every else None
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    text = _read(mapping) if mapping else DEFAULT_MAPPING
+    table_mappings(text, str(mapping or "the default ServiceNow mapping"))
+    with refusing(actor), transaction() as session:
+        check_manager(actor)
+        if store.by_name(session, name) is not None:
+            raise AlreadyExists(f"a connection named {name} exists: remove it first")
+        connection = store.add(
+            session,
+            ItsmConnection(
+                name=name,
+                kind=kind,
+                url=url.rstrip("/"),
+                username=user,
+                secret=secret or None,
+                mapping=text,
+                every_minutes=minutes,
+                created_by=actor.name,
+            ),
+        )
+        detail = f"{name}: {kind} at {redact_url(connection.url)}"
+        record_act(session, actor, improvement_id=None, action="connection_added", detail=detail)
+        return shown(connection, {})
+
+
+def remove_connection(name: str, *, actor: Actor) -> None:
+    """Forget a connection and its cursors; the records it brought stay."""
+    with refusing(actor), transaction() as session:
+        check_manager(actor)
+        connection = named_connection(session, name)
+        store.remove(session, connection)
+        record_act(session, actor, improvement_id=None, action="connection_removed", detail=name)
+
+
+def list_connections() -> list[ConnectionOut]:
+    with transaction(write=False) as session:
+        return [shown(c, store.syncs(session, c.id or 0)) for c in store.every_connection(session)]
+
+
+def shown(connection: ItsmConnection, syncs: dict[str, Any]) -> ConnectionOut:
+    tables = table_mappings(connection.mapping, connection.name)
+    rows = []
+    for table in tables:
+        row = syncs.get(table)
+        rows.append(
+            TableSync(
+                table=table,
+                records=RECORDS[table],
+                cursor=row.cursor_at if row else None,
+                tried_at=row.tried_at if row else None,
+                synced_at=row.synced_at if row else None,
+                imported=row.rows_imported if row else 0,
+                updated=row.rows_updated if row else 0,
+                left_out=row.rows_left_out if row else 0,
+                more=row.more if row else False,
+                error=row.error if row else None,
+            )
+        )
+    return ConnectionOut(
+        name=connection.name,
+        kind=connection.kind,
+        url=redact_url(connection.url),
+        user=connection.username,
+        secret=MASK if connection.secret else None,
+        every=every_text(connection.every_minutes) if connection.every_minutes else None,
+        tables=rows,
+    )
+
+
+def named_connection(session: Any, name: str) -> ItsmConnection:
+    connection = store.by_name(session, name)
+    if connection is None:
+        raise NotFound(f"no connection named {name} (improve connections list)")
+    return connection
+
+
+def _check_form(name: str, kind: str, url: str) -> None:
+    if not NAME.match(name):
+        raise UsageError(f"NAME: {name!r}: lower-case letters, digits, - and _ (at most 64)")
+    if kind not in KINDS:
+        raise UsageError(f"--kind: {kind!r} is not one of {', '.join(KINDS)}")
+    if not re.match(r"^https?://[^/@\s]+(/[^\s]*)?$", url) or len(url) > 400:
+        raise UsageError(f"--url: {redact_url(url)!r} is not an http(s) URL without a password")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValidationFailed(str(path), [f"{path}: cannot read: {error}"]) from None

@@ -1,0 +1,89 @@
+"""Connections to ITSM tools (``improve connections``) and where each table's sync stands.
+
+A connection's secret is kept here like an objective source's secrets: in the register (whose
+file only its owner may read), never shown (``schemas`` masks it) and never audited. Each table
+a connection reads has one sync row: its cursor (the last update time read and the ids read at
+that time), when it was last tried and last succeeded, the rows it wrote and why it failed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Text, delete, select
+from sqlmodel import Field, Session, SQLModel
+
+from ci_workflow.domain.clock import utcnow
+
+
+class ItsmConnection(SQLModel, table=True):
+    __tablename__ = "itsm_connection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    kind: str = Field(max_length=16)
+    url: str = Field(max_length=400)
+    username: str | None = Field(default=None, max_length=200)
+    secret: str | None = Field(default=None, max_length=1000)
+    # The mapping as YAML (a table's name: its import mapping), kept as it was registered.
+    mapping: str = Field(sa_type=Text)
+    every_minutes: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(max_length=200)
+
+
+class ItsmSync(SQLModel, table=True):
+    __tablename__ = "itsm_sync"
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(foreign_key="itsm_connection.id", ondelete="CASCADE", index=True)
+    source_table: str = Field(max_length=64)
+    cursor_at: str | None = Field(default=None, max_length=40)
+    # The ids read at exactly ``cursor_at``, one a line.
+    cursor_ties: str = Field(default="", sa_type=Text)
+    tried_at: datetime | None = None
+    synced_at: datetime | None = None
+    rows_imported: int = 0
+    rows_updated: int = 0
+    rows_left_out: int = 0
+    more: bool = False  # the last sync stopped at its bound: there is more to read
+    error: str | None = Field(default=None, max_length=2000)
+
+
+def by_name(session: Session, name: str) -> ItsmConnection | None:
+    return session.execute(
+        select(ItsmConnection).where(ItsmConnection.name == name)  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+
+
+def every_connection(session: Session) -> list[ItsmConnection]:
+    return list(session.execute(select(ItsmConnection).order_by("name")).scalars())
+
+
+def add(session: Session, connection: ItsmConnection) -> ItsmConnection:
+    session.add(connection)
+    session.flush()
+    return connection
+
+
+def remove(session: Session, connection: ItsmConnection) -> None:
+    session.execute(delete(ItsmSync).where(ItsmSync.connection_id == connection.id))  # type: ignore[arg-type]
+    session.delete(connection)
+
+
+def syncs(session: Session, connection_id: int) -> dict[str, ItsmSync]:
+    """Each table's sync row of the connection, by table."""
+    rows = session.execute(
+        select(ItsmSync).where(ItsmSync.connection_id == connection_id)  # type: ignore[arg-type]
+    ).scalars()
+    return {row.source_table: row for row in rows}
+
+
+def sync_row(session: Session, connection_id: int, table: str) -> ItsmSync:
+    """The table's sync row, made on first use."""
+    found = syncs(session, connection_id).get(table)
+    if found is None:
+        found = ItsmSync(connection_id=connection_id, source_table=table)
+        session.add(found)
+        session.flush()
+    return found

@@ -1,0 +1,1 @@
+"""Pages of the intake wing: what comes into the register from other tools."""

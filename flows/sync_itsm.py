@@ -1,0 +1,26 @@
+"""Scheduled: each connection to an ITSM tool whose period (``--every``) has passed is synced."""
+
+from __future__ import annotations
+
+import os
+import pwd
+
+from prefect import flow, get_run_logger
+
+from ci_workflow.domain.authority.actors import operating_system
+
+
+@flow(name="sync-itsm")
+def sync_itsm() -> list[str]:
+    """A line per connection synced: what it read and wrote, or why it failed (kept on the
+    connection, shown by ``improve connections list`` and the Connections page)."""
+    from ci_workflow.services.intake.connection_sync import sync_due
+
+    try:
+        account = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a container's user without an entry in /etc/passwd
+        account = f"uid-{os.getuid()}"
+    lines = sync_due(operating_system(account))
+    for line in lines:
+        get_run_logger().info(line)
+    return lines
