@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from ci_workflow.schemas_benefits import PortfolioBenefits
+
 
 class StrategyLink(BaseModel):
     """A strategic objective an improvement serves (with the contribution it expects), or
@@ -119,3 +121,4 @@ class PortfolioOut(BaseModel):
     objectives: list[PortfolioObjective] = []
     unserved: list[ObjectiveRef] = []
     programmes: list[PortfolioProgramme] = []
+    benefits: PortfolioBenefits = PortfolioBenefits()  # forecast vs validated actual

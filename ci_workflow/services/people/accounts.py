@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.clock import as_utc, utcnow
-from ci_workflow.domain.vocabulary import SCOPED_ROLES, SERVICE_SCOPE, Role
+from ci_workflow.domain.vocabulary import OPTIONALLY_SCOPED_ROLES, SCOPED_ROLES, SERVICE_SCOPE, Role
 from ci_workflow.errors import UsageError
 from ci_workflow.schemas import PersonPublic
 from ci_workflow.services.people.directory import person_public, require_manager
@@ -40,6 +40,7 @@ SCOPE_KIND = {
     Role.process_owner: "process",
     Role.service_owner: "service",
     Role.data_analyst: "process or service",
+    Role.finance: "programme",
 }
 WHAT = {
     Role.ci_manager: "runs the practice: people, any gate",
@@ -47,6 +48,7 @@ WHAT = {
     Role.service_owner: "co-signs reviews of a service",
     Role.improvement_team: "works on improvements, records values",
     Role.data_analyst: "records measured values of a process or a service",
+    Role.finance: "validates benefits' actuals: of every programme, or of one",
 }
 _LOCK = re.compile(
     r"until (\S+ \S+) UTC \((\d+) minutes\) after (\d+) failed .*the last from (.*)$"
@@ -156,6 +158,13 @@ def role_choices() -> list[RoleChoice]:
         choices.append(
             RoleChoice(role=role, what=what, scoped=bool(kind), scope_kind=kind, scopes=scopes)
         )
+        if role in OPTIONALLY_SCOPED_ROLES:  # unscoped above; scoped to one programme here
+            scopes = sorted({*known.get("programme", []), *known.get(str(role), [])})
+            choices.append(
+                RoleChoice(
+                    role=role, what=what, scoped=True, scope_kind=SCOPE_KIND[role], scopes=scopes
+                )
+            )
     return choices
 
 

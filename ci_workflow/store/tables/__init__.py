@@ -1,6 +1,7 @@
 """Every table of the store, imported here so ``SQLModel.metadata`` knows them all."""
 
 # Kept beside their queries: this folder holds a dozen modules already.
+from ci_workflow.store.strategy.benefit_tables import BenefitActual, BenefitLine
 from ci_workflow.store.strategy.tables import (
     ImprovementLink,
     KeyResultValue,
@@ -30,6 +31,8 @@ __all__ = [
     "Attachment",
     "AttachmentContent",
     "AuditEvent",
+    "BenefitActual",
+    "BenefitLine",
     "ChangeRecord",
     "Comment",
     "Delivery",

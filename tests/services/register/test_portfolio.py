@@ -140,4 +140,5 @@ def test_without_a_strategy_the_portfolio_says_how_to_start(people: None, cli: C
         "objectives": [],
         "unserved": [],
         "programmes": [],
+        "benefits": {"currency": "EUR", "split_rule": "", "objectives": [], "programmes": []},
     }

@@ -34,6 +34,7 @@ from ci_workflow.errors import ValidationFailed
 from ci_workflow.schemas_strategy import ItemChangeOut, StrategyApplied
 from ci_workflow.services.people.refusals import Refused, refusing
 from ci_workflow.services.register._apply_files import read_file
+from ci_workflow.services.register.strategy.benefits import money_changes
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
 from ci_workflow.store.people.people import load_directory
@@ -58,13 +59,15 @@ def apply_strategy(name: str, text: str, *, actor: Actor) -> StrategyApplied:
         items = flatten(spec)
         found = changes(items, store.held_items(session))
         _check_in_use(session, name, found)
-        if not has_changes(found):
-            return _applied(None, found)
         latest = store.latest_version(session)
+        money = money_changes(latest, spec)
+        if not has_changes(found) and not money:
+            return _applied(None, found)
         version = (latest.version if latest else 0) + 1
         store.add_version(
             session, version=version, applied_by=actor.name, source=name, document=text
         )
+        store.set_money(session, version, spec.currency, spec.rates)
         owners = {person.name: person.id for person in directory.people}
         store.write_items(session, items, owner_ids=owners, version=version, at=utcnow())
         record_act(
@@ -72,7 +75,8 @@ def apply_strategy(name: str, text: str, *, actor: Actor) -> StrategyApplied:
             actor,
             improvement_id=None,
             action="strategy_applied",
-            detail=f"version {version} from {name}: {_summary(found)}",
+            detail=f"version {version} from {name}: "
+            + "; ".join(part for part in [*money, _summary(found)] if part),
         )
         return _applied(version, found)
 

@@ -22,6 +22,7 @@ from ci_workflow.schemas_strategy import (
     PortfolioProgramme,
     StrategyOut,
 )
+from ci_workflow.services.register.strategy.benefit_views import portfolio_benefits
 from ci_workflow.services.register.strategy.show import strategy_of
 from ci_workflow.store.db import transaction
 from ci_workflow.store.strategy.links import all_links, portfolio_rows
@@ -49,6 +50,7 @@ def portfolio_of(session: Session) -> PortfolioOut:
         programmes=[
             _programme(p.key, p.title, p.owner, p.budget, members) for p in strategy.programmes
         ],
+        benefits=portfolio_benefits(session, strategy),
     )
 
 
