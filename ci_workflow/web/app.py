@@ -36,7 +36,7 @@ from ci_workflow.web.pages import (
 )
 from ci_workflow.web.pages.discussion import attachments, comments
 from ci_workflow.web.pages.improvement_acts import values, withdrawal
-from ci_workflow.web.pages.strategy import portfolio
+from ci_workflow.web.pages.strategy import benefits, portfolio
 from ci_workflow.web.render import as_json, page, say, sign_in_url
 
 log = logging.getLogger("ci_workflow.web")
@@ -64,6 +64,7 @@ def create_app() -> FastAPI:
     pages += [opportunities, practice, people, apply, board, values, withdrawal]
     pages += [comments, attachments]  # the talk about an improvement
     pages += [portfolio]
+    pages += [benefits]  # an improvement's benefits: record, validate
     for module in pages:
         app.include_router(module.router)
     app.middleware("http")(_security_headers)

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import AuditEvent, BenefitActual, MetricSnapshot, Objective
 from tests.helpers import Cli, improvement_doc, write_yaml
-from tests.services.register.test_strategy import EXAMPLE, example, write
+from tests.services.register.test_strategy import example, write
 
 USD = 0.9  # the rate the test's strategy gives: one US dollar is 0.9 EUR
 

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from sqlmodel import Session
 
+from ci_workflow.domain.authority.actors import Actor
+from ci_workflow.domain.authority.permissions import Action, allowed
+from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.domain.strategy import benefit_figures as rules
 from ci_workflow.domain.strategy.benefit_figures import RECORDED, Cell
+from ci_workflow.domain.strategy.benefits import quarter_of
 from ci_workflow.domain.strategy.serves import PROGRAMME, SERVES
 from ci_workflow.schemas_benefits import (
     BenefitCellOut,
@@ -25,7 +30,7 @@ from ci_workflow.schemas_benefits import (
 )
 from ci_workflow.schemas_strategy import StrategyOut
 from ci_workflow.store.db import transaction
-from ci_workflow.store.register.improvements import get_improvement
+from ci_workflow.store.register.improvements import get_improvement, parties_of
 from ci_workflow.store.strategy import benefits as store
 from ci_workflow.store.strategy.benefit_tables import BenefitActual, BenefitLine
 from ci_workflow.store.strategy.links import all_links, portfolio_rows
@@ -179,3 +184,26 @@ def _by_quarter(found: ImprovementBenefits) -> dict[str, tuple[float, float]]:
             if cell.state == rules.VALIDATED:
                 quarters[cell.quarter][1] += (cell.actual or 0.0) * factor
     return {q: (f, v) for q, (f, v) in quarters.items()}
+
+
+def benefits_page(ref: str, actor: Actor) -> dict[str, Any]:
+    """The improvement page's benefits section: its lines, and what the person looking may do
+    (record an actual; validate or reject those they did not record)."""
+    with transaction(write=False) as session:
+        improvement = get_improvement(session, ref)
+        shown = benefits_of(session, improvement.id or 0)
+        person = actor.person
+        may_record = person is not None and allowed(
+            Action.record_benefit, person, parties_of(session, improvement)
+        )
+        may_validate = person is not None and allowed(
+            Action.validate_benefit, person, programme=shown.programme
+        )
+    return {
+        "view": shown,
+        "may_record": may_record,
+        "may_validate": may_validate,
+        "me": actor.name,
+        "quarter": quarter_of(utcnow()),
+        "recordable": [line.key for line in shown.lines if line.measured_from is None],
+    }

@@ -1,0 +1,82 @@
+"""Benefits in the workspace: an actual recorded from the improvement's page, validated there
+by finance of its programme (refused to others, on the page and the API, and to whoever
+recorded it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from tests.services.register.test_benefits import USD, benefit_lines
+from tests.services.register.test_strategy import example
+from tests.web.conftest import Workspace, csrf_of
+from tests.web.helpers import new_improvement
+from tests.web.test_people_admin import PASSWORD, someone
+from tests.web.test_portfolio import text_of
+
+CARMEN, LENA, OMAR = "carmen@example.org", "lena@example.org", "omar@example.org"
+
+
+def _planned(space: Workspace, folder: Path) -> str:
+    doc = example() | {"currency": "EUR", "rates": {"USD": USD}}
+    strategy = folder / "strategy.yaml"
+    strategy.write_text(yaml.safe_dump(doc, sort_keys=False))
+    space.improve("strategy", "apply", str(strategy))
+    return new_improvement(
+        space,
+        folder,
+        serves=["restore-faster", "fewer-repeat-incidents"],
+        programme="network-resilience",
+        benefits=benefit_lines(),
+    )
+
+
+def _record(space: Workspace, shown: str, email: str, amount: str) -> None:
+    client = space.signed_in(email)
+    page = f"/improvements/{shown}"
+    form = {
+        "csrf": csrf_of(client, page),
+        "line": "overtime",
+        "quarter": "2026Q3",
+        "amount": amount,
+        "note": "payroll",
+    }
+    answer = client.post(f"{page}/benefits/record", data=form)
+    assert answer.status_code == 303, answer.text
+
+
+def test_recorded_on_the_page_and_validated_only_by_finance_of_its_programme(
+    use: Workspace, tmp_path: Path
+) -> None:
+    shown = _planned(use, tmp_path)
+    _record(use, shown, LENA, "3,500")
+    page = f"/improvements/{shown}"
+    lena = use.signed_in(LENA)
+    words = text_of(lena.get(page).text)
+    assert "2026Q3 4,000 3,500 not yet (recorded by Lena Fischer: payroll)" in words
+    assert "Validate overtime 2026Q3" not in lena.get(page).text  # not her own
+    decide = {"line": "overtime", "quarter": "2026Q3", "decision": "validate"}
+    for email in (LENA, OMAR):
+        client = use.signed_in(email)
+        refused = client.post(
+            f"{page}/benefits/validate", data={"csrf": csrf_of(client, page), **decide}
+        )
+        assert refused.status_code == 403
+    omar_api = use.signed_in(OMAR)
+    assert (
+        omar_api.post(
+            f"/api{page}/benefits/validate",
+            json={"line": "overtime", "quarter": "2026Q3"},
+            headers={"X-CSRF-Token": csrf_of(omar_api, page)},
+        ).status_code
+        == 403
+    )
+    assert use.signed_in(CARMEN).get(f"/api{page}/benefits").json()["validated"] == 0
+    _name, finance = someone(["finance:network-resilience"])
+    client = use.signed_in(finance, PASSWORD)
+    assert "Validate overtime 2026Q3" in client.get(page).text
+    done = client.post(f"{page}/benefits/validate", data={"csrf": csrf_of(client, page), **decide})
+    assert done.status_code == 303
+    twin = client.get(f"/api{page}/benefits").json()
+    assert (twin["validated"], twin["forecast"]) == (3500, 4000 + 4000 + 1000 * USD + 300)
