@@ -4,6 +4,8 @@ recorded it)."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import yaml
@@ -80,3 +82,38 @@ def test_recorded_on_the_page_and_validated_only_by_finance_of_its_programme(
     assert done.status_code == 303
     twin = client.get(f"/api{page}/benefits").json()
     assert (twin["validated"], twin["forecast"]) == (3500, 4000 + 4000 + 1000 * USD + 300)
+
+
+def test_benefit_lines_round_trip_through_the_form_and_a_bad_one_is_shown_beside_its_field(
+    use: Workspace, tmp_path: Path
+) -> None:
+    from ci_workflow.domain.improvement.spec_form import spec_of, values_of
+    from tests.helpers import improvement_doc
+
+    shown = _planned(use, tmp_path)
+    carmen = use.signed_in(CARMEN)
+    file = carmen.get(f"/api/improvements/{shown}/file").json()
+    assert file["benefits"] == benefit_lines()  # as written: defaults left out
+    assert spec_of(values_of(file)).spec["benefits"] == benefit_lines()
+    doc = improvement_doc(key="form-benefits", programme="network-resilience")
+    values = {**values_of(doc), "benefits": yaml.safe_dump(benefit_lines()[:1])}
+    made = carmen.post(
+        "/improvements/new", data={"csrf": csrf_of(carmen, "/improvements/new"), **values}
+    )
+    assert made.status_code == 303, made.text
+    new = made.headers["location"].removeprefix("/improvements/")
+    assert carmen.get(f"/api/improvements/{new}/file").json()["benefits"] == benefit_lines()[:1]
+    for typed, problem in (
+        ("- key: x\n  kind: [", "not YAML: while parsing a flow node"),
+        (
+            yaml.safe_dump([{"key": "x", "kind": "revenue", "currency": "XYZ"}]),
+            "unknown currency 'XYZ': give an ISO 4217 code such as EUR or USD",
+        ),
+    ):
+        values = {**values_of(improvement_doc(key="form-bad")), "benefits": typed}
+        wrong = carmen.post(
+            "/improvements/new", data={"csrf": csrf_of(carmen, "/improvements/new"), **values}
+        )
+        assert wrong.status_code == 422
+        found = re.search(r'<p class="field-error" id="benefits-error">([^<]*)</p>', wrong.text)
+        assert found is not None and problem in html.unescape(found.group(1))

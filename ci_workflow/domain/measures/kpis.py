@@ -171,6 +171,9 @@ class PracticeKpis:
     average_roi: Figure
     on_time_rate: Figure
     by_stage: dict[str, int]
+    # Of the closed improvements, how many had their gain from validated benefit actuals
+    # (those with benefit lines: ``domain.strategy.benefit_figures``), not the sign-off's figure.
+    gains_from_benefits: int = 0
 
 
 def practice_kpis(

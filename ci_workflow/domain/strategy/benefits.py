@@ -210,3 +210,20 @@ def line_rows(lines: list[BenefitLineSpec]) -> list[LineRow]:
 def lines_shown(rows: list[LineRow]) -> str:
     """The lines as the audit trail shows them: key, kind and forecast total."""
     return ", ".join(f"{r[0]} ({r[1]}, {sum(a for _, a in r[5]):g})" for r in rows) or "none"
+
+
+def line_document(row: LineRow) -> dict[str, Any]:
+    """A line the register keeps as its file writes it: defaults left out, whole amounts whole."""
+    key, kind, recurring, currency, said, forecast, metric, rate = row
+
+    def whole(amount: float) -> float | int:
+        return int(amount) if float(amount).is_integer() else amount
+
+    document: dict[str, Any] = {"key": key, "kind": kind}
+    document |= {} if recurring else {"recurring": False}
+    document |= {"currency": currency} if currency else {}
+    document |= {"description": said} if said else {}
+    document["forecast"] = {q: whole(a) for q, a in forecast}
+    if metric is not None and rate is not None:
+        document["measured_from"] = {"objective": metric, "rate": whole(rate)}
+    return document

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import col, select
 
 from ci_workflow.store.db import transaction
+from ci_workflow.store.register.improvements import get_improvement
 from ci_workflow.store.tables import AuditEvent, BenefitActual, MetricSnapshot, Objective
 from tests.helpers import Cli, improvement_doc, write_yaml
 from tests.services.register.test_strategy import example, write
@@ -260,3 +261,35 @@ def test_portfolio_forecast_against_validated_actual_split_per_objective(
     assert network["validated_share_of_budget"] == pytest.approx(validated / 80000)
     kept = [r for r in actual_rows() if r.line_key == "restore-time"]
     assert [(r.amount, r.source, r.state) for r in kept] == [(measured, "measured", "validated")]
+
+
+def _closed(ref: str, gain: float, cost: float) -> None:
+    from tests.helpers import move_to
+
+    move_to("closed", ref)
+    with transaction() as session:
+        improvement = get_improvement(session, ref)
+        improvement.realised_gain, improvement.actual_cost = gain, cost
+        session.add(improvement)
+
+
+def test_roi_takes_validated_actuals_where_there_are_benefit_lines(
+    planned: Path, cli: Cli, tmp_path: Path
+) -> None:
+    cli.ok("benefits", "record", "IMP-0001", "overtime", "2026Q3", "3500", "--as", "Lena Fischer")
+    cli.ok("benefits", "record", "IMP-0001", "licence", "2026Q4", "1200", "--as", "Lena Fischer")
+    cli.ok("benefits", "record", "IMP-0001", "overtime", "2026Q4", "900", "--as", "Lena Fischer")
+    cli.ok("benefits", "validate", "IMP-0001", "overtime", "2026Q3", "--as", "Fatima Noor")
+    cli.ok("benefits", "validate", "IMP-0001", "licence", "2026Q4", "--as", "Fatima Noor")
+    # overtime 2026Q4 is never validated: it does not count.
+    cli.ok("apply", str(write_yaml(tmp_path, improvement_doc(key="no-lines"))))
+    _closed("IMP-0001", 99_999, 10_000)  # its typed gain is not used: it has lines
+    _closed("IMP-0002", 15_000, 10_000)
+    validated = 3500 + 1200 * USD
+    found = cli.json("kpis")
+    assert found["closed"] == 2
+    assert found["total_roi"]["value"] == pytest.approx((validated + 15_000 - 20_000) / 20_000)
+    assert found["average_roi"]["value"] == pytest.approx(
+        ((validated - 10_000) / 10_000 + (15_000 - 10_000) / 10_000) / 2
+    )
+    assert found["roi_gain_from"] == {"validated_benefits": 1, "realised_gain_at_signoff": 1}
