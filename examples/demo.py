@@ -240,6 +240,27 @@ def shown_id(ref: str) -> str:
     return str(json.loads(WATCHER.get(f"/api/improvements/{ref}"))["improvement"]["id"])
 
 
+def benefits_recorded_and_validated() -> None:
+    """network-mttr's benefits in 2026Q4: the overtime saved, recorded by its owner; both lines
+    (the hours saved are measured from mttr_hours) validated by finance; the portfolio."""
+    print("\n== network-mttr's benefits: recorded, measured, validated by finance ==", flush=True)
+    improve(
+        "benefits",
+        "record",
+        "network-mttr",
+        "overtime",
+        "2026Q4",
+        "2800",
+        "--as",
+        "Lena Fischer",
+        "--note",
+        "callout payroll, October and November",
+    )
+    for line in ("overtime", "engineer-hours"):
+        improve("benefits", "validate", "network-mttr", line, "2026Q4", "--as", "Nora Lindqvist")
+    improve("benefits", "show", "network-mttr")
+
+
 def main() -> None:
     started = time.monotonic()
     shutil.rmtree(HOME, ignore_errors=True)
@@ -251,6 +272,10 @@ def main() -> None:
     try:
         print("$ (the people of examples/people.txt, each with the demo password)", flush=True)
         finish(history("--people", DEMO_PASSWORD))
+        # The strategy first: the example improvements name what they serve in it.
+        improve(
+            "strategy", "apply", str(ROOT / "examples" / "strategy.yaml"), "--as", "Carmen Ruiz"
+        )
         improve("apply", str(ROOT / "examples" / "improvements"), "--as", "Carmen Ruiz")
         year = history()  # while the server, improve serve and the workspace start
         web = background("web", "--port", str(WEB_PORT), log="web.log")
@@ -297,6 +322,7 @@ def main() -> None:
             "--confirm",
         )
         at("network-mttr", "closed")
+        benefits_recorded_and_validated()
         print("\n== the year of practice ==", flush=True)
         finish(year)
         print(f"  ({time.monotonic() - started:.0f} s so far)", flush=True)

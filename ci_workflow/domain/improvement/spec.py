@@ -194,7 +194,7 @@ class ImprovementSpec(_Strict):
     wsjf: WsjfSpec | None = None
     serves: Serves = Field(default_factory=list)  # see ``domain.strategy.serves``
     programme: Programme | None = None
-    benefits: Benefits = Field(default_factory=list)  # see ``domain.strategy.benefits``
+    benefits: Benefits = Field(default_factory=list)  # see domain.strategy.benefits
 
     @field_validator("service_owner_signoff")
     @classmethod
