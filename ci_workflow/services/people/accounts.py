@@ -92,6 +92,7 @@ class RoleChoice(BaseModel):
     scoped: bool
     scope_kind: str  # process, service, or "" for a role without scope
     scopes: list[str]  # the known ones, for a scoped role
+    scope_optional: bool = False  # the role given without scope reaches every scope (finance)
 
 
 def person_account(ref: str, *, actor: Actor) -> PersonAccount:
@@ -152,24 +153,27 @@ def role_choices() -> list[RoleChoice]:
         known = known_scopes(session)
     choices = []
     for role in Role:
-        kind = SCOPE_KIND.get(role, "scope") if role in SCOPED_ROLES else ""
+        optional = role in OPTIONALLY_SCOPED_ROLES
+        kind = SCOPE_KIND.get(role, "scope") if role in SCOPED_ROLES or optional else ""
         scopes = sorted({*_offered(role, known), *known.get(str(role), [])}) if kind else []
         what = WHAT.get(role, "")
         choices.append(
-            RoleChoice(role=role, what=what, scoped=bool(kind), scope_kind=kind, scopes=scopes)
-        )
-        if role in OPTIONALLY_SCOPED_ROLES:  # unscoped above; scoped to one programme here
-            scopes = sorted({*known.get("programme", []), *known.get(str(role), [])})
-            choices.append(
-                RoleChoice(
-                    role=role, what=what, scoped=True, scope_kind=SCOPE_KIND[role], scopes=scopes
-                )
+            RoleChoice(
+                role=role,
+                what=what,
+                scoped=bool(kind),
+                scope_kind=kind,
+                scopes=scopes,
+                scope_optional=optional,
             )
+        )
     return choices
 
 
 def _offered(role: Role, known: dict[str, list[str]]) -> list[str]:
     """A data analyst's scopes are the processes and, written ``service:NAME``, the services."""
+    if role == Role.finance:
+        return known.get("programme", [])
     if role != Role.data_analyst:
         return known.get(SCOPE_KIND[role], [])
     services = [f"{SERVICE_SCOPE}{s}" for s in known.get("service", [])]
