@@ -7,7 +7,8 @@ import typer
 
 from ci_workflow.cli._common import add_commands, cli_actor, console, escape, print_json
 from ci_workflow.domain.numbers import money
-from ci_workflow.schemas_benefits import ImprovementBenefits
+from ci_workflow.domain.numbers import share as share_of
+from ci_workflow.schemas_benefits import ImprovementBenefits, PortfolioBenefits
 
 app = typer.Typer(
     help="Benefits over time: forecast, actuals recorded or measured, their validation.",
@@ -87,3 +88,24 @@ def validate(
 
 
 add_commands(app, {"show": show, "record": record, "validate": validate})
+
+
+def print_portfolio_benefits(found: PortfolioBenefits) -> None:
+    """``improve portfolio``'s benefits: forecast against validated actual per objective (split
+    evenly between the objectives an improvement serves) and per programme against its budget."""
+    out, c = console(), found.currency
+    out.print(
+        f"[bold]benefits[/bold] in {c}, forecast vs validated actual ({escape(found.split_rule)})"
+    )
+    for o in found.objectives:
+        waiting = f", {money(o.waiting)} waiting for validation" if o.waiting else ""
+        out.print(
+            f"  objective {escape(o.key)}: forecast {money(o.forecast)} {c}, validated "
+            f"{money(o.validated)} {c}{waiting}"
+        )
+    for p in found.programmes:
+        share = f" ({share_of(p.validated_share_of_budget)} of it)" if p.budget else ""
+        out.print(
+            f"  programme {escape(p.key)}: validated {money(p.validated)} {c} against budget "
+            f"{money(p.budget)} {c}{share}; forecast {money(p.forecast)} {c}"
+        )

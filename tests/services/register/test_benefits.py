@@ -293,3 +293,34 @@ def test_roi_takes_validated_actuals_where_there_are_benefit_lines(
         ((validated - 10_000) / 10_000 + (15_000 - 10_000) / 10_000) / 2
     )
     assert found["roi_gain_from"] == {"validated_benefits": 1, "realised_gain_at_signoff": 1}
+
+
+def test_the_portfolio_s_text_says_forecast_and_validated_per_objective_and_programme(
+    planned: Path, cli: Cli
+) -> None:
+    cli.ok("benefits", "record", "IMP-0001", "overtime", "2026Q3", "3500", "--as", "Lena Fischer")
+    cli.ok("benefits", "validate", "IMP-0001", "overtime", "2026Q3", "--as", "Fatima Noor")
+    out = cli.ok("portfolio").stdout
+    half = (4000 + 4000 + 1000 * USD + 300) / 2
+    assert f"objective restore-faster: forecast {half:,.0f} EUR, validated 1,750 EUR" in out
+    assert (
+        "programme network-resilience: validated 3,500 EUR against budget 80,000 EUR "
+        "(4.4 % of it)" in out
+    )
+
+
+def test_strategy_currency_and_rates_are_applied_versioned_and_checked(
+    planned: Path, cli: Cli, tmp_path: Path
+) -> None:
+    doc = example() | {"currency": "EUR", "rates": {"USD": 0.95}}
+    out = cli.ok("strategy", "apply", write(tmp_path, doc), "--as", "Carmen Ruiz").stdout
+    assert out.splitlines()[-1] == "strategy version 2"
+    assert "rates {'USD': 0.9} → {'USD': 0.95}" in events("strategy_applied")[-1].detail
+    portfolio = cli.json("portfolio")["benefits"]
+    network = {p["key"]: p for p in portfolio["programmes"]}["network-resilience"]
+    assert network["forecast"] == pytest.approx(4000 + 4000 + 1000 * 0.95 + 300)
+    for bad, field in (({"currency": "EURO"}, "currency"), ({"rates": {"XXY": 1}}, "rates")):
+        path = write(tmp_path, example() | bad, "bad.yaml")
+        errors = " ".join(fails(cli, "strategy", "apply", path, "--as", "Carmen Ruiz"))
+        assert f"{path}: {field}" in errors
+    assert cli.json("strategy", "show")["version"] == 2
