@@ -117,3 +117,37 @@ def test_benefit_lines_round_trip_through_the_form_and_a_bad_one_is_shown_beside
         assert wrong.status_code == 422
         found = re.search(r'<p class="field-error" id="benefits-error">([^<]*)</p>', wrong.text)
         assert found is not None and problem in html.unescape(found.group(1))
+
+
+def test_bad_input_on_the_page_is_said_and_nothing_is_recorded_and_a_note_is_escaped(
+    use: Workspace, tmp_path: Path
+) -> None:
+    shown = _planned(use, tmp_path)
+    page = f"/improvements/{shown}"
+    lena = use.signed_in(LENA)
+    for amount, said in (
+        ("lots", "amount: 'lots' is not a number"),
+        ("-5", "AMOUNT: -5 is below zero"),
+    ):
+        form = {
+            "csrf": csrf_of(lena, page),
+            "line": "overtime",
+            "quarter": "2026Q3",
+            "amount": amount,
+        }
+        answer = lena.post(f"{page}/benefits/record", data=form)
+        assert answer.status_code == 303
+        assert said in html.unescape(lena.get(page).text)
+    assert lena.get(f"/api{page}/benefits").json()["lines"][0]["cells"][0]["actual"] is None
+    form = {
+        "csrf": csrf_of(lena, page),
+        "line": "overtime",
+        "quarter": "2026Q3",
+        "amount": "10",
+        "note": "<script>alert(1)</script>",
+    }
+    assert lena.post(f"{page}/benefits/record", data=form).status_code == 303
+    text = lena.get(page).text
+    assert (
+        "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    )
