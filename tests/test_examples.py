@@ -14,8 +14,6 @@ def test_the_examples_apply_cleanly_and_cover_both_types(cli: Cli, store: str) -
         name, email, roles = (part.strip() for part in line.split("|"))
         grants = [arg for role in roles.split(",") for arg in ("--role", role.strip())]
         cli.ok("people", "add", name, "--email", email, *grants)
-    # The strategy first: the improvements name what they serve in it.
-    out = cli.ok("strategy", "apply", str(EXAMPLES / "strategy.yaml")).stdout
     cli.ok("apply", str(EXAMPLES / "improvements"))
     rows = cli.json("list")
     assert {r["type"] for r in rows} == {"incremental", "breakthrough"}
@@ -25,6 +23,7 @@ def test_the_examples_apply_cleanly_and_cover_both_types(cli: Cli, store: str) -
         "standard-change-catalogue",
     }
     assert cli.json("show", "self-service-reset")["process_owner"] == "Grace Kim"
+    out = cli.ok("strategy", "apply", str(EXAMPLES / "strategy.yaml")).stdout
     assert out.splitlines()[-1] == "strategy version 1"
     shown = cli.json("strategy", "show")
     assert len(shown["goals"]) == 2 and len(shown["programmes"]) == 2
