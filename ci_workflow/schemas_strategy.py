@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from ci_workflow.schemas_benefits import PortfolioBenefits
+
 
 class StrategyLink(BaseModel):
     """A strategic objective an improvement serves (with the contribution it expects), or
@@ -136,6 +138,7 @@ class PortfolioOut(BaseModel):
     objectives: list[PortfolioObjective] = []
     unserved: list[ObjectiveRef] = []
     programmes: list[PortfolioProgramme] = []
+    benefits: PortfolioBenefits = PortfolioBenefits()  # forecast vs validated actual
     capacity: list[QuarterLoad] = []  # per quarter, in order
     not_placed: list[str] = []  # improvements in play with no due date to place them
 

@@ -240,6 +240,47 @@ def shown_id(ref: str) -> str:
     return str(json.loads(WATCHER.get(f"/api/improvements/{ref}"))["improvement"]["id"])
 
 
+# What the example improvements serve in examples/strategy.yaml, and their programmes: added to
+# the demo's copies, so the examples themselves apply on a register without a strategy.
+TIES = {
+    "network-mttr.yaml": "serves:\n  - objective: restore-faster\n"
+    '    contribution: "network MTTR from 9.5 h to 6 h"\nprogramme: network-resilience\n',
+    "self-service-reset.yaml": "serves: [self-service-first]\nprogramme: service-desk-2027\n",
+}
+
+
+def tied_to_the_strategy() -> Path:
+    """examples/improvements (with its data) copied into the demo's home, each file told what it
+    serves and its programme."""
+    folder = HOME / "improvements"
+    shutil.copytree(ROOT / "examples" / "improvements", folder)
+    for name, ties in TIES.items():
+        path = folder / name
+        path.write_text(path.read_text(encoding="utf-8") + ties, encoding="utf-8")
+    return folder
+
+
+def benefits_recorded_and_validated() -> None:
+    """network-mttr's benefits in 2026Q4: the overtime saved, recorded by its owner; both lines
+    (the hours saved are measured from mttr_hours) validated by finance; the portfolio."""
+    print("\n== network-mttr's benefits: recorded, measured, validated by finance ==", flush=True)
+    improve(
+        "benefits",
+        "record",
+        "network-mttr",
+        "overtime",
+        "2026Q4",
+        "2800",
+        "--as",
+        "Lena Fischer",
+        "--note",
+        "callout payroll, October and November",
+    )
+    for line in ("overtime", "engineer-hours"):
+        improve("benefits", "validate", "network-mttr", line, "2026Q4", "--as", "Nora Lindqvist")
+    improve("benefits", "show", "network-mttr")
+
+
 def main() -> None:
     started = time.monotonic()
     shutil.rmtree(HOME, ignore_errors=True)
@@ -251,10 +292,11 @@ def main() -> None:
     try:
         print("$ (the people of examples/people.txt, each with the demo password)", flush=True)
         finish(history("--people", DEMO_PASSWORD))
+        # The strategy first: the demo's copies of the examples name what they serve in it.
         improve(
             "strategy", "apply", str(ROOT / "examples" / "strategy.yaml"), "--as", "Carmen Ruiz"
         )
-        improve("apply", str(ROOT / "examples" / "improvements"), "--as", "Carmen Ruiz")
+        improve("apply", str(tied_to_the_strategy()), "--as", "Carmen Ruiz")
         year = history()  # while the server, improve serve and the workspace start
         web = background("web", "--port", str(WEB_PORT), log="web.log")
         wait("the Prefect server", server_up)
@@ -300,6 +342,7 @@ def main() -> None:
             "--confirm",
         )
         at("network-mttr", "closed")
+        benefits_recorded_and_validated()
         print("\n== the year of practice ==", flush=True)
         finish(year)
         print(f"  ({time.monotonic() - started:.0f} s so far)", flush=True)

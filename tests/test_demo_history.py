@@ -28,7 +28,7 @@ def test_a_year_of_practice_fills_every_stage_and_every_verdict(
     import demo_history
 
     people = demo_history.register_people(EXAMPLES / "people.txt", "improve-demo-history")
-    assert len(people) == 7 and "Henrik Berg" in people
+    assert len(people) == 8 and "Henrik Berg" in people and "Nora Lindqvist" in people
     steps = demo_history.build(tmp_path / "history")
     assert steps > 200
 

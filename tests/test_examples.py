@@ -27,3 +27,5 @@ def test_the_examples_apply_cleanly_and_cover_both_types(cli: Cli, store: str) -
     assert out.splitlines()[-1] == "strategy version 1"
     shown = cli.json("strategy", "show")
     assert len(shown["goals"]) == 2 and len(shown["programmes"]) == 2
+    forecast = cli.json("benefits", "show", "network-mttr")["forecast"]
+    assert forecast == 3000 + 4500 + 4500 + 200 + 280 + 280

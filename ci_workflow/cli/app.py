@@ -16,7 +16,7 @@ from ci_workflow.cli import (
     web,
 )
 from ci_workflow.cli.intake import connections, ideas, imports, opportunities
-from ci_workflow.cli.strategy import portfolio, strategy
+from ci_workflow.cli.strategy import benefits, portfolio, strategy
 from ci_workflow.cli.upkeep import doctor
 
 app = typer.Typer(
@@ -65,6 +65,7 @@ app.add_typer(opportunities.app, name="opportunities")
 app.add_typer(ideas.app, name="ideas")
 app.add_typer(connections.app, name="connections")
 app.add_typer(strategy.app, name="strategy")
+app.add_typer(benefits.app, name="benefits")
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ AS = typer.Option(
 )
 ROLES_HELP = (
     "ROLE or ROLE:SCOPE; repeat for more. Roles: ci_manager, process_owner:PROCESS, "
-    "service_owner:SERVICE, improvement_team, data_analyst."
+    "service_owner:SERVICE, improvement_team, data_analyst, finance[:PROGRAMME]."
 )
 
 

@@ -11,6 +11,7 @@ class Role(StrEnum):
     service_owner = "service_owner"
     improvement_team = "improvement_team"
     data_analyst = "data_analyst"
+    finance = "finance"
 
 
 # Roles that only make sense for one process or service, named by the scope. A data analyst's
@@ -18,6 +19,9 @@ class Role(StrEnum):
 # (``data_analyst:service:Email``).
 SCOPED_ROLES = frozenset({Role.process_owner, Role.service_owner, Role.data_analyst})
 SERVICE_SCOPE = "service:"
+# Roles whose scope may be left out: ``finance`` alone validates benefits of every programme,
+# ``finance:PROGRAMME-KEY`` only those of one programme.
+OPTIONALLY_SCOPED_ROLES = frozenset({Role.finance})
 
 
 class ImprovementType(StrEnum):

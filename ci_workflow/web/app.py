@@ -37,9 +37,9 @@ from ci_workflow.web.pages import (
 from ci_workflow.web.pages.discussion import attachments, comments
 from ci_workflow.web.pages.improvement_acts import values, withdrawal
 from ci_workflow.web.pages.intake import connections
+from ci_workflow.web.pages.strategy import benefits, portfolio
 from ci_workflow.web.pages.strategy import edit as strategy_edit
 from ci_workflow.web.pages.strategy import plan as portfolio_plan
-from ci_workflow.web.pages.strategy import portfolio
 from ci_workflow.web.render import as_json, page, say, sign_in_url
 
 log = logging.getLogger("ci_workflow.web")
@@ -68,6 +68,7 @@ def create_app() -> FastAPI:
     pages += [comments, attachments]  # the talk about an improvement
     pages += [portfolio, strategy_edit, portfolio_plan]
     pages += [connections]  # ITSM tools the register reads
+    pages += [benefits]  # an improvement's benefits: record, validate
     for module in pages:
         app.include_router(module.router)
     app.middleware("http")(_security_headers)

@@ -133,7 +133,7 @@ def test_an_unknown_role_lists_every_role() -> None:
         parse_grant("boss")
     assert str(caught.value) == (
         "unknown role 'boss'; choose from ci_manager, process_owner, service_owner, "
-        "improvement_team, data_analyst"
+        "improvement_team, data_analyst, finance"
     )
 
 

@@ -26,7 +26,8 @@ from ci_workflow.domain.improvement.spec_form import (
 
 
 def test_the_form_s_fields() -> None:
-    assert TOP[:3] == ("key", "title", "type") and TOP[-1] == "serves" and len(TOP) == 30
+    assert TOP[:3] == ("key", "title", "type") and TOP[-2:] == ("serves", "benefits")
+    assert len(TOP) == 31
     assert OBJECTIVE == (
         "metric",
         "description",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from ci_workflow.cli._common import add_commands, console, escape, handle_errors, print_json
+from ci_workflow.cli.strategy.benefits import print_portfolio_benefits
 from ci_workflow.domain.numbers import money, percent, quantity
 from ci_workflow.schemas_strategy import PortfolioOut
 
@@ -55,6 +56,7 @@ def _print(found: PortfolioOut) -> None:
             f"programme [bold]{escape(p.key)}[/bold]: cost {money(p.cost)} of budget "
             f"{money(p.budget)}, {money(p.remaining)} left{unknown}{over}: {escape(members)}"
         )
+    print_portfolio_benefits(found.benefits)
     print_capacity(found)
 
 

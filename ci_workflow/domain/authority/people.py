@@ -6,7 +6,12 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ci_workflow.domain.vocabulary import SCOPED_ROLES, SERVICE_SCOPE, Role
+from ci_workflow.domain.vocabulary import (
+    OPTIONALLY_SCOPED_ROLES,
+    SCOPED_ROLES,
+    SERVICE_SCOPE,
+    Role,
+)
 from ci_workflow.errors import PersonNotFound, UsageError
 
 
@@ -31,7 +36,7 @@ def parse_grant(text: str) -> Grant:
     if role in SCOPED_ROLES and not scope:
         also = f" or {role}:service:NAME" if role == Role.data_analyst else ""
         raise UsageError(f"role {role} needs a scope: {role}:NAME (the process or service){also}")
-    if role not in SCOPED_ROLES and scope:
+    if role not in SCOPED_ROLES and role not in OPTIONALLY_SCOPED_ROLES and scope:
         # "ci_manager:Service Desk" would otherwise make a full CI manager without a word.
         raise UsageError(f"role {role} takes no scope; write {role} alone, not {role}:{scope}")
     if role == Role.data_analyst:
@@ -73,9 +78,18 @@ class PersonView:
     def holds(self, role: Role, scope: str | None = None) -> bool:
         """A deactivated person holds no role any more."""
         return self.active and any(
-            g.role == role and (role not in SCOPED_ROLES or same_scope(g.scope, scope))
-            for g in self.grants
+            g.role == role and _covers(role, g.scope, scope) for g in self.grants
         )
+
+
+def _covers(role: Role, granted: str | None, wanted: str | None) -> bool:
+    """A grant of ``role`` reaches ``wanted``: a role without scope everywhere; a role whose
+    scope may be left out everywhere when it is, else its own scope only."""
+    if role in OPTIONALLY_SCOPED_ROLES and not granted:
+        return True
+    if role in SCOPED_ROLES or role in OPTIONALLY_SCOPED_ROLES:
+        return same_scope(granted, wanted)
+    return True
 
 
 class Directory:

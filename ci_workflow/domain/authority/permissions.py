@@ -59,6 +59,8 @@ class Action(StrEnum):
     record_key_result = "record_key_result"  # a key result's value: its owner, a CI manager
     accept_portfolio_plan = "accept_portfolio_plan"  # a proposed plan, as a decision: a CI manager
     manage_connections = "manage_connections"  # add, remove, test, sync ITSM connections
+    record_benefit = "record_benefit"  # a benefit's actual: its owner or team, a CI manager
+    validate_benefit = "validate_benefit"  # finance (of its programme) or a CI manager
 
 
 def governs(person: PersonView, parties: Parties) -> bool:
@@ -204,6 +206,25 @@ def may_manage_connections(person: PersonView) -> bool:
     return person.active and person.holds(Role.ci_manager)
 
 
+def may_record_benefit(person: PersonView, parties: Parties) -> bool:
+    """Record a benefit line's actual: the improvement's owner or team, or a CI manager."""
+    return person.active and (
+        person.id == parties.owner_id
+        or person.id in parties.team_ids
+        or person.holds(Role.ci_manager)
+    )
+
+
+def may_validate_benefit(
+    person: PersonView, programme: str | None, recorder_id: int | None
+) -> bool:
+    """Validate or reject a benefit's actual: a CI manager, or finance (unscoped, or scoped to
+    the improvement's programme); never who recorded it."""
+    if not person.active or (recorder_id is not None and person.id == recorder_id):
+        return False
+    return person.holds(Role.ci_manager) or person.holds(Role.finance, programme or "")
+
+
 def allowed(
     action: Action,
     person: PersonView,
@@ -213,6 +234,7 @@ def allowed(
     separation: bool = False,
     assignee_id: int | None = None,
     subject_id: int | None = None,
+    programme: str | None = None,
 ) -> bool:
     """The one door every channel and use case asks: may ``person`` take ``action`` on the
     improvement ``parties`` describe (at ``gate``; on the plan action ``assignee_id`` owns; on
@@ -237,6 +259,8 @@ def allowed(
         return may_manage_connections(person)
     if action == Action.record_key_result:  # subject_id: the key result's owner
         return may_record_key_result(person, subject_id)
+    if action == Action.validate_benefit:  # subject_id: who recorded the actual
+        return may_validate_benefit(person, programme, subject_id)
     assert parties is not None, f"{action} is about one improvement"
     if action == Action.decide:
         assert gate is not None
@@ -249,5 +273,6 @@ def allowed(
         Action.confirm_baseline: may_confirm_baseline,
         Action.withdraw: may_withdraw,
         Action.bring_code: may_bring_code,
+        Action.record_benefit: may_record_benefit,
     }
     return rules[action](person, parties)

@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-FROZEN_AFTER_APPROVAL = ("process", "owner", "process_owner", "service_owner_signoff")
+FROZEN_AFTER_APPROVAL = (
+    "process",
+    "owner",
+    "process_owner",
+    "service_owner_signoff",
+    "benefits",  # the forecast is what the plan was approved with
+)
 # What an objective is measured against: frozen once the plan is approved. ``input_metric``
 # (process efficiency's input) decides how its result is computed, so it is one of them.
 TARGET_FIELDS = ("baseline", "target", "direction", "due", "window", "unit", "input_metric")

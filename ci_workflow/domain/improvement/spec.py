@@ -3,6 +3,7 @@
 ``ImprovementSpec.model_validate(data, context={"people": Directory, ...})`` checks the shape
 (types, unknown fields, ranges), the people it names, and that every objective is SMART. All
 problems come back together, each with its field path (see ``describe_errors``).
+Long: the whole schema in one place, read as one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ci_workflow.domain.improvement.smart import beyond
 from ci_workflow.domain.improvement.sources import MetricSource, Name, Text
 from ci_workflow.domain.measures.sustainment import parse_keep, parse_sustain
 from ci_workflow.domain.measures.window import checked_window
+from ci_workflow.domain.strategy.benefits import Benefits
 from ci_workflow.domain.strategy.serves import Programme, Serves
 from ci_workflow.domain.text import MULTI_LINE, ONE_LINE
 from ci_workflow.domain.vocabulary import (
@@ -179,6 +181,7 @@ class ImprovementSpec(_Strict):
     wsjf: WsjfSpec | None = None
     serves: Serves = Field(default_factory=list)  # see ``domain.strategy.serves``
     programme: Programme | None = None
+    benefits: Benefits = Field(default_factory=list)  # see domain.strategy.benefits
 
     @field_validator("service_owner_signoff")
     @classmethod

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ci_workflow.domain.strategy.benefits import benefits_of, benefits_text
 from ci_workflow.domain.strategy.serves import serves_of, serves_text
 
 _CSV = "path timestamp_column aggregation value_column filter timestamp_format"
@@ -34,7 +35,7 @@ _TOP = """key title type source process service description vision current_state
     process_owner team strategic_impact feasibility estimated_cost estimated_hours expected_gain
     identified
     started checkpoints.cron sustain sustain_keep service_owner_signoff wsjf.business_value
-    wsjf.time_criticality wsjf.risk_reduction wsjf.effort programme serves"""
+    wsjf.time_criticality wsjf.risk_reduction wsjf.effort programme serves benefits"""
 TOP = tuple(_TOP.split())
 _OBJECTIVE = "metric description unit window baseline target direction due kpi_kind input"
 OBJECTIVE = tuple(_OBJECTIVE.split())
@@ -96,6 +97,7 @@ def values_of(document: dict[str, Any]) -> dict[str, str]:
     """An improvement's file as the form's fields."""
     values = {name: text_of(_get(document, name)) for name in TOP}
     values["serves"] = serves_text(document.get("serves"))
+    values["benefits"] = benefits_text(document.get("benefits"))
     for n, objective in enumerate(document.get("objectives") or []):
         for name in OBJECTIVE:
             values[f"objectives[{n}].{name}"] = text_of(objective.get(name))
@@ -152,6 +154,8 @@ def spec_of(values: dict[str, str]) -> FormSpec:
         elif name == "serves":
             if raw:
                 read.spec[name] = serves_of(raw)
+        elif name == "benefits":
+            _benefits(raw, read)
         elif name == "team":
             if raw:
                 read.spec[name] = [line.strip() for line in raw.splitlines() if line.strip()]
@@ -171,6 +175,17 @@ def spec_of(values: dict[str, str]) -> FormSpec:
             read.spec["plan"].append(action)
             read.rows["plan"].append(n)
     return read
+
+
+def _benefits(raw: str, read: FormSpec) -> None:
+    """The benefits field, YAML as the file writes it; a problem of its own when it is not."""
+    try:
+        found = benefits_of(raw) if raw else None
+    except ValueError as error:
+        read.problems.setdefault("benefits", []).append(str(error))
+        return
+    if found is not None:
+        read.spec["benefits"] = found
 
 
 def _objective(values: dict[str, str], prefix: str, read: FormSpec) -> dict[str, Any]:
@@ -265,7 +280,7 @@ def _field_of(path: str, values: dict[str, str], read: FormSpec) -> str | None:
         path = re.sub(r"^(objectives\[\d+\]\.source)(?=\.|$)", rf"\1.{kind}", path)
         if path.endswith(f".source.{kind}"):
             return path.removesuffix(f".{kind}") + ".kind"
-    path = re.sub(r"^serves\[\d+\].*", "serves", path)
+    path = re.sub(r"^(serves|benefits)\[\d+\].*", r"\1", path)
     while path:
         if path in values or path in SECTIONS or _INDEX.fullmatch(path):
             return path

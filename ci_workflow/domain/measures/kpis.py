@@ -23,6 +23,10 @@ every objective met), success rate (successful ÷ closed), average time to imple
 → closed, days), total ROI (Σ gain − Σ cost) ÷ Σ cost, average ROI (mean of the improvements'
 ROIs), on-time rate (closed by their latest due date ÷ closed), and counts by stage.
 
+The realised gain of an improvement with benefit lines is the sum of its validated actuals in
+the organisation's currency (``domain.strategy.benefit_figures``); of one without, the figure
+typed at sign-off.
+
 A zero or missing denominator gives ``n/a`` with the reason, never a crash or an infinity.
 """
 
@@ -171,6 +175,9 @@ class PracticeKpis:
     average_roi: Figure
     on_time_rate: Figure
     by_stage: dict[str, int]
+    # Of the closed improvements, how many had their gain from validated benefit actuals
+    # (those with benefit lines: ``domain.strategy.benefit_figures``), not the sign-off's figure.
+    gains_from_benefits: int = 0
 
 
 def practice_kpis(

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from ci_workflow.domain.strategy.currencies import DEFAULT_CURRENCY
 from ci_workflow.domain.text import ONE_LINE
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
@@ -37,6 +38,8 @@ class StrategyKeys:
 
     objectives: frozenset[str]
     programmes: frozenset[str]
+    currency: str = DEFAULT_CURRENCY  # the organisation's; rates: (code, rate) into it
+    rates: tuple[tuple[str, float], ...] = ()
 
 
 def _keys(info: ValidationInfo) -> StrategyKeys | None:

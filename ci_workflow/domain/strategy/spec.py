@@ -32,6 +32,7 @@ from ci_workflow.domain.improvement.sources import MetricSource, Name, is_fetche
 from ci_workflow.domain.improvement.spec import CheckpointSpec
 from ci_workflow.domain.measures.window import checked_window
 from ci_workflow.domain.strategy.capacity import Capacity
+from ci_workflow.domain.strategy.currencies import DEFAULT_CURRENCY, known_currency
 from ci_workflow.domain.text import ONE_LINE
 from ci_workflow.domain.vocabulary import Direction
 
@@ -41,6 +42,8 @@ Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Money = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
 Unit = Annotated[str, Field(max_length=32), ONE_LINE]
 Metric = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+Currency = Annotated[str, AfterValidator(known_currency)]
+Rate = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
 
 # Enough for any organisation's strategy, bounded for every page that shows it.
 MAX_GOALS, MAX_OBJECTIVES, MAX_KEY_RESULTS, MAX_PROGRAMMES = 20, 30, 20, 50
@@ -119,6 +122,8 @@ class ProgrammeSpec(_Owned):
 
 
 class StrategySpec(_Strict):
+    currency: Currency = DEFAULT_CURRENCY  # see domain.strategy.benefits
+    rates: Annotated[dict[Currency, Rate], Field(max_length=50)] = Field(default_factory=dict)
     goals: Annotated[list[GoalSpec], Field(max_length=MAX_GOALS)] = Field(default_factory=list)
     programmes: Annotated[list[ProgrammeSpec], Field(max_length=MAX_PROGRAMMES)] = Field(
         default_factory=list

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.clock import as_utc, utcnow
-from ci_workflow.domain.vocabulary import SCOPED_ROLES, SERVICE_SCOPE, Role
+from ci_workflow.domain.vocabulary import OPTIONALLY_SCOPED_ROLES, SCOPED_ROLES, SERVICE_SCOPE, Role
 from ci_workflow.errors import UsageError
 from ci_workflow.schemas import PersonPublic
 from ci_workflow.services.people.directory import person_public, require_manager
@@ -40,6 +40,7 @@ SCOPE_KIND = {
     Role.process_owner: "process",
     Role.service_owner: "service",
     Role.data_analyst: "process or service",
+    Role.finance: "programme",
 }
 WHAT = {
     Role.ci_manager: "runs the practice: people, any gate",
@@ -47,6 +48,7 @@ WHAT = {
     Role.service_owner: "co-signs reviews of a service",
     Role.improvement_team: "works on improvements, records values",
     Role.data_analyst: "records measured values of a process or a service",
+    Role.finance: "validates benefits' actuals: of every programme, or of one",
 }
 _LOCK = re.compile(
     r"until (\S+ \S+) UTC \((\d+) minutes\) after (\d+) failed .*the last from (.*)$"
@@ -90,6 +92,7 @@ class RoleChoice(BaseModel):
     scoped: bool
     scope_kind: str  # process, service, or "" for a role without scope
     scopes: list[str]  # the known ones, for a scoped role
+    scope_optional: bool = False  # the role given without scope reaches every scope (finance)
 
 
 def person_account(ref: str, *, actor: Actor) -> PersonAccount:
@@ -150,17 +153,27 @@ def role_choices() -> list[RoleChoice]:
         known = known_scopes(session)
     choices = []
     for role in Role:
-        kind = SCOPE_KIND.get(role, "scope") if role in SCOPED_ROLES else ""
+        optional = role in OPTIONALLY_SCOPED_ROLES
+        kind = SCOPE_KIND.get(role, "scope") if role in SCOPED_ROLES or optional else ""
         scopes = sorted({*_offered(role, known), *known.get(str(role), [])}) if kind else []
         what = WHAT.get(role, "")
         choices.append(
-            RoleChoice(role=role, what=what, scoped=bool(kind), scope_kind=kind, scopes=scopes)
+            RoleChoice(
+                role=role,
+                what=what,
+                scoped=bool(kind),
+                scope_kind=kind,
+                scopes=scopes,
+                scope_optional=optional,
+            )
         )
     return choices
 
 
 def _offered(role: Role, known: dict[str, list[str]]) -> list[str]:
     """A data analyst's scopes are the processes and, written ``service:NAME``, the services."""
+    if role == Role.finance:
+        return known.get("programme", [])
     if role != Role.data_analyst:
         return known.get(SCOPE_KIND[role], [])
     services = [f"{SERVICE_SCOPE}{s}" for s in known.get("service", [])]

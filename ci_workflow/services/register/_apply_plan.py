@@ -24,6 +24,7 @@ from ci_workflow.domain.improvement.field_diffs import (
 from ci_workflow.domain.improvement.spec import ImprovementSpec
 from ci_workflow.domain.measures.evaluation import execution_start
 from ci_workflow.domain.stages.lifecycle import EDITABLE_DEFINITION, TERMINAL, Status
+from ci_workflow.domain.strategy.benefits import LineRow, line_rows, lines_shown
 from ci_workflow.domain.strategy.serves import Link, link_changes, links
 from ci_workflow.errors import ChangeRefused
 from ci_workflow.services.register._apply_audit import change_details, changed_fields
@@ -57,6 +58,7 @@ class Change:
     # An owner handing the improvement over: its own event, which separation of duties reads.
     handover: dict[str, Any] | None = None
     links: list[Link] | None = None  # what it serves and its programme: written anew when set
+    benefits: list[LineRow] | None = None  # its benefit lines: written anew when set
 
 
 Specs = list[tuple[str, ImprovementSpec]]
@@ -159,8 +161,19 @@ def _create(spec: ImprovementSpec, source: str, wanted: Wanted, actor: Actor) ->
     sync = objective_sync([], wanted.objectives)
     plan = with_history([], wanted.plan)  # an action the file says is done was done today
     tied = links(spec.serves, spec.programme)
+    lines = line_rows(spec.benefits)
     return Change(
-        spec.key, "created", None, (), fields, wanted.team_ids, sync, plan, event, links=tied
+        spec.key,
+        "created",
+        None,
+        (),
+        fields,
+        wanted.team_ids,
+        sync,
+        plan,
+        event,
+        links=tied,
+        benefits=lines or None,
     )
 
 
@@ -188,6 +201,8 @@ def _update(
     tied = links(spec.serves, spec.programme)
     retied = link_changes(current.links.get(improvement_id, []), tied)
     changed += [kind for kind, _, _ in retied]
+    lines, relined = _benefits(current.benefits.get(improvement_id, []), spec)
+    changed += ["benefits"] if relined else []
     if not changed:
         return Change(spec.key, "unchanged", improvement_id)
     frozen = frozen_changes(changed, to_objectives)
@@ -198,14 +213,8 @@ def _update(
         )
     details = change_details(improvement, spec, wanted, (objectives, team, plan), names, started)
     details += [value_change(kind, old, new) for kind, old, new in retied]
-    fields = {
-        "id": improvement_id,
-        **{f: from_spec(spec, f) for f in COPIED},
-        "owner_id": wanted.owner_id,
-        "process_owner_id": wanted.process_owner_id,
-        "identified_at": _identified_at(spec, improvement),
-        "started_at": started,
-    }
+    details += [relined] if relined else []
+    fields = _fields(improvement, spec, wanted, started)
     every = current.objectives.get(improvement_id, [])
     detail = f"changed {', '.join(changed)} from {Path(source).name}: {'; '.join(details)}"
     return Change(
@@ -222,7 +231,28 @@ def _update(
         if "owner" in changed
         else None,
         links=tied if retied else None,
+        benefits=lines if relined else None,
     )
+
+
+def _fields(
+    improvement: Any, spec: ImprovementSpec, wanted: Wanted, started: Any
+) -> dict[str, Any]:
+    """The improvement's columns as an update writes them."""
+    return {
+        "id": improvement.id,
+        **{f: from_spec(spec, f) for f in COPIED},
+        "owner_id": wanted.owner_id,
+        "process_owner_id": wanted.process_owner_id,
+        "identified_at": _identified_at(spec, improvement),
+        "started_at": started,
+    }
+
+
+def _benefits(held: list[LineRow], spec: ImprovementSpec) -> tuple[list[LineRow], str]:
+    """The file's benefit lines, and how they change what the register holds ("" if not)."""
+    lines = line_rows(spec.benefits)
+    return lines, "" if held == lines else f"benefits {lines_shown(held)} → {lines_shown(lines)}"
 
 
 def _identified_at(spec: ImprovementSpec, improvement: Any) -> datetime:

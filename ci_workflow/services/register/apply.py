@@ -35,6 +35,7 @@ from ci_workflow.store.people.people import load_directory
 from ci_workflow.store.register import apply_rows as rows
 from ci_workflow.store.register.apply_rows import Current, load_current
 from ci_workflow.store.register.file_versions import changes_after, versions_of
+from ci_workflow.store.strategy.benefits import replace_lines
 from ci_workflow.store.strategy.links import replace_links
 from ci_workflow.store.tables import AuditEvent, Improvement, Objective, PlanAction, TeamMember
 
@@ -179,6 +180,13 @@ def _write(session: Session, planned: list[Change]) -> dict[str, int]:
         session,
         [ids[c.key] for c in tied if c.improvement_id is not None],
         [(ids[c.key], link) for c in tied for link in c.links or []],
+    )
+
+    lined = [c for c in written if c.benefits is not None]
+    replace_lines(
+        session,
+        [ids[c.key] for c in lined if c.improvement_id is not None],
+        [(ids[c.key], line) for c in lined for line in c.benefits or []],
     )
 
     events = [c.event | {"improvement_id": ids[c.key], "at": at} for c in written]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from ci_workflow.services.views.waiting_gates import pending_gates
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register import improvements as store
+from ci_workflow.store.strategy.benefits import validated_gains
 from ci_workflow.store.tables import Improvement
 
 __all__ = [
@@ -76,12 +77,17 @@ def _results(session: Session, start: datetime, end: datetime) -> PeriodResults:
     results = evaluations_of(session, closed)
     dues = store.latest_due_dates(session)
     defined = {(o.improvement_id, o.metric): o for o in store.objectives_for(session, results)}
+    benefits = validated_gains(session)  # where it has benefit lines, its gain is validated
+
+    def gain(i: Improvement) -> float | None:
+        return benefits.get(i.id or 0, i.realised_gain)
+
     facts = [
         ImprovementFacts(
             status=i.status,
             identified_at=i.identified_at,
             completed_at=i.completed_at,
-            realised_gain=i.realised_gain,
+            realised_gain=gain(i),
             actual_cost=i.actual_cost,
             objectives_met=tuple(r.verdict == "met" for r in results.get(i.id or 0, [])),
             latest_due=dues.get(i.id or 0),
@@ -94,7 +100,7 @@ def _results(session: Session, start: datetime, end: datetime) -> PeriodResults:
             service=i.service,
             identified_at=as_utc(i.identified_at),
             completed_at=as_utc(i.completed_at or i.identified_at),
-            realised_gain=i.realised_gain,
+            realised_gain=gain(i),
             actual_cost=i.actual_cost,
             objectives=tuple(
                 ObjectiveResult(
@@ -112,9 +118,11 @@ def _results(session: Session, start: datetime, end: datetime) -> PeriodResults:
         )
         for i in closed
     ]
-    return PeriodResults(
-        practice_kpis(facts, start, end), [(i, results[i.id or 0]) for i in closed], rolled
+    kpis = replace(
+        practice_kpis(facts, start, end),
+        gains_from_benefits=sum(1 for i in closed if (i.id or 0) in benefits),
     )
+    return PeriodResults(kpis, [(i, results[i.id or 0]) for i in closed], rolled)
 
 
 def kpis(start: datetime, end: datetime) -> PracticeKpis:
@@ -136,6 +144,10 @@ def kpis_public(found: PracticeKpis, start: datetime, end: datetime) -> dict[str
         "total_roi": figure(found.total_roi),
         "average_roi": figure(found.average_roi),
         "on_time_rate": figure(found.on_time_rate),
+        "roi_gain_from": {  # which gain each closed improvement's ROI was computed from
+            "validated_benefits": found.gains_from_benefits,
+            "realised_gain_at_signoff": found.closed - found.gains_from_benefits,
+        },
         "by_stage": found.by_stage,
     }
 

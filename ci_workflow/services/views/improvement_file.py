@@ -19,11 +19,13 @@ from ci_workflow.domain.improvement.improvement_file import (
 )
 from ci_workflow.domain.measures.sustainment import keep_text
 from ci_workflow.domain.redact import redact_source
+from ci_workflow.domain.strategy.benefits import line_document
 from ci_workflow.domain.strategy.serves import PROGRAMME, SERVES
 from ci_workflow.store.db import transaction
 from ci_workflow.store.people.people import names_by_id
 from ci_workflow.store.register import improvements as store
 from ci_workflow.store.register.file_versions import versions_of
+from ci_workflow.store.strategy.benefits import lines_of, row_of
 from ci_workflow.store.strategy.links import links_of
 from ci_workflow.store.tables import Improvement, Objective, PlanAction
 
@@ -92,6 +94,10 @@ def file_of(session: Session, improvement: Improvement) -> ImprovementFile:
             "service_owner_signoff": improvement.service_owner_signoff,
             "wsjf": _wsjf(improvement),
             **_strategy(session, improvement.id),
+            "benefits": [
+                line_document(row_of(line))
+                for line in lines_of(session, [improvement.id]).get(improvement.id, [])
+            ],
         }
     )
     version = versions_of(session, [improvement.id])[improvement.id]

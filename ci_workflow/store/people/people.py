@@ -10,6 +10,7 @@ from sqlmodel import Session, col, delete, select
 from ci_workflow.domain.authority.people import Directory, Grant, PersonView, name_key
 from ci_workflow.domain.vocabulary import Role
 from ci_workflow.errors import AlreadyExists, PersonNotFound
+from ci_workflow.store.strategy.tables import StrategyItem
 from ci_workflow.store.tables import Improvement, Person, RoleAssignment
 
 
@@ -122,6 +123,10 @@ def known_scopes(session: Session) -> dict[str, list[str]]:
     found["process"] = set(session.exec(select(Improvement.process).distinct()))
     services = select(Improvement.service).where(col(Improvement.service).is_not(None))
     found["service"] = {s for s in session.exec(services.distinct()) if s}
+    programmes = select(StrategyItem.key).where(
+        StrategyItem.kind == "programme", col(StrategyItem.retired_at).is_(None)
+    )
+    found["programme"] = set(session.exec(programmes))
     granted = select(RoleAssignment.role, RoleAssignment.scope).where(RoleAssignment.scope != "")
     for role, scope in session.exec(granted.distinct()):
         found[role].add(scope)

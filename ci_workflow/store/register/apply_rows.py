@@ -15,8 +15,10 @@ from sqlalchemy import Row, Table, func, insert, select, update
 from sqlmodel import Session, col, delete
 
 from ci_workflow.domain.clock import as_utc
+from ci_workflow.domain.strategy.benefits import LineRow
 from ci_workflow.domain.strategy.serves import StrategyKeys
 from ci_workflow.store.db import in_chunks
+from ci_workflow.store.strategy.benefits import lines_of, row_of
 from ci_workflow.store.strategy.items import strategy_keys
 from ci_workflow.store.strategy.links import links_of
 from ci_workflow.store.tables import AuditEvent, Improvement, Objective, PlanAction, TeamMember
@@ -41,6 +43,7 @@ class Current:
     # What each serves and its programme, (kind, key, contribution) in order; the strategy's keys.
     links: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
     strategy: StrategyKeys = field(default_factory=lambda: StrategyKeys(frozenset(), frozenset()))
+    benefits: dict[int, list[LineRow]] = field(default_factory=dict)  # by improvement id
 
 
 def load_current(session: Session, keys: Iterable[str], *, lock: bool = False) -> Current:
@@ -79,6 +82,7 @@ def load_current(session: Session, keys: Iterable[str], *, lock: bool = False) -
             for i, found in links_of(session, ids).items()
         },
         strategy=strategy_keys(session),
+        benefits={i: [row_of(b) for b in found] for i, found in lines_of(session, ids).items()},
     )
 
 

@@ -59,9 +59,11 @@ def strategy_keys(session: Session) -> StrategyKeys:
         col(StrategyItem.kind).in_([Kind.objective, Kind.programme]),
     )
     found = list(session.exec(query))
+    latest = latest_version(session)
     return StrategyKeys(
         frozenset(k for k, kind in found if kind == Kind.objective),
         frozenset(k for k, kind in found if kind == Kind.programme),
+        *((latest.currency, tuple(sorted(latest.rates.items()))) if latest else ()),
     )
 
 
@@ -81,6 +83,14 @@ def add_version(
     session.add(row)
     session.flush()
     return row
+
+
+def set_money(session: Session, version: int, currency: str, rates: dict[str, float]) -> None:
+    """The organisation's currency and rates, as of ``version``."""
+    row = session.exec(select(StrategyVersion).where(StrategyVersion.version == version)).one()
+    row.currency, row.rates = currency, dict(rates)
+    session.add(row)
+    session.flush()
 
 
 def write_items(

@@ -24,6 +24,9 @@ class StrategyVersion(SQLModel, table=True):
     applied_by: str = Field(max_length=200)
     source: str = Field(default="", max_length=400)
     document: str = Field(default="", sa_type=Text)
+    # The organisation's currency (ISO 4217) and the rates into it, e.g. {"USD": 0.92}.
+    currency: str = Field(default="EUR", max_length=3)
+    rates: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
 
 
 class StrategyItem(SQLModel, table=True):

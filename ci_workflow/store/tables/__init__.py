@@ -2,6 +2,7 @@
 
 # Kept beside their queries: this folder holds a dozen modules already.
 from ci_workflow.store.intake.connections import ItsmConnection, ItsmSync
+from ci_workflow.store.strategy.benefit_tables import BenefitActual, BenefitLine
 from ci_workflow.store.strategy.capacity_table import StrategyCapacity
 from ci_workflow.store.strategy.tables import (
     ImprovementLink,
@@ -32,6 +33,8 @@ __all__ = [
     "Attachment",
     "AttachmentContent",
     "AuditEvent",
+    "BenefitActual",
+    "BenefitLine",
     "ChangeRecord",
     "Comment",
     "Delivery",

@@ -17,6 +17,7 @@ from ci_workflow.errors import GateError, NotFound, UsageError
 from ci_workflow.orchestration.runs import PrefectRuns
 from ci_workflow.services.lifecycle.decide import already_decided, send_decision
 from ci_workflow.services.register.plan_actions import KEEP, ActionChange, update_action
+from ci_workflow.services.register.strategy.benefit_views import benefits_page
 from ci_workflow.services.reporting.files import saved_report
 from ci_workflow.services.reporting.lessons import similar_improvements
 from ci_workflow.services.reporting.review import review_report
@@ -44,6 +45,7 @@ def improvement_context(ref: str, actor: Actor) -> dict[str, Any]:
         "similar": similar_improvements(ref),
         "discussion": discussion_of(ref, actor),  # comments, attachments, watchers
         "acts": improvement_acts(ref, actor),  # recording values, withdrawing
+        "benefits": benefits_page(ref, actor),  # forecast vs actual, record, validate
     }
 
 

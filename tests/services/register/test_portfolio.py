@@ -142,4 +142,5 @@ def test_without_a_strategy_the_portfolio_says_how_to_start(people: None, cli: C
         "programmes": [],
         "capacity": [],
         "not_placed": [],
+        "benefits": {"currency": "EUR", "split_rule": "", "objectives": [], "programmes": []},
     }

@@ -38,6 +38,7 @@ from ci_workflow.errors import UsageError, ValidationFailed
 from ci_workflow.schemas_strategy import ItemChangeOut, StrategyApplied
 from ci_workflow.services.people.refusals import Refused, refusing
 from ci_workflow.services.register._apply_files import read_file
+from ci_workflow.services.register.strategy.benefits import money_changes
 from ci_workflow.services.register.strategy.sources import placed_sources
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
@@ -76,12 +77,14 @@ def apply_strategy(
                 f"the strategy changed since you opened it (version {held_version} now, you "
                 f"started from {based_on}): open it again and redo your change"
             )
-        if preview or not (has_changes(found) or _capacity_changed(quarters)):
+        money = money_changes(latest, spec)
+        if preview or not (has_changes(found) or _capacity_changed(quarters) or money):
             return _applied(None, found, quarters)
         version = held_version + 1
         store.add_version(
             session, version=version, applied_by=actor.name, source=name, document=text
         )
+        store.set_money(session, version, spec.currency, spec.rates)
         owners = {person.name: person.id for person in directory.people}
         store.write_items(session, items, owner_ids=owners, version=version, at=utcnow())
         write_capacity(session, spec.capacity, version=version, at=utcnow())
@@ -90,7 +93,8 @@ def apply_strategy(
             actor,
             improvement_id=None,
             action="strategy_applied",
-            detail=f"version {version} from {name}: {_summary(found, quarters)}",
+            detail=f"version {version} from {name}: "
+            + "; ".join(part for part in [*money, _summary(found, quarters)] if part),
         )
         return _applied(version, found, quarters)
 

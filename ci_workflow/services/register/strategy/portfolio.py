@@ -22,6 +22,7 @@ from ci_workflow.schemas_strategy import (
     PortfolioProgramme,
     StrategyOut,
 )
+from ci_workflow.services.register.strategy.benefit_views import portfolio_benefits
 from ci_workflow.services.register.strategy.capacity import capacity_of
 from ci_workflow.services.register.strategy.show import strategy_of
 from ci_workflow.store.db import transaction
@@ -53,6 +54,7 @@ def portfolio_of(session: Session) -> PortfolioOut:
         programmes=[
             _programme(p.key, p.title, p.owner, p.budget, members) for p in strategy.programmes
         ],
+        benefits=portfolio_benefits(session, strategy),
     )
 
 

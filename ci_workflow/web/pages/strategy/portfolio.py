@@ -9,9 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.stages.lifecycle import Status
+from ci_workflow.reports.benefit_chart import benefits_chart
 from ci_workflow.services.register.strategy.plan import accepted_plans
 from ci_workflow.services.register.strategy.portfolio import portfolio as read
 from ci_workflow.web.auth import viewer
@@ -23,13 +25,15 @@ Viewer = Annotated[Actor, Depends(viewer)]
 
 @router.get("/portfolio", response_class=HTMLResponse)
 def portfolio(request: Request, actor: Viewer) -> Response:
+    view = read()
     return page(
         request,
         "portfolio.html",
         actor,
-        view=read(),
+        view=view,
         stages=[s.value for s in Status],
         accepted=accepted_plans(5),
+        benefits_chart=Markup(benefits_chart(view.benefits)),  # pygal's SVG, no script
     )
 
 
