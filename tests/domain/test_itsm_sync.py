@@ -69,3 +69,23 @@ def test_a_connection_is_due_once_its_period_has_passed_give_or_take_half_a_run(
     assert due(15, None, now)  # never tried
     assert due(15, now - timedelta(minutes=14, seconds=59), now)  # a run that started late
     assert not due(15, now - timedelta(minutes=10), now)
+
+
+def test_a_period_runs_from_5_minutes_to_7_days_both_included() -> None:
+    assert every_minutes("5m") == 5 and every_minutes("7d") == 7 * 24 * 60
+    assert every_minutes("168h") == 7 * 24 * 60
+    for bad in ("4m", "10081m", "169h"):
+        with pytest.raises(ValueError, match="must be between 5m and 7d"):
+            every_minutes(bad)
+
+
+def test_a_connection_is_due_exactly_half_a_run_before_its_period_ends() -> None:
+    """Synced every 15 minutes by a run every 5: due once 12 min 30 s have passed (15 minutes
+    less half a run), not a second before."""
+    from datetime import UTC, datetime, timedelta
+
+    from ci_workflow.domain.records.itsm_sync import due
+
+    now = datetime(2026, 12, 1, 10, 15, 0, tzinfo=UTC)
+    assert due(15, now - timedelta(minutes=12, seconds=30), now)
+    assert not due(15, now - timedelta(minutes=12, seconds=29), now)

@@ -22,6 +22,7 @@ from ci_workflow.domain.authority.permissions import (
     may_bring_code,
     may_decide,
     may_edit,
+    may_manage_connections,
     may_manage_people,
     may_record,
     may_submit_idea,
@@ -205,6 +206,18 @@ def test_who_may_bring_code_manage_people_submit_and_triage() -> None:
     triagers = {"process_owner", "other_process_owner", "manager"}
     assert {p.name for p in EVERYONE if may_triage_opportunities(p)} == triagers
     assert {p.name for p in EVERYONE if allowed(Action.triage_opportunities, p)} == triagers
+
+
+@pytest.mark.parametrize(
+    "action",
+    [Action.manage_connections, Action.manage_strategy, Action.accept_portfolio_plan],
+)
+def test_only_an_active_ci_manager_holds_the_practice_wide_settings(action: Action) -> None:
+    """An ITSM connection (it holds the tool's credentials), the strategy and the portfolio
+    plan answer to the CI manager alone: no other role, and not once she is deactivated."""
+    assert {p.name for p in EVERYONE if allowed(action, p)} == {"manager"}
+    assert not allowed(action, dataclasses.replace(MANAGER, active=False))
+    assert may_manage_connections(MANAGER) and not may_manage_connections(OUTSIDER)
 
 
 @pytest.mark.parametrize("someone", EVERYONE, ids=lambda p: p.name)

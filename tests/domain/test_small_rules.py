@@ -13,7 +13,7 @@ from ci_workflow.domain.clock import as_moment, as_utc, utcnow
 from ci_workflow.domain.ids import format_id, looks_like_id, parse_id
 from ci_workflow.domain.improvement.priority import priority, value, wsjf
 from ci_workflow.domain.improvement.smart import beyond, readiness_problems
-from ci_workflow.domain.measures.window import Window, parse_window
+from ci_workflow.domain.measures.window import Window, checked_window, parse_window
 from ci_workflow.domain.records.change_records import change_warning
 from ci_workflow.domain.stages.schedule import next_fires
 from ci_workflow.errors import UsageError
@@ -161,6 +161,32 @@ def test_anything_else_is_not_a_window(text: str) -> None:
     with pytest.raises(ValueError) as caught:
         parse_window(text)
     assert str(caught.value) == f"not a window: {text!r} (e.g. 7d, 12h, 4w)"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("156w", None),
+        ("1098d", None),
+        ("157w", "a window is at most three years (156w)"),
+        ("1000000h", "a window is at most three years (156w)"),  # 8 characters: read
+        ("9999999w", "a window is at most three years (156w)"),
+        ("10000000h", "expected a count and a unit h, d or w, e.g. 7d"),  # 9: refused unread
+        ("99999999w", "expected a count and a unit h, d or w, e.g. 7d"),
+        ("7 d", "expected a count and a unit h, d or w, e.g. 7d"),
+    ],
+)
+def test_a_files_window_is_at_most_three_years_and_eight_characters(
+    text: str, message: str | None
+) -> None:
+    """Up to three years (3 × 366 days) is a window; a longer count of 8 characters is told
+    the limit, and one longer still is refused as no window before its number is read."""
+    if message is None:
+        assert checked_window(text) == text
+        return
+    with pytest.raises(ValueError) as caught:
+        checked_window(text)
+    assert str(caught.value) == message
 
 
 def test_a_window_ends_at_its_checkpoint_in_utc() -> None:

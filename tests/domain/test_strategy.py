@@ -278,3 +278,37 @@ def test_a_key_result_is_recorded_by_its_owner_or_a_ci_manager() -> None:
     assert allowed(Action.record_key_result, CARMEN, subject_id=PRIYA.id)
     gone = PersonView(3, "Priya Nair", "priya@example.org", frozenset(), active=False)
     assert not allowed(Action.record_key_result, gone, subject_id=3)
+
+
+def test_a_key_result_keeps_its_source_window_and_cadence_only_when_fetched() -> None:
+    """What the register stores for a key result measured by a capture: its source as JSON
+    (a date in a Python source's params as ISO text), its window and its checkpoint cadence;
+    one recorded by hand (manual source) keeps its source but no window or cadence."""
+    fetched = {
+        "kind": "python",
+        "function": "itsm.metrics:mttr",
+        "params": {"since": date(2026, 1, 1)},
+    }
+    doc = strategy_doc()
+    objective = doc["goals"][0]["objectives"][0]
+    objective["key_results"] = [
+        kr(source=fetched, window="4w", checkpoints={"cron": "0 6 * * 1"}),
+        kr("kr-manual", source={"kind": "manual"}),
+        kr("kr-typed"),
+    ]
+    by_key = {item.key: item for item in flatten(validate(doc))}
+    measured = by_key["kr-mttr"]
+    assert measured.source == {
+        "kind": "python",
+        "function": "itsm.metrics:mttr",
+        "params": {"since": "2026-01-01"},
+    }
+    assert (measured.window, measured.checkpoint_cron) == ("4w", "0 6 * * 1")
+    manual = by_key["kr-manual"]
+    assert (manual.source, manual.window, manual.checkpoint_cron) == (
+        {"kind": "manual"},
+        None,
+        None,
+    )
+    typed = by_key["kr-typed"]
+    assert (typed.source, typed.window, typed.checkpoint_cron) == (None, None, None)

@@ -27,6 +27,8 @@ from ci_workflow.domain.numbers import money
 
 # Below this a gap in an amount is rounding, not a real shortfall.
 EPSILON = 1e-6
+# The value the best candidate is scaled to before solving (see ``_solve``).
+SCALE = 1e6
 
 
 class Measure(StrEnum):
@@ -131,9 +133,13 @@ def _solve(items: Sequence[Candidate], budget: float, hours: float) -> list[int]
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
 
+    # Values on one scale whatever the measure (a WSJF score of 3, a gain of 300,000), the
+    # highest at SCALE, and a tie-break of a billionth of it per place: far below any real
+    # difference of value, far above the solver's tolerances (about 1e-6, absolute), which a
+    # nudge of a billionth of a score of 3 sank under. Among optimal sets, the lower ids.
     values = np.array([c.value or 0.0 for c in items])
-    # A tie-break far below any difference of value: among optimal sets, the lower ids.
-    nudge = np.array([(len(items) - n) for n in range(len(items))]) * 1e-9 * max(values.max(), 1)
+    values = values * (SCALE / values.max())
+    nudge = np.array([(len(items) - n) for n in range(len(items))]) * 1e-9 * SCALE
     weights = np.array([[c.cost or 0.0 for c in items], [c.hours or 0.0 for c in items]])
     result = milp(
         c=-(values + nudge),
