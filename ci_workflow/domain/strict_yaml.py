@@ -80,6 +80,11 @@ def load_mapping(text: str, *, source: str) -> dict[str, Any]:
         raise ValidationFailed(
             source, [f"expected a mapping at the top, found {type(data).__name__}"]
         )
+    if _holds_itself(data):
+        raise ValidationFailed(
+            source,
+            ["an alias refers back to a value that holds it (a cycle): write the value out"],
+        )
     if _expanded_size(data, MAX_NODES) > MAX_NODES:
         raise ValidationFailed(
             source,
@@ -101,3 +106,24 @@ def _expanded_size(data: Any, budget: int) -> int:
         elif isinstance(value, list):
             stack.extend(value)
     return count
+
+
+def _holds_itself(data: Any) -> bool:
+    """Whether a mapping or list holds itself, through an alias to a value it is inside (``&a``
+    on a value and ``*a`` within it): a tree with a cycle, which no rule could walk."""
+    inside: set[int] = set()  # the containers on the path from the top to here
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        value, leaving = stack.pop()
+        if leaving:
+            inside.discard(id(value))
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if id(value) in inside:
+            return True
+        inside.add(id(value))
+        stack.append((value, True))
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, False) for child in children)
+    return False

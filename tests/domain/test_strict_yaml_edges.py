@@ -82,10 +82,24 @@ def test_a_list_or_a_mapping_as_a_key_is_refused_not_a_crash(text: str, problem:
     assert refused(text).problems == [problem]
 
 
-def test_a_mapping_that_contains_itself_is_refused() -> None:
-    assert refused("a: &x {b: *x}\n").problems == [
-        "more than 100,000 values once its aliases are expanded (an alias bomb?)"
-    ]
+CYCLE = "an alias refers back to a value that holds it (a cycle): write the value out"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x {b: *x}\n",  # a mapping in itself
+        "a: &x [1, [2, *x]]\n",  # a list two levels down
+        "goals: &g\n  - key: g1\n    objectives: *g\n",  # a strategy tree whose goal holds it
+    ],
+)
+def test_a_value_that_holds_itself_is_refused_as_a_cycle(text: str) -> None:
+    assert refused(text).problems == [CYCLE]
+
+
+def test_a_value_used_twice_side_by_side_is_not_a_cycle() -> None:
+    data = load_mapping("a: &x {b: [1]}\nc: [*x, *x]\nd: {e: *x}\n", source="f.yaml")
+    assert data["c"] == [{"b": [1]}, {"b": [1]}] and data["d"] == {"e": {"b": [1]}}
 
 
 def test_nested_mappings_and_dates_are_read_whole() -> None:

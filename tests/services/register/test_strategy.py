@@ -159,6 +159,20 @@ def test_a_bad_strategy_file_is_refused_naming_the_file_and_field_and_nothing_is
         assert list(session.exec(select(StrategyItem))) == []
 
 
+def test_a_cycle_in_the_strategy_tree_is_refused_and_nothing_is_written(
+    cast: None, cli: Cli, tmp_path: Path
+) -> None:
+    path = tmp_path / "strategy.yaml"
+    goal = "  - key: reliable-services\n    title: Reliable\n    owner: Carmen Ruiz\n"
+    path.write_text(f"goals: &goals\n{goal}    objectives: *goals\n")  # a goal inside itself
+    errors = cli.fails("strategy", "apply", str(path))
+    assert errors == [
+        "an alias refers back to a value that holds it (a cycle): write the value out",
+        f"error: {path}: 1 problem, nothing was written",
+    ]
+    assert cli.json("strategy", "show")["version"] is None
+
+
 def test_a_repeated_key_in_the_yaml_is_refused_with_its_line(
     cast: None, cli: Cli, tmp_path: Path
 ) -> None:
