@@ -103,6 +103,7 @@ class ImprovementDetail(ImprovementSummary):
     team: list[str]
     actual_cost: float | None
     realised_gain: float | None
+    estimated_hours: float | None = None  # the team's effort it is expected to take
     approved_at: datetime | None
     started_at: datetime | None
     completed_at: datetime | None

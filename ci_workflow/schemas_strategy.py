@@ -74,12 +74,21 @@ class ProgrammeOut(BaseModel):
     improvements: list[str] = []
 
 
+class QuarterCapacity(BaseModel):
+    """What strategy.yaml gives the improvement work in one quarter."""
+
+    quarter: str  # 2027Q1
+    hours: float
+    budget: float
+
+
 class StrategyOut(BaseModel):
     version: int | None = None  # None: no strategy applied yet
     applied_at: datetime | None = None
     applied_by: str | None = None
     goals: list[GoalOut] = []
     programmes: list[ProgrammeOut] = []
+    capacity: list[QuarterCapacity] = []  # per quarter, in order
 
 
 class PortfolioImprovement(BaseModel):

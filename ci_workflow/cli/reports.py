@@ -43,10 +43,13 @@ def practice_report(
 ) -> None:
     """The practice report for a period: the KPIs and their trend, gate waits, stages, stalls,
     sources, pipeline, closed, overdue, off track. Bottlenecks are recorded as opportunities."""
+    from ci_workflow.services.register.strategy.portfolio import portfolio
     from ci_workflow.services.reporting.practice import period, write_practice
 
     first, last = period(moment(start, "--from"), moment(end, "--to"))
-    written = write_practice(first, last, fmt, out, force=force, stall_days=stall_days)
+    written = write_practice(
+        first, last, fmt, out, force=force, stall_days=stall_days, portfolio=portfolio()
+    )
     console().print(f"wrote {escape(str(written))}")
 
 

@@ -47,6 +47,7 @@ def _facts(d: ImprovementDetail) -> list[tuple[str, str]]:
             "cost → gain",
             f"{money(d.estimated_cost)} → {money(d.expected_gain)}, value {money(d.value)}",
         ),
+        ("estimated effort", _effort(d.estimated_hours)),
         ("actual cost / realised gain", f"{money(d.actual_cost)} / {money(d.realised_gain)}"),
         ("identified / approved", f"{when(d.identified_at)} / {when(d.approved_at)}"),
         ("started / completed", f"{when(d.started_at)} / {when(d.completed_at)}"),
@@ -60,6 +61,10 @@ def _facts(d: ImprovementDetail) -> list[tuple[str, str]]:
     if d.retired_objectives:
         facts.append(("retired objectives", ", ".join(d.retired_objectives) + " (history kept)"))
     return facts
+
+
+def _effort(hours: float | None) -> str:
+    return "not estimated" if hours is None else quantity(hours, "h")
 
 
 def _change(a: PlanActionPublic) -> str:

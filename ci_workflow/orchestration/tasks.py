@@ -196,12 +196,14 @@ def practice_report(days: int, end: datetime | None) -> str:
     from prefect.artifacts import create_markdown_artifact
 
     from ci_workflow.domain.clock import utcnow
+    from ci_workflow.services.register.strategy.portfolio import portfolio
     from ci_workflow.services.reporting import practice
 
     last = end or utcnow()
     first, last = practice.period(last - timedelta(days=days), last)
-    html = practice.write_practice(first, last, "html")
-    markdown = practice.write_practice(first, last, "md")
+    held = portfolio()
+    html = practice.write_practice(first, last, "html", portfolio=held)
+    markdown = practice.write_practice(first, last, "md", portfolio=held)
     create_markdown_artifact(
         markdown=markdown.read_text(encoding="utf-8"),
         key="practice-report",

@@ -37,9 +37,12 @@ def review_context(
     generated_at: datetime,
     sustainment: HoldAnswer | None = None,
     surveys: dict[str, tuple[datetime, Survey]] | None = None,
+    benefits: tuple[float, str] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show: evaluations with their charts, a summary, the trail;
-    after closing, whether the gain held; each objective's latest survey (when and what)."""
+    after closing, whether the gain held; each objective's latest survey (when and what);
+    ``benefits``: where it has benefit lines, (its validated actuals summed, the organisation's
+    currency), the gain its ROI is computed from (``gain_used``)."""
     met = sum(1 for e in evaluations if e.verdict == "met")
     summary = (
         "no objectives"
@@ -55,7 +58,7 @@ def review_context(
         "charts": {e.metric: Markup(objective_chart(e)) for e in evaluations},
         "summary": summary,
         "interim": detail.status not in FINAL,
-        "roi": roi_text(roi(detail.realised_gain, detail.actual_cost)),
+        **gain_used(detail, benefits),
         "kpi_text": kpi_text,
         "refused": [e for e in events if e.action == "gate_refused"],
         "audit": events[-25:],
@@ -76,6 +79,22 @@ def kpi_text(evaluation: Evaluation) -> str:
     if evaluation.kpi_kind == "process_efficiency":
         return directed_change(value, evaluation.direction)
     return quantity(signed(value), evaluation.unit)
+
+
+def gain_used(detail: ImprovementDetail, benefits: tuple[float, str] | None) -> dict[str, Any]:
+    """The gain the ROI is computed from, as the practice KPIs take it: the validated benefit
+    actuals where the improvement has benefit lines, else the realised gain typed at sign-off."""
+    if benefits is None:
+        gain, source, currency = detail.realised_gain, "the realised gain at sign-off", ""
+    else:
+        (gain, currency), source = benefits, "the validated benefit actuals"
+    return {
+        "roi": roi_text(roi(gain, detail.actual_cost)),
+        "roi_gain": gain,
+        "roi_gain_from": source,
+        "roi_currency": currency,
+        "validated_benefits": benefits,
+    }
 
 
 def roi_text(figure: Figure) -> str:

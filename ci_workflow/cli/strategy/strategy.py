@@ -10,7 +10,7 @@ import typer
 from ci_workflow.cli._common import add_commands, cli_actor, console, escape, print_json
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.measures.window import parse_window
-from ci_workflow.domain.numbers import money, percent, quantity
+from ci_workflow.domain.numbers import money, number, percent, quantity
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import visible
 from ci_workflow.schemas_strategy import StrategyOut
@@ -97,6 +97,10 @@ def _print(strategy: StrategyOut) -> None:
         out.print(
             f"programme [bold]{escape(programme.key)}[/bold] {escape(programme.title)} "
             f"({escape(programme.owner)}), budget {money(programme.budget)}: {escape(members)}"
+        )
+    for quarter in strategy.capacity:
+        out.print(
+            f"capacity {quarter.quarter}: {number(quarter.hours)} h, budget {money(quarter.budget)}"
         )
 
 

@@ -27,7 +27,9 @@ from ci_workflow.domain.measures.kpis import ImprovementFacts, PracticeKpis, pra
 from ci_workflow.domain.stages.lifecycle import OPEN, Status
 from ci_workflow.errors import UsageError
 from ci_workflow.reports.practice import practice_context, render_practice
+from ci_workflow.reports.practice_portfolio import portfolio_context
 from ci_workflow.schemas import WaitingByApprover
+from ci_workflow.schemas_strategy import PortfolioOut
 from ci_workflow.services.measurement.sustainment import listing as sustainment_listing
 from ci_workflow.services.reporting._practice_flow import flow_of, record_bottlenecks
 from ci_workflow.services.reporting.files import save_file
@@ -197,10 +199,15 @@ def practice_view(
 
 
 def gather_practice(
-    start: datetime, end: datetime, *, stall_days: float | None = None
+    start: datetime,
+    end: datetime,
+    *,
+    stall_days: float | None = None,
+    portfolio: PortfolioOut | None = None,
 ) -> dict[str, Any]:
     """The practice report's context; records the bottlenecks it finds (``record_bottlenecks``:
-    once per group and quarter, so generating it again adds nothing)."""
+    once per group and quarter, so generating it again adds nothing). ``portfolio``: the
+    register's ``portfolio_of``, given by the caller (the register wing sits above this one)."""
     overdue_after = timedelta(days=get_settings().gate_overdue_days)
     with transaction(write=False) as session:
         now = _results(session, start, end)
@@ -227,13 +234,19 @@ def gather_practice(
         flow=flow,
         findings=findings,
         sustained=sustained,
-    )
+    ) | portfolio_context(portfolio or PortfolioOut())
 
 
 def practice_report(
-    start: datetime, end: datetime, fmt: str = "html", *, stall_days: float | None = None
+    start: datetime,
+    end: datetime,
+    fmt: str = "html",
+    *,
+    stall_days: float | None = None,
+    portfolio: PortfolioOut | None = None,
 ) -> str:
-    return render_practice(gather_practice(start, end, stall_days=stall_days), fmt)
+    context = gather_practice(start, end, stall_days=stall_days, portfolio=portfolio)
+    return render_practice(context, fmt)
 
 
 def write_practice(
@@ -244,12 +257,13 @@ def write_practice(
     *,
     force: bool = False,
     stall_days: float | None = None,
+    portfolio: PortfolioOut | None = None,
 ) -> Path:
     if fmt not in ("html", "md"):
         raise UsageError(f"unknown report format {fmt!r}; choose html or md")
     if start >= end:
         raise UsageError("--from must be before --to")
-    content = practice_report(start, end, fmt, stall_days=stall_days)
+    content = practice_report(start, end, fmt, stall_days=stall_days, portfolio=portfolio)
     name = f"practice-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
     path = out or get_settings().home_dir / "reports" / name
     return save_file(content, path, improvement_id=None, kind="practice", fmt=fmt, force=force)

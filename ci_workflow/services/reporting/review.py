@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session
+
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import parse_id
 from ci_workflow.domain.stages.report_kinds import canonical, file_name, on_request
@@ -17,6 +19,7 @@ from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register import improvements as store
 from ci_workflow.store.snapshots import latest_surveys
+from ci_workflow.store.strategy.benefits import organisation_money, validated_gains
 
 __all__ = ["FORMATS", "gather_review", "review_report", "write_review"]
 
@@ -32,7 +35,17 @@ def gather_review(ref: str) -> dict[str, Any]:
         events = audit_of(session, improvement.id)
         held = did_it_hold(session, improvement)
         surveys = latest_surveys(session, improvement.id)
-    return review_context(detail, evaluations, events, utcnow(), held, surveys)
+        benefits = _validated(session, improvement.id)
+    return review_context(detail, evaluations, events, utcnow(), held, surveys, benefits)
+
+
+def _validated(session: Session, improvement_id: int) -> tuple[float, str] | None:
+    """Where it has benefit lines: its validated actuals summed, in the organisation's
+    currency (``store.strategy.benefits.validated_gains``)."""
+    gains = validated_gains(session)
+    if improvement_id not in gains:
+        return None
+    return gains[improvement_id], organisation_money(session)[0]
 
 
 def review_report(ref: str, fmt: str = "html") -> str:

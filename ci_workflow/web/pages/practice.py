@@ -13,8 +13,11 @@ from markupsafe import Markup
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.clock import as_utc
+from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.errors import UsageError
 from ci_workflow.reports.practice import kpi_text
+from ci_workflow.reports.practice_portfolio import portfolio_context
+from ci_workflow.services.register.strategy.portfolio import portfolio
 from ci_workflow.services.reporting.practice_page import SHOWN_GATES, practice_page
 from ci_workflow.web.auth import viewer
 from ci_workflow.web.render import as_json, page
@@ -54,6 +57,8 @@ def practice(
         trend_chart=Markup(shown["charts"]["trend"]),
         gate_chart=Markup(shown["charts"]["gates"]),
         shown=SHOWN_GATES,
+        stages=[s.value for s in Status],
+        **portfolio_context(portfolio()),
         **shown,
     )
 

@@ -15,10 +15,12 @@ from ci_workflow.schemas_strategy import (
     KeyResultOut,
     ObjectiveOut,
     ProgrammeOut,
+    QuarterCapacity,
     StrategyOut,
 )
 from ci_workflow.store.db import transaction
 from ci_workflow.store.strategy import items as store
+from ci_workflow.store.strategy.capacity import held_capacity
 from ci_workflow.store.strategy.captures import latest_errors
 from ci_workflow.store.strategy.links import users_of, values_by_item
 
@@ -74,6 +76,10 @@ def strategy_of(session: Session) -> StrategyOut:
         applied_by=latest.applied_by,
         goals=[goals[i.key] for i in _ordered(held, Kind.goal)],
         programmes=programmes,
+        capacity=[
+            QuarterCapacity(quarter=quarter, hours=hours, budget=budget)
+            for quarter, (hours, budget) in held_capacity(session).items()
+        ],
     )
 
 
