@@ -128,6 +128,36 @@ def test_unusual_urls_are_masked_and_the_rest_kept(url: str, shown: str) -> None
 # --- people ---
 
 
+def test_a_scope_missing_says_how_to_write_one() -> None:
+    """Rule: a role that needs a scope says how to write it; only a data analyst may also be
+    scoped to a service."""
+    for typed, said in (
+        (
+            "service_owner",
+            "role service_owner needs a scope: service_owner:NAME (the process or service)",
+        ),
+        (
+            "data_analyst",
+            "role data_analyst needs a scope: data_analyst:NAME (the process or service) "
+            "or data_analyst:service:NAME",
+        ),
+    ):
+        with pytest.raises(UsageError) as caught:
+            parse_grant(typed)
+        assert str(caught.value) == said
+    with pytest.raises(UsageError) as caught:
+        parse_grant("data_analyst:service: ")
+    assert str(caught.value) == "role data_analyst:service: needs the service's name"
+
+
+def test_a_data_analyst_s_service_is_what_follows_the_first_colon() -> None:
+    """Rule: ``data_analyst:service:NAME`` scopes to the service NAME, colons in it kept; a
+    process whose name has a colon, or is "service" alone, stays a process scope."""
+    assert parse_grant("data_analyst:service : Mail: EU").scope == "service:Mail: EU"
+    assert parse_grant("data_analyst:ITIL: Change").scope == "ITIL: Change"
+    assert parse_grant("data_analyst:service").scope == "service"
+
+
 def test_an_unknown_role_lists_every_role() -> None:
     with pytest.raises(UsageError) as caught:
         parse_grant("boss")

@@ -475,3 +475,18 @@ def test_without_the_rows_read_a_problem_s_row_is_the_form_s_own() -> None:
         "objectives[2].target": ["x"],
         "plan[1].owner": ["y"],
     }
+
+
+def test_the_benefits_field_shows_the_file_s_lines_and_reads_them_back() -> None:
+    """Rule: the benefits field is the file's lines in YAML; saved unchanged it gives the same
+    lines; a blank field gives none; a field that is not YAML is a problem of that field."""
+    line = {"key": "overtime", "kind": "hard_saving", "forecast": {"2027Q1": 4000}}
+    values = values_of({"benefits": [line]})
+    assert values["benefits"] == (
+        "- key: overtime\n  kind: hard_saving\n  forecast:\n    2027Q1: 4000\n"
+    )
+    assert spec_of(values).spec["benefits"] == [line]
+    assert "benefits" not in spec_of({"benefits": "  "}).spec
+    bad = spec_of({"benefits": "[a"})
+    assert bad.problems == {"benefits": ["not YAML: while parsing a flow sequence"]}
+    assert "benefits" not in bad.spec
