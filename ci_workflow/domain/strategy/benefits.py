@@ -163,11 +163,6 @@ def line_currency(line: BenefitLineSpec, organisation: str = DEFAULT_CURRENCY) -
     return line.currency or organisation
 
 
-def as_written(lines: list[BenefitLineSpec]) -> list[dict[str, Any]]:
-    """The lines as a file gives them, defaults left out."""
-    return [line.model_dump(mode="json", exclude_defaults=True) for line in lines]
-
-
 def benefits_text(benefits: object) -> str:
     """``benefits`` as the form's field shows it: the list in YAML."""
     if not isinstance(benefits, list) or not benefits:
