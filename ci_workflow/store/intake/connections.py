@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Text, delete, select
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import Text, delete
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from ci_workflow.domain.clock import utcnow
 
@@ -51,13 +51,11 @@ class ItsmSync(SQLModel, table=True):
 
 
 def by_name(session: Session, name: str) -> ItsmConnection | None:
-    return session.execute(
-        select(ItsmConnection).where(ItsmConnection.name == name)  # type: ignore[arg-type]
-    ).scalar_one_or_none()
+    return session.exec(select(ItsmConnection).where(col(ItsmConnection.name) == name)).first()
 
 
 def every_connection(session: Session) -> list[ItsmConnection]:
-    return list(session.execute(select(ItsmConnection).order_by("name")).scalars())
+    return list(session.exec(select(ItsmConnection).order_by(col(ItsmConnection.name))))
 
 
 def add(session: Session, connection: ItsmConnection) -> ItsmConnection:
@@ -67,15 +65,13 @@ def add(session: Session, connection: ItsmConnection) -> ItsmConnection:
 
 
 def remove(session: Session, connection: ItsmConnection) -> None:
-    session.execute(delete(ItsmSync).where(ItsmSync.connection_id == connection.id))  # type: ignore[arg-type]
+    session.execute(delete(ItsmSync).where(col(ItsmSync.connection_id) == connection.id))
     session.delete(connection)
 
 
 def syncs(session: Session, connection_id: int) -> dict[str, ItsmSync]:
     """Each table's sync row of the connection, by table."""
-    rows = session.execute(
-        select(ItsmSync).where(ItsmSync.connection_id == connection_id)  # type: ignore[arg-type]
-    ).scalars()
+    rows = session.exec(select(ItsmSync).where(col(ItsmSync.connection_id) == connection_id))
     return {row.source_table: row for row in rows}
 
 
