@@ -16,7 +16,6 @@ from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.improvement.spec import ImprovementSpec
 from ci_workflow.domain.strategy import benefit_figures as figures
 from ci_workflow.domain.strategy.benefits import (
-    as_written,
     benefits_of,
     benefits_text,
     line_currency,
@@ -93,14 +92,6 @@ def test_the_form_shows_the_lines_as_the_file_writes_them_and_reads_them_back() 
     assert benefits_of(text) == written
     for nothing in (None, [], "overtime", {"key": "overtime"}):
         assert benefits_text(nothing) == ""
-
-
-def test_lines_as_written_leave_defaults_out_and_dump_as_plain_yaml() -> None:
-    """Rule: a line as a file gives it: only what was written, in plain YAML types (the kind
-    a text, not an enum PyYAML's safe dumper refuses)."""
-    written = as_written(_lines(OVERTIME, HOURS, strategy=None))
-    assert written == [OVERTIME, HOURS]
-    assert yaml.safe_load(yaml.safe_dump(written)) == written
 
 
 def test_the_form_folds_a_long_description_past_100_columns() -> None:
