@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-KINDS = ("servicenow",)
 _EVERY = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
 _UNIT_MINUTES = {"m": 1, "h": 60, "d": 1440}
 SHORTEST_MINUTES, LONGEST_MINUTES = 5, 7 * 1440

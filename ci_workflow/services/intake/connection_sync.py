@@ -26,30 +26,22 @@ from sqlmodel import Session
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.records.change_mapping import ChangeMapping
-from ci_workflow.domain.records.itsm_sync import (
-    Cursor,
-    MissingField,
-    due,
-    encoded_query,
-    flatten,
-)
+from ci_workflow.domain.records.itsm_sync import Cursor, MissingField, due
 from ci_workflow.errors import ImproveError, ValidationFailed
 from ci_workflow.opportunities.change_export import read_changes
 from ci_workflow.opportunities.incident_export import read_export, refuse_when_nothing_usable
 from ci_workflow.services.intake.connections import (
-    RECORDS,
     Mapping,
     check_manager,
     named_connection,
     table_mappings,
 )
-from ci_workflow.services.intake.servicenow import (
-    KEY,
-    UPDATED,
-    ConnectorError,
+from ci_workflow.services.intake.itsm.http import ConnectorError
+from ci_workflow.services.intake.itsm.kinds import connector_for, kind_of
+from ci_workflow.services.intake.itsm.reading import (
+    Connector,
     Limits,
     Read,
-    TableApi,
     missing_field,
     read_table,
 )
@@ -81,7 +73,7 @@ class SyncResult(BaseModel):
 def sync_connection(name: str, *, actor: Actor, limits: Limits | None = None) -> SyncResult:
     limits = limits or Limits()
     connection, cursors = _prepared(name, actor)
-    tables = table_mappings(connection.mapping, name)
+    tables = table_mappings(connection.mapping, name, connection.kind)
     api = _api(connection, limits)
     with tempfile.TemporaryDirectory(prefix="improve-sync-") as spill:
         try:
@@ -91,7 +83,7 @@ def sync_connection(name: str, *, actor: Actor, limits: Limits | None = None) ->
                     table,
                     sorted(mapping.required_columns()),
                     id_column=mapping.columns.id,
-                    times=_times(mapping),
+                    times=_times(mapping, api),
                     cursor=cursors.get(table, Cursor()),
                     limits=limits,
                     path=Path(spill) / f"{table}.csv",
@@ -136,12 +128,12 @@ def check_connection(name: str, *, actor: Actor) -> list[tuple[str, bool, str]]:
     connection, _ = _prepared(name, actor)
     api = _api(connection, Limits())
     found = []
-    for table, mapping in table_mappings(connection.mapping, name).items():
-        fields = _fields(mapping)
+    for table, mapping in table_mappings(connection.mapping, name, connection.kind).items():
+        fields = sorted(mapping.required_columns() | {api.key, api.updated})
         try:
-            page = api.page(table, encoded_query(Cursor(), UPDATED, KEY), fields, 1)
+            page = api.page(table, Cursor(), fields, 1)
             for record in page.records:
-                flatten(record, fields, frozenset())
+                api.flatten(record, fields, frozenset())
         except ConnectorError as error:
             found.append((table, False, str(error)))
             continue
@@ -166,17 +158,15 @@ def _prepared(name: str, actor: Actor) -> tuple[ItsmConnection, dict[str, Cursor
     return connection, cursors
 
 
-def _api(connection: ItsmConnection, limits: Limits) -> TableApi:
-    return TableApi(connection.url, connection.username, connection.secret, sleep=limits.sleep)
+def _api(connection: ItsmConnection, limits: Limits) -> Connector:
+    return connector_for(
+        connection.kind, connection.url, connection.username, connection.secret, limits.sleep
+    )
 
 
-def _fields(mapping: Mapping) -> list[str]:
-    return sorted(mapping.required_columns() | {KEY, UPDATED})
-
-
-def _times(mapping: Mapping) -> frozenset[str]:
+def _times(mapping: Mapping, api: Connector) -> frozenset[str]:
     columns = mapping.columns.model_dump()
-    return frozenset({UPDATED, *(columns[t] for t in TIMES if columns.get(t))})
+    return frozenset({api.updated, *(columns[t] for t in TIMES if columns.get(t))})
 
 
 def _write(
@@ -187,6 +177,7 @@ def _write(
 ) -> SyncResult:
     results = []
     now = utcnow()
+    records = kind_of(connection.kind).tables
     with transaction() as session:
         for table, mapping in tables.items():
             read = reads[table]
@@ -194,7 +185,7 @@ def _write(
             results.append(
                 TableResult(
                     table=table,
-                    records=RECORDS[table],
+                    records=records[table],
                     read=read.rows,
                     imported=imported,
                     updated=updated,

@@ -1,8 +1,8 @@
 """Connections to ITSM tools (``improve connections add|remove|list|test``), registered once.
 
-A connection names its tool (``kind``: ServiceNow for now), its URL, the user it reads as, a
-secret (kept in the register, never shown), the mapping of the tool's fields onto incident and
-change records (ServiceNow's own names by default, ``DEFAULT_MAPPING``) and how often it syncs.
+A connection names its tool (``kind``, ``itsm.kinds``), its URL, the user it reads as, a secret
+(kept in the register, never shown), the mapping of the tool's fields onto incident and change
+records (the tool's own names by default, its kind's ``mapping``) and how often it syncs.
 Only a CI manager adds, removes, tests or syncs one; anyone may list them, secrets masked.
 """
 
@@ -20,10 +20,11 @@ from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.improvement.validation import describe_errors
 from ci_workflow.domain.records.change_mapping import ChangeMapping
 from ci_workflow.domain.records.incident_mapping import IncidentMapping
-from ci_workflow.domain.records.itsm_sync import KINDS, every_minutes, every_text
+from ci_workflow.domain.records.itsm_sync import every_minutes, every_text
 from ci_workflow.domain.redact import MASK, redact_url
 from ci_workflow.domain.strict_yaml import load_mapping
 from ci_workflow.errors import AlreadyExists, NotFound, UsageError, ValidationFailed
+from ci_workflow.services.intake.itsm.kinds import KINDS, kind_of
 from ci_workflow.services.people.refusals import Refused, refusing
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
@@ -32,8 +33,11 @@ from ci_workflow.store.intake.connections import ItsmConnection
 
 REFUSED = "only a CI manager manages connections to ITSM tools"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-# What each table of the tool becomes in the register.
-RECORDS = {"incident": "incidents", "change_request": "changes"}
+# What each kind of record is read with: its import mapping.
+MODELS: dict[str, type[IncidentMapping] | type[ChangeMapping]] = {
+    "incidents": IncidentMapping,
+    "changes": ChangeMapping,
+}
 # The connector writes the rows it reads as this CSV: the mapping does not choose these.
 FIXED = {
     "timestamp_format": "%Y-%m-%d %H:%M:%S",
@@ -41,44 +45,6 @@ FIXED = {
     "delimiter": ",",
     "encoding": "utf-8",
 }
-
-DEFAULT_MAPPING = """\
-# ServiceNow's own field names, read through its Table API (improve connections add NAME
-# --kind servicenow). A time is read as ServiceNow stores it (UTC); every other field as
-# ServiceNow shows it (a choice's label, a reference's name). To change it, copy this file,
-# edit a column or a list, and pass it with --mapping; leave a table out not to read it.
-incident:
-  columns:
-    id: number
-    opened: opened_at
-    resolved: resolved_at
-    closed: closed_at
-    category: category
-    service: cmdb_ci
-    priority: priority
-    assignment_group: assignment_group
-    sla_met: made_sla
-    reopen_count: reopen_count
-    reassignment_count: reassignment_count
-    problem_id: problem_id
-    change_id: rfc
-  true_values: ["true"]
-change_request:
-  columns:
-    id: number
-    state: state
-    opened: opened_at
-    planned_start: start_date
-    planned_end: end_date
-    closed: closed_at
-    service: cmdb_ci
-    type: type
-    risk: risk
-    close_code: close_code
-  closed_states: [Closed]
-  failed_states: [Canceled]
-  failed_close_codes: [Unsuccessful]
-"""
 
 Mapping = IncidentMapping | ChangeMapping
 
@@ -106,17 +72,19 @@ class ConnectionOut(BaseModel):
     tables: list[TableSync]
 
 
-def table_mappings(text: str, source: str) -> dict[str, Mapping]:
+def table_mappings(text: str, source: str, kind: str) -> dict[str, Mapping]:
     """Each table's mapping from a connection's mapping YAML; every problem named with it."""
     data = load_mapping(text, source=source)
-    unknown = sorted(set(data) - set(RECORDS))
+    tables = kind_of(kind).tables
+    unknown = sorted(set(data) - set(tables))
     if unknown or not data:
-        known = ", ".join(RECORDS)
+        known = ", ".join(tables)
         raise ValidationFailed(source, [f"{source}: name the tables to read among {known}"])
     found: dict[str, Mapping] = {}
-    for table, model in (("incident", IncidentMapping), ("change_request", ChangeMapping)):
+    for table, records in tables.items():
         if table not in data:
             continue
+        model = MODELS[records]
         given = data[table] if isinstance(data[table], dict) else {}
         fixed = FIXED | ({"layout": "one_row"} if model is IncidentMapping else {})
         try:
@@ -153,8 +121,8 @@ def add_connection(
         minutes = every_minutes(every) if every else None
     except ValueError as error:
         raise UsageError(str(error)) from None
-    text = _read(mapping) if mapping else DEFAULT_MAPPING
-    table_mappings(text, str(mapping or "the default ServiceNow mapping"))
+    text = _read(mapping) if mapping else kind_of(kind).mapping
+    table_mappings(text, str(mapping or f"the default {kind_of(kind).label} mapping"), kind)
     with refusing(actor), transaction() as session:
         check_manager(actor)
         if store.by_name(session, name) is not None:
@@ -192,14 +160,15 @@ def list_connections() -> list[ConnectionOut]:
 
 
 def shown(connection: ItsmConnection, syncs: dict[str, Any]) -> ConnectionOut:
-    tables = table_mappings(connection.mapping, connection.name)
+    tables = table_mappings(connection.mapping, connection.name, connection.kind)
+    records = kind_of(connection.kind).tables
     rows = []
     for table in tables:
         row = syncs.get(table)
         rows.append(
             TableSync(
                 table=table,
-                records=RECORDS[table],
+                records=records[table],
                 cursor=row.cursor_at if row else None,
                 tried_at=row.tried_at if row else None,
                 synced_at=row.synced_at if row else None,

@@ -98,7 +98,7 @@ def test_an_answer_that_is_not_json_is_refused(cli: Cli, instance: Instance) -> 
 def test_a_mapped_field_missing_from_the_answer_is_named(
     cli: Cli, instance: Instance, tmp_path: Path
 ) -> None:
-    from ci_workflow.services.intake.connections import DEFAULT_MAPPING
+    from ci_workflow.services.intake.itsm.servicenow import MAPPING as DEFAULT_MAPPING
 
     mapping = tmp_path / "snow.yaml"
     mapping.write_text(DEFAULT_MAPPING.replace("category: category", "category: u_category"))
@@ -159,8 +159,12 @@ def test_only_a_ci_manager_manages_connections_and_the_secret_is_never_shown(
 
 
 def test_the_default_mapping_is_the_example_shipped() -> None:
-    from ci_workflow.services.intake.connections import DEFAULT_MAPPING, table_mappings
+    from ci_workflow.services.intake.connections import table_mappings
+    from ci_workflow.services.intake.itsm.servicenow import MAPPING as DEFAULT_MAPPING
 
     example = Path(__file__).resolve().parents[3] / "examples/mappings/servicenow_connection.yaml"
     assert example.read_text(encoding="utf-8") == DEFAULT_MAPPING
-    assert set(table_mappings(DEFAULT_MAPPING, str(example))) == {"incident", "change_request"}
+    assert set(table_mappings(DEFAULT_MAPPING, str(example), "servicenow")) == {
+        "incident",
+        "change_request",
+    }
