@@ -3,6 +3,8 @@ or its JSON twin; and the one-line messages a page shows after a form was sent."
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,7 +17,7 @@ from pydantic_core import to_json
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.authority.permissions import Action, allowed
-from ci_workflow.errors import ImproveError, NotAuthorised
+from ci_workflow.errors import ImproveError, NotAuthorised, UsageError
 from ci_workflow.reports.rendering import render
 from ci_workflow.web.auth import csrf_token
 
@@ -69,3 +71,21 @@ def back(to: str, anchor: str = "") -> RedirectResponse:
 
 def sign_in_url(next_path: str) -> str:
     return f"/sign-in?next={quote(next_path, safe='/')}"
+
+
+# A number as people type it in a form: thousands grouped by commas allowed ("12,500.50"); a
+# comma anywhere else is refused rather than guessed ("1,5" may mean one and a half).
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+def form_number(field: str, text: str) -> float:
+    """A form field's number, finite; one error naming the field otherwise."""
+    typed = text.strip()
+    plain = typed.replace(",", "") if _GROUPED.match(typed) else typed
+    try:
+        number = float(plain)
+    except ValueError:
+        raise UsageError(f"{field}: {typed!r} is not a number") from None
+    if not math.isfinite(number):
+        raise UsageError(f"{field}: {typed!r} is not a number")
+    return number

@@ -127,6 +127,8 @@ def test_bad_input_on_the_page_is_said_and_nothing_is_recorded_and_a_note_is_esc
     lena = use.signed_in(LENA)
     for amount, said in (
         ("lots", "amount: 'lots' is not a number"),
+        ("1,5", "amount: '1,5' is not a number"),  # a decimal comma is not guessed
+        ("nan", "amount: 'nan' is not a number"),
         ("-5", "AMOUNT: -5 is below zero"),
     ):
         form = {
@@ -143,10 +145,12 @@ def test_bad_input_on_the_page_is_said_and_nothing_is_recorded_and_a_note_is_esc
         "csrf": csrf_of(lena, page),
         "line": "overtime",
         "quarter": "2026Q3",
-        "amount": "10",
+        "amount": "1,250.5",
         "note": "<script>alert(1)</script>",
     }
     assert lena.post(f"{page}/benefits/record", data=form).status_code == 303
+    cell = lena.get(f"/api{page}/benefits").json()["lines"][0]["cells"][0]
+    assert cell["actual"] == 1250.5  # thousands grouped by commas are read as people write them
     text = lena.get(page).text
     assert (
         "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text

@@ -153,7 +153,7 @@ def test_a_bad_value_says_which_field_and_records_nothing(
 ) -> None:
     lena, page = people["owner"][0], f"/improvements/{improvement}"
     for fields, error in [
-        ({"value": "seven"}, "value: not a number: &#39;seven&#39;"),
+        ({"value": "seven"}, "value: &#39;seven&#39; is not a number"),
         ({"value": "7", "at": "2999-01-01"}, "as of 2999-01-01 00:00 UTC is in the future"),
         ({"value": "7", "at": "soon"}, "as of: not a date: &#39;soon&#39;"),
         ({"value": "7", "note": "x" * 1001}, "note: at most 1000 characters"),

@@ -17,7 +17,7 @@ from ci_workflow.domain.measures.surveys import MAX_FILE_BYTES
 from ci_workflow.errors import UsageError
 from ci_workflow.services.measurement.recording import confirm_baseline, record, record_survey
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
-from ci_workflow.web.render import as_json, back, refusal_said, say
+from ci_workflow.web.render import as_json, back, form_number, refusal_said, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
@@ -37,13 +37,6 @@ def as_of(text: str) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _number(text: str, field: str) -> float:
-    try:
-        return float(text.strip())
-    except ValueError:
-        raise UsageError(f"{field}: not a number: {text.strip()!r}") from None
-
-
 @router.post("/improvements/{ref}/values")
 def record_form(
     request: Request,
@@ -57,7 +50,7 @@ def record_form(
 ) -> Response:
     check_csrf(request, csrf, actor)
     with refusal_said(request, ValueError):
-        number = _number(value, "value")
+        number = form_number("value", value)
         say(
             request,
             record(ref, metric, number, actor=actor, at=as_of(at), baseline=False, note=note),
@@ -87,7 +80,7 @@ def survey_form(
             ref,
             metric,
             question=question,
-            scale=int(_number(scale, "scale")),
+            scale=int(form_number("scale", scale)),
             answers=answers if answers.strip() else None,
             responses_csv=data or None,  # a file input left empty sends no bytes
             actor=actor,

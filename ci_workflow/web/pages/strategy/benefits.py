@@ -12,24 +12,16 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ci_workflow.domain.authority.actors import Actor
-from ci_workflow.errors import UsageError
 from ci_workflow.services.register.strategy.benefit_views import show_benefits
 from ci_workflow.services.register.strategy.benefits import record_benefit, validate_benefit
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
-from ci_workflow.web.render import as_json, back, refusal_said, say
+from ci_workflow.web.render import as_json, back, form_number, refusal_said, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
 Writer = Annotated[Actor, Depends(api_writer)]
 Short = Annotated[str, Form(max_length=64)]
 Text = Annotated[str, Form(max_length=4000)]
-
-
-def _amount(text: str) -> float:
-    try:
-        return float(text.strip().replace(",", ""))
-    except ValueError:
-        raise UsageError(f"amount: {text.strip()!r} is not a number") from None
 
 
 @router.post("/improvements/{ref}/benefits/record")
@@ -45,7 +37,9 @@ def record_form(
 ) -> Response:
     check_csrf(request, csrf, actor)
     with refusal_said(request):
-        said = record_benefit(ref, line, quarter, _amount(amount), actor=actor, note=note or None)
+        said = record_benefit(
+            ref, line, quarter, form_number("amount", amount), actor=actor, note=note or None
+        )
         say(request, said)
     return back(f"/improvements/{ref}", "benefits")
 

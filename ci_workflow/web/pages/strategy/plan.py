@@ -7,7 +7,6 @@ button is shown to CI managers only, and anyone else's acceptance is refused and
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -22,7 +21,7 @@ from ci_workflow.domain.strategy.plan import Measure
 from ci_workflow.errors import ImproveError, UsageError
 from ci_workflow.services.register.strategy import plan as service
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
-from ci_workflow.web.render import as_json, back, page, refusal_said, say
+from ci_workflow.web.render import as_json, back, form_number, page, refusal_said, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
@@ -31,15 +30,7 @@ Field = Annotated[str, Form(max_length=32)]
 
 
 def _amount(name: str, text: str) -> float | None:
-    if not text.strip():
-        return None
-    try:
-        amount = float(text)
-    except ValueError:
-        raise UsageError(f"{name}: {text.strip()!r} is not a number") from None
-    if not math.isfinite(amount):
-        raise UsageError(f"{name}: {text.strip()!r} is not a number")
-    return amount
+    return form_number(name, text) if text.strip() else None
 
 
 def _ask(budget: str, hours: str, quarter: str, measure: str) -> service.Ask:
