@@ -89,6 +89,7 @@ class StrategyOut(BaseModel):
     goals: list[GoalOut] = []
     programmes: list[ProgrammeOut] = []
     capacity: list[QuarterCapacity] = []  # per quarter, in order
+    currency: str = "EUR"  # the organisation's (ISO 4217): budgets and capacity are in it
 
 
 class PortfolioImprovement(BaseModel):
@@ -180,6 +181,7 @@ class PortfolioPlan(BaseModel):
     total_hours: float
     total_value: float
     accepted_by: str | None = None  # set once a CI manager accepted it
+    currency: str = "EUR"  # the organisation's: budget, costs and gains are in it
 
 
 class AcceptedPlan(BaseModel):

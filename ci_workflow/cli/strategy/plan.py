@@ -53,26 +53,27 @@ def _print(found: PortfolioPlan) -> None:
     from ci_workflow.services.register.strategy.plan import value_text
 
     out = console()
+    c = found.currency
     where = f" for {found.quarter}" if found.quarter else ""
     out.print(
         f"[bold]plan{where}[/bold], maximising {_measure(found.measure)}: budget "
-        f"{money(found.budget)}, {found.hours:,.0f} h"
+        f"{money(found.budget)} {c}, {found.hours:,.0f} h"
     )
     if found.committed_cost or found.committed_hours:
         out.print(
-            f"  (the quarter's capacity less {money(found.committed_cost)} and "
+            f"  (the quarter's capacity less {money(found.committed_cost)} {c} and "
             f"{found.committed_hours:,.0f} h already taken by improvements past choosing)"
         )
     out.print(f"chosen ({len(found.chosen)}):")
     for i in found.chosen:
         out.print(
-            f"  {i.id} {escape(i.title)}: {money(i.estimated_cost)}, "
-            f"{i.estimated_hours or 0:,.0f} h, {_value(found.measure, i.value)}"
+            f"  {i.id} {escape(i.title)}: {money(i.estimated_cost)} {c}, "
+            f"{i.estimated_hours or 0:,.0f} h, {_value(found.measure, i.value, c)}"
         )
     out.print(
-        f"total: {money(found.total_cost)} of {money(found.budget)}, "
+        f"total: {money(found.total_cost)} of {money(found.budget)} {c}, "
         f"{found.total_hours:,.0f} h of {found.hours:,.0f} h, "
-        f"{value_text(found.measure, found.total_value)}"
+        f"{value_text(found.measure, found.total_value, c)}"
     )
     if found.left_out:
         out.print(f"left out ({len(found.left_out)}):")
@@ -90,18 +91,18 @@ def _measure(measure: str) -> str:
     return "the WSJF score" if measure == Measure.wsjf else "the expected gain"
 
 
-def _value(measure: str, value: float | None) -> str:
+def _value(measure: str, value: float | None, currency: str) -> str:
     if measure == Measure.wsjf:
         return f"WSJF {value:,.2f}" if value is not None else "no WSJF score"
-    return f"gain {money(value)}"
+    return f"gain {money(value)} {currency}"
 
 
 def print_capacity(found: PortfolioOut) -> None:
     """Per quarter, for ``improve portfolio``: capacity against demand, and what is over."""
-    out = console()
+    out, c = console(), found.benefits.currency
     for q in found.capacity:
         has = (
-            f"capacity {q.hours:,.0f} h and {money(q.budget)}"
+            f"capacity {q.hours:,.0f} h and {money(q.budget)} {c}"
             if q.hours is not None and q.budget is not None
             else "no capacity set"
         )
@@ -109,7 +110,7 @@ def print_capacity(found: PortfolioOut) -> None:
             f"{amount} over"
             for amount, beyond in (
                 (f"{q.over_hours:,.0f} h", q.over_hours),
-                (money(q.over_budget), q.over_budget),
+                (f"{money(q.over_budget)} {c}", q.over_budget),
             )
             if beyond > 0
         ]
@@ -117,7 +118,7 @@ def print_capacity(found: PortfolioOut) -> None:
         flag = f" [red]{', '.join(over)}[/red]" if over else ""
         out.print(
             f"quarter [bold]{q.quarter}[/bold]: {has}; demand {q.demand_hours:,.0f} h "
-            f"and {money(q.demand_cost)} ({_count(len(q.improvements))}{unknown}){flag}"
+            f"and {money(q.demand_cost)} {c} ({_count(len(q.improvements))}{unknown}){flag}"
         )
     if found.not_placed:
         out.print(f"not placed in a quarter (no due date): {', '.join(found.not_placed)}")

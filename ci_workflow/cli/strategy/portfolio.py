@@ -48,13 +48,15 @@ def _print(found: PortfolioOut) -> None:
     if found.unserved:
         keys = ", ".join(o.key for o in found.unserved)
         out.print(f"[bold]nobody serves:[/bold] {escape(keys)}")
+    c = found.benefits.currency
     for p in found.programmes:
         over = " [red]over budget[/red]" if p.over_budget else ""
         unknown = f", {p.not_estimated} not estimated" if p.not_estimated else ""
         members = ", ".join(i.id for i in p.improvements) or "no improvements"
         out.print(
-            f"programme [bold]{escape(p.key)}[/bold]: cost {money(p.cost)} of budget "
-            f"{money(p.budget)}, {money(p.remaining)} left{unknown}{over}: {escape(members)}"
+            f"programme [bold]{escape(p.key)}[/bold]: cost {money(p.cost)} {c} of budget "
+            f"{money(p.budget)} {c}, {money(p.remaining)} {c} left{unknown}{over}: "
+            f"{escape(members)}"
         )
     print_portfolio_benefits(found.benefits)
     print_capacity(found)

@@ -96,11 +96,13 @@ def _print(strategy: StrategyOut) -> None:
         members = ", ".join(programme.improvements) or "no improvements yet"
         out.print(
             f"programme [bold]{escape(programme.key)}[/bold] {escape(programme.title)} "
-            f"({escape(programme.owner)}), budget {money(programme.budget)}: {escape(members)}"
+            f"({escape(programme.owner)}), budget {money(programme.budget)} {strategy.currency}: "
+            f"{escape(members)}"
         )
     for quarter in strategy.capacity:
         out.print(
-            f"capacity {quarter.quarter}: {number(quarter.hours)} h, budget {money(quarter.budget)}"
+            f"capacity {quarter.quarter}: {number(quarter.hours)} h, "
+            f"budget {money(quarter.budget)} {strategy.currency}"
         )
 
 

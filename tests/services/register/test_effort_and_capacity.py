@@ -29,6 +29,6 @@ def test_strategy_show_lists_the_capacity_per_quarter(cast: None, cli: Cli, tmp_
     assert cli.json("strategy", "show")["capacity"] == in_order
     lines = cli.ok("strategy", "show").stdout.splitlines()
     assert lines[-2:] == [
-        "capacity 2027Q1: 1,200 h, budget 60,000",
-        "capacity 2027Q2: 1,000 h, budget 50,000",
+        "capacity 2027Q1: 1,200 h, budget 60,000 EUR",
+        "capacity 2027Q2: 1,000 h, budget 50,000 EUR",
     ]

@@ -125,10 +125,13 @@ def test_the_portfolio_in_words(registered: None, cli: Cli) -> None:
     )
     assert "nobody serves: faster-changes" in out
     assert (
-        "programme network-resilience: cost 92,000 of budget 80,000, -12,000 left over budget: "
+        "programme network-resilience: cost 92,000 EUR of budget 80,000 EUR, -12,000 EUR left over budget: "
         "IMP-0001, IMP-0002, IMP-0003" in out
     )
-    assert "programme service-desk-2027: cost 40,000 of budget 120,000, 80,000 left, 1 not " in out
+    assert (
+        "programme service-desk-2027: cost 40,000 EUR of budget 120,000 EUR, 80,000 EUR left, 1 not "
+        in out
+    )
 
 
 def test_without_a_strategy_the_portfolio_says_how_to_start(people: None, cli: Cli) -> None:

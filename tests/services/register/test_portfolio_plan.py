@@ -101,8 +101,8 @@ def test_capacity_against_demand_per_quarter(planned: None, cli: Cli) -> None:
     ]
     out = cli.ok("portfolio").stdout
     assert (
-        "quarter 2027Q1: capacity 1,200 h and 60,000; demand 1,900 h and 98,000 "
-        "(6 improvements, 1 not estimated) 700 h over, 38,000 over"
+        "quarter 2027Q1: capacity 1,200 h and 60,000 EUR; demand 1,900 h and 98,000 EUR "
+        "(6 improvements, 1 not estimated) 700 h over, 38,000 EUR over"
     ) in " ".join(out.split())
 
 
@@ -144,8 +144,8 @@ def test_the_plan_for_a_quarter_is_the_best_subset_within_its_capacity_left(
     wide = cli.json("portfolio", "plan", "--budget", "1000000", "--hours", "5000")
     assert [i["id"] for i in wide["chosen"]] == ["IMP-0001", "IMP-0002", "IMP-0003", "IMP-0006"]
     text = " ".join(cli.ok("portfolio", "plan", "--quarter", "2027Q1").stdout.split())
-    assert "plan for 2027Q1, maximising the expected gain: budget 50,000, 900 h" in text
-    assert "total: 30,000 of 50,000, 500 h of 900 h, expected gain 70,000 in total" in text
+    assert "plan for 2027Q1, maximising the expected gain: budget 50,000 EUR, 900 h" in text
+    assert "total: 30,000 of 50,000 EUR, 500 h of 900 h, expected gain 70,000 EUR in total" in text
 
 
 def _events(action: str) -> list[AuditEvent]:
@@ -169,8 +169,8 @@ def test_only_a_ci_manager_accepts_a_plan_and_the_audit_keeps_it(planned: None, 
     (event,) = _events("portfolio_plan_accepted")
     assert (event.actor, event.improvement_id, event.channel) == ("Carmen Ruiz", None, "cli")
     assert event.detail == (
-        "plan for 2027Q1 by value: chose IMP-0001; budget 50,000, 900 h; uses 30,000 and "
-        "500 h; expected gain 70,000 in total"
+        "plan for 2027Q1 by value: chose IMP-0001; budget 50,000 EUR, 900 h; uses 30,000 EUR "
+        "and 500 h; expected gain 70,000 EUR in total"
     )
     (shown,) = cli.json("portfolio", "plans")
     assert (shown["by"], shown["detail"]) == ("Carmen Ruiz", event.detail)

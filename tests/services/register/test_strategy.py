@@ -208,7 +208,10 @@ def test_a_key_result_is_recorded_by_its_owner_and_shows_its_progress(cast: None
         f"target 4 h by 2027-06-30; {shown_pct} of the way, " in words
     )
     assert "  faster-changes Routine changes without a board: nobody serves it yet" in words
-    assert "programme service-desk-2027 Service desk 2027 (Grace Kim), budget 120,000: no " in words
+    assert (
+        "programme service-desk-2027 Service desk 2027 (Grace Kim), budget 120,000 EUR: no "
+        in words
+    )
     errors = cli.fails("strategy", "record", "network-mttr-median", "5", "--as", "Lena Fischer")
     assert errors == [
         "error: only the owner of key result network-mttr-median or a CI manager records it"

@@ -32,6 +32,7 @@ from ci_workflow.services.people.refusals import Refused, refusing
 from ci_workflow.services.register.strategy.capacity import demand_of
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
+from ci_workflow.store.strategy.benefits import organisation_money
 from ci_workflow.store.strategy.capacity import DemandRow, demand_rows, held_capacity
 from ci_workflow.store.strategy.decisions import decisions
 
@@ -104,6 +105,7 @@ def plan_of(session: Session, ask: Ask) -> PortfolioPlan:
         total_cost=chosen.total_cost,
         total_hours=chosen.total_hours,
         total_value=chosen.total_value,
+        currency=organisation_money(session)[0],
     )
 
 
@@ -181,14 +183,15 @@ def _left(item: LeftOut) -> PlanLeftOut:
 def _detail(found: PortfolioPlan) -> str:
     chosen = ", ".join(i.id for i in found.chosen) or "none"
     where = f" for {found.quarter}" if found.quarter else ""
+    c = found.currency
     return (
-        f"plan{where} by {found.measure}: chose {chosen}; budget {money(found.budget)}, "
-        f"{found.hours:,.0f} h; uses {money(found.total_cost)} and {found.total_hours:,.0f} h; "
-        f"{value_text(found.measure, found.total_value)}"
+        f"plan{where} by {found.measure}: chose {chosen}; budget {money(found.budget)} {c}, "
+        f"{found.hours:,.0f} h; uses {money(found.total_cost)} {c} and "
+        f"{found.total_hours:,.0f} h; {value_text(found.measure, found.total_value, c)}"
     )
 
 
-def value_text(measure: str, total: float) -> str:
+def value_text(measure: str, total: float, currency: str) -> str:
     if measure == Measure.wsjf:
         return f"WSJF {total:,.2f} in total"
-    return f"expected gain {money(total)} in total"
+    return f"expected gain {money(total)} {currency} in total"

@@ -20,6 +20,7 @@ from ci_workflow.schemas_strategy import (
 )
 from ci_workflow.store.db import transaction
 from ci_workflow.store.strategy import items as store
+from ci_workflow.store.strategy.benefits import organisation_money
 from ci_workflow.store.strategy.capacity import held_capacity
 from ci_workflow.store.strategy.captures import latest_errors
 from ci_workflow.store.strategy.links import users_of, values_by_item
@@ -80,6 +81,7 @@ def strategy_of(session: Session) -> StrategyOut:
             QuarterCapacity(quarter=quarter, hours=hours, budget=budget)
             for quarter, (hours, budget) in held_capacity(session).items()
         ],
+        currency=organisation_money(session)[0],
     )
 
 
