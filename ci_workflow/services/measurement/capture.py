@@ -13,7 +13,6 @@ thread of the flow's process, a Dask worker); the caller dispatches notification
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,8 +43,6 @@ from ci_workflow.store.snapshots import (
     snapshots_at,
 )
 from ci_workflow.store.tables import Improvement, Objective
-
-log = logging.getLogger("ci_workflow.capture")
 
 
 @dataclass
@@ -257,7 +254,6 @@ def _write(session: Session, readings: list[Reading], kind: str) -> CaptureResul
         name = f"{format_id(target.improvement_id)} {target.metric}"
         if error is not None:
             result.failed.append(f"{name}: {error}")
-            log.warning("capture failed: %s: %s", name, error)
         snapshot = existing.get((target.objective_id, target.checkpoint_at))
         replacing = snapshot is None and target.objective_id in retried
         if replacing:

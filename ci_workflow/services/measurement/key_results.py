@@ -10,7 +10,6 @@ A value is stored once per checkpoint, recorded by ``capture``; a source that fa
 
 from __future__ import annotations
 
-import logging
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +31,6 @@ from ci_workflow.store.strategy import captures as store
 from ci_workflow.store.strategy.items import held_rows
 from ci_workflow.store.strategy.tables import StrategyItem
 
-log = logging.getLogger("ci_workflow.capture")
 CAPTURED = "key_results_captured"
 MAX_BACKFILL = 1000  # checkpoints in one backfill: years of weekly ones
 
@@ -101,7 +99,6 @@ def _run(
             line = f"{d.key} at {d.target.checkpoint_at:%Y-%m-%d %H:%M} UTC"
             if error is not None:
                 result.failed.append(f"{line}: {error}")
-                log.warning("capture failed: %s: %s", line, error)
             written = store.write_reading(
                 session,
                 held.get(_slot(d)),

@@ -4,7 +4,9 @@ the expected values computed from the incident rows in the test."""
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from ci_workflow.services.measurement.key_results import capture_key_results
 from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import AuditEvent, KeyResultValue
 from tests.helpers import Cli
+from tests.processes import improve_command
 from tests.services.register.test_strategy import example, write
 
 MAPPING = Path(__file__).resolve().parents[3] / "examples" / "mappings" / "generic_incidents.yaml"
@@ -161,11 +164,17 @@ def test_a_failing_source_records_why_and_changes_nothing_else(
 ) -> None:
     cli.ok("strategy", "record", MTTR, "8", "--at", "2026-09-01T00:00")
     # Nothing resolved in the 28 days to 2026-09-05: the source has no value.
-    failed = cli.run("strategy", "capture", MTTR, "--at", "2026-09-05T00:00")
-    assert failed.exit_code == 1
-    assert "failed network-mttr-median at 2026-09-05 00:00 UTC: no incidents resolved" in (
-        failed.stderr
+    # Its own process, as people run it: the reason is said once (no stray log line besides).
+    failed = subprocess.run(
+        [*improve_command(), "strategy", "capture", MTTR, "--at", "2026-09-05T00:00"],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
+    assert failed.returncode == 1
+    said = "network-mttr-median at 2026-09-05 00:00 UTC: no incidents resolved"
+    assert failed.stderr.count(said) == 1 and f"failed {said}" in failed.stderr
     shown = key_result(cli, MTTR)
     assert shown["latest"] == 8  # the value recorded by hand still stands
     assert shown["failure"].startswith("no incidents resolved in the window")
