@@ -109,16 +109,21 @@ def test_an_update_and_a_removal_add_a_version_and_say_what_changed(
 
 
 def test_a_person_who_is_not_a_ci_manager_is_refused_and_it_is_audited(
-    cast: None, cli: Cli
+    cast: None, cli: Cli, tmp_path: Path
 ) -> None:
     errors = cli.fails("strategy", "apply", str(EXAMPLE), "--as", "Omar Haddad")
+    assert errors == ["error: only a CI manager applies the strategy"]
+    # Refused before the file is read: a broken file does not tell them more.
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("goals: [\n", encoding="utf-8")
+    errors = cli.fails("strategy", "apply", str(broken), "--as", "Omar Haddad")
     assert errors == ["error: only a CI manager applies the strategy"]
     assert cli.json("strategy", "show")["version"] is None
     assert cli.ok("strategy", "show").stdout == (
         "no strategy applied yet: improve strategy apply strategy.yaml\n"
     )
     events = strategy_events()
-    assert [(e.action, e.actor) for e in events] == [("forbidden", "Omar Haddad")]
+    assert [(e.action, e.actor) for e in events] == [("forbidden", "Omar Haddad")] * 2
 
 
 @pytest.mark.parametrize(

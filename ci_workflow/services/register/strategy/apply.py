@@ -60,10 +60,11 @@ def apply_strategy(
     """Validate the whole file, then write it in one transaction; any problem: nothing.
     ``preview``: what it would change, nothing written. ``based_on``: the version an editor
     started from; refused if another was applied since (0: none was)."""
-    data = load_mapping(text, source=name)
     with refusing(actor), transaction(write=not preview) as session:
+        # Who first: someone who may not apply is refused whatever the file holds.
         if actor.person is not None and not allowed(Action.manage_strategy, actor.person):
             raise Refused(REFUSED)
+        data = load_mapping(text, source=name)
         directory, held = load_directory(session), store.held_items(session)
         spec = _validated(name, data, directory, held)
         items = placed_sources(name, spec, flatten(spec))
