@@ -112,13 +112,17 @@ def _holds_itself(data: Any) -> bool:
     """Whether a mapping or list holds itself, through an alias to a value it is inside (``&a``
     on a value and ``*a`` within it): a tree with a cycle, which no rule could walk."""
     inside: set[int] = set()  # the containers on the path from the top to here
+    # Containers walked through already: one shared by many aliases is walked once, so a
+    # billion-value alias bomb costs its few distinct containers, not its expansion.
+    done: set[int] = set()
     stack: list[tuple[Any, bool]] = [(data, False)]
     while stack:
         value, leaving = stack.pop()
         if leaving:
             inside.discard(id(value))
+            done.add(id(value))
             continue
-        if not isinstance(value, dict | list):
+        if not isinstance(value, dict | list) or id(value) in done:
             continue
         if id(value) in inside:
             return True
