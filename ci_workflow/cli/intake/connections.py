@@ -63,6 +63,36 @@ def add(
     )
 
 
+def set_(
+    name: str = NAME,
+    url: str | None = typer.Option(None, "--url", help="Another URL: every table read anew."),
+    user: str | None = typer.Option(None, "--user", help="Another user it reads as."),
+    secret_stdin: bool = typer.Option(
+        False, "--secret-stdin", help="Read a new password from standard input (one line)."
+    ),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="Another mapping (YAML): a table it changes is read anew."
+    ),
+    every: str | None = typer.Option(
+        None, "--every", help="How often the scheduled sync reads it: 15m, 2h, 1d, or off."
+    ),
+    as_: str | None = AS,
+) -> None:
+    """Change a connection in place; where its syncs stand is kept where the change allows."""
+    from ci_workflow.services.intake.connection_changes import ConnectionChange, change_connection
+    from ci_workflow.services.intake.connections import read_mapping
+
+    change = ConnectionChange(
+        url=url,
+        user=user,
+        secret=sys.stdin.readline().rstrip("\n") if secret_stdin else None,
+        mapping=read_mapping(mapping) if mapping else None,
+        every=every,
+    )
+    _, said = change_connection(name, change, actor=cli_actor(as_), mapping_source=str(mapping))
+    console().print(f"connection {escape(name)} changed: {escape('; '.join(said))}")
+
+
 def remove(name: str = NAME, as_: str | None = AS) -> None:
     """Forget a connection and where its syncs stand; the records it brought stay."""
     from ci_workflow.services.intake.connections import remove_connection
@@ -138,4 +168,6 @@ def sync(
             console().print(f"  left out: {escape(line)}")
 
 
-add_commands(app, {"add": add, "remove": remove, "list": list_, "test": test, "sync": sync})
+add_commands(
+    app, {"add": add, "set": set_, "remove": remove, "list": list_, "test": test, "sync": sync}
+)

@@ -1,4 +1,4 @@
-"""Connections to ITSM tools (``improve connections add|remove|list|test``), registered once.
+"""Connections to ITSM tools (``improve connections add|set|remove|list|test``), registered once.
 
 A connection names its tool (``kind``, ``itsm.kinds``), its URL, the user it reads as, a secret
 (kept in the register, never shown), the mapping of the tool's fields onto incident and change
@@ -112,16 +112,15 @@ def add_connection(
     every: str | None = None,
 ) -> ConnectionOut:
     """Register a connection; its mapping and URL checked first, nothing kept on a problem."""
-    _check_form(name, kind, url)
+    check_form(name, kind, url)
     if secret and not user:
         raise UsageError("--secret-stdin: a secret is the password of a --user; name the user")
-    if len(user or "") > 200 or len(secret or "") > 1000:
-        raise UsageError("--user is at most 200 characters, the secret at most 1,000")
+    check_lengths(user, secret)
     try:
         minutes = every_minutes(every) if every else None
     except ValueError as error:
         raise UsageError(str(error)) from None
-    text = _read(mapping) if mapping else kind_of(kind).mapping
+    text = read_mapping(mapping) if mapping else kind_of(kind).mapping
     table_mappings(text, str(mapping or f"the default {kind_of(kind).label} mapping"), kind)
     with refusing(actor), transaction() as session:
         check_manager(actor)
@@ -197,7 +196,7 @@ def named_connection(session: Any, name: str) -> ItsmConnection:
     return connection
 
 
-def _check_form(name: str, kind: str, url: str) -> None:
+def check_form(name: str, kind: str, url: str) -> None:
     if not NAME.match(name):
         raise UsageError(f"NAME: {name!r}: lower-case letters, digits, - and _ (at most 64)")
     if kind not in KINDS:
@@ -206,7 +205,12 @@ def _check_form(name: str, kind: str, url: str) -> None:
         raise UsageError(f"--url: {redact_url(url)!r} is not an http(s) URL without a password")
 
 
-def _read(path: Path) -> str:
+def check_lengths(user: str | None, secret: str | None) -> None:
+    if len(user or "") > 200 or len(secret or "") > 1000:
+        raise UsageError("--user is at most 200 characters, the secret at most 1,000")
+
+
+def read_mapping(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

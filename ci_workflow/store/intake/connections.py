@@ -83,3 +83,8 @@ def sync_row(session: Session, connection_id: int, table: str) -> ItsmSync:
         session.add(found)
         session.flush()
     return found
+
+
+def restart(row: ItsmSync) -> None:
+    """The table's next sync reads it from the beginning."""
+    row.cursor_at, row.cursor_ties, row.more = None, "", False

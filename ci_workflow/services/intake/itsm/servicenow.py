@@ -113,7 +113,7 @@ def _page(answer: httpx.Response, table: str, host: str) -> Page:
     if status == 401:
         raise ConnectorError(
             f"{host} refused the credentials (HTTP 401{_said(answer)}): check the user and "
-            "its password; to change them, remove the connection and add it again"
+            "its password; to change them: improve connections set NAME --user U --secret-stdin"
         )
     if status == 403:
         raise ConnectorError(f"{table}: the user may not read this table (HTTP 403{_said(answer)})")
