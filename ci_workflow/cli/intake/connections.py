@@ -117,6 +117,7 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
         for sync in connection.tables:
             when = f"{sync.synced_at:%Y-%m-%d %H:%M} UTC" if sync.synced_at else "never"
             rows = f"{sync.imported} new, {sync.updated} updated, {sync.left_out} left out"
+            rows += f", {sync.deleted} deleted in the tool" if sync.deleted else ""
             table.add_row(
                 escape(connection.name),
                 sync.table,
@@ -160,9 +161,10 @@ def sync(
         return
     for done in result.tables:
         more = "; more to read: sync again" if done.more else ""
+        gone = f", {done.deleted} deleted in the tool" if done.deleted else ""
         console().print(
             f"{done.table}: {done.read} read, {done.imported} {done.records} new, "
-            f"{done.updated} updated{more}"
+            f"{done.updated} updated{gone}{more}"
         )
         for line in done.left_out:
             console().print(f"  left out: {escape(line)}")

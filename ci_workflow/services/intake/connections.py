@@ -60,6 +60,8 @@ class TableSync(BaseModel):
     left_out: int
     more: bool  # the last sync stopped at its bound; the next reads on
     error: str | None
+    deleted: int  # records from it the tool no longer has, as last listed
+    reconciled_at: datetime | None  # when its ids were last listed
 
 
 class ConnectionOut(BaseModel):
@@ -176,6 +178,8 @@ def shown(connection: ItsmConnection, syncs: dict[str, Any]) -> ConnectionOut:
                 left_out=row.rows_left_out if row else 0,
                 more=row.more if row else False,
                 error=row.error if row else None,
+                deleted=row.rows_deleted if row else 0,
+                reconciled_at=row.reconciled_at if row else None,
             )
         )
     return ConnectionOut(

@@ -48,6 +48,10 @@ class ItsmSync(SQLModel, table=True):
     rows_left_out: int = 0
     more: bool = False  # the last sync stopped at its bound: there is more to read
     error: str | None = Field(default=None, max_length=2000)
+    # When the tool's ids were last listed to notice deletions, and the records from this table
+    # then marked deleted in the tool.
+    reconciled_at: datetime | None = None
+    rows_deleted: int = 0
 
 
 def by_name(session: Session, name: str) -> ItsmConnection | None:

@@ -1,7 +1,7 @@
 """A ServiceNow Table API on loopback, as ServiceNow documents it, for the connector's tests.
 
 ``GET /api/now/table/{table}`` with basic authentication; ``sysparm_query`` (``field>=value``
-terms and ``ORDERBYfield``, joined by ``^``), ``sysparm_fields`` (a field the table lacks is left
+and ``field>value`` terms and ``ORDERBYfield``, joined by ``^``), ``sysparm_fields`` (a field the table lacks is left
 out of the answer, as ServiceNow does), ``sysparm_limit``/``sysparm_offset``,
 ``sysparm_display_value`` (``false``: stored values; ``true``: labels; ``all``: both); the
 records in ``{"result": [...]}``, the count the query matches in ``X-Total-Count``; errors as
@@ -86,6 +86,9 @@ def _matching(records: list[Record], encoded: str) -> list[Record]:
         elif ">=" in term:
             name, _, value = term.partition(">=")
             found = [r for r in found if r[name][0] >= value]
+        elif ">" in term:
+            name, _, value = term.partition(">")
+            found = [r for r in found if r[name][0] > value]
         else:
             raise AssertionError(f"the connector sent a term this server does not know: {term}")
     for name in reversed(order):

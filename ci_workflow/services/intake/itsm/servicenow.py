@@ -3,7 +3,8 @@
 Each page is one GET with ``sysparm_query`` (the sync's encoded query: from the cursor on, by
 ``sys_updated_on`` then ``sys_id``), ``sysparm_fields``, ``sysparm_limit`` and ``sysparm_offset``,
 ``sysparm_display_value=all`` (a field's stored value and its label both) and basic
-authentication. The answer is ``{"result": [...]}`` with the number of records the query
+authentication. Noticing deletions lists a table's ids by key (``sys_id>LAST^ORDERBYsys_id``,
+two fields a record). The answer is ``{"result": [...]}`` with the number of records the query
 matches in ``X-Total-Count``; an error is ``{"error": {"message", "detail"}, "status":
 "failure"}`` with its HTTP status.
 """
@@ -94,6 +95,22 @@ class ServiceNow:
         self, record: Mapping[str, Any], fields: Iterable[str], times: frozenset[str]
     ) -> dict[str, str]:
         return flatten(record, fields, times)
+
+    def ids(self, table: str, field: str, after: str | None, limit: int) -> list[dict[str, Any]]:
+        """The next ``limit`` records of the table (``sys_id`` and ``field`` only) by
+        ``sys_id``, after ``after``: pages by key, so a record deleted while the pages are read
+        shifts none of the others out of the list, as an offset would."""
+        query = f"{self.key}>{after}^ORDERBY{self.key}" if after else f"ORDERBY{self.key}"
+        params = {
+            "sysparm_query": query,
+            "sysparm_fields": f"{self.key},{field}",
+            "sysparm_limit": str(limit),
+            "sysparm_display_value": "all",
+            "sysparm_exclude_reference_link": "true",
+            "sysparm_no_count": "true",
+        }
+        answer = self.http.get(f"/api/now/table/{table}", params, f"{table} (ids after {after})")
+        return _page(answer, table, self.http.host()).records
 
 
 def _said(answer: httpx.Response) -> str:

@@ -70,7 +70,11 @@ def sync_now(request: Request, name: str, actor: Viewer, csrf: Text = "") -> Res
     except ImproveError as failed:
         say(request, f"{name}: the sync failed, nothing was written: {failed}", "error")
         return back("/connections")
-    counts = "; ".join(f"{t.table}: {t.imported} new, {t.updated} updated" for t in done.tables)
+    counts = "; ".join(
+        f"{t.table}: {t.imported} new, {t.updated} updated"
+        + (f", {t.deleted} deleted in the tool" if t.deleted else "")
+        for t in done.tables
+    )
     say(request, f"{name} synced: {counts}.")
     return back("/connections")
 
