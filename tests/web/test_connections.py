@@ -154,6 +154,12 @@ def test_the_connections_page_at_1366_and_390_px(
     try:
         _sign_in_as(browser, use, CARMEN, password_of(CARMEN))
         widest = _shoot(browser, use, tmp_path, "connections", "/connections")
+        from selenium.webdriver.common.by import By
+
+        browser.find_element(By.CSS_SELECTOR, "#snow details.change summary").click()
+        field = browser.find_element(By.CSS_SELECTOR, "#snow input[name=secret]")
+        assert field.get_attribute("value") == ""  # never filled in
+        widest = max(widest, _shoot(browser, use, tmp_path, "connections-change", None))
     finally:
         browser.quit()
     assert widest <= 390
