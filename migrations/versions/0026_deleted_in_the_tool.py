@@ -1,4 +1,4 @@
-"""incidents and changes deleted in the ITSM tool they were synced from
+"""incidents and changes deleted in the ITSM tool they were synced from; OAuth connections
 
 Revision ID: 0026
 Revises: 0025
@@ -27,6 +27,10 @@ def upgrade() -> None:
             batch.add_column(sa.Column("source", S(length=64), nullable=True))
             batch.add_column(sa.Column("deleted_at", T(), nullable=True))
         op.create_index(f"ix_{table}_source", table, ["source"])
+    with op.batch_alter_table("itsm_connection") as batch:
+        batch.add_column(
+            sa.Column("auth", S(length=16), nullable=False, server_default="basic")
+        )
     with op.batch_alter_table("itsm_sync") as batch:
         batch.add_column(sa.Column("reconciled_at", T(), nullable=True))
         batch.add_column(
@@ -38,6 +42,8 @@ def downgrade() -> None:
     with op.batch_alter_table("itsm_sync") as batch:
         batch.drop_column("rows_deleted")
         batch.drop_column("reconciled_at")
+    with op.batch_alter_table("itsm_connection") as batch:
+        batch.drop_column("auth")
     for table in RECORDS:
         op.drop_index(f"ix_{table}_source", table_name=table)
         with op.batch_alter_table(table) as batch:

@@ -23,6 +23,14 @@ AS = typer.Option(
 )
 
 
+AUTH = typer.Option(
+    "basic",
+    "--auth",
+    help="basic: --user and its password; oauth: --user is an OAuth client id, the secret its "
+    "client secret (client credentials).",
+)
+
+
 def add(
     name: str = NAME,
     kind: str = typer.Option(..., "--kind", help="The tool: servicenow."),
@@ -40,6 +48,7 @@ def add(
     every: str | None = typer.Option(
         None, "--every", help="How often the scheduled sync reads it: 15m, 2h, 1d."
     ),
+    auth: str = AUTH,
     as_: str | None = AS,
 ) -> None:
     """Register a connection once; its secret is kept in the register and never shown."""
@@ -54,6 +63,7 @@ def add(
         secret=secret,
         mapping=mapping,
         every=every,
+        auth=auth,
         actor=cli_actor(as_),
     )
     tables = ", ".join(t.table for t in added.tables)
@@ -76,6 +86,9 @@ def set_(
     every: str | None = typer.Option(
         None, "--every", help="How often the scheduled sync reads it: 15m, 2h, 1d, or off."
     ),
+    auth: str | None = typer.Option(
+        None, "--auth", help="basic or oauth (--user is then the OAuth client id)."
+    ),
     as_: str | None = AS,
 ) -> None:
     """Change a connection in place; where its syncs stand is kept where the change allows."""
@@ -88,6 +101,7 @@ def set_(
         secret=sys.stdin.readline().rstrip("\n") if secret_stdin else None,
         mapping=read_mapping(mapping) if mapping else None,
         every=every,
+        auth=auth,
     )
     _, said = change_connection(name, change, actor=cli_actor(as_), mapping_source=str(mapping))
     console().print(f"connection {escape(name)} changed: {escape('; '.join(said))}")

@@ -21,6 +21,7 @@ from ci_workflow.errors import UsageError
 from ci_workflow.services.intake.connections import (
     ConnectionOut,
     Mapping,
+    check_credentials,
     check_form,
     check_lengths,
     check_manager,
@@ -45,6 +46,7 @@ class ConnectionChange(BaseModel):
     secret: str | None = None
     mapping: str | None = Field(default=None, max_length=200_000)  # the YAML itself
     every: str | None = None
+    auth: str | None = None  # basic or oauth
 
 
 def change_connection(
@@ -54,7 +56,7 @@ def change_connection(
     lines the audit trail keeps)."""
     if all(v is None for v in change.model_dump().values()):
         raise UsageError(
-            "nothing to change: give --url, --user, --secret-stdin, --mapping or --every"
+            "nothing to change: give --url, --user, --secret-stdin, --auth, --mapping or --every"
         )
     check_lengths(change.user, change.secret)
     minutes = _minutes(change.every)
@@ -65,17 +67,19 @@ def change_connection(
         check_form(name, connection.kind, url)
         user = connection.username if change.user is None else change.user or None
         secret = connection.secret if change.secret is None else change.secret or None
-        if secret and not user:
-            raise UsageError("--secret-stdin: a secret is the password of a --user; name the user")
+        auth = change.auth or connection.auth
+        check_credentials(connection.kind, auth, user, secret)
         before = table_mappings(connection.mapping, name, connection.kind)
         text = connection.mapping if change.mapping is None else change.mapping
         after = table_mappings(text, mapping_source, connection.kind)
         said = _changes(connection, change, url, user, minutes)
+        if auth != connection.auth:
+            said.insert(0, f"auth {auth}")
         moved = url != connection.url
         if not said:
             raise UsageError(f"{name}: nothing changed: every value given is the one it has")
         connection.url, connection.username, connection.mapping = url, user, text
-        connection.secret = secret
+        connection.secret, connection.auth = secret, auth
         if change.every is not None:
             connection.every_minutes = minutes
         rows = store.syncs(session, connection.id or 0)

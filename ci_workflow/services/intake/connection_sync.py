@@ -163,7 +163,12 @@ def _prepared(name: str, actor: Actor) -> tuple[ItsmConnection, dict[str, Cursor
 
 def _api(connection: ItsmConnection, limits: Limits) -> Connector:
     return connector_for(
-        connection.kind, connection.url, connection.username, connection.secret, limits.sleep
+        connection.kind,
+        connection.url,
+        connection.username,
+        connection.secret,
+        limits.sleep,
+        auth=connection.auth,
     )
 
 

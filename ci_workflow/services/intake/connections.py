@@ -24,7 +24,7 @@ from ci_workflow.domain.records.itsm_sync import every_minutes, every_text
 from ci_workflow.domain.redact import MASK, redact_url
 from ci_workflow.domain.strict_yaml import load_mapping
 from ci_workflow.errors import AlreadyExists, NotFound, UsageError, ValidationFailed
-from ci_workflow.services.intake.itsm.kinds import KINDS, kind_of
+from ci_workflow.services.intake.itsm.kinds import KINDS, auths, kind_of
 from ci_workflow.services.people.refusals import Refused, refusing
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
@@ -69,6 +69,7 @@ class ConnectionOut(BaseModel):
     kind: str
     url: str
     user: str | None
+    auth: str  # basic (the user's password) or oauth (the user is an OAuth client id)
     secret: str | None  # "***" when one is kept; never the secret
     every: str | None
     tables: list[TableSync]
@@ -112,11 +113,11 @@ def add_connection(
     secret: str | None = None,
     mapping: Path | None = None,
     every: str | None = None,
+    auth: str = "basic",
 ) -> ConnectionOut:
     """Register a connection; its mapping and URL checked first, nothing kept on a problem."""
     check_form(name, kind, url)
-    if secret and not user:
-        raise UsageError("--secret-stdin: a secret is the password of a --user; name the user")
+    check_credentials(kind, auth, user, secret)
     check_lengths(user, secret)
     try:
         minutes = every_minutes(every) if every else None
@@ -136,6 +137,7 @@ def add_connection(
                 url=url.rstrip("/"),
                 username=user,
                 secret=secret or None,
+                auth=auth,
                 mapping=text,
                 every_minutes=minutes,
                 created_by=actor.name,
@@ -187,6 +189,7 @@ def shown(connection: ItsmConnection, syncs: dict[str, Any]) -> ConnectionOut:
         kind=connection.kind,
         url=redact_url(connection.url),
         user=connection.username,
+        auth=connection.auth,
         secret=MASK if connection.secret else None,
         every=every_text(connection.every_minutes) if connection.every_minutes else None,
         tables=rows,
@@ -207,6 +210,16 @@ def check_form(name: str, kind: str, url: str) -> None:
         raise UsageError(f"--kind: {kind!r} is not one of {', '.join(KINDS)}")
     if not re.match(r"^https?://[^/@\s]+(/[^\s]*)?$", url) or len(url) > 400:
         raise UsageError(f"--url: {redact_url(url)!r} is not an http(s) URL without a password")
+
+
+def check_credentials(kind: str, auth: str, user: str | None, secret: str | None) -> None:
+    """A secret goes with a user; an OAuth client has both (its id as ``--user``)."""
+    if auth not in auths(kind):
+        raise UsageError(f"--auth: {auth!r} is not one of {', '.join(auths(kind))} for {kind}")
+    if auth == "oauth" and not (user and secret):
+        raise UsageError("--auth oauth: give the client id as --user and its secret on stdin")
+    if secret and not user:
+        raise UsageError("--secret-stdin: a secret is the password of a --user; name the user")
 
 
 def check_lengths(user: str | None, secret: str | None) -> None:

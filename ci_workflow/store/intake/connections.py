@@ -25,6 +25,8 @@ class ItsmConnection(SQLModel, table=True):
     url: str = Field(max_length=400)
     username: str | None = Field(default=None, max_length=200)
     secret: str | None = Field(default=None, max_length=1000)
+    # basic: the user and its password; oauth: a client id (``username``) and its secret.
+    auth: str = Field(default="basic", max_length=16)
     # The mapping as YAML (a table's name: its import mapping), kept as it was registered.
     mapping: str = Field(sa_type=Text)
     every_minutes: int | None = None

@@ -3,10 +3,10 @@
 Each page is one GET with ``sysparm_query`` (the sync's encoded query: from the cursor on, by
 ``sys_updated_on`` then ``sys_id``), ``sysparm_fields``, ``sysparm_limit`` and ``sysparm_offset``,
 ``sysparm_display_value=all`` (a field's stored value and its label both) and basic
-authentication. Noticing deletions lists a table's ids by key (``sys_id>LAST^ORDERBYsys_id``,
-two fields a record). The answer is ``{"result": [...]}`` with the number of records the query
-matches in ``X-Total-Count``; an error is ``{"error": {"message", "detail"}, "status":
-"failure"}`` with its HTTP status.
+authentication, or an OAuth client's bearer token (``itsm.oauth``). Noticing deletions lists
+a table's ids by key (``sys_id>LAST^ORDERBYsys_id``, two fields a record). The answer is
+``{"result": [...]}`` with the number of records the query matches in ``X-Total-Count``; an
+error is ``{"error": {"message", "detail"}, "status": "failure"}`` with its HTTP status.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import httpx
 
 from ci_workflow.domain.records.itsm_sync import Cursor, encoded_query, flatten
 from ci_workflow.services.intake.itsm.http import ConnectorError, Http, Page, json_body
+from ci_workflow.services.intake.itsm.oauth import ClientCredentials
 
 # Each table read: the records it becomes in the register.
 TABLES = {"incident": "incidents", "change_request": "changes"}
@@ -75,6 +76,19 @@ class ServiceNow:
     ) -> None:
         auth = (user, secret or "") if user else None
         self.http = Http(url, sleep=sleep, said=_said, auth=auth)
+
+    @classmethod
+    def with_oauth(
+        cls,
+        url: str,
+        client_id: str | None,
+        secret: str | None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> ServiceNow:
+        """As an OAuth client (client credentials), its token sent on each request."""
+        api = cls(url, None, None, sleep)
+        api.http.bearer = ClientCredentials(url, client_id or "", secret or "")
+        return api
 
     def page(
         self, table: str, cursor: Cursor, fields: list[str], limit: int, offset: int = 0

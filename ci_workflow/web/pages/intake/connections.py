@@ -106,7 +106,7 @@ def change(
 
 @router.patch("/api/connections/{name}")
 def change_json(name: str, wanted: ConnectionChange, actor: Writer) -> Response:
-    """Changes the connection in place (a CI manager): any of `url`, `user`, `secret`,
+    """Changes the connection in place (a CI manager): any of `url`, `user`, `secret`, `auth`,
     `mapping` (the YAML) and `every` (`15m`, `off`); a field left out stays. Answers the
     connection (its secret masked) and `changed`, what changed; the cursors kept except for
     tables read anew (a new URL, a table whose mapping changed)."""
