@@ -135,11 +135,14 @@ def test_a_ci_manager_changes_the_secret_and_period_from_the_page_and_the_api(
     with httpx.Client(base_url=use.url, timeout=30, headers=bearer) as api:
         done = api.patch("/api/connections/snow", json={"every": "off", "user": "sync.user"})
         refused = api.patch("/api/connections/snow", json={"url": "ftp://x"})
+        misspelt = api.patch("/api/connections/snow", json={"evry": "1h"})
     assert done.status_code == 200
     assert done.json()["changed"] == ["every off"]
     assert done.json()["connection"]["every"] is None
     assert done.json()["connection"]["secret"] == "***"
     assert refused.status_code == 400 and "--url" in refused.json()["error"]
+    assert misspelt.status_code == 422
+    assert Cli().json("connections", "list")[0]["every"] is None  # neither changed anything
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ cursor if it is mapped again. The audit trail says which fields changed, never t
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.records.itsm_sync import every_minutes, every_text
@@ -40,6 +40,8 @@ OFF = "off"
 
 class ConnectionChange(BaseModel):
     """What to change; a field left out (None) stays as it is. ``every: off``: on demand only."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not ignored
 
     url: str | None = None
     user: str | None = None

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from ci_workflow.services.intake.connections import Mapping
+from ci_workflow.services.intake.itsm.kinds import kind_of
 from ci_workflow.services.intake.itsm.listing import every_id
 from ci_workflow.services.intake.itsm.reading import Connector, Limits, Read
 from ci_workflow.store.db import transaction
@@ -37,13 +38,16 @@ def listings(
     limits: Limits,
     now: datetime,
 ) -> dict[str, set[str]]:
-    """Each table due a reconciliation: every id it holds now."""
+    """Each table due a reconciliation (of records that keep the mark): every id it holds."""
+    records = kind_of(connection.kind).tables
     with transaction(write=False) as session:
         rows = store.syncs(session, connection.id or 0)
     listed = {}
     for table, read in reads.items():
         last = rows[table].reconciled_at if table in rows else None
-        if read.more or (last is not None and now - last < RECONCILE_EVERY):
+        if records[table] not in deletions.TABLES or read.more:
+            continue
+        if last is not None and now - last < RECONCILE_EVERY:
             continue
         found = every_id(api, table, mappings[table].columns.id, limits)
         if found is not None:
@@ -61,7 +65,10 @@ def marked(
     now: datetime,
 ) -> tuple[int, int | None]:
     """The records read marked as the connection's, then, when the table was listed, those
-    missing marked deleted; (newly deleted, deleted in all or None when not listed)."""
+    missing marked deleted; (newly deleted, deleted in all or None when not listed). Records
+    of a kind that keeps no mark (``deletions.TABLES``) are left as they are."""
+    if records not in deletions.TABLES:
+        return 0, None
     deletions.mark_synced(session, records, connection.name, _numbers(read.path, id_column))
     if listed is None:
         return 0, None
