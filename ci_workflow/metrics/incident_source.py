@@ -13,7 +13,8 @@ A share is over the incidents where its field is known: an unknown is never read
 incident where it is known, the metric has no value (an error saying so), not 0.
 
 ``filter`` narrows by ``category``, ``service``, ``priority`` and ``assignment_group`` (exact);
-``database`` reads another store's ``incidents`` table instead of the register's.
+``database`` reads another store's ``incidents`` table instead of the register's. An incident
+deleted in the ITSM tool it was synced from (``store.intake.deletions``) is counted no more.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from ci_workflow.store.intake.incidents import TABLE, incidents_engine
 def read(source: IncidentsSource, window: Window) -> float:
     engine = incidents_engine(source.database)
     figure, where = _template(source.metric, window, engine.dialect.name)
-    filters: ColumnElement[bool] = true()
+    # Only the register's own incidents are synced, so only they may be deleted in the tool.
+    filters: ColumnElement[bool] = true() if source.database else _in_the_tool()
     for name, wanted in source.filter.items():
         filters = filters & (TABLE.c[name] == wanted)
     where = where & filters
@@ -73,7 +75,7 @@ def read_each(metric: str, column: str, window: Window) -> dict[str, float]:
     engine = incidents_engine(None)
     figure, where = _template(metric, window, engine.dialect.name)
     group = TABLE.c[column]
-    where = where & group.is_not(None)
+    where = where & group.is_not(None) & _in_the_tool()
     with engine.connect() as connection:
         if metric in MEDIANS:
             each: dict[str, list[float]] = defaultdict(list)
@@ -82,6 +84,11 @@ def read_each(metric: str, column: str, window: Window) -> dict[str, float]:
             return {value: finite(statistics.median(h)) for value, h in each.items()}
         query = select(group, cast(figure, Float)).where(where).group_by(group)
         return {value: finite(v) for value, v in connection.execute(query) if v is not None}
+
+
+def _in_the_tool() -> ColumnElement[bool]:
+    """Not deleted in the ITSM tool it was synced from."""
+    return TABLE.c.deleted_at.is_(None)
 
 
 # The figures read row by row and reduced here: a median has no portable SQL aggregate.

@@ -86,6 +86,8 @@ def test_nobody_else_sees_or_syncs_connections(use: Workspace, instance: Instanc
     assert lena.get("/connections").status_code == 403
     assert lena.get("/api/connections").status_code == 403
     assert post_form(lena, "/me", "/connections/snow/sync").status_code == 403
+    assert post_form(lena, "/me", "/connections/snow", secret="x", every="1h").status_code == 403
+    assert Cli().json("connections", "list")[0]["every"] is None
     tokens = {}
     for email in (LENA, CARMEN):
         sent = {"email": email, "password": password_of(email)}
@@ -93,6 +95,8 @@ def test_nobody_else_sees_or_syncs_connections(use: Workspace, instance: Instanc
     with httpx.Client(base_url=use.url, timeout=30) as api:
         bearer = {"Authorization": f"Bearer {tokens[LENA]}"}
         assert api.post("/api/connections/snow/sync", headers=bearer).status_code == 403
+        change = api.patch("/api/connections/snow", headers=bearer, json={"every": "1h"})
+        assert change.status_code == 403
         assert instance.requests == []  # the tool was never asked
         bearer = {"Authorization": f"Bearer {tokens[CARMEN]}"}
         done = api.post("/api/connections/snow/sync", headers=bearer)
@@ -101,6 +105,44 @@ def test_nobody_else_sees_or_syncs_connections(use: Workspace, instance: Instanc
         ("incident", 12),
         ("change_request", 4),
     ]
+
+
+def test_a_ci_manager_changes_the_secret_and_period_from_the_page_and_the_api(
+    use: Workspace, instance: Instance
+) -> None:
+    add(instance, "snow", "an-old-one", "--every", "15m")
+    carmen = use.signed_in(CARMEN)
+    page = carmen.get("/connections").text
+    form = page[page.index('action="/connections/snow"') :]
+    assert '<input type="password" name="secret" autocomplete="new-password"' in form
+    assert 'value="15m"' in form and "an-old-one" not in page
+    sent = post_form(carmen, "/connections", "/connections/snow", secret=SECRET, every="1h")
+    assert sent.status_code == 303
+    shown = text_of(carmen.get("/connections").text)
+    assert "snow changed: secret; every 1h." in shown and "synced every 1h" in shown
+    assert SECRET not in carmen.get("/connections").text
+    # Now the password ServiceNow knows: the sync reads as the connection's user.
+    token = {"csrf": csrf_of(carmen, "/connections")}
+    carmen.post("/connections/snow/sync", data=token)
+    assert "snow synced: incident: 12 new" in text_of(carmen.get("/connections").text)
+    bad = post_form(carmen, "/connections", "/connections/snow", every="1s")
+    assert bad.status_code == 303
+    assert "--every: '1s' is not a period" in text_of(carmen.get("/connections").text)
+    sent = {"email": CARMEN, "password": password_of(CARMEN)}
+    bearer = {
+        "Authorization": f"Bearer {httpx.post(f'{use.url}/api/tokens', json=sent).json()['token']}"
+    }
+    with httpx.Client(base_url=use.url, timeout=30, headers=bearer) as api:
+        done = api.patch("/api/connections/snow", json={"every": "off", "user": "sync.user"})
+        refused = api.patch("/api/connections/snow", json={"url": "ftp://x"})
+        misspelt = api.patch("/api/connections/snow", json={"evry": "1h"})
+    assert done.status_code == 200
+    assert done.json()["changed"] == ["every off"]
+    assert done.json()["connection"]["every"] is None
+    assert done.json()["connection"]["secret"] == "***"
+    assert refused.status_code == 400 and "--url" in refused.json()["error"]
+    assert misspelt.status_code == 422
+    assert Cli().json("connections", "list")[0]["every"] is None  # neither changed anything
 
 
 @pytest.mark.slow
@@ -115,6 +157,12 @@ def test_the_connections_page_at_1366_and_390_px(
     try:
         _sign_in_as(browser, use, CARMEN, password_of(CARMEN))
         widest = _shoot(browser, use, tmp_path, "connections", "/connections")
+        from selenium.webdriver.common.by import By
+
+        browser.find_element(By.CSS_SELECTOR, "#snow details.change summary").click()
+        field = browser.find_element(By.CSS_SELECTOR, "#snow input[name=secret]")
+        assert field.get_attribute("value") == ""  # never filled in
+        widest = max(widest, _shoot(browser, use, tmp_path, "connections-change", None))
     finally:
         browser.quit()
     assert widest <= 390

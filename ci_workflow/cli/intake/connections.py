@@ -23,6 +23,14 @@ AS = typer.Option(
 )
 
 
+AUTH = typer.Option(
+    "basic",
+    "--auth",
+    help="basic: --user and its password; oauth: --user is an OAuth client id, the secret its "
+    "client secret (client credentials).",
+)
+
+
 def add(
     name: str = NAME,
     kind: str = typer.Option(..., "--kind", help="The tool: servicenow."),
@@ -40,6 +48,7 @@ def add(
     every: str | None = typer.Option(
         None, "--every", help="How often the scheduled sync reads it: 15m, 2h, 1d."
     ),
+    auth: str = AUTH,
     as_: str | None = AS,
 ) -> None:
     """Register a connection once; its secret is kept in the register and never shown."""
@@ -54,6 +63,7 @@ def add(
         secret=secret,
         mapping=mapping,
         every=every,
+        auth=auth,
         actor=cli_actor(as_),
     )
     tables = ", ".join(t.table for t in added.tables)
@@ -61,6 +71,40 @@ def add(
         f"connection {escape(added.name)} added ({escape(added.kind)} at {escape(added.url)}; "
         f"reads {escape(tables)}): try it with improve connections test {escape(added.name)}"
     )
+
+
+def set_(
+    name: str = NAME,
+    url: str | None = typer.Option(None, "--url", help="Another URL: every table read anew."),
+    user: str | None = typer.Option(None, "--user", help="Another user it reads as."),
+    secret_stdin: bool = typer.Option(
+        False, "--secret-stdin", help="Read a new password from standard input (one line)."
+    ),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="Another mapping (YAML): a table it changes is read anew."
+    ),
+    every: str | None = typer.Option(
+        None, "--every", help="How often the scheduled sync reads it: 15m, 2h, 1d, or off."
+    ),
+    auth: str | None = typer.Option(
+        None, "--auth", help="basic or oauth (--user is then the OAuth client id)."
+    ),
+    as_: str | None = AS,
+) -> None:
+    """Change a connection in place; where its syncs stand is kept where the change allows."""
+    from ci_workflow.services.intake.connection_changes import ConnectionChange, change_connection
+    from ci_workflow.services.intake.connections import read_mapping
+
+    change = ConnectionChange(
+        url=url,
+        user=user,
+        secret=sys.stdin.readline().rstrip("\n") if secret_stdin else None,
+        mapping=read_mapping(mapping) if mapping else None,
+        every=every,
+        auth=auth,
+    )
+    _, said = change_connection(name, change, actor=cli_actor(as_), mapping_source=str(mapping))
+    console().print(f"connection {escape(name)} changed: {escape('; '.join(said))}")
 
 
 def remove(name: str = NAME, as_: str | None = AS) -> None:
@@ -87,6 +131,7 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
         for sync in connection.tables:
             when = f"{sync.synced_at:%Y-%m-%d %H:%M} UTC" if sync.synced_at else "never"
             rows = f"{sync.imported} new, {sync.updated} updated, {sync.left_out} left out"
+            rows += f", {sync.deleted} deleted in the tool" if sync.deleted else ""
             table.add_row(
                 escape(connection.name),
                 sync.table,
@@ -130,12 +175,15 @@ def sync(
         return
     for done in result.tables:
         more = "; more to read: sync again" if done.more else ""
+        gone = f", {done.deleted} deleted in the tool" if done.deleted else ""
         console().print(
             f"{done.table}: {done.read} read, {done.imported} {done.records} new, "
-            f"{done.updated} updated{more}"
+            f"{done.updated} updated{gone}{more}"
         )
         for line in done.left_out:
             console().print(f"  left out: {escape(line)}")
 
 
-add_commands(app, {"add": add, "remove": remove, "list": list_, "test": test, "sync": sync})
+add_commands(
+    app, {"add": add, "set": set_, "remove": remove, "list": list_, "test": test, "sync": sync}
+)

@@ -30,6 +30,7 @@ from ci_workflow.domain.records.itsm_sync import Cursor, MissingField, due
 from ci_workflow.errors import ImproveError, ValidationFailed
 from ci_workflow.opportunities.change_export import read_changes
 from ci_workflow.opportunities.incident_export import read_export, refuse_when_nothing_usable
+from ci_workflow.services.intake.connection_deletions import listings, marked
 from ci_workflow.services.intake.connections import (
     Mapping,
     check_manager,
@@ -63,6 +64,7 @@ class TableResult(BaseModel):
     updated: int
     left_out: list[str]
     more: bool
+    deleted: int = 0  # records from this table newly marked deleted in the tool
 
 
 class SyncResult(BaseModel):
@@ -90,7 +92,8 @@ def sync_connection(name: str, *, actor: Actor, limits: Limits | None = None) ->
                 )
                 for table, mapping in tables.items()
             }
-            return _write(connection, tables, reads, actor)
+            listed = listings(connection, reads, tables, api, limits, utcnow())
+            return _write(connection, tables, reads, actor, listed)
         except ImproveError as error:
             _failed(connection, list(tables), _why(error), actor)
             raise
@@ -160,7 +163,12 @@ def _prepared(name: str, actor: Actor) -> tuple[ItsmConnection, dict[str, Cursor
 
 def _api(connection: ItsmConnection, limits: Limits) -> Connector:
     return connector_for(
-        connection.kind, connection.url, connection.username, connection.secret, limits.sleep
+        connection.kind,
+        connection.url,
+        connection.username,
+        connection.secret,
+        limits.sleep,
+        auth=connection.auth,
     )
 
 
@@ -174,6 +182,7 @@ def _write(
     tables: dict[str, Mapping],
     reads: dict[str, Read],
     actor: Actor,
+    listed: dict[str, set[str]],
 ) -> SyncResult:
     results = []
     now = utcnow()
@@ -182,6 +191,10 @@ def _write(
         for table, mapping in tables.items():
             read = reads[table]
             imported, updated, left = _upsert(session, connection.name, table, mapping, read)
+            id_column, found = mapping.columns.id, listed.get(table)
+            deleted, in_all = marked(
+                session, connection, records[table], read, id_column, found, now
+            )
             results.append(
                 TableResult(
                     table=table,
@@ -191,8 +204,12 @@ def _write(
                     updated=updated,
                     left_out=left,
                     more=read.more,
+                    deleted=deleted,
                 )
             )
+            if in_all is not None:
+                row = store.sync_row(session, connection.id or 0, table)
+                row.reconciled_at, row.rows_deleted = now, in_all
         for result in results:
             row = store.sync_row(session, connection.id or 0, result.table)
             read = reads[result.table]
@@ -212,7 +229,8 @@ def _write(
 
 def _said(result: TableResult) -> str:
     more = ", more to read" if result.more else ""
-    return f"{result.table} {result.imported} new, {result.updated} updated{more}"
+    gone = f", {result.deleted} deleted in the tool" if result.deleted else ""
+    return f"{result.table} {result.imported} new, {result.updated} updated{gone}{more}"
 
 
 def _upsert(

@@ -1,4 +1,4 @@
-"""Connections to ITSM tools (``improve connections add|remove|list|test``), registered once.
+"""Connections to ITSM tools (``improve connections add|set|remove|list|test``), registered once.
 
 A connection names its tool (``kind``, ``itsm.kinds``), its URL, the user it reads as, a secret
 (kept in the register, never shown), the mapping of the tool's fields onto incident and change
@@ -24,7 +24,7 @@ from ci_workflow.domain.records.itsm_sync import every_minutes, every_text
 from ci_workflow.domain.redact import MASK, redact_url
 from ci_workflow.domain.strict_yaml import load_mapping
 from ci_workflow.errors import AlreadyExists, NotFound, UsageError, ValidationFailed
-from ci_workflow.services.intake.itsm.kinds import KINDS, kind_of
+from ci_workflow.services.intake.itsm.kinds import KINDS, auths, kind_of
 from ci_workflow.services.people.refusals import Refused, refusing
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
@@ -60,6 +60,8 @@ class TableSync(BaseModel):
     left_out: int
     more: bool  # the last sync stopped at its bound; the next reads on
     error: str | None
+    deleted: int  # records from it the tool no longer has, as last listed
+    reconciled_at: datetime | None  # when its ids were last listed
 
 
 class ConnectionOut(BaseModel):
@@ -67,6 +69,7 @@ class ConnectionOut(BaseModel):
     kind: str
     url: str
     user: str | None
+    auth: str  # basic (the user's password) or oauth (the user is an OAuth client id)
     secret: str | None  # "***" when one is kept; never the secret
     every: str | None
     tables: list[TableSync]
@@ -110,18 +113,17 @@ def add_connection(
     secret: str | None = None,
     mapping: Path | None = None,
     every: str | None = None,
+    auth: str = "basic",
 ) -> ConnectionOut:
     """Register a connection; its mapping and URL checked first, nothing kept on a problem."""
-    _check_form(name, kind, url)
-    if secret and not user:
-        raise UsageError("--secret-stdin: a secret is the password of a --user; name the user")
-    if len(user or "") > 200 or len(secret or "") > 1000:
-        raise UsageError("--user is at most 200 characters, the secret at most 1,000")
+    check_form(name, kind, url)
+    check_credentials(kind, auth, user, secret)
+    check_lengths(user, secret)
     try:
         minutes = every_minutes(every) if every else None
     except ValueError as error:
         raise UsageError(str(error)) from None
-    text = _read(mapping) if mapping else kind_of(kind).mapping
+    text = read_mapping(mapping) if mapping else kind_of(kind).mapping
     table_mappings(text, str(mapping or f"the default {kind_of(kind).label} mapping"), kind)
     with refusing(actor), transaction() as session:
         check_manager(actor)
@@ -135,6 +137,7 @@ def add_connection(
                 url=url.rstrip("/"),
                 username=user,
                 secret=secret or None,
+                auth=auth,
                 mapping=text,
                 every_minutes=minutes,
                 created_by=actor.name,
@@ -177,6 +180,8 @@ def shown(connection: ItsmConnection, syncs: dict[str, Any]) -> ConnectionOut:
                 left_out=row.rows_left_out if row else 0,
                 more=row.more if row else False,
                 error=row.error if row else None,
+                deleted=row.rows_deleted if row else 0,
+                reconciled_at=row.reconciled_at if row else None,
             )
         )
     return ConnectionOut(
@@ -184,6 +189,7 @@ def shown(connection: ItsmConnection, syncs: dict[str, Any]) -> ConnectionOut:
         kind=connection.kind,
         url=redact_url(connection.url),
         user=connection.username,
+        auth=connection.auth,
         secret=MASK if connection.secret else None,
         every=every_text(connection.every_minutes) if connection.every_minutes else None,
         tables=rows,
@@ -197,7 +203,7 @@ def named_connection(session: Any, name: str) -> ItsmConnection:
     return connection
 
 
-def _check_form(name: str, kind: str, url: str) -> None:
+def check_form(name: str, kind: str, url: str) -> None:
     if not NAME.match(name):
         raise UsageError(f"NAME: {name!r}: lower-case letters, digits, - and _ (at most 64)")
     if kind not in KINDS:
@@ -206,7 +212,22 @@ def _check_form(name: str, kind: str, url: str) -> None:
         raise UsageError(f"--url: {redact_url(url)!r} is not an http(s) URL without a password")
 
 
-def _read(path: Path) -> str:
+def check_credentials(kind: str, auth: str, user: str | None, secret: str | None) -> None:
+    """A secret goes with a user; an OAuth client has both (its id as ``--user``)."""
+    if auth not in auths(kind):
+        raise UsageError(f"--auth: {auth!r} is not one of {', '.join(auths(kind))} for {kind}")
+    if auth == "oauth" and not (user and secret):
+        raise UsageError("--auth oauth: give the client id as --user and its secret on stdin")
+    if secret and not user:
+        raise UsageError("--secret-stdin: a secret is the password of a --user; name the user")
+
+
+def check_lengths(user: str | None, secret: str | None) -> None:
+    if len(user or "") > 200 or len(secret or "") > 1000:
+        raise UsageError("--user is at most 200 characters, the secret at most 1,000")
+
+
+def read_mapping(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

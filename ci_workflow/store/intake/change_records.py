@@ -46,10 +46,10 @@ def by_number(session: Session, numbers: Iterable[str]) -> dict[str, ChangeRecor
 
 
 def closed_between(session: Session, start: datetime, end: datetime) -> list[ChangeRecord]:
-    """Changes closed in (start, end], by when they closed."""
+    """Changes closed in (start, end], by when they closed; not those deleted in the tool."""
     query = (
         select(ChangeRecord)
-        .where(TABLE.c.closed_at > start, TABLE.c.closed_at <= end)
+        .where(TABLE.c.closed_at > start, TABLE.c.closed_at <= end, TABLE.c.deleted_at.is_(None))
         .order_by(TABLE.c.closed_at, TABLE.c.number)
     )
     return list(session.execute(query).scalars())

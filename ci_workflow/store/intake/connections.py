@@ -25,6 +25,8 @@ class ItsmConnection(SQLModel, table=True):
     url: str = Field(max_length=400)
     username: str | None = Field(default=None, max_length=200)
     secret: str | None = Field(default=None, max_length=1000)
+    # basic: the user and its password; oauth: a client id (``username``) and its secret.
+    auth: str = Field(default="basic", max_length=16)
     # The mapping as YAML (a table's name: its import mapping), kept as it was registered.
     mapping: str = Field(sa_type=Text)
     every_minutes: int | None = None
@@ -48,6 +50,10 @@ class ItsmSync(SQLModel, table=True):
     rows_left_out: int = 0
     more: bool = False  # the last sync stopped at its bound: there is more to read
     error: str | None = Field(default=None, max_length=2000)
+    # When the tool's ids were last listed to notice deletions, and the records from this table
+    # then marked deleted in the tool.
+    reconciled_at: datetime | None = None
+    rows_deleted: int = 0
 
 
 def by_name(session: Session, name: str) -> ItsmConnection | None:
@@ -83,3 +89,8 @@ def sync_row(session: Session, connection_id: int, table: str) -> ItsmSync:
         session.add(found)
         session.flush()
     return found
+
+
+def restart(row: ItsmSync) -> None:
+    """The table's next sync reads it from the beginning."""
+    row.cursor_at, row.cursor_ties, row.more = None, "", False

@@ -114,7 +114,9 @@ def upsert_sqlite_text(
 def opened_span(session: Session) -> tuple[datetime | None, datetime | None]:
     """When the first and the last imported incidents were opened."""
     first, last = session.execute(
-        select(func.min(TABLE.c.opened_at), func.max(TABLE.c.opened_at))
+        select(func.min(TABLE.c.opened_at), func.max(TABLE.c.opened_at)).where(
+            TABLE.c.deleted_at.is_(None)
+        )
     ).one()
     return first, last
 
@@ -122,7 +124,9 @@ def opened_span(session: Session) -> tuple[datetime | None, datetime | None]:
 def opened_between(
     session: Session, start: datetime, end: datetime, columns: Sequence[str]
 ) -> list[Row[Any]]:
-    """These columns of the incidents opened in (start, end]."""
+    """These columns of the incidents opened in (start, end], but those deleted in the tool."""
     opened = TABLE.c.opened_at
-    query = select(*(TABLE.c[name] for name in columns)).where(opened > start, opened <= end)
+    query = select(*(TABLE.c[name] for name in columns)).where(
+        opened > start, opened <= end, TABLE.c.deleted_at.is_(None)
+    )
     return list(session.execute(query))

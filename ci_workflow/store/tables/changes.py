@@ -26,4 +26,8 @@ class ChangeRecord(SQLModel, table=True):
     type: str | None = Field(default=None, max_length=64)
     risk: str | None = Field(default=None, max_length=64)
     close_code: str | None = Field(default=None, max_length=64)
+    # The connection it was synced from (None: imported from a file), and when that tool no
+    # longer had it: kept as measured, left out of metrics and detectors from then on.
+    source: str | None = Field(default=None, max_length=64, index=True)
+    deleted_at: datetime | None = None
     imported_at: datetime = Field(default_factory=utcnow)

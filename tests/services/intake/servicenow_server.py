@@ -1,13 +1,19 @@
 """A ServiceNow Table API on loopback, as ServiceNow documents it, for the connector's tests.
 
 ``GET /api/now/table/{table}`` with basic authentication; ``sysparm_query`` (``field>=value``
-terms and ``ORDERBYfield``, joined by ``^``), ``sysparm_fields`` (a field the table lacks is left
+and ``field>value`` terms and ``ORDERBYfield``, joined by ``^``), ``sysparm_fields`` (a field the table lacks is left
 out of the answer, as ServiceNow does), ``sysparm_limit``/``sysparm_offset``,
 ``sysparm_display_value`` (``false``: stored values; ``true``: labels; ``all``: both); the
 records in ``{"result": [...]}``, the count the query matches in ``X-Total-Count``; errors as
 ``{"error": {"message", "detail"}, "status": "failure"}``. A test scripts its faults: answers
 queued ahead of the next requests (a 429 with ``Retry-After``, a 500, a page that is not JSON)
 and a change made right after a given page is served.
+
+OAuth client credentials as ServiceNow documents them: ``POST /oauth_token.do`` with
+``grant_type=client_credentials``, ``client_id`` and ``client_secret`` form-encoded answers
+``{"access_token", "token_type": "Bearer", "expires_in"}`` (401 ``{"error": "access_denied"}``
+for an unknown client); the Table API then takes ``Authorization: Bearer TOKEN`` while the token
+is among ``tokens`` (a test revokes one by clearing them).
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ class Instance:
     # Called once the page of this many served pages (1 = the first) has been answered.
     after_page: dict[int, Callable[[], None]] = field(default_factory=dict)
     requests: list[dict[str, str]] = field(default_factory=list)
+    clients: dict[str, str] = field(default_factory=dict)  # OAuth client id: its secret
+    tokens: set[str] = field(default_factory=set)
+    tokens_issued: int = 0
     pages_served: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -66,7 +75,24 @@ class Instance:
         body = json.dumps({"result": page}).encode()
         return 200, {"X-Total-Count": str(len(matched)), "Content-Type": "application/json"}, body
 
+    def token(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        with self.lock:
+            self.requests.append({"path": path, "grant_type": form.get("grant_type", "")})
+            client = form.get("client_id", "")
+            if path != "/oauth_token.do" or form.get("grant_type") != "client_credentials":
+                return 400, {"Content-Type": "application/json"}, b'{"error": "invalid_request"}'
+            if client not in self.clients or self.clients[client] != form.get("client_secret"):
+                body = b'{"error_description": "access_denied", "error": "server_error"}'
+                return 401, {"Content-Type": "application/json"}, body
+            self.tokens_issued += 1
+            issued = f"token-{self.tokens_issued}"
+            self.tokens.add(issued)
+        body = {"access_token": issued, "scope": "", "token_type": "Bearer", "expires_in": 1799}
+        return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
     def _authenticated(self, auth: str | None) -> bool:
+        if auth and auth.startswith("Bearer "):
+            return auth.removeprefix("Bearer ") in self.tokens
         if not auth or not auth.startswith("Basic "):
             return False
         user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
@@ -86,6 +112,9 @@ def _matching(records: list[Record], encoded: str) -> list[Record]:
         elif ">=" in term:
             name, _, value = term.partition(">=")
             found = [r for r in found if r[name][0] >= value]
+        elif ">" in term:
+            name, _, value = term.partition(">")
+            found = [r for r in found if r[name][0] > value]
         else:
             raise AssertionError(f"the connector sent a term this server does not know: {term}")
     for name in reversed(order):
@@ -112,6 +141,15 @@ def servicenow() -> Iterator[Instance]:
             status, headers, body = instance.answer(
                 parts.path, query, self.headers.get("Authorization")
             )
+            self._send(status, headers, body)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            sent = parse_qs(self.rfile.read(length).decode())
+            form = {k: v[-1] for k, v in sent.items()}
+            self._send(*instance.token(urlsplit(self.path).path, form))
+
+        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)

@@ -46,18 +46,25 @@ class Http:
     said: Callable[[httpx.Response], str] = lambda answer: ""
     headers: dict[str, str] = field(default_factory=dict)
     auth: tuple[str, str] | None = None
+    # OAuth: the access token to send (called with True: a new one, the one held refused).
+    bearer: Callable[[bool], str] | None = None
     waited: float = 0.0  # seconds slept for Retry-After and backoff, all requests
 
     def get(self, path: str, params: dict[str, Any], where: str) -> httpx.Response:
         """The first answer that is neither a 429 nor a failure; ``where`` names the request
         in the error when every try failed."""
         failures = throttled = 0
+        renewed = False
         while True:
             try:
                 answer = self._get(path, params)
             except httpx.HTTPError as error:
                 failure = f"no answer from {self.host()}: {type(error).__name__}"
             else:
+                if answer.status_code == 401 and self.bearer is not None and not renewed:
+                    renewed = True  # the token expired or was revoked: a new one, once
+                    self.bearer(True)
+                    continue
                 if answer.status_code == 429 and throttled < THROTTLED:
                     throttled += 1
                     self._wait(_retry_after(answer))
@@ -74,21 +81,24 @@ class Http:
         return httpx.URL(self.url).host or self.url
 
     def _get(self, path: str, params: dict[str, Any]) -> httpx.Response:
-        verify = httpx.create_ssl_context(trust_env=True)
-        with httpx.Client(
-            timeout=TIMEOUT, follow_redirects=False, trust_env=False, verify=verify
-        ) as client:
-            return client.get(
-                f"{self.url.rstrip('/')}{path}",
-                params=params,
-                auth=self.auth,
-                headers={"Accept": "application/json", **self.headers},
+        headers = {"Accept": "application/json", **self.headers}
+        if self.bearer is not None:
+            headers["Authorization"] = f"Bearer {self.bearer(False)}"
+        with client() as session:
+            return session.get(
+                f"{self.url.rstrip('/')}{path}", params=params, auth=self.auth, headers=headers
             )
 
     def _wait(self, seconds: float) -> None:
         seconds = max(0.0, min(seconds, MOST_WAIT))
         self.waited += seconds
         self.sleep(seconds)
+
+
+def client() -> httpx.Client:
+    """A client that uses nothing of the process's environment and follows no redirect."""
+    verify = httpx.create_ssl_context(trust_env=True)
+    return httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False, verify=verify)
 
 
 def _retry_after(answer: httpx.Response) -> float:

@@ -3,9 +3,10 @@
 Each page is one GET with ``sysparm_query`` (the sync's encoded query: from the cursor on, by
 ``sys_updated_on`` then ``sys_id``), ``sysparm_fields``, ``sysparm_limit`` and ``sysparm_offset``,
 ``sysparm_display_value=all`` (a field's stored value and its label both) and basic
-authentication. The answer is ``{"result": [...]}`` with the number of records the query
-matches in ``X-Total-Count``; an error is ``{"error": {"message", "detail"}, "status":
-"failure"}`` with its HTTP status.
+authentication, or an OAuth client's bearer token (``itsm.oauth``). Noticing deletions lists
+a table's ids by key (``sys_id>LAST^ORDERBYsys_id``, two fields a record). The answer is
+``{"result": [...]}`` with the number of records the query matches in ``X-Total-Count``; an
+error is ``{"error": {"message", "detail"}, "status": "failure"}`` with its HTTP status.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import httpx
 
 from ci_workflow.domain.records.itsm_sync import Cursor, encoded_query, flatten
 from ci_workflow.services.intake.itsm.http import ConnectorError, Http, Page, json_body
+from ci_workflow.services.intake.itsm.oauth import ClientCredentials
 
 # Each table read: the records it becomes in the register.
 TABLES = {"incident": "incidents", "change_request": "changes"}
@@ -75,6 +77,19 @@ class ServiceNow:
         auth = (user, secret or "") if user else None
         self.http = Http(url, sleep=sleep, said=_said, auth=auth)
 
+    @classmethod
+    def with_oauth(
+        cls,
+        url: str,
+        client_id: str | None,
+        secret: str | None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> ServiceNow:
+        """As an OAuth client (client credentials), its token sent on each request."""
+        api = cls(url, None, None, sleep)
+        api.http.bearer = ClientCredentials(url, client_id or "", secret or "")
+        return api
+
     def page(
         self, table: str, cursor: Cursor, fields: list[str], limit: int, offset: int = 0
     ) -> Page:
@@ -95,6 +110,22 @@ class ServiceNow:
     ) -> dict[str, str]:
         return flatten(record, fields, times)
 
+    def ids(self, table: str, field: str, after: str | None, limit: int) -> list[dict[str, Any]]:
+        """The next ``limit`` records of the table (``sys_id`` and ``field`` only) by
+        ``sys_id``, after ``after``: pages by key, so a record deleted while the pages are read
+        shifts none of the others out of the list, as an offset would."""
+        query = f"{self.key}>{after}^ORDERBY{self.key}" if after else f"ORDERBY{self.key}"
+        params = {
+            "sysparm_query": query,
+            "sysparm_fields": f"{self.key},{field}",
+            "sysparm_limit": str(limit),
+            "sysparm_display_value": "all",
+            "sysparm_exclude_reference_link": "true",
+            "sysparm_no_count": "true",
+        }
+        answer = self.http.get(f"/api/now/table/{table}", params, f"{table} (ids after {after})")
+        return _page(answer, table, self.http.host()).records
+
 
 def _said(answer: httpx.Response) -> str:
     """The API's own message of an error answer, when it gives one."""
@@ -113,7 +144,7 @@ def _page(answer: httpx.Response, table: str, host: str) -> Page:
     if status == 401:
         raise ConnectorError(
             f"{host} refused the credentials (HTTP 401{_said(answer)}): check the user and "
-            "its password; to change them, remove the connection and add it again"
+            "its password; to change them: improve connections set NAME --user U --secret-stdin"
         )
     if status == 403:
         raise ConnectorError(f"{table}: the user may not read this table (HTTP 403{_said(answer)})")

@@ -15,11 +15,12 @@ from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.errors import ImproveError, NotAuthorised
+from ci_workflow.services.intake.connection_changes import ConnectionChange, change_connection
 from ci_workflow.services.intake.connection_sync import sync_connection
 from ci_workflow.services.intake.connections import list_connections
 from ci_workflow.services.people.refusals import require
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
-from ci_workflow.web.render import as_json, back, page, say
+from ci_workflow.web.render import as_json, back, page, refusal_said, say
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(viewer)]
@@ -69,7 +70,11 @@ def sync_now(request: Request, name: str, actor: Viewer, csrf: Text = "") -> Res
     except ImproveError as failed:
         say(request, f"{name}: the sync failed, nothing was written: {failed}", "error")
         return back("/connections")
-    counts = "; ".join(f"{t.table}: {t.imported} new, {t.updated} updated" for t in done.tables)
+    counts = "; ".join(
+        f"{t.table}: {t.imported} new, {t.updated} updated"
+        + (f", {t.deleted} deleted in the tool" if t.deleted else "")
+        for t in done.tables
+    )
     say(request, f"{name} synced: {counts}.")
     return back("/connections")
 
@@ -79,3 +84,31 @@ def sync_json(name: str, actor: Writer) -> Response:
     """Syncs the connection now (a CI manager): what changed since its last sync, all tables
     or nothing; answers each table's rows read, new and updated. A failure is 4xx with why."""
     return as_json(sync_connection(name, actor=actor))
+
+
+@router.post("/connections/{name}")
+def change(
+    request: Request,
+    name: str,
+    actor: Viewer,
+    csrf: Text = "",
+    secret: Annotated[str, Form(max_length=1000)] = "",
+    every: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """A new secret (left empty: kept) and the period (empty: on demand)."""
+    check_csrf(request, csrf, actor)
+    wanted = ConnectionChange(secret=secret or None, every=every.strip() or "off")
+    with refusal_said(request):
+        _, said = change_connection(name, wanted, actor=actor, mapping_source="mapping")
+        say(request, f"{name} changed: {'; '.join(said)}.")
+    return back("/connections", name)
+
+
+@router.patch("/api/connections/{name}")
+def change_json(name: str, wanted: ConnectionChange, actor: Writer) -> Response:
+    """Changes the connection in place (a CI manager): any of `url`, `user`, `secret`, `auth`,
+    `mapping` (the YAML) and `every` (`15m`, `off`); a field left out stays. Answers the
+    connection (its secret masked) and `changed`, what changed; the cursors kept except for
+    tables read anew (a new URL, a table whose mapping changed)."""
+    connection, said = change_connection(name, wanted, actor=actor, mapping_source="mapping")
+    return as_json({"connection": connection.model_dump(mode="json"), "changed": said})

@@ -1,0 +1,82 @@
+"""Noticing the records deleted in the tool a connection reads (part of each sync).
+
+A sync reads what changed; a record deleted in the tool does not change, it just stops being
+there. ServiceNow keeps deletions in ``sys_audit_delete``, but by the deleted record's
+``sys_id`` (the register knows records by number), only for audited tables, only to users with
+an audit role, and not those the Table Cleaner removed. So the register asks the table itself:
+at most once a day (``RECONCILE_EVERY``), after a sync that read everything, it lists every id
+the table holds (two fields a record, by key) and marks the register's records from this
+connection that are missing (``store.intake.deletions``): kept, never counted again. The
+marking is written in the sync's own transaction, so a failed listing writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from ci_workflow.services.intake.connections import Mapping
+from ci_workflow.services.intake.itsm.kinds import kind_of
+from ci_workflow.services.intake.itsm.listing import every_id
+from ci_workflow.services.intake.itsm.reading import Connector, Limits, Read
+from ci_workflow.store.db import transaction
+from ci_workflow.store.intake import connections as store
+from ci_workflow.store.intake import deletions
+from ci_workflow.store.intake.connections import ItsmConnection
+
+RECONCILE_EVERY = timedelta(days=1)
+
+
+def listings(
+    connection: ItsmConnection,
+    reads: dict[str, Read],
+    mappings: dict[str, Mapping],
+    api: Connector,
+    limits: Limits,
+    now: datetime,
+) -> dict[str, set[str]]:
+    """Each table due a reconciliation (of records that keep the mark): every id it holds."""
+    records = kind_of(connection.kind).tables
+    with transaction(write=False) as session:
+        rows = store.syncs(session, connection.id or 0)
+    listed = {}
+    for table, read in reads.items():
+        last = rows[table].reconciled_at if table in rows else None
+        if records[table] not in deletions.TABLES or read.more:
+            continue
+        if last is not None and now - last < RECONCILE_EVERY:
+            continue
+        found = every_id(api, table, mappings[table].columns.id, limits)
+        if found is not None:
+            listed[table] = found
+    return listed
+
+
+def marked(
+    session: Session,
+    connection: ItsmConnection,
+    records: str,
+    read: Read,
+    id_column: str,
+    listed: set[str] | None,
+    now: datetime,
+) -> tuple[int, int | None]:
+    """The records read marked as the connection's, then, when the table was listed, those
+    missing marked deleted; (newly deleted, deleted in all or None when not listed). Records
+    of a kind that keeps no mark (``deletions.TABLES``) are left as they are."""
+    if records not in deletions.TABLES:
+        return 0, None
+    deletions.mark_synced(session, records, connection.name, _numbers(read.path, id_column))
+    if listed is None:
+        return 0, None
+    return deletions.mark_missing(session, records, connection.name, listed, now)
+
+
+def _numbers(path: Path, id_column: str) -> list[str]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as source:
+        return [row[id_column] for row in csv.DictReader(source)]

@@ -1,0 +1,58 @@
+"""Records synced from a connection that its tool no longer has.
+
+A record synced is marked with its connection (``source``). When a sync lists every id a table
+of the tool holds, the register's records from that connection missing from the list are marked
+deleted in the tool (``deleted_at``): kept, since what was measured from them stands, but left
+out of metrics and detectors from then on. A record the tool has again (restored, or read by a
+later sync) is no longer marked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.orm import Session
+
+from ci_workflow.store.intake import change_records, incidents
+
+TABLES: dict[str, Table] = {"incidents": incidents.TABLE, "changes": change_records.TABLE}
+CHUNK = 500  # numbers per statement: well below every database's bound on parameters
+
+
+def mark_synced(session: Session, records: str, source: str, numbers: Iterable[str]) -> None:
+    """These records came from ``source`` and the tool has them."""
+    table = TABLES[records]
+    wanted = sorted(set(numbers))
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        session.execute(
+            table.update().where(table.c.number.in_(chunk)).values(source=source, deleted_at=None)
+        )
+
+
+def mark_missing(
+    session: Session, records: str, source: str, present: set[str], now: datetime
+) -> tuple[int, int]:
+    """Mark the records from ``source`` whose numbers the tool no longer lists, and unmark
+    those it lists again; (newly marked, marked in all)."""
+    table = TABLES[records]
+    ours = session.execute(
+        select(table.c.number, table.c.deleted_at).where(table.c.source == source)
+    ).all()
+    gone = sorted(n for n, deleted in ours if deleted is None and n not in present)
+    back = sorted(n for n, deleted in ours if deleted is not None and n in present)
+    for numbers, value in ((gone, now), (back, None)):
+        for start in range(0, len(numbers), CHUNK):
+            chunk = numbers[start : start + CHUNK]
+            session.execute(
+                table.update().where(table.c.number.in_(chunk)).values(deleted_at=value)
+            )
+    return len(gone), deleted_count(session, records, source)
+
+
+def deleted_count(session: Session, records: str, source: str) -> int:
+    table = TABLES[records]
+    where = (table.c.source == source) & table.c.deleted_at.is_not(None)
+    return session.execute(select(func.count()).select_from(table).where(where)).scalar() or 0
