@@ -4,11 +4,13 @@ its default mapping of fields, and its connector."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
-from ci_workflow.services.intake.itsm import servicenow
+from ci_workflow.services.intake.itsm import jira, servicenow
 from ci_workflow.services.intake.itsm.reading import Connector
+
+Options = Mapping[str, Mapping[str, str]]  # a table: its options, as the mapping gives them
 
 
 @dataclass(frozen=True)
@@ -16,11 +18,25 @@ class Kind:
     label: str
     tables: dict[str, str]  # the tool's table: the records it becomes (incidents, changes)
     mapping: str  # the default mapping (YAML): the tool's own field names
-    connector: Callable[[str, str | None, str | None, Callable[[float], None]], Connector]
+    # (url, user, secret, sleep), and the tables' options when the kind has any.
+    connector: Callable[..., Connector]
+    # Keys a table's part of the mapping may hold for the connector (not the import), each
+    # with its check: the value kept, or a ValueError saying what is wrong.
+    options: Mapping[str, Callable[[object], str]] = field(default_factory=dict)
+    # A secret without a --user is a token sent as a bearer (Jira Data Center's).
+    token_alone: bool = False
 
 
 KINDS = {
     "servicenow": Kind("ServiceNow", servicenow.TABLES, servicenow.MAPPING, servicenow.ServiceNow),
+    "jira": Kind(
+        "Jira Service Management",
+        jira.TABLES,
+        jira.MAPPING,
+        jira.Jira,
+        options=jira.OPTIONS,
+        token_alone=True,
+    ),
 }
 
 
@@ -34,5 +50,9 @@ def connector_for(
     user: str | None,
     secret: str | None,
     sleep: Callable[[float], None] = time.sleep,
+    options: Options | None = None,
 ) -> Connector:
-    return KINDS[kind].connector(url, user, secret, sleep)
+    made = KINDS[kind]
+    if made.options:
+        return made.connector(url, user, secret, sleep, options or {})
+    return made.connector(url, user, secret, sleep)
