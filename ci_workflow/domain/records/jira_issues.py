@@ -74,7 +74,7 @@ def search_jql(table_filter: str, cursor: Cursor, zone: ZoneInfo) -> str:
 
 def asked_fields(fields: Iterable[str]) -> list[str]:
     """The top-level fields to ask Jira for (``priority`` for ``priority.name``)."""
-    asked = {name.split(".", 1)[0] for name in fields if name not in OWN + DERIVED}
+    asked = {name.partition(".")[0] for name in fields if name not in OWN + DERIVED}
     return sorted(asked)
 
 
