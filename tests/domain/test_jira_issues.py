@@ -3,6 +3,8 @@ fields as text, and the counts from an issue's changelog."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +43,17 @@ def test_a_jql_filter_is_text_without_an_order_of_its_own() -> None:
             check_jql(ordered)
 
 
+@pytest.fixture
+def tokyo_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A machine whose own time zone is not UTC: nothing may depend on it."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("tokyo_machine")
 def test_jira_times_are_read_as_utc_text() -> None:
     assert utc_text("2026-01-01T10:00:00.000+0100") == "2026-01-01 09:00:00"
     assert utc_text("2026-12-31T22:30:59.999-0500") == "2027-01-01 03:30:59"
@@ -48,6 +61,7 @@ def test_jira_times_are_read_as_utc_text() -> None:
         utc_text("2026-01-01 10:00:00")
 
 
+@pytest.mark.usefixtures("tokyo_machine")
 def test_a_page_asks_from_the_cursors_minute_in_the_users_zone() -> None:
     assert jql_since("2026-10-01 08:01:59", BERLIN) == "2026-10-01 10:01"  # summer time, +2
     assert jql_since("2026-12-01 08:01:00", BERLIN) == "2026-12-01 09:01"  # winter time, +1
@@ -125,6 +139,10 @@ def test_an_issue_is_flattened_by_each_fields_path() -> None:
         "resolutiondate": "",
     }
     assert flat("resolutiondate.name") == {"resolutiondate.name": ""}
+    assert flat("id", issue={"key": "ITS-3", "fields": {}}) == {"id": ""}
+    assert flat("components", issue={"fields": {"components": [None, {"id": 1}]}}) == {
+        "components": '{"id": 1}'
+    }
 
 
 def test_times_are_utc_text_and_only_the_mappings_times() -> None:
@@ -144,6 +162,7 @@ def test_a_field_not_in_the_answer_is_named() -> None:
         ("priority.label", "priority.label"),
         ("created.name", "created.name"),
         ("components.label", "components.label"),
+        ("status.statusCategory.label", "status.statusCategory.label"),
     ]:
         with pytest.raises(MissingField) as missing:
             flat(path)
@@ -207,6 +226,9 @@ def test_a_changelog_is_read_oldest_first() -> None:
     undated = {"id": "9", "items": []}
     assert in_order([later, earlier, same_time, undated]) == [undated, same_time, earlier, later]
     assert in_order([{**later, "id": "10"}, later]) == [later, {**later, "id": "10"}]
+    zero, no_id = {**later, "id": "0"}, {"created": later["created"]}
+    assert in_order([{**later, "id": "x"}, zero]) == [{**later, "id": "x"}, zero]  # both 0
+    assert in_order([no_id, zero]) == [no_id, zero]
     reassigned = [
         {
             "id": "5",

@@ -56,10 +56,7 @@ def jql_since(at: str, zone: ZoneInfo) -> str:
     """The JQL time (``yyyy-MM-dd HH:mm``, the user's wall time) at or before the UTC text."""
     moment = datetime.strptime(at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     wall = moment.astimezone(zone).replace(tzinfo=None)
-    twice = (
-        wall.replace(tzinfo=zone, fold=0).utcoffset()
-        != wall.replace(tzinfo=zone, fold=1).utcoffset()
-    )
+    twice = wall.replace(tzinfo=zone).utcoffset() != wall.replace(tzinfo=zone, fold=1).utcoffset()
     if twice:  # Jira may read it as the later of the two: ask from an hour before
         wall = (moment - timedelta(hours=1)).astimezone(zone).replace(tzinfo=None)
     return f"{wall:%Y-%m-%d %H:%M}"
@@ -94,7 +91,7 @@ def flatten_issue(
     values = issue.get("fields") or {}
     for name in fields:
         if name in OWN:
-            flat[name] = _text(issue.get(name), [], name)
+            flat[name] = _shown(issue.get(name))
         elif name in DERIVED:
             histories = _histories(issue)
             count = reassignments(histories) if name == DERIVED[0] else reopens(histories, done)
@@ -117,20 +114,25 @@ def _time(text: str) -> str:
 
 
 def _text(value: Any, path: list[str], name: str) -> str:
-    if value is None:
-        return ""
+    """The value at the path (each item's, in a list), as text."""
     if isinstance(value, list):
         parts = (_text(item, path, name) for item in value)
         return ", ".join(part for part in parts if part)
-    if path:
+    if path and value is not None:
         if not isinstance(value, Mapping) or path[0] not in value:
             raise MissingField(name)
         return _text(value[path[0]], path[1:], name)
+    return _shown(value)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
     if isinstance(value, Mapping):
-        for part in SHOWN:
-            if part in value:
-                return _text(value[part], [], name)
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+        shown = next((part for part in SHOWN if part in value), None)
+        if shown is None:
+            return json.dumps(value, sort_keys=True, ensure_ascii=False)
+        return _shown(value[shown])
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -149,8 +151,8 @@ def in_order(histories: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 def _number(history: Mapping[str, Any]) -> int:
-    found = str(history.get("id", ""))
-    return int(found) if found.isdigit() else 0
+    found = history.get("id")
+    return int(found) if isinstance(found, str) and found.isdigit() else 0
 
 
 def _items(histories: Iterable[Mapping[str, Any]], field: str) -> list[Mapping[str, Any]]:
