@@ -305,6 +305,7 @@ def test_a_mapping_names_its_jql_and_nested_fields_and_a_missing_one_is_said(
     with transaction(write=False) as session:
         found = {i.number: i.category for i in session.execute(select(Incident)).scalars()}
     assert found == {f"ITS-{n + 1}": "Network" if n % 2 else "Software" for n in range(23)}
+    assert searches(site, "ITS")[0]["jql"] == "(project = ITS) ORDER BY updated ASC, key ASC"
     cli.ok("connections", "remove", "sm")
     mapping.write_text(f"incident:\n  columns: {columns.replace('10050', '99999')}\n")
     add(cli, site, "--mapping", str(mapping))
