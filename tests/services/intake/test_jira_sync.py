@@ -336,3 +336,14 @@ def test_the_default_mapping_is_the_example_shipped() -> None:
     assert example.read_text(encoding="utf-8") == MAPPING
     assert set(table_mappings(MAPPING, str(example), "jira")) == {"incident", "change"}
     assert table_options(MAPPING, str(example), "jira") == {t: {"jql": q} for t, q in JQL.items()}
+
+
+def test_a_secret_alone_is_a_token_for_jira_only(cli: Cli, site: Site) -> None:
+    args = ["connections", "add", "snow", "--kind", "servicenow", "--url", site.url]
+    refused = cli.runner.invoke(app, [*args, "--secret-stdin"], input="s3cret\n")
+    assert refused.exit_code == 2
+    assert "a secret is the password of a --user; name the user" in refused.output
+    args = ["connections", "add", "sm", "--kind", "jira", "--url", site.url, "--secret-stdin"]
+    assert cli.runner.invoke(app, args, input="pat-for-cloud\n").exit_code == 0
+    tested = cli.run("connections", "test", "sm")  # Cloud takes no bearer token: said plainly
+    assert tested.exit_code == 1 and "refused the credentials (HTTP 401" in tested.stdout
