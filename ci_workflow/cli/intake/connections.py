@@ -11,7 +11,8 @@ from ci_workflow.cli._common import add_commands, cli_actor, console, escape, ne
 from ci_workflow.errors import ImproveError
 
 app = typer.Typer(
-    help="Connections to ITSM tools (ServiceNow): incidents and changes synced from them.",
+    help="Connections to ITSM tools (ServiceNow, Jira Service Management): incidents and changes "
+    "synced from them.",
     no_args_is_help=True,
 )
 
@@ -33,17 +34,31 @@ AUTH = typer.Option(
 
 def add(
     name: str = NAME,
-    kind: str = typer.Option(..., "--kind", help="The tool: servicenow."),
-    url: str = typer.Option(..., "--url", help="The instance, e.g. https://acme.service-now.com"),
-    user: str | None = typer.Option(None, "--user", help="The user it reads as."),
+    kind: str = typer.Option(
+        ..., "--kind", help="The tool: servicenow, or jira (Cloud or Data Center)."
+    ),
+    url: str = typer.Option(
+        ...,
+        "--url",
+        help="The instance, e.g. https://acme.service-now.com or https://acme.atlassian.net",
+    ),
+    user: str | None = typer.Option(
+        None,
+        "--user",
+        help="The user it reads as (Jira Cloud: the account's e-mail; Jira Data Center: none, "
+        "with a personal access token as the secret).",
+    ),
     secret_stdin: bool = typer.Option(
-        False, "--secret-stdin", help="Read the user's password from standard input (one line)."
+        False,
+        "--secret-stdin",
+        help="Read the secret (a password, API token or access token) from standard input.",
     ),
     mapping: Path | None = typer.Option(
         None,
         "--mapping",
         help="YAML mapping of the tool's fields, a table's name to its import mapping "
-        "(default: ServiceNow's own field names, examples/mappings/servicenow_connection.yaml).",
+        "(default: the tool's own field names, examples/mappings/servicenow_connection.yaml, "
+        "jira_connection.yaml).",
     ),
     every: str | None = typer.Option(
         None, "--every", help="How often the scheduled sync reads it: 15m, 2h, 1d."

@@ -36,6 +36,7 @@ from ci_workflow.services.intake.connections import (
     check_manager,
     named_connection,
     table_mappings,
+    table_options,
 )
 from ci_workflow.services.intake.itsm.http import ConnectorError
 from ci_workflow.services.intake.itsm.kinds import connector_for, kind_of
@@ -162,6 +163,7 @@ def _prepared(name: str, actor: Actor) -> tuple[ItsmConnection, dict[str, Cursor
 
 
 def _api(connection: ItsmConnection, limits: Limits) -> Connector:
+    options = table_options(connection.mapping, connection.name, connection.kind)
     return connector_for(
         connection.kind,
         connection.url,
@@ -169,6 +171,7 @@ def _api(connection: ItsmConnection, limits: Limits) -> Connector:
         connection.secret,
         limits.sleep,
         auth=connection.auth,
+        options=options,
     )
 
 

@@ -77,25 +77,43 @@ class ConnectionOut(BaseModel):
 
 def table_mappings(text: str, source: str, kind: str) -> dict[str, Mapping]:
     """Each table's mapping from a connection's mapping YAML; every problem named with it."""
+    return _sections(text, source, kind)[0]
+
+
+def table_options(text: str, source: str, kind: str) -> dict[str, dict[str, str]]:
+    """Each table's options for the connector (its kind's ``options``: Jira's ``jql``)."""
+    return _sections(text, source, kind)[1]
+
+
+def _sections(
+    text: str, source: str, kind: str
+) -> tuple[dict[str, Mapping], dict[str, dict[str, str]]]:
     data = load_mapping(text, source=source)
-    tables = kind_of(kind).tables
+    tables, options = kind_of(kind).tables, kind_of(kind).options
     unknown = sorted(set(data) - set(tables))
     if unknown or not data:
         known = ", ".join(tables)
         raise ValidationFailed(source, [f"{source}: name the tables to read among {known}"])
     found: dict[str, Mapping] = {}
+    chosen: dict[str, dict[str, str]] = {}
     for table, records in tables.items():
         if table not in data:
             continue
         model = MODELS[records]
-        given = data[table] if isinstance(data[table], dict) else {}
+        given = dict(data[table]) if isinstance(data[table], dict) else {}
+        chosen[table] = {}
+        for key in set(options) & set(given):
+            try:
+                chosen[table][key] = options[key](given.pop(key))
+            except ValueError as error:
+                raise ValidationFailed(source, [f"{source}: {table}.{key}: {error}"]) from None
         fixed = FIXED | ({"layout": "one_row"} if model is IncidentMapping else {})
         try:
             found[table] = model.model_validate(given | fixed)
         except ValidationError as error:
             lines = [f"{source}: {table}.{line}" for line in describe_errors(error)]
             raise ValidationFailed(source, lines) from None
-    return found
+    return found, chosen
 
 
 def check_manager(actor: Actor) -> None:
@@ -218,7 +236,7 @@ def check_credentials(kind: str, auth: str, user: str | None, secret: str | None
         raise UsageError(f"--auth: {auth!r} is not one of {', '.join(auths(kind))} for {kind}")
     if auth == "oauth" and not (user and secret):
         raise UsageError("--auth oauth: give the client id as --user and its secret on stdin")
-    if secret and not user:
+    if secret and not user and not kind_of(kind).token_alone:
         raise UsageError("--secret-stdin: a secret is the password of a --user; name the user")
 
 

@@ -35,6 +35,7 @@ class ConnectorError(ImproveError):
 class Page:
     records: list[dict[str, Any]]
     total: int | None  # the records the query matches from its start, when the tool says
+    last: bool | None = None  # whether this is the query's last page, when the tool says
 
 
 @dataclass

@@ -4,11 +4,13 @@ its default mapping of fields, and its connector."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
-from ci_workflow.services.intake.itsm import servicenow
+from ci_workflow.services.intake.itsm import jira, servicenow
 from ci_workflow.services.intake.itsm.reading import Connector
+
+Options = Mapping[str, Mapping[str, str]]  # a table: its options, as the mapping gives them
 
 
 @dataclass(frozen=True)
@@ -16,9 +18,15 @@ class Kind:
     label: str
     tables: dict[str, str]  # the tool's table: the records it becomes (incidents, changes)
     mapping: str  # the default mapping (YAML): the tool's own field names
-    connector: Callable[[str, str | None, str | None, Callable[[float], None]], Connector]
+    # (url, user, secret, sleep), and the tables' options when the kind has any.
+    connector: Callable[..., Connector]
     # The same as an OAuth client (client id, secret), when the tool takes one.
-    oauth: Callable[[str, str | None, str | None, Callable[[float], None]], Connector] | None = None
+    oauth: Callable[..., Connector] | None = None
+    # Keys a table's part of the mapping may hold for the connector (not the import), each
+    # with its check: the value kept, or a ValueError saying what is wrong.
+    options: Mapping[str, Callable[[object], str]] = field(default_factory=dict)
+    # A secret without a --user is a token sent as a bearer (Jira Data Center's).
+    token_alone: bool = False
 
 
 KINDS = {
@@ -28,6 +36,14 @@ KINDS = {
         servicenow.MAPPING,
         servicenow.ServiceNow,
         oauth=servicenow.ServiceNow.with_oauth,
+    ),
+    "jira": Kind(
+        "Jira Service Management",
+        jira.TABLES,
+        jira.MAPPING,
+        jira.Jira,
+        options=jira.OPTIONS,
+        token_alone=True,
     ),
 }
 
@@ -43,11 +59,15 @@ def connector_for(
     secret: str | None,
     sleep: Callable[[float], None] = time.sleep,
     auth: str = "basic",
+    options: Options | None = None,
 ) -> Connector:
-    made = KINDS[kind].oauth if auth == "oauth" else KINDS[kind].connector
-    if made is None:
+    made = KINDS[kind]
+    connector = made.oauth if auth == "oauth" else made.connector
+    if connector is None:
         raise ValueError(f"{kind} takes no {auth} authentication")
-    return made(url, user, secret, sleep)
+    if made.options:
+        return connector(url, user, secret, sleep, options or {})
+    return connector(url, user, secret, sleep)
 
 
 def auths(kind: str) -> tuple[str, ...]:

@@ -100,7 +100,7 @@ def read_table(
                 read.rows += 1
                 lines[row[id_column]] = read.rows
             read.cursor = read.cursor.after((r[key], r[updated]) for r in fresh)
-            if _last(page.total, offset, len(page.records), limits.page_size):
+            if _last(page, offset, limits.page_size):
                 break
             offset = 0 if fresh else offset + len(page.records)
     if len(lines) < read.rows:
@@ -108,8 +108,12 @@ def read_table(
     return read
 
 
-def _last(total: int | None, offset: int, count: int, size: int) -> bool:
-    """The page read the query's last records (by its total, or a short page)."""
+def _last(page: Page, offset: int, size: int) -> bool:
+    """The page read the query's last records (as the tool says, by its total, or a short
+    page)."""
+    count, total = len(page.records), page.total
+    if page.last is not None:
+        return page.last or count == 0
     return count == 0 or (offset + count >= total if total is not None else count < size)
 
 
