@@ -113,7 +113,10 @@ def add_connection(
 ) -> ConnectionOut:
     """Register a connection; its mapping and URL checked first, nothing kept on a problem."""
     _check_form(name, kind, url)
-    if secret and not user:
+    check_secret = kind_of(kind).check_secret
+    if check_secret is not None:
+        check_secret(user, secret)
+    elif secret and not user:
         raise UsageError("--secret-stdin: a secret is the password of a --user; name the user")
     if len(user or "") > 200 or len(secret or "") > 1000:
         raise UsageError("--user is at most 200 characters, the secret at most 1,000")

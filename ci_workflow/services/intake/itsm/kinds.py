@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ci_workflow.services.intake.itsm import servicenow
+from ci_workflow.services.intake.itsm import glpi, servicenow
 from ci_workflow.services.intake.itsm.reading import Connector
 
 
@@ -17,10 +17,13 @@ class Kind:
     tables: dict[str, str]  # the tool's table: the records it becomes (incidents, changes)
     mapping: str  # the default mapping (YAML): the tool's own field names
     connector: Callable[[str, str | None, str | None, Callable[[float], None]], Connector]
+    # The user and secret checked when a connection is added (default: a secret is a password)
+    check_secret: Callable[[str | None, str | None], None] | None = None
 
 
 KINDS = {
     "servicenow": Kind("ServiceNow", servicenow.TABLES, servicenow.MAPPING, servicenow.ServiceNow),
+    "glpi": Kind("GLPI", glpi.TABLES, glpi.MAPPING, glpi.Glpi, glpi.check_secret),
 }
 
 
