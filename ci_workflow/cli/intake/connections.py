@@ -11,7 +11,7 @@ from ci_workflow.cli._common import add_commands, cli_actor, console, escape, ne
 from ci_workflow.errors import ImproveError
 
 app = typer.Typer(
-    help="Connections to ITSM tools (ServiceNow): incidents and changes synced from them.",
+    help="Connections to ITSM tools (ServiceNow, GLPI): incidents and changes synced from them.",
     no_args_is_help=True,
 )
 
@@ -25,17 +25,23 @@ AS = typer.Option(
 
 def add(
     name: str = NAME,
-    kind: str = typer.Option(..., "--kind", help="The tool: servicenow."),
-    url: str = typer.Option(..., "--url", help="The instance, e.g. https://acme.service-now.com"),
+    kind: str = typer.Option(..., "--kind", help="The tool: servicenow or glpi."),
+    url: str = typer.Option(
+        ..., "--url", help="The instance, e.g. https://acme.service-now.com, https://glpi.acme.org"
+    ),
     user: str | None = typer.Option(None, "--user", help="The user it reads as."),
     secret_stdin: bool = typer.Option(
-        False, "--secret-stdin", help="Read the user's password from standard input (one line)."
+        False,
+        "--secret-stdin",
+        help="Read the user's password from standard input (one line); GLPI: the user token "
+        "(or with --user the password), after 'app_token=APP_TOKEN ' when the API asks one.",
     ),
     mapping: Path | None = typer.Option(
         None,
         "--mapping",
         help="YAML mapping of the tool's fields, a table's name to its import mapping "
-        "(default: ServiceNow's own field names, examples/mappings/servicenow_connection.yaml).",
+        "(default: the tool's own field names, examples/mappings/servicenow_connection.yaml, "
+        "glpi_connection.yaml).",
     ),
     every: str | None = typer.Option(
         None, "--every", help="How often the scheduled sync reads it: 15m, 2h, 1d."
