@@ -13,6 +13,7 @@ account's language; ``Log:reassignments`` is counted from the ticket's history i
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -120,7 +121,7 @@ def reassignments(history: Iterable[Mapping[str, Any]]) -> int:
         1
         for line in history
         if line.get("itemtype_link") == "Group"
-        and int(line.get("linked_action") or 0) == LINKED
+        and str(line.get("linked_action")) == str(LINKED)
         and int(line.get("id_search_option") or 0) in (0, ASSIGNED_GROUP)
     )
     return max(assigned - 1, 0)
@@ -128,5 +129,5 @@ def reassignments(history: Iterable[Mapping[str, Any]]) -> int:
 
 def content_total(header: str | None) -> int | None:
     """The count of ``Content-Range: start-end/count``."""
-    _, slash, total = (header or "").partition("/")
-    return int(total) if slash and total.isdigit() else None
+    found = re.fullmatch(r"\d+-\d+/(\d+)", str(header))
+    return int(found.group(1)) if found else None
