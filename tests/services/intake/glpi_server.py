@@ -70,6 +70,7 @@ class Instance:
     users: dict[str, str] = field(default_factory=lambda: {"glpi-sync": "s3cret-Pa55"})
     user_tokens: dict[str, str] = field(default_factory=dict)  # token: user
     app_token: str | None = None  # the API client's; None: none asked
+    sessions_die: bool = False  # every session ends as soon as it is opened
     sessions: set[str] = field(default_factory=set)
     opened: int = 0
     killed: int = 0
@@ -96,6 +97,8 @@ class Instance:
             resource = path.removeprefix(PREFIX).strip("/")
             if resource == "initSession":
                 return self._init(headers.get("authorization", ""))
+            if self.sessions_die:
+                self.sessions.clear()
             if headers.get("session-token") not in self.sessions:
                 return _error(401, "ERROR_SESSION_TOKEN_INVALID", "session_token seems invalid")
             if resource == "killSession":

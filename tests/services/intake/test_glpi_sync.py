@@ -253,6 +253,16 @@ def test_a_session_expiring_mid_sync_is_opened_again(cli: Cli, instance: Instanc
     assert (instance.opened, instance.killed) == (2, 1)
 
 
+def test_a_session_ended_again_at_once_is_one_clear_error(cli: Cli, instance: Instance) -> None:
+    add(cli, instance)
+    instance.sessions_die = True
+    with pytest.raises(ImproveError) as failed:
+        sync()
+    assert str(failed.value) == "listSearchOptions/Ticket: GLPI ended the session again (HTTP 401)"
+    assert instance.opened == 2  # opened again once, not more
+    assert stored_incidents() == {}
+
+
 def test_wrong_credentials_are_one_clear_error_and_nothing_is_written(
     cli: Cli, instance: Instance
 ) -> None:
@@ -298,13 +308,37 @@ def test_a_page_failing_four_times_writes_nothing_and_the_next_sync_resumes(
     assert stored_incidents() == incidents_expected(**{f"t{n}": 2 for n in changed})
 
 
+def test_changes_failing_after_every_ticket_was_read_write_no_ticket_either(
+    cli: Cli, instance: Instance
+) -> None:
+    add(cli, instance)
+
+    def fail_what_comes_next() -> None:
+        instance.queued += [(503, {}, b"down")] * 4
+
+    instance.after_page[5] = fail_what_comes_next  # the last page of tickets
+    with pytest.raises(ImproveError, match=r"listSearchOptions/Change: HTTP 503 after 4 tries"):
+        sync()
+    assert stored_incidents() == {}
+    listed = {t["table"]: t for t in cli.json("connections", "list")[0]["tables"]}
+    assert listed["Ticket"]["cursor"] is None and listed["Change"]["cursor"] is None
+    assert "HTTP 503 after 4 tries" in listed["Ticket"]["error"]
+    assert instance.sessions == set()
+
+
 def history(groups: list[tuple[int, str]]) -> list[dict[str, Any]]:
     """A ticket's history: its creation, then each (search option, group) linked."""
-    lines: list[dict[str, Any]] = [{"linked_action": 20, "itemtype_link": "", "id_search_option": 0}]
+    lines: list[dict[str, Any]] = [
+        {"linked_action": 20, "itemtype_link": "", "id_search_option": 0}
+    ]
     for option, group in groups:
         lines.append(
-            {"linked_action": 15, "itemtype_link": "Group", "id_search_option": option,
-             "new_value": f"{group} (3)"}
+            {
+                "linked_action": 15,
+                "itemtype_link": "Group",
+                "id_search_option": option,
+                "new_value": f"{group} (3)",
+            }
         )
         lines.append({"linked_action": 0, "itemtype_link": "", "id_search_option": 12})
     return lines
@@ -337,7 +371,9 @@ def test_hand_overs_are_counted_from_the_history_only_when_mapped(
     assert stored_incidents() == expected
     logs = [r["path"] for r in instance.requests if r["path"].endswith("/Log")]
     # One history a ticket read, none for a page's first ticket read again at its boundary.
-    assert sorted(logs) == sorted(f"/Ticket/{100 + n}/Log" for n in range(TICKETS) if not is_request(n))
+    assert sorted(logs) == sorted(
+        f"/Ticket/{100 + n}/Log" for n in range(TICKETS) if not is_request(n)
+    )
     assert [r["path"] for r in instance.requests].count("/listSearchOptions/Ticket") == 1
 
 
