@@ -22,9 +22,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
 
 from tests.processes import free_port
 
@@ -60,6 +62,8 @@ OPTIONS = {
     },
 }
 ALWAYS = ("1", "2", "80")  # shown whatever forcedisplay says
+TIMES = {"15", "16", "17", "19"}
+FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 @dataclass
@@ -71,6 +75,8 @@ class Instance:
     user_tokens: dict[str, str] = field(default_factory=dict)  # token: user
     app_token: str | None = None  # the API client's; None: none asked
     sessions_die: bool = False  # every session ends as soon as it is opened
+    # The account's time zone (glpi_tz): times are kept in UTC, shown and searched in it.
+    timezone: str | None = None
     sessions: set[str] = field(default_factory=set)
     opened: int = 0
     killed: int = 0
@@ -96,7 +102,7 @@ class Instance:
                 return _error(400, code, "the App-Token is missing or wrong")
             resource = path.removeprefix(PREFIX).strip("/")
             if resource == "initSession":
-                return self._init(headers.get("authorization", ""))
+                return self._init(headers.get("authorization", ""), "get_full_session" in params)
             if self.sessions_die:
                 self.sessions.clear()
             if headers.get("session-token") not in self.sessions:
@@ -117,7 +123,7 @@ class Instance:
     def expire_sessions(self) -> None:
         self.sessions.clear()
 
-    def _init(self, authorization: str) -> Answer:
+    def _init(self, authorization: str, full: bool) -> Answer:
         if authorization.startswith("user_token "):
             if authorization.removeprefix("user_token ") not in self.user_tokens:
                 return _error(
@@ -132,7 +138,19 @@ class Instance:
         token = secrets.token_hex(20)
         self.sessions.add(token)
         self.opened += 1
-        return _json(200, {"session_token": token})
+        session = {"glpiname": "glpi-sync"} | ({"glpi_tz": self.timezone} if self.timezone else {})
+        return _json(200, {"session_token": token} | ({"session": session} if full else {}))
+
+    def _shown(self, option: str, value: Any) -> Any:
+        return self._shift(value, to_utc=False) if option in TIMES and value else value
+
+    def _shift(self, text: str, *, to_utc: bool) -> str:
+        if not self.timezone:
+            return text
+        zone = ZoneInfo(self.timezone)
+        source, target = (zone, UTC) if to_utc else (UTC, zone)
+        at = datetime.strptime(text, FORMAT).replace(tzinfo=source)
+        return f"{at.astimezone(target):{FORMAT}}"
 
     def _served(self, resource: str, params: dict[str, str]) -> Answer:
         parts = resource.split("/")
@@ -159,7 +177,7 @@ class Instance:
             if kind == "equals":
                 rows = [r for r in rows if str(r[option]) == value]
             elif kind == "morethan" and re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", value):
-                rows = [r for r in rows if r[option] > value]
+                rows = [r for r in rows if r[option] > self._shift(value, to_utc=True)]
             else:
                 raise AssertionError(f"a criterion this server does not know: {kind} {value}")
             n += 1
@@ -172,7 +190,7 @@ class Instance:
 
         def body(page: list[Row]) -> dict[str, Any]:
             found = {"totalcount": len(rows), "count": len(page), "sort": [sort]}
-            data = [{k: v for k, v in r.items() if k in shown} for r in page]
+            data = [{k: self._shown(k, v) for k, v in r.items() if k in shown} for r in page]
             return found | ({"data": data} if data else {})
 
         return _ranged(rows, params.get("range", "0-49"), body)

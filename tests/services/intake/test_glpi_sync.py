@@ -233,6 +233,33 @@ def test_a_ticket_updated_between_two_pages_is_neither_lost_nor_read_stale(
     assert stored_incidents() == incidents_expected(t2=1)
 
 
+def test_times_in_the_accounts_time_zone_are_read_and_asked_in_utc(
+    cli: Cli, instance: Instance
+) -> None:
+    instance.timezone = "Europe/Paris"  # two hours east of UTC in October 2026
+    add(cli, instance)
+    sync()
+    assert stored_incidents() == incidents_expected()
+    fifth = START + timedelta(minutes=[n for n in range(TICKETS) if not is_request(n)][4])
+    assert searches(instance)[1]["criteria[1][value]"] == stamp(
+        fifth + timedelta(hours=2, seconds=-1)
+    )
+    instance.items["Ticket"][4] = ticket(4, START + timedelta(minutes=TICKETS - 1), priority=1)
+    again = sync()
+    assert (again.tables[0].read, again.tables[0].updated) == (1, 1)
+    assert stored_incidents() == incidents_expected(t4=1)
+    shown = cli.json("connections", "list")[0]["tables"][0]["cursor"]
+    assert shown == stamp(START + timedelta(minutes=TICKETS - 1))  # kept in UTC
+
+
+def test_a_time_zone_this_machine_does_not_know_is_refused(cli: Cli, instance: Instance) -> None:
+    instance.timezone = "Mars/Olympus_Mons"
+    add(cli, instance)
+    said = cli.fails("connections", "sync", "acme")[-1]
+    assert "GLPI's session is in the time zone 'Mars/Olympus_Mons', which this machine" in said
+    assert stored_incidents() == {} and instance.sessions == set()
+
+
 def test_throttling_and_a_page_failing_once_are_waited_out(cli: Cli, instance: Instance) -> None:
     add(cli, instance)
     busy = {"Retry-After": "2", "Content-Type": "application/json"}

@@ -8,7 +8,9 @@ per request. Each page is ``search/{Ticket|Change}`` with the criteria, sort and
 names are resolved once per table (``listSearchOptions``). The answer is ``{"totalcount",
 "data": [{option id: value}]}`` (200, or 206 when partial); an error is ``["ERROR_...",
 "message"]``. ``Log:reassignments`` reads each new ticket's history (``Ticket/{id}/Log``, at most
-``LOG_PAGES`` requests of ``LOG_PAGE`` lines), only when the mapping names it.
+``LOG_PAGES`` requests of ``LOG_PAGE`` lines), only when the mapping names it. Times are in
+the session's time zone: when GLPI says one (``glpi_tz``, the account's), they are read into UTC
+and the cursor is asked in it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
@@ -31,8 +35,8 @@ MAPPING = """\
 # GLPI's search options, by id (the same in every language), read through its REST API
 # (improve connections add NAME --kind glpi). A field may also be named by its uid
 # (Ticket.status) or its name as listSearchOptions/Ticket gives it. Only incidents are read
-# from Ticket (type 1), not requests. Times are read as GLPI gives them: set the account's
-# time zone to UTC. Status, priority and type are GLPI's numbers.
+# from Ticket (type 1), not requests. Times are read in UTC (from the account's time zone,
+# when GLPI says one). Status, priority and type are GLPI's numbers.
 Ticket:
   columns:
     id: "2"  # ID
@@ -56,6 +60,7 @@ Change:
   failed_states: ["14"]
 """
 LOG_PAGE, LOG_PAGES = 1000, 5
+UTC_NAMES = {"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z"}
 SESSION_GONE = {"ERROR_SESSION_TOKEN_INVALID", "ERROR_SESSION_TOKEN_MISSING"}
 REFUSED = {"ERROR_GLPI_LOGIN", "ERROR_GLPI_LOGIN_USER_TOKEN", "ERROR_LOGIN_PARAMETERS_MISSING"}
 
@@ -94,6 +99,7 @@ class Glpi:
         self.http = Http(base, sleep=sleep, said=_said, headers=headers)
         self._user, self._credential = user, given.credential
         self._session: str | None = None
+        self._zone: tzinfo | None = None  # the session's time zone, when GLPI says one not UTC
         self._options: dict[str, dict[str, str]] = {}  # table: a mapped name: its option id
 
     def page(
@@ -101,7 +107,10 @@ class Glpi:
     ) -> Page:
         options = self._resolved(table, fields)
         shown = sorted({options[f] for f in fields if f in options}, key=int)
-        params = rules.search_params(cursor, shown, offset, limit, incidents=table == "Ticket")
+        asked = cursor
+        if self._zone is not None and cursor.at is not None:
+            asked = Cursor(_shifted(cursor.at, UTC, self._zone), cursor.ties)
+        params = rules.search_params(asked, shown, offset, limit, incidents=table == "Ticket")
         where = f"{table} (from {offset})"
         answer = self._get(f"/search/{table}", params, where)
         if _code(answer) == "ERROR_RANGE_EXCEED_TOTAL":
@@ -115,7 +124,8 @@ class Glpi:
         records = [{f: r[options[f]] for f in fields if options.get(f) in r} for r in rows]
         if rules.REASSIGNMENTS in fields:
             for record in records:
-                fresh = cursor.fresh(str(record.get(self.key)), str(record.get(self.updated)))
+                updated = self._utc(rules.text(record.get(self.updated)))
+                fresh = cursor.fresh(str(record.get(self.key)), updated)
                 counted = self._reassignments(table, record.get(self.key)) if fresh else 0
                 record[rules.REASSIGNMENTS] = counted
         total = body.get("totalcount")
@@ -128,8 +138,18 @@ class Glpi:
         for name in fields:
             if name not in record:
                 raise MissingField(name)
-            flat[name] = rules.text(record[name])
+            value = rules.text(record[name])
+            flat[name] = self._utc(value) if name in times else value
         return flat
+
+    def _utc(self, value: str) -> str:
+        """A time GLPI gave in the session's time zone, in UTC."""
+        if self._zone is None or not value:
+            return value
+        try:
+            return _shifted(value, self._zone, UTC)
+        except ValueError:
+            return value  # not a time: the import says so
 
     def close(self) -> None:
         """End the session (a failure to: GLPI ends it itself when it expires)."""
@@ -192,7 +212,7 @@ class Glpi:
         else:
             self.http.headers["Authorization"] = f"user_token {self._credential}"
         try:
-            answer = self.http.get("/initSession", {}, "initSession")
+            answer = self.http.get("/initSession", {"get_full_session": "true"}, "initSession")
         finally:
             self.http.auth = None
             self.http.headers.pop("Authorization", None)
@@ -202,6 +222,26 @@ class Glpi:
             raise ConnectorError("initSession: the answer has no session_token")
         self._session = token
         self.http.headers["Session-Token"] = token
+        self._zone = _zone(body.get("session"))
+
+
+def _zone(session: Any) -> tzinfo | None:
+    """The session's time zone (the account's, ``glpi_tz``), when GLPI says one not UTC."""
+    name = session.get("glpi_tz") if isinstance(session, dict) else None
+    if not isinstance(name, str) or not name or name in UTC_NAMES:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConnectorError(
+            f"GLPI's session is in the time zone {name!r}, which this machine does not know: "
+            "set the account's time zone to UTC"
+        ) from None
+
+
+def _shifted(text: str, source: tzinfo, target: tzinfo) -> str:
+    at = datetime.strptime(text, rules.FORMAT).replace(tzinfo=source)
+    return f"{at.astimezone(target):{rules.FORMAT}}"
 
 
 def _code(answer: httpx.Response) -> str:
