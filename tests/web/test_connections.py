@@ -18,7 +18,9 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import ChangeRecord, Incident
 from tests.browser import chromium
 from tests.helpers import Cli
+from tests.services.intake.glpi_server import glpi
 from tests.services.intake.servicenow_server import Instance, servicenow
+from tests.services.intake.test_glpi_sync import INCIDENTS, TICKETS, USER_TOKEN, ticket
 from tests.services.intake.test_servicenow_sync import START, change, incident
 from tests.web.conftest import Workspace, csrf_of, password_of, post_form
 from tests.web.test_people_admin import _shoot, _sign_in_as
@@ -145,6 +147,33 @@ def test_a_ci_manager_changes_the_secret_and_period_from_the_page_and_the_api(
     assert Cli().json("connections", "list")[0]["every"] is None  # neither changed anything
 
 
+def add_glpi(url: str) -> None:
+    args = ["connections", "add", "glpi", "--kind", "glpi", "--url", url, "--secret-stdin"]
+    result = Cli().runner.invoke(app, args, input=f"{USER_TOKEN}\n", catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_glpi_connection_is_shown_as_its_token_and_synced_from_the_page(
+    use: Workspace, instance: Instance
+) -> None:
+    Cli().run("connections", "remove", "glpi")
+    with glpi() as served:
+        served.user_tokens[USER_TOKEN] = "glpi-sync"
+        served.items["Ticket"] = [ticket(n, START + timedelta(minutes=n)) for n in range(TICKETS)]
+        served.items["Change"] = []
+        add_glpi(served.url)
+        carmen = use.signed_in(CARMEN)
+        token = {"csrf": csrf_of(carmen, "/connections")}
+        assert carmen.post("/connections/glpi/sync", data=token).status_code == 303
+        page = carmen.get("/connections").text
+    shown = text_of(page)
+    assert "glpi (glpi)" in shown and "as the owner of its access token" in shown
+    assert "secret kept (***)" in shown and USER_TOKEN not in page
+    expected = f"glpi synced: Ticket: {INCIDENTS} new, 0 updated; Change: 0 new, 0 updated."
+    assert expected in shown
+    Cli().ok("connections", "remove", "glpi")
+
+
 @pytest.mark.slow
 def test_the_connections_page_at_1366_and_390_px(
     use: Workspace, instance: Instance, tmp_path: Path
@@ -153,6 +182,13 @@ def test_the_connections_page_at_1366_and_390_px(
     add(instance, "lab", "wrong")
     Cli().ok("connections", "sync", "snow")
     Cli().run("connections", "sync", "lab")
+    Cli().run("connections", "remove", "glpi")
+    with glpi() as served:
+        served.user_tokens[USER_TOKEN] = "glpi-sync"
+        served.items["Ticket"] = [ticket(n, START + timedelta(minutes=n)) for n in range(TICKETS)]
+        served.items["Change"] = []
+        add_glpi(served.url)
+        Cli().ok("connections", "sync", "glpi")
     browser = chromium(tmp_path / "profile")
     try:
         _sign_in_as(browser, use, CARMEN, password_of(CARMEN))
@@ -165,4 +201,5 @@ def test_the_connections_page_at_1366_and_390_px(
         widest = max(widest, _shoot(browser, use, tmp_path, "connections-change", None))
     finally:
         browser.quit()
+        Cli().run("connections", "remove", "glpi")
     assert widest <= 390

@@ -11,8 +11,8 @@ from ci_workflow.cli._common import add_commands, cli_actor, console, escape, ne
 from ci_workflow.errors import ImproveError
 
 app = typer.Typer(
-    help="Connections to ITSM tools (ServiceNow, Jira Service Management): incidents and changes "
-    "synced from them.",
+    help="Connections to ITSM tools (ServiceNow, Jira Service Management, GLPI): incidents and "
+    "changes synced from them.",
     no_args_is_help=True,
 )
 
@@ -35,12 +35,13 @@ AUTH = typer.Option(
 def add(
     name: str = NAME,
     kind: str = typer.Option(
-        ..., "--kind", help="The tool: servicenow, or jira (Cloud or Data Center)."
+        ..., "--kind", help="The tool: servicenow, jira (Cloud or Data Center) or glpi."
     ),
     url: str = typer.Option(
         ...,
         "--url",
-        help="The instance, e.g. https://acme.service-now.com or https://acme.atlassian.net",
+        help="The instance, e.g. https://acme.service-now.com, https://acme.atlassian.net, "
+        "https://glpi.acme.org",
     ),
     user: str | None = typer.Option(
         None,
@@ -51,14 +52,16 @@ def add(
     secret_stdin: bool = typer.Option(
         False,
         "--secret-stdin",
-        help="Read the secret (a password, API token or access token) from standard input.",
+        help="Read the secret (a password, API token or access token) from standard input; GLPI: "
+        "the user token (or with --user the password), after 'app_token=APP_TOKEN ' when the API "
+        "asks one.",
     ),
     mapping: Path | None = typer.Option(
         None,
         "--mapping",
         help="YAML mapping of the tool's fields, a table's name to its import mapping "
         "(default: the tool's own field names, examples/mappings/servicenow_connection.yaml, "
-        "jira_connection.yaml).",
+        "jira_connection.yaml, glpi_connection.yaml).",
     ),
     every: str | None = typer.Option(
         None, "--every", help="How often the scheduled sync reads it: 15m, 2h, 1d."

@@ -45,6 +45,7 @@ from ci_workflow.services.intake.itsm.reading import (
     Limits,
     Read,
     missing_field,
+    opened,
     read_table,
 )
 from ci_workflow.services.people.refusals import refusing
@@ -77,8 +78,10 @@ def sync_connection(name: str, *, actor: Actor, limits: Limits | None = None) ->
     limits = limits or Limits()
     connection, cursors = _prepared(name, actor)
     tables = table_mappings(connection.mapping, name, connection.kind)
-    api = _api(connection, limits)
-    with tempfile.TemporaryDirectory(prefix="improve-sync-") as spill:
+    with (
+        opened(_api(connection, limits)) as api,
+        tempfile.TemporaryDirectory(prefix="improve-sync-") as spill,
+    ):
         try:
             reads = {
                 table: read_table(
@@ -130,24 +133,26 @@ def check_connection(name: str, *, actor: Actor) -> list[tuple[str, bool, str]]:
     """Each table: reachable as the connection's user, how many records, the mapped fields
     there; (table, ok, what was found). Nothing is written."""
     connection, _ = _prepared(name, actor)
-    api = _api(connection, Limits())
     found = []
-    for table, mapping in table_mappings(connection.mapping, name, connection.kind).items():
-        fields = sorted(mapping.required_columns() | {api.key, api.updated})
-        try:
-            page = api.page(table, Cursor(), fields, 1)
-            for record in page.records:
-                api.flatten(record, fields, frozenset())
-        except ConnectorError as error:
-            found.append((table, False, str(error)))
-            continue
-        except MissingField as missing:
-            found.append((table, False, missing_field(table, str(missing))))
-            continue
-        count = f"{page.total} records" if page.total is not None else "records"
-        checked = "its fields all there" if page.records else "no record to check fields on"
-        found.append((table, True, f"reachable, {count}, {checked}"))
+    with opened(_api(connection, Limits())) as api:
+        for table, mapping in table_mappings(connection.mapping, name, connection.kind).items():
+            found.append(_checked(api, table, mapping))
     return found
+
+
+def _checked(api: Connector, table: str, mapping: Mapping) -> tuple[str, bool, str]:
+    fields = sorted(mapping.required_columns() | {api.key, api.updated})
+    try:
+        page = api.page(table, Cursor(), fields, 1)
+        for record in page.records:
+            api.flatten(record, fields, frozenset())
+    except ConnectorError as error:
+        return table, False, str(error)
+    except MissingField as missing:
+        return table, False, missing_field(table, str(missing))
+    count = f"{page.total} records" if page.total is not None else "records"
+    checked = "its fields all there" if page.records else "no record to check fields on"
+    return table, True, f"reachable, {count}, {checked}"
 
 
 def _prepared(name: str, actor: Actor) -> tuple[ItsmConnection, dict[str, Cursor]]:

@@ -236,7 +236,10 @@ def check_credentials(kind: str, auth: str, user: str | None, secret: str | None
         raise UsageError(f"--auth: {auth!r} is not one of {', '.join(auths(kind))} for {kind}")
     if auth == "oauth" and not (user and secret):
         raise UsageError("--auth oauth: give the client id as --user and its secret on stdin")
-    if secret and not user and not kind_of(kind).token_alone:
+    check_secret = kind_of(kind).check_secret
+    if check_secret is not None:
+        check_secret(user, secret)
+    elif secret and not user and not kind_of(kind).token_alone:
         raise UsageError("--secret-stdin: a secret is the password of a --user; name the user")
 
 

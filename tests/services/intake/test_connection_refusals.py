@@ -120,7 +120,7 @@ def test_a_bad_mapping_or_period_is_refused_before_anything_is_kept(
     assert any(str(mapping) in line and "incident, change_request" in line for line in lines)
     assert "--every: '1s' is not a period like 15m" in cli.fails(*base, "--every", "1s", code=2)[-1]
     assert (
-        "--kind: 'remedy' is not one of servicenow, jira"
+        "--kind: 'remedy' is not one of servicenow, jira, glpi"
         in cli.fails(*base[:3], "--kind", "remedy", "--url", instance.url, code=2)[-1]
     )
     assert cli.json("connections", "list") == []

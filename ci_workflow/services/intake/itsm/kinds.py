@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from ci_workflow.services.intake.itsm import jira, servicenow
+from ci_workflow.services.intake.itsm import glpi, jira, servicenow
 from ci_workflow.services.intake.itsm.reading import Connector
 
 Options = Mapping[str, Mapping[str, str]]  # a table: its options, as the mapping gives them
@@ -27,6 +27,8 @@ class Kind:
     options: Mapping[str, Callable[[object], str]] = field(default_factory=dict)
     # A secret without a --user is a token sent as a bearer (Jira Data Center's).
     token_alone: bool = False
+    # The user and secret checked when a connection is added (default: a secret is a password)
+    check_secret: Callable[[str | None, str | None], None] | None = None
 
 
 KINDS = {
@@ -45,6 +47,7 @@ KINDS = {
         options=jira.OPTIONS,
         token_alone=True,
     ),
+    "glpi": Kind("GLPI", glpi.TABLES, glpi.MAPPING, glpi.Glpi, check_secret=glpi.check_secret),
 }
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ci_workflow.domain.records.itsm_sync import Cursor, MissingField
 from ci_workflow.services.intake.itsm.http import ConnectorError, Http, Page
@@ -38,6 +39,23 @@ class Connector(Protocol):
     def flatten(
         self, record: Mapping[str, Any], fields: Iterable[str], times: frozenset[str]
     ) -> dict[str, str]: ...
+
+
+@runtime_checkable
+class Session(Protocol):
+    """A connector that opens a session on the tool (GLPI's), to end when done."""
+
+    def close(self) -> None: ...
+
+
+@contextmanager
+def opened(api: Connector) -> Iterator[Connector]:
+    """The connector for a sync or a test; its session, if it keeps one, ended after."""
+    try:
+        yield api
+    finally:
+        if isinstance(api, Session):
+            api.close()
 
 
 @dataclass
