@@ -82,16 +82,11 @@ def upsert(session: Session, table: Table, records: Iterable[dict[str, Any]]) ->
     return len(new), len(known)
 
 
-def problems_open_in(session: Session, start: datetime, end: datetime) -> list[ProblemRecord]:
-    """Problems opened by ``end`` and not closed nor resolved before ``start``."""
-    ended = [PROBLEMS.c.resolved_at, PROBLEMS.c.closed_at]
-    query = (
-        select(ProblemRecord)
-        .where(or_(PROBLEMS.c.opened_at.is_(None), PROBLEMS.c.opened_at <= end))
-        .where(*(or_(t.is_(None), t > start) for t in ended))
-        .order_by(PROBLEMS.c.number)
-    )
-    return list(session.execute(query).scalars())
+def problems_opened_by(session: Session, end: datetime) -> list[ProblemRecord]:
+    """Problems opened by ``end`` (or when is unknown), open or not."""
+    opened = PROBLEMS.c.opened_at
+    query = select(ProblemRecord).where(or_(opened.is_(None), opened <= end))
+    return list(session.execute(query.order_by(PROBLEMS.c.number)).scalars())
 
 
 def slas_started_between(session: Session, start: datetime, end: datetime) -> list[SlaRecord]:
