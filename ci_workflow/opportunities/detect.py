@@ -102,6 +102,16 @@ def detect(
         judged = {g: m for g, m in groups.items() if len(m) >= MIN_INCIDENTS}
         for detector in detectors:
             found.findings += detector(judged, rows, name, found)
+    _across_groups(rows, known, changes, found)
+    found.findings += record_findings(rows, problems, slas, found, group_by)
+    found.findings = merged(found.findings)
+    return found
+
+
+def _across_groups(
+    rows: list[IncidentRow], known: set[str], changes: tuple[ChangeRow, ...], found: Detection
+) -> None:
+    """The detectors of problems and changes, across the groupings."""
     # Incidents without a problem record only mean something where some have one.
     if "problem_id" in known:
         found.findings += recurring_problems(rows, found)
@@ -117,9 +127,6 @@ def detect(
             "change_spikes: no incident in the period has change_id and no change closed in it "
             "was imported (map a column, or improve import changes)"
         )
-    found.findings += record_findings(rows, problems, slas, found, group_by)
-    found.findings = merged(found.findings)
-    return found
 
 
 def _complete_part(

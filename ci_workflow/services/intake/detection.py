@@ -90,13 +90,7 @@ def detect_opportunities(
         )
         problems, slas = _records(session, start, end)
     found = detect(
-        rows,
-        start=start,
-        end=end,
-        group_by=group_by,
-        changes=changes,
-        problems=problems,
-        slas=slas,
+        rows, start=start, end=end, group_by=group_by, changes=changes, problems=problems, slas=slas
     )
     objectives = _measured(found.findings, end)
     with transaction() as session:
