@@ -261,3 +261,13 @@ def test_an_sla_mapping_with_its_own_id_upserts_by_it(cli: Cli, store: str, tmp_
         str(mapping),
     )
     assert any("c.csv" in line and "nothing was written" in line for line in missing)
+
+
+def test_the_examples_are_the_defaults_shipped() -> None:
+    from ci_workflow.opportunities.incident_export import load_model
+    from ci_workflow.services.intake.record_import import MODELS, load_record_mapping
+
+    examples = Path(__file__).resolve().parents[3] / "examples" / "mappings"
+    for records, name in (("problems", "servicenow_problem"), ("slas", "servicenow_task_sla")):
+        example = load_model(examples / f"{name}.yaml", MODELS[records][0])
+        assert load_record_mapping(records, None) == example
