@@ -130,7 +130,7 @@ def read_records(
             db.close()
 
 
-class _Typing:
+class _Terms:
     """The SELECT terms typing each mapped value, and the CASE branches refusing a row."""
 
     def __init__(self, mapping: RecordMapping, aliases: dict[str, str], bounds: dict[str, int]):
@@ -159,8 +159,7 @@ class _Typing:
     def times(self, fields: tuple[str, ...]) -> None:
         fmt = self.mapping.timestamp_format
         for field in fields:
-            value = self.value(field)
-            at = moment(value, fmt) if value else "NULL::TIMESTAMP"
+            value, at = self.value(field), self.at(field)
             self.picks.append(f"{at} AS {field}_at")
             if value:
                 column = getattr(self.mapping.columns, field)
@@ -169,12 +168,16 @@ class _Typing:
                     f"THEN {text(f'{column}: not a time in {fmt!r}')}"
                 )
 
-    def flag(self, field: str, stored: str) -> None:
+    def flag(self, field: str) -> None:
+        """True when one of ``true_values``; NULL (unknown) when not mapped."""
         value = self.value(field)
         trues = any_of([v.lower() for v in self.mapping.true_values])
-        self.picks.append(
-            f"(lower({value}) IN {trues}) AS {stored}" if value else f"NULL AS {stored}"
-        )
+        self.picks.append(f"{f'(lower({value}) IN {trues})' if value else 'NULL'} AS {field}")
+
+    def present(self, field: str, stored: str) -> None:
+        """True when the column holds any text; NULL (unknown) when not mapped."""
+        value = self.value(field)
+        self.picks.append(f"{f'({value} IS NOT NULL)' if value else 'NULL'} AS {stored}")
 
     def later(self, first: str, then: str, reason: str) -> None:
         self.problems.append(f"WHEN {self.at(then)} < {self.at(first)} THEN {text(reason)}")
@@ -187,65 +190,63 @@ class _Typing:
 def _typed(
     mapping: RecordMapping, aliases: dict[str, str], bounds: dict[str, int]
 ) -> tuple[list[str], list[str]]:
-    typing = _Typing(mapping, aliases, bounds)
+    terms = _Terms(mapping, aliases, bounds)
     if isinstance(mapping, ProblemMapping):
-        _problem(typing, mapping)
+        _problem(terms, mapping)
     else:
-        _sla(typing, mapping)
-    return typing.picks, typing.problems
+        _sla(terms, mapping)
+    return terms.picks, terms.problems
 
 
-def _problem(typing: _Typing, mapping: ProblemMapping) -> None:
-    typing.texts(("id", "state"), {"id": "number"})
-    typing.times(PROBLEM_TIMES)
-    typing.texts(PROBLEM_TEXTS)
-    typing.flag("known_error", "known_error")
-    workaround = typing.value("workaround")
-    typing.picks.append(f"({workaround} IS NOT NULL)" if workaround else "NULL")
-    typing.picks[-1] += " AS has_workaround"
-    fix = typing.value("fix")
+def _problem(terms: _Terms, mapping: ProblemMapping) -> None:
+    terms.texts(("id", "state"), {"id": "number"})
+    terms.times(PROBLEM_TIMES)
+    terms.texts(PROBLEM_TEXTS)
+    terms.flag("known_error")
+    terms.present("workaround", "has_workaround")
+    fix = terms.value("fix")
     fixed = f"({fix} IS NOT NULL)" if fix else "NULL"
     if fix and mapping.fix_values:
         fixed = f"coalesce({fix} IN {any_of(mapping.fix_values)}, false)"
-    typing.picks.append(f"{fixed} AS fixed")
-    typing.later("opened", "resolved", "resolved before opened")
-    typing.later("opened", "closed", "closed before opened")
-    typing.required("state", "the state")
-    typing.required("id", "the problem id")
+    terms.picks.append(f"{fixed} AS fixed")
+    terms.later("opened", "resolved", "resolved before opened")
+    terms.later("opened", "closed", "closed before opened")
+    terms.required("state", "the state")
+    terms.required("id", "the problem id")
 
 
-def _sla(typing: _Typing, mapping: SlaMapping) -> None:
-    typing.texts(("task", "definition", "stage"))
-    typing.times(SLA_TIMES)
-    typing.flag("has_breached", "has_breached")
-    stage = typing.value("stage")
+def _sla(terms: _Terms, mapping: SlaMapping) -> None:
+    terms.texts(("task", "definition", "stage"))
+    terms.times(SLA_TIMES)
+    terms.flag("has_breached")
+    stage = terms.value("stage")
     cancelled = [s.lower() for s in mapping.cancelled_stages]
-    typing.picks.append(
+    terms.picks.append(
         f"coalesce(lower({stage}) IN {any_of(cancelled)}, false) AS cancelled"
         if stage and cancelled
         else "false AS cancelled"
     )
-    share = typing.value("business_percentage")
+    share = terms.value("business_percentage")
     number = f"try_cast(replace({share}, '%', '') AS DOUBLE)" if share else "NULL::DOUBLE"
-    typing.picks.append(f"{number} AS business_percentage")
+    terms.picks.append(f"{number} AS business_percentage")
     if share:
         column = mapping.columns.business_percentage
-        typing.problems.append(
+        terms.problems.append(
             f"WHEN {share} IS NOT NULL AND {number} IS NULL THEN {text(f'{column}: not a number')}"
         )
-    own = typing.value("id")
-    started = f"strftime({typing.at('start')}, '%Y-%m-%d %H:%M:%S')"
-    together = f"concat_ws('|', {typing.value('task')}, {typing.value('definition')}, {started})"
-    typing.picks.append(f"{own or together} AS key")
+    own = terms.value("id")
+    started = f"strftime({terms.at('start')}, '%Y-%m-%d %H:%M:%S')"
+    together = f"concat_ws('|', {terms.value('task')}, {terms.value('definition')}, {started})"
+    terms.picks.append(f"{own or together} AS key")
     if own:
-        typing.problems += too_long(own, mapping.columns.id or "", typing.bounds, "key")
-    typing.later("start", "end", "ended before it started")
-    typing.required("start", "the start time")
-    typing.required("has_breached", "has_breached")
-    typing.required("definition", "the SLA definition")
-    typing.required("task", "the task")
+        terms.problems += too_long(own, mapping.columns.id or "", terms.bounds, "key")
+    terms.later("start", "end", "ended before it started")
+    terms.required("start", "the start time")
+    terms.required("has_breached", "has_breached")
+    terms.required("definition", "the SLA definition")
+    terms.required("task", "the task")
     if own:
-        typing.required("id", "the SLA id")
+        terms.required("id", "the SLA id")
 
 
 PROBLEMS_SQL = (
