@@ -271,3 +271,14 @@ def test_the_examples_are_the_defaults_shipped() -> None:
     for records, name in (("problems", "servicenow_problem"), ("slas", "servicenow_task_sla")):
         example = load_model(examples / f"{name}.yaml", MODELS[records][0])
         assert load_record_mapping(records, None) == example
+
+
+def test_a_malformed_mapping_is_refused_naming_it_and_the_field(
+    cli: Cli, store: str, tmp_path: Path
+) -> None:
+    mapping = tmp_path / "sla.yaml"
+    mapping.write_text("columns: {task: task, definition: sla, start: start_time}\n")
+    path = write(tmp_path / "task_sla.csv", SLA_HEADER, [sla_row(n) for n in range(3)])
+    lines = cli.fails("import", "slas", path, "--mapping", str(mapping))
+    assert any(str(mapping) in line and "columns.has_breached" in line for line in lines), lines
+    assert slas_stored() == {}
