@@ -8,6 +8,10 @@ import csv
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+import yaml
+
+from ci_workflow.settings import get_settings
 from tests.helpers import Cli
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -123,8 +127,10 @@ def exports(tmp_path: Path) -> tuple[str, str, str]:
 
 
 def test_problems_and_slas_imported_are_found_as_opportunities(
-    cli: Cli, store: str, tmp_path: Path
+    cli: Cli, people: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("IMPROVE_IMPROVEMENTS_DIR", str(tmp_path / "cir"))
+    get_settings.cache_clear()
     incidents, problems, slas = exports(tmp_path)
     cli.ok("import", "incidents", incidents, "--mapping", INCIDENTS)
     assert cli.json("import", "problems", problems)["imported"] == 2
@@ -150,3 +156,11 @@ def test_problems_and_slas_imported_are_found_as_opportunities(
     title = breach["title"] if breach else signals["sla_definition_breach"]["title"]
     breached = sum(1 for n in range(4 * 84) if n % 5 == 0)
     assert title.startswith(f"Exchange: Mail resolution breached on {breached} of {4 * 84} SLAs")
+
+    # Accepted, the known error becomes an improvement about its incidents, from the problem.
+    cli.ok("opportunities", "accept", str(known["number"]), "--as", "omar@example.org")
+    (written,) = (tmp_path / "cir").glob(f"opp-{known['number']}-*.yaml")
+    document = yaml.safe_load(written.read_text())
+    assert document["title"] == "Fix the known error behind PRB1 incidents"
+    assert document["source"] == "problem"
+    assert document["objectives"][0]["source"]["metric"] == "problem_linked_count"
