@@ -19,7 +19,7 @@ TITLES = {
     "recurring_problem": "Remove the cause of recurring {subject}",
     "change_spike": "Prevent incidents after changes like {group}",
     "known_error_recurring": "Fix the known error behind {subject}",
-    "stale_problem": "Work around or fix the old problems of {subject}",
+    "stale_problem": "Work around or fix the old problems behind {subject}",
     "sla_definition_breach": "Meet the SLA on {subject}",
 }
 # What each incident template measures, over the objective's window.
