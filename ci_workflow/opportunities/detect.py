@@ -23,6 +23,7 @@ from ci_workflow.opportunities.findings import (
     IncidentRow,
     merged,
 )
+from ci_workflow.opportunities.known_errors import ProblemRow, SlaRow, record_findings
 from ci_workflow.opportunities.problems import (
     ChangeRow,
     change_spikes,
@@ -38,6 +39,8 @@ __all__ = [
     "Detection",
     "Finding",
     "IncidentRow",
+    "ProblemRow",
+    "SlaRow",
     "detect",
 ]
 
@@ -62,8 +65,11 @@ def detect(
     split: datetime | None = None,
     group_by: tuple[str, ...] = GROUPINGS,
     changes: tuple[ChangeRow, ...] = (),
+    problems: tuple[ProblemRow, ...] = (),
+    slas: tuple[SlaRow, ...] = (),
 ) -> Detection:
-    """``changes``: imported changes closed in the period (``improve import changes``). Only the
+    """``changes``: imported changes closed in the period (``improve import changes``);
+    ``problems`` and ``slas``: imported problem records and SLAs started in it. Only the
     days the data is complete are judged (``completeness``); incidents opened before them count
     only for how long they took, entering late."""
     loaded = [i for i in incidents if start < i.opened_at <= end]
@@ -96,6 +102,16 @@ def detect(
         judged = {g: m for g, m in groups.items() if len(m) >= MIN_INCIDENTS}
         for detector in detectors:
             found.findings += detector(judged, rows, name, found)
+    _across_groups(rows, known, changes, found)
+    found.findings += record_findings(rows, problems, slas, found, group_by)
+    found.findings = merged(found.findings)
+    return found
+
+
+def _across_groups(
+    rows: list[IncidentRow], known: set[str], changes: tuple[ChangeRow, ...], found: Detection
+) -> None:
+    """The detectors of problems and changes, across the groupings."""
     # Incidents without a problem record only mean something where some have one.
     if "problem_id" in known:
         found.findings += recurring_problems(rows, found)
@@ -111,8 +127,6 @@ def detect(
             "change_spikes: no incident in the period has change_id and no change closed in it "
             "was imported (map a column, or improve import changes)"
         )
-    found.findings = merged(found.findings)
-    return found
 
 
 def _complete_part(

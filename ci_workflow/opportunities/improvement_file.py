@@ -15,7 +15,13 @@ from ci_workflow.domain.measures.bottlenecks import KINDS as PRACTICE_KINDS
 from ci_workflow.opportunities import words
 from ci_workflow.schemas import OpportunityPublic
 
-SOURCES = {"sla_breach": "sla_breach", "recurring_problem": "problem"}
+SOURCES = {
+    "sla_breach": "sla_breach",
+    "sla_definition_breach": "sla_breach",
+    "recurring_problem": "problem",
+    "known_error_recurring": "problem",
+    "stale_problem": "problem",
+}
 
 
 def improvement_file(

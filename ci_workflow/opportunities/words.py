@@ -18,6 +18,9 @@ TITLES = {
     "ping_pong": "Reduce reassignments of {subject}",
     "recurring_problem": "Remove the cause of recurring {subject}",
     "change_spike": "Prevent incidents after changes like {group}",
+    "known_error_recurring": "Fix the known error behind {subject}",
+    "stale_problem": "Work around or fix the old problems behind {subject}",
+    "sla_definition_breach": "Meet the SLA on {subject}",
 }
 # What each incident template measures, over the objective's window.
 STATISTICS = {
@@ -79,6 +82,12 @@ def found(o: OpportunityPublic) -> str:
         return (
             f"{who[:1].upper()}{who[1:]} miss their SLA {share(e['missed_share'])} of the time, "
             f"{share(e['organisation_missed_share'])} across the organisation"
+        )
+    if o.kind == "sla_definition_breach":
+        return (
+            f"{who[:1].upper()}{who[1:]} breach their {e['definition']} SLA "
+            f"{share(e['breach_rate'])} of the time ({e['breached']} of {e['slas']}), "
+            f"{share(e['norm'])} is the norm"
         )
     if o.kind in ("reopen", "ping_pong"):
         rate = e.get("reopened_share", e.get("bounced_share"))

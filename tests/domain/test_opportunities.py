@@ -119,6 +119,9 @@ def test_detectors_without_their_fields_are_skipped_with_the_reason() -> None:
         "recurring_problems: no incident in the period has problem_id (map a column or derive it)",
         "change_spikes: no incident in the period has change_id and no change closed in it was "
         "imported (map a column, or improve import changes)",
+        "known_error_recurring, stale_problem: no problem record is imported "
+        "(improve import problems)",
+        "sla_definition_breach: no SLA record started in the period",
     ]
 
 

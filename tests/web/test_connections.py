@@ -65,7 +65,10 @@ def test_a_ci_manager_sees_each_sync_and_syncs_from_the_page(
     assert carmen.post("/connections/lab/sync", data=token).status_code == 303
     page = carmen.get("/connections").text
     shown = text_of(page)
-    assert "snow synced: incident: 12 new, 0 updated; change_request: 4 new, 0 updated." in shown
+    assert (
+        "snow synced: incident: 12 new, 0 updated; change_request: 4 new, 0 updated; "
+        "problem: 0 new, 0 updated; task_sla: 0 new, 0 updated." in shown
+    )
     assert "lab : the sync failed, nothing was written: 127.0.0.1 refused the credentials" in (
         shown.replace("lab:", "lab :")
     )
@@ -106,6 +109,8 @@ def test_nobody_else_sees_or_syncs_connections(use: Workspace, instance: Instanc
     assert [(t["table"], t["imported"]) for t in done.json()["tables"]] == [
         ("incident", 12),
         ("change_request", 4),
+        ("problem", 0),
+        ("task_sla", 0),
     ]
 
 

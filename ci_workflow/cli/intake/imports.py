@@ -178,4 +178,85 @@ def _preview_changes(export: Path, rules: ChangeMapping, json_: bool) -> None:
     _print_preview("changes", shown.changes, shown.rows, shown.left_out)
 
 
-add_commands(app, {"incidents": incidents, "changes": changes})
+def _records(
+    records: str,
+    noun: str,
+    export: Path,
+    mapping: Path | None,
+    strict: bool,
+    dry_run: bool,
+    json_: bool,
+) -> None:
+    from ci_workflow.services.intake.record_import import (
+        import_records,
+        load_record_mapping,
+        preview,
+    )
+
+    with _refusals_as_json(json_):
+        rules = load_record_mapping(records, mapping)
+        if dry_run:
+            shown = preview(export, rules)
+            if json_:
+                print_json(asdict(shown))
+                return
+            _print_preview(noun, shown.records, shown.rows, shown.left_out)
+            return
+        result = import_records(export, rules, strict=strict)
+    if json_:
+        print_json(asdict(result))
+        return
+    console().print(
+        f"{result.imported} {noun} imported, {result.updated} updated "
+        f"(from {result.rows} rows of {escape(export.name)})"
+    )
+    _print_left_out(result.left_out)
+
+
+RECORD_MAPPING = "YAML mapping of its columns (default: ServiceNow's own field names)."
+
+
+def problems(
+    export: Path = typer.Argument(
+        ..., help="The problem management export: CSV (one row per problem), .gz or .zip."
+    ),
+    mapping: Path | None = typer.Option(None, "--mapping", help=RECORD_MAPPING),
+    strict: bool = typer.Option(
+        False, "--strict", help="Refuse the whole file if any row cannot be used."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show how the first rows map; write nothing."
+    ),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Load problem records, inserting new ones and updating known ones (by problem id): the
+    detectors then find known errors still causing incidents and problems left without a fix.
+
+    Rows that cannot be used (no id, a time that does not parse...) are left out and counted by
+    reason."""
+    _records("problems", "problems", export, mapping, strict, dry_run, json_)
+
+
+def slas(
+    export: Path = typer.Argument(
+        ..., help="The SLA export (ServiceNow's task_sla): CSV, one row per SLA, .gz or .zip."
+    ),
+    mapping: Path | None = typer.Option(None, "--mapping", help=RECORD_MAPPING),
+    strict: bool = typer.Option(
+        False, "--strict", help="Refuse the whole file if any row cannot be used."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show how the first rows map; write nothing."
+    ),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Load SLA records (each SLA attached to an incident), inserting new ones and updating
+    known ones (by their id, or by task, definition and start time): the detectors then find
+    SLA definitions breached well above the others.
+
+    Rows that cannot be used (no task, a time that does not parse...) are left out and counted
+    by reason."""
+    _records("slas", "SLAs", export, mapping, strict, dry_run, json_)
+
+
+add_commands(app, {"incidents": incidents, "changes": changes, "problems": problems, "slas": slas})

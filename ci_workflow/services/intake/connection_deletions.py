@@ -49,7 +49,8 @@ def listings(
             continue
         if last is not None and now - last < RECONCILE_EVERY:
             continue
-        found = every_id(api, table, mappings[table].columns.id, limits)
+        id_column = mappings[table].columns.id  # the kinds keeping the mark all have one
+        found = every_id(api, table, id_column, limits) if id_column else None
         if found is not None:
             listed[table] = found
     return listed
@@ -60,14 +61,14 @@ def marked(
     connection: ItsmConnection,
     records: str,
     read: Read,
-    id_column: str,
+    id_column: str | None,
     listed: set[str] | None,
     now: datetime,
 ) -> tuple[int, int | None]:
     """The records read marked as the connection's, then, when the table was listed, those
     missing marked deleted; (newly deleted, deleted in all or None when not listed). Records
     of a kind that keeps no mark (``deletions.TABLES``) are left as they are."""
-    if records not in deletions.TABLES:
+    if records not in deletions.TABLES or id_column is None:
         return 0, None
     deletions.mark_synced(session, records, connection.name, _numbers(read.path, id_column))
     if listed is None:

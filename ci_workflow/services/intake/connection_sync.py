@@ -27,6 +27,8 @@ from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.records.change_mapping import ChangeMapping
 from ci_workflow.domain.records.itsm_sync import Cursor, MissingField, due
+from ci_workflow.domain.records.problem_mapping import ProblemMapping
+from ci_workflow.domain.records.sla_mapping import SlaMapping
 from ci_workflow.errors import ImproveError, ValidationFailed
 from ci_workflow.opportunities.change_export import read_changes
 from ci_workflow.opportunities.incident_export import read_export, refuse_when_nothing_usable
@@ -48,6 +50,7 @@ from ci_workflow.services.intake.itsm.reading import (
     opened,
     read_table,
 )
+from ci_workflow.services.intake.record_import import upsert_read
 from ci_workflow.services.people.refusals import refusing
 from ci_workflow.store.audit import record_act
 from ci_workflow.store.db import transaction
@@ -55,7 +58,7 @@ from ci_workflow.store.intake import change_records, incidents
 from ci_workflow.store.intake import connections as store
 from ci_workflow.store.intake.connections import ItsmConnection, ItsmSync
 
-TIMES = ("opened", "resolved", "closed", "planned_start", "planned_end")
+TIMES = ("opened", "resolved", "closed", "planned_start", "planned_end", "start", "end", "breach")
 
 
 class TableResult(BaseModel):
@@ -88,7 +91,7 @@ def sync_connection(name: str, *, actor: Actor, limits: Limits | None = None) ->
                     api,
                     table,
                     sorted(mapping.required_columns()),
-                    id_column=mapping.columns.id,
+                    id_column=mapping.columns.id or api.key,
                     times=_times(mapping, api),
                     cursor=cursors.get(table, Cursor()),
                     limits=limits,
@@ -250,6 +253,8 @@ def _upsert(
         return 0, 0, []
     label = Path(f"{name} {table}")
     try:
+        if isinstance(mapping, ProblemMapping | SlaMapping):
+            return upsert_read(session, read.path, mapping, label)
         if isinstance(mapping, ChangeMapping):
             with read_changes(read.path, mapping) as changes:
                 left = changes.problems(label)

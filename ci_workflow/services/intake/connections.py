@@ -1,8 +1,9 @@
 """Connections to ITSM tools (``improve connections add|set|remove|list|test``), registered once.
 
 A connection names its tool (``kind``, ``itsm.kinds``), its URL, the user it reads as, a secret
-(kept in the register, never shown), the mapping of the tool's fields onto incident and change
-records (the tool's own names by default, its kind's ``mapping``) and how often it syncs.
+(kept in the register, never shown), the mapping of the tool's fields onto incident, change,
+problem and SLA records (the tool's own names by default, its kind's ``mapping``) and how often
+it syncs.
 Only a CI manager adds, removes, tests or syncs one; anyone may list them, secrets masked.
 """
 
@@ -21,6 +22,8 @@ from ci_workflow.domain.improvement.validation import describe_errors
 from ci_workflow.domain.records.change_mapping import ChangeMapping
 from ci_workflow.domain.records.incident_mapping import IncidentMapping
 from ci_workflow.domain.records.itsm_sync import every_minutes, every_text
+from ci_workflow.domain.records.problem_mapping import ProblemMapping
+from ci_workflow.domain.records.sla_mapping import SlaMapping
 from ci_workflow.domain.redact import MASK, redact_url
 from ci_workflow.domain.strict_yaml import load_mapping
 from ci_workflow.errors import AlreadyExists, NotFound, UsageError, ValidationFailed
@@ -31,12 +34,15 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.intake import connections as store
 from ci_workflow.store.intake.connections import ItsmConnection
 
+Mapping = IncidentMapping | ChangeMapping | ProblemMapping | SlaMapping
 REFUSED = "only a CI manager manages connections to ITSM tools"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # What each kind of record is read with: its import mapping.
-MODELS: dict[str, type[IncidentMapping] | type[ChangeMapping]] = {
+MODELS: dict[str, type[Mapping]] = {
     "incidents": IncidentMapping,
     "changes": ChangeMapping,
+    "problems": ProblemMapping,
+    "slas": SlaMapping,
 }
 # The connector writes the rows it reads as this CSV: the mapping does not choose these.
 FIXED = {
@@ -45,8 +51,6 @@ FIXED = {
     "delimiter": ",",
     "encoding": "utf-8",
 }
-
-Mapping = IncidentMapping | ChangeMapping
 
 
 class TableSync(BaseModel):

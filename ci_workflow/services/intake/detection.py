@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.improvement.sources import IncidentsSource
@@ -14,7 +16,15 @@ from ci_workflow.domain.measures.window import Window
 from ci_workflow.errors import MetricError, UsageError
 from ci_workflow.metrics.incident_source import read as measure_incidents
 from ci_workflow.metrics.incident_source import read_each as measure_each
-from ci_workflow.opportunities.detect import GROUPINGS, ChangeRow, Finding, IncidentRow, detect
+from ci_workflow.opportunities.detect import (
+    GROUPINGS,
+    ChangeRow,
+    Finding,
+    IncidentRow,
+    ProblemRow,
+    SlaRow,
+    detect,
+)
 from ci_workflow.opportunities.findings import on_template_scale
 from ci_workflow.schemas import OpportunityPublic, from_row
 from ci_workflow.store.db import transaction
@@ -22,6 +32,7 @@ from ci_workflow.store.intake.change_records import closed_between
 from ci_workflow.store.intake.incidents import opened_between, opened_span
 from ci_workflow.store.intake.opportunities import fingerprints, get_opportunity, open_in_period
 from ci_workflow.store.intake.opportunities import open_opportunities as open_opportunities_of
+from ci_workflow.store.intake.records import problems_opened_by, slas_started_between
 from ci_workflow.store.tables import Opportunity
 
 INCIDENT_COLUMNS = [f.name for f in fields(IncidentRow) if f.init]
@@ -77,7 +88,10 @@ def detect_opportunities(
             for c in closed_between(session, start, end)
             if c.closed_at is not None
         )
-    found = detect(rows, start=start, end=end, group_by=group_by, changes=changes)
+        problems, slas = _records(session, start, end)
+    found = detect(
+        rows, start=start, end=end, group_by=group_by, changes=changes, problems=problems, slas=slas
+    )
     objectives = _measured(found.findings, end)
     with transaction() as session:
         known = fingerprints(session)
@@ -105,6 +119,31 @@ def detect_opportunities(
         session.flush()
         shown = [_public(o) for o in open_in_period(session, start, end)]
     return Detected(shown, found.skipped, (start, end), data, found.completeness)
+
+
+def _records(
+    session: Session, start: datetime, end: datetime
+) -> tuple[tuple[ProblemRow, ...], tuple[SlaRow, ...]]:
+    """The imported problems opened by the end, and the SLAs started in the period."""
+    problems = tuple(
+        ProblemRow(
+            p.number,
+            opened_at=as_utc(p.opened_at) if p.opened_at else None,
+            resolved_at=as_utc(p.resolved_at) if p.resolved_at else None,
+            closed_at=as_utc(p.closed_at) if p.closed_at else None,
+            service=p.service,
+            assignment_group=p.assignment_group,
+            known_error=p.known_error,
+            has_workaround=p.has_workaround,
+            fixed=p.fixed,
+        )
+        for p in problems_opened_by(session, end)
+    )
+    slas = tuple(
+        SlaRow(s.task, s.definition, s.cancelled, s.has_breached, as_utc(s.start_at))
+        for s in slas_started_between(session, start, end)
+    )
+    return problems, slas
 
 
 def _measured(findings: list[Finding], end: datetime) -> list[dict[str, Any]]:

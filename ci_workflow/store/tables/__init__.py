@@ -2,6 +2,7 @@
 
 # Kept beside their queries: this folder holds a dozen modules already.
 from ci_workflow.store.intake.connections import ItsmConnection, ItsmSync
+from ci_workflow.store.intake.records import ProblemRecord, SlaRecord
 from ci_workflow.store.strategy.benefit_tables import BenefitActual, BenefitLine
 from ci_workflow.store.strategy.capacity_table import StrategyCapacity
 from ci_workflow.store.strategy.tables import (
@@ -53,8 +54,10 @@ __all__ = [
     "Opportunity",
     "Person",
     "PlanAction",
+    "ProblemRecord",
     "Report",
     "RoleAssignment",
+    "SlaRecord",
     "StrategyCapacity",
     "StrategyItem",
     "StrategyVersion",

@@ -37,7 +37,8 @@ Record = dict[str, tuple[str, str]]
 @dataclass
 class Instance:
     url: str
-    tables: dict[str, list[Record]] = field(default_factory=dict)
+    # Every table a default connection reads; empty until a test fills it.
+    tables: dict[str, list[Record]] = field(default_factory=lambda: {"problem": [], "task_sla": []})
     users: dict[str, str] = field(default_factory=lambda: {"sync.user": "s3cret-Pa55"})
     # Answers sent instead of the next requests': (status, headers, body bytes).
     queued: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)

@@ -114,7 +114,7 @@ def test_a_bad_mapping_or_period_is_refused_before_anything_is_kept(
     cli: Cli, instance: Instance, tmp_path: Path
 ) -> None:
     mapping = tmp_path / "bad.yaml"
-    mapping.write_text("problem:\n  columns: {id: number}\n")
+    mapping.write_text("kb_knowledge:\n  columns: {id: number}\n")
     base = ["connections", "add", "snow", "--kind", "servicenow", "--url", instance.url]
     lines = cli.fails(*base, "--mapping", str(mapping))
     assert any(str(mapping) in line and "incident, change_request" in line for line in lines)
@@ -167,4 +167,6 @@ def test_the_default_mapping_is_the_example_shipped() -> None:
     assert set(table_mappings(DEFAULT_MAPPING, str(example), "servicenow")) == {
         "incident",
         "change_request",
+        "problem",
+        "task_sla",
     }

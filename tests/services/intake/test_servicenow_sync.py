@@ -163,7 +163,12 @@ def test_a_first_sync_reads_every_page_and_stores_the_records_as_mapped(
     add(cli, instance)
     result = sync()
     done = {t.table: (t.read, t.imported, t.updated) for t in result.tables}
-    assert done == {"incident": (23, 23, 0), "change_request": (7, 7, 0)}
+    assert done == {
+        "incident": (23, 23, 0),
+        "change_request": (7, 7, 0),
+        "problem": (0, 0, 0),  # the instance has none yet
+        "task_sla": (0, 0, 0),
+    }
     assert stored_incidents() == {f"INC{n:07d}": expected_incident(n) for n in range(23)}
     with transaction(write=False) as session:
         changes = {c.number: c for c in session.execute(select(ChangeRecord)).scalars()}
@@ -196,7 +201,7 @@ def test_a_resync_touches_only_the_records_that_changed(cli: Cli, instance: Inst
     before = imported_at()
     with history_at(datetime.now(UTC) - timedelta(minutes=40)):
         again = sync()
-    assert [(t.read, t.imported, t.updated) for t in again.tables] == [(0, 0, 0), (0, 0, 0)]
+    assert [(t.read, t.imported, t.updated) for t in again.tables] == [(0, 0, 0)] * 4
     later = START + timedelta(days=1)
     for n in (3, 11, 17):
         instance.tables["incident"][n] = incident(n, later + timedelta(seconds=n), priority="1")
@@ -278,14 +283,16 @@ def test_the_scheduled_sync_reads_each_connection_when_its_period_has_passed(
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     with history_at(start):
         assert sync_due(ADMIN) == [
-            "snow: incident 23 new, 0 updated; change_request 7 new, 0 updated"
+            "snow: incident 23 new, 0 updated; change_request 7 new, 0 updated; "
+            "problem 0 new, 0 updated; task_sla 0 new, 0 updated"
         ]
     instance.tables["incident"][5] = incident(5, START + timedelta(days=1), priority="1")
     with history_at(start + timedelta(minutes=10)):
         assert sync_due(ADMIN) == []  # not yet
     with history_at(start + timedelta(minutes=15)):
         assert sync_due(ADMIN) == [
-            "snow: incident 0 new, 1 updated; change_request 0 new, 0 updated"
+            "snow: incident 0 new, 1 updated; change_request 0 new, 0 updated; "
+            "problem 0 new, 0 updated; task_sla 0 new, 0 updated"
         ]
     listed = {c["name"]: c for c in cli.json("connections", "list")}
     assert listed["lab"]["tables"][0]["synced_at"] is None

@@ -22,7 +22,12 @@ from ci_workflow.services.intake.itsm.http import ConnectorError, Http, Page, js
 from ci_workflow.services.intake.itsm.oauth import ClientCredentials
 
 # Each table read: the records it becomes in the register.
-TABLES = {"incident": "incidents", "change_request": "changes"}
+TABLES = {
+    "incident": "incidents",
+    "change_request": "changes",
+    "problem": "problems",
+    "task_sla": "slas",
+}
 MAPPING = """\
 # ServiceNow's own field names, read through its Table API (improve connections add NAME
 # --kind servicenow). A time is read as ServiceNow stores it (UTC); every other field as
@@ -59,6 +64,36 @@ change_request:
   closed_states: [Closed]
   failed_states: [Canceled]
   failed_close_codes: [Unsuccessful]
+problem:
+  columns:
+    id: number
+    state: state
+    opened: opened_at
+    resolved: resolved_at
+    closed: closed_at
+    service: cmdb_ci
+    category: category
+    priority: priority
+    assignment_group: assignment_group
+    known_error: known_error
+    workaround: workaround
+    fix: resolution_code
+  true_values: ["true"]
+  # Risk Accepted, Canceled and Duplicate close a problem without removing its cause.
+  fix_values: [Fix Applied]
+task_sla:
+  columns:
+    id: sys_id
+    task: task
+    definition: sla
+    stage: stage
+    has_breached: has_breached
+    start: start_time
+    end: end_time
+    breach: planned_end_time
+    business_percentage: business_percentage
+  true_values: ["true"]
+  cancelled_stages: [Cancelled]
 """
 
 
