@@ -28,9 +28,7 @@ def upgrade() -> None:
             batch.add_column(sa.Column("deleted_at", T(), nullable=True))
         op.create_index(f"ix_{table}_source", table, ["source"])
     with op.batch_alter_table("itsm_connection") as batch:
-        batch.add_column(
-            sa.Column("auth", S(length=16), nullable=False, server_default="basic")
-        )
+        batch.add_column(sa.Column("auth", S(length=16), nullable=False, server_default="basic"))
     with op.batch_alter_table("itsm_sync") as batch:
         batch.add_column(sa.Column("reconciled_at", T(), nullable=True))
         batch.add_column(
