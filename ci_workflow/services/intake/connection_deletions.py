@@ -37,8 +37,11 @@ def listings(
     api: Connector,
     limits: Limits,
     now: datetime,
+    whole: set[str],
 ) -> dict[str, set[str]]:
-    """Each table due a reconciliation (of records that keep the mark): every id it holds."""
+    """Each table due a reconciliation (of records that keep the mark): every id it holds.
+    A table read whole from its beginning (``whole``: its first sync) is its own listing: what
+    it read is what it holds, so it is not asked again."""
     records = kind_of(connection.kind).tables
     with transaction(write=False) as session:
         rows = store.syncs(session, connection.id or 0)
@@ -50,6 +53,9 @@ def listings(
         if last is not None and now - last < RECONCILE_EVERY:
             continue
         id_column = mappings[table].columns.id  # the kinds keeping the mark all have one
+        if id_column and table in whole:
+            listed[table] = set(_numbers(read.path, id_column))
+            continue
         found = every_id(api, table, id_column, limits) if id_column else None
         if found is not None:
             listed[table] = found

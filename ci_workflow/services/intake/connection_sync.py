@@ -99,7 +99,8 @@ def sync_connection(name: str, *, actor: Actor, limits: Limits | None = None) ->
                 )
                 for table, mapping in tables.items()
             }
-            listed = listings(connection, reads, tables, api, limits, utcnow())
+            whole = {t for t in tables if cursors.get(t, Cursor()).at is None}
+            listed = listings(connection, reads, tables, api, limits, utcnow(), whole)
             return _write(connection, tables, reads, actor, listed)
         except ImproveError as error:
             _failed(connection, list(tables), _why(error), actor)

@@ -18,7 +18,14 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import AuditEvent
 from tests.helpers import Cli
 from tests.services.intake.servicenow_server import Instance, servicenow
-from tests.services.intake.test_servicenow_sync import START, change, incident, stamp, sync
+from tests.services.intake.test_servicenow_sync import (
+    START,
+    change,
+    incident,
+    incidents_and_changes,
+    stamp,
+    sync,
+)
 
 OLD, NEW = "old-Pa55", "n3w-Pa55word"
 
@@ -40,6 +47,8 @@ def run(cli: Cli, *args: str, secret: str | None = None) -> Any:
 
 def add(cli: Cli, instance: Instance, *extra: str) -> None:
     args = ["connections", "add", "snow", "--kind", "servicenow", "--url", instance.url]
+    if "--mapping" not in extra:
+        args += ["--mapping", incidents_and_changes()]
     result = run(cli, *args, "--user", "sync.user", "--secret-stdin", *extra, secret=OLD)
     assert result.exit_code == 0, result.output
 
@@ -107,16 +116,13 @@ def test_a_table_whose_mapping_changed_is_read_anew_and_the_others_keep_their_cu
     sync()
     kept = cursors(cli)["incident"]
     # change_request newly read: from the beginning; incident's mapping unchanged: kept.
-    both = tmp_path / "both.yaml"
-    both.write_text(DEFAULT_MAPPING)
+    both = Path(incidents_and_changes())
     assert "mapping" in cli.ok("connections", "set", "snow", "--mapping", str(both)).stdout
     assert cursors(cli) == {"incident": kept, "change_request": None}
     assert [(t.table, t.read) for t in sync().tables] == [("incident", 0), ("change_request", 4)]
     # incident's mapping changed: its records are read again, the changes keep their cursor.
     relabelled = tmp_path / "relabelled.yaml"
-    relabelled.write_text(
-        DEFAULT_MAPPING.replace('true_values: ["true"]', 'true_values: ["true", "Yes"]')
-    )
+    relabelled.write_text(both.read_text().replace("  - 'true'", "  - 'true'\n  - 'Yes'"))
     said = cli.ok("connections", "set", "snow", "--mapping", str(relabelled)).stdout
     assert "read again from the beginning: incident" in said.replace("\n", "")
     assert cursors(cli)["change_request"] == stamp(START + timedelta(minutes=3))
@@ -133,9 +139,10 @@ def test_a_problem_changes_nothing(cli: Cli, instance: Instance, tmp_path: Path)
     sync()
     before = cli.json("connections", "list")
     bad = tmp_path / "bad.yaml"
-    bad.write_text("problem:\n  columns: {id: number}\n")
+    bad.write_text("outage:\n  columns: {id: number}\n")  # not a table ServiceNow's kind reads
     lines = cli.fails("connections", "set", "snow", "--every", "1h", "--mapping", str(bad))
-    assert any(str(bad) in line and "incident, change_request" in line for line in lines)
+    known = "incident, change_request, problem, task_sla"
+    assert any(str(bad) in line and known in line for line in lines)
     said = cli.fails("connections", "set", "snow", "--every", "1s", code=2)[-1]
     assert "--every: '1s' is not a period like 15m, 2h or 1d (or off)" in said
     url = cli.fails("connections", "set", "snow", "--url", "ftp://x", "--every", "1h", code=2)

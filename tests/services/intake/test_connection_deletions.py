@@ -22,7 +22,14 @@ from ci_workflow.store.intake.incidents import opened_between
 from ci_workflow.store.tables import ChangeRecord, Incident
 from tests.helpers import Cli
 from tests.services.intake.servicenow_server import Instance, servicenow
-from tests.services.intake.test_servicenow_sync import START, add, change, incident, sync
+from tests.services.intake.test_servicenow_sync import (
+    START,
+    change,
+    incident,
+    incidents_and_changes,
+    sync,
+)
+from tests.services.intake.test_servicenow_sync import add as add_connection
 
 COUNT, CHANGES = 23, 7
 NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)  # history is the past
@@ -39,6 +46,18 @@ def instance(store: str) -> Iterator[Instance]:
             change(n, START + timedelta(minutes=n)) for n in range(CHANGES)
         ]
         yield served
+
+
+def add(cli: Cli, instance: Instance) -> None:
+    add_connection(cli, instance, "--mapping", incidents_and_changes())
+
+
+def listing_requests(instance: Instance) -> int:
+    return sum(
+        1
+        for r in instance.requests
+        if r.get("sysparm_query", "").startswith(("ORDERBYsys_id", "sys_id>"))
+    )
 
 
 def delete(instance: Instance, table: str, numbers: set[str]) -> None:
@@ -77,6 +96,8 @@ def test_deleted_records_are_marked_at_the_daily_listing_and_counted_no_more(
     with history_at(NOW):
         first = sync()
     assert [t.deleted for t in first.tables] == [0, 0]
+    # The first sync read each table whole from its beginning: that is its listing, not asked.
+    assert listing_requests(instance) == 0
     closed_changes = sum(1 for n in range(CHANGES) if n % 3 != 2)  # Closed or Canceled
     assert counted_by_the_detectors() == (COUNT, closed_changes)
     gone = {"INC0000002", "INC0000009", "INC0000015"}
@@ -93,6 +114,7 @@ def test_deleted_records_are_marked_at_the_daily_listing_and_counted_no_more(
         ("change_request", 1),
     ]
     assert marked() == (gone, {"CHG0000004"})
+    assert listing_requests(instance) > 0  # the day after: each table's ids listed
     assert incident_count() == COUNT - 3
     assert counted_by_the_detectors() == (COUNT - 3, closed_changes - 1)
     listed = {t["table"]: t for t in cli.json("connections", "list")[0]["tables"]}

@@ -16,7 +16,13 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import AuditEvent
 from tests.helpers import Cli
 from tests.services.intake.servicenow_server import Instance, servicenow
-from tests.services.intake.test_servicenow_sync import START, change, incident, sync
+from tests.services.intake.test_servicenow_sync import (
+    START,
+    change,
+    incident,
+    incidents_and_changes,
+    sync,
+)
 
 CLIENT, SECRET = "c0ffee-client", "oauth-Secr3t"
 PAGE = 5
@@ -37,6 +43,7 @@ def instance(store: str) -> Iterator[Instance]:
 def add(cli: Cli, instance: Instance, secret: str = SECRET, *extra: str) -> str:
     args = ["connections", "add", "snow", "--kind", "servicenow", "--url", instance.url]
     args += ["--auth", "oauth", "--user", CLIENT, "--secret-stdin", *extra]
+    args += ["--mapping", incidents_and_changes()]
     result = cli.runner.invoke(app, args, input=f"{secret}\n")
     assert result.exit_code == 0, result.output
     return result.output

@@ -3,11 +3,14 @@ Table API as documented): paging, the incremental cursor, upserts, and what a fa
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import select
 
 from ci_workflow.cli.app import app
@@ -15,6 +18,7 @@ from ci_workflow.domain.authority.actors import operating_system
 from ci_workflow.domain.clock import history_at
 from ci_workflow.errors import ImproveError
 from ci_workflow.services.intake.connection_sync import Limits, sync_connection
+from ci_workflow.services.intake.itsm.servicenow import MAPPING
 from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import ChangeRecord, Incident
 from tests.helpers import Cli
@@ -133,6 +137,15 @@ def add(cli: Cli, instance: Instance, *extra: str, secret: str = "s3cret-Pa55") 
     args += ["--user", "sync.user", "--secret-stdin", *extra]
     result = cli.runner.invoke(app, args, input=f"{secret}\n", catch_exceptions=False)
     assert result.exit_code == 0, result.output
+
+
+def incidents_and_changes() -> str:
+    """The default mapping's incident and change_request tables alone, as a file in the test's
+    folder: for the tests of what a connection does with incidents and changes."""
+    default = yaml.safe_load(MAPPING)
+    path = Path(os.environ["IMPROVE_HOME"]).parent / "incidents_and_changes.yaml"
+    path.write_text(yaml.safe_dump({t: default[t] for t in ("incident", "change_request")}))
+    return str(path)
 
 
 def stored_incidents() -> dict[str, dict[str, Any]]:

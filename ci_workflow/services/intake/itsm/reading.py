@@ -50,12 +50,16 @@ class Session(Protocol):
 
 @contextmanager
 def opened(api: Connector) -> Iterator[Connector]:
-    """The connector for a sync or a test; its session, if it keeps one, ended after."""
+    """The connector for a sync or a test; its session, if it keeps one, ended after, and its
+    HTTP connection closed."""
     try:
         yield api
     finally:
-        if isinstance(api, Session):
-            api.close()
+        try:
+            if isinstance(api, Session):
+                api.close()
+        finally:
+            api.http.close()
 
 
 @dataclass
