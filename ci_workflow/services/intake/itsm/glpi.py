@@ -272,8 +272,8 @@ def _body(answer: httpx.Response, table: str, where: str) -> Any:
     if code in REFUSED:
         raise ConnectorError(
             f"GLPI refused the credentials (HTTP {status}{_said(answer)}): check the user token "
-            "(or user and password) and the App-Token; to change them, remove the connection "
-            "and add it again"
+            "(or user and password) and the App-Token; to change them: improve connections set "
+            "NAME --secret-stdin"
         )
     if code in SESSION_GONE:
         raise ConnectorError(f"{where}: GLPI ended the session again (HTTP {status})")

@@ -228,7 +228,7 @@ def _refused(answer: httpx.Response, where: str, host: str, jql: str | None) -> 
         raise ConnectorError(
             f"{host} refused the credentials (HTTP 401{said}): on Jira Cloud the user is the "
             "account's e-mail and the secret an API token; on Data Center, no user and a "
-            "personal access token; to change them, remove the connection and add it again"
+            "personal access token; to change them: improve connections set NAME --secret-stdin"
         )
     if status == 403:
         raise ConnectorError(
