@@ -1,5 +1,6 @@
 """Real servers on loopback that the tests talk to: an SMTP server (aiosmtpd) that keeps what it
-receives, and a webhook receiver whose answer a test can change. Loaded for every test
+receives, a webhook receiver whose answer a test can change, and ``serving``, which runs any
+request handler on a port (the ITSM tools' APIs). Loaded for every test
 (``pytest_plugins`` in tests/conftest.py)."""
 
 from __future__ import annotations
@@ -60,6 +61,30 @@ def module_mailbox() -> Iterator[Mailbox]:
     """One SMTP server for the servers a module starts (a workspace, a serve process)."""
     with mailbox_on() as box:
         yield box
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler], port: int) -> Iterator[None]:
+    """``handler`` answering on 127.0.0.1:``port`` from a thread, until the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def send(
+    handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes
+) -> None:
+    """An answer with its length, so a client keeping its connection knows where it ends."""
+    handler.send_response(status)
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 @pytest.fixture

@@ -23,12 +23,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from tests.processes import free_port
+from tests.servers import send, serving
 
 PREFIX = "/glpi/apirest.php"
 Row = dict[str, Any]  # a row as the search engine gives it: search option id: value
@@ -235,21 +236,10 @@ def glpi() -> Iterator[Instance]:
             parts = urlsplit(self.path)
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, sent, body = instance.answer(parts.path, parse_qsl(parts.query), headers)
-            self.send_response(status)
-            for name, value in sent.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send(self, status, sent, body)
 
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler, port):
         yield instance
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -25,12 +25,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from tests.processes import free_port
+from tests.servers import send, serving
 
 Answer = tuple[int, dict[str, str], bytes]
 EMBEDDED_HISTORY = 40  # Cloud's search embeds at most this many changelog entries
@@ -226,21 +227,10 @@ def jira(cloud: bool = True) -> Iterator[Site]:
             status, headers, body = site.answer(
                 parts.path, query, self.headers.get("Authorization")
             )
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send(self, status, headers, body)
 
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler, port):
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()

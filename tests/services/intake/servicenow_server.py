@@ -24,11 +24,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.processes import free_port
+from tests.servers import send, serving
 
 # A record: each field's stored value and its label (the same for most fields).
 Record = dict[str, tuple[str, str]]
@@ -142,30 +143,19 @@ def servicenow() -> Iterator[Instance]:
             status, headers, body = instance.answer(
                 parts.path, query, self.headers.get("Authorization")
             )
-            self._send(status, headers, body)
+            send(self, status, headers, body)
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             sent = parse_qs(self.rfile.read(length).decode())
             form = {k: v[-1] for k, v in sent.items()}
-            self._send(*instance.token(urlsplit(self.path).path, form))
+            send(self, *instance.token(urlsplit(self.path).path, form))
 
         def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send(self, status, headers, body)
 
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler, port):
         yield instance
-    finally:
-        server.shutdown()
-        server.server_close()
