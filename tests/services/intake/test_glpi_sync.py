@@ -21,6 +21,7 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import ChangeRecord, Incident
 from tests.helpers import Cli
 from tests.services.intake.glpi_server import Instance, Row, glpi
+from tests.services.intake.test_servicenow_sync import Sleeps, imported_at
 
 ADMIN = operating_system("tester")
 START = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
@@ -130,16 +131,6 @@ def stored_incidents() -> dict[str, dict[str, Any]]:
     with transaction(write=False) as session:
         rows = session.execute(select(Incident)).scalars().all()
     return {i.number: {"number": i.number, **{c: getattr(i, c) for c in columns}} for i in rows}
-
-
-def imported_at() -> dict[str, datetime]:
-    with transaction(write=False) as session:
-        return {i.number: i.imported_at for i in session.execute(select(Incident)).scalars()}
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 def sync(sleeps: Sleeps | None = None) -> Any:

@@ -22,6 +22,7 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import ChangeRecord, Incident
 from tests.helpers import Cli
 from tests.services.intake.jira_server import Issue, Site, jira
+from tests.services.intake.test_servicenow_sync import Sleeps
 
 ADMIN = operating_system("tester")
 START = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)  # 10:00 in Berlin, the sync user's zone
@@ -143,11 +144,6 @@ def stored_incidents() -> dict[str, dict[str, Any]]:
 def outcomes() -> dict[str, str]:
     with transaction(write=False) as session:
         return {c.number: c.outcome for c in session.execute(select(ChangeRecord)).scalars()}
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 def sync(sleeps: Sleeps | None = None) -> Any:
