@@ -46,7 +46,7 @@ def test_the_proposal_the_button_and_who_may_accept(use: Workspace, tmp_path: Pa
     assert shown.status_code == 200
     words = _text(shown.text)
     assert (
-        "Chosen: 1 , using 30,000 of 50,000 and 500 h of 900 h, for an expected gain of 70,000"
+        "Chosen: 1 , using 30,000 of 50,000 EUR and 500 h of 900 h, for an expected gain of 70,000 EUR"
     ) in words
     for left in expected["left_out"]:
         assert f"{left['id']} {left['title']}: {left['reason']}" in words
@@ -151,7 +151,7 @@ def test_the_plan_form_and_accept_in_a_browser(use: Workspace, tmp_path: Path) -
         button.click()
         until_replaced(browser, button)
         totals = browser.find_element(By.ID, "plan-totals").text
-        assert totals.startswith("Chosen: 1, using 30,000 of 50,000 and 500 h of 900 h")
+        assert totals.startswith("Chosen: 1, using 30,000 of 50,000 EUR and 500 h of 900 h")
         widths["proposal"] = _shoot(browser, use, tmp_path, "portfolio-plan", None)
         browser.set_window_size(1366, 900)
         accept = browser.find_element(By.ID, "accept")
