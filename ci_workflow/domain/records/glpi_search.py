@@ -8,6 +8,7 @@ have whole seconds, so "from the cursor on" is "after the second before it", and
 ties leave out what was read at its time. The mapping names a field by its search option id
 (``"12"``), its ``uid`` (``Ticket.status``) or its name as ``listSearchOptions`` gives it in the
 account's language; ``Log:reassignments`` is counted from the ticket's history instead.
+Noticing deletions lists an itemtype's ids by id (search option 2, ``morethan`` the last).
 """
 
 from __future__ import annotations
@@ -59,18 +60,41 @@ def search_params(
 ) -> dict[str, str]:
     """The query of ``search/{itemtype}``: from the cursor on (incidents only, for tickets), by
     last update, ``size`` rows from ``start``, the ``shown`` search options displayed."""
-    criteria = [(TYPE, "equals", INCIDENT)] if incidents else []
-    if cursor.at is not None:
-        criteria.append((UPDATED, "morethan", second_before(cursor.at)))
+    after = [(UPDATED, "morethan", second_before(cursor.at))] if cursor.at is not None else []
+    return _query(after, UPDATED, shown, start, size, incidents=incidents)
+
+
+def ids_params(
+    after: str | None, shown: Iterable[str], size: int, *, incidents: bool
+) -> dict[str, str]:
+    """The query of a page of an itemtype's ids: by id, the first ``size`` after ``after``
+    (keyset: an item deleted meanwhile shifts none of the others), within the table's own
+    criteria. GLPI's search leaves the trash out: a trashed item is not listed."""
+    if after is not None and not after.isdigit():
+        raise ValueError(f"an item's id is a number, not {after!r}")
+    criteria = [(ITEM_ID, "morethan", after)] if after is not None else []
+    return _query(criteria, ITEM_ID, shown, 0, size, incidents=incidents)
+
+
+def _query(
+    criteria: list[tuple[str, str, str]],
+    sort: str,
+    shown: Iterable[str],
+    start: int,
+    size: int,
+    *,
+    incidents: bool,
+) -> dict[str, str]:
+    every = [(TYPE, "equals", INCIDENT)] if incidents else []
     params: dict[str, str] = {}
-    for n, (field, searchtype, value) in enumerate(criteria):
+    for n, (field, searchtype, value) in enumerate(every + criteria):
         link = {f"criteria[{n}][link]": "AND"} if n else {}
         params |= link | {
             f"criteria[{n}][field]": field,
             f"criteria[{n}][searchtype]": searchtype,
             f"criteria[{n}][value]": value,
         }
-    params |= {"sort": UPDATED, "order": "ASC", "range": f"{start}-{start + size - 1}"}
+    params |= {"sort": sort, "order": "ASC", "range": f"{start}-{start + size - 1}"}
     params |= {f"forcedisplay[{n}]": option for n, option in enumerate(shown)}
     return params
 

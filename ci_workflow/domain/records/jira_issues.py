@@ -31,6 +31,7 @@ OWN = ("key", "id")  # the issue's own, beside its fields
 DERIVED = ("reassignment_count", "reopen_count")  # counted from the changelog
 SHOWN = ("displayName", "name", "value")  # a user, a status or priority, an option
 ORDER = "ORDER BY updated ASC, key ASC"
+ID_ORDER = "ORDER BY id ASC"
 MAX_JQL = 2000
 _ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
 
@@ -67,6 +68,16 @@ def search_jql(table_filter: str, cursor: Cursor, zone: ZoneInfo) -> str:
     if cursor.at is None:
         return f"({table_filter}) {ORDER}"
     return f'({table_filter}) AND updated >= "{jql_since(cursor.at, zone)}" {ORDER}'
+
+
+def ids_jql(table_filter: str, after: str | None) -> str:
+    """The JQL of a page of a table's ids: the table's filter, by the issue's numeric id, after
+    the last one listed (keyset: an issue deleted meanwhile shifts none of the others)."""
+    if after is None:
+        return f"({table_filter}) {ID_ORDER}"
+    if not after.isdigit():
+        raise ValueError(f"an issue id is a number, not {after!r}")
+    return f"({table_filter}) AND id > {after} {ID_ORDER}"
 
 
 def asked_fields(fields: Iterable[str]) -> list[str]:

@@ -4,12 +4,14 @@
 header when the API client has one) answers ``{"session_token"}``; every other request needs a
 live ``Session-Token`` (else 401 ``["ERROR_SESSION_TOKEN_INVALID", ...]``); ``killSession``
 ends it. ``listSearchOptions/{itemtype}``; ``search/{itemtype}`` with ``criteria[n][field|
-searchtype|value|link]`` (``equals``; ``morethan``, strict, on a date), ``sort``/``order``,
-``range=start-end`` (inclusive; a start past the count is 400 ``ERROR_RANGE_EXCEED_TOTAL``) and
-``forcedisplay[n]``: ``{"totalcount", "count", "data": [{option id: value}]}`` (no ``data`` when
-nothing matches), 206 when partial, ``Content-Range: start-end/count``. ``{itemtype}/{id}/Log``
-pages a ticket's history the same way. Errors are ``["ERROR_...", "message"]``. A test scripts
-its faults: answers queued ahead of the next requests and a change after a given search page.
+searchtype|value|link]`` (``equals``; ``morethan``, strict, on a date or the id), ``sort``/
+``order``, ``range=start-end`` (inclusive; a start past the count is 400
+``ERROR_RANGE_EXCEED_TOTAL``) and ``forcedisplay[n]``: ``{"totalcount", "count", "data":
+[{option id: value}]}`` (no ``data`` when nothing matches), 206 when partial, ``Content-Range:
+start-end/count``. Items in the trash are left out of search unless it asks ``is_deleted=1``;
+items purged are gone. ``{itemtype}/{id}/Log`` pages a ticket's history the same way. Errors are
+``["ERROR_...", "message"]``. A test scripts its faults: answers queued ahead of the next
+requests and a change after a given search page.
 """
 
 from __future__ import annotations
@@ -61,6 +63,23 @@ OPTIONS = {
         "19": ("Last update", "Change.date_mod"),
         "80": ("Entity", "Change.Entity.completename"),
     },
+    "Problem": {
+        "1": ("Title", "Problem.name"),
+        "2": ("ID", "Problem.id"),
+        "3": ("Priority", "Problem.priority"),
+        "7": ("Category", "Problem.ITILCategory.completename"),
+        "8": ("Technician group", "Problem.Group.completename"),
+        "12": ("Status", "Problem.status"),
+        "15": ("Opening date", "Problem.date"),
+        "16": ("Closing date", "Problem.closedate"),
+        "17": ("Resolution date", "Problem.solvedate"),
+        "19": ("Last update", "Problem.date_mod"),
+        "23": ("Solution type", "Problem.SolutionType.name"),
+        "60": ("Impacts", "Problem.impactcontent"),
+        "61": ("Causes", "Problem.causecontent"),
+        "62": ("Symptoms", "Problem.symptomcontent"),
+        "80": ("Entity", "Problem.Entity.completename"),
+    },
 }
 ALWAYS = ("1", "2", "80")  # shown whatever forcedisplay says
 TIMES = {"15", "16", "17", "19"}
@@ -72,6 +91,8 @@ class Instance:
     url: str  # the GLPI's root, apirest.php below it
     items: dict[str, list[Row]] = field(default_factory=dict)
     history: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    # Items in the trash (is_deleted = 1): kept, left out of search unless it asks for them.
+    trash: set[tuple[str, int]] = field(default_factory=set)
     users: dict[str, str] = field(default_factory=lambda: {"glpi-sync": "s3cret-Pa55"})
     user_tokens: dict[str, str] = field(default_factory=dict)  # token: user
     app_token: str | None = None  # the API client's; None: none asked
@@ -121,6 +142,20 @@ class Instance:
                 self.after_page.pop(count)()
         return served
 
+    def put_in_trash(self, itemtype: str, item: int) -> None:
+        assert any(r["2"] == item for r in self.items[itemtype]), f"no {itemtype} {item}"
+        self.trash.add((itemtype, item))
+
+    def restore(self, itemtype: str, item: int) -> None:
+        self.trash.remove((itemtype, item))
+
+    def purge(self, itemtype: str, item: int) -> None:
+        """Deleted for good (from the trash, or at once): gone from every search."""
+        kept = [r for r in self.items[itemtype] if r["2"] != item]
+        assert len(kept) == len(self.items[itemtype]) - 1, f"no {itemtype} {item}"
+        self.items[itemtype][:] = kept
+        self.trash.discard((itemtype, item))
+
     def expire_sessions(self) -> None:
         self.sessions.clear()
 
@@ -168,7 +203,8 @@ class Instance:
         return _error(400, "ERROR_ITEMTYPE_NOT_FOUND_NOR_COMMONDBTM", f"{resource} not found")
 
     def _search(self, itemtype: str, params: dict[str, str]) -> Answer:
-        rows = list(self.items[itemtype])
+        trashed = params.get("is_deleted") == "1"
+        rows = [r for r in self.items[itemtype] if ((itemtype, r["2"]) in self.trash) == trashed]
         n = 0
         while f"criteria[{n}][field]" in params:
             option = params[f"criteria[{n}][field]"]
@@ -179,6 +215,8 @@ class Instance:
                 rows = [r for r in rows if str(r[option]) == value]
             elif kind == "morethan" and re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", value):
                 rows = [r for r in rows if r[option] > self._shift(value, to_utc=True)]
+            elif kind == "morethan" and option == "2" and value.isdigit():
+                rows = [r for r in rows if r[option] > int(value)]
             else:
                 raise AssertionError(f"a criterion this server does not know: {kind} {value}")
             n += 1

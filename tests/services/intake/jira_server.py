@@ -8,10 +8,12 @@ the issue lacks is left out), ``expand=changelog`` (Cloud embeds the 40 newest e
 first, with their ``total``) and ``GET /rest/api/3/issue/{key}/changelog`` (oldest first, paged).
 Cloud authenticates an e-mail and API token (basic), Data Center a personal access token
 (bearer). The JQL this serves: ``field = value`` (issuetype, project), ``updated >= "yyyy-MM-dd
-HH:mm"`` (minutes, in the user's time zone), ``AND``, parentheses, ``ORDER BY updated ASC, key
-ASC``; anything else is a 400 with ``errorMessages``, as Jira answers. Times are shown in the
-user's zone (``2026-10-01T10:00:00.000+0200``). A test scripts its faults: answers queued ahead
-of the next requests and a change made right after a given search page is served.
+HH:mm"`` (minutes, in the user's time zone), ``id > N`` (the issue's id, given when it is first
+served and never reused), ``AND``, parentheses, ``ORDER BY updated ASC, key ASC`` or ``ORDER BY
+id ASC``; anything else is a 400 with ``errorMessages``, as Jira answers. Times are shown in the
+user's zone (``2026-10-01T10:00:00.000+0200``). An issue deleted is gone for good; one archived
+(Cloud Premium) is left out of every search until it is restored. A test scripts its faults:
+answers queued ahead of the next requests and a change made right after a given search page.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ EMBEDDED_HISTORY = 40  # Cloud's search embeds at most this many changelog entri
 STATUSES = [("1", "To Do", "new"), ("3", "In Progress", "indeterminate")]
 STATUSES += [("10002", "Done", "done"), ("10003", "Resolved", "done"), ("6", "Closed", "done")]
 STATUSES += [("10004", "Completed", "done"), ("10005", "Canceled", "done")]
-_TERM = re.compile(r'^(\w+)\s*(>=|=)\s*"?([^"]*?)"?$')
+_TERM = re.compile(r'^(\w+)\s*(>=|=|>)\s*"?([^"]*?)"?$')
+ORDERS = ("updated ASC, key ASC", "id ASC")
 _MINUTE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$")
 
 
@@ -63,6 +66,9 @@ class Site:
     users: dict[str, str] = field(default_factory=lambda: {"sync@example.org": "api-t0ken"})
     tokens: set[str] = field(default_factory=lambda: {"pat-d4ta-center"})  # Data Center's
     most_results: int = 5000  # Jira may give fewer than maxResults asks
+    # Archived issues (Cloud Premium): kept, but left out of every search until restored.
+    archived: set[str] = field(default_factory=set)
+    numbers: dict[str, int] = field(default_factory=dict)  # each key: its issue id, for good
     queued: list[Answer] = field(default_factory=list)
     after_page: dict[int, Callable[[], None]] = field(default_factory=dict)
     requests: list[dict[str, str]] = field(default_factory=list)
@@ -138,18 +144,28 @@ class Site:
     def _matching(self, jql: str) -> list[Issue]:
         condition, *ordered = re.split(r"\s+ORDER BY\s+", jql, maxsplit=1)
         order = ordered[0] if ordered else ""
-        if order and order != "updated ASC, key ASC":
+        if order and order not in ORDERS:
             raise ValueError(
                 f"Error in the JQL Query: this site orders only as the sync does: {order}"
             )
-        found = list(self.issues)
+        for issue in self.issues:  # an issue's id is given when it is created, never reused
+            self.numbers.setdefault(issue.key, 10000 + len(self.numbers))
+        found = [i for i in self.issues if i.key not in self.archived]
         for term in re.split(r"\s+AND\s+", condition.replace("(", "").replace(")", "").strip()):
             matched = _TERM.match(term.strip())
             if not matched:
                 raise ValueError(f"Error in the JQL Query: Expecting operator but got '{term}'.")
             name, operator, value = matched.groups()
             found = [i for i in found if self._meets(i, name, operator, value)]
+        if order == "id ASC":
+            return sorted(found, key=lambda i: self.numbers[i.key])
         return sorted(found, key=Issue.order)
+
+    def delete(self, key: str) -> None:
+        """Deleted in Jira: gone for good, from every search."""
+        kept = [i for i in self.issues if i.key != key]
+        assert len(kept) == len(self.issues) - 1, f"no issue {key}"
+        self.issues[:] = kept
 
     def _meets(self, issue: Issue, name: str, operator: str, value: str) -> bool:
         if name == "updated" and operator == ">=":
@@ -160,6 +176,10 @@ class Site:
                 )
             wall = datetime.strptime(value, "%Y-%m-%d %H:%M")
             return issue.updated >= wall.replace(tzinfo=ZoneInfo(self.zone))
+        if name == "id" and operator == ">":
+            if not value.isdigit():
+                raise ValueError(f"The issue key or id '{value}' for field 'id' is invalid.")
+            return self.numbers[issue.key] > int(value)
         if name in ("issuetype", "project") and operator == "=":
             part = "name" if name == "issuetype" else "key"
             return str(issue.fields[name][part]).lower() == value.lower()
@@ -167,7 +187,7 @@ class Site:
 
     def _shown(self, issue: Issue, wanted: list[str], expand: bool) -> dict[str, Any]:
         values = {"updated": issue.updated, **issue.fields}
-        shown = {"id": str(10000 + issue.order()[2]), "key": issue.key, "fields": {}}
+        shown = {"id": str(self.numbers[issue.key]), "key": issue.key, "fields": {}}
         shown["fields"] = {n: self._value(values[n]) for n in wanted if n in values}
         if expand:
             newest = list(reversed(issue.histories))

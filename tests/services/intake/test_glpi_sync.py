@@ -114,6 +114,7 @@ def instance(store: str) -> Iterator[Instance]:
         served.app_token = APP_TOKEN
         served.items["Ticket"] = [ticket(n, START + timedelta(minutes=n)) for n in range(TICKETS)]
         served.items["Change"] = [change(n, START + timedelta(minutes=n)) for n in range(CHANGES)]
+        served.items["Problem"] = []
         yield served
 
 
@@ -149,7 +150,11 @@ def test_a_first_sync_reads_every_incident_page_in_one_session(
     assert USER_TOKEN not in out and APP_TOKEN not in out
     result = sync()
     done = {t.table: (t.read, t.imported, t.updated) for t in result.tables}
-    assert done == {"Ticket": (INCIDENTS, INCIDENTS, 0), "Change": (CHANGES, CHANGES, 0)}
+    assert done == {
+        "Ticket": (INCIDENTS, INCIDENTS, 0),
+        "Change": (CHANGES, CHANGES, 0),
+        "Problem": (0, 0, 0),
+    }
     assert stored_incidents() == incidents_expected()
     with transaction(write=False) as session:
         changes = {c.number: c for c in session.execute(select(ChangeRecord)).scalars()}
@@ -185,7 +190,7 @@ def test_a_resync_touches_only_the_tickets_that_changed(cli: Cli, instance: Inst
     before = imported_at()
     with history_at(datetime.now(UTC) - timedelta(minutes=40)):
         again = sync()
-    assert [(t.read, t.imported, t.updated) for t in again.tables] == [(0, 0, 0), (0, 0, 0)]
+    assert [(t.read, t.imported, t.updated) for t in again.tables] == [(0, 0, 0)] * 3
     later = START + timedelta(days=1)
     for n in (3, 10, 16):
         instance.items["Ticket"][n] = ticket(n, later + timedelta(seconds=n), priority=5)
@@ -376,8 +381,8 @@ def test_hand_overs_are_counted_from_the_history_only_when_mapped(
     mapping = tmp_path / "glpi.yaml"
     mapping.write_text(
         MAPPING.replace("    # reassignment_count:", "    reassignment_count:")
-        .replace('category: "7"', "category: Category")  # a name, resolved once
-        .replace('priority: "3"', "priority: Ticket.priority")  # a uid
+        .replace('category: "7"', "category: Category", 1)  # a name, resolved once
+        .replace('priority: "3"', "priority: Ticket.priority", 1)  # a uid
     )
     add(cli, instance, "--mapping", str(mapping))
     sync()
@@ -402,6 +407,7 @@ def test_user_and_password_log_in_with_basic_authentication(cli: Cli, instance: 
     assert cli.run("connections", "test", "acme").stdout.splitlines() == [
         f"Ticket: ok: reachable, {INCIDENTS} records, its fields all there",
         f"Change: ok: reachable, {CHANGES} records, its fields all there",
+        "Problem: ok: reachable, 0 records, no record to check fields on",
     ]
 
 
@@ -422,7 +428,7 @@ def test_a_mapped_name_glpi_does_not_know_is_named(
     from ci_workflow.services.intake.itsm.glpi import MAPPING
 
     mapping = tmp_path / "glpi.yaml"
-    mapping.write_text(MAPPING.replace('category: "7"', "category: Urgency level"))
+    mapping.write_text(MAPPING.replace('category: "7"', "category: Urgency level", 1))
     add(cli, instance, "--mapping", str(mapping))
     said = cli.fails("connections", "sync", "acme")[-1]
     assert "Ticket: 'Urgency level' is no search option of Ticket" in said
@@ -435,4 +441,4 @@ def test_the_default_mapping_is_the_example_shipped() -> None:
 
     example = Path(__file__).resolve().parents[3] / "examples/mappings/glpi_connection.yaml"
     assert example.read_text(encoding="utf-8") == MAPPING
-    assert set(table_mappings(MAPPING, str(example), "glpi")) == {"Ticket", "Change"}
+    assert set(table_mappings(MAPPING, str(example), "glpi")) == {"Ticket", "Change", "Problem"}

@@ -164,6 +164,7 @@ def test_a_first_sync_reads_every_page_and_stores_the_issues_as_mapped(
     assert {t.table: (t.imported, t.updated) for t in result.tables} == {
         "incident": (23, 0),
         "change": (7, 0),
+        "problem": (0, 0),
     }
     assert stored_incidents() == {f"ITS-{n + 1}": expected_incident(n) for n in range(23)}
     assert outcomes() == {f"CHG-{n + 1}": expected_outcome(n) for n in range(7)}
@@ -195,7 +196,7 @@ def test_a_resync_reads_only_the_issues_that_changed(cli: Cli, site: Site) -> No
         before = {i.number: i.imported_at for i in session.execute(select(Incident)).scalars()}
     with history_at(datetime.now(UTC) - timedelta(minutes=40)):
         again = sync()
-    assert [(t.read, t.imported, t.updated) for t in again.tables] == [(0, 0, 0), (0, 0, 0)]
+    assert [(t.read, t.imported, t.updated) for t in again.tables] == [(0, 0, 0)] * 3
     later = START + timedelta(days=1)
     for n in (3, 11, 17):
         site.issues[n] = incident(n, later + timedelta(seconds=n), priority=0)
@@ -317,7 +318,11 @@ def test_data_center_is_searched_by_offset_with_a_personal_access_token(store: s
         site.issues += [change(n, START) for n in range(7)]
         add(cli, site, secret="pat-d4ta-center")
         result = sync()
-        assert [(t.table, t.imported) for t in result.tables] == [("incident", 23), ("change", 7)]
+        assert [(t.table, t.imported) for t in result.tables] == [
+            ("incident", 23),
+            ("change", 7),
+            ("problem", 0),
+        ]
         pages = [r for r in site.requests if r["path"] == "/rest/api/2/search"]
         assert {r.get("startAt") for r in pages} == {"0", "5"}  # the seven changes at one time
     assert stored_incidents() == {f"ITS-{n + 1}": expected_incident(n) for n in range(23)}
@@ -330,7 +335,7 @@ def test_the_default_mapping_is_the_example_shipped() -> None:
 
     example = Path(__file__).resolve().parents[3] / "examples/mappings/jira_connection.yaml"
     assert example.read_text(encoding="utf-8") == MAPPING
-    assert set(table_mappings(MAPPING, str(example), "jira")) == {"incident", "change"}
+    assert set(table_mappings(MAPPING, str(example), "jira")) == {"incident", "change", "problem"}
     assert table_options(MAPPING, str(example), "jira") == {t: {"jql": q} for t, q in JQL.items()}
 
 

@@ -3,14 +3,15 @@
 A session is opened once (``initSession``: the user token, or the user and password, with the
 App-Token when the secret has one), each request carries its ``Session-Token``, and it is ended
 (``killSession``) when the sync is done. A session that expires mid-sync is opened again, once
-per request. Each page is ``search/{Ticket|Change}`` with the criteria, sort and range of
+per request. Each page is ``search/{Ticket|Change|Problem}`` with the criteria, sort and range of
 ``domain.records.glpi_search``, the mapped search options in ``forcedisplay``; the mapping's
 names are resolved once per table (``listSearchOptions``). The answer is ``{"totalcount",
 "data": [{option id: value}]}`` (200, or 206 when partial); an error is ``["ERROR_...",
 "message"]``. ``Log:reassignments`` reads each new ticket's history (``Ticket/{id}/Log``, at most
 ``LOG_PAGES`` requests of ``LOG_PAGE`` lines), only when the mapping names it. Times are in
 the session's time zone: when GLPI says one (``glpi_tz``, the account's), they are read into UTC
-and the cursor is asked in it.
+and the cursor is asked in it. Noticing deletions lists an itemtype's ids by id: an item put in
+the trash (``is_deleted``) is left out of search as one purged is.
 """
 
 from __future__ import annotations
@@ -27,38 +28,12 @@ import httpx
 from ci_workflow.domain.records import glpi_search as rules
 from ci_workflow.domain.records.itsm_sync import Cursor, MissingField
 from ci_workflow.errors import UsageError
+from ci_workflow.services.intake.itsm import mappings
 from ci_workflow.services.intake.itsm.http import ConnectorError, Http, Page, json_body
 
 # Each GLPI itemtype read: the records it becomes in the register.
-TABLES = {"Ticket": "incidents", "Change": "changes"}
-MAPPING = """\
-# GLPI's search options, by id (the same in every language), read through its REST API
-# (improve connections add NAME --kind glpi). A field may also be named by its uid
-# (Ticket.status) or its name as listSearchOptions/Ticket gives it. Only incidents are read
-# from Ticket (type 1), not requests. Times are read in UTC (from the account's time zone,
-# when GLPI says one). Status, priority and type are GLPI's numbers.
-Ticket:
-  columns:
-    id: "2"  # ID
-    opened: "15"  # Opening date
-    resolved: "17"  # Resolution date
-    closed: "16"  # Closing date
-    category: "7"  # Category
-    priority: "3"  # Priority: 1 very low ... 5 very high, 6 major
-    assignment_group: "8"  # Technician group
-    sla_met: "82"  # Time to resolve exceeded: 0 (not exceeded) is met
-    # The hand-overs, counted from each new ticket's history: one more request a ticket.
-    # reassignment_count: Log:reassignments
-  true_values: ["0"]
-Change:
-  columns:
-    id: "2"  # ID
-    state: "12"  # Status: 5 applied, 6 closed, 13 refused, 14 canceled...
-    opened: "15"  # Opening date
-    closed: "16"  # Closing date
-  closed_states: ["5", "6"]
-  failed_states: ["14"]
-"""
+TABLES = {"Ticket": "incidents", "Change": "changes", "Problem": "problems"}
+MAPPING = mappings.GLPI
 LOG_PAGE, LOG_PAGES = 1000, 5
 UTC_NAMES = {"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z"}
 SESSION_GONE = {"ERROR_SESSION_TOKEN_INVALID", "ERROR_SESSION_TOKEN_MISSING"}
@@ -82,6 +57,7 @@ class Glpi:
     """One GLPI's REST API, as one account, in one session."""
 
     key, updated = rules.ITEM_ID, rules.UPDATED
+    keyset = key  # the deletions' listing pages by it too
 
     def __init__(
         self,
@@ -100,7 +76,7 @@ class Glpi:
         self._user, self._credential = user, given.credential
         self._session: str | None = None
         self._zone: tzinfo | None = None  # the session's time zone, when GLPI says one not UTC
-        self._options: dict[str, dict[str, str]] = {}  # table: a mapped name: its option id
+        self._listed: dict[str, dict[str, Any]] = {}  # table: its search options
 
     def page(
         self, table: str, cursor: Cursor, fields: list[str], limit: int, offset: int = 0
@@ -118,10 +94,7 @@ class Glpi:
         body = _body(answer, table, where)
         if not isinstance(body, dict):
             raise ConnectorError(f"{where}: the answer is not a search result")
-        rows = body.get("data") or []
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise ConnectorError(f"{where}: the answer's 'data' is not a list of rows")
-        records = [{f: r[options[f]] for f in fields if options.get(f) in r} for r in rows]
+        records = _records(body, options, fields, where)
         if rules.REASSIGNMENTS in fields:
             for record in records:
                 updated = self._utc(rules.text(record.get(self.updated)))
@@ -130,6 +103,26 @@ class Glpi:
                 record[rules.REASSIGNMENTS] = counted
         total = body.get("totalcount")
         return Page(records, total if isinstance(total, int) else None)
+
+    def ids(self, table: str, field: str, after: str | None, limit: int) -> list[dict[str, Any]]:
+        """The next ``limit`` items of the table (their id and ``field``) by id, after
+        ``after``: by key, never a range's offset, so an item deleted while the list is read
+        moves none of the others out of it. Items in the trash are not listed."""
+        fields = [self.keyset, field]
+        options = self._resolved(table, fields)
+        where = f"{table} (ids after {after})"
+        shown = sorted(set(options.values()), key=int)
+        try:
+            params = rules.ids_params(after, shown, limit, incidents=table == "Ticket")
+        except ValueError as error:
+            raise ConnectorError(f"{where}: {error}") from None
+        answer = self._get(f"/search/{table}", params, where)
+        if _code(answer) == "ERROR_RANGE_EXCEED_TOTAL":
+            return []  # nothing after the last one
+        body = _body(answer, table, where)
+        if not isinstance(body, dict):
+            raise ConnectorError(f"{where}: the answer is not a search result")
+        return _records(body, options, fields, where)
 
     def flatten(
         self, record: Mapping[str, Any], fields: Iterable[str], times: frozenset[str]
@@ -161,22 +154,22 @@ class Glpi:
         self.http.headers.pop("Session-Token", None)
 
     def _resolved(self, table: str, fields: list[str]) -> dict[str, str]:
-        """Each mapped name's search option, listed once per table."""
-        if table not in self._options:
+        """Each mapped name's search option (the table's options listed once)."""
+        if table not in self._listed:
             where = f"listSearchOptions/{table}"
             listed = _body(self._get(f"/{where}", {}, where), table, where)
             if not isinstance(listed, dict):
                 raise ConnectorError(f"{where}: the answer is not a list of search options")
-            resolved = {}
-            for name in fields:
-                if name in rules.DERIVED:
-                    continue
-                try:
-                    resolved[name] = rules.option_id(name, listed, table)
-                except ValueError as error:
-                    raise ConnectorError(str(error)) from None
-            self._options[table] = resolved
-        return self._options[table]
+            self._listed[table] = listed
+        resolved = {}
+        for name in fields:
+            if name in rules.DERIVED:
+                continue
+            try:
+                resolved[name] = rules.option_id(name, self._listed[table], table)
+            except ValueError as error:
+                raise ConnectorError(str(error)) from None
+        return resolved
 
     def _reassignments(self, table: str, item: Any) -> int:
         history: list[Any] = []
@@ -223,6 +216,17 @@ class Glpi:
         self._session = token
         self.http.headers["Session-Token"] = token
         self._zone = _zone(body.get("session"))
+
+
+def _records(
+    body: dict[str, Any], options: dict[str, str], fields: list[str], where: str
+) -> list[dict[str, Any]]:
+    """A search's rows as records of the mapped names (a name whose option a row lacks left
+    out: the sync says which)."""
+    rows = body.get("data") or []
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ConnectorError(f"{where}: the answer's 'data' is not a list of rows")
+    return [{f: r[options[f]] for f in fields if options.get(f) in r} for r in rows]
 
 
 def _zone(session: Any) -> tzinfo | None:

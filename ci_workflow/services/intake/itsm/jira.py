@@ -12,7 +12,9 @@ Each table is the issues of a JQL filter (the mapping's ``jql``; by default thei
 When the mapping counts reassignments or reopenings, the search embeds each issue's changelog;
 one Jira cut short (Cloud embeds the last 40 entries) is read whole from ``GET
 /issue/{key}/changelog``, and the done category's statuses from ``GET /status``. An error is
-``{"errorMessages": [...], "errors": {...}}`` with its HTTP status.
+``{"errorMessages": [...], "errors": {...}}`` with its HTTP status. Noticing deletions lists a
+table's issues by their numeric id (``id > LAST ORDER BY id ASC`` within its JQL): a deleted
+issue is gone from search.
 """
 
 from __future__ import annotations
@@ -30,48 +32,23 @@ from ci_workflow.domain.records.jira_issues import (
     asked_fields,
     check_jql,
     flatten_issue,
+    ids_jql,
     search_jql,
     wants_history,
 )
+from ci_workflow.services.intake.itsm import mappings
 from ci_workflow.services.intake.itsm.http import ConnectorError, Http, Page, json_body
 
 # Each table read: the records it becomes in the register.
-TABLES = {"incident": "incidents", "change": "changes"}
-JQL = {"incident": "issuetype = Incident", "change": "issuetype = Change"}
+TABLES = {"incident": "incidents", "change": "changes", "problem": "problems"}
+JQL = {
+    "incident": "issuetype = Incident",
+    "change": "issuetype = Change",
+    "problem": "issuetype = Problem",
+}
+MAPPING = mappings.JIRA
 OPTIONS = {"jql": check_jql}
 HISTORY_PAGE = 100
-MAPPING = """\
-# Jira Service Management's own field names, read through Jira's REST search (improve
-# connections add NAME --kind jira). Each table is the issues its jql finds; a column is a
-# field's path (priority.name, components.name; customfield_10050.value for a select list of
-# your site), and reassignment_count and reopen_count are counted from each issue's history.
-# A time is read as UTC. Category, assignment group, SLA, change type and planned times are
-# custom fields in Jira, their ids your site's: add them as columns (category:
-# customfield_10050.value). To change it, copy this file, edit a jql, a column or a list, and
-# pass it with --mapping; leave a table out not to read it.
-incident:
-  jql: issuetype = Incident
-  columns:
-    id: key
-    opened: created
-    resolved: resolutiondate
-    service: components.name
-    priority: priority.name
-    reopen_count: reopen_count
-    reassignment_count: reassignment_count
-change:
-  jql: issuetype = Change
-  columns:
-    id: key
-    state: status.name
-    opened: created
-    closed: resolutiondate
-    service: components.name
-    close_code: resolution.name
-  closed_states: [Completed, Closed, Done]
-  failed_states: [Canceled, Declined, Failed]
-  failed_close_codes: [Failed, Backed out]
-"""
 
 
 @dataclass(frozen=True)
@@ -85,6 +62,7 @@ class Jira:
     """One Jira site's issues, as one user."""
 
     key, updated = "key", "updated"
+    keyset = "id"  # the deletions' listing pages by the issue's number, not its key
 
     def __init__(
         self,
@@ -123,9 +101,7 @@ class Jira:
             params["startAt"] = str(offset)
         search = f"{site.api}/search/jql" if site.cloud else f"{site.api}/search"
         body = self._body(self.http.get(search, params, where), where, jql)
-        issues = body.get("issues")
-        if not isinstance(issues, list) or not all(isinstance(i, dict) for i in issues):
-            raise ConnectorError(f"{where}: the answer has no list of issues ('issues')")
+        issues = _issues(body, where)
         if history:
             issues = [self._whole_history(site, issue) for issue in issues]
         if site.cloud:
@@ -135,6 +111,29 @@ class Jira:
             return Page(issues, None, last=not token)
         total = body.get("total")
         return Page(issues, total if isinstance(total, int) else None)
+
+    def ids(self, table: str, field: str, after: str | None, limit: int) -> list[dict[str, Any]]:
+        """The next ``limit`` issues of the table (their id and ``field``) by id, after
+        ``after``: by key, never an offset, so an issue deleted while the list is read moves
+        none of the others out of it. Jira may give fewer than asked: asked on from the last."""
+        site = self.site()
+        search = f"{site.api}/search/jql" if site.cloud else f"{site.api}/search"
+        fields = ",".join(asked_fields([field]) or ["key"])
+        found: list[dict[str, Any]] = []
+        while len(found) < limit:
+            where = f"{table} (ids after {after})"
+            try:
+                jql = ids_jql(self.filters[table], after)
+            except ValueError as error:
+                raise ConnectorError(f"{where}: {error}") from None
+            params = {"jql": jql, "fields": fields, "maxResults": str(limit - len(found))}
+            body = self._body(self.http.get(search, params, where), where, jql)
+            issues = _issues(body, where)
+            found += issues
+            if not issues or _last(body, len(issues), site.cloud):
+                break
+            after = str(issues[-1].get("id"))
+        return found
 
     def flatten(
         self, record: Mapping[str, Any], fields: Iterable[str], times: frozenset[str]
@@ -201,6 +200,21 @@ class Jira:
         if not isinstance(body, list if listed else dict):
             raise ConnectorError(f"{where}: the answer is not what Jira's API gives")
         return body
+
+
+def _issues(body: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    issues = body.get("issues")
+    if not isinstance(issues, list) or not all(isinstance(i, dict) for i in issues):
+        raise ConnectorError(f"{where}: the answer has no list of issues ('issues')")
+    return issues
+
+
+def _last(body: dict[str, Any], count: int, cloud: bool) -> bool:
+    """The search's last page: no token for a next one (Cloud), or all it matched (DC)."""
+    if cloud:
+        return not body.get("nextPageToken")
+    total = body.get("total")
+    return isinstance(total, int) and total <= count
 
 
 def _said(answer: httpx.Response) -> str:

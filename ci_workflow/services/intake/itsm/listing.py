@@ -16,6 +16,8 @@ from ci_workflow.services.intake.itsm.reading import Connector, Limits, missing_
 
 @runtime_checkable
 class ListsIds(Protocol):
+    keyset: str  # the field the list pages by (its order, and the one to ask after)
+
     def ids(self, table: str, field: str, after: str | None, limit: int) -> list[dict[str, Any]]:
         """The next ``limit`` records (key and ``field``) in the order of the key, after one."""
         ...
@@ -28,7 +30,7 @@ def every_id(api: Connector, table: str, id_column: str, limits: Limits) -> set[
         return None
     found: set[str] = set()
     after: str | None = None
-    fields = [api.key, id_column]
+    fields = [api.keyset, id_column]
     while True:
         records = api.ids(table, id_column, after, limits.page_size)
         try:
@@ -38,4 +40,4 @@ def every_id(api: Connector, table: str, id_column: str, limits: Limits) -> set[
         found.update(row[id_column] for row in flat)
         if len(records) < limits.page_size:
             return found
-        after = flat[-1][api.key]
+        after = flat[-1][api.keyset]

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from ci_workflow.domain.records.itsm_sync import Cursor, encoded_query, flatten
+from ci_workflow.services.intake.itsm import mappings
 from ci_workflow.services.intake.itsm.http import ConnectorError, Http, Page, json_body
 from ci_workflow.services.intake.itsm.oauth import ClientCredentials
 
@@ -28,79 +29,14 @@ TABLES = {
     "problem": "problems",
     "task_sla": "slas",
 }
-MAPPING = """\
-# ServiceNow's own field names, read through its Table API (improve connections add NAME
-# --kind servicenow). A time is read as ServiceNow stores it (UTC); every other field as
-# ServiceNow shows it (a choice's label, a reference's name). To change it, copy this file,
-# edit a column or a list, and pass it with --mapping; leave a table out not to read it.
-incident:
-  columns:
-    id: number
-    opened: opened_at
-    resolved: resolved_at
-    closed: closed_at
-    category: category
-    service: cmdb_ci
-    priority: priority
-    assignment_group: assignment_group
-    sla_met: made_sla
-    reopen_count: reopen_count
-    reassignment_count: reassignment_count
-    problem_id: problem_id
-    change_id: rfc
-  true_values: ["true"]
-change_request:
-  columns:
-    id: number
-    state: state
-    opened: opened_at
-    planned_start: start_date
-    planned_end: end_date
-    closed: closed_at
-    service: cmdb_ci
-    type: type
-    risk: risk
-    close_code: close_code
-  closed_states: [Closed]
-  failed_states: [Canceled]
-  failed_close_codes: [Unsuccessful]
-problem:
-  columns:
-    id: number
-    state: state
-    opened: opened_at
-    resolved: resolved_at
-    closed: closed_at
-    service: cmdb_ci
-    category: category
-    priority: priority
-    assignment_group: assignment_group
-    known_error: known_error
-    workaround: workaround
-    fix: resolution_code
-  true_values: ["true"]
-  # Risk Accepted, Canceled and Duplicate close a problem without removing its cause.
-  fix_values: [Fix Applied]
-task_sla:
-  columns:
-    id: sys_id
-    task: task
-    definition: sla
-    stage: stage
-    has_breached: has_breached
-    start: start_time
-    end: end_time
-    breach: planned_end_time
-    business_percentage: business_percentage
-  true_values: ["true"]
-  cancelled_stages: [Cancelled]
-"""
+MAPPING = mappings.SERVICENOW
 
 
 class ServiceNow:
     """One instance's Table API, as one user."""
 
     key, updated = "sys_id", "sys_updated_on"
+    keyset = key  # the deletions' listing pages by it too
 
     def __init__(
         self,
