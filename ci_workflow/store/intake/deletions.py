@@ -15,9 +15,13 @@ from datetime import datetime
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from ci_workflow.store.intake import change_records, incidents
+from ci_workflow.store.intake import change_records, incidents, records
 
-TABLES: dict[str, Table] = {"incidents": incidents.TABLE, "changes": change_records.TABLE}
+TABLES: dict[str, Table] = {
+    "incidents": incidents.TABLE,
+    "changes": change_records.TABLE,
+    "problems": records.PROBLEMS,
+}
 CHUNK = 500  # numbers per statement: well below every database's bound on parameters
 
 

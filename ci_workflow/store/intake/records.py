@@ -33,6 +33,10 @@ class ProblemRecord(SQLModel, table=True):
     has_workaround: bool | None = None
     fix: str | None = Field(default=None, max_length=200)  # a fix change, a resolution code
     fixed: bool | None = None  # the root cause removed, as the mapping reads ``fix``
+    # The connection it was synced from (None: imported from a file), and when that tool no
+    # longer had it: kept, left out of the detectors from then on.
+    source: str | None = Field(default=None, max_length=64, index=True)
+    deleted_at: datetime | None = None
     imported_at: datetime = Field(default_factory=utcnow)
 
 
@@ -83,9 +87,11 @@ def upsert(session: Session, table: Table, records: Iterable[dict[str, Any]]) ->
 
 
 def problems_opened_by(session: Session, end: datetime) -> list[ProblemRecord]:
-    """Problems opened by ``end`` (or when is unknown), open or not."""
+    """Problems opened by ``end`` (or when is unknown), open or not; not those deleted in the
+    tool they were synced from."""
     opened = PROBLEMS.c.opened_at
-    query = select(ProblemRecord).where(or_(opened.is_(None), opened <= end))
+    where = or_(opened.is_(None), opened <= end), PROBLEMS.c.deleted_at.is_(None)
+    query = select(ProblemRecord).where(*where)
     return list(session.execute(query.order_by(PROBLEMS.c.number)).scalars())
 
 
