@@ -11,8 +11,8 @@ from ci_workflow.cli._common import add_commands, cli_actor, console, escape, ne
 from ci_workflow.errors import ImproveError
 
 app = typer.Typer(
-    help="Connections to ITSM tools (ServiceNow, Jira Service Management, GLPI): incidents and "
-    "changes synced from them.",
+    help="Connections to ITSM tools (ServiceNow, Jira Service Management, GLPI): incidents, "
+    "changes and problems (and ServiceNow's SLAs) synced from them.",
     no_args_is_help=True,
 )
 
@@ -60,8 +60,10 @@ def add(
         None,
         "--mapping",
         help="YAML mapping of the tool's fields, a table's name to its import mapping "
-        "(default: the tool's own field names, examples/mappings/servicenow_connection.yaml, "
-        "jira_connection.yaml, glpi_connection.yaml).",
+        "(default: the tool's own field names of ServiceNow's incident, change_request, problem "
+        "and task_sla, Jira's incident, change and problem, GLPI's Ticket, Change and Problem: "
+        "examples/mappings/servicenow_connection.yaml, jira_connection.yaml, "
+        "glpi_connection.yaml).",
     ),
     every: str | None = typer.Option(
         None, "--every", help="How often the scheduled sync reads it: 15m, 2h, 1d."
