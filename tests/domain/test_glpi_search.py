@@ -10,6 +10,7 @@ import pytest
 from ci_workflow.domain.records.glpi_search import (
     content_total,
     credentials,
+    ids_params,
     option_id,
     reassignments,
     search_params,
@@ -86,6 +87,34 @@ OPTIONS: dict[str, Any] = {
     "112": {"name": "Status", "uid": "Ticket.Problem.status"},
     "9": "Not an option",
 }
+
+
+def test_ids_are_listed_by_id_after_the_last_within_the_tables_criteria() -> None:
+    assert ids_params(None, ["2"], 500, incidents=True) == {
+        "criteria[0][field]": "14",
+        "criteria[0][searchtype]": "equals",
+        "criteria[0][value]": "1",
+        "sort": "2",
+        "order": "ASC",
+        "range": "0-499",
+        "forcedisplay[0]": "2",
+    }
+    assert ids_params("742", ["2", "5"], 3, incidents=False) == {
+        "criteria[0][field]": "2",
+        "criteria[0][searchtype]": "morethan",
+        "criteria[0][value]": "742",
+        "sort": "2",
+        "order": "ASC",
+        "range": "0-2",
+        "forcedisplay[0]": "2",
+        "forcedisplay[1]": "5",
+    }
+    after = ids_params("9", [], 1, incidents=True)
+    assert (after["criteria[1][link]"], after["criteria[1][value]"]) == ("AND", "9")
+    assert "criteria[0][link]" not in after
+    with pytest.raises(ValueError) as refused:
+        ids_params("7 OR 1", ["2"], 5, incidents=False)
+    assert str(refused.value) == "an item's id is a number, not '7 OR 1'"
 
 
 def test_a_field_is_named_by_its_id_its_uid_or_its_unique_name() -> None:

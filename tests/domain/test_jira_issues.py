@@ -16,6 +16,7 @@ from ci_workflow.domain.records.jira_issues import (
     asked_fields,
     check_jql,
     flatten_issue,
+    ids_jql,
     in_order,
     jql_since,
     reassignments,
@@ -76,6 +77,16 @@ def test_a_page_asks_from_the_cursors_minute_in_the_users_zone() -> None:
     assert search_jql("project = ITS", Cursor("2026-10-01 08:01:59"), BERLIN) == (
         '(project = ITS) AND updated >= "2026-10-01 10:01" ORDER BY updated ASC, key ASC'
     )
+
+
+def test_ids_are_listed_by_the_issues_number_after_the_last_within_the_filter() -> None:
+    assert ids_jql("issuetype = Problem", None) == "(issuetype = Problem) ORDER BY id ASC"
+    assert ids_jql("project = ITS OR project = OPS", "10482") == (
+        "(project = ITS OR project = OPS) AND id > 10482 ORDER BY id ASC"
+    )
+    with pytest.raises(ValueError) as refused:
+        ids_jql("project = ITS", "ITS-12")
+    assert str(refused.value) == "an issue id is a number, not 'ITS-12'"
 
 
 def test_jira_is_asked_for_the_top_level_fields_only() -> None:

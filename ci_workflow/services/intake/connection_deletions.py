@@ -1,13 +1,15 @@
 """Noticing the records deleted in the tool a connection reads (part of each sync).
 
 A sync reads what changed; a record deleted in the tool does not change, it just stops being
-there. ServiceNow keeps deletions in ``sys_audit_delete``, but by the deleted record's
-``sys_id`` (the register knows records by number), only for audited tables, only to users with
-an audit role, and not those the Table Cleaner removed. So the register asks the table itself:
-at most once a day (``RECONCILE_EVERY``), after a sync that read everything, it lists every id
-the table holds (two fields a record, by key) and marks the register's records from this
-connection that are missing (``store.intake.deletions``): kept, never counted again. The
-marking is written in the sync's own transaction, so a failed listing writes nothing.
+there (gone from Jira's search; in GLPI's trash, which its search leaves out, or purged).
+ServiceNow keeps deletions in ``sys_audit_delete``, but by the deleted record's ``sys_id`` (the
+register knows records by number), only for audited tables, only to users with an audit role,
+and not those the Table Cleaner removed. So the register asks the table itself: at most once a
+day (``RECONCILE_EVERY``), after a sync that read everything, it lists every id the table holds
+(two fields a record, by key: ``itsm.listing``) and marks the register's records from this
+connection that are missing (``store.intake.deletions``: incidents, changes, problems): kept,
+never counted again. The marking is written in the sync's own transaction, so a failed listing
+writes nothing.
 """
 
 from __future__ import annotations

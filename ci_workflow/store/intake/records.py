@@ -1,6 +1,6 @@
 """Problem records and SLA records imported from an ITSM tool (``improve import problems|slas``,
-and a connection's ``problem`` and ``task_sla`` tables): the tables, their upsert and what the
-detectors read of them."""
+and a connection's problem and SLA tables): the tables, their upsert and what the detectors read
+of them (not the problems deleted in the tool they were synced from: ``intake.deletions``)."""
 
 from __future__ import annotations
 
