@@ -166,6 +166,7 @@ def test_a_glpi_connection_is_shown_as_its_token_and_synced_from_the_page(
         served.user_tokens[USER_TOKEN] = "glpi-sync"
         served.items["Ticket"] = [ticket(n, START + timedelta(minutes=n)) for n in range(TICKETS)]
         served.items["Change"] = []
+        served.items["Problem"] = []
         add_glpi(served.url)
         carmen = use.signed_in(CARMEN)
         token = {"csrf": csrf_of(carmen, "/connections")}
@@ -174,7 +175,10 @@ def test_a_glpi_connection_is_shown_as_its_token_and_synced_from_the_page(
     shown = text_of(page)
     assert "glpi (glpi)" in shown and "as the owner of its access token" in shown
     assert "secret kept (***)" in shown and USER_TOKEN not in page
-    expected = f"glpi synced: Ticket: {INCIDENTS} new, 0 updated; Change: 0 new, 0 updated."
+    expected = (
+        f"glpi synced: Ticket: {INCIDENTS} new, 0 updated; Change: 0 new, 0 updated; "
+        "Problem: 0 new, 0 updated."
+    )
     assert expected in shown
     Cli().ok("connections", "remove", "glpi")
 
@@ -192,6 +196,7 @@ def test_the_connections_page_at_1366_and_390_px(
         served.user_tokens[USER_TOKEN] = "glpi-sync"
         served.items["Ticket"] = [ticket(n, START + timedelta(minutes=n)) for n in range(TICKETS)]
         served.items["Change"] = []
+        served.items["Problem"] = []
         add_glpi(served.url)
         Cli().ok("connections", "sync", "glpi")
     browser = chromium(tmp_path / "profile")
