@@ -97,6 +97,7 @@ class Instance:
     user_tokens: dict[str, str] = field(default_factory=dict)  # token: user
     app_token: str | None = None  # the API client's; None: none asked
     sessions_die: bool = False  # every session ends as soon as it is opened
+    most_rows: int = 10**6  # GLPI may give fewer rows than a search's range asks
     # The account's time zone (glpi_tz): times are kept in UTC, shown and searched in it.
     timezone: str | None = None
     sessions: set[str] = field(default_factory=set)
@@ -232,7 +233,9 @@ class Instance:
             data = [{k: self._shown(k, v) for k, v in r.items() if k in shown} for r in page]
             return found | ({"data": data} if data else {})
 
-        return _ranged(rows, params.get("range", "0-49"), body)
+        first, _, last = params.get("range", "0-49").partition("-")
+        capped = f"{first}-{min(int(last), int(first) + self.most_rows - 1)}"
+        return _ranged(rows, capped, body)
 
 
 def _ranged(found: list[Any], asked: str, body: Callable[[list[Any]], Any]) -> Answer:

@@ -105,24 +105,34 @@ class Glpi:
         return Page(records, total if isinstance(total, int) else None)
 
     def ids(self, table: str, field: str, after: str | None, limit: int) -> list[dict[str, Any]]:
-        """The next ``limit`` items of the table (their id and ``field``) by id, after
-        ``after``: by key, never a range's offset, so an item deleted while the list is read
-        moves none of the others out of it. Items in the trash are not listed."""
+        """The next ``limit`` items (id and ``field``; not those in the trash) by id, after
+        ``after``: never by a range's offset, so an item deleted while the list is read moves
+        none of the others out of it. Fewer rows than asked: asked on while the count says so."""
         fields = [self.keyset, field]
         options = self._resolved(table, fields)
-        where = f"{table} (ids after {after})"
         shown = sorted(set(options.values()), key=int)
-        try:
-            params = rules.ids_params(after, shown, limit, incidents=table == "Ticket")
-        except ValueError as error:
-            raise ConnectorError(f"{where}: {error}") from None
-        answer = self._get(f"/search/{table}", params, where)
-        if _code(answer) == "ERROR_RANGE_EXCEED_TOTAL":
-            return []  # nothing after the last one
-        body = _body(answer, table, where)
-        if not isinstance(body, dict):
-            raise ConnectorError(f"{where}: the answer is not a search result")
-        return _records(body, options, fields, where)
+        found: list[dict[str, Any]] = []
+        while len(found) < limit:
+            where = f"{table} (ids after {after})"
+            try:
+                params = rules.ids_params(
+                    after, shown, limit - len(found), incidents=table == "Ticket"
+                )
+            except ValueError as error:
+                raise ConnectorError(f"{where}: {error}") from None
+            answer = self._get(f"/search/{table}", params, where)
+            if _code(answer) == "ERROR_RANGE_EXCEED_TOTAL":
+                break  # nothing after the last one
+            body = _body(answer, table, where)
+            if not isinstance(body, dict):
+                raise ConnectorError(f"{where}: the answer is not a search result")
+            records = _records(body, options, fields, where)
+            found += records
+            total = body.get("totalcount")
+            if not records or not isinstance(total, int) or total <= len(records):
+                break
+            after = rules.text(records[-1].get(self.keyset))
+        return found
 
     def flatten(
         self, record: Mapping[str, Any], fields: Iterable[str], times: frozenset[str]
