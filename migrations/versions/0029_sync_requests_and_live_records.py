@@ -4,6 +4,11 @@ and change records still in their tool, for hand-written SQL sources
 Revision ID: 0029
 Revises: 0027
 Create Date: 2026-12-05
+
+On SQLite a later batch alter of incidents or change_record copies the table under its name:
+``store.migrate.migrating`` turns the view check off while it renames (``legacy_alter_table``).
+On PostgreSQL a view keeps the columns the table had when it was made: a migration adding a
+column to either table makes its view again (DROP VIEW, then the CREATE VIEW below).
 """
 
 from collections.abc import Sequence
