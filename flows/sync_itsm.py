@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import pwd
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, runtime
 
 from ci_workflow.domain.authority.actors import operating_system
 
@@ -24,7 +24,10 @@ def sync_itsm(connection: str | None = None) -> list[str]:
     except KeyError:  # a container's user without an entry in /etc/passwd
         account = f"uid-{os.getuid()}"
     actor = operating_system(account)
-    lines = sync_asked(connection, actor=actor) if connection else sync_due(actor)
+    if connection:
+        lines = sync_asked(connection, actor=actor, flow_run_id=runtime.flow_run.id)
+    else:
+        lines = sync_due(actor)
     for line in lines:
         get_run_logger().info(line)
     return lines

@@ -174,6 +174,7 @@ def test_sync_now_starts_a_run_that_the_page_follows_to_its_result(
         INCIDENTS,
         CHANGES,
     )
-    # Its run over, the connection may be synced again.
+    # Its run over, the connection may be synced again; the run forgot itself.
     assert 'disabled title="A sync is' not in card
+    assert {c["name"]: c for c in carmen.get("/api/connections").json()}[NAME]["asked"] is None
     Cli().ok("connections", "remove", NAME)

@@ -2,7 +2,8 @@
 started through the ``Runs`` port, never the sync itself inside a web request (it may read for
 minutes). The register keeps the run asked for (``sync_run_id``), so the Connections page shows
 it queued or running and a second "Sync now" is refused while it is; its result is the sync's
-own, kept on the tables' sync rows as any sync's. The CLI's ``improve connections sync`` still
+own, kept on the tables' sync rows as any sync's, and the run forgets itself once it is done (a
+run that crashed before is seen ended in Prefect). The CLI's ``improve connections sync`` still
 syncs in the foreground (``connection_sync``).
 """
 
@@ -65,19 +66,26 @@ def ask_sync(name: str, *, actor: Actor, runs: Runs) -> SyncStarted:
     return SyncStarted(connection=name, flow_run_id=started)
 
 
-def sync_asked(name: str, *, actor: Actor) -> list[str]:
-    """The run a "Sync now" started: that connection, whether or not its period has passed;
-    a failure said and kept on its tables, never raised (as the scheduled sync's)."""
+def sync_asked(name: str, *, actor: Actor, flow_run_id: str | None = None) -> list[str]:
+    """The run a "Sync now" started (``flow_run_id``): that connection, whether or not its
+    period has passed; a failure said and kept on its tables, never raised (as the scheduled
+    sync's). Done, the run is forgotten: the page asks Prefect only of runs not yet done."""
     try:
         done = sync_connection(name, actor=actor)
+        lines = [f"{name}: " + "; ".join(said(t) for t in done.tables)]
     except ImproveError as error:
-        return [f"{name}: failed, nothing written: {error}"]
-    return [f"{name}: " + "; ".join(said(t) for t in done.tables)]
+        lines = [f"{name}: failed, nothing written: {error}"]
+    with transaction() as session:
+        connection = store.by_name(session, name)
+        if connection is not None and connection.sync_run_id == flow_run_id:
+            connection.sync_run_id = connection.sync_asked_at = connection.sync_asked_by = None
+    return lines
 
 
 def connections_now(runs: Runs) -> list[ConnectionOut]:
     """Every connection (``list_connections``), each with its last "Sync now" and where that
-    run stands in Prefect; "unknown" when Prefect cannot be reached."""
+    run stands in Prefect, while the run has not forgotten it; "unknown" when Prefect cannot be
+    reached."""
     connections = list_connections()
     with transaction(write=False) as session:
         asked = {c.name: c for c in store.every_connection(session) if c.sync_run_id}
