@@ -5,14 +5,17 @@ its first page until the test lets it go, so the run is seen queued or running, 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
 
+from ci_workflow.store.db import transaction
+from ci_workflow.store.intake.connections import by_name
 from tests import processes
 from tests.browser import chromium
 from tests.flows.conftest import AUTH, Served, use
@@ -178,3 +181,30 @@ def test_sync_now_starts_a_run_that_the_page_follows_to_its_result(
     assert 'disabled title="A sync is' not in card
     assert {c["name"]: c for c in carmen.get("/api/connections").json()}[NAME]["asked"] is None
     Cli().ok("connections", "remove", NAME)
+
+
+def test_a_run_that_ended_without_its_sync_is_said(
+    served: Served, signed_in: Callable[[str], httpx.Client], instance_url: str
+) -> None:
+    """A run Prefect no longer knows (its database was reset) never syncs: said on the page."""
+    Cli().run("connections", "remove", NAME)
+    add(Instance(instance_url), NAME, SECRET)
+    lost = str(uuid.uuid4())
+    with transaction() as session:
+        connection = by_name(session, NAME)
+        assert connection is not None
+        connection.sync_run_id, connection.sync_asked_by = lost, "Carmen Ruiz"
+        connection.sync_asked_at = datetime.now(UTC) - timedelta(hours=3)
+    carmen = signed_in(CARMEN)
+    card = text_of(_card(carmen.get("/connections").text))
+    assert (
+        "The sync asked by Carmen Ruiz 3 h ago ended without a result: Not found in Prefect"
+    ) in card
+    assert "Sync queued" not in card and "Sync running" not in card
+    Cli().ok("connections", "remove", NAME)
+
+
+@pytest.fixture
+def instance_url() -> Iterator[str]:
+    with servicenow() as served:
+        yield served.url
