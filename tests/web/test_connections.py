@@ -85,6 +85,9 @@ def test_a_ci_manager_sees_each_sync_and_a_failed_one_once(
     assert "refused the credentials" in twin["lab"]["error"]
     assert all(t["error"] == twin["lab"]["error"] for t in twin["lab"]["tables"])
     assert twin["lab"]["tables"][0]["synced_at"] is None
+    # The terminal's list says it once too: lab's first row, then "(as above)" for its others.
+    listed = Cli().ok("connections", "list").stdout
+    assert listed.count("(as above)") == len(twin["lab"]["tables"]) - 1
 
 
 def test_sync_now_with_prefect_unreachable_says_so_once_and_records_nothing(
