@@ -51,18 +51,20 @@ def ask_sync(name: str, *, actor: Actor, runs: Runs) -> SyncStarted:
     started = runs.start_sync(name)
     with transaction() as session:
         connection = named_connection(session, name)
-        if connection.sync_run_id != before:  # another "Sync now" recorded its run meanwhile
-            runs.cancel(started)
-            raise AlreadyExists("another sync was asked for at the same moment; it is queued")
-        connection.sync_run_id, connection.sync_asked_at = started, utcnow()
-        connection.sync_asked_by = actor.name
-        record_act(
-            session,
-            actor,
-            improvement_id=None,
-            action="connection_sync_asked",
-            detail=f"{name}: flow run {started} of sync-itsm",
-        )
+        clash = connection.sync_run_id != before  # another "Sync now" recorded its run meanwhile
+        if not clash:
+            connection.sync_run_id, connection.sync_asked_at = started, utcnow()
+            connection.sync_asked_by = actor.name
+            record_act(
+                session,
+                actor,
+                improvement_id=None,
+                action="connection_sync_asked",
+                detail=f"{name}: flow run {started} of sync-itsm",
+            )
+    if clash:  # one run is enough: this one goes, the other is kept
+        runs.cancel(started)
+        raise AlreadyExists("another sync was asked for at the same moment; it is queued")
     return SyncStarted(connection=name, flow_run_id=started)
 
 
