@@ -50,14 +50,19 @@ def apply(
     paths = _expand(files)
     if remote.session() is not None:  # signed in: the workspace applies as that person
         documents = [{"name": str(p), "text": p.read_text(encoding="utf-8")} for p in paths]
-        for line in remote.call("POST", "/api/apply", {"files": documents})["applied"]:
+        answer = remote.call("POST", "/api/apply", {"files": documents})
+        for line in answer["applied"]:
             console().print(escape(line))
+        for warning in answer.get("warnings", []):
+            console().print(f"warning: {escape(warning)}")
         return
     from ci_workflow.services.register.apply import apply_files
 
     for result in apply_files(paths, actor=cli_actor(as_)):
         changed = f" ({', '.join(result.changed)})" if result.changed else ""
         console().print(f"{result.id} {result.outcome}: {escape(result.key)}{escape(changed)}")
+        for warning in result.warnings:
+            console().print(f"warning: {result.id} {escape(warning)}")
 
 
 def _expand(files: list[Path]) -> list[Path]:

@@ -1,5 +1,5 @@
-"""The client side of Prefect: configure it, start lifecycle runs, read their state, resume and
-cancel them.
+"""The client side of Prefect: configure it, start lifecycle runs and a connection's sync, read
+their state, resume and cancel them.
 
 Prefect is imported inside the functions, after pointing it at the project's settings (API URL,
 home folder, no analytics): commands that never talk to Prefect never pay for importing it.
@@ -24,6 +24,7 @@ from ci_workflow.formatting import one_line
 from ci_workflow.settings import get_settings, prefect_auth_string
 
 LIFECYCLE_DEPLOYMENT = "improvement-lifecycle/improvement-lifecycle"
+SYNC_DEPLOYMENT = "sync-itsm/sync-itsm"
 
 
 def prefect_environment() -> dict[str, str]:
@@ -138,6 +139,22 @@ def start_lifecycle(improvement_id: int, shown_id: str = "", title: str = "") ->
             timeout=0,
             flow_run_name=name,
             tags=[shown.lower(), "improvement-lifecycle"],
+        )
+    return str(flow_run.id)  # type: ignore[union-attr]  # the sync variant returns a FlowRun
+
+
+def start_sync(connection: str) -> str:
+    """A run of the scheduled sync for this one connection, named and tagged after it."""
+    configure_prefect()
+    from prefect.deployments import run_deployment
+
+    with _unreachable_as_error():
+        flow_run = run_deployment(
+            SYNC_DEPLOYMENT,
+            parameters={"connection": connection},
+            timeout=0,
+            flow_run_name=f"sync {connection}",
+            tags=["sync-itsm", f"connection-{connection}"],
         )
     return str(flow_run.id)  # type: ignore[union-attr]  # the sync variant returns a FlowRun
 

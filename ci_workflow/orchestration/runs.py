@@ -1,4 +1,5 @@
-"""Prefect as the lifecycle's ``Runs`` port (``services.lifecycle.runs``)."""
+"""Prefect as the ``Runs`` port (``services.lifecycle.runs``): lifecycle runs and a connection's
+"Sync now"."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from ci_workflow.orchestration import client
 class PrefectRuns:
     def start(self, improvement_id: int, shown_id: str, title: str) -> str:
         return client.start_lifecycle(improvement_id, shown_id, title)
+
+    def start_sync(self, connection: str) -> str:
+        return client.start_sync(connection)
 
     def state(self, flow_run_id: str) -> client.RunState:
         return client.read_state(flow_run_id)

@@ -76,7 +76,7 @@ def test_an_older_register_upgrades_with_its_data(cli: Cli, backend: str) -> Non
         connection.exec_driver_sql(
             "INSERT INTO role_assignment (person_id, role, scope) VALUES (1, 'ci_manager', '')"
         )
-    assert "(schema 0008 → 0028)" in cli.ok("init").stdout
+    assert "(schema 0008 → 0029)" in cli.ok("init").stdout
     (ann,) = cli.json("people", "list")
     assert ann == {
         "name": "Ann Lee",

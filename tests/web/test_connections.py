@@ -12,21 +12,23 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import delete
+from sqlmodel import select
 
 from ci_workflow.cli.app import app
 from ci_workflow.store.db import transaction
-from ci_workflow.store.tables import ChangeRecord, Incident
+from ci_workflow.store.tables import AuditEvent, ChangeRecord, Incident
 from tests.browser import chromium
 from tests.helpers import Cli
 from tests.services.intake.glpi_server import glpi
 from tests.services.intake.servicenow_server import Instance, servicenow
 from tests.services.intake.test_glpi_sync import INCIDENTS, TICKETS, USER_TOKEN, ticket
 from tests.services.intake.test_servicenow_sync import START, change, incident
-from tests.web.conftest import Workspace, csrf_of, password_of, post_form
+from tests.web.conftest import Workspace, password_of, post_form
 from tests.web.test_people_admin import _shoot, _sign_in_as
 
 CARMEN, LENA = "carmen@example.org", "lena@example.org"
 SECRET = "s3cret-Pa55"
+NO_ERROR = '<td data-label="Last error"><span class="muted">none</span></td>'
 
 
 def text_of(page: str) -> str:
@@ -53,35 +55,65 @@ def add(instance: Instance, name: str, secret: str, *extra: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_a_ci_manager_sees_each_sync_and_syncs_from_the_page(
+def test_a_ci_manager_sees_each_sync_and_a_failed_one_once(
     use: Workspace, instance: Instance
 ) -> None:
     add(instance, "snow", SECRET, "--every", "15m")
     add(instance, "lab", "<b>wrong</b>")
+    Cli().ok("connections", "sync", "snow")  # the CLI syncs in the foreground, as before
+    assert Cli().run("connections", "sync", "lab").exit_code != 0
     carmen = use.signed_in(CARMEN)
     assert '<a href="/connections">Connections</a>' in carmen.get("/").text
-    token = {"csrf": csrf_of(carmen, "/connections")}
-    assert carmen.post("/connections/snow/sync", data=token).status_code == 303
-    assert carmen.post("/connections/lab/sync", data=token).status_code == 303
     page = carmen.get("/connections").text
     shown = text_of(page)
-    assert (
-        "snow synced: incident: 12 new, 0 updated; change_request: 4 new, 0 updated; "
-        "problem: 0 new, 0 updated; task_sla: 0 new, 0 updated." in shown
-    )
-    assert "lab : the sync failed, nothing was written: 127.0.0.1 refused the credentials" in (
-        shown.replace("lab:", "lab :")
-    )
     assert "synced every 15m" in shown and "secret kept (***)" in shown
-    assert SECRET not in page and "wrong" not in page
+    assert SECRET not in page and "<b>wrong</b>" not in page
     newest = f"{START + timedelta(minutes=11):%Y-%m-%d %H:%M:%S} UTC"
     assert f"Read up to {newest}" in shown or newest in shown
+    # lab's sync failed as a whole: its error is said once, not on each of its four tables.
+    lab = text_of(page[page.index('id="lab"') : page.index('id="snow"')])
+    said = "The last sync failed: 127.0.0.1 refused the credentials"
+    assert lab.count(said) == 1 and lab.count("refused the credentials") == 1
+    assert "Last error" not in lab
+    snow = page[page.index('id="snow"') :]
+    assert "The last sync failed" not in snow
+    assert snow.count(NO_ERROR) == 4  # its four tables, each without an error
     twin = {c["name"]: c for c in carmen.get("/api/connections").json()}
-    assert twin["snow"]["secret"] == "***"
+    assert twin["snow"]["secret"] == "***" and twin["snow"]["error"] is None
     incidents = twin["snow"]["tables"][0]
     assert (incidents["table"], incidents["imported"], incidents["error"]) == ("incident", 12, None)
-    assert "refused the credentials" in twin["lab"]["tables"][0]["error"]
+    assert "refused the credentials" in twin["lab"]["error"]
+    assert all(t["error"] == twin["lab"]["error"] for t in twin["lab"]["tables"])
     assert twin["lab"]["tables"][0]["synced_at"] is None
+    # The terminal's list says it once too: lab's first row, then "(as above)" for its others.
+    listed = Cli().ok("connections", "list").stdout
+    assert listed.count("(as above)") == len(twin["lab"]["tables"]) - 1
+
+
+def test_sync_now_with_prefect_unreachable_says_so_once_and_records_nothing(
+    use: Workspace, instance: Instance
+) -> None:
+    """The workspace's Prefect API is a port that refuses (tests/conftest.py): nothing runs."""
+    add(instance, "snow", SECRET)
+    carmen = use.signed_in(CARMEN)
+    answer = post_form(carmen, "/connections", "/connections/snow/sync")
+    assert answer.status_code == 303
+    shown = text_of(carmen.get("/connections").text)
+    assert shown.count("snow: no sync started: cannot reach the Prefect API") == 1
+    assert "Sync queued" not in shown and "Sync running" not in shown
+    assert instance.requests == []  # the tool was never asked
+    twin = Cli().json("connections", "list")[0]
+    assert all(t["synced_at"] is None and t["error"] is None for t in twin["tables"])
+    assert asked_in_audit("snow") == []
+
+
+def asked_in_audit(name: str) -> list[str]:
+    """Who asked for a "Sync now" of the connection, by the audit trail."""
+    with transaction(write=False) as session:
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "connection_sync_asked")
+        )
+        return [e.actor for e in events if e.detail.startswith(f"{name}: ")]
 
 
 def test_nobody_else_sees_or_syncs_connections(use: Workspace, instance: Instance) -> None:
@@ -105,13 +137,9 @@ def test_nobody_else_sees_or_syncs_connections(use: Workspace, instance: Instanc
         assert instance.requests == []  # the tool was never asked
         bearer = {"Authorization": f"Bearer {tokens[CARMEN]}"}
         done = api.post("/api/connections/snow/sync", headers=bearer)
-    assert done.status_code == 200
-    assert [(t["table"], t["imported"]) for t in done.json()["tables"]] == [
-        ("incident", 12),
-        ("change_request", 4),
-        ("problem", 0),
-        ("task_sla", 0),
-    ]
+    # Allowed, but this workspace's Prefect cannot be reached: said, nothing started.
+    assert done.status_code == 400 and "cannot reach the Prefect API" in done.json()["error"]
+    assert instance.requests == []
 
 
 def test_a_ci_manager_changes_the_secret_and_period_from_the_page_and_the_api(
@@ -129,9 +157,9 @@ def test_a_ci_manager_changes_the_secret_and_period_from_the_page_and_the_api(
     assert "snow changed: secret; every 1h." in shown and "synced every 1h" in shown
     assert SECRET not in carmen.get("/connections").text
     # Now the password ServiceNow knows: the sync reads as the connection's user.
-    token = {"csrf": csrf_of(carmen, "/connections")}
-    carmen.post("/connections/snow/sync", data=token)
-    assert "snow synced: incident: 12 new" in text_of(carmen.get("/connections").text)
+    Cli().ok("connections", "sync", "snow")
+    assert carmen.get("/connections").text.count(NO_ERROR) == 4
+    assert Cli().json("connections", "list")[0]["tables"][0]["imported"] == 12
     bad = post_form(carmen, "/connections", "/connections/snow", every="1s")
     assert bad.status_code == 303
     assert "--every: '1s' is not a period" in text_of(carmen.get("/connections").text)
@@ -158,7 +186,7 @@ def add_glpi(url: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_a_glpi_connection_is_shown_as_its_token_and_synced_from_the_page(
+def test_a_glpi_connection_is_shown_as_its_token_and_its_sync(
     use: Workspace, instance: Instance
 ) -> None:
     Cli().run("connections", "remove", "glpi")
@@ -168,18 +196,15 @@ def test_a_glpi_connection_is_shown_as_its_token_and_synced_from_the_page(
         served.items["Change"] = []
         served.items["Problem"] = []
         add_glpi(served.url)
-        carmen = use.signed_in(CARMEN)
-        token = {"csrf": csrf_of(carmen, "/connections")}
-        assert carmen.post("/connections/glpi/sync", data=token).status_code == 303
-        page = carmen.get("/connections").text
+        Cli().ok("connections", "sync", "glpi")
+        page = use.signed_in(CARMEN).get("/connections").text
     shown = text_of(page)
     assert "glpi (glpi)" in shown and "as the owner of its access token" in shown
     assert "secret kept (***)" in shown and USER_TOKEN not in page
-    expected = (
-        f"glpi synced: Ticket: {INCIDENTS} new, 0 updated; Change: 0 new, 0 updated; "
-        "Problem: 0 new, 0 updated."
-    )
-    assert expected in shown
+    glpi_card = page[page.index('id="glpi"') :]
+    assert 'Ticket <span class="muted">→ incidents</span>' in glpi_card
+    assert f'<td class="n" data-label="New">{INCIDENTS}</td>' in glpi_card
+    assert 'Problem <span class="muted">→ problems</span>' in glpi_card
     Cli().ok("connections", "remove", "glpi")
 
 

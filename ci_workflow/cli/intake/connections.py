@@ -148,7 +148,9 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
         return
     table = new_table("Name", "Table", "Cursor", "Last sync", "Rows", "Error", wrap=("Error",))
     for connection in found:
-        for sync in connection.tables:
+        for index, sync in enumerate(connection.tables):
+            # A sync that failed as a whole: its error once, on the connection's first row.
+            repeated = index > 0 and sync.error is not None and sync.error == connection.error
             when = f"{sync.synced_at:%Y-%m-%d %H:%M} UTC" if sync.synced_at else "never"
             rows = f"{sync.imported} new, {sync.updated} updated, {sync.left_out} left out"
             rows += f", {sync.deleted} deleted in the tool" if sync.deleted else ""
@@ -158,7 +160,7 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
                 escape(sync.cursor or "-"),
                 when,
                 rows + (" (more to read)" if sync.more else ""),
-                escape(sync.error or ""),
+                "(as above)" if repeated else escape(sync.error or ""),
             )
     console().print(table)
 

@@ -124,7 +124,7 @@ def sync_due(actor: Actor) -> list[str]:
         except ImproveError as error:
             lines.append(f"{name}: failed, nothing written: {error}")
             continue
-        lines.append(f"{name}: " + "; ".join(_said(t) for t in done.tables))
+        lines.append(f"{name}: " + "; ".join(said(t) for t in done.tables))
     return lines
 
 
@@ -234,12 +234,12 @@ def _write(
             actor,
             improvement_id=None,
             action="connection_synced",
-            detail=f"{connection.name}: " + "; ".join(_said(r) for r in results),
+            detail=f"{connection.name}: " + "; ".join(said(r) for r in results),
         )
     return SyncResult(name=connection.name, tables=results)
 
 
-def _said(result: TableResult) -> str:
+def said(result: TableResult) -> str:
     more = ", more to read" if result.more else ""
     gone = f", {result.deleted} deleted in the tool" if result.deleted else ""
     return f"{result.table} {result.imported} new, {result.updated} updated{gone}{more}"

@@ -68,6 +68,16 @@ class TableSync(BaseModel):
     reconciled_at: datetime | None  # when its ids were last listed
 
 
+class AskedSync(BaseModel):
+    """The last "Sync now": its run of the sync-itsm deployment and where that run stands."""
+
+    flow_run_id: str
+    asked_at: datetime
+    asked_by: str
+    progress: str  # queued, running, ended, or unknown (Prefect cannot be reached)
+    state: str  # Prefect's name for it: Scheduled, Late, Running, Completed, Crashed...
+
+
 class ConnectionOut(BaseModel):
     name: str
     kind: str
@@ -77,6 +87,11 @@ class ConnectionOut(BaseModel):
     secret: str | None  # "***" when one is kept; never the secret
     every: str | None
     tables: list[TableSync]
+    # Why the last sync failed as a whole (the same error on every table that has one), and
+    # when: said once for the connection rather than on each table.
+    error: str | None = None
+    error_at: datetime | None = None
+    asked: AskedSync | None = None
 
 
 def table_mappings(text: str, source: str, kind: str) -> dict[str, Mapping]:
@@ -206,6 +221,7 @@ def shown(connection: ItsmConnection, syncs: dict[str, Any]) -> ConnectionOut:
                 reconciled_at=row.reconciled_at if row else None,
             )
         )
+    common = shared_error(rows)
     return ConnectionOut(
         name=connection.name,
         kind=connection.kind,
@@ -215,7 +231,20 @@ def shown(connection: ItsmConnection, syncs: dict[str, Any]) -> ConnectionOut:
         secret=MASK if connection.secret else None,
         every=every_text(connection.every_minutes) if connection.every_minutes else None,
         tables=rows,
+        error=common,
+        error_at=max(
+            (r.tried_at for r in rows if common and r.error == common and r.tried_at), default=None
+        ),
     )
+
+
+def shared_error(tables: list[TableSync]) -> str | None:
+    """The error every failed table shares, when it is the whole sync's: on all its tables, or
+    at least two of them; None when tables failed each their own way."""
+    failed = [t.error for t in tables if t.error]
+    if len(set(failed)) != 1 or (len(failed) < 2 and len(failed) < len(tables)):
+        return None
+    return failed[0]
 
 
 def named_connection(session: Any, name: str) -> ItsmConnection:

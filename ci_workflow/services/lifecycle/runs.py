@@ -1,6 +1,7 @@
-"""The orchestrator as the lifecycle's use cases see it: start a run, read its state, answer the
-gate it waits at, cancel it. ``orchestration.runs.PrefectRuns`` is the real one; the CLI, the
-workspace and the benches hand it in, so each use case is one function for every channel."""
+"""The orchestrator as the use cases see it: start a lifecycle run or a connection's sync, read
+a run's state, answer the gate it waits at, cancel it. ``orchestration.runs.PrefectRuns`` is the
+real one; the CLI, the workspace and the benches hand it in, so each use case is one function for
+every channel."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ class RunState(Protocol):
 class Runs(Protocol):
     def start(self, improvement_id: int, shown_id: str, title: str) -> str:
         """Start an improvement's lifecycle run; returns its id."""
+        ...
+
+    def start_sync(self, connection: str) -> str:
+        """Start a run of the scheduled sync (``sync-itsm``) for this one connection; its id."""
         ...
 
     def state(self, flow_run_id: str) -> RunState: ...

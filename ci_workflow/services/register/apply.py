@@ -9,6 +9,9 @@ of queries and the whole change worked out before the lock; under it, those rows
 and, if nothing changed meanwhile, written in one statement per table. If something did change,
 the change is worked out again from what the register now holds, so the outcome is always the
 one of an apply that ran alone. An apply that changes nothing takes no write lock at all.
+
+An applied improvement carries warnings that refuse nothing: a ``sql`` source reading the
+register's incidents or changes with those deleted in their tool (``register_reads``).
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.clock import as_utc, utcnow
 from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.improvement.improvement_file import fields_of
+from ci_workflow.domain.improvement.register_reads import deleted_records_warnings
 from ci_workflow.errors import NotAuthorised, VersionConflict
+from ci_workflow.metrics.placement import placed
 from ci_workflow.services.people.refusals import refuse
 from ci_workflow.services.register._apply_files import keys_of, parse_all, read_file, validate_all
 from ci_workflow.services.register._apply_plan import Change, changes, refusals
 from ci_workflow.services.register._apply_secrets import unmasked
+from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.people.people import load_directory
 from ci_workflow.store.register import apply_rows as rows
@@ -46,6 +52,7 @@ class Applied:
     key: str
     outcome: str  # "created", "updated" or "unchanged"
     changed: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def apply_files(paths: list[Path], *, actor: Actor) -> list[Applied]:
@@ -85,14 +92,33 @@ def _apply(
         directory, current = load_directory(session), load_current(session, keys)
         _check_versions(session, current, versions)
     planned = _plan(parsed, directory, current, actor, refused)
+    warned = _warnings(parsed)
     if all(change.outcome == "unchanged" for change in planned):
-        return _results(planned, {})
+        return _results(planned, {}, warned)
     with transaction() as session:
         now_directory, now = load_directory(session), load_current(session, keys, lock=True)
         _check_versions(session, now, versions)
         if now != current or now_directory.people != directory.people:  # changed meanwhile
             planned = _plan(parsed, now_directory, now, actor, refused)
-        return _results(planned, _write(session, planned))
+        return _results(planned, _write(session, planned), warned)
+
+
+def _warnings(parsed: list[tuple[str, dict[str, Any]]]) -> dict[str, tuple[str, ...]]:
+    """By key, what to warn of the improvement's objectives' sql sources (validated already;
+    a SQLite file's path as captures read it, relative ones from the file's folder)."""
+    register = get_settings().store_url
+    return {
+        str(data.get("key", "")): tuple(
+            warning
+            for objective in data.get("objectives") or []
+            if (objective.get("source") or {}).get("kind") == "sql"
+            for source in [placed(objective["source"], Path(name).parent)]
+            for warning in deleted_records_warnings(
+                str(objective["metric"]), source["url"], source["query"], register
+            )
+        )
+        for name, data in parsed
+    }
 
 
 def _plan(
@@ -138,9 +164,17 @@ def _check_versions(session: Session, current: Current, versions: Mapping[str, i
         )
 
 
-def _results(planned: list[Change], ids: dict[str, int]) -> list[Applied]:
+def _results(
+    planned: list[Change], ids: dict[str, int], warned: Mapping[str, tuple[str, ...]]
+) -> list[Applied]:
     return [
-        Applied(format_id(c.improvement_id or ids[c.key]), c.key, c.outcome, c.changed)
+        Applied(
+            format_id(c.improvement_id or ids[c.key]),
+            c.key,
+            c.outcome,
+            c.changed,
+            warned.get(c.key, ()),
+        )
         for c in planned
     ]
 

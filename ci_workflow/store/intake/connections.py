@@ -30,6 +30,10 @@ class ItsmConnection(SQLModel, table=True):
     # The mapping as YAML (a table's name: its import mapping), kept as it was registered.
     mapping: str = Field(sa_type=Text)
     every_minutes: int | None = None
+    # The last "Sync now": the run of the sync-itsm deployment it started, when, by whom.
+    sync_run_id: str | None = Field(default=None, max_length=64)
+    sync_asked_at: datetime | None = None
+    sync_asked_by: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(max_length=200)
 

@@ -33,7 +33,9 @@ class Files(BaseModel):
 
 @router.post("/api/apply")
 def apply(asked: Files, actor: Writer) -> Response:
-    """A CSV source's relative path is read from IMPROVE_HOME/applied on the workspace's side."""
+    """A CSV source's relative path is read from IMPROVE_HOME/applied on the workspace's side.
+    Answers `applied`, a line per improvement, and `warnings`, what applied but deserves a look
+    (a sql source counting the register's records deleted in their ITSM tool)."""
     base = get_settings().home_dir / "applied"
     documents = [(str(base / Path(f.name).name), f.text) for f in asked.files]
     try:
@@ -44,4 +46,5 @@ def apply(asked: Files, actor: Writer) -> Response:
         f"{a.id} {a.outcome}: {a.key}" + (f" ({', '.join(a.changed)})" if a.changed else "")
         for a in applied
     ]
-    return as_json({"applied": lines})
+    warnings = [f"{a.id} {w}" for a in applied for w in a.warnings]
+    return as_json({"applied": lines, "warnings": warnings})

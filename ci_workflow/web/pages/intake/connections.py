@@ -1,7 +1,8 @@
 """Connections to ITSM tools (``/connections``, JSON at ``/api/connections``; a CI manager's):
 each connection's tool, URL and user (its secret never), and per table the last sync, the rows
-it wrote, how far behind the register is, and why the last sync failed. "Sync now" reads what
-changed since, as ``improve connections sync`` does."""
+it wrote, how far behind the register is, and why the last sync failed (once for the connection
+when the whole sync failed). "Sync now" starts a run of the scheduled sync for that connection
+(``sync_requests``) and comes straight back: the page shows it queued, running, then its result."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from ci_workflow.domain.authority.actors import Actor
 from ci_workflow.domain.authority.permissions import Action, allowed
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.errors import ImproveError, NotAuthorised
+from ci_workflow.orchestration.runs import PrefectRuns
 from ci_workflow.services.intake.connection_changes import ConnectionChange, change_connection
-from ci_workflow.services.intake.connection_sync import sync_connection
-from ci_workflow.services.intake.connections import list_connections
+from ci_workflow.services.intake.sync_requests import ask_sync, connections_now
 from ci_workflow.services.people.refusals import require
 from ci_workflow.web.auth import api_writer, check_csrf, viewer
 from ci_workflow.web.render import as_json, back, page, refusal_said, say
@@ -47,43 +48,41 @@ def since(moment: datetime | None, now: datetime) -> str:
 def listing(request: Request, actor: Viewer) -> Response:
     _manager(actor)
     now = utcnow()
-    return page(
-        request, "connections.html", actor, connections=list_connections(), now=now, since=since
-    )
+    connections = connections_now(PrefectRuns())
+    return page(request, "connections.html", actor, connections=connections, now=now, since=since)
 
 
 @router.get("/api/connections")
 def listing_json(actor: Viewer) -> Response:
     """Every connection to an ITSM tool (a CI manager): its tool, URL and user, its secret
-    masked as `***`, and per table the cursor, the last sync and its rows, and the last error."""
+    masked as `***`, per table the cursor, the last sync and its rows, and the last error;
+    `error`, the error of a sync that failed as a whole; `asked`, the last "Sync now" and its
+    `progress` (queued, running, ended, unknown)."""
     _manager(actor)
-    return as_json(list_connections())
+    return as_json(connections_now(PrefectRuns()))
 
 
 @router.post("/connections/{name}/sync")
 def sync_now(request: Request, name: str, actor: Viewer, csrf: Text = "") -> Response:
     check_csrf(request, csrf, actor)
     try:
-        done = sync_connection(name, actor=actor)
+        started = ask_sync(name, actor=actor, runs=PrefectRuns())
     except NotAuthorised:
         raise
-    except ImproveError as failed:
-        say(request, f"{name}: the sync failed, nothing was written: {failed}", "error")
-        return back("/connections")
-    counts = "; ".join(
-        f"{t.table}: {t.imported} new, {t.updated} updated"
-        + (f", {t.deleted} deleted in the tool" if t.deleted else "")
-        for t in done.tables
-    )
-    say(request, f"{name} synced: {counts}.")
-    return back("/connections")
+    except ImproveError as refused:
+        say(request, f"{name}: no sync started: {refused}", "error")
+        return back("/connections", name)
+    say(request, f"{name}: sync queued; this page shows it running, then its result.")
+    return back("/connections", started.connection)
 
 
 @router.post("/api/connections/{name}/sync")
 def sync_json(name: str, actor: Writer) -> Response:
-    """Syncs the connection now (a CI manager): what changed since its last sync, all tables
-    or nothing; answers each table's rows read, new and updated. A failure is 4xx with why."""
-    return as_json(sync_connection(name, actor=actor))
+    """Starts a sync of the connection (a CI manager) as a run of the `sync-itsm` deployment
+    and answers at once, 202 with its `flow_run_id`; `GET /api/connections` shows it queued,
+    running, then the sync's rows or error. 400 with why, nothing started, while the
+    connection's last one is queued or running, or when Prefect cannot be reached."""
+    return as_json(ask_sync(name, actor=actor, runs=PrefectRuns()), status_code=202)
 
 
 @router.post("/connections/{name}")
