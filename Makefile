@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint docs docs-screenshots bench mutants mutants-use-cases clean
+.PHONY: demo test test-slow lint docs docs-screenshots bench mutants mutants-use-cases clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,11 +27,16 @@ lint: $(VENV)/.installed-test
 
 # Test files are spread over TEST_WORKERS processes (pytest-xdist), each file on one worker and
 # each worker with its own Prefect server where its files need one; TEST_WORKERS=0 runs them in
-# this process, one after another.
+# this process, one after another. `make test` is the suite a developer runs often; the tests
+# marked slow (end to end through a real Prefect server and its flows, or a real browser) are
+# `make test-slow`, which .ci/run runs after it.
 TEST_WORKERS ?= 3
 
 test: lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
+
+test-slow: $(VENV)/.installed-test
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m slow
 
 # The documentation site into site/ (its reference pages generated from the code); strict: a
 # warning, a broken link or anchor among them, fails. NO_MKDOCS_2_WARNING quiets Material's banner.

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.slow import require_slow
+
 # As the machine's notes say: without the background-networking flags Chromium's connections
 # are refused by this closed network, many at a time.
 FLAGS = (
@@ -25,6 +27,7 @@ FLAGS = (
 
 def chromium(profile: Path, *extra: str) -> Any:
     """A browser with a profile of its own; its caller quits it."""
+    require_slow("a real browser")
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         pytest.skip(
             "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"

@@ -23,6 +23,7 @@ from ci_workflow.settings import get_settings
 from ci_workflow.store.db import reset_caches
 from tests import processes
 from tests.helpers import Cli
+from tests.slow import require_slow
 
 # The session's server asks for basic authentication, as `improve server` does.
 AUTH = ("improve", secrets.token_urlsafe(16))
@@ -45,6 +46,7 @@ def prefect_env(home: Path, api_url: str) -> dict[str, str]:
 
 class PrefectServer:
     def __init__(self, root: Path, database_url: str | None = None) -> None:
+        require_slow("a Prefect server")
         self.root = root
         self.port = processes.free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"

@@ -17,6 +17,8 @@ from tests.cli.test_doctor import workspace
 from tests.flows.conftest import PrefectServer, Served, use_settings
 from tests.helpers import Cli
 
+pytestmark = pytest.mark.slow  # a real Prefect server and flows: run by .ci/run (make test-slow)
+
 
 def test_a_served_register_passes_every_check_and_exits_0(
     lifecycle: Served,

@@ -27,6 +27,8 @@ from tests.web.conftest import password_of, post_form, sign_in
 from tests.web.test_connections import SECRET, add, asked_in_audit, text_of
 from tests.web.test_people_admin import _shoot, _sign_in_as
 
+pytestmark = pytest.mark.slow  # a real Prefect server and flows: run by .ci/run (make test-slow)
+
 CARMEN, LENA = "carmen@example.org", "lena@example.org"
 NAME = "snow-now"
 INCIDENTS, CHANGES = 12, 4

@@ -21,6 +21,8 @@ from tests.processes import until as wait_for
 from tests.servers import Mailbox
 from tests.web.conftest import password_of
 
+pytestmark = pytest.mark.slow  # a real Prefect server and flows: run by .ci/run (make test-slow)
+
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 OMAR = "omar@example.org"
 

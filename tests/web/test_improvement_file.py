@@ -114,7 +114,8 @@ def test_every_example_comes_back_unchanged(here: Workspace, key: str, tmp_path:
     )
     files = {"files": [{"name": f"{key}.yaml", "text": text}]}
     assert client.post("/api/apply", json=files).json() == {
-        "applied": [f"IMP-000{number} unchanged: {key}"]
+        "applied": [f"IMP-000{number} unchanged: {key}"],
+        "warnings": [],
     }
     twin = client.get(f"/api/improvements/{key}/file")
     put = client.put(f"/api/improvements/{key}", json=twin.json())

@@ -21,6 +21,7 @@ from ci_workflow.store.db import transaction
 from ci_workflow.store.register.improvements import get_improvement
 from ci_workflow.store.tables import GateDecision, MetricSnapshot
 from tests.helpers import Cli, improvement_doc, move_to, objective_doc, write_yaml
+from tests.slow import require_slow
 
 ARTEFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
@@ -284,12 +285,14 @@ def test_a_failed_delivery_is_retried_reported_and_loses_no_report(
     assert Path(lines[0].split(" ", 1)[1].removesuffix(": sent")).is_file()
 
 
+@pytest.mark.slow
 def test_the_html_report_opens_in_chromium_without_console_errors(
     history: str, tmp_path: Path
 ) -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.skip("Debian's chromium package is not installed (apt-get install chromium)")
+    require_slow("a real browser")
     page = tmp_path / "review.html"
     page.write_text(review_report(history, "html"))
     ARTEFACTS.mkdir(exist_ok=True)
