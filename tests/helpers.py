@@ -12,18 +12,19 @@ import yaml
 from click.testing import Result
 from typer.testing import CliRunner
 
-from ci_workflow.cli.app import app
+from ci_workflow.cli.app import app_for
 
 
 class Cli:
-    """Runs ``improve`` in-process, as a user would type it."""
+    """Runs ``improve`` in-process, as a user would type it: through the app the entry point
+    builds for those words (the named command's alone)."""
 
     def __init__(self) -> None:
         self.runner = CliRunner()
 
     def run(self, *args: str) -> Result:
         _log_to_this_stderr()
-        return self.runner.invoke(app, list(args), catch_exceptions=False)
+        return self.runner.invoke(app_for(list(args)), list(args), catch_exceptions=False)
 
     def ok(self, *args: str) -> Result:
         result = self.run(*args)
