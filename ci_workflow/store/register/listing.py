@@ -21,7 +21,7 @@ from ci_workflow.store.register.register_tables import (
     team_member,
 )
 
-_OWNER, _PROCESS_OWNER = person.alias("owner"), person.alias("process_owner")
+_OWNER, _PROCESS_OWNER = person.alias("owner_person"), person.alias("process_owner_person")
 
 REGISTER_COLUMNS = (
     "id",
