@@ -1,12 +1,21 @@
-"""Benchmark: cold `improve list --json` over 10,000 improvements; `improve apply` of 1,000 files.
+"""Benchmark: the product's commands against the floor `python -c "import sqlmodel, typer"`;
+cold `improve list --json` over 10,000 improvements; `improve apply` of 1,000 files.
 
 Run with `make bench` (or `.venv/bin/python bench/cli_startup.py`). Figures go to
 docs/performance.md by hand; nothing here asserts a time.
+
+The commands against the floor: CPU time (user + system, of the child process: the machine is
+shared, wall time says more about the neighbours), each command run right after the floor,
+pair after pair (A B A B), the first pair a warm-up; the ratio of each pair, min/median/max.
+`cli_startup.py floor` runs that part alone. ``BENCH_BEFORE=/path/to/a/checkout`` runs the same commands from that checkout's code too
+(``git worktree add /tmp/before <commit>``), in the same rounds, and checks that both print
+the same bytes.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -16,7 +25,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
-from common import IMPROVE
+from common import IMPROVE, ROOT, clean_env
+
+FLOOR = [sys.executable, "-c", "import sqlmodel, typer"]
+COMMANDS = (("list", "--json"), ("gates", "--json"), ("list",), ("gates",), ("--help",))
+PAIRS = int(os.environ.get("BENCH_PAIRS", "9"))
 
 
 def timed(args: list[str], env: dict[str, str], runs: int) -> list[float]:
@@ -119,7 +132,79 @@ def improvement_file(i: int) -> dict[str, object]:
     }
 
 
+def cpu_of(args: list[str], env: dict[str, str]) -> tuple[float, bytes]:
+    """The CPU time (user + system) of one run of ``args``, and what it printed. It runs in
+    IMPROVE_HOME: ``python -c`` puts its folder first on the path, before PYTHONPATH."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(args, env=env, cwd=env["IMPROVE_HOME"], check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return spent, done.stdout
+
+
+def small_register(env: dict[str, str]) -> None:
+    """The sample people, the three example improvements, two of them waiting at a gate."""
+    subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
+    for line in (ROOT / "examples" / "people.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, email, roles = (part.strip() for part in line.split("|"))
+            grants = [arg for role in roles.split(",") for arg in ("--role", role.strip())]
+            add = [*IMPROVE, "people", "add", name, "--email", email, *grants]
+            subprocess.run(add, env=env, check=True, capture_output=True)
+    files = sorted(str(p) for p in (ROOT / "examples" / "improvements").glob("*.yaml"))
+    apply = [*IMPROVE, "apply", *files, "--as", "Carmen Ruiz"]
+    subprocess.run(apply, env=env, check=True, capture_output=True)
+    opening = (
+        "import uuid\n"
+        "from ci_workflow.services.lifecycle.gate_opening import open_gate\n"
+        "from ci_workflow.services.lifecycle.stages import define_stage\n"
+        "for improvement in (1, 2):\n"
+        "    run = str(uuid.uuid4())\n"
+        "    define_stage(improvement, run)\n"
+        "    open_gate(improvement, 'plan_approval', 1, run)\n"
+    )
+    subprocess.run([sys.executable, "-c", opening], env=env, check=True, capture_output=True)
+
+
+def against_the_floor() -> None:
+    """Each command's CPU time over the floor's, pair by pair, on a small register."""
+    before = os.environ.get("BENCH_BEFORE")
+    # The same entry for both checkouts: the code of the one first on PYTHONPATH runs.
+    entry = [sys.executable, "-c", "import sys; from ci_workflow.cli.app import main; main()"]
+    with tempfile.TemporaryDirectory() as home:
+        env = clean_env(home)
+        env.pop("PYTHONPATH", None)
+        small_register(env)
+        checkouts = {"now": env} | (
+            {f"before ({before})": env | {"PYTHONPATH": before}} if before else {}
+        )
+        print(f"commands against the floor, CPU, {PAIRS} pairs after a warm-up:")
+        for words in COMMANDS:
+            spent: dict[str, list[float]] = {"floor": [], **{name: [] for name in checkouts}}
+            printed: dict[str, set[bytes]] = {name: set() for name in checkouts}
+            for pair in range(PAIRS + 1):
+                for name, checkout in checkouts.items():
+                    floor, _ = cpu_of(FLOOR, checkout)
+                    command, out = cpu_of([*entry, *words], checkout)
+                    printed[name].add(out)
+                    if pair:
+                        spent["floor"].append(floor)
+                        spent[name].append(command / floor)
+            print(f"  improve {' '.join(words)}")
+            for name in checkouts:
+                ratios = spent[name]
+                print(
+                    f"    {name}: median {statistics.median(ratios):.2f}× the floor "
+                    f"(min {min(ratios):.2f}, max {max(ratios):.2f})"
+                )
+            print(f"    floor, median CPU: {statistics.median(spent['floor']):.3f} s")
+            if before:
+                same = len(printed["now"] | printed[f"before ({before})"]) == 1
+                print(f"    output the same bytes before and now: {same}")
+
+
 def main() -> None:
+    against_the_floor()
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "IMPROVE_HOME": home}
         env.pop("IMPROVE_DATABASE_URL", None)
@@ -162,4 +247,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["floor"]:  # the commands against the floor alone
+        against_the_floor()
+    else:
+        main()

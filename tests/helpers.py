@@ -16,17 +16,19 @@ import yaml
 from click.testing import Result
 from typer.testing import CliRunner
 
-from ci_workflow.cli.app import app
+from ci_workflow.cli.app import app_for
 
 
 class Cli:
-    """Runs ``improve`` in-process, as a user would type it."""
+    """Runs ``improve`` in-process, as a user would type it: through the app the entry point
+    builds for those words (the named command's alone)."""
 
     def __init__(self) -> None:
         self.runner = CliRunner()
 
     def run(self, *args: str) -> Result:
         _log_to_this_stderr()
+        app = _app_named(args[0] if args else "")
         with mock.patch.object(typer.testing, "_get_command", _command_tree):
             return self.runner.invoke(app, list(args), catch_exceptions=False)
 
@@ -48,8 +50,10 @@ class Cli:
         return json.loads(self.ok(*args, "--json").stdout)
 
 
-# Typer builds the whole command tree (every command's parameters) on each invoke; the installed
-# `improve` builds it once a process. Building it once a test process saved a fifth of the suite.
+# The entry point builds the app for a command's first word, and Typer its command tree (every
+# parameter of each command) on each invoke: the installed `improve` does both once a process,
+# and so does this driver (building them for every call was a fifth of the suite's time).
+_app_named = functools.cache(lambda word: app_for([word] if word else []))
 _command_tree = functools.cache(typer.main.get_command)
 
 

@@ -187,3 +187,28 @@ def test_the_version_is_the_installed_packages_and_loads_nothing_heavy(
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     assert fresh_python(code, cwd=tmp_path, env=env).endswith("[]")
+
+
+def test_the_register_list_loads_neither_the_store_tables_nor_other_commands(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """`improve list` reads through Core clauses (``store.register.register_tables``) and its
+    entry point imports its command's module alone: defining the SQLModel tables and the other
+    commands would double its start-up (docs/performance.md)."""
+    assert improve(env, tmp_path, "init").returncode == 0
+    code = (
+        "import sys\n"
+        "from ci_workflow.cli.app import main\n"
+        "sys.argv = ['improve', 'list', '--json']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "print([m for m in sys.modules if m.startswith(('ci_workflow.store.tables', 'rich'))])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('ci_workflow.cli.')))\n"
+    )
+    listed, tables, commands = fresh_python(code, cwd=tmp_path, env=env).splitlines()
+    assert (listed, tables) == ("[]", "[]")
+    assert commands == str(
+        ["ci_workflow.cli._common", "ci_workflow.cli.app", "ci_workflow.cli.register"]
+    )

@@ -1,31 +1,70 @@
-"""Entry point of ``improve``. Prefect is imported only by the commands that talk to it."""
+"""Entry point of ``improve``. Prefect is imported only by the commands that talk to it.
+
+``improve CMD ...`` imports only the module that defines CMD (``MODULE_OF``; Click's lazily
+loaded subcommands): each command module costs a millisecond or two, and Typer builds the
+parameters of every command it knows before it runs one. ``improve``, ``improve --help`` and
+anything else build the whole app (``app``); ``tests/cli/test_entry.py`` checks that the two
+agree on every command.
+"""
 
 from __future__ import annotations
 
+import functools
+import importlib
+import sys
+
 import typer
 
-from ci_workflow.cli import (
-    lessons,
-    lifecycle,
-    metrics,
-    people,
-    register,
-    reports,
-    server,
-    show,
-    web,
-)
-from ci_workflow.cli.intake import connections, ideas, imports, opportunities
-from ci_workflow.cli.strategy import benefits, portfolio, strategy
-from ci_workflow.cli.upkeep import doctor
-
-app = typer.Typer(
-    name="improve",
-    help="ITIL 4 Continual Improvement: the register, its lifecycle, metrics and reports.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+# The module that registers each top-level command: with ``register_commands(app)``, or, for a
+# group (``people``, ``import``...), as its ``app``.
+MODULE_OF = {
+    **dict.fromkeys(("init", "apply", "list", "withdraw", "export"), "ci_workflow.cli.register"),
+    **dict.fromkeys(("show", "audit"), "ci_workflow.cli.show"),
+    **dict.fromkeys(
+        (
+            "start",
+            "gates",
+            "approve",
+            "reject",
+            "rework",
+            "resubmit",
+            "complete",
+            "signoff",
+            "extend",
+            "status",
+            "reconcile",
+        ),
+        "ci_workflow.cli.lifecycle",
+    ),
+    **dict.fromkeys(("server", "serve"), "ci_workflow.cli.server"),
+    **dict.fromkeys(
+        (
+            "capture",
+            "backfill",
+            "confirm-baseline",
+            "record",
+            "survey",
+            "snapshots",
+            "progress",
+            "sustainment",
+        ),
+        "ci_workflow.cli.metrics",
+    ),
+    **dict.fromkeys(("report", "practice-report", "kpis"), "ci_workflow.cli.reports"),
+    "lessons": "ci_workflow.cli.lessons",
+    **dict.fromkeys(("web", "login", "logout"), "ci_workflow.cli.web"),
+    "doctor": "ci_workflow.cli.upkeep.doctor",
+    "portfolio": "ci_workflow.cli.strategy.portfolio",
+}
+GROUP_MODULE_OF = {
+    "people": "ci_workflow.cli.people",
+    "import": "ci_workflow.cli.intake.imports",
+    "opportunities": "ci_workflow.cli.intake.opportunities",
+    "ideas": "ci_workflow.cli.intake.ideas",
+    "connections": "ci_workflow.cli.intake.connections",
+    "strategy": "ci_workflow.cli.strategy.strategy",
+    "benefits": "ci_workflow.cli.strategy.benefits",
+}
 
 
 def _version(shown: bool) -> None:
@@ -40,7 +79,6 @@ def _version(shown: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _main(
     _shown: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
@@ -49,24 +87,53 @@ def _main(
     """ITIL 4 Continual Improvement: the register, its lifecycle, metrics and reports."""
 
 
-register.register_commands(app)
-show.register_commands(app)
-lifecycle.register_commands(app)
-server.register_commands(app)
-metrics.register_commands(app)
-reports.register_commands(app)
-lessons.register_commands(app)
-web.register_commands(app)
-doctor.register_commands(app)
-portfolio.register_commands(app)
-app.add_typer(people.app, name="people")
-app.add_typer(imports.app, name="import")
-app.add_typer(opportunities.app, name="opportunities")
-app.add_typer(ideas.app, name="ideas")
-app.add_typer(connections.app, name="connections")
-app.add_typer(strategy.app, name="strategy")
-app.add_typer(benefits.app, name="benefits")
+def _new_app() -> typer.Typer:
+    new = typer.Typer(
+        name="improve",
+        help="ITIL 4 Continual Improvement: the register, its lifecycle, metrics and reports.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    new.callback()(_main)
+    return new
+
+
+def _add(target: typer.Typer, name: str) -> None:
+    """Register ``name`` (a command, or a group) on ``target``, importing only its module."""
+    if name in GROUP_MODULE_OF:
+        target.add_typer(importlib.import_module(GROUP_MODULE_OF[name]).app, name=name)
+    else:
+        importlib.import_module(MODULE_OF[name]).register_commands(target)
+
+
+@functools.cache
+def whole_app() -> typer.Typer:
+    """Every command, in the order ``improve --help`` lists them."""
+    whole = _new_app()
+    for module in dict.fromkeys(MODULE_OF.values()):
+        importlib.import_module(module).register_commands(whole)
+    for group in GROUP_MODULE_OF:
+        _add(whole, group)
+    return whole
+
+
+def app_for(argv: list[str]) -> typer.Typer:
+    """The app that runs ``improve *argv``: only the named command's, when the first word names
+    one; else the whole app."""
+    name = argv[0] if argv else ""
+    if name not in MODULE_OF and name not in GROUP_MODULE_OF:
+        return whole_app()
+    lean = _new_app()
+    _add(lean, name)
+    return lean
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":  # tests drive the whole app with Typer's CliRunner
+        return whole_app()
+    raise AttributeError(name)
 
 
 def main() -> None:
-    app()
+    app_for(sys.argv[1:])()

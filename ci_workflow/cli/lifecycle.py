@@ -14,7 +14,7 @@ from ci_workflow.cli._common import (
     new_table,
     print_json,
 )
-from ci_workflow.domain.stages.gates import Gate
+from ci_workflow.domain.vocabulary import Gate
 from ci_workflow.formatting import when
 
 if TYPE_CHECKING:

@@ -18,7 +18,6 @@ from ci_workflow.cli._common import (
     print_json,
 )
 from ci_workflow.domain.clock import as_utc
-from ci_workflow.domain.measures.surveys import MAX_FILE_BYTES
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import number, percent, quantity, share, visible, when
 
@@ -156,6 +155,8 @@ def survey(
     kept with it (the review report shows how many answered and the spread)."""
     data = None
     if file is not None:
+        from ci_workflow.domain.measures.surveys import MAX_FILE_BYTES
+
         if file.stat().st_size > MAX_FILE_BYTES:
             raise UsageError(f"--file: at most {MAX_FILE_BYTES // 1_000_000} MB")
         data = file.read_bytes()

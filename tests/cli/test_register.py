@@ -43,6 +43,19 @@ def register(cli: Cli, people: None, tmp_path: Path) -> None:
         cli.ok("apply", str(write_yaml(tmp_path, doc)))
 
 
+def test_the_list_says_what_the_export_says_of_each_improvement(cli: Cli, register: None) -> None:
+    """The list reads its own query (Core clauses), the export the ORM's rows: the fields they
+    share agree, dates in UTC with their ``Z`` and owners by name included."""
+    exported = {e["id"]: e for e in json.loads(cli.ok("export", "--format", "json").stdout)}
+    listed = cli.json("list")
+    assert sorted(r["id"] for r in listed) == sorted(exported)
+    shared = set(listed[0]) & set(exported["IMP-0001"])
+    assert {"identified_at", "owner", "process_owner", "value", "wsjf", "service"} <= shared
+    for row in listed:
+        assert {k: row[k] for k in shared} == {k: exported[row["id"]][k] for k in shared}
+    assert all(r["identified_at"].endswith("Z") for r in listed)
+
+
 def test_list_sorts_by_priority_then_value(cli: Cli, register: None) -> None:
     rows = cli.json("list")
     assert [(r["key"], r["priority"], r["value"]) for r in rows] == [

@@ -3,12 +3,16 @@ record an actual; validate or reject one."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from ci_workflow.cli._common import add_commands, cli_actor, console, escape, print_json
 from ci_workflow.domain.numbers import money
 from ci_workflow.domain.numbers import share as share_of
-from ci_workflow.schemas_benefits import ImprovementBenefits, PortfolioBenefits
+
+if TYPE_CHECKING:
+    from ci_workflow.schemas_benefits import ImprovementBenefits, PortfolioBenefits
 
 app = typer.Typer(
     help="Benefits over time: forecast, actuals recorded or measured, their validation.",

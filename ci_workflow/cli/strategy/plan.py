@@ -4,13 +4,17 @@ a CI manager's acceptance as a decision in the audit."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from ci_workflow.cli._common import cli_actor, console, escape, print_json
 from ci_workflow.domain.numbers import money
 from ci_workflow.domain.strategy.plan import Measure
 from ci_workflow.errors import UsageError
-from ci_workflow.schemas_strategy import PortfolioOut, PortfolioPlan
+
+if TYPE_CHECKING:
+    from ci_workflow.schemas_strategy import PortfolioOut, PortfolioPlan
 
 
 def plan(

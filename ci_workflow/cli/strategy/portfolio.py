@@ -3,12 +3,16 @@ objectives nobody serves, and programmes' estimated cost against their budget.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from ci_workflow.cli._common import add_commands, console, escape, handle_errors, print_json
 from ci_workflow.cli.strategy.benefits import print_portfolio_benefits
 from ci_workflow.domain.numbers import money, percent, quantity
-from ci_workflow.schemas_strategy import PortfolioOut
+
+if TYPE_CHECKING:
+    from ci_workflow.schemas_strategy import PortfolioOut
 
 
 def portfolio(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from ci_workflow.cli._common import add_commands, cli_actor, console, escape, print_json
 from ci_workflow.domain.clock import utcnow
-from ci_workflow.domain.measures.window import parse_window
 from ci_workflow.domain.numbers import money, number, percent, quantity
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import visible
-from ci_workflow.schemas_strategy import StrategyOut
+
+if TYPE_CHECKING:
+    from ci_workflow.schemas_strategy import StrategyOut
 
 app = typer.Typer(
     help="The strategy: goals, objectives, key results and programmes.", no_args_is_help=True
@@ -148,6 +150,8 @@ def capture(
     first, last = moment(start, "--from"), moment(end, "--to")
     assert first is not None
     try:
+        from ci_workflow.domain.measures.window import parse_window
+
         step = parse_window(every)
     except ValueError as error:
         raise UsageError(f"--every: {error}") from None

@@ -1,20 +1,25 @@
-"""Browsing the register: the list, one improvement, its audit trail, the export."""
+"""Browsing the register: the list, one improvement, its audit trail, the export.
+
+The list imports nothing but its query and its shaping: ``improve list`` must start fast, so
+the shapes of one improvement and the store's tables are imported by the functions that show
+one (``tests/test_packaging.py`` checks that the list does not load the tables)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ci_workflow.domain.vocabulary import SortOrder
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import cell, quantity
-from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
-from ci_workflow.services.views.shapes import audit_of, detail_of, register_summary
+from ci_workflow.services.views import register_summary
 from ci_workflow.store.db import transaction
-from ci_workflow.store.register import improvements as store
 from ci_workflow.store.register import listing
+
+if TYPE_CHECKING:
+    from ci_workflow.schemas import AuditEventPublic, ImprovementDetail
 
 
 def list_improvements(
@@ -74,11 +79,17 @@ def register_page(
 
 
 def show_improvement(ref: str) -> ImprovementDetail:
+    from ci_workflow.services.views.shapes import detail_of
+    from ci_workflow.store.register import improvements as store
+
     with transaction(write=False) as session:
         return detail_of(session, store.get_improvement(session, ref))
 
 
 def audit_trail(ref: str) -> tuple[str, list[AuditEventPublic]]:
+    from ci_workflow.services.views.shapes import audit_of
+    from ci_workflow.store.register import improvements as store
+
     with transaction(write=False) as session:
         improvement = store.get_improvement(session, ref)
         assert improvement.id is not None
@@ -120,6 +131,9 @@ def export_register(fmt: str) -> str:
     """The whole register as CSV (one row per improvement) or JSON (everything, nested)."""
     if fmt not in ("csv", "json"):
         raise UsageError(f"unknown export format {fmt!r}; choose csv or json")
+    from ci_workflow.services.views.shapes import detail_of
+    from ci_workflow.store.register import improvements as store
+
     with transaction(write=False) as session:
         details = [detail_of(session, i) for i in store.all_improvements(session)]
     if fmt == "json":

@@ -13,8 +13,9 @@ from ci_workflow.domain.improvement.plan_tasks import overdue_days, overdue_word
 from ci_workflow.domain.stages.lifecycle import TERMINAL, Status
 from ci_workflow.domain.vocabulary import ActionStatus
 from ci_workflow.schemas import ActionDue, MyWork, OffTrack
+from ci_workflow.services.views import register_summary
 from ci_workflow.services.views.objective_results import progress_of
-from ci_workflow.services.views.shapes import decidable_by, pending_for, register_summary
+from ci_workflow.services.views.shapes import decidable_by, pending_for
 from ci_workflow.store.db import transaction
 from ci_workflow.store.gates import requests_by_id, waiting_gates
 from ci_workflow.store.register import improvements as store

@@ -78,7 +78,7 @@ def board_cards(
     """
     # Each stage's first cards by its own top-N sort (the status index, then a bounded sort):
     # a window ranking over the whole register cost four times as much on SQLite.
-    order = register_order("priority")
+    order = register_order("priority", Improvement.__table__.c)  # type: ignore[attr-defined]
     firsts = [
         _filtered(sa_select(col(Improvement.id)), [status], narrowed)
         .order_by(*order)

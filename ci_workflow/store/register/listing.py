@@ -1,5 +1,6 @@
 """The register as a page: one query for the rows people list (filtered, sorted, paged), its
-count, and the orders it sorts by."""
+count, and the orders it sorts by. Read through Core table clauses (``register_tables``), not
+the SQLModel classes: ``improve list`` must start fast."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ from typing import Any
 
 from sqlalchemy import Numeric, Row, case, cast, func
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.vocabulary import ActionStatus
-from ci_workflow.store.tables import Improvement, Person, PlanAction, TeamMember
+from ci_workflow.store.register.register_tables import (
+    improvement,
+    person,
+    plan_action,
+    team_member,
+)
 
-_OWNER, _PROCESS_OWNER = aliased(Person), aliased(Person)
+_OWNER, _PROCESS_OWNER = person.alias("owner_person"), person.alias("process_owner_person")
 
 REGISTER_COLUMNS = (
     "id",
@@ -65,8 +70,8 @@ def register_rows(
     query = _filtered(
         sa_select(
             *_columns(),
-            col(_OWNER.name).label("owner"),
-            col(_PROCESS_OWNER.name).label("process_owner"),
+            _OWNER.c.name.label("owner"),
+            _PROCESS_OWNER.c.name.label("process_owner"),
             func.coalesce(plan.c.counted, 0).label("plan_counted"),
             func.coalesce(plan.c.done, 0).label("plan_done"),
             func.coalesce(plan.c.overdue, 0).label("plan_overdue"),
@@ -77,7 +82,7 @@ def register_rows(
         service,
         owner,
         party,
-    ).outerjoin(plan, plan.c.improvement_id == col(Improvement.id))
+    ).outerjoin(plan, plan.c.improvement_id == improvement.c.id)
     query = query.order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -86,17 +91,17 @@ def register_rows(
 
 def _plan_counts(today: date) -> Any:
     """Each improvement's plan actions counted, one grouped pass over the plan table."""
-    status, due = col(PlanAction.status), col(PlanAction.due)
+    status, due = plan_action.c.status, plan_action.c.due
     late = (due < today) & status.not_in((ActionStatus.done, ActionStatus.cancelled))
     return (
         sa_select(
-            col(PlanAction.improvement_id).label("improvement_id"),
+            plan_action.c.improvement_id.label("improvement_id"),
             func.count(case((status != ActionStatus.cancelled, 1))).label("counted"),
             func.count(case((status == ActionStatus.done, 1))).label("done"),
             func.count(case((late, 1))).label("overdue"),
             func.min(case((late, due))).label("overdue_since"),
         )
-        .group_by(col(PlanAction.improvement_id))
+        .group_by(plan_action.c.improvement_id)
         .subquery()
     )
 
@@ -115,7 +120,7 @@ def count_register(
 
 
 def _columns() -> list[Any]:
-    return [getattr(Improvement, name) for name in REGISTER_COLUMNS]
+    return [improvement.c[name] for name in REGISTER_COLUMNS]
 
 
 def _filtered(
@@ -126,44 +131,38 @@ def _filtered(
     owner: str | None,
     party: int | None = None,
 ) -> Any:
+    i = improvement.c
     query = (
-        query.select_from(Improvement)
-        .join(_OWNER, col(_OWNER.id) == col(Improvement.owner_id))
-        .join(_PROCESS_OWNER, col(_PROCESS_OWNER.id) == col(Improvement.process_owner_id))
+        query.select_from(improvement)
+        .join(_OWNER, _OWNER.c.id == i.owner_id)
+        .join(_PROCESS_OWNER, _PROCESS_OWNER.c.id == i.process_owner_id)
     )
     if status:
-        query = query.where(col(Improvement.status) == status)
-    for column, wanted in (
-        (Improvement.process, process),
-        (Improvement.service, service),
-        (_OWNER.name, owner),
-    ):
+        query = query.where(i.status == status)
+    for column, wanted in ((i.process, process), (i.service, service), (_OWNER.c.name, owner)):
         if wanted:
             query = query.where(func.lower(column) == wanted.strip().lower())
     if party is not None:
-        member = sa_select(col(TeamMember.improvement_id)).where(col(TeamMember.person_id) == party)
+        member = sa_select(team_member.c.improvement_id).where(team_member.c.person_id == party)
         query = query.where(
-            (col(Improvement.owner_id) == party)
-            | (col(Improvement.process_owner_id) == party)
-            | col(Improvement.id).in_(member)
+            (i.owner_id == party) | (i.process_owner_id == party) | i.id.in_(member)
         )
     return query
 
 
-def register_order(sort: str) -> list[Any]:
+def register_order(sort: str, columns: Any = improvement.c) -> list[Any]:
     """The register's orders as SQL, the same as ``services.register.browse`` sorts in Python:
-    priority (impact × feasibility, then value, then id), WSJF and value (unscored last), id."""
-    i = Improvement
-    value = func.coalesce(col(i.expected_gain) - col(i.estimated_cost), 0.0)
-    has_value = col(i.expected_gain).is_(None) | col(i.estimated_cost).is_(None)
-    cost_of_delay = (
-        col(i.wsjf_business_value) + col(i.wsjf_time_criticality) + col(i.wsjf_risk_reduction)
-    )
-    wsjf = func.round(cast(cost_of_delay, Numeric) / func.nullif(col(i.wsjf_effort), 0), 2)
+    priority (impact × feasibility, then value, then id), WSJF and value (unscored last), id;
+    over ``columns``, the improvement table's in the query (an ORM query passes its own)."""
+    i = columns
+    value = func.coalesce(i.expected_gain - i.estimated_cost, 0.0)
+    has_value = i.expected_gain.is_(None) | i.estimated_cost.is_(None)
+    cost_of_delay = i.wsjf_business_value + i.wsjf_time_criticality + i.wsjf_risk_reduction
+    wsjf = func.round(cast(cost_of_delay, Numeric) / func.nullif(i.wsjf_effort, 0), 2)
     orders: dict[str, list[Any]] = {
-        "priority": [(col(i.strategic_impact) * col(i.feasibility)).desc(), value.desc()],
+        "priority": [(i.strategic_impact * i.feasibility).desc(), value.desc()],
         "wsjf": [wsjf.is_(None), func.coalesce(wsjf, 0).desc()],
         "value": [has_value, value.desc()],
         "id": [],
     }
-    return [*orders[sort], col(i.id)]
+    return [*orders[sort], i.id]
