@@ -89,3 +89,15 @@ def test_a_connection_is_due_exactly_half_a_run_before_its_period_ends() -> None
     now = datetime(2026, 12, 1, 10, 15, 0, tzinfo=UTC)
     assert due(15, now - timedelta(minutes=12, seconds=30), now)
     assert not due(15, now - timedelta(minutes=12, seconds=29), now)
+
+
+def test_a_listing_missing_more_than_half_and_more_than_a_handful_is_held() -> None:
+    from ci_workflow.domain.records.itsm_sync import FEW_DELETED, listing_held
+
+    assert FEW_DELETED == 10
+    assert not listing_held(10, 10)  # a handful, even all of a small table
+    assert listing_held(11, 21)  # 11 of 21: more than half
+    assert not listing_held(11, 22)  # exactly half
+    assert not listing_held(11, 23)
+    assert listing_held(600, 1_000) and not listing_held(500, 1_000)
+    assert not listing_held(0, 0)

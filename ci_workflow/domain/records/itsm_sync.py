@@ -56,6 +56,18 @@ def due(every_minutes: int | None, last_tried: datetime | None, now: datetime) -
     )
 
 
+# A listing that would mark more than half of a table's live records deleted at once is not
+# believed: a changed selection or a lost right in the tool is likelier than half the records
+# deleted in a day. A handful always may be (a small table).
+FEW_DELETED = 10
+
+
+def listing_held(missing: int, live: int) -> bool:
+    """Whether a listing missing ``missing`` of the ``live`` records synced from a table is too
+    short to mark them deleted: more than a handful, and more than half."""
+    return missing > FEW_DELETED and missing * 2 > live
+
+
 @dataclass(frozen=True)
 class Cursor:
     """Where a table's read stands: the last update time read (the tool's own text, UTC) and

@@ -15,11 +15,13 @@ writes nothing.
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from ci_workflow.domain.records.itsm_sync import listing_held
 from ci_workflow.services.intake.connections import Mapping
 from ci_workflow.services.intake.itsm.kinds import kind_of
 from ci_workflow.services.intake.itsm.listing import every_id
@@ -64,6 +66,13 @@ def listings(
     return listed
 
 
+@dataclass(frozen=True)
+class Marked:
+    deleted: int = 0  # newly marked deleted in the tool
+    in_all: int | None = None  # marked in all, when the table was listed
+    held: int = 0  # missing from a listing too short to believe (``listing_held``): not marked
+
+
 def marked(
     session: Session,
     connection: ItsmConnection,
@@ -72,16 +81,30 @@ def marked(
     id_column: str | None,
     listed: set[str] | None,
     now: datetime,
-) -> tuple[int, int | None]:
+) -> Marked:
     """The records read marked as the connection's, then, when the table was listed, those
-    missing marked deleted; (newly deleted, deleted in all or None when not listed). Records
-    of a kind that keeps no mark (``deletions.TABLES``) are left as they are."""
+    missing marked deleted and those listed again unmarked. Records of a kind that keeps no
+    mark (``deletions.TABLES``) are left as they are."""
     if records not in deletions.TABLES or id_column is None:
-        return 0, None
+        return Marked()
     deletions.mark_synced(session, records, connection.name, _numbers(read.path, id_column))
     if listed is None:
-        return 0, None
-    return deletions.mark_missing(session, records, connection.name, listed, now)
+        return Marked()
+    gone, back, live = deletions.missing(session, records, connection.name, listed)
+    deletions.mark_deleted(session, records, back, None)  # what the tool lists, it has
+    held = listing_held(len(gone), live)
+    if not held:
+        deletions.mark_deleted(session, records, gone, now)
+    in_all = deletions.deleted_count(session, records, connection.name)
+    return Marked(0 if held else len(gone), in_all, len(gone) if held else 0)
+
+
+def held_said(held: int) -> str:
+    return (
+        f"{held} records synced before are missing from the tool's listing, more than half "
+        "of them: none marked deleted (a changed selection or a lost right is likelier; "
+        "check the mapping's query and the account's rights)"
+    )
 
 
 def _numbers(path: Path, id_column: str) -> list[str]:

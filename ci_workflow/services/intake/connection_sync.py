@@ -32,7 +32,7 @@ from ci_workflow.domain.records.sla_mapping import SlaMapping
 from ci_workflow.errors import ImproveError, ValidationFailed
 from ci_workflow.opportunities.change_export import read_changes
 from ci_workflow.opportunities.incident_export import read_export, refuse_when_nothing_usable
-from ci_workflow.services.intake.connection_deletions import listings, marked
+from ci_workflow.services.intake.connection_deletions import held_said, listings, marked
 from ci_workflow.services.intake.connections import (
     Mapping,
     check_manager,
@@ -70,6 +70,7 @@ class TableResult(BaseModel):
     left_out: list[str]
     more: bool
     deleted: int = 0  # records from this table newly marked deleted in the tool
+    held: int = 0  # missing from a listing too short to believe: not marked (``held_said``)
 
 
 class SyncResult(BaseModel):
@@ -204,9 +205,7 @@ def _write(
             read = reads[table]
             imported, updated, left = _upsert(session, connection.name, table, mapping, read)
             id_column, found = mapping.columns.id, listed.get(table)
-            deleted, in_all = marked(
-                session, connection, records[table], read, id_column, found, now
-            )
+            mark = marked(session, connection, records[table], read, id_column, found, now)
             results.append(
                 TableResult(
                     table=table,
@@ -216,19 +215,21 @@ def _write(
                     updated=updated,
                     left_out=left,
                     more=read.more,
-                    deleted=deleted,
+                    deleted=mark.deleted,
+                    held=mark.held,
                 )
             )
-            if in_all is not None:
+            if mark.in_all is not None:
                 row = store.sync_row(session, connection.id or 0, table)
-                row.reconciled_at, row.rows_deleted = now, in_all
+                row.reconciled_at, row.rows_deleted = now, mark.in_all
         for result in results:
             row = store.sync_row(session, connection.id or 0, result.table)
             read = reads[result.table]
             row.cursor_at, row.cursor_ties = read.cursor.at, "\n".join(sorted(read.cursor.ties))
             row.tried_at = row.synced_at = now
             row.rows_imported, row.rows_updated = result.imported, result.updated
-            row.rows_left_out, row.more, row.error = len(result.left_out), result.more, None
+            row.rows_left_out, row.more = len(result.left_out), result.more
+            row.error = held_said(result.held) if result.held else None
         record_act(
             session,
             actor,
@@ -242,7 +243,8 @@ def _write(
 def said(result: TableResult) -> str:
     more = ", more to read" if result.more else ""
     gone = f", {result.deleted} deleted in the tool" if result.deleted else ""
-    return f"{result.table} {result.imported} new, {result.updated} updated{gone}{more}"
+    held = f" ({held_said(result.held)})" if result.held else ""
+    return f"{result.table} {result.imported} new, {result.updated} updated{gone}{more}{held}"
 
 
 def _upsert(

@@ -36,24 +36,26 @@ def mark_synced(session: Session, records: str, source: str, numbers: Iterable[s
         )
 
 
-def mark_missing(
-    session: Session, records: str, source: str, present: set[str], now: datetime
-) -> tuple[int, int]:
-    """Mark the records from ``source`` whose numbers the tool no longer lists, and unmark
-    those it lists again; (newly marked, marked in all)."""
+def missing(
+    session: Session, records: str, source: str, present: set[str]
+) -> tuple[list[str], list[str], int]:
+    """Against a listing of the tool's table: the records from ``source`` it no longer lists
+    (not marked yet), those marked that it lists again, and how many are not marked."""
     table = TABLES[records]
     ours = session.execute(
         select(table.c.number, table.c.deleted_at).where(table.c.source == source)
     ).all()
     gone = sorted(n for n, deleted in ours if deleted is None and n not in present)
     back = sorted(n for n, deleted in ours if deleted is not None and n in present)
-    for numbers, value in ((gone, now), (back, None)):
-        for start in range(0, len(numbers), CHUNK):
-            chunk = numbers[start : start + CHUNK]
-            session.execute(
-                table.update().where(table.c.number.in_(chunk)).values(deleted_at=value)
-            )
-    return len(gone), deleted_count(session, records, source)
+    return gone, back, sum(1 for _, deleted in ours if deleted is None)
+
+
+def mark_deleted(session: Session, records: str, numbers: list[str], when: datetime | None) -> None:
+    """Mark these records deleted in the tool at ``when``; None unmarks them."""
+    table = TABLES[records]
+    for start in range(0, len(numbers), CHUNK):
+        chunk = numbers[start : start + CHUNK]
+        session.execute(table.update().where(table.c.number.in_(chunk)).values(deleted_at=when))
 
 
 def deleted_count(session: Session, records: str, source: str) -> int:

@@ -171,3 +171,32 @@ def test_records_imported_from_a_file_are_never_marked(cli: Cli, instance: Insta
         sources = set(session.execute(select(col(Incident.source))).scalars())
     assert kept.deleted_at is None and kept.source is None
     assert sources == {None, "snow"}
+
+
+def test_a_listing_that_lost_most_records_marks_none_and_says_why(
+    cli: Cli, instance: Instance
+) -> None:
+    """The account lost its right to most incidents (the tool lists 5 of 23): believing it would
+    mark 18 deleted. None is marked; the table's row says why; a full listing later clears it."""
+    add(cli, instance)
+    with history_at(NOW):
+        sync()
+    everything = list(instance.tables["incident"])
+    instance.tables["incident"][:] = everything[:5]
+    with history_at(NOW + timedelta(days=1)):
+        result = sync()
+    incidents_table = result.tables[0]
+    assert (incidents_table.deleted, incidents_table.held) == (0, COUNT - 5)
+    assert marked() == (set(), set())
+    assert incident_count() == COUNT
+    listed = cli.json("connections", "list")[0]["tables"][0]
+    assert listed["deleted"] == 0
+    assert f"{COUNT - 5} records synced before are missing" in listed["error"]
+    assert "none marked deleted" in listed["error"]
+    instance.tables["incident"][:] = everything
+    delete(instance, "incident", {"INC0000003"})  # one really deleted meanwhile
+    with history_at(NOW + timedelta(days=2)):
+        later = sync()
+    assert (later.tables[0].deleted, later.tables[0].held) == (1, 0)
+    assert marked() == ({"INC0000003"}, set())
+    assert cli.json("connections", "list")[0]["tables"][0]["error"] is None
