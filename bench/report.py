@@ -1,9 +1,14 @@
 """Benchmark: rendering a review report (5 objectives × 1,000 checkpoints) in a warm process, and
-the practice report over 10,000 improvements. Prints figures for docs/performance.md."""
+the practice report over 10,000 improvements. Prints figures for docs/performance.md.
+
+`python bench/report.py practice`: instead, `improve practice-report` as people run it (a process
+of its own, start-up included) over 1,000, 5,000 and 10,000 improvements, its CPU time (user +
+system) beside the floor of the same run, `improve --help` (the CLI's start-up)."""
 
 from __future__ import annotations
 
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -12,7 +17,33 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import IMPROVE
+from common import IMPROVE, clean_env
+
+
+def cpu_of(command: list[str], env: dict[str, str]) -> float:
+    """CPU seconds (user + system) of one run of ``command``, a process of its own."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def practice_sizes() -> None:
+    for count in (1_000, 5_000, 10_000):
+        with tempfile.TemporaryDirectory() as home:
+            env = clean_env(home)
+            subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
+            seed(Path(home) / "improve.db", count)
+            report = [*IMPROVE, "practice-report", "--force"]  # into IMPROVE_HOME/reports
+            floor, cpu = [], []
+            for _ in range(3):  # interleaved: the floor and the report see the same machine
+                floor.append(cpu_of([*IMPROVE, "--help"], env))
+                cpu.append(cpu_of(report, env))
+        print(
+            f"practice report, {count:,} improvements: CPU median {statistics.median(cpu):.2f} s "
+            f"(runs {', '.join(f'{c:.2f}' for c in cpu)}), floor `improve --help` "
+            f"{statistics.median(floor):.2f} s, × {statistics.median(cpu) / statistics.median(floor):.1f}"
+        )
 
 
 def main() -> None:
@@ -40,7 +71,7 @@ def main() -> None:
     print(f"practice report over 10,000 improvements: {practice:.2f} s")
 
 
-def seed(db: Path) -> None:
+def seed(db: Path, count: int = 10_000) -> None:
     now = datetime.now(UTC)
     stamp = now.isoformat(sep=" ")
     with sqlite3.connect(db) as c:
@@ -49,7 +80,7 @@ def seed(db: Path) -> None:
             (stamp,),
         )
         rows = []
-        for i in range(10_000):
+        for i in range(count):
             status = ("closed", "executing", "identified", "rejected")[i % 4]
             completed = (
                 (now - timedelta(days=i % 300)).isoformat(sep=" ")
@@ -77,7 +108,7 @@ def seed(db: Path) -> None:
             "(?, ?, '', 'incremental', 'other', 'P', '', '', '', 1, 1, 3, 3, ?, ?, ?, ?, ?, ?, ?, ?, '0 6 * * 1')",
             rows,
         )
-        objectives = [(i + 1, p, f"m{p}") for i in range(10_000) for p in range(2)]
+        objectives = [(i + 1, p, f"m{p}") for i in range(count) for p in range(2)]
         c.executemany(
             "INSERT INTO objective (improvement_id, position, metric, description, unit, window, source, baseline, "
             "baseline_mode, target, direction, due, kpi_kind) VALUES (?, ?, ?, '', 'h', '7d', '{\"kind\": \"manual\"}', "
@@ -112,4 +143,6 @@ def seed(db: Path) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    practice_sizes() if sys.argv[1:] == ["practice"] else main()

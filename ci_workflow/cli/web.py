@@ -19,12 +19,15 @@ from ci_workflow.errors import UsageError
 def web(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=16, help="Processes serving it (one per CPU at most)."
+    ),
 ) -> None:
     """Run the web workspace until stopped (sign in, my work, register, decisions)."""
     from ci_workflow.web.app import serve
 
     console().print(f"workspace on http://{escape(host)}:{port} (stop with Ctrl-C)")
-    serve(host, port)
+    serve(host, port, workers)
 
 
 def login(

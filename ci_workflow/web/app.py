@@ -159,14 +159,20 @@ def _error(request: Request, status: int, title: str, message: str) -> Response:
     return page(request, "error.html", None, status, title=title, message=message)
 
 
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, workers: int = 1) -> None:
     """Run the workspace under uvicorn until stopped (``improve web``). Forwarded headers are
     read by ``auth`` (``client_address``), not by uvicorn: uvicorn's would put the address a
-    proxy forwards in place of the proxy's own, which is what decides whether it is trusted."""
+    proxy forwards in place of the proxy's own, which is what decides whether it is trusted.
+
+    Several ``workers`` (processes, each its own ``create_app``) share nothing but the register:
+    sessions live there and in signed cookies, the CSRF token in the signed cookie, so a person
+    may be answered by any of them; each keeps its own copy of the figures it caches."""
     import uvicorn
 
     uvicorn.run(
-        create_app(),
+        create_app() if workers == 1 else "ci_workflow.web.app:create_app",
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_level="warning",

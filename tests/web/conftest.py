@@ -89,7 +89,7 @@ def post_form(client: httpx.Client, page: str, to: str, **fields: Any) -> httpx.
 
 
 def start_workspace(
-    root: Path, extra: dict[str, str] | None = None, seed: bool = True
+    root: Path, extra: dict[str, str] | None = None, seed: bool = True, workers: int = 1
 ) -> Workspace:
     home = root / "home"
     clean = {
@@ -111,9 +111,8 @@ def start_workspace(
     if seed:
         _seed(env)
     log = root / "web.log"
-    space.process = processes.start(
-        [*processes.improve_command(), "web", "--port", str(port)], env=env, log=log
-    )
+    serve = [*processes.improve_command(), "web", "--port", str(port), "--workers", str(workers)]
+    space.process = processes.start(serve, env=env, log=log)
     processes.wait_until(
         lambda: httpx.get(f"{space.url}/sign-in", timeout=2).status_code in (200, 401),
         timeout=60,

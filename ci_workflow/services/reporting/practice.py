@@ -4,10 +4,8 @@ practice report, which records the bottlenecks it finds as opportunities."""
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +26,6 @@ from ci_workflow.domain.stages.lifecycle import OPEN, Status
 from ci_workflow.errors import UsageError
 from ci_workflow.reports.practice import practice_context, render_practice
 from ci_workflow.reports.practice_portfolio import portfolio_context
-from ci_workflow.schemas import WaitingByApprover
 from ci_workflow.schemas_strategy import PortfolioOut
 from ci_workflow.services.measurement.sustainment import listing as sustainment_listing
 from ci_workflow.services.reporting._practice_flow import flow_of, record_bottlenecks
@@ -49,7 +46,6 @@ __all__ = [
     "practice_report",
     "practice_view",
     "rollup_public",
-    "waiting_by_approver",
     "write_practice",
 ]
 
@@ -72,29 +68,43 @@ class PeriodResults:
     rolled: list[ClosedImprovement]
 
 
-def _results(session: Session, start: datetime, end: datetime) -> PeriodResults:
+@dataclass(frozen=True)
+class Register:
+    """What every period's figures read of the whole register: read once, however many periods
+    (the report and the page compare a period with the one before)."""
+
+    facts: list[store.FactRow]
+    dues: dict[int, date]
+    benefits: dict[int, float]  # where it has benefit lines, its gain is validated
+
+
+def read_register(session: Session) -> Register:
+    return Register(
+        store.fact_rows(session), store.latest_due_dates(session), validated_gains(session)
+    )
+
+
+def _results(session: Session, start: datetime, end: datetime, register: Register) -> PeriodResults:
     """Evaluates each improvement closed in (start, end] once, for every figure that needs it."""
-    everything = store.all_improvements(session)
     closed = store.closed_between(session, start, end)
     results = evaluations_of(session, closed)
-    dues = store.latest_due_dates(session)
-    defined = {(o.improvement_id, o.metric): o for o in store.objectives_for(session, results)}
-    benefits = validated_gains(session)  # where it has benefit lines, its gain is validated
+    inputs = store.input_metrics(session, results)
+    benefits, dues = register.benefits, register.dues
 
     def gain(i: Improvement) -> float | None:
         return benefits.get(i.id or 0, i.realised_gain)
 
     facts = [
         ImprovementFacts(
-            status=i.status,
-            identified_at=i.identified_at,
-            completed_at=i.completed_at,
-            realised_gain=gain(i),
-            actual_cost=i.actual_cost,
-            objectives_met=tuple(r.verdict == "met" for r in results.get(i.id or 0, [])),
-            latest_due=dues.get(i.id or 0),
+            status=status,
+            identified_at=identified_at,
+            completed_at=completed_at,
+            realised_gain=benefits.get(key or 0, realised_gain),
+            actual_cost=actual_cost,
+            objectives_met=tuple(r.verdict == "met" for r in results.get(key or 0, [])),
+            latest_due=dues.get(key or 0),
         )
-        for i in everything
+        for key, status, identified_at, completed_at, realised_gain, actual_cost in register.facts
     ]
     rolled = [
         ClosedImprovement(
@@ -107,13 +117,13 @@ def _results(session: Session, start: datetime, end: datetime) -> PeriodResults:
             objectives=tuple(
                 ObjectiveResult(
                     e.metric,
-                    defined[(i.id or 0, e.metric)].kpi_kind,
+                    e.kpi_kind,
                     e.unit,
                     e.direction,
                     e.baseline,
                     e.final,
                     e.verdict,
-                    defined[(i.id or 0, e.metric)].input_metric,
+                    inputs[(i.id or 0, e.metric)],
                 )
                 for e in results[i.id or 0]
             ),
@@ -129,7 +139,7 @@ def _results(session: Session, start: datetime, end: datetime) -> PeriodResults:
 
 def kpis(start: datetime, end: datetime) -> PracticeKpis:
     with transaction(write=False) as session:
-        return _results(session, start, end).kpis
+        return _results(session, start, end, read_register(session)).kpis
 
 
 def kpis_public(found: PracticeKpis, start: datetime, end: datetime) -> dict[str, Any]:
@@ -176,7 +186,7 @@ def rollup_public(rolled: list[ClosedImprovement]) -> dict[str, Any]:
 def all_kpis(start: datetime, end: datetime) -> dict[str, Any]:
     """``improve kpis``: the summary of the period and its ten KPIs (``kpis``)."""
     with transaction(write=False) as session:
-        found = _results(session, start, end)
+        found = _results(session, start, end, read_register(session))
     return kpis_public(found.kpis, start, end) | {"kpis": rollup_public(found.rolled)}
 
 
@@ -187,8 +197,9 @@ def practice_view(
     and how the practice flowed (the report also records the bottlenecks)."""
     before_start = start - (end - start)
     with transaction(write=False) as session:
-        now = _results(session, start, end)
-        before = _results(session, before_start, start)
+        register = read_register(session)
+        now = _results(session, start, end, register)
+        before = _results(session, before_start, start, register)
         flow = flow_of(session, start, end, now.rolled, stall_days=stall_days)
     return {
         "now": kpis_public(now.kpis, start, end),
@@ -210,8 +221,9 @@ def gather_practice(
     register's ``portfolio_of``, given by the caller (the register wing sits above this one)."""
     overdue_after = timedelta(days=get_settings().gate_overdue_days)
     with transaction(write=False) as session:
-        now = _results(session, start, end)
-        before = _results(session, start - (end - start), start)
+        register = read_register(session)
+        now = _results(session, start, end, register)
+        before = _results(session, start - (end - start), start, register)
         flow = flow_of(session, start, end, now.rolled, stall_days=stall_days)
         open_ones = store.with_status(session, OPEN)
         executing = [i.id or 0 for i in open_ones if i.status in CAPTURED]
@@ -267,23 +279,3 @@ def write_practice(
     name = f"practice-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
     path = out or get_settings().home_dir / "reports" / name
     return save_file(content, path, improvement_id=None, kind="practice", fmt=fmt, force=force)
-
-
-def waiting_by_approver() -> list[WaitingByApprover]:
-    """For each person who may decide a waiting gate: how many wait, the oldest, the median."""
-    ages: dict[str, list[float]] = defaultdict(list)
-    for gate in pending_gates():
-        for person in gate.deciders or ["nobody"]:
-            ages[person].append(gate.waiting_days)
-    return sorted(
-        (
-            WaitingByApprover(
-                approver=name,
-                waiting=len(days),
-                oldest_days=max(days),
-                median_days=statistics.median(days),
-            )
-            for name, days in ages.items()
-        ),
-        key=lambda w: (-w.oldest_days, w.approver),
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from ci_workflow.domain.authority.permissions import Parties
@@ -97,6 +98,24 @@ def all_improvements(session: Session) -> list[Improvement]:
     return list(session.exec(select(Improvement).order_by(col(Improvement.id))))
 
 
+# id, status, identified_at, completed_at, realised_gain, actual_cost
+FactRow = tuple[int | None, str, datetime, datetime | None, float | None, float | None]
+
+
+def fact_rows(session: Session) -> list[FactRow]:
+    """Every improvement's id, status, dates, realised gain and actual cost, by id: what the
+    practice's summary KPIs read of each, without loading whole improvements."""
+    query = sa_select(
+        col(Improvement.id),
+        col(Improvement.status),
+        col(Improvement.identified_at),
+        col(Improvement.completed_at),
+        col(Improvement.realised_gain),
+        col(Improvement.actual_cost),
+    ).order_by(col(Improvement.id))
+    return list(session.execute(query))
+
+
 def closed_between(session: Session, start: datetime, end: datetime) -> list[Improvement]:
     """Improvements closed in (start, end], in the order they closed."""
     query = (
@@ -156,6 +175,17 @@ def objectives_for(session: Session, improvement_ids: Iterable[int]) -> list[Obj
         .order_by(col(Objective.improvement_id), col(Objective.position))
     )
     return list(session.exec(query))
+
+
+def input_metrics(
+    session: Session, improvement_ids: Iterable[int]
+) -> dict[tuple[int, str], str | None]:
+    """The input metric of each objective in force of these improvements, by improvement and
+    metric (None: the objective measures an outcome)."""
+    query = select(Objective.improvement_id, Objective.metric, Objective.input_metric).where(
+        col(Objective.improvement_id).in_(set(improvement_ids)), col(Objective.retired_at).is_(None)
+    )
+    return {(i, metric): used for i, metric, used in session.exec(query)}
 
 
 def plan_of(session: Session, improvement_id: int) -> list[PlanAction]:

@@ -29,6 +29,9 @@ from ci_workflow.store.tables import (
     TeamMember,
 )
 
+# Audit actions of signing in, which move none of the practice's figures.
+PRESENCE = ("signed_in", "sign_in_failed", "locked_out")
+
 
 def decided_waits(session: Session, start: datetime, end: datetime) -> list[Wait]:
     """Every gate decided in (start, end]: the gate, who decided, when it opened and was
@@ -184,10 +187,20 @@ def data_version(session: Session) -> tuple[Any, ...]:
     changes: the newest row of each table written to, and the improvements' latest update."""
     latest = [
         sa_select(func.max(col(table.id))).scalar_subquery()
-        for table in (AuditEvent, MetricSnapshot, GateRequest, GateDecision, Opportunity)
+        for table in (MetricSnapshot, GateRequest, GateDecision, Opportunity)
     ]
+    # The newest event of the trail but a sign-in: no figure reads who came in, and on a busy
+    # workspace each sign-in would have the figures added up again. Read from the newest down,
+    # it stops at the first other event.
+    trail = (
+        sa_select(col(AuditEvent.id))
+        .where(col(AuditEvent.action).not_in(PRESENCE))
+        .order_by(col(AuditEvent.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     changed = sa_select(func.max(col(Improvement.updated_at)), func.count()).select_from(
         Improvement
     )
-    row = session.execute(changed.add_columns(*latest)).one()
+    row = session.execute(changed.add_columns(trail, *latest)).one()
     return tuple(row)
