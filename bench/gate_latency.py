@@ -4,7 +4,11 @@
    appearing in the register: for a plan approval, the improvement is then `executing`), over 20
    gates: half decided with `improve approve|complete`, half in the web workspace (its API, as
    signed in: one request to a warm process). Measured from the decision being made (the command
-   started, the request sent) and from its answer returning.
+   started, the request sent) and from its answer returning. Beside each gate, its bare pair
+   in the same round: a bare Prefect flow (bench/bare_flow.py) suspended at the same gate,
+   answered by what each channel amounts to without the product: for the CLI a fresh
+   `python -c` process calling `resume_flow_run`, for the workspace a `resume_flow_run` from
+   this warm process; its next stage is the run suspended at its next gate. Ratios per pair.
 2. Wall time of a whole lifecycle (3 gates answered as soon as they open) against a bare Prefect
    flow with the same suspends and tasks, both served from one process.
 
@@ -114,10 +118,13 @@ def main() -> None:
             processes.stop(server)
     for channel in ("cli", "web"):
         for since in ("decided", "answered"):
-            values = latencies[(channel, since)]
+            gates, pairs = latencies[(channel, since)], latencies[(f"bare {channel}", since)]
+            ratios = [o / b for o, b in zip(gates, pairs, strict=True)]
             print(
-                f"{channel}: {since} → next stage, {len(values)} gates: median "
-                f"{statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f})"
+                f"{channel}: {since} → next stage, {len(gates)} gates: ratio to the bare pair "
+                f"median {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max "
+                f"{max(ratios):.2f}); ours median {statistics.median(gates):.2f} s (min "
+                f"{min(gates):.2f}, max {max(gates):.2f}), bare {statistics.median(pairs):.2f} s"
             )
     print(
         f"whole lifecycle: {statistics.median(ours):.2f} s; bare Prefect flow with the same "
@@ -209,7 +216,46 @@ def measure_gate_latency(
             started = answered + wait_gate(number, following)
             latencies[(channel, "decided")].append(started - decided)
             latencies[(channel, "answered")].append(started - answered)
+            bare_decided, bare_answered = bare_gate(env, channel, waiting)
+            latencies[(f"bare {channel}", "decided")].append(bare_decided)
+            latencies[(f"bare {channel}", "answered")].append(bare_answered)
     return latencies
+
+
+BARE_NEXT = {"plan-approval-1": "execution-complete-1", "execution-complete-1": "review-signoff-1"}
+BARE_RESUME = (
+    "import sys; from uuid import UUID; from prefect.flow_runs import resume_flow_run; "
+    "resume_flow_run(UUID(sys.argv[1]), run_input={'decision': 'yes'})"
+)
+
+
+def bare_gate(env: dict[str, str], channel: str, gate: str) -> tuple[float, float]:
+    """A bare flow waiting at ``gate``, answered as the channel would be without the product;
+    seconds from the decision and from its answer to the run suspended at its next gate."""
+    from uuid import UUID
+
+    from prefect.deployments import run_deployment
+    from prefect.flow_runs import resume_flow_run
+
+    from ci_workflow.orchestration import cancel
+
+    flow_run = run_deployment("bare-lifecycle/bare-lifecycle", parameters={"tag": gate}, timeout=0)
+    run_id = str(flow_run.id)  # type: ignore[union-attr]
+    for key in ("plan-approval-1", "execution-complete-1", "review-signoff-1"):
+        wait_suspended(run_id, key)
+        time.sleep(3)  # as for ours: decided a while after the gate opened
+        decided = time.perf_counter()
+        if key == gate and channel == "cli":
+            subprocess.run([sys.executable, "-c", BARE_RESUME, run_id], env=env, check=True)
+        else:
+            resume_flow_run(UUID(run_id), run_input={"decision": "yes"})
+        answered = time.perf_counter()
+        if key == gate:
+            wait_suspended(run_id, BARE_NEXT[gate])
+            now = time.perf_counter()
+            cancel(run_id)  # its work here is done
+            return now - decided, now - answered
+    raise AssertionError(f"no gate {gate}")
 
 
 def wait_completed(flow_run_id: str, label: str) -> None:
