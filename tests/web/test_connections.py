@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from ci_workflow.cli.app import app
+from ci_workflow.domain.clock import history_at
 from ci_workflow.store.db import transaction
 from ci_workflow.store.tables import AuditEvent, ChangeRecord, Incident
 from tests.browser import chromium
@@ -105,6 +106,29 @@ def test_sync_now_with_prefect_unreachable_says_so_once_and_records_nothing(
     twin = Cli().json("connections", "list")[0]
     assert all(t["synced_at"] is None and t["error"] is None for t in twin["tables"])
     assert asked_in_audit("snow") == []
+
+
+def test_a_deletion_listing_held_is_said_on_its_table_not_as_a_failed_sync(
+    use: Workspace, instance: Instance
+) -> None:
+    """The tool lists 1 of the 12 incidents synced (a right lost, say): nothing is marked, the
+    incident table says why, and the sync, which wrote, is not called failed."""
+    add(instance, "snow", SECRET)
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    with history_at(now):
+        Cli().ok("connections", "sync", "snow")
+    instance.tables["incident"][:] = instance.tables["incident"][:1]
+    with history_at(now + timedelta(days=1)):
+        Cli().ok("connections", "sync", "snow")
+    page = use.signed_in(CARMEN).get("/connections").text
+    card = page[page.index('id="snow"') :]
+    snow = text_of(card)
+    assert "11 records synced before are missing from the tool's listing" in snow
+    assert "The last sync failed" not in snow and "nothing was written" not in snow
+    assert card.count(NO_ERROR) == 3  # the other three tables
+    listed = Cli().json("connections", "list")[0]
+    assert listed["error"] is None and listed["tables"][0]["failed"] is False
+    assert listed["tables"][0]["deleted"] == 0
 
 
 def asked_in_audit(name: str) -> list[str]:

@@ -64,6 +64,9 @@ class TableSync(BaseModel):
     left_out: int
     more: bool  # the last sync stopped at its bound; the next reads on
     error: str | None
+    # The last try wrote nothing (its error says why); a sync that wrote may still leave a note
+    # in ``error`` (a deletion listing too short to believe).
+    failed: bool
     deleted: int  # records from it the tool no longer has, as last listed
     reconciled_at: datetime | None  # when its ids were last listed
 
@@ -217,6 +220,7 @@ def shown(connection: ItsmConnection, syncs: dict[str, Any]) -> ConnectionOut:
                 left_out=row.rows_left_out if row else 0,
                 more=row.more if row else False,
                 error=row.error if row else None,
+                failed=bool(row and row.error and row.synced_at != row.tried_at),
                 deleted=row.rows_deleted if row else 0,
                 reconciled_at=row.reconciled_at if row else None,
             )
@@ -241,7 +245,7 @@ def shown(connection: ItsmConnection, syncs: dict[str, Any]) -> ConnectionOut:
 def shared_error(tables: list[TableSync]) -> str | None:
     """The error every failed table shares, when it is the whole sync's: on all its tables, or
     at least two of them; None when tables failed each their own way."""
-    failed = [t.error for t in tables if t.error]
+    failed = [t.error for t in tables if t.failed]
     if len(set(failed)) != 1 or (len(failed) < 2 and len(failed) < len(tables)):
         return None
     return failed[0]
