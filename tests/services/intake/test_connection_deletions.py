@@ -13,14 +13,11 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from ci_workflow.domain.clock import history_at
-from ci_workflow.domain.improvement.sources import IncidentsSource
 from ci_workflow.domain.measures.window import Window
-from ci_workflow.metrics import incident_source
 from ci_workflow.store.db import transaction
-from ci_workflow.store.intake.change_records import closed_between
-from ci_workflow.store.intake.incidents import opened_between
-from ci_workflow.store.tables import ChangeRecord, Incident
+from ci_workflow.store.tables import Incident
 from tests.helpers import Cli
+from tests.services.intake.deleted_records import counted, marked
 from tests.services.intake.servicenow_server import Instance, servicenow
 from tests.services.intake.test_servicenow_sync import (
     START,
@@ -66,29 +63,6 @@ def delete(instance: Instance, table: str, numbers: set[str]) -> None:
     instance.tables[table][:] = kept
 
 
-def marked() -> tuple[set[str], set[str]]:
-    with transaction(write=False) as session:
-        incidents = session.execute(select(Incident)).scalars().all()
-        changes = session.execute(select(ChangeRecord)).scalars().all()
-    assert len(incidents) == COUNT and len(changes) == CHANGES  # measured history stays
-    return (
-        {i.number for i in incidents if i.deleted_at is not None},
-        {c.number for c in changes if c.deleted_at is not None},
-    )
-
-
-def incident_count() -> float:
-    source = IncidentsSource(kind="incidents", metric="incident_count")
-    return incident_source.read(source, WINDOW)
-
-
-def counted_by_the_detectors() -> tuple[int, int]:
-    with transaction(write=False) as session:
-        opened = opened_between(session, WINDOW.start, WINDOW.end, ["number"])
-        closed = closed_between(session, WINDOW.start, WINDOW.end)
-    return len(opened), len(closed)
-
-
 def test_deleted_records_are_marked_at_the_daily_listing_and_counted_no_more(
     cli: Cli, instance: Instance
 ) -> None:
@@ -99,24 +73,24 @@ def test_deleted_records_are_marked_at_the_daily_listing_and_counted_no_more(
     # The first sync read each table whole from its beginning: that is its listing, not asked.
     assert listing_requests(instance) == 0
     closed_changes = sum(1 for n in range(CHANGES) if n % 3 != 2)  # Closed or Canceled
-    assert counted_by_the_detectors() == (COUNT, closed_changes)
+    assert counted(WINDOW)[1:] == (COUNT, closed_changes)
     gone = {"INC0000002", "INC0000009", "INC0000015"}
     delete(instance, "incident", gone)
     delete(instance, "change_request", {"CHG0000004"})
     with history_at(NOW + timedelta(hours=2)):  # listed less than a day ago: not again
         again = sync()
     assert [t.deleted for t in again.tables] == [0, 0]
-    assert marked() == (set(), set())
+    assert marked(COUNT, CHANGES) == (set(), set())
     with history_at(NOW + timedelta(days=1)):
         later = sync()
     assert [(t.table, t.deleted) for t in later.tables] == [
         ("incident", 3),
         ("change_request", 1),
     ]
-    assert marked() == (gone, {"CHG0000004"})
+    assert marked(COUNT, CHANGES) == (gone, {"CHG0000004"})
     assert listing_requests(instance) > 0  # the day after: each table's ids listed
-    assert incident_count() == COUNT - 3
-    assert counted_by_the_detectors() == (COUNT - 3, closed_changes - 1)
+    assert counted(WINDOW)[0] == COUNT - 3
+    assert counted(WINDOW)[1:] == (COUNT - 3, closed_changes - 1)
     listed = {t["table"]: t for t in cli.json("connections", "list")[0]["tables"]}
     assert (listed["incident"]["deleted"], listed["change_request"]["deleted"]) == (3, 1)
     shown = cli.ok("connections", "list").stdout
@@ -126,9 +100,9 @@ def test_deleted_records_are_marked_at_the_daily_listing_and_counted_no_more(
     with history_at(NOW + timedelta(days=2)):
         restored = sync()
     assert restored.tables[0].deleted == 0
-    assert marked() == (gone - {"INC0000009"}, {"CHG0000004"})
+    assert marked(COUNT, CHANGES) == (gone - {"INC0000009"}, {"CHG0000004"})
     assert cli.json("connections", "list")[0]["tables"][0]["deleted"] == 2
-    assert incident_count() == COUNT - 2
+    assert counted(WINDOW)[0] == COUNT - 2
 
 
 def test_a_record_deleted_while_the_ids_are_listed_marks_no_other(
@@ -151,11 +125,11 @@ def test_a_record_deleted_while_the_ids_are_listed_marks_no_other(
     assert not instance.after_page  # the deletion happened during the listing
     # It was listed before it went: nothing marked now (an offset would have marked INC5)...
     assert result.tables[0].deleted == 0
-    assert marked() == (set(), set())
+    assert marked(COUNT, CHANGES) == (set(), set())
     # ...and the next day's list notices it.
     with history_at(NOW + timedelta(days=2)):
         assert sync().tables[0].deleted == 1
-    assert marked() == ({"INC0000001"}, set())
+    assert marked(COUNT, CHANGES) == ({"INC0000001"}, set())
 
 
 def test_records_imported_from_a_file_are_never_marked(cli: Cli, instance: Instance) -> None:
@@ -187,8 +161,8 @@ def test_a_listing_that_lost_most_records_marks_none_and_says_why(
         result = sync()
     incidents_table = result.tables[0]
     assert (incidents_table.deleted, incidents_table.held) == (0, COUNT - 5)
-    assert marked() == (set(), set())
-    assert incident_count() == COUNT
+    assert marked(COUNT, CHANGES) == (set(), set())
+    assert counted(WINDOW)[0] == COUNT
     listed = cli.json("connections", "list")[0]["tables"][0]
     assert listed["deleted"] == 0
     assert f"{COUNT - 5} records synced before are missing" in listed["error"]
@@ -198,5 +172,5 @@ def test_a_listing_that_lost_most_records_marks_none_and_says_why(
     with history_at(NOW + timedelta(days=2)):
         later = sync()
     assert (later.tables[0].deleted, later.tables[0].held) == (1, 0)
-    assert marked() == ({"INC0000003"}, set())
+    assert marked(COUNT, CHANGES) == ({"INC0000003"}, set())
     assert cli.json("connections", "list")[0]["tables"][0]["error"] is None

@@ -9,17 +9,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from ci_workflow.domain.clock import history_at
-from ci_workflow.domain.improvement.sources import IncidentsSource
 from ci_workflow.domain.measures.window import Window
-from ci_workflow.metrics import incident_source
-from ci_workflow.store.db import transaction
-from ci_workflow.store.intake.change_records import closed_between
-from ci_workflow.store.intake.incidents import opened_between
-from ci_workflow.store.tables import ChangeRecord, Incident
 from tests.helpers import Cli
+from tests.services.intake.deleted_records import counted, marked
 from tests.services.intake.glpi_server import Instance, glpi
 from tests.services.intake.test_glpi_sync import (
     APP_TOKEN,
@@ -57,26 +51,6 @@ def listings(instance: Instance, itemtype: str = "Ticket") -> list[dict[str, str
     return [r for r in searches(instance, itemtype) if r.get("sort") == "2"]
 
 
-def marked() -> tuple[set[str], set[str]]:
-    with transaction(write=False) as session:
-        incidents = session.execute(select(Incident)).scalars().all()
-        changes = session.execute(select(ChangeRecord)).scalars().all()
-    assert (len(incidents), len(changes)) == (INCIDENTS, CHANGES)  # measured history stays
-    return (
-        {i.number for i in incidents if i.deleted_at is not None},
-        {c.number for c in changes if c.deleted_at is not None},
-    )
-
-
-def counted() -> tuple[float, int, int]:
-    """Incidents as a metric counts them; incidents and closed changes as the detectors do."""
-    source = IncidentsSource(kind="incidents", metric="incident_count")
-    with transaction(write=False) as session:
-        opened = opened_between(session, WINDOW.start, WINDOW.end, ["number"])
-        closed = closed_between(session, WINDOW.start, WINDOW.end)
-    return incident_source.read(source, WINDOW), len(opened), len(closed)
-
-
 def closed_changes(gone: set[int]) -> int:
     """Changes with a closing date (closed or canceled; an applied one has none)."""
     return sum(1 for n in range(CHANGES) if STATES[n % 4] in (6, 14) and n not in gone)
@@ -90,7 +64,7 @@ def test_items_trashed_or_purged_are_marked_at_the_daily_listing_and_counted_no_
         first = sync()
     assert [t.deleted for t in first.tables] == [0, 0, 0]
     assert listings(instance) == []  # read whole from the beginning: that was the listing
-    assert counted() == (INCIDENTS, INCIDENTS, closed_changes(set()))
+    assert counted(WINDOW) == (INCIDENTS, INCIDENTS, closed_changes(set()))
     assert not is_request(2) and not is_request(9) and not is_request(14)
     instance.put_in_trash("Ticket", 102)
     instance.put_in_trash("Ticket", 109)
@@ -98,7 +72,7 @@ def test_items_trashed_or_purged_are_marked_at_the_daily_listing_and_counted_no_
     instance.purge("Change", 500)
     with history_at(NOW + timedelta(hours=2)):  # listed less than a day ago: not again
         assert [t.deleted for t in sync().tables] == [0, 0, 0]
-    assert marked() == (set(), set())
+    assert marked(INCIDENTS, CHANGES) == (set(), set())
     with history_at(NOW + timedelta(days=1)):
         later = sync()
     assert [(t.table, t.deleted) for t in later.tables] == [
@@ -106,8 +80,8 @@ def test_items_trashed_or_purged_are_marked_at_the_daily_listing_and_counted_no_
         ("Change", 1),
         ("Problem", 0),
     ]
-    assert marked() == ({"102", "109", "114"}, {"500"})
-    assert counted() == (INCIDENTS - 3, INCIDENTS - 3, closed_changes({0}))
+    assert marked(INCIDENTS, CHANGES) == ({"102", "109", "114"}, {"500"})
+    assert counted(WINDOW) == (INCIDENTS - 3, INCIDENTS - 3, closed_changes({0}))
     # Tickets listed by id, incidents only (type 1), as the sync reads them; the trash not asked.
     pages = listings(instance)
     assert {(p["criteria[0][field]"], p["criteria[0][value]"]) for p in pages} == {("14", "1")}
@@ -123,8 +97,8 @@ def test_items_trashed_or_purged_are_marked_at_the_daily_listing_and_counted_no_
     with history_at(NOW + timedelta(days=2)):
         restored = sync()
     assert [t.deleted for t in restored.tables] == [0, 0, 0]
-    assert marked() == ({"102", "114"}, {"500"})
-    assert counted()[0] == INCIDENTS - 2
+    assert marked(INCIDENTS, CHANGES) == ({"102", "114"}, {"500"})
+    assert counted(WINDOW)[0] == INCIDENTS - 2
 
 
 def test_an_item_purged_while_the_ids_are_listed_marks_no_other(
@@ -149,7 +123,7 @@ def test_an_item_purged_while_the_ids_are_listed_marks_no_other(
     assert all(r["2"] != 101 for r in instance.items["Ticket"])
     assert len(listings(instance)) > 1  # the listing went on after the purge
     assert result.tables[0].deleted == 0
-    assert marked() == (set(), set())
+    assert marked(INCIDENTS, CHANGES) == (set(), set())
     with history_at(NOW + timedelta(days=2)):
         assert sync().tables[0].deleted == 1
-    assert marked() == ({"101"}, set())
+    assert marked(INCIDENTS, CHANGES) == ({"101"}, set())

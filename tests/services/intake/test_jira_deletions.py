@@ -9,17 +9,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from ci_workflow.domain.clock import history_at
-from ci_workflow.domain.improvement.sources import IncidentsSource
 from ci_workflow.domain.measures.window import Window
-from ci_workflow.metrics import incident_source
-from ci_workflow.store.db import transaction
-from ci_workflow.store.intake.change_records import closed_between
-from ci_workflow.store.intake.incidents import opened_between
-from ci_workflow.store.tables import ChangeRecord, Incident
 from tests.helpers import Cli
+from tests.services.intake.deleted_records import counted, marked
 from tests.services.intake.jira_server import Site, jira
 from tests.services.intake.test_jira_sync import (
     START,
@@ -53,26 +47,6 @@ def listings(site: Site) -> list[dict[str, str]]:
     return [r for r in site.requests if "ORDER BY id ASC" in r.get("jql", "")]
 
 
-def marked() -> tuple[set[str], set[str]]:
-    with transaction(write=False) as session:
-        incidents = session.execute(select(Incident)).scalars().all()
-        changes = session.execute(select(ChangeRecord)).scalars().all()
-    assert (len(incidents), len(changes)) == (INCIDENTS, CHANGES)  # measured history stays
-    return (
-        {i.number for i in incidents if i.deleted_at is not None},
-        {c.number for c in changes if c.deleted_at is not None},
-    )
-
-
-def counted() -> tuple[float, int, int]:
-    """Incidents as a metric counts them; incidents and closed changes as the detectors do."""
-    source = IncidentsSource(kind="incidents", metric="incident_count")
-    with transaction(write=False) as session:
-        opened = opened_between(session, WINDOW.start, WINDOW.end, ["number"])
-        closed = closed_between(session, WINDOW.start, WINDOW.end)
-    return incident_source.read(source, WINDOW), len(opened), len(closed)
-
-
 def closed_changes(gone: set[int]) -> int:
     return sum(1 for n in range(CHANGES) if expected_outcome(n) != "open" and n not in gone)
 
@@ -85,13 +59,13 @@ def test_deleted_issues_are_marked_at_the_daily_listing_and_counted_no_more(
         first = sync()
     assert [t.deleted for t in first.tables] == [0, 0, 0]
     assert listings(site) == []  # read whole from the beginning: that was the listing
-    assert counted() == (INCIDENTS, INCIDENTS, closed_changes(set()))
+    assert counted(WINDOW) == (INCIDENTS, INCIDENTS, closed_changes(set()))
     for key in ("ITS-3", "ITS-10", "ITS-17"):
         site.delete(key)
     site.archived.add("CHG-1")  # archived: out of every search, as a deleted one
     with history_at(NOW + timedelta(hours=2)):  # listed less than a day ago: not again
         assert [t.deleted for t in sync().tables] == [0, 0, 0]
-    assert marked() == (set(), set())
+    assert marked(INCIDENTS, CHANGES) == (set(), set())
     with history_at(NOW + timedelta(days=1)):
         later = sync()
     assert [(t.table, t.deleted) for t in later.tables] == [
@@ -99,8 +73,8 @@ def test_deleted_issues_are_marked_at_the_daily_listing_and_counted_no_more(
         ("change", 1),
         ("problem", 0),
     ]
-    assert marked() == ({"ITS-3", "ITS-10", "ITS-17"}, {"CHG-1"})
-    assert counted() == (INCIDENTS - 3, INCIDENTS - 3, closed_changes({0}))
+    assert marked(INCIDENTS, CHANGES) == ({"ITS-3", "ITS-10", "ITS-17"}, {"CHG-1"})
+    assert counted(WINDOW) == (INCIDENTS - 3, INCIDENTS - 3, closed_changes({0}))
     # Each table listed by id within its own JQL, asking for no field it does not need (the
     # problems, none yet, are still read whole: that is their listing).
     pages = listings(site)
@@ -117,8 +91,8 @@ def test_deleted_issues_are_marked_at_the_daily_listing_and_counted_no_more(
     with history_at(NOW + timedelta(days=2)):
         restored = sync()
     assert [t.deleted for t in restored.tables] == [0, 0, 0]
-    assert marked() == ({"ITS-3", "ITS-10", "ITS-17"}, set())
-    assert counted()[2] == closed_changes(set())
+    assert marked(INCIDENTS, CHANGES) == ({"ITS-3", "ITS-10", "ITS-17"}, set())
+    assert counted(WINDOW)[2] == closed_changes(set())
 
 
 def test_an_issue_deleted_while_the_ids_are_listed_marks_no_other(cli: Cli, site: Site) -> None:
@@ -143,7 +117,7 @@ def test_an_issue_deleted_while_the_ids_are_listed_marks_no_other(cli: Cli, site
     assert all(i.key != "ITS-2" for i in site.issues)
     assert len(listings(site)) > 1  # the listing went on after the deletion
     assert result.tables[0].deleted == 0
-    assert marked() == (set(), set())
+    assert marked(INCIDENTS, CHANGES) == (set(), set())
     with history_at(NOW + timedelta(days=2)):
         assert sync().tables[0].deleted == 1
-    assert marked() == ({"ITS-2"}, set())
+    assert marked(INCIDENTS, CHANGES) == ({"ITS-2"}, set())

@@ -18,8 +18,9 @@ from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from tests.helpers import Cli, improvement_doc, objective_doc, write_yaml
 from tests.metrics.sources import measure
+from tests.services.intake.deleted_records import counted
 from tests.services.intake.servicenow_server import Instance, servicenow
-from tests.services.intake.test_connection_deletions import add, delete, incident_count
+from tests.services.intake.test_connection_deletions import add, delete
 from tests.services.intake.test_servicenow_sync import START, change, incident, sync
 
 COUNT, CHANGES = 17, 6
@@ -88,7 +89,7 @@ def test_a_sql_source_over_the_register_counts_as_the_incidents_source(
         return measure({"kind": "sql", "url": register, "query": query}, WINDOW)
 
     expected = still_in_the_tool(instance, "incident")
-    assert sql("SELECT COUNT(*) FROM live_incidents") == expected == incident_count()
+    assert sql("SELECT COUNT(*) FROM live_incidents") == expected == counted(WINDOW)[0]
     assert sql("SELECT COUNT(*) FROM incidents WHERE deleted_at IS NULL") == expected
     assert sql("SELECT COUNT(*) FROM incidents") == COUNT  # what the warning is about
     assert sql("SELECT COUNT(*) FROM live_change_records") == still_in_the_tool(
