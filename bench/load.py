@@ -26,8 +26,7 @@ from pathlib import Path
 
 import httpx
 from common import IMPROVE, ROOT, clean_env
-from report import seed
-from web import PASSWORD, p95, pending_gates, sign_in
+from web import PASSWORD, p95, seeded, sign_in
 
 sys.path.insert(0, str(ROOT))
 from tests import processes
@@ -118,18 +117,7 @@ def main() -> None:
     args = options.parse_args()
     with tempfile.TemporaryDirectory() as home:
         env = clean_env(home)
-        db = Path(home) / "improve.db"
-        subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
-        seed(db)
-        pending_gates(db, 1_000)
-        subprocess.run(
-            [*IMPROVE, "people", "passwd", "o@example.org", "--password-stdin"],
-            env=env,
-            input=PASSWORD,
-            text=True,
-            check=True,
-            capture_output=True,
-        )
+        db = seeded(home, env)
         think = [float(s) for s in args.think.split(",")]
         plan = {"password": PASSWORD, "think": think, "people": seed_people(db)}
         (Path(home) / "plan.json").write_text(json.dumps(plan))

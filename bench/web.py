@@ -77,20 +77,28 @@ def sign_in(url: str) -> httpx.Client:
     return client
 
 
+def seeded(home: str, env: dict[str, str]) -> Path:
+    """The bench's register in ``home``: 10,000 improvements, 1,000 gates waiting for their
+    owner, whose password is ``PASSWORD``; its database file."""
+    db = Path(home) / "improve.db"
+    subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
+    seed(db)
+    pending_gates(db, 1_000)
+    subprocess.run(
+        [*IMPROVE, "people", "passwd", "o@example.org", "--password-stdin"],
+        env=env,
+        input=PASSWORD,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    return db
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         env = clean_env(home)
-        subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
-        seed(Path(home) / "improve.db")
-        pending_gates(Path(home) / "improve.db", 1_000)
-        subprocess.run(
-            [*IMPROVE, "people", "passwd", "o@example.org", "--password-stdin"],
-            env=env,
-            input=PASSWORD,
-            text=True,
-            check=True,
-            capture_output=True,
-        )
+        seeded(home, env)
         port = processes.free_port()
         url = f"http://127.0.0.1:{port}"
         web = processes.start(
