@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
@@ -27,13 +28,7 @@ CHUNK = 500  # numbers per statement: well below every database's bound on param
 
 def mark_synced(session: Session, records: str, source: str, numbers: Iterable[str]) -> None:
     """These records came from ``source`` and the tool has them."""
-    table = TABLES[records]
-    wanted = sorted(set(numbers))
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        session.execute(
-            table.update().where(table.c.number.in_(chunk)).values(source=source, deleted_at=None)
-        )
+    _update(session, records, sorted(set(numbers)), source=source, deleted_at=None)
 
 
 def missing(
@@ -52,10 +47,14 @@ def missing(
 
 def mark_deleted(session: Session, records: str, numbers: list[str], when: datetime | None) -> None:
     """Mark these records deleted in the tool at ``when``; None unmarks them."""
+    _update(session, records, numbers, deleted_at=when)
+
+
+def _update(session: Session, records: str, numbers: list[str], **values: Any) -> None:
     table = TABLES[records]
     for start in range(0, len(numbers), CHUNK):
         chunk = numbers[start : start + CHUNK]
-        session.execute(table.update().where(table.c.number.in_(chunk)).values(deleted_at=when))
+        session.execute(table.update().where(table.c.number.in_(chunk)).values(**values))
 
 
 def deleted_count(session: Session, records: str, source: str) -> int:
