@@ -170,9 +170,14 @@ def fingerprint_rows(session: Session, objective_ids: Iterable[int]) -> list[tup
     return [tuple(row) for row in session.execute(query)]
 
 
-def attempts_for(session: Session, objective_ids: Iterable[int]) -> dict[int, list[Attempt]]:
-    """Every capture of these objectives before closing (baseline, checkpoints, final), the
-    failed ones with their error, oldest first: what a gate's warnings are read from."""
+def attempts_for(
+    session: Session,
+    objective_ids: Iterable[int],
+    kinds: Iterable[str] = (SnapshotKind.baseline, *MEASURED),
+) -> dict[int, list[Attempt]]:
+    """Every capture of these objectives before closing (baseline, checkpoints, final; or only
+    ``kinds``), the failed ones with their error, oldest first: what a gate's warnings are read
+    from."""
     ids = set(objective_ids)
     found: dict[int, list[Attempt]] = defaultdict(list)
     if not ids:
@@ -181,7 +186,7 @@ def attempts_for(session: Session, objective_ids: Iterable[int]) -> dict[int, li
         select(MetricSnapshot)
         .where(
             col(MetricSnapshot.objective_id).in_(ids),
-            col(MetricSnapshot.kind).in_((SnapshotKind.baseline, *MEASURED)),
+            col(MetricSnapshot.kind).in_(tuple(kinds)),
         )
         .order_by(col(MetricSnapshot.checkpoint_at))
     )

@@ -14,6 +14,7 @@ from ci_workflow.domain.stages.gate_warnings import (
     needs_confirming,
 )
 from ci_workflow.domain.stages.gates import DECISIONS, Gate
+from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.schemas import GateWarningPublic, PendingGate
 from ci_workflow.services.views.objective_results import evaluations_of
 from ci_workflow.services.views.shapes import pending_for
@@ -55,9 +56,15 @@ def measured_baselines(
 
 
 def baselines_of(session: Session, improvement: Improvement) -> list[MeasuredBaseline]:
-    """``measured_baselines`` of one improvement, inside the caller's session."""
+    """``measured_baselines`` of one improvement, inside the caller's session: only the
+    baseline captures of the objectives whose baseline is measured are read (the page of an
+    improvement measured a thousand times read every checkpoint for none of them)."""
     objectives = store.objectives_of(session, improvement.id or 0)
-    attempts = attempts_for(session, [o.id or 0 for o in objectives])
+    # The objectives ``measured_baselines`` shows, and of them only their baselines.
+    measured = [
+        o.id or 0 for o in objectives if o.baseline_mode == "measure" and o.baseline is not None
+    ]
+    attempts = attempts_for(session, measured, kinds=(SnapshotKind.baseline,))
     return measured_baselines(objectives, attempts, events_for(session, improvement.id or 0))
 
 
