@@ -23,8 +23,8 @@ from sqlalchemy import Row
 from sqlmodel import Session
 
 from ci_workflow.domain.improvement.similarity import match_expression, name_key
+from ci_workflow.store.data_version import data_version
 from ci_workflow.store.reporting import lessons as store
-from ci_workflow.store.reporting.practice import data_version
 
 KEPT = 2  # registers (or versions) kept at once: one process serves one register
 ASKED = 32  # words' answers kept with an index (each up to one entry per closed improvement)

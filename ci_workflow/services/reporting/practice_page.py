@@ -24,8 +24,8 @@ from ci_workflow.reports.charts import gate_wait_chart, trend_chart
 from ci_workflow.schemas import PendingGate, WaitingByApprover
 from ci_workflow.services.reporting.practice import period, practice_view
 from ci_workflow.services.views.waiting_gates import pending_gates
+from ci_workflow.store.data_version import data_version
 from ci_workflow.store.db import transaction
-from ci_workflow.store.reporting.practice import data_version
 
 FRESH = 300.0
 KEPT = 8  # periods kept at once

@@ -24,9 +24,9 @@ from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.schemas import Board, BoardCard, BoardColumn
 from ci_workflow.services.views.objective_results import progress_of
 from ci_workflow.settings import get_settings
+from ci_workflow.store.data_version import data_version
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register.board import BoardFilter, board_cards, stage_counts, waiting_parties
-from ci_workflow.store.reporting.practice import data_version
 
 S = Status
 ENDED = (S.withdrawn, S.rejected)  # shown only when asked for

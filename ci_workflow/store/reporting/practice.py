@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, union_all
 from sqlalchemy import select as sa_select
@@ -30,7 +29,6 @@ from ci_workflow.store.tables import (
 )
 
 # Audit actions of signing in, which move none of the practice's figures.
-PRESENCE = ("signed_in", "sign_in_failed", "locked_out")
 
 
 def decided_waits(session: Session, start: datetime, end: datetime) -> list[Wait]:
@@ -180,27 +178,3 @@ def opportunities_by(session: Session, fingerprints: Iterable[str]) -> list[Oppo
     """The opportunities recorded with these fingerprints, in the order they were recorded."""
     query = select(Opportunity).where(col(Opportunity.fingerprint).in_(set(fingerprints)))
     return list(session.exec(query.order_by(col(Opportunity.id))))
-
-
-def data_version(session: Session) -> tuple[Any, ...]:
-    """What the practice's figures are computed from, as a few numbers that move whenever it
-    changes: the newest row of each table written to, and the improvements' latest update."""
-    latest = [
-        sa_select(func.max(col(table.id))).scalar_subquery()
-        for table in (MetricSnapshot, GateRequest, GateDecision, Opportunity)
-    ]
-    # The newest event of the trail but a sign-in: no figure reads who came in, and on a busy
-    # workspace each sign-in would have the figures added up again. Read from the newest down,
-    # it stops at the first other event.
-    trail = (
-        sa_select(col(AuditEvent.id))
-        .where(col(AuditEvent.action).not_in(PRESENCE))
-        .order_by(col(AuditEvent.id).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    changed = sa_select(func.max(col(Improvement.updated_at)), func.count()).select_from(
-        Improvement
-    )
-    row = session.execute(changed.add_columns(trail, *latest)).one()
-    return tuple(row)
