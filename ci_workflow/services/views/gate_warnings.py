@@ -1,38 +1,45 @@
 """The warnings where a gate is decided (``domain.stages.gate_warnings``), read for the
-improvement's page, ``improve gates``, the gate's e-mail and form, and the decision itself."""
+improvement's page, ``improve gates``, the gate's e-mail and form, and the decision itself.
+
+Read through ``store.gate_reads`` (Core clauses, plain rows): ``improve gates`` imports neither
+the store's tables nor the shapes, and the objectives are evaluated (``objective_results``) only
+at the gates where their verdict is told (``JUDGED``).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from ci_workflow.domain.stages.gate_warnings import (
+    JUDGED,
     Attempt,
     ChangeFacts,
+    GateWarning,
     MeasuredBaseline,
     ObjectiveFacts,
     gate_warnings,
     needs_confirming,
 )
 from ci_workflow.domain.stages.gates import DECISIONS, Gate
-from ci_workflow.schemas import GateWarningPublic, PendingGate
-from ci_workflow.services.views.objective_results import evaluations_of
-from ci_workflow.services.views.shapes import pending_for
-from ci_workflow.store.audit import events_for
+from ci_workflow.services.views.waiting_gates import pending_rows
+from ci_workflow.store import gate_reads as reads
 from ci_workflow.store.db import transaction
-from ci_workflow.store.gates import open_requests
-from ci_workflow.store.intake.change_records import by_number as changes_by_number
-from ci_workflow.store.register import improvements as store
-from ci_workflow.store.snapshots import attempts_for
-from ci_workflow.store.tables import AuditEvent, Improvement, Objective
+
+if TYPE_CHECKING:
+    from ci_workflow.schemas import GateWarningPublic, PendingGate
+    from ci_workflow.store.tables import Improvement
 
 BASELINE_CONFIRMED = "baseline_confirmed"
 
 
 def measured_baselines(
-    objectives: list[Objective], attempts: dict[int, list[Attempt]], trail: list[AuditEvent]
+    objectives: Sequence[Any], attempts: dict[int, list[Attempt]], trail: Sequence[Any]
 ) -> list[MeasuredBaseline]:
-    """The objectives whose baseline was measured, each with the line its owner last confirmed
-    (``BASELINE_CONFIRMED`` events of the ``trail``)."""
+    """The objectives (rows or ``Objective``s) whose baseline was measured, each with the line
+    its owner last confirmed (``BASELINE_CONFIRMED`` events of the ``trail``)."""
     confirmed = {
         e.detail.split(":", 1)[0]: e.detail for e in trail if e.action == BASELINE_CONFIRMED
     }
@@ -56,74 +63,103 @@ def measured_baselines(
 
 def baselines_of(session: Session, improvement: Improvement) -> list[MeasuredBaseline]:
     """``measured_baselines`` of one improvement, inside the caller's session."""
-    objectives = store.objectives_of(session, improvement.id or 0)
-    attempts = attempts_for(session, [o.id or 0 for o in objectives])
-    return measured_baselines(objectives, attempts, events_for(session, improvement.id or 0))
+    return _baselines(session, improvement.id or 0)
 
 
-def warnings_at(session: Session, improvement: Improvement, gate: Gate) -> list[GateWarningPublic]:
-    """The warnings of ``improvement`` waiting at ``gate``, inside the caller's session."""
-    improvement_id = improvement.id or 0
-    objectives = store.objectives_of(session, improvement_id)
-    attempts = attempts_for(session, [o.id or 0 for o in objectives])
-    results = {e.metric: e for e in evaluations_of(session, [improvement])[improvement_id]}
+def _baselines(session: Session, improvement_id: int) -> list[MeasuredBaseline]:
+    objectives = reads.objectives_for(session, [improvement_id])
+    attempts = reads.attempts_for(session, [o.id for o in objectives])
+    trail = reads.trail_of(session, improvement_id, BASELINE_CONFIRMED)
+    return measured_baselines(objectives, attempts, trail)
+
+
+def warnings_of(session: Session, improvement_id: int, gate: Gate) -> list[GateWarning]:
+    """The warnings of the improvement waiting at ``gate``, inside the caller's session."""
+    objectives = reads.objectives_for(session, [improvement_id])
+    attempts = reads.attempts_for(session, [o.id for o in objectives])
+    # The verdicts and the plan's changes are told only where the work is judged done.
+    results = _results(session, improvement_id) if gate in JUDGED else {}
     facts = [
         ObjectiveFacts(
             metric=o.metric,
             unit=o.unit,
             source=str(o.source.get("kind", "")),
-            attempts=attempts[o.id or 0],
+            attempts=attempts[o.id],
             verdict=results[o.metric].verdict if o.metric in results else "not measured",
             latest=results[o.metric].final if o.metric in results else None,
             target=o.target,
         )
         for o in objectives
     ]
-    plan = [
-        a for a in store.plan_of(session, improvement_id) if a.change and a.status != "cancelled"
-    ]
-    found = changes_by_number(session, [a.change or "" for a in plan])
+    planned = reads.plan_changes(session, improvement_id) if gate in JUDGED else []
+    found = reads.changes_by_number(session, planned)
     changes = [
         ChangeFacts(
-            reference=a.change or "",
-            state=found[a.change].state if a.change in found else None,
-            outcome=found[a.change].outcome if a.change in found else None,
-            close_code=found[a.change].close_code if a.change in found else None,
+            reference=reference,
+            state=found[reference].state if reference in found else None,
+            outcome=found[reference].outcome if reference in found else None,
+            close_code=found[reference].close_code if reference in found else None,
         )
-        for a in plan
+        for reference in planned
     ]
     baselines = (
-        measured_baselines(objectives, attempts, events_for(session, improvement_id))
+        measured_baselines(
+            objectives, attempts, reads.trail_of(session, improvement_id, BASELINE_CONFIRMED)
+        )
         if gate == Gate.plan_approval
         else []
     )
-    return [
-        GateWarningPublic(kind=w.kind, text=w.text)
-        for w in gate_warnings(gate, facts, changes, baselines)
-    ]
+    return gate_warnings(gate, facts, changes, baselines)
+
+
+def _results(session: Session, improvement_id: int) -> dict[str, Any]:
+    """Each objective's evaluation, by metric (imported here: only judged gates need it)."""
+    from ci_workflow.services.views.objective_results import evaluations_of
+
+    evaluated = evaluations_of(session, reads.evaluated(session, improvement_id))
+    return {e.metric: e for e in evaluated.get(improvement_id, [])}
+
+
+def warnings_at(session: Session, improvement: Improvement, gate: Gate) -> list[GateWarningPublic]:
+    """The warnings of ``improvement`` waiting at ``gate``, inside the caller's session."""
+    from ci_workflow.schemas import GateWarningPublic
+
+    found = warnings_of(session, improvement.id or 0, gate)
+    return [GateWarningPublic(kind=w.kind, text=w.text) for w in found]
+
+
+def warned(session: Session, pending: dict[str, Any]) -> dict[str, Any]:
+    """``pending`` (the fields of ``PendingGate``) with its warnings and the decisions that need
+    them confirmed."""
+    gate = Gate(pending["gate"])
+    found = warnings_of(session, reads.improvement_id(session, pending["id"]), gate)
+    confirm = [d for d in DECISIONS[gate] if any(needs_confirming(d, w.kind) for w in found)]
+    warnings = [{"kind": w.kind, "text": w.text} for w in found]
+    return pending | {"warnings": warnings, "confirm_for": confirm}
 
 
 def with_warnings(session: Session, pending: PendingGate) -> PendingGate:
     """``pending`` with its warnings and the decisions that need them confirmed."""
-    improvement = store.get_improvement(session, pending.id)
-    gate = Gate(pending.gate)
-    warnings = warnings_at(session, improvement, gate)
-    confirm = [d for d in DECISIONS[gate] if any(needs_confirming(d, w.kind) for w in warnings)]
-    return pending.model_copy(update={"warnings": warnings, "confirm_for": confirm})
+    from ci_workflow.schemas import GateWarningPublic
+
+    fields = warned(session, {"id": pending.id, "gate": pending.gate})
+    warnings = [GateWarningPublic.model_validate(w) for w in fields["warnings"]]
+    return pending.model_copy(update={"warnings": warnings, "confirm_for": fields["confirm_for"]})
 
 
-def gates_to_decide(ref: str | None = None) -> list[PendingGate]:
-    """The waiting gates (of one improvement, or all), each with its warnings."""
+def gates_to_decide(ref: str | None = None) -> list[dict[str, Any]]:
+    """The waiting gates (of one improvement, or all), each with its warnings: the fields of
+    ``PendingGate`` as plain dicts (``improve gates`` does not load the shapes)."""
     with transaction(write=False) as session:
-        improvement_id = store.get_improvement(session, ref).id if ref else None
-        pending = pending_for(session, open_requests(session, improvement_id))
-        return [with_warnings(session, p) for p in pending]
+        improvement_id = reads.improvement_id(session, ref) if ref else None
+        pending = pending_rows(session, reads.waiting_requests(session, improvement_id))
+        return [warned(session, p) for p in pending]
 
 
 def to_confirm(session: Session, improvement: Improvement, gate: Gate, decision: str) -> list[str]:
     """The warnings ``decision`` is taken over only with a confirmation (complete and accept
     over any, approve over an unconfirmed baseline)."""
-    found = warnings_at(session, improvement, gate)
+    found = warnings_of(session, improvement.id or 0, gate)
     return [w.text for w in found if needs_confirming(decision, w.kind)]
 
 
