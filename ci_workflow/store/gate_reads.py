@@ -11,7 +11,7 @@ for (``row.metric``, ``row.source``...), so the services read either.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -135,26 +135,29 @@ def measured_points(
     return points
 
 
-def evaluated(session: Session, improvement_id: int) -> list[Row[Any]]:
-    """What evaluating an improvement's objectives reads of it (``evaluations_of``)."""
+def evaluated(session: Session, improvement_ids: Iterable[int]) -> list[Row[Any]]:
+    """What evaluating improvements' objectives reads of them (``evaluations_of``)."""
     i = improvement.c
-    query = select(i.id, i.status, i.checkpoint_cron, i.started_at).where(i.id == improvement_id)
-    return list(execute(session, query))
+    query = select(i.id, i.status, i.checkpoint_cron, i.started_at)
+    return list(execute(session, query.where(i.id.in_(set(improvement_ids)))))
 
 
-def plan_changes(session: Session, improvement_id: int) -> list[str]:
-    """The changes the plan's actions name, by position, of the actions not cancelled."""
+def plan_changes(session: Session, improvement_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The changes each improvement's plan names, by position, of the actions not cancelled."""
     a = plan_action.c
     query = (
-        select(a.change)
-        .where(a.improvement_id == improvement_id, a.change.is_not(None), a.change != "")
-        .where(a.status != "cancelled")
-        .order_by(a.position)
+        select(a.improvement_id, a.change)
+        .where(a.improvement_id.in_(set(improvement_ids)))
+        .where(a.change.is_not(None), a.change != "", a.status != "cancelled")
+        .order_by(a.improvement_id, a.position)
     )
-    return list(execute(session, query).scalars())
+    found: dict[int, list[str]] = defaultdict(list)
+    for improvement_id, change in execute(session, query):
+        found[improvement_id].append(change)
+    return found
 
 
-def changes_by_number(session: Session, numbers: Sequence[str]) -> dict[str, Row[Any]]:
+def changes_by_number(session: Session, numbers: Iterable[str]) -> dict[str, Row[Any]]:
     """The imported changes among ``numbers`` (``store.intake.change_records.by_number``)."""
     wanted = sorted(set(numbers))
     if not wanted:
@@ -164,12 +167,17 @@ def changes_by_number(session: Session, numbers: Sequence[str]) -> dict[str, Row
     return {row.number: row for row in execute(session, query)}
 
 
-def trail_of(session: Session, improvement_id: int, action: str) -> list[Row[Any]]:
-    """The improvement's audit events of one ``action``, in the trail's order."""
+def trails_of(
+    session: Session, improvement_ids: Iterable[int], action: str
+) -> dict[int, list[Row[Any]]]:
+    """Each improvement's audit events of one ``action``, in the trail's order."""
     e = audit_event.c
     query = (
-        select(e.action, e.detail)
-        .where(e.improvement_id == improvement_id, e.action == action)
+        select(e.improvement_id, e.action, e.detail)
+        .where(e.improvement_id.in_(set(improvement_ids)), e.action == action)
         .order_by(e.at, e.id)
     )
-    return list(execute(session, query))
+    found: dict[int, list[Row[Any]]] = defaultdict(list)
+    for row in execute(session, query):
+        found[row.improvement_id].append(row)
+    return found

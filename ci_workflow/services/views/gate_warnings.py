@@ -8,6 +8,7 @@ at the gates where their verdict is told (``JUDGED``).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -63,22 +64,50 @@ def measured_baselines(
 
 def baselines_of(session: Session, improvement: Improvement) -> list[MeasuredBaseline]:
     """``measured_baselines`` of one improvement, inside the caller's session."""
-    return _baselines(session, improvement.id or 0)
-
-
-def _baselines(session: Session, improvement_id: int) -> list[MeasuredBaseline]:
+    improvement_id = improvement.id or 0
     objectives = reads.objectives_for(session, [improvement_id])
     attempts = reads.attempts_for(session, [o.id for o in objectives])
-    trail = reads.trail_of(session, improvement_id, BASELINE_CONFIRMED)
+    trail = reads.trails_of(session, [improvement_id], BASELINE_CONFIRMED)[improvement_id]
     return measured_baselines(objectives, attempts, trail)
 
 
-def warnings_of(session: Session, improvement_id: int, gate: Gate) -> list[GateWarning]:
-    """The warnings of the improvement waiting at ``gate``, inside the caller's session."""
-    objectives = reads.objectives_for(session, [improvement_id])
-    attempts = reads.attempts_for(session, [o.id for o in objectives])
-    # The verdicts and the plan's changes are told only where the work is judged done.
-    results = _results(session, improvement_id) if gate in JUDGED else {}
+def warnings_for(session: Session, waiting: Sequence[tuple[int, Gate]]) -> list[list[GateWarning]]:
+    """The warnings of each improvement waiting at its gate, inside the caller's session, in a
+    few queries however many gates wait. The verdicts and the plan's changes are read only for
+    the gates where the work is judged done (``JUDGED``), the baselines for plan approval."""
+    if not waiting:
+        return []
+    judged = {i for i, gate in waiting if gate in JUDGED}
+    approving = {i for i, gate in waiting if gate == Gate.plan_approval}
+    objectives: dict[int, list[Any]] = defaultdict(list)
+    for o in reads.objectives_for(session, {i for i, _ in waiting}):
+        objectives[o.improvement_id].append(o)
+    attempts = reads.attempts_for(session, [o.id for found in objectives.values() for o in found])
+    results = _results(session, judged) if judged else {}
+    planned = reads.plan_changes(session, judged) if judged else {}
+    found = reads.changes_by_number(session, (c for cs in planned.values() for c in cs))
+    trails = reads.trails_of(session, approving, BASELINE_CONFIRMED) if approving else {}
+    return [
+        _warnings(
+            gate,
+            objectives[i],
+            attempts,
+            results.get(i, {}),
+            [_change(reference, found) for reference in planned.get(i, [])],
+            measured_baselines(objectives[i], attempts, trails.get(i, [])),
+        )
+        for i, gate in waiting
+    ]
+
+
+def _warnings(
+    gate: Gate,
+    objectives: list[Any],
+    attempts: dict[int, list[Attempt]],
+    results: dict[str, Any],
+    changes: list[ChangeFacts],
+    baselines: list[MeasuredBaseline],
+) -> list[GateWarning]:
     facts = [
         ObjectiveFacts(
             metric=o.metric,
@@ -91,58 +120,56 @@ def warnings_of(session: Session, improvement_id: int, gate: Gate) -> list[GateW
         )
         for o in objectives
     ]
-    planned = reads.plan_changes(session, improvement_id) if gate in JUDGED else []
-    found = reads.changes_by_number(session, planned)
-    changes = [
-        ChangeFacts(
-            reference=reference,
-            state=found[reference].state if reference in found else None,
-            outcome=found[reference].outcome if reference in found else None,
-            close_code=found[reference].close_code if reference in found else None,
-        )
-        for reference in planned
-    ]
-    baselines = (
-        measured_baselines(
-            objectives, attempts, reads.trail_of(session, improvement_id, BASELINE_CONFIRMED)
-        )
-        if gate == Gate.plan_approval
-        else []
+    return gate_warnings(gate, facts, changes, baselines if gate == Gate.plan_approval else [])
+
+
+def _change(reference: str, found: dict[str, Any]) -> ChangeFacts:
+    change = found.get(reference)
+    return ChangeFacts(
+        reference=reference,
+        state=change.state if change else None,
+        outcome=change.outcome if change else None,
+        close_code=change.close_code if change else None,
     )
-    return gate_warnings(gate, facts, changes, baselines)
 
 
-def _results(session: Session, improvement_id: int) -> dict[str, Any]:
-    """Each objective's evaluation, by metric (imported here: only judged gates need it)."""
+def _results(session: Session, improvement_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Each objective's evaluation, by improvement and metric (imported here: only the judged
+    gates need it)."""
     from ci_workflow.services.views.objective_results import evaluations_of
 
-    evaluated = evaluations_of(session, reads.evaluated(session, improvement_id))
-    return {e.metric: e for e in evaluated.get(improvement_id, [])}
+    evaluated = evaluations_of(session, reads.evaluated(session, improvement_ids))
+    return {i: {e.metric: e for e in found} for i, found in evaluated.items()}
 
 
 def warnings_at(session: Session, improvement: Improvement, gate: Gate) -> list[GateWarningPublic]:
     """The warnings of ``improvement`` waiting at ``gate``, inside the caller's session."""
     from ci_workflow.schemas import GateWarningPublic
 
-    found = warnings_of(session, improvement.id or 0, gate)
+    (found,) = warnings_for(session, [(improvement.id or 0, gate)])
     return [GateWarningPublic(kind=w.kind, text=w.text) for w in found]
 
 
-def warned(session: Session, pending: dict[str, Any]) -> dict[str, Any]:
-    """``pending`` (the fields of ``PendingGate``) with its warnings and the decisions that need
-    them confirmed."""
-    gate = Gate(pending["gate"])
-    found = warnings_of(session, reads.improvement_id(session, pending["id"]), gate)
-    confirm = [d for d in DECISIONS[gate] if any(needs_confirming(d, w.kind) for w in found)]
-    warnings = [{"kind": w.kind, "text": w.text} for w in found]
-    return pending | {"warnings": warnings, "confirm_for": confirm}
+def warned(session: Session, pending: list[dict[str, Any]], ids: list[int]) -> list[dict[str, Any]]:
+    """Each of ``pending`` (the fields of ``PendingGate``, of the improvements ``ids``) with its
+    warnings and the decisions that need them confirmed."""
+    gates = [Gate(p["gate"]) for p in pending]
+    shown = []
+    for p, gate, found in zip(
+        pending, gates, warnings_for(session, list(zip(ids, gates, strict=True))), strict=True
+    ):
+        confirm = [d for d in DECISIONS[gate] if any(needs_confirming(d, w.kind) for w in found)]
+        warnings = [{"kind": w.kind, "text": w.text} for w in found]
+        shown.append(p | {"warnings": warnings, "confirm_for": confirm})
+    return shown
 
 
 def with_warnings(session: Session, pending: PendingGate) -> PendingGate:
     """``pending`` with its warnings and the decisions that need them confirmed."""
     from ci_workflow.schemas import GateWarningPublic
 
-    fields = warned(session, {"id": pending.id, "gate": pending.gate})
+    improvement_id = reads.improvement_id(session, pending.id)
+    (fields,) = warned(session, [{"gate": pending.gate}], [improvement_id])
     warnings = [GateWarningPublic.model_validate(w) for w in fields["warnings"]]
     return pending.model_copy(update={"warnings": warnings, "confirm_for": fields["confirm_for"]})
 
@@ -152,14 +179,15 @@ def gates_to_decide(ref: str | None = None) -> list[dict[str, Any]]:
     ``PendingGate`` as plain dicts (``improve gates`` does not load the shapes)."""
     with transaction(write=False) as session:
         improvement_id = reads.improvement_id(session, ref) if ref else None
-        pending = pending_rows(session, reads.waiting_requests(session, improvement_id))
-        return [warned(session, p) for p in pending]
+        requests = reads.waiting_requests(session, improvement_id)
+        pending = pending_rows(session, requests)
+        return warned(session, pending, [r.improvement_id for r in requests])
 
 
 def to_confirm(session: Session, improvement: Improvement, gate: Gate, decision: str) -> list[str]:
     """The warnings ``decision`` is taken over only with a confirmation (complete and accept
     over any, approve over an unconfirmed baseline)."""
-    found = warnings_of(session, improvement.id or 0, gate)
+    (found,) = warnings_for(session, [(improvement.id or 0, gate)])
     return [w.text for w in found if needs_confirming(decision, w.kind)]
 
 

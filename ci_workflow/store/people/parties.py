@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -28,19 +27,13 @@ def parties_by_id(session: Session, ids: Iterable[int]) -> dict[int, Parties]:
     columns = (i.id, i.process, i.owner_id, i.process_owner_id, i.service, i.service_owner_signoff)
     for chunk in in_chunks(sorted(set(ids))):
         query = select(*columns).where(i.id.in_(chunk))
-        found.update((row[0], _Named(*row[1:])) for row in execute(session, query))
+        found.update((row[0], tuple(row[1:])) for row in execute(session, query))
     return _with_teams(session, found)
 
 
-@dataclass(frozen=True)
-class _Named:
-    """The parties an improvement's own row names, before its team and former owners."""
-
-    process: str
-    owner_id: int
-    process_owner_id: int
-    service: str | None
-    cosigned: bool
+# The parties an improvement's own row names, before its team and former owners: its process,
+# owner, process owner, service, and whether the service owner co-signs.
+_Named = tuple[str, int, int, str | None, bool]
 
 
 def _with_teams(session: Session, named: dict[int, _Named]) -> dict[int, Parties]:
@@ -53,15 +46,15 @@ def _with_teams(session: Session, named: dict[int, _Named]) -> dict[int, Parties
     former = former_owners(session, named)
     return {
         key: Parties(
-            n.process,
-            n.owner_id,
-            n.process_owner_id,
+            process,
+            owner_id,
+            process_owner_id,
             frozenset(teams[key]),
-            n.service,
-            n.cosigned,
+            service,
+            cosigned,
             frozenset(former.get(key, ())),
         )
-        for key, n in named.items()
+        for key, (process, owner_id, process_owner_id, service, cosigned) in named.items()
     }
 
 
