@@ -1,5 +1,5 @@
 """What a waiting gate is shown with, read through Core table clauses
-(``store.register.register_tables``) into plain rows: the gate requests, the improvements'
+(``store.gate_tables``) into plain rows: the gate requests, the improvements'
 titles, the people who may decide, and what the gate's warnings are read from (objectives,
 their captures, the plan's changes, the owner's confirmations in the trail).
 
@@ -24,7 +24,7 @@ from ci_workflow.domain.stages.gate_warnings import Attempt
 from ci_workflow.domain.vocabulary import Role, SnapshotKind
 from ci_workflow.errors import ImprovementNotFound
 from ci_workflow.store.db import execute, in_chunks
-from ci_workflow.store.register.register_tables import (
+from ci_workflow.store.gate_tables import (
     audit_event,
     change_record,
     gate_request,

@@ -1,6 +1,6 @@
 """Who many improvements belong to, read in two queries: the gate lists and the watchdog show
 hundreds of waiting gates, and one query per improvement made them slow (issue 14). Read through
-Core table clauses (``register_tables``), not the SQLModel classes: ``improve gates`` must start
+Core table clauses (``store.gate_tables``), not the SQLModel classes: ``improve gates`` must start
 fast."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ci_workflow.domain.authority.ownership import HANDED_OVER, former_owner_of
 from ci_workflow.domain.authority.permissions import Parties
 from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.store.db import execute, in_chunks
-from ci_workflow.store.register.register_tables import audit_event, improvement, team_member
+from ci_workflow.store.gate_tables import audit_event, improvement, team_member
 
 
 def parties_by_id(session: Session, ids: Iterable[int]) -> dict[int, Parties]:

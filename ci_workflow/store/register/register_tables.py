@@ -1,16 +1,15 @@
-"""The columns the register's listing and its waiting gates read, named as SQLAlchemy Core
-table clauses.
+"""The columns the register's listing reads, named as SQLAlchemy Core table clauses.
 
 Why not the SQLModel classes: defining them (a pydantic model and a mapped table each, the whole
-store at once) costs ≈ 0.13 s of CPU, a third of what ``improve list`` or ``improve gates`` may
-take; these clauses cost nothing. They declare no table: ``store.tables`` does, and
+store at once) costs ≈ 0.13 s of CPU, a third of what ``improve list`` may take; these clauses
+cost nothing. They declare no table: ``store.tables`` does, and
 ``tests/store/register/test_register_tables.py`` checks that every column named here is a
 column of that table, with the same name and type.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Date, Float, Integer, Text, column, table
+from sqlalchemy import Date, Float, Integer, column, table
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 improvement = table(
@@ -34,105 +33,17 @@ improvement = table(
     column("wsjf_risk_reduction", Integer),
     column("wsjf_effort", Integer),
     column("regressed_at", UTCDateTime),
-    # Who decides its gates, and how its objectives are evaluated there.
-    column("service_owner_signoff", Boolean),
-    column("checkpoint_cron", AutoString),
-    column("started_at", UTCDateTime),
 )
 
-person = table(
-    "person",
-    column("id", Integer),
-    column("name", AutoString),
-    column("email", AutoString),
-    column("active", Boolean),
-)
-
-role_assignment = table(
-    "role_assignment",
-    column("id", Integer),
-    column("person_id", Integer),
-    column("role", AutoString),
-    column("scope", AutoString),
-)
+person = table("person", column("id", Integer), column("name", AutoString))
 
 plan_action = table(
     "plan_action",
     column("improvement_id", Integer),
-    column("position", Integer),
     column("status", AutoString),
     column("due", Date),
-    column("change", AutoString),
 )
 
 team_member = table("team_member", column("improvement_id", Integer), column("person_id", Integer))
 
-gate_request = table(
-    "gate_request",
-    column("id", Integer),
-    column("improvement_id", Integer),
-    column("gate", AutoString),
-    column("attempt", Integer),
-    column("flow_run_id", AutoString),
-    column("opened_at", UTCDateTime),
-    column("closed_at", UTCDateTime),
-)
-
-objective = table(
-    "objective",
-    column("id", Integer),
-    column("improvement_id", Integer),
-    column("position", Integer),
-    column("metric", AutoString),
-    column("description", Text),
-    column("unit", AutoString),
-    column("window", AutoString),
-    column("source", JSON),
-    column("baseline", Float),
-    column("baseline_mode", AutoString),
-    column("target", Float),
-    column("direction", AutoString),
-    column("due", Date),
-    column("kpi_kind", AutoString),
-    column("retired_at", UTCDateTime),
-)
-
-metric_snapshot = table(
-    "metric_snapshot",
-    column("objective_id", Integer),
-    column("kind", AutoString),
-    column("checkpoint_at", UTCDateTime),
-    column("value", Float),
-    column("error", Text),
-)
-
-change_record = table(
-    "change_record",
-    column("number", AutoString),
-    column("state", AutoString),
-    column("outcome", AutoString),
-    column("close_code", AutoString),
-)
-
-audit_event = table(
-    "audit_event",
-    column("id", Integer),
-    column("improvement_id", Integer),
-    column("at", UTCDateTime),
-    column("action", AutoString),
-    column("to_status", AutoString),
-    column("detail", Text),
-)
-
-LIGHT_TABLES = (
-    improvement,
-    person,
-    role_assignment,
-    plan_action,
-    team_member,
-    gate_request,
-    objective,
-    metric_snapshot,
-    change_record,
-    audit_event,
-)
+LIGHT_TABLES = (improvement, person, plan_action, team_member)
