@@ -95,9 +95,14 @@ def objectives_for(session: Session, improvement_ids: Iterable[int]) -> list[Row
     return list(execute(session, query))
 
 
-def attempts_for(session: Session, objective_ids: Iterable[int]) -> dict[int, list[Attempt]]:
-    """Every capture of these objectives before closing (baseline, checkpoints, final), the
-    failed ones with their error, oldest first: what a gate's warnings are read from."""
+def attempts_for(
+    session: Session,
+    objective_ids: Iterable[int],
+    kinds: Iterable[str] = (SnapshotKind.baseline, *MEASURED),
+) -> dict[int, list[Attempt]]:
+    """Every capture of these objectives before closing (baseline, checkpoints, final; or only
+    ``kinds``), the failed ones with their error, oldest first: what a gate's warnings are read
+    from."""
     ids = set(objective_ids)
     found: dict[int, list[Attempt]] = defaultdict(list)
     if not ids:
@@ -106,7 +111,7 @@ def attempts_for(session: Session, objective_ids: Iterable[int]) -> dict[int, li
     rows = execute(
         session,
         select(s.objective_id, s.checkpoint_at, s.kind, s.value, s.error)
-        .where(s.objective_id.in_(ids), s.kind.in_((SnapshotKind.baseline, *MEASURED)))
+        .where(s.objective_id.in_(ids), s.kind.in_(tuple(kinds)))
         .order_by(s.checkpoint_at),
     )
     for objective_id, at, kind, value, error in rows:

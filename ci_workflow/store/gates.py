@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from ci_workflow.domain.authority.gate_reach import GateReach
 from ci_workflow.store.db import in_chunks
-from ci_workflow.store.tables import GateDecision, GateRequest
+from ci_workflow.store.tables import GateDecision, GateRequest, Improvement, TeamMember
 
 
 def find_request(
@@ -52,14 +54,26 @@ class WaitingGate:
     gate: str
 
 
-def waiting_gates(session: Session) -> list[WaitingGate]:
+def waiting_gates(session: Session, reach: GateReach | None = None) -> list[WaitingGate]:
     """``open_requests`` without the rest of each row: My work asks the decision rule of every
-    waiting gate and shows only a few of them (``requests_by_id``)."""
-    query = (
-        select(GateRequest.id, GateRequest.improvement_id, GateRequest.gate)
-        .where(col(GateRequest.closed_at).is_(None))
-        .order_by(col(GateRequest.opened_at), col(GateRequest.id))
+    waiting gate and shows only a few of them (``requests_by_id``). With ``reach``, only the
+    gates it reaches (``domain.authority.gate_reach``): those of one person's improvements
+    (owned, or on their team) and those at its gates, not a thousand others."""
+    query = select(GateRequest.id, GateRequest.improvement_id, GateRequest.gate).where(
+        col(GateRequest.closed_at).is_(None)
     )
+    if reach is not None and not reach.everywhere:
+        ways = [col(GateRequest.gate).in_(sorted(reach.gates))] if reach.gates else []
+        if reach.party is not None:
+            owned = sa_select(col(Improvement.id)).where(col(Improvement.owner_id) == reach.party)
+            on_team = sa_select(col(TeamMember.improvement_id)).where(
+                col(TeamMember.person_id) == reach.party
+            )
+            ways += [col(GateRequest.improvement_id).in_(q) for q in (owned, on_team)]
+        if not ways:
+            return []
+        query = query.where(or_(*ways))
+    query = query.order_by(col(GateRequest.opened_at), col(GateRequest.id))
     return [
         WaitingGate(i or 0, improvement_id, gate) for i, improvement_id, gate in session.exec(query)
     ]

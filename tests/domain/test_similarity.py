@@ -8,7 +8,9 @@ from ci_workflow.domain.improvement.similarity import (
     Match,
     SimilarImprovement,
     Verdict,
+    closeness,
     match_expression,
+    name_key,
     ranked,
     same,
     terms,
@@ -98,6 +100,36 @@ def test_only_the_limit_is_kept() -> None:
     found = ranked([match(n, words=("a",), score=-float(n)) for n in range(1, 6)], 2)
     assert [m.improvement_id for m in found] == [5, 4]
     assert ranked([match(1, True)], 0) == []
+
+
+def test_a_names_key_is_how_same_compares_it() -> None:
+    assert name_key(" Incident MANAGEMENT ") == "incident management"
+    assert name_key("  ") == ""  # a name of blanks is one, if no other's
+    assert name_key("") is None and name_key(None) is None
+
+
+def test_closeness_is_the_order_asked_of_one_improvement_without_a_match() -> None:
+    assert closeness(False, False, False, -4.0, at(2), 7) is None
+    assert closeness(True, True, False, 0.0, at(2), 7) == (-2, 0.0, -at(2).timestamp(), -7)
+    assert closeness(False, True, False, 0.0, None, 8) == (-1, 0.0, -0.0, -8)
+    assert closeness(False, False, True, -1.5, at(1), 9) == (0, -1.5, -at(1).timestamp(), -9)
+    # what ``ranked`` sorts by: the same order over the same improvements
+    matches = [match(1, True, words=("a",), score=-1.0, closed=at(3)), match(2, service=True)]
+    keys = sorted(
+        (
+            closeness(
+                m.same_process,
+                m.same_service,
+                bool(m.shared_words),
+                m.score,
+                m.closed_at,
+                m.improvement_id,
+            ),
+            m.improvement_id,
+        )
+        for m in matches
+    )
+    assert [i for _, i in keys] == [m.improvement_id for m in ranked(matches, 10)] == [1, 2]
 
 
 def similar(**kw: object) -> SimilarImprovement:

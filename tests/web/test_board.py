@@ -24,6 +24,7 @@ from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.services.lifecycle.gate_decisions import decide_gate
 from ci_workflow.services.measurement.recording import progress, record
 from ci_workflow.services.people.directory import person_view_of
+from ci_workflow.services.register.plan_actions import set_action_status
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register.improvements import change_status, get_improvement
 from ci_workflow.store.tables import AuditEvent, GateRequest
@@ -241,6 +242,24 @@ def test_a_card_moves_on_when_its_gate_is_decided(use: Workspace, tmp_path: Path
     after = page_stages(client, service=service)
     assert after["awaiting_approval"][:2] == (0, []) and after["approved"][:2] == (1, [shown])
     assert "Waits at" not in after["approved"][2]
+
+
+def test_a_board_seen_again_follows_what_changed_since(use: Workspace, tmp_path: Path) -> None:
+    service = a_service()
+    plan = [{"action": "Late", "owner": "Priya Nair", "due": "2026-01-15"}]
+    late = new_improvement(use, tmp_path, service=service, plan=plan)
+    priya = use.signed_in("priya@example.org")
+    before = board_json(priya, service=service)
+    assert board_json(priya, service=service) == before  # the same board, seen again
+    (card,) = [card for c in before["columns"] for card in c["cards"]]
+    assert (card["id"], card["overdue_actions"]) == (late, 1)
+    lena = Actor("cli", "os:tests", person_view_of("lena@example.org"))
+    set_action_status(late, 0, "done", actor=lena)
+    other = new_improvement(use, tmp_path, service=service, strategic_impact=5, feasibility=5)
+    after = board_json(priya, service=service)
+    cards = {card["id"]: card for c in after["columns"] for card in c["cards"]}
+    assert cards[late]["overdue_actions"] == 0
+    assert cards_by_stage(after)["identified"] == [other, late]  # the higher priority first
 
 
 @pytest.mark.slow

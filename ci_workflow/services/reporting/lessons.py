@@ -1,15 +1,14 @@
 """Lessons learned, seen again: the closed improvements most like one being shaped (its page and
 plan-approval summary), and the search of every closed improvement's lessons and texts.
 
-Closeness is SQLite's full-text search (FTS5, bm25 ranking) over an index built in memory for each
-question from the closed improvements' texts: it works whatever database holds the register,
-needs no schema of its own, and a register closes at most thousands of improvements.
+Closeness is SQLite's full-text search over the closed improvements' texts (``closed_index``);
+the improvement's page asks a kept index, the rest one built for the question.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
+import heapq
+from collections.abc import Mapping
 from contextlib import closing
 from typing import Any
 
@@ -22,11 +21,11 @@ from ci_workflow.domain.improvement.similarity import (
     Match,
     SimilarImprovement,
     Verdict,
-    match_expression,
+    closeness,
     ranked,
-    same,
     terms,
 )
+from ci_workflow.services.reporting.closed_index import ClosedIndex, index_of, kept_index
 from ci_workflow.services.views.objective_results import evaluations_of
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register import improvements as register
@@ -35,14 +34,6 @@ from ci_workflow.store.tables import Improvement
 
 SHOWN_BESIDE = 3  # on an improvement's page and in its plan-approval summary
 SHOWN_SEARCHED = 10
-# Porter stemming: "routing" finds "route"; accents dropped as ``similarity.terms`` drops them.
-_INDEX = (
-    "CREATE VIRTUAL TABLE closed USING fts5(title, vision, description, plan, lessons, "
-    "tokenize = 'porter unicode61 remove_diacritics 2')"
-)
-# bm25 weights, one per column above: a word in a title or a lesson says more about what an
-# improvement was about than one in a long description or a plan action.
-_RANK = "SELECT rowid, bm25(closed, 3.0, 2.0, 1.0, 1.0, 2.0) FROM closed WHERE closed MATCH ?"
 
 
 def similar_to(
@@ -53,21 +44,39 @@ def similar_to(
     if improvement.status not in LOOKING_BACK:
         return None
     rows = store.closed_texts(session)
-    words = terms(improvement.title, improvement.vision, improvement.description)
-    texts = _text_matches(rows, store.closed_plans(session), words)
-    process, service = improvement.process, improvement.service
-    matches = [
-        _match(row, texts, same(row.process, process), same(row.service, service))
-        for row in rows
-        if row.id != improvement.id
-    ]
-    return _shown(session, rows, ranked(matches, limit))
+    with closing(index_of(rows, store.closed_plans(session))) as index:
+        return _shown(session, index.rows, _closest(index, improvement, limit))
 
 
 def similar_improvements(ref: str, *, limit: int = SHOWN_BESIDE) -> list[SimilarImprovement] | None:
-    """``similar_to`` in a transaction of its own (the improvement's page)."""
+    """``similar_to`` for the improvement's page, in a transaction of its own: the closed
+    improvements' index is kept while the register stays the same (``closed_index``)."""
     with transaction(write=False) as session:
-        return similar_to(session, register.get_improvement(session, ref), limit=limit)
+        improvement = register.get_improvement(session, ref)
+        if improvement.status not in LOOKING_BACK:
+            return None
+        index = kept_index(session)
+        return _shown(session, index.rows, _closest(index, improvement, limit))
+
+
+def _closest(index: ClosedIndex, improvement: Improvement, limit: int) -> list[Match]:
+    """``similarity.ranked`` of every other closed improvement, a ``Match`` made only of the
+    ``limit`` closest: those with the process, the service or a word in common are ranked."""
+    words = terms(improvement.title, improvement.vision, improvement.description)
+    texts = index.text_matches(words)
+    processes, services = index.alike(improvement.process, improvement.service)
+    keyed = []
+    for rowid in processes.union(services, texts):
+        if rowid == improvement.id:
+            continue
+        row = index.rows[rowid]
+        score, shared = texts.get(rowid, (0.0, ()))
+        alike = rowid in processes, rowid in services
+        key = closeness(*alike, bool(shared), score, row.completed_at, rowid)
+        if key is not None:
+            keyed.append((key, row, alike))
+    closest = heapq.nsmallest(limit, keyed, key=lambda k: k[0])
+    return [_match(row, texts, *alike) for _, row, alike in closest]
 
 
 def search_lessons(
@@ -85,45 +94,12 @@ def search_lessons(
         if not query or not query.strip():
             rows = store.recent_lessons(session, **where, limit=limit)
             recent = [_match(row, {}, False, False) for row in rows]
-            return closed, _shown(session, rows, recent)
+            return closed, _shown(session, {row.id: row for row in rows}, recent)
         rows = store.closed_texts(session, **where)
-        texts = _text_matches(rows, store.closed_plans(session, **where), terms(query))
-        found = ranked((_match(row, texts, False, False) for row in rows), limit)
-        return closed, _shown(session, rows, found)
-
-
-def _text_matches(
-    rows: Sequence[Row[Any]], plans: dict[int, list[str]], words: list[str]
-) -> dict[int, tuple[float, tuple[str, ...]]]:
-    """Each improvement that shares any of ``words``: its bm25 score and the words it shares
-    (each word's own query, so that a stemmed match is named by the word that was asked)."""
-    if not words or not rows:
-        return {}
-    with closing(sqlite3.connect(":memory:")) as index:
-        index.execute(_INDEX)
-        index.executemany(
-            "INSERT INTO closed (rowid, title, vision, description, plan, lessons) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.id,
-                    r.title,
-                    r.vision,
-                    r.description,
-                    "\n".join(plans.get(r.id, [])),
-                    r.lessons_learned or "",
-                )
-                for r in rows
-            ],
-        )
-        scores = dict(index.execute(_RANK, (match_expression(words),)).fetchall())
-        shared: dict[int, list[str]] = {}
-        for word in words:
-            for (rowid,) in index.execute(
-                "SELECT rowid FROM closed WHERE closed MATCH ?", (match_expression([word]),)
-            ):
-                shared.setdefault(rowid, []).append(word)
-    return {rowid: (score, tuple(shared.get(rowid, ()))) for rowid, score in scores.items()}
+        with closing(index_of(rows, store.closed_plans(session, **where))) as index:
+            texts = index.text_matches(terms(query))
+            found = ranked((_match(row, texts, False, False) for row in rows), limit)
+            return closed, _shown(session, index.rows, found)
 
 
 def _match(
@@ -144,10 +120,9 @@ def _match(
 
 
 def _shown(
-    session: Session, rows: Sequence[Row[Any]], matches: list[Match]
+    session: Session, by_id: Mapping[int, Row[Any]], matches: list[Match]
 ) -> list[SimilarImprovement]:
     """The matches as people see them, with each objective's verdict (evaluated only for these)."""
-    by_id = {row.id: row for row in rows}
     picked = store.with_ids(session, [m.improvement_id for m in matches])
     evaluations = evaluations_of(session, picked)
     shown = []

@@ -4,7 +4,11 @@ what I am in the team of, and what waits at a gate I may decide)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -22,6 +26,7 @@ from ci_workflow.services.views.objective_results import progress_of
 from ci_workflow.settings import get_settings
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register.board import BoardFilter, board_cards, stage_counts, waiting_parties
+from ci_workflow.store.reporting.practice import data_version
 
 S = Status
 ENDED = (S.withdrawn, S.rejected)  # shown only when asked for
@@ -31,6 +36,10 @@ STAGES = tuple(status for status in Status if status not in ENDED)
 # nothing to be off track yet, after them sustainment says whether the gain held.
 MEASURED = (S.executing, S.in_review)
 PER_COLUMN = 50
+KEPT = 64  # boards kept at once (each filter, "mine" of each person)
+
+_lock = threading.Lock()
+_kept: OrderedDict[tuple[Any, ...], tuple[dict[str, int], Sequence[Row[Any]]]] = OrderedDict()
 
 
 def board(
@@ -54,8 +63,7 @@ def board(
             mine=person.id if mine else None,
             deciding=deciding(session, person) if mine else (),
         )
-        counts = stage_counts(session, statuses, narrowed)
-        rows = board_cards(session, statuses, narrowed, per_stage=per_column, today=now.date())
+        counts, rows = _stages(session, statuses, narrowed, per_column, now.date())
         # Progress reads every measurement of the objectives it is given: for the cards shown
         # and measured only, never for the whole register.
         tracks = progress_of(session, [r.id for r in rows if r.status in MEASURED])
@@ -73,6 +81,34 @@ def board(
         for status in statuses
     ]
     return Board(per_column=per_column, columns=columns)
+
+
+def _stages(
+    session: Session, statuses: list[str], narrowed: BoardFilter, per_column: int, today: date
+) -> tuple[dict[str, int], Sequence[Row[Any]]]:
+    """Each stage's count and its first cards, kept while the register stays the same (its data
+    version, as the practice page's figures) on the same day: twenty people opening the board
+    read it once. How long each card has waited is reckoned from the clock on each request."""
+    key = (
+        str(session.get_bind().engine.url),
+        data_version(session),
+        tuple(statuses),
+        replace(narrowed, deciding=frozenset(narrowed.deciding)),
+        per_column,
+        today,
+    )
+    with _lock:
+        found = _kept.get(key)
+        if found is not None:
+            _kept.move_to_end(key)
+            return found
+    counts = stage_counts(session, statuses, narrowed)
+    rows = board_cards(session, statuses, narrowed, per_stage=per_column, today=today)
+    with _lock:
+        _kept[key] = (counts, rows)
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return counts, rows
 
 
 def deciding(session: Session, person: PersonView) -> set[int]:

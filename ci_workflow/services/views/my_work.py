@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import col
 
+from ci_workflow.domain.authority.gate_reach import gate_reach
 from ci_workflow.domain.authority.people import PersonView
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.ids import format_id
@@ -34,7 +35,8 @@ def my_work(person: PersonView) -> MyWork:
     improvements with how many there are, the open actions, and the off-track objectives of the
     improvements that have measurements (without, none can be off track)."""
     with transaction(write=False) as session:
-        mine = decidable_by(session, person, waiting_gates(session))
+        # Only the gates this person could decide are read, then the rule is asked of each.
+        mine = decidable_by(session, person, waiting_gates(session, gate_reach(person)))
         shown = requests_by_id(session, [m.request_id for m in mine[:SHOWN]])
         gates = pending_for(session, shown)  # oldest first, as stored
         rows = listing.register_rows(

@@ -117,6 +117,22 @@ def test_the_same_process_and_service_come_first_then_shared_words(register: str
     assert [s.id for s in similar_improvements(register) or []] == [s.id for s in found][:3]
 
 
+def test_the_kept_index_follows_a_newly_closed_improvement(register: str) -> None:
+    before = similar_improvements(register, limit=10)
+    assert before is not None and [s.id for s in before] == ["IMP-0001", "IMP-0002", "IMP-0003"]
+    # Same process, service and a word ("network", "outages") as the new one: it comes first
+    # once closed, and then in the page's order as a fresh index of the register ranks it.
+    closed_on("IMP-0005", 9, "Watch the core switches first.")
+    after = similar_improvements(register, limit=10)
+    assert after is not None
+    assert [s.id for s in after] == ["IMP-0005", "IMP-0001", "IMP-0002", "IMP-0003"]
+    assert after[0].why == "same process; same service; shared words: network, outages"
+    assert after[0].lessons == "Watch the core switches first."
+    with transaction(write=False) as session:
+        fresh = similar_to(session, get_improvement(session, register), limit=10)
+    assert fresh == after
+
+
 def test_once_the_plan_is_approved_no_lessons_are_looked_for(register: str) -> None:
     move_to("approved", register)
     assert similar_improvements(register) is None
