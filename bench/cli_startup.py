@@ -9,11 +9,15 @@ shared, wall time says more about the neighbours), each command run right after 
 pair after pair (A B A B), the first pair a warm-up; the ratio of each pair, min/median/max.
 `cli_startup.py floor` runs that part alone. ``BENCH_BEFORE=/path/to/a/checkout`` runs the same commands from that checkout's code too
 (``git worktree add /tmp/before <commit>``), in the same rounds, and checks that both print
-the same bytes.
+the same bytes. ``BENCH_COMPILED=1`` byte-compiles the package of each checkout first, as
+``pip install .`` leaves it: an editable checkout on a machine with PYTHONDONTWRITEBYTECODE, as
+this one, compiles every module it imports again in every command (the floor's libraries are
+compiled).
 """
 
 from __future__ import annotations
 
+import compileall
 import os
 import resource
 import statistics
@@ -178,6 +182,9 @@ def against_the_floor() -> None:
         checkouts = {"now": env} | (
             {f"before ({before})": env | {"PYTHONPATH": before}} if before else {}
         )
+        if os.environ.get("BENCH_COMPILED"):
+            for folder in (ROOT, *([Path(before)] if before else [])):
+                compileall.compile_dir(folder / "ci_workflow", quiet=1)
         print(f"commands against the floor, CPU, {PAIRS} pairs after a warm-up:")
         for words in COMMANDS:
             spent: dict[str, list[float]] = {"floor": [], **{name: [] for name in checkouts}}

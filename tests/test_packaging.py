@@ -212,3 +212,69 @@ def test_the_register_list_loads_neither_the_store_tables_nor_other_commands(
     assert commands == str(
         ["ci_workflow.cli._common", "ci_workflow.cli.app", "ci_workflow.cli.register"]
     )
+
+
+# Two improvements waiting, one at plan approval, one at the end of execution with an objective
+# never measured (a warning, its objectives evaluated): everything `improve gates` reads.
+WAITING = """
+import sys, uuid
+from ci_workflow.cli.app import main
+from ci_workflow.services.lifecycle.gate_opening import open_gate
+from tests.helpers import improvement_doc, move_to, write_yaml
+from pathlib import Path
+commands = [
+    ['people', 'add', 'Carmen Ruiz', '--email', 'c@example.org', '--role', 'ci_manager'],
+    ['people', 'add', 'Omar Haddad', '--email', 'o@example.org',
+     '--role', 'process_owner:Incident Management'],
+    ['people', 'add', 'Lena Fischer', '--email', 'l@example.org'],
+    ['people', 'add', 'Priya Nair', '--email', 'p@example.org'],
+    ['apply', str(write_yaml(Path('.'), improvement_doc(owner='Lena Fischer'), 'a.yaml')),
+     str(write_yaml(Path('.'), improvement_doc(key='other', title='Other'), 'b.yaml'))],
+]
+for args in commands:
+    sys.argv = ['improve', *args]
+    try:
+        main()
+    except SystemExit as exit:
+        assert not exit.code, exit.code
+move_to('planned', 'IMP-0002')
+open_gate(2, 'plan_approval', 1, str(uuid.uuid4()))
+move_to('executing', 'IMP-0001')
+open_gate(1, 'execution_complete', 1, str(uuid.uuid4()))
+print('ready')
+"""
+
+
+def test_the_waiting_gates_load_neither_the_store_tables_nor_the_shapes(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """`improve gates --json` reads the gates and their warnings through Core clauses
+    (``store.gate_reads``) and prints plain dicts: defining the SQLModel tables and the pydantic
+    shapes, and Rich, would double its start-up (docs/performance.md)."""
+    assert improve(env, tmp_path, "init").returncode == 0
+    assert fresh_python(WAITING, cwd=tmp_path, env=env).endswith("ready")
+    code = (
+        "import json, sys, io\n"
+        "from ci_workflow.cli.app import main\n"
+        "sys.argv = ['improve', 'gates', '--json']\n"
+        "out, sys.stdout = sys.stdout, io.TextIOWrapper(io.BytesIO())\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "sys.stdout.flush()\n"
+        "gates = json.loads(sys.stdout.buffer.getvalue())\n"
+        "sys.stdout = out\n"
+        "print([(g['id'], g['key'], [w['kind'] for w in g['warnings']]) for g in gates])\n"
+        "heavy = ('ci_workflow.store.tables', 'ci_workflow.schemas', 'rich', 'scipy')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('ci_workflow.cli.')))\n"
+    )
+    shown, heavy, commands = fresh_python(code, cwd=tmp_path, env=env).splitlines()
+    assert shown == str(
+        [("IMP-0002", "plan-approval-1", []), ("IMP-0001", "execution-complete-1", ["unmeasured"])]
+    )
+    assert heavy == "[]"
+    assert commands == str(
+        ["ci_workflow.cli._common", "ci_workflow.cli.app", "ci_workflow.cli.lifecycle"]
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import typer
 
@@ -15,14 +15,11 @@ from ci_workflow.cli._common import (
     print_json,
 )
 from ci_workflow.domain.vocabulary import Gate
-from ci_workflow.formatting import when
-
-if TYPE_CHECKING:
-    from ci_workflow.schemas import PendingGate
 
 
-def _pending(ref: str | None) -> list[PendingGate]:
+def _pending(ref: str | None) -> list[dict[str, Any]]:
     # Imported on use: `improve list` must not pay for the lifecycle's services at start-up.
+    # The gates come as plain dicts (the fields of PendingGate): the shapes cost start-up.
     from ci_workflow.services.views.gate_warnings import gates_to_decide
 
     return gates_to_decide(ref)
@@ -99,6 +96,8 @@ def gates(
     if json_:
         print_json(pending)
         return
+    from ci_workflow.formatting import when  # the table's alone: --json does not load it
+
     table = new_table(
         "ID",
         "Title",
@@ -110,21 +109,21 @@ def gates(
     )
     for g in pending:
         table.add_row(
-            g.id,
-            escape(g.title),
-            g.key,
-            when(g.waiting_since),
-            g.may_decide,
-            escape(", ".join(g.deciders)),
+            g["id"],
+            escape(g["title"]),
+            g["key"],
+            when(g["waiting_since"]),
+            g["may_decide"],
+            escape(", ".join(g["deciders"])),
         )
     console().print(table)
     console().print(f"{len(pending)} gate{'s' if len(pending) != 1 else ''} waiting")
-    for g in (g for g in pending if g.warnings):
-        count = len(g.warnings)
-        console().print(f"\n{g.id} {g.key}: {count} warning{'s' if count != 1 else ''}")
-        for w in g.warnings:
-            console().print(f"  - {escape(w.text)}", soft_wrap=True)
-        for decision in g.confirm_for:
+    for g in (g for g in pending if g["warnings"]):
+        count = len(g["warnings"])
+        console().print(f"\n{g['id']} {g['key']}: {count} warning{'s' if count != 1 else ''}")
+        for w in g["warnings"]:
+            console().print(f"  - {escape(w['text'])}", soft_wrap=True)
+        for decision in g["confirm_for"]:
             console().print(f"  `improve {CONFIRMED_BY[decision]}` over them needs --confirm")
 
 
@@ -235,7 +234,7 @@ def status(ref: str = ID, json_: bool = typer.Option(False, "--json", help="Prin
     data = {
         "id": detail.id,
         "status": detail.status,
-        "pending_gate": pending[-1].key if pending else None,
+        "pending_gate": pending[-1]["key"] if pending else None,
         "flow_run_id": detail.flow_run_id,
         "flow_run_state": run_state,
         "failure": latest_failure(ref),

@@ -189,6 +189,15 @@ def transaction(*, write: bool = True, url: str | None = None) -> Iterator[Sessi
             raise
 
 
+def execute(session: Session, statement: Any) -> Any:
+    """A Core statement (``table()``/``column()`` clauses) run in ``session``, flushed first as
+    the ORM flushes before its own queries: what the caller added in this transaction is read
+    back (SQLAlchemy autoflushes before ORM statements only)."""
+    if session.autoflush:
+        session.flush()
+    return session.execute(statement)
+
+
 def reset_caches() -> None:
     """Dispose of every engine and forget schema checks (tests switch databases between cases)."""
     for engine in _engines.values():

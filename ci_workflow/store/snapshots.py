@@ -6,7 +6,6 @@ deleted here.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -17,11 +16,13 @@ from sqlmodel import Session, col, select
 
 from ci_workflow.domain.clock import as_utc
 from ci_workflow.domain.measures.surveys import Survey
-from ci_workflow.domain.stages.gate_warnings import Attempt
 from ci_workflow.domain.vocabulary import SnapshotKind
-from ci_workflow.store.tables import Improvement, MetricSnapshot, Objective, SurveyResult
 
-MEASURED = (SnapshotKind.checkpoint, SnapshotKind.final)
+# Read through Core clauses, for ``improve gates`` (``gate_reads``); given here with the rest.
+from ci_workflow.store.gate_reads import MEASURED as MEASURED
+from ci_workflow.store.gate_reads import attempts_for as attempts_for
+from ci_workflow.store.gate_reads import measured_points as measured_points
+from ci_workflow.store.tables import Improvement, MetricSnapshot, Objective, SurveyResult
 
 
 def latest_values(session: Session, improvement_id: int) -> dict[str, tuple[float, datetime]]:
@@ -123,34 +124,6 @@ def snapshots_of(session: Session, improvement_id: int) -> list[tuple[str, Metri
     return [(metric, snapshot) for metric, snapshot in session.exec(query)]
 
 
-def measured_points(
-    session: Session, objective_ids: Iterable[int], kinds: Iterable[str] = MEASURED
-) -> dict[int, list[tuple[datetime, float, str]]]:
-    """(time, value, kind) of every successful snapshot of these kinds, oldest first."""
-    ids = set(objective_ids)
-    points: dict[int, list[tuple[datetime, float, str]]] = defaultdict(list)
-    if not ids:
-        return points
-    rows = session.exec(
-        select(
-            MetricSnapshot.objective_id,
-            MetricSnapshot.checkpoint_at,
-            MetricSnapshot.value,
-            MetricSnapshot.kind,
-        )
-        .where(
-            col(MetricSnapshot.objective_id).in_(ids),
-            col(MetricSnapshot.kind).in_(tuple(kinds)),
-            col(MetricSnapshot.value).is_not(None),
-        )
-        .order_by(col(MetricSnapshot.checkpoint_at))
-    )
-    for objective_id, at, value, kind in rows:
-        if value is not None:
-            points[objective_id].append((as_utc(at), float(value), kind))
-    return points
-
-
 def fingerprint_rows(session: Session, objective_ids: Iterable[int]) -> list[tuple[Any, ...]]:
     """Per objective: how many snapshots, the newest id and capture time, the sum of the values.
     They change whenever a snapshot is added or replaced: what a drawing of the objective's
@@ -168,31 +141,6 @@ def fingerprint_rows(session: Session, objective_ids: Iterable[int]) -> list[tup
         .order_by(col(MetricSnapshot.objective_id))
     )
     return [tuple(row) for row in session.execute(query)]
-
-
-def attempts_for(
-    session: Session,
-    objective_ids: Iterable[int],
-    kinds: Iterable[str] = (SnapshotKind.baseline, *MEASURED),
-) -> dict[int, list[Attempt]]:
-    """Every capture of these objectives before closing (baseline, checkpoints, final; or only
-    ``kinds``), the failed ones with their error, oldest first: what a gate's warnings are read
-    from."""
-    ids = set(objective_ids)
-    found: dict[int, list[Attempt]] = defaultdict(list)
-    if not ids:
-        return found
-    rows = session.exec(
-        select(MetricSnapshot)
-        .where(
-            col(MetricSnapshot.objective_id).in_(ids),
-            col(MetricSnapshot.kind).in_(tuple(kinds)),
-        )
-        .order_by(col(MetricSnapshot.checkpoint_at))
-    )
-    for s in rows:
-        found[s.objective_id].append(Attempt(as_utc(s.checkpoint_at), s.kind, s.value, s.error))
-    return found
 
 
 def measured_improvements(

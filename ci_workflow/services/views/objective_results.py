@@ -4,8 +4,9 @@ watch). Batched: a few queries however many improvements."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -16,20 +17,21 @@ from ci_workflow.domain.measures.window import parse_window
 from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.domain.stages.schedule import next_fires
 from ci_workflow.domain.vocabulary import SnapshotKind
-from ci_workflow.schemas import ProgressPublic
-from ci_workflow.store.register import improvements as store
-from ci_workflow.store.snapshots import fingerprint_rows, measured_points
-from ci_workflow.store.tables import Improvement, Objective
+from ci_workflow.store.gate_reads import measured_points, objectives_for
+
+if TYPE_CHECKING:
+    from ci_workflow.schemas import ProgressPublic
 
 # Statuses whose checkpoints are still captured on the improvement's cadence.
 SCHEDULED = (Status.executing, Status.in_review)
 
 
 def evaluations_of(
-    session: Session, improvements: list[Improvement], *, metric: str | None = None
+    session: Session, improvements: Sequence[Any], *, metric: str | None = None
 ) -> dict[int, list[Evaluation]]:
-    """Every objective of these improvements (or only ``metric``) evaluated, in two queries
-    however many there are. Each splits its measurements at the improvement's ``started_at``,
+    """Every objective of these improvements (``Improvement``s, or rows of ``id``, ``status``,
+    ``checkpoint_cron``, ``started_at``; or only ``metric``) evaluated, in two queries however
+    many there are. Each splits its measurements at the improvement's ``started_at``,
     which apply and the move to executing keep at ``execution_start``."""
     by_id = {i.id or 0: i for i in improvements}
     if not by_id:
@@ -38,9 +40,7 @@ def evaluations_of(
     now = utcnow()
     fires = {cron: next_fires(cron, now, MIN_PER_SIDE) for cron in set(scheduled.values())}
     upcoming = {i: fires[cron] for i, cron in scheduled.items()}
-    objectives = [
-        o for o in store.objectives_for(session, by_id) if metric is None or o.metric == metric
-    ]
+    objectives = [o for o in objectives_for(session, by_id) if metric is None or o.metric == metric]
     # Measurements after closing answer "did it hold" (``measurement.sustainment``), not this.
     kinds = [k for k in SnapshotKind if k != SnapshotKind.sustain]
     points = measured_points(session, [o.id or 0 for o in objectives], kinds=kinds)
@@ -69,7 +69,9 @@ def progress_of(session: Session, improvement_ids: list[int]) -> dict[int, list[
     progress is kept while its fields and its snapshots' fingerprint stay the same: the board and
     My work show it on every request, and its trend is fitted over every measurement (an objective
     measured daily for years has thousands)."""
-    objectives = store.objectives_for(session, improvement_ids)
+    from ci_workflow.store.snapshots import fingerprint_rows
+
+    objectives = objectives_for(session, improvement_ids)
     prints = {row[0]: row[1:] for row in fingerprint_rows(session, [o.id or 0 for o in objectives])}
     register = str(session.get_bind().engine.url)
     keys = {o.id or 0: (register, *_progress_key(o, prints.get(o.id or 0))) for o in objectives}
@@ -91,14 +93,15 @@ KEPT_PROGRESS_AT_MOST = 20_000
 _KEPT_PROGRESS: dict[tuple[Any, ...], ProgressPublic] = {}
 
 
-def _progress_key(objective: Objective, fingerprint: tuple[Any, ...] | None) -> tuple[Any, ...]:
+def _progress_key(objective: Any, fingerprint: tuple[Any, ...] | None) -> tuple[Any, ...]:
     o = objective
     return (o.id, o.metric, o.unit, o.baseline, o.target, o.direction, o.due, fingerprint)
 
 
-def objective_progress(
-    objective: Objective, points: list[tuple[datetime, float]]
-) -> ProgressPublic:
+def objective_progress(objective: Any, points: list[tuple[datetime, float]]) -> ProgressPublic:
+    """The progress of ``objective`` (an ``Objective``, or its row) from its measurements."""
+    from ci_workflow.schemas import ProgressPublic
+
     found = assess(
         baseline=objective.baseline,
         target=objective.target,

@@ -75,19 +75,19 @@ def test_a_source_that_keeps_failing_is_told_with_its_count_date_and_error(
     (count, first, error), other = expected["mttr_hours"], expected["reopen_rate"]
     assert other[0] == count == len(DAYS)  # one failed checkpoint a capture
     (gate,) = gates_to_decide("IMP-0001")
-    (warning,) = gate.warnings
-    assert warning.kind == "unmeasured"
-    assert warning.text == (
+    (warning,) = gate["warnings"]
+    assert warning["kind"] == "unmeasured"
+    assert warning["text"] == (
         f"2 of 2 objectives (mttr_hours, reopen_rate) have no measurement: the http source "
         f"failed {count} times since {first.day} {first:%b %Y}, last error: {error}"
     )
-    assert gate.confirm_for == ["complete"]
+    assert gate["confirm_for"] == ["complete"]
     form = gate_description(1, Gate.execution_complete)  # above the Prefect UI's form
     assert "**⚠ Before you decide (1 warning):**" in form
     assert "- ⚠ 2 of 2 objectives \\(mttr\\_hours, reopen\\_rate\\) have no measurement" in form
     out = cli.ok("gates", "IMP-0001").stdout
     assert f"failed {count} times since 12 Nov 2026" in " ".join(out.split())
-    assert cli.json("gates", "IMP-0001")[0]["warnings"][0]["text"] == warning.text
+    assert cli.json("gates", "IMP-0001")[0]["warnings"][0]["text"] == warning["text"]
 
 
 def test_completing_over_warnings_is_refused_until_confirmed_and_then_audited(
