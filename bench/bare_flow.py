@@ -29,7 +29,9 @@ def bare_lifecycle(tag: str) -> str:
 
 
 if __name__ == "__main__":
-    # Served beside the project's deployments, from the same kind of process as `improve serve`.
+    # Served as Prefect serves a flow (its own runner, a new interpreter for every run), with the
+    # settings and the limit of flow processes at once `improve serve` has: the baseline of
+    # bench/gate_latency.py and bench/scale_prefect.py.
     import os
 
     from prefect import serve
@@ -38,8 +40,6 @@ if __name__ == "__main__":
 
     os.environ.update(serving_environment())
     configure_prefect()
-    from ci_workflow.orchestration.serve import concurrent_runs, runner_deployments
+    from ci_workflow.orchestration.serve import concurrent_runs
 
-    lifecycle = next(d for d in runner_deployments() if d.name == "improvement-lifecycle")
-    # As many flow processes at once as `improve serve` runs (bench/scale_prefect.py's baseline).
-    serve(lifecycle, bare_lifecycle.to_deployment(name="bare-lifecycle"), limit=concurrent_runs())
+    serve(bare_lifecycle.to_deployment(name="bare-lifecycle"), limit=concurrent_runs())

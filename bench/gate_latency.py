@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from tests import processes  # noqa: E402  (the tests' process helpers: start, stop, wait)
 from tests.helpers import improvement_doc, write_yaml  # noqa: E402
 
-GATES = 20
+GATES = int(os.environ.get("BENCH_GATES", "20"))
 PASSWORD = "a bench password"
 
 
@@ -82,13 +82,14 @@ def main() -> None:
             env=env,
             log=root / "server.log",
         )
-        serve = web = None
+        serve = bare_serve = web = None
         try:
             processes.wait_until(processes.api_up(api), timeout=90, what="server")
-            serve = processes.start(
+            serve = processes.start([*improve, "serve"], env=env, log=root / "serve.log")
+            bare_serve = processes.start(
                 [sys.executable, str(ROOT / "bench" / "bare_flow.py")],
                 env=env | {"PYTHONPATH": str(ROOT)},
-                log=root / "serve.log",
+                log=root / "bare.log",
             )
             subprocess.run(
                 [*improve, "people", "passwd", "o@example.org", "--password-stdin"],
@@ -112,7 +113,7 @@ def main() -> None:
             latencies = measure_gate_latency(root, env, run, url)
             ours, bare = measure_lifecycles(root, env, run)
         finally:
-            for process in (web, serve):
+            for process in (web, serve, bare_serve):
                 if process is not None:
                     processes.stop(process)
             processes.stop(server)

@@ -53,7 +53,9 @@ PAGE = 200
 
 
 class PeakMemory:
-    """The largest total resident memory of some processes and all their descendants."""
+    """The largest total memory of some processes and all their descendants: the sum of their
+    proportional set sizes (PSS: a page shared by k processes counts 1/k in each), so pages a
+    fork shares with its parent are counted once, as the machine holds them."""
 
     def __init__(self, *roots: int) -> None:
         self.roots, self.peak, self._stop = set(roots), 0, threading.Event()
@@ -67,16 +69,20 @@ class PeakMemory:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.25):
-            self.peak = max(self.peak, self._total())
-
-    def _total(self) -> int:
-        return sum(rss for _, rss in tree(self.roots))
+            self.peak = max(self.peak, sum(proportional_bytes(pid) for pid in tree(self.roots)))
 
 
-def tree(roots: set[int]) -> list[tuple[int, int]]:
-    """(pid, resident bytes) of the processes ``roots`` and all their descendants."""
+def proportional_bytes(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:  # exited meanwhile
+        return 0
+    return 1024 * int(rollup.split("\nPss:", 1)[1].split()[0])
+
+
+def tree(roots: set[int]) -> dict[int, int]:
+    """The processes ``roots`` and all their descendants, each with its parent."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -85,20 +91,33 @@ def tree(roots: set[int]) -> list[tuple[int, int]]:
         except OSError:
             continue
         parents[int(entry)] = int(stat[1])
-        rss[int(entry)] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
-    found = []
-    for pid in rss:
+    found = {}
+    for pid, parent in parents.items():
         walk = pid
         while walk > 1 and walk not in roots:
             walk = parents.get(walk, 0)
         if walk in roots:
-            found.append((pid, rss[pid]))
+            found[pid] = parent
     return found
+
+
+def flow_processes(pid: int) -> list[int]:
+    """The flow processes below a serving process: not itself, nor the helpers it keeps (the
+    warm runner's template and multiprocessing's resource tracker, its own children)."""
+
+    def helper(child: int) -> bool:
+        try:
+            return b"multiprocessing" in Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            return False
+
+    below = tree({pid})
+    return [c for c, parent in below.items() if c != pid and not (parent == pid and helper(c))]
 
 
 def wait_idle(pid: int) -> None:
     """Until the serving process runs no flow process (each has suspended and exited)."""
-    until(lambda: len(tree({pid})) <= 1, "flow processes to exit", timeout=600)
+    until(lambda: not flow_processes(pid), "flow processes to exit", timeout=600)
 
 
 def count_runs(deployment: str, state: str, pause_key: str | None = None) -> int:

@@ -104,3 +104,28 @@ def run_improve(env: dict[str, str], *args: str, stdin: str | None = None) -> st
     )
     assert done.returncode == 0, f"improve {' '.join(args)}: {done.stderr}"
     return done.stdout
+
+
+def descendants(pid: int) -> dict[int, tuple[int, str]]:
+    """The processes below ``pid`` (children, their children...), each with its parent and its
+    command line."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            parents[int(entry.name)] = int(
+                (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            )
+        except (ValueError, OSError):
+            continue
+    found: dict[int, tuple[int, str]] = {}
+    for child, _ in parents.items():
+        walk = child
+        while walk > 1 and walk != pid:
+            walk = parents.get(walk, 0)
+        if walk == pid and child != pid:
+            try:
+                line = (Path("/proc") / str(child) / "cmdline").read_bytes().decode()
+            except OSError:
+                continue
+            found[child] = (parents[child], line.replace("\0", " "))
+    return found

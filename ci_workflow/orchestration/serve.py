@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,6 +23,7 @@ from prefect.runner import Runner
 from ci_workflow.errors import OrchestratorUnavailable
 from ci_workflow.orchestration.capacity import default_concurrent_runs
 from ci_workflow.orchestration.health import declared_deployments as declared_deployments
+from ci_workflow.orchestration.warm import use_warm_processes
 from ci_workflow.resources import resource_path
 from ci_workflow.settings import get_settings
 
@@ -33,19 +35,33 @@ def entrypoint_path(entrypoint: str) -> str:
     return f"{resource_path('flows') / relative}:{function}"
 
 
-def runner_deployments() -> list[RunnerDeployment]:
-    """Each declared deployment with its flow loaded from the shipped file and its schedules."""
-    deployments: list[RunnerDeployment] = []
-    for declared in declared_deployments():
-        flow: Flow[Any, Any] = load_flow_from_entrypoint(
+@cache
+def served_flows() -> dict[str, Flow[Any, Any]]:
+    """Each declared deployment's flow by its name, loaded from the shipped file (once a process:
+    the warm runner's template and the runner must hold the same modules)."""
+    return {
+        declared["name"]: load_flow_from_entrypoint(
             entrypoint_path(declared["entrypoint"]), use_placeholder_flow=False
         )
-        schedules = [
-            CronSchedule(cron=s["cron"], timezone=s.get("timezone", "UTC"))
-            for s in declared.get("schedules", [])
-        ]
-        deployment = flow.to_deployment(
-            name=declared["name"], description=declared.get("description"), schedules=schedules
+        for declared in declared_deployments()
+    }
+
+
+def schedules_of(declared: dict[str, Any]) -> list[CronSchedule]:
+    return [
+        CronSchedule(cron=s["cron"], timezone=s.get("timezone", "UTC"))
+        for s in declared.get("schedules", [])
+    ]
+
+
+def runner_deployments() -> list[RunnerDeployment]:
+    """Each declared deployment with its flow and its schedules."""
+    deployments: list[RunnerDeployment] = []
+    for declared in declared_deployments():
+        deployment = served_flows()[declared["name"]].to_deployment(
+            name=declared["name"],
+            description=declared.get("description"),
+            schedules=schedules_of(declared),
         )
         # Called outside an event loop, to_deployment returns the deployment, not a coroutine.
         deployments.append(cast(RunnerDeployment, deployment))
@@ -82,9 +98,17 @@ def serve_all() -> None:
     once. A Prefect API that goes away meanwhile is one clear line, not a traceback."""
     import httpx
 
+    use_warm_processes()
     runner = _Runner(pause_on_shutdown=True, limit=concurrent_runs())
-    for deployment in runner_deployments():
-        runner.add_deployment(deployment)
+    for declared in declared_deployments():
+        # Given the flow itself (not only its deployment), the runner starts its runs in
+        # processes of its own making, which warm.py makes warm.
+        runner.add_flow(
+            served_flows()[declared["name"]],
+            name=declared["name"],
+            description=declared.get("description"),
+            schedules=schedules_of(declared),
+        )
     try:
         asyncio.run(runner.start())
     except KeyboardInterrupt:
