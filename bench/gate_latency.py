@@ -36,6 +36,11 @@ sys.path.insert(0, str(ROOT))
 from tests import processes  # noqa: E402  (the tests' process helpers: start, stop, wait)
 from tests.helpers import improvement_doc, write_yaml  # noqa: E402
 
+SPANS = {
+    "decided": "decided → next stage",
+    "answered": "answer returned → next stage",
+    "command": "decided → answer returned (the command or request itself)",
+}
 GATES = int(os.environ.get("BENCH_GATES", "20"))
 PASSWORD = "a bench password"
 
@@ -118,11 +123,11 @@ def main() -> None:
                     processes.stop(process)
             processes.stop(server)
     for channel in ("cli", "web"):
-        for since in ("decided", "answered"):
+        for since, what in SPANS.items():
             gates, pairs = latencies[(channel, since)], latencies[(f"bare {channel}", since)]
             ratios = [o / b for o, b in zip(gates, pairs, strict=True)]
             print(
-                f"{channel}: {since} → next stage, {len(gates)} gates: ratio to the bare pair "
+                f"{channel}: {what}, {len(gates)} gates: ratio to the bare pair "
                 f"median {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max "
                 f"{max(ratios):.2f}); ours median {statistics.median(gates):.2f} s (min "
                 f"{min(gates):.2f}, max {max(gates):.2f}), bare {statistics.median(pairs):.2f} s"
@@ -217,9 +222,11 @@ def measure_gate_latency(
             started = answered + wait_gate(number, following)
             latencies[(channel, "decided")].append(started - decided)
             latencies[(channel, "answered")].append(started - answered)
+            latencies[(channel, "command")].append(answered - decided)
             bare_decided, bare_answered = bare_gate(env, channel, waiting)
             latencies[(f"bare {channel}", "decided")].append(bare_decided)
             latencies[(f"bare {channel}", "answered")].append(bare_answered)
+            latencies[(f"bare {channel}", "command")].append(bare_decided - bare_answered)
     return latencies
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -111,6 +113,29 @@ def test_register_commands_do_not_import_prefect(tmp_path: Path, env: dict[str, 
         "print('prefect loaded' if 'prefect' in sys.modules else 'prefect not loaded')\n"
     )
     assert fresh_python(code, cwd=tmp_path, env=env).endswith("prefect not loaded")
+
+
+def test_deciding_and_reading_a_run_do_not_import_prefect(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # `improve approve` and the workspace answer a run over Prefect's REST API: importing Prefect
+    # would cost ≈ 1 s of CPU, as much as the rest of the command.
+    code = (
+        "import sys\n"
+        "from ci_workflow.cli import lifecycle\n"
+        "from ci_workflow.errors import OrchestratorUnavailable\n"
+        "from ci_workflow.orchestration.runs import PrefectRuns\n"
+        "run = '9a885d9d-b313-47c7-8d95-79fe958f78ad'\n"
+        "for call in (lambda: PrefectRuns().resume(run, 'plan-approval-1', {}),\n"
+        "             lambda: PrefectRuns().state(run), lambda: PrefectRuns().cancel(run)):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except OrchestratorUnavailable:\n"
+        "        pass\n"
+        "print('prefect loaded' if 'prefect' in sys.modules else 'prefect not loaded')\n"
+    )
+    closed = env | {"PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
+    assert fresh_python(code, cwd=tmp_path, env=closed).endswith("prefect not loaded")
 
 
 def loaded_by_tasks(calls: str, watched: set[str], *, cwd: Path, env: dict[str, str]) -> str:

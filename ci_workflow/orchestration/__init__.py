@@ -1,6 +1,7 @@
 """Everything that talks to Prefect, and the only package (beside ``flows/``) that imports it.
 
-- ``client``: configure Prefect, start, read, resume and cancel flow runs (imports Prefect lazily).
+- ``client``: configure Prefect, start flow runs (imports Prefect lazily).
+- ``run_api``: read, answer and cancel a flow run over Prefect's REST API (no Prefect import).
 - ``decisions``: send a person's decision to the gate a run waits at.
 - ``gate_inputs``: the forms a suspended run waits for, one per gate.
 - ``tasks``: the services wrapped as Prefect tasks, which the flows order.
@@ -11,15 +12,13 @@
 from ci_workflow.orchestration.client import (
     RunState,
     api_in_use,
-    cancel,
     configure_prefect,
     prefect_environment,
-    read_state,
     require_api,
-    resume,
     serving_environment,
     start_lifecycle,
 )
+from ci_workflow.orchestration.run_api import cancel, read_state, resume
 
 __all__ = [
     "RunState",

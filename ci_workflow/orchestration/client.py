@@ -10,16 +10,14 @@ from __future__ import annotations
 import os
 import ssl
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
-from uuid import UUID
 
-from ci_workflow.errors import GateError, OrchestratorUnavailable
+from ci_workflow.errors import OrchestratorUnavailable
 from ci_workflow.formatting import one_line
 from ci_workflow.settings import get_settings, prefect_auth_string
 
@@ -78,7 +76,7 @@ def require_api() -> None:
 
     configure_prefect()
     api = os.environ["PREFECT_API_URL"]
-    with _unreachable_as_error():
+    with unreachable_as_error():
         answer = httpx.get(f"{api}/admin/version", headers=auth_headers(), timeout=10)
     if answer.status_code == 401:
         raise OrchestratorUnavailable(
@@ -132,7 +130,7 @@ def start_lifecycle(improvement_id: int, shown_id: str = "", title: str = "") ->
 
     shown = shown_id or f"IMP-{improvement_id:04d}"
     name = f"{shown} {one_line(title, 60)}".strip()
-    with _unreachable_as_error():
+    with unreachable_as_error():
         flow_run = run_deployment(
             LIFECYCLE_DEPLOYMENT,
             parameters={"improvement_id": improvement_id},
@@ -148,7 +146,7 @@ def start_sync(connection: str) -> str:
     configure_prefect()
     from prefect.deployments import run_deployment
 
-    with _unreachable_as_error():
+    with unreachable_as_error():
         flow_run = run_deployment(
             SYNC_DEPLOYMENT,
             parameters={"connection": connection},
@@ -157,78 +155,6 @@ def start_sync(connection: str) -> str:
             tags=["sync-itsm", f"connection-{connection}"],
         )
     return str(flow_run.id)  # type: ignore[union-attr]  # the sync variant returns a FlowRun
-
-
-def read_state(flow_run_id: str) -> RunState:
-    configure_prefect()
-    with _unreachable_as_error(), _client() as client:
-        return _state_of(client, _run_id(flow_run_id))
-
-
-def resume(flow_run_id: str, key: str, run_input: dict[str, Any]) -> None:
-    """Answer the paused run; refuse if it waits for another key or is no longer waiting."""
-    configure_prefect()
-    from prefect.client.schemas.responses import SetStateStatus
-
-    run_id = _run_id(flow_run_id)
-    with _unreachable_as_error(), _client() as client:  # one client: a decision is two requests
-        state = _state_of(client, run_id)
-        if state.type != "PAUSED":
-            raise GateError(f"the flow run is not waiting for a decision (state: {state.name})")
-        if state.pause_key != key:
-            raise GateError(f"the flow run waits for {state.pause_key}, not {key}")
-        # Prefect marks the run Suspended a moment before it stores the form's schema; an answer
-        # in that moment is rejected with "schema not found", so it is tried again briefly (as
-        # is one Prefect asks to wait).
-        for attempt in range(10):
-            answer = client.resume_flow_run(run_id, run_input=run_input)
-            if answer.status == SetStateStatus.ACCEPT:
-                return
-            if answer.state is not None and answer.state.type.value == "FAILED":
-                raise GateError("the gate timed out and can no longer be decided")
-            reason = str(getattr(answer.details, "reason", "") or answer.status.value)
-            now = _state_of(client, run_id)
-            if now.type != "PAUSED" or now.pause_key != key:  # Prefect aborts: no longer paused
-                # The run moved on between our look and our answer. Every gate's answer has its
-                # own decision values, so an answer meant for one gate never fits another.
-                raise GateError(
-                    "another decision reached this gate first; the flow now "
-                    + (f"waits at {now.pause_key}" if now.pause_key else f"is {now.name}")
-                )
-            again = answer.status == SetStateStatus.WAIT or "schema not found" in reason
-            if not again or attempt == 9:
-                raise GateError(f"Prefect refused the decision: Cannot resume this run: {reason}")
-            time.sleep(0.3)
-
-
-def cancel(flow_run_id: str) -> bool:
-    """Cancel a run that is not finished yet; True if it was cancelled."""
-    configure_prefect()
-    from prefect.states import Cancelled
-
-    run_id = _run_id(flow_run_id)
-    with _unreachable_as_error(), _client() as client:
-        if _state_of(client, run_id).is_final:
-            return False
-        client.set_flow_run_state(run_id, Cancelled(message="improvement withdrawn"), force=True)
-    return True
-
-
-def _state_of(client: Any, run_id: UUID) -> RunState:
-    from prefect.exceptions import ObjectNotFound
-
-    try:
-        state = client.read_flow_run(run_id).state
-    except ObjectNotFound:  # e.g. Prefect's database was reset: the run will never go on
-        return RunState("MISSING", "Not found in Prefect", None)
-    if state is None:
-        return RunState("PENDING", "Pending", None)
-    return RunState(
-        state.type.value,
-        state.name or state.type.value,
-        state.state_details.pause_key,
-        state.timestamp,
-    )
 
 
 def _client() -> Any:
@@ -247,15 +173,8 @@ def _unused_tls() -> ssl.SSLContext:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-def _run_id(flow_run_id: str) -> UUID:
-    try:
-        return UUID(flow_run_id)
-    except ValueError:
-        raise GateError(f"{flow_run_id!r} is not a flow run id") from None
-
-
 @contextmanager
-def _unreachable_as_error() -> Iterator[None]:
+def unreachable_as_error() -> Iterator[None]:
     """Connection failures to the Prefect API become one clear line."""
     import httpx
 

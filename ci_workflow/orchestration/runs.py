@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ci_workflow.orchestration import client
+from ci_workflow.orchestration import client, run_api
 
 
 class PrefectRuns:
@@ -16,10 +16,10 @@ class PrefectRuns:
         return client.start_sync(connection)
 
     def state(self, flow_run_id: str) -> client.RunState:
-        return client.read_state(flow_run_id)
+        return run_api.read_state(flow_run_id)
 
     def resume(self, flow_run_id: str, key: str, run_input: dict[str, Any]) -> None:
-        client.resume(flow_run_id, key, run_input)
+        run_api.resume(flow_run_id, key, run_input)
 
     def cancel(self, flow_run_id: str) -> bool:
-        return client.cancel(flow_run_id)
+        return run_api.cancel(flow_run_id)

@@ -53,7 +53,7 @@ def served_flow(name: str) -> Flow[Any, Any]:
     return served_flows()[name]
 
 
-def _by_name(flow: Flow[Any, Any]) -> tuple[Any, ...]:
+def _by_name(flow: Flow[Any, Any]) -> str | tuple[Any, ...]:
     """How a flow is pickled for a run's process: a served one by its name; any other as usual."""
     from ci_workflow.orchestration.serve import served_flows
 
@@ -70,5 +70,5 @@ def use_warm_processes() -> None:
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
-    prefect.flow_engine.multiprocessing = _ForkFromTemplate(context)  # type: ignore[assignment]
+    prefect.flow_engine.multiprocessing = _ForkFromTemplate(context)  # type: ignore[attr-defined,assignment]
     copyreg.pickle(Flow, _by_name)

@@ -5,17 +5,22 @@ each fork starts from a clean state and reads the environment Prefect hands it."
 from __future__ import annotations
 
 import gc
+import importlib
 
-import prefect.flow_engine  # noqa: F401  (the engine the child runs)
-import prefect.flow_runs  # noqa: F401  (suspend, for every gate)
-
-import ci_workflow.services.lifecycle.gate_decisions  # noqa: F401
-import ci_workflow.services.lifecycle.gate_opening  # noqa: F401
-import ci_workflow.services.lifecycle.stage_failures  # noqa: F401
-import ci_workflow.services.lifecycle.stages  # noqa: F401
-import ci_workflow.services.people.notifications  # noqa: F401
 from ci_workflow.orchestration.serve import served_flows
 
+WARM = (
+    "prefect.flow_engine",  # the engine the run's process runs
+    "prefect.flow_runs",  # suspend, at every gate
+    "ci_workflow.services.lifecycle.gate_decisions",
+    "ci_workflow.services.lifecycle.gate_opening",
+    "ci_workflow.services.lifecycle.stage_failures",
+    "ci_workflow.services.lifecycle.stages",
+    "ci_workflow.services.people.notifications",
+)
+
+for module in WARM:
+    importlib.import_module(module)
 served_flows()  # the flow modules, under the names the runner pickles them by
 # The children share these pages until they write to them: keep the collector off them.
 gc.freeze()
