@@ -9,11 +9,14 @@
    answered by what each channel amounts to without the product: for the CLI a fresh
    `python -c` process calling `resume_flow_run`, for the workspace a `resume_flow_run` from
    this warm process; its next stage is the run suspended at its next gate. Ratios per pair.
+   Also the command (or request) itself, decided → answer returned, beside the bare script's.
 2. Wall time of a whole lifecycle (3 gates answered as soon as they open) against a bare Prefect
-   flow with the same suspends and tasks, both served from one process.
+   flow with the same suspends and tasks.
 
-Starts its own Prefect server and serve process on free ports; prints the figures for
-docs/performance.md. Nothing here asserts a time.
+Ours is served by `improve serve` (its warm runner), the bare flow as Prefect serves a flow
+(`prefect.serve`, a new interpreter for each run), both with the same poll and limit. Starts its
+own Prefect server and serving processes on free ports; prints the figures for
+docs/performance.md (BENCH_GATES: how many gates, default 20). Nothing here asserts a time.
 """
 
 from __future__ import annotations
