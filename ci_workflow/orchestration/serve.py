@@ -10,41 +10,17 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from functools import cache
-from pathlib import Path
 from typing import Any, cast
 
-from prefect import Flow
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import RunnerDeployment
-from prefect.flows import load_flow_from_entrypoint
 from prefect.runner import Runner
 
 from ci_workflow.errors import OrchestratorUnavailable
 from ci_workflow.orchestration.capacity import default_concurrent_runs
 from ci_workflow.orchestration.health import declared_deployments as declared_deployments
-from ci_workflow.orchestration.warm import use_warm_processes
-from ci_workflow.resources import resource_path
+from ci_workflow.orchestration.warm import served_flows, use_warm_processes
 from ci_workflow.settings import get_settings
-
-
-def entrypoint_path(entrypoint: str) -> str:
-    """``flows/x.py:f`` as a path to the flow file shipped with the package, ``:f`` kept."""
-    path, _, function = entrypoint.partition(":")
-    relative = Path(path).relative_to("flows")
-    return f"{resource_path('flows') / relative}:{function}"
-
-
-@cache
-def served_flows() -> dict[str, Flow[Any, Any]]:
-    """Each declared deployment's flow by its name, loaded from the shipped file (once a process:
-    the warm runner's template and the runner must hold the same modules)."""
-    return {
-        declared["name"]: load_flow_from_entrypoint(
-            entrypoint_path(declared["entrypoint"]), use_placeholder_flow=False
-        )
-        for declared in declared_deployments()
-    }
 
 
 def schedules_of(declared: dict[str, Any]) -> list[CronSchedule]:

@@ -21,8 +21,13 @@ from __future__ import annotations
 import copyreg
 import multiprocessing
 import pickle
+from functools import cache
 from multiprocessing.context import BaseContext
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ci_workflow.orchestration.health import declared_deployments
+from ci_workflow.resources import resource_path
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -30,6 +35,27 @@ if TYPE_CHECKING:
 # What a gate's flow process needs; the reports and the capture are imported by the runs that
 # use them (a template holding them would cost memory for every child that writes near them).
 PRELOAD = ["ci_workflow.orchestration.warm_template"]
+
+
+def entrypoint_path(entrypoint: str) -> str:
+    """``flows/x.py:f`` as a path to the flow file shipped with the package, ``:f`` kept."""
+    path, _, function = entrypoint.partition(":")
+    relative = Path(path).relative_to("flows")
+    return f"{resource_path('flows') / relative}:{function}"
+
+
+@cache
+def served_flows() -> dict[str, Flow[Any, Any]]:
+    """Each declared deployment's flow by its name, loaded from the shipped file (once a process:
+    the warm runner's template and the runner must hold the same modules)."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    return {
+        declared["name"]: load_flow_from_entrypoint(
+            entrypoint_path(declared["entrypoint"]), use_placeholder_flow=False
+        )
+        for declared in declared_deployments()
+    }
 
 
 class _ForkFromTemplate:
@@ -48,15 +74,11 @@ class _ForkFromTemplate:
 
 def served_flow(name: str) -> Flow[Any, Any]:
     """In a run's process: the served flow of that name, as the template loaded it."""
-    from ci_workflow.orchestration.serve import served_flows
-
     return served_flows()[name]
 
 
 def _by_name(flow: Flow[Any, Any]) -> str | tuple[Any, ...]:
     """How a flow is pickled for a run's process: a served one by its name; any other as usual."""
-    from ci_workflow.orchestration.serve import served_flows
-
     for name, served in served_flows().items():
         if served is flow:
             return served_flow, (name,)

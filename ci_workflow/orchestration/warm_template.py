@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import importlib
 
-from ci_workflow.orchestration.serve import served_flows
+from ci_workflow.orchestration.warm import served_flows
 
 WARM = (
     "prefect.flow_engine",  # the engine the run's process runs

@@ -13,8 +13,7 @@ import prefect.flow_engine
 import pytest
 from prefect import Flow
 
-from ci_workflow.orchestration.serve import served_flows
-from ci_workflow.orchestration.warm import PRELOAD, use_warm_processes
+from ci_workflow.orchestration.warm import PRELOAD, served_flows, use_warm_processes
 
 
 @pytest.fixture
