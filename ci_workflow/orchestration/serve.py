@@ -23,21 +23,17 @@ from ci_workflow.orchestration.warm import served_flows, use_warm_processes
 from ci_workflow.settings import get_settings
 
 
-def schedules_of(declared: dict[str, Any]) -> list[CronSchedule]:
-    return [
-        CronSchedule(cron=s["cron"], timezone=s.get("timezone", "UTC"))
-        for s in declared.get("schedules", [])
-    ]
-
-
 def runner_deployments() -> list[RunnerDeployment]:
-    """Each declared deployment with its flow and its schedules."""
+    """Each declared deployment with its flow and its schedules: what ``serve_all`` serves."""
     deployments: list[RunnerDeployment] = []
     for declared in declared_deployments():
         deployment = served_flows()[declared["name"]].to_deployment(
             name=declared["name"],
             description=declared.get("description"),
-            schedules=schedules_of(declared),
+            schedules=[
+                CronSchedule(cron=s["cron"], timezone=s.get("timezone", "UTC"))
+                for s in declared.get("schedules", [])
+            ],
         )
         # Called outside an event loop, to_deployment returns the deployment, not a coroutine.
         deployments.append(cast(RunnerDeployment, deployment))
@@ -76,14 +72,14 @@ def serve_all() -> None:
 
     use_warm_processes()
     runner = _Runner(pause_on_shutdown=True, limit=concurrent_runs())
-    for declared in declared_deployments():
+    for deployment in runner_deployments():
         # Given the flow itself (not only its deployment), the runner starts its runs in
         # processes of its own making, which warm.py makes warm.
         runner.add_flow(
-            served_flows()[declared["name"]],
-            name=declared["name"],
-            description=declared.get("description"),
-            schedules=schedules_of(declared),
+            served_flows()[deployment.name],
+            name=deployment.name,
+            description=deployment.description,
+            schedules=[s.schedule for s in deployment.schedules or [] if s.schedule is not None],
         )
     try:
         asyncio.run(runner.start())

@@ -14,6 +14,8 @@ name and is the one the template loaded (its module's own globals and tasks, as
 
 Durability stays Prefect's: the child is a process the runner watches and kills on cancellation,
 and marks crashed if it dies; a template process that dies is started again for the next run.
+Runs in flight when the template dies lose their exit status, so the runner marks them crashed,
+and the watchdog's reconciliation starts them again from the register.
 """
 
 from __future__ import annotations

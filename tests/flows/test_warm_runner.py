@@ -7,11 +7,12 @@ import os
 import signal
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ci_workflow.services.register.browse import show_improvement
 from tests import processes
-from tests.flows.conftest import Served
+from tests.flows.conftest import AUTH, Served
 from tests.flows.test_lifecycle import register, wait_for
 from tests.helpers import Cli
 
@@ -59,3 +60,20 @@ def test_runs_start_from_the_template_and_go_on_when_it_is_killed(
     assert [(d.gate, d.decision) for d in show_improvement(ref).gate_decisions] == [
         ("plan_approval", "approve")
     ]
+
+
+def test_serve_registers_every_declared_deployment_with_its_schedules(lifecycle: Served) -> None:
+    # The runner is handed each flow with its deployment's settings: what Prefect holds is what
+    # prefect.yaml declares.
+    from ci_workflow.orchestration.health import declared_deployments
+
+    for declared in declared_deployments():
+        name = declared["name"]
+        url = f"{lifecycle.server.api_url}/deployments/name/{name}/{name}"
+        answer = httpx.get(url, timeout=10, auth=AUTH)
+        assert answer.status_code == 200, name
+        held = answer.json()
+        assert [s["schedule"]["cron"] for s in held["schedules"]] == [
+            s["cron"] for s in declared.get("schedules", [])
+        ], name
+        assert held["description"] == declared.get("description"), name
