@@ -37,15 +37,16 @@ FLOOR = "floor: /api/me"
 NOT_PAGES = {FLOOR, "sign-in form", "sign-in"}
 
 
-def seed_people(db: Path) -> list[dict[str, object]]:
-    """The 19 people and their improvements (after report.seed and web.pending_gates); returns
-    each person's e-mail, their improvements and the gates they decide, the owner first."""
+def seed_people(db: Path, people: int = PEOPLE, first_id: int = 5001) -> list[dict[str, object]]:
+    """The 19 people and their improvements from ``first_id`` on (after report.seed and
+    web.pending_gates); returns each person's e-mail, their improvements and the gates they
+    decide, the owner first."""
     stamp = datetime.now(UTC).isoformat(sep=" ")
     plan: list[dict[str, object]] = [
         {"email": "o@example.org", "own": ["IMP-0001", "IMP-0003"], "gates": ["IMP-0002"]}
     ]
     with sqlite3.connect(db) as c:
-        for k in range(PEOPLE):
+        for k in range(people):
             email = f"p{k:02d}@example.org"
             c.execute(
                 "INSERT INTO person (name, email, created_at, password_hash) "
@@ -53,7 +54,7 @@ def seed_people(db: Path) -> list[dict[str, object]]:
                 (f"Person {k:02d}", email, stamp),
             )
             person = c.execute("SELECT id FROM person WHERE email = ?", (email,)).fetchone()[0]
-            first = 5001 + k * OWNED_EACH
+            first = first_id + k * OWNED_EACH
             ids = list(range(first, first + OWNED_EACH))
             c.executemany(
                 "UPDATE improvement SET owner_id = ? WHERE id = ?", [(person, i) for i in ids]

@@ -67,23 +67,23 @@ def pending_gates(db: Path, count: int) -> None:
         )
 
 
-def sign_in(url: str) -> httpx.Client:
+def sign_in(url: str, email: str = "o@example.org") -> httpx.Client:
     client = httpx.Client(base_url=url, timeout=30)
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/sign-in").text)
     assert token
-    form = {"email": "o@example.org", "password": PASSWORD, "csrf": token.group(1), "next": "/"}
+    form = {"email": email, "password": PASSWORD, "csrf": token.group(1), "next": "/"}
     answer = client.post("/sign-in", data=form)
     assert answer.status_code == 303, answer.text
     return client
 
 
-def seeded(home: str, env: dict[str, str]) -> Path:
-    """The bench's register in ``home``: 10,000 improvements, 1,000 gates waiting for their
-    owner, whose password is ``PASSWORD``; its database file."""
+def seeded(home: str, env: dict[str, str], size: int = 10_000) -> Path:
+    """The bench's register in ``home``: ``size`` improvements, a tenth of them waiting at a gate
+    for their owner, whose password is ``PASSWORD``; its database file."""
     db = Path(home) / "improve.db"
     subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
-    seed(db)
-    pending_gates(db, 1_000)
+    seed(db, size)
+    pending_gates(db, size // 10)
     subprocess.run(
         [*IMPROVE, "people", "passwd", "o@example.org", "--password-stdin"],
         env=env,

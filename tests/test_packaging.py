@@ -73,7 +73,7 @@ def test_the_wheel_carries_flows_templates_and_migrations_and_works_alone(
     assert run([sys.executable, "-c", code], cwd=elsewhere, env=env).stdout.startswith(str(site))
     init = run([sys.executable, "-m", "ci_workflow", "init"], cwd=elsewhere, env=env)
     assert init.returncode == 0, init.stderr
-    assert "ready (schema none → 0029)" in init.stdout
+    assert "ready (schema none → 0030)" in init.stdout
 
 
 def improve(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -23,8 +23,8 @@ class Improvement(SQLModel, table=True):
     vision: str = Field(default="", sa_type=Text)
     current_state: str = Field(default="", sa_type=Text)
     scope: str = Field(default="", sa_type=Text)
-    owner_id: int = Field(foreign_key="person.id")
-    process_owner_id: int = Field(foreign_key="person.id")
+    owner_id: int = Field(foreign_key="person.id", index=True)  # My work, "mine"
+    process_owner_id: int = Field(foreign_key="person.id", index=True)
     strategic_impact: int
     feasibility: int
     estimated_cost: float | None = None
@@ -55,7 +55,7 @@ class Improvement(SQLModel, table=True):
     # When a sustainment check found a metric gone back past its threshold (None: held so far).
     regressed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)  # its newest: data version
 
 
 class TeamMember(SQLModel, table=True):
