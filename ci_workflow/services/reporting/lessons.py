@@ -25,6 +25,7 @@ from ci_workflow.domain.improvement.similarity import (
     ranked,
     terms,
 )
+from ci_workflow.services.reporting import closed_file
 from ci_workflow.services.reporting.closed_index import ClosedIndex, index_of, kept_index
 from ci_workflow.services.views.objective_results import evaluations_of
 from ci_workflow.store.db import transaction
@@ -43,9 +44,9 @@ def similar_to(
     it is past approval (lessons are for shaping it: ``similarity.LOOKING_BACK``)."""
     if improvement.status not in LOOKING_BACK:
         return None
-    rows = store.closed_texts(session)
-    with closing(index_of(rows, store.closed_plans(session))) as index:
-        return _shown(session, index.rows, _closest(index, improvement, limit))
+    matches = closed_file.closest(session, improvement, limit)
+    picked = store.with_ids(session, [m.improvement_id for m in matches])
+    return _shown(session, {i.id or 0: i for i in picked}, matches)
 
 
 def similar_improvements(ref: str, *, limit: int = SHOWN_BESIDE) -> list[SimilarImprovement] | None:
@@ -120,7 +121,7 @@ def _match(
 
 
 def _shown(
-    session: Session, by_id: Mapping[int, Row[Any]], matches: list[Match]
+    session: Session, by_id: Mapping[int, Any], matches: list[Match]
 ) -> list[SimilarImprovement]:
     """The matches as people see them, with each objective's verdict (evaluated only for these)."""
     picked = store.with_ids(session, [m.improvement_id for m in matches])
