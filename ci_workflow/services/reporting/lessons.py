@@ -2,7 +2,9 @@
 plan-approval summary), and the search of every closed improvement's lessons and texts.
 
 Closeness is SQLite's full-text search over the closed improvements' texts (``closed_index``);
-the improvement's page asks a kept index, the rest one built for the question.
+the improvement's page asks an index kept in memory, a plan-approval gate's text (opened by a
+flow process that lives for one question) the same index kept in a file (``closed_file``), and
+``improve lessons`` one built for the question.
 """
 
 from __future__ import annotations
