@@ -46,8 +46,25 @@ LIMIT :limit
 
 def closest(session: Session, improvement: Improvement, limit: int) -> list[Match]:
     """``lessons._closest`` of the closed improvements as ``session`` reads them, asked of the
-    kept file (built now if the closed improvements changed since)."""
-    path = _kept_file(session)
+    kept file (built now if the closed improvements changed since). Raises OSError or
+    sqlite3.Error when no file can be kept (``lessons`` then builds an index for the question)."""
+    path, version = _kept_file(session)
+    try:
+        found, shared = _asked(path, improvement, limit)
+    except sqlite3.DatabaseError:  # a file gone bad under a version that reads: made again
+        _build(session, path, version)
+        found, shared = _asked(path, improvement, limit)
+    closed_at = {i.id: i.completed_at for i in store.with_ids(session, [r[0] for r in found])}
+    return [
+        Match(rowid, bool(sp), bool(ss), tuple(shared.get(rowid, ())), score, closed_at[rowid])
+        for rowid, sp, ss, score in found
+    ]
+
+
+def _asked(
+    path: Path, improvement: Improvement, limit: int
+) -> tuple[list[Any], dict[int, list[str]]]:
+    """The ``limit`` closest (id, same process, same service, bm25) and the words they share."""
     words = terms(improvement.title, improvement.vision, improvement.description)
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as index:
         found = index.execute(
@@ -61,12 +78,7 @@ def closest(session: Session, improvement: Improvement, limit: int) -> list[Matc
                 "limit": limit,
             },
         ).fetchall()
-        shared = _shared(index, words, [row[0] for row in found])
-    closed_at = {i.id: i.completed_at for i in store.with_ids(session, [r[0] for r in found])}
-    return [
-        Match(rowid, bool(sp), bool(ss), tuple(shared.get(rowid, ())), score, closed_at[rowid])
-        for rowid, sp, ss, score in found
-    ]
+        return found, _shared(index, words, [row[0] for row in found])
 
 
 def _shared(index: sqlite3.Connection, words: list[str], ids: list[int]) -> dict[int, list[str]]:
@@ -82,15 +94,16 @@ def _shared(index: sqlite3.Connection, words: list[str], ids: list[int]) -> dict
     return shared
 
 
-def _kept_file(session: Session) -> Path:
-    """The file for this register and its closed improvements' version, built if missing."""
+def _kept_file(session: Session) -> tuple[Path, str]:
+    """The file for this register and its closed improvements' version, built if missing;
+    and that version."""
     url = str(session.get_bind().engine.url)
     version = json.dumps([url, *store.closed_version(session)], default=str)
     name = hashlib.sha256(url.encode()).hexdigest()[:16]
     path = private_home() / "cache" / f"closed-{name}.sqlite"
     if _version_of(path) != version:
         _build(session, path, version)
-    return path
+    return path, version
 
 
 def _version_of(path: Path) -> str | None:

@@ -10,6 +10,8 @@ flow process that lives for one question) the same index kept in a file (``close
 from __future__ import annotations
 
 import heapq
+import logging
+import sqlite3
 from collections.abc import Mapping
 from contextlib import closing
 from typing import Any
@@ -35,6 +37,8 @@ from ci_workflow.store.register import improvements as register
 from ci_workflow.store.reporting import lessons as store
 from ci_workflow.store.tables import Improvement
 
+log = logging.getLogger("ci_workflow.lessons")
+
 SHOWN_BESIDE = 3  # on an improvement's page and in its plan-approval summary
 SHOWN_SEARCHED = 10
 
@@ -46,7 +50,13 @@ def similar_to(
     it is past approval (lessons are for shaping it: ``similarity.LOOKING_BACK``)."""
     if improvement.status not in LOOKING_BACK:
         return None
-    matches = closed_file.closest(session, improvement, limit)
+    try:
+        matches = closed_file.closest(session, improvement, limit)
+    except (OSError, sqlite3.Error) as error:  # no file kept: an index for this question alone
+        log.warning("similar closed improvements: %s; the index is built for this one", error)
+        rows, plans = store.closed_texts(session), store.closed_plans(session)
+        with closing(index_of(rows, plans)) as index:
+            matches = _closest(index, improvement, limit)
     picked = store.with_ids(session, [m.improvement_id for m in matches])
     return _shown(session, {i.id or 0: i for i in picked}, matches)
 

@@ -4,6 +4,7 @@ question, and it follows the closed improvements as they change."""
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import closing
 from pathlib import Path
 
@@ -109,3 +110,22 @@ def test_an_unreadable_file_is_built_again(many: str) -> None:
     (kept,) = kept_files()
     kept.write_bytes(b"not an index")
     assert from_file("IMP-0006") == in_memory("IMP-0006", 10)
+
+
+def test_a_file_with_its_version_but_not_its_index_is_made_again(many: str) -> None:
+    from_file("IMP-0006")
+    (kept,) = kept_files()
+    with closing(sqlite3.connect(kept)) as index:
+        index.execute("DROP TABLE named")
+        index.commit()
+    assert from_file("IMP-0006") == in_memory("IMP-0006", 10)
+
+
+def test_without_a_place_for_the_file_the_text_still_lists_them(many: str) -> None:
+    (get_settings().home_dir / "cache").write_text("not a folder")
+    with transaction(write=False) as session:
+        improvement = get_improvement(session, "IMP-0006")
+        found = lessons.similar_to(session, improvement, limit=10)
+    assert found is not None
+    assert [s.id for s in found] == [f"IMP-{m.improvement_id:04d}" for m in in_memory(many, 10)]
+    assert kept_files() == []
