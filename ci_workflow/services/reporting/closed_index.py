@@ -29,13 +29,14 @@ from ci_workflow.store.reporting import lessons as store
 KEPT = 2  # registers (or versions) kept at once: one process serves one register
 ASKED = 32  # words' answers kept with an index (each up to one entry per closed improvement)
 # Porter stemming: "routing" finds "route"; accents dropped as ``similarity.terms`` drops them.
-_INDEX = (
+INDEX = (
     "CREATE VIRTUAL TABLE closed USING fts5(title, vision, description, plan, lessons, "
     "tokenize = 'porter unicode61 remove_diacritics 2')"
 )
 # bm25 weights, one per column above: a word in a title or a lesson says more about what an
 # improvement was about than one in a long description or a plan action.
-_RANK = "SELECT rowid, bm25(closed, 3.0, 2.0, 1.0, 1.0, 2.0) FROM closed WHERE closed MATCH ?"
+BM25 = "bm25(closed, 3.0, 2.0, 1.0, 1.0, 2.0)"
+_RANK = f"SELECT rowid, {BM25} FROM closed WHERE closed MATCH ?"
 
 _lock = threading.Lock()
 _building = threading.Lock()  # held while an index is built
@@ -99,7 +100,7 @@ class ClosedIndex:
 def index_of(rows: Sequence[Row[Any]], plans: dict[int, list[str]]) -> ClosedIndex:
     """``rows`` (``store.lessons.closed_texts``) and their plans' texts, indexed."""
     index = sqlite3.connect(":memory:", check_same_thread=False)
-    index.execute(_INDEX)
+    index.execute(INDEX)
     index.executemany(
         "INSERT INTO closed (rowid, title, vision, description, plan, lessons) "
         "VALUES (?, ?, ?, ?, ?, ?)",

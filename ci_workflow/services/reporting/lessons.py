@@ -2,12 +2,16 @@
 plan-approval summary), and the search of every closed improvement's lessons and texts.
 
 Closeness is SQLite's full-text search over the closed improvements' texts (``closed_index``);
-the improvement's page asks a kept index, the rest one built for the question.
+the improvement's page asks an index kept in memory, a plan-approval gate's text (opened by a
+flow process that lives for one question) the same index kept in a file (``closed_file``), and
+``improve lessons`` one built for the question.
 """
 
 from __future__ import annotations
 
 import heapq
+import logging
+import sqlite3
 from collections.abc import Mapping
 from contextlib import closing
 from typing import Any
@@ -25,12 +29,15 @@ from ci_workflow.domain.improvement.similarity import (
     ranked,
     terms,
 )
+from ci_workflow.services.reporting import closed_file
 from ci_workflow.services.reporting.closed_index import ClosedIndex, index_of, kept_index
 from ci_workflow.services.views.objective_results import evaluations_of
 from ci_workflow.store.db import transaction
 from ci_workflow.store.register import improvements as register
 from ci_workflow.store.reporting import lessons as store
 from ci_workflow.store.tables import Improvement
+
+log = logging.getLogger("ci_workflow.lessons")
 
 SHOWN_BESIDE = 3  # on an improvement's page and in its plan-approval summary
 SHOWN_SEARCHED = 10
@@ -43,9 +50,15 @@ def similar_to(
     it is past approval (lessons are for shaping it: ``similarity.LOOKING_BACK``)."""
     if improvement.status not in LOOKING_BACK:
         return None
-    rows = store.closed_texts(session)
-    with closing(index_of(rows, store.closed_plans(session))) as index:
-        return _shown(session, index.rows, _closest(index, improvement, limit))
+    try:
+        matches = closed_file.closest(session, improvement, limit)
+    except (OSError, sqlite3.Error) as error:  # no file kept: an index for this question alone
+        log.warning("similar closed improvements: %s; the index is built for this one", error)
+        rows, plans = store.closed_texts(session), store.closed_plans(session)
+        with closing(index_of(rows, plans)) as index:
+            matches = _closest(index, improvement, limit)
+    picked = store.with_ids(session, [m.improvement_id for m in matches])
+    return _shown(session, {i.id or 0: i for i in picked}, matches)
 
 
 def similar_improvements(ref: str, *, limit: int = SHOWN_BESIDE) -> list[SimilarImprovement] | None:
@@ -120,7 +133,7 @@ def _match(
 
 
 def _shown(
-    session: Session, by_id: Mapping[int, Row[Any]], matches: list[Match]
+    session: Session, by_id: Mapping[int, Any], matches: list[Match]
 ) -> list[SimilarImprovement]:
     """The matches as people see them, with each objective's verdict (evaluated only for these)."""
     picked = store.with_ids(session, [m.improvement_id for m in matches])

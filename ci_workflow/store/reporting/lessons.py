@@ -80,3 +80,17 @@ def _closed(query: Any, process: str | None, service: str | None) -> Any:
         if wanted:
             query = query.where(func.lower(column) == wanted.strip().lower())
     return query
+
+
+def closed_version(session: Session) -> tuple[Any, ...]:
+    """A few numbers that move whenever ``closed_texts`` or ``closed_plans`` would read
+    otherwise: how many improvements are closed and their latest update (closing one, or
+    applying a change to one, sets it), and how many plan actions there are and the newest
+    (a plan applied again replaces its actions)."""
+    closed = _closed(
+        sa_select(func.count(), func.max(col(Improvement.updated_at))).select_from(Improvement),
+        None,
+        None,
+    )
+    plans = sa_select(func.count(), func.max(col(PlanAction.id))).select_from(PlanAction)
+    return (*session.execute(closed).one(), *session.execute(plans).one())
