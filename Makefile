@@ -9,12 +9,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -qq --upgrade pip
 
+# Each install compiles the package, as `pip install .` does: an editable checkout on a machine
+# with PYTHONDONTWRITEBYTECODE would otherwise compile every module it imports in every command.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -qq -e .
+	$(BIN)/python -m compileall -q ci_workflow
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -qq -e '.[test]'
+	$(BIN)/python -m compileall -q ci_workflow
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
