@@ -1,5 +1,5 @@
-"""The client side of Prefect: configure it, start lifecycle runs and a connection's sync, read
-their state, resume and cancel them.
+"""The client side of Prefect: configure it, and start lifecycle runs and a connection's sync
+(reading, answering and cancelling a run go over plain HTTP: ``run_api``).
 
 Prefect is imported inside the functions, after pointing it at the project's settings (API URL,
 home folder, no analytics): commands that never talk to Prefect never pay for importing it.
@@ -8,14 +8,11 @@ home folder, no analytics): commands that never talk to Prefect never pay for im
 from __future__ import annotations
 
 import os
-import ssl
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from typing import Any
 
 from ci_workflow.errors import OrchestratorUnavailable
 from ci_workflow.formatting import one_line
@@ -155,22 +152,6 @@ def start_sync(connection: str) -> str:
             tags=["sync-itsm", f"connection-{connection}"],
         )
     return str(flow_run.id)  # type: ignore[union-attr]  # the sync variant returns a FlowRun
-
-
-def _client() -> Any:
-    """Prefect's synchronous client. For an http:// API it is handed one TLS context it will never
-    use: Prefect otherwise loads the certificate bundle for every client, 0.02 s of CPU that was a
-    third of the workspace's work per decision."""
-    from prefect import get_client
-
-    if os.environ.get("PREFECT_API_URL", "").startswith("http://"):
-        return get_client(sync_client=True, httpx_settings={"verify": _unused_tls()})
-    return get_client(sync_client=True)
-
-
-@cache
-def _unused_tls() -> ssl.SSLContext:
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 @contextmanager
