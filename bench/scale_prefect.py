@@ -69,7 +69,8 @@ class PeakMemory:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.25):
-            self.peak = max(self.peak, sum(proportional_bytes(pid) for pid in tree(self.roots)))
+            below = [pid for root in self.roots for pid in (root, *processes.descendants(root))]
+            self.peak = max(self.peak, sum(proportional_bytes(pid) for pid in below))
 
 
 def proportional_bytes(pid: int) -> int:
@@ -80,39 +81,14 @@ def proportional_bytes(pid: int) -> int:
     return 1024 * int(rollup.split("\nPss:", 1)[1].split()[0])
 
 
-def tree(roots: set[int]) -> dict[int, int]:
-    """The processes ``roots`` and all their descendants, each with its parent."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry)] = int(stat[1])
-    found = {}
-    for pid, parent in parents.items():
-        walk = pid
-        while walk > 1 and walk not in roots:
-            walk = parents.get(walk, 0)
-        if walk in roots:
-            found[pid] = parent
-    return found
-
-
 def flow_processes(pid: int) -> list[int]:
-    """The flow processes below a serving process: not itself, nor the helpers it keeps (the
-    warm runner's template and multiprocessing's resource tracker, its own children)."""
-
-    def helper(child: int) -> bool:
-        try:
-            return b"multiprocessing" in Path(f"/proc/{child}/cmdline").read_bytes()
-        except OSError:
-            return False
-
-    below = tree({pid})
-    return [c for c, parent in below.items() if c != pid and not (parent == pid and helper(c))]
+    """The flow processes below a serving process: not the helpers it keeps (the warm runner's
+    template and multiprocessing's resource tracker, its own children)."""
+    return [
+        child
+        for child, (parent, line) in processes.descendants(pid).items()
+        if not (parent == pid and "multiprocessing" in line)
+    ]
 
 
 def wait_idle(pid: int) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Date, Float, Integer, Text, column, table
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
+from ci_workflow.store.register.register_tables import team_member  # the same two columns
+
 improvement = table(
     "improvement",
     column("id", Integer),
@@ -40,8 +42,6 @@ role_assignment = table(
     column("role", AutoString),
     column("scope", AutoString),
 )
-
-team_member = table("team_member", column("improvement_id", Integer), column("person_id", Integer))
 
 gate_request = table(
     "gate_request",

@@ -15,7 +15,8 @@ from ci_workflow.domain.authority.ownership import HANDED_OVER, former_owner_of
 from ci_workflow.domain.authority.permissions import Parties
 from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.store.db import execute, in_chunks
-from ci_workflow.store.gate_tables import audit_event, improvement, team_member
+from ci_workflow.store.gate_tables import audit_event, improvement
+from ci_workflow.store.register.register_tables import team_member
 
 
 def parties_by_id(session: Session, ids: Iterable[int]) -> dict[int, Parties]:
