@@ -2,6 +2,7 @@
 
 ImproveError
  ├── UsageError (ValueError)             exit code 2: the command was called wrongly
+ ├── BadSetting (ValueError)             exit code 2: an IMPROVE_* variable holds a bad value
  ├── ValidationFailed (ValueError)       an improvement file (or other input) is not valid
  ├── WeakPassword (ValueError)           a new password breaks the password rules
  ├── NotFound (LookupError)
@@ -36,6 +37,12 @@ class ImproveError(Exception):
 
 class UsageError(ImproveError, ValueError):
     """Raised when a command is called with arguments that cannot be right."""
+
+    exit_code = 2
+
+
+class BadSetting(ImproveError, ValueError):
+    """Raised when an ``IMPROVE_*`` variable cannot be read as its setting; names it."""
 
     exit_code = 2
 

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Row, select
-from sqlmodel import Session
 
 from ci_workflow.domain.authority.people import Directory, Grant, PersonView
 from ci_workflow.domain.clock import as_utc
@@ -23,7 +22,7 @@ from ci_workflow.domain.ids import looks_like_id, parse_id
 from ci_workflow.domain.stages.gate_warnings import Attempt
 from ci_workflow.domain.vocabulary import Role, SnapshotKind
 from ci_workflow.errors import ImprovementNotFound
-from ci_workflow.store.db import execute, in_chunks
+from ci_workflow.store.db import Reader, execute, in_chunks
 from ci_workflow.store.gate_tables import (
     audit_event,
     change_record,
@@ -39,7 +38,7 @@ from ci_workflow.store.gate_tables import (
 MEASURED = (SnapshotKind.checkpoint, SnapshotKind.final)
 
 
-def improvement_id(session: Session, ref: str) -> int:
+def improvement_id(session: Reader, ref: str) -> int:
     """The id of the improvement ``ref`` names (``IMP-0001``, ``1``, or its file's key), as
     ``store.register.improvements.get_improvement`` finds it."""
     i = improvement.c
@@ -50,7 +49,7 @@ def improvement_id(session: Session, ref: str) -> int:
     return int(found)
 
 
-def waiting_requests(session: Session, improvement_id: int | None = None) -> list[Row[Any]]:
+def waiting_requests(session: Reader, improvement_id: int | None = None) -> list[Row[Any]]:
     """Gates waiting for a decision, oldest first (``store.gates.open_requests`` as rows)."""
     r = gate_request.c
     query = select(r.id, r.improvement_id, r.gate, r.attempt, r.flow_run_id, r.opened_at)
@@ -60,7 +59,7 @@ def waiting_requests(session: Session, improvement_id: int | None = None) -> lis
     return list(execute(session, query.order_by(r.opened_at, r.id)))
 
 
-def titles(session: Session, ids: Iterable[int]) -> dict[int, str]:
+def titles(session: Reader, ids: Iterable[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     for chunk in in_chunks(sorted(set(ids))):
         query = select(improvement.c.id, improvement.c.title).where(improvement.c.id.in_(chunk))
@@ -68,7 +67,7 @@ def titles(session: Session, ids: Iterable[int]) -> dict[int, str]:
     return found
 
 
-def directory(session: Session) -> Directory:
+def directory(session: Reader) -> Directory:
     """Everyone with their role grants, by name (``store.people.people.load_directory``)."""
     grants: dict[int, list[Grant]] = defaultdict(list)
     a = role_assignment.c
@@ -84,7 +83,7 @@ def directory(session: Session) -> Directory:
     )
 
 
-def objectives_for(session: Session, improvement_ids: Iterable[int]) -> list[Row[Any]]:
+def objectives_for(session: Reader, improvement_ids: Iterable[int]) -> list[Row[Any]]:
     """The objectives in force of these improvements, by improvement and position."""
     o = objective.c
     query = (
@@ -96,7 +95,7 @@ def objectives_for(session: Session, improvement_ids: Iterable[int]) -> list[Row
 
 
 def attempts_for(
-    session: Session,
+    session: Reader,
     objective_ids: Iterable[int],
     kinds: Iterable[str] = (SnapshotKind.baseline, *MEASURED),
 ) -> dict[int, list[Attempt]]:
@@ -120,7 +119,7 @@ def attempts_for(
 
 
 def measured_points(
-    session: Session, objective_ids: Iterable[int], kinds: Iterable[str] = MEASURED
+    session: Reader, objective_ids: Iterable[int], kinds: Iterable[str] = MEASURED
 ) -> dict[int, list[tuple[Any, float, str]]]:
     """(time, value, kind) of every successful snapshot of these kinds, oldest first."""
     ids = set(objective_ids)
@@ -140,14 +139,14 @@ def measured_points(
     return points
 
 
-def evaluated(session: Session, improvement_ids: Iterable[int]) -> list[Row[Any]]:
+def evaluated(session: Reader, improvement_ids: Iterable[int]) -> list[Row[Any]]:
     """What evaluating improvements' objectives reads of them (``evaluations_of``)."""
     i = improvement.c
     query = select(i.id, i.status, i.checkpoint_cron, i.started_at)
     return list(execute(session, query.where(i.id.in_(set(improvement_ids)))))
 
 
-def plan_changes(session: Session, improvement_ids: Iterable[int]) -> dict[int, list[str]]:
+def plan_changes(session: Reader, improvement_ids: Iterable[int]) -> dict[int, list[str]]:
     """The changes each improvement's plan names, by position, of the actions not cancelled."""
     a = plan_action.c
     query = (
@@ -162,7 +161,7 @@ def plan_changes(session: Session, improvement_ids: Iterable[int]) -> dict[int, 
     return found
 
 
-def changes_by_number(session: Session, numbers: Iterable[str]) -> dict[str, Row[Any]]:
+def changes_by_number(session: Reader, numbers: Iterable[str]) -> dict[str, Row[Any]]:
     """The imported changes among ``numbers`` (``store.intake.change_records.by_number``)."""
     wanted = sorted(set(numbers))
     if not wanted:
@@ -173,7 +172,7 @@ def changes_by_number(session: Session, numbers: Iterable[str]) -> dict[str, Row
 
 
 def trails_of(
-    session: Session, improvement_ids: Iterable[int], action: str
+    session: Reader, improvement_ids: Iterable[int], action: str
 ) -> dict[int, list[Row[Any]]]:
     """Each improvement's audit events of one ``action``, in the trail's order."""
     e = audit_event.c

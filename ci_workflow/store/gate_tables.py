@@ -8,8 +8,8 @@ same name and type. Apart from the listing's, so that ``improve list`` builds no
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Date, Float, Integer, Text, column, table
-from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
+from ci_workflow.store.column_types import AutoString, UTCDateTime
 from ci_workflow.store.register.register_tables import team_member  # the same two columns
 
 improvement = table(

@@ -113,6 +113,9 @@ def option_type(shown: str) -> str:
 
 
 def settings_page() -> str:
+    import dataclasses
+    import typing
+
     from ci_workflow.settings import Settings
 
     out = ["# Settings\n"]
@@ -122,20 +125,19 @@ def settings_page() -> str:
         "serve`, `improve web`, the workers, the CLI).\n"
     )
     rows = []
-    for name, field in Settings.model_fields.items():
-        variable = f"`IMPROVE_{name.upper()}`"
-        bounds = [
-            f"{word} {getattr(m, attr)}"
-            for m in field.metadata
-            for attr, word in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
-            if getattr(m, attr, None) is not None
-        ]
-        kind = type_words(field.annotation) + (f" ({', '.join(bounds)})" if bounds else "")
+    hints = typing.get_type_hints(Settings)
+    for field in dataclasses.fields(Settings):
+        if field.metadata.get("derived"):
+            continue
+        variable = f"`IMPROVE_{field.name.upper()}`"
+        signs = {"ge": "≥", "gt": ">", "le": "≤"}
+        bounds = [f"{signs[name]} {limit}" for name, limit in field.metadata["bounds"].items()]
+        kind = type_words(hints[field.name]) + (f" ({', '.join(bounds)})" if bounds else "")
         default = "" if field.default is None else field.default
         if isinstance(default, bool):
             default = str(default).lower()
         shown = f"`{default}`" if default not in ("", []) else "unset"
-        rows.append([variable, kind, shown, field.description or ""])
+        rows.append([variable, kind, shown, field.metadata["description"]])
     out.append(table(["variable", "type", "default", "meaning"], rows))
     return "\n".join(out)
 
@@ -144,13 +146,14 @@ def type_words(annotation: Any) -> str:
     """``str | None`` as ``text``, ``Literal['a', 'b']`` as ``a | b``: the default column says
     when a setting may be left unset."""
     words = str(annotation).replace("typing.", "").replace("pathlib.", "")
-    words = words.replace("<class '", "").replace("'>", "").replace("pydantic.types.", "")
+    words = words.replace("<class '", "").replace("'>", "")
+    words = words.replace("ci_workflow.settings.values.", "")
     words = re.sub(r" \| None$", "", words)
     literal = re.fullmatch(r"Literal\[(.*)\]", words)
     if literal:
         return " | ".join(f"`{v.strip(chr(39) + ' ')}`" for v in literal.group(1).split(","))
     plain = {"str": "text", "Path": "path", "float": "number", "int": "whole number"}
-    return plain.get(words, words.replace("SecretStr", "secret").replace("bool", "true/false"))
+    return plain.get(words, words.replace("Secret", "secret").replace("bool", "true/false"))
 
 
 # --- the improvement file ---

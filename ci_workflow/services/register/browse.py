@@ -15,7 +15,7 @@ from ci_workflow.domain.vocabulary import SortOrder
 from ci_workflow.errors import UsageError
 from ci_workflow.formatting import cell, quantity
 from ci_workflow.services.views import register_summary
-from ci_workflow.store.db import transaction
+from ci_workflow.store.db import reading, transaction
 from ci_workflow.store.register import listing
 
 if TYPE_CHECKING:
@@ -31,9 +31,9 @@ def list_improvements(
     sort: SortOrder = SortOrder.priority,
 ) -> list[dict[str, Any]]:
     """Rows with the fields of ``schemas.ImprovementSummary``."""
-    with transaction(write=False) as session:
+    with reading() as connection:
         found = listing.register_rows(
-            session, status=status, process=process, service=service, owner=owner
+            connection, status=status, process=process, service=service, owner=owner
         )
         keys = found[0]._fields if found else ()
         rows = [register_summary(row, keys) for row in found]

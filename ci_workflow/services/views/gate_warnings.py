@@ -12,8 +12,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
-
 from ci_workflow.domain.stages.gate_warnings import (
     JUDGED,
     Attempt,
@@ -28,9 +26,11 @@ from ci_workflow.domain.stages.gates import DECISIONS, Gate
 from ci_workflow.domain.vocabulary import SnapshotKind
 from ci_workflow.services.views.waiting_gates import pending_rows
 from ci_workflow.store import gate_reads as reads
-from ci_workflow.store.db import transaction
+from ci_workflow.store.db import Reader, reading
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from ci_workflow.schemas import GateWarningPublic, PendingGate
     from ci_workflow.store.tables import Improvement
 
@@ -76,7 +76,7 @@ def baselines_of(session: Session, improvement: Improvement) -> list[MeasuredBas
     return measured_baselines(objectives, attempts, trail)
 
 
-def warnings_for(session: Session, waiting: Sequence[tuple[int, Gate]]) -> list[list[GateWarning]]:
+def warnings_for(session: Reader, waiting: Sequence[tuple[int, Gate]]) -> list[list[GateWarning]]:
     """The warnings of each improvement waiting at its gate, inside the caller's session, in a
     few queries however many gates wait. The verdicts and the plan's changes are read only for
     the gates where the work is judged done (``JUDGED``), the baselines for plan approval."""
@@ -138,7 +138,7 @@ def _change(reference: str, found: dict[str, Any]) -> ChangeFacts:
     )
 
 
-def _results(session: Session, improvement_ids: set[int]) -> dict[int, dict[str, Any]]:
+def _results(session: Reader, improvement_ids: set[int]) -> dict[int, dict[str, Any]]:
     """Each objective's evaluation, by improvement and metric (imported here: only the judged
     gates need it)."""
     from ci_workflow.services.views.objective_results import evaluations_of
@@ -155,7 +155,7 @@ def warnings_at(session: Session, improvement: Improvement, gate: Gate) -> list[
     return [GateWarningPublic(kind=w.kind, text=w.text) for w in found]
 
 
-def warned(session: Session, pending: list[dict[str, Any]], ids: list[int]) -> list[dict[str, Any]]:
+def warned(session: Reader, pending: list[dict[str, Any]], ids: list[int]) -> list[dict[str, Any]]:
     """Each of ``pending`` (the fields of ``PendingGate``, of the improvements ``ids``) with its
     warnings and the decisions that need them confirmed."""
     gates = [Gate(p["gate"]) for p in pending]
@@ -182,11 +182,11 @@ def with_warnings(session: Session, pending: PendingGate) -> PendingGate:
 def gates_to_decide(ref: str | None = None) -> list[dict[str, Any]]:
     """The waiting gates (of one improvement, or all), each with its warnings: the fields of
     ``PendingGate`` as plain dicts (``improve gates`` does not load the shapes)."""
-    with transaction(write=False) as session:
-        improvement_id = reads.improvement_id(session, ref) if ref else None
-        requests = reads.waiting_requests(session, improvement_id)
-        pending = pending_rows(session, requests)
-        return warned(session, pending, [r.improvement_id for r in requests])
+    with reading() as connection:
+        improvement_id = reads.improvement_id(connection, ref) if ref else None
+        requests = reads.waiting_requests(connection, improvement_id)
+        pending = pending_rows(connection, requests)
+        return warned(connection, pending, [r.improvement_id for r in requests])
 
 
 def to_confirm(session: Session, improvement: Improvement, gate: Gate, decision: str) -> list[str]:

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
-
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.measures.evaluation import MIN_PER_SIDE, Evaluation, Point, evaluate
 from ci_workflow.domain.measures.progress import assess, end_of
@@ -17,9 +15,12 @@ from ci_workflow.domain.measures.window import parse_window
 from ci_workflow.domain.stages.lifecycle import Status
 from ci_workflow.domain.stages.schedule import next_fires
 from ci_workflow.domain.vocabulary import SnapshotKind
+from ci_workflow.store.db import Reader
 from ci_workflow.store.gate_reads import measured_points, objectives_for
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from ci_workflow.schemas import ProgressPublic
 
 # Statuses whose checkpoints are still captured on the improvement's cadence.
@@ -27,7 +28,7 @@ SCHEDULED = (Status.executing, Status.in_review)
 
 
 def evaluations_of(
-    session: Session, improvements: Sequence[Any], *, metric: str | None = None
+    session: Reader, improvements: Sequence[Any], *, metric: str | None = None
 ) -> dict[int, list[Evaluation]]:
     """Every objective of these improvements (``Improvement``s, or rows of ``id``, ``status``,
     ``checkpoint_cron``, ``started_at``; or only ``metric``) evaluated, in two queries however

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
-
 from ci_workflow.domain.authority.people import Directory
 from ci_workflow.domain.authority.permissions import Action, allowed, who_may_decide
 from ci_workflow.domain.clock import as_utc, utcnow
@@ -21,7 +19,7 @@ from ci_workflow.domain.ids import format_id
 from ci_workflow.domain.stages.gates import Gate, gate_key
 from ci_workflow.settings import get_settings
 from ci_workflow.store import gate_reads as reads
-from ci_workflow.store.db import transaction
+from ci_workflow.store.db import Reader, transaction
 from ci_workflow.store.people.parties import parties_by_id
 
 if TYPE_CHECKING:
@@ -29,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def pending_rows(
-    session: Session, requests: Sequence[Any], directory: Directory | None = None
+    session: Reader, requests: Sequence[Any], directory: Directory | None = None
 ) -> list[dict[str, Any]]:
     """The fields of ``PendingGate`` of each of these gate requests (rows or ``GateRequest``s),
     in a handful of queries whatever their number. Someone without a role decides only as the

@@ -9,17 +9,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlmodel import Session
 
 from ci_workflow.domain.authority.ownership import HANDED_OVER, former_owner_of
 from ci_workflow.domain.authority.permissions import Parties
 from ci_workflow.domain.stages.lifecycle import Status
-from ci_workflow.store.db import execute, in_chunks
+from ci_workflow.store.db import Reader, execute, in_chunks
 from ci_workflow.store.gate_tables import audit_event, improvement
 from ci_workflow.store.register.register_tables import team_member
 
 
-def parties_by_id(session: Session, ids: Iterable[int]) -> dict[int, Parties]:
+def parties_by_id(session: Reader, ids: Iterable[int]) -> dict[int, Parties]:
     """Who each of these improvements belongs to, by id, reading only the columns that name the
     parties: the decision rule is asked of a thousand waiting gates, and whole rows cost most of
     that."""
@@ -37,7 +36,7 @@ def parties_by_id(session: Session, ids: Iterable[int]) -> dict[int, Parties]:
 _Named = tuple[str, int, int, str | None, bool]
 
 
-def _with_teams(session: Session, named: dict[int, _Named]) -> dict[int, Parties]:
+def _with_teams(session: Reader, named: dict[int, _Named]) -> dict[int, Parties]:
     teams: dict[int, set[int]] = defaultdict(set)
     for chunk in in_chunks(sorted(named)):
         t = team_member.c
@@ -59,7 +58,7 @@ def _with_teams(session: Session, named: dict[int, _Named]) -> dict[int, Parties
     }
 
 
-def former_owners(session: Session, ids: Iterable[int]) -> dict[int, set[int]]:
+def former_owners(session: Reader, ids: Iterable[int]) -> dict[int, set[int]]:
     """Each improvement's owners handed over since its plan first went for approval."""
     found: dict[int, set[int]] = defaultdict(set)
     for chunk in in_chunks(sorted(set(ids))):

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import Numeric, Row, case, cast, func
 from sqlalchemy import select as sa_select
-from sqlmodel import Session
 
 from ci_workflow.domain.clock import utcnow
 from ci_workflow.domain.vocabulary import ActionStatus
+from ci_workflow.store.db import Reader
 from ci_workflow.store.register.register_tables import (
     improvement,
     person,
@@ -45,7 +45,7 @@ REGISTER_COLUMNS = (
 
 
 def register_rows(
-    session: Session,
+    session: Reader,
     *,
     status: str | None = None,
     process: str | None = None,
@@ -107,7 +107,7 @@ def _plan_counts(today: date) -> Any:
 
 
 def count_register(
-    session: Session,
+    session: Reader,
     *,
     status: str | None = None,
     process: str | None = None,

@@ -10,7 +10,8 @@ column of that table, with the same name and type.
 from __future__ import annotations
 
 from sqlalchemy import Date, Float, Integer, column, table
-from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+
+from ci_workflow.store.column_types import AutoString, UTCDateTime
 
 improvement = table(
     "improvement",

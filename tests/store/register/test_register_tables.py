@@ -4,6 +4,8 @@ column fails here first."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 from sqlalchemy import TableClause
 from sqlmodel import SQLModel
 
@@ -52,3 +54,27 @@ def test_every_column_the_waiting_gates_name_is_a_column_of_its_table_with_the_s
         "audit_event",
     }
     assert len(gates) == 62
+
+
+def test_the_clauses_times_read_as_the_sqlmodel_tables_read_them() -> None:
+    """``store.column_types.UTCDateTime`` stands in for SQLModel's (which comes only with the
+    whole of SQLModel): the same value out of each database for every kind of stored time."""
+    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlmodel.sql.sqltypes import UTCDateTime as SQLModels
+
+    from ci_workflow.store.column_types import UTCDateTime
+
+    stored = [
+        None,
+        datetime(2026, 3, 29, 1, 30),  # SQLite: UTC kept without an offset
+        datetime(2026, 3, 29, 3, 30, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2026, 12, 6, 4, 5, 6, 789, tzinfo=UTC),
+    ]
+    for dialect in (sqlite.dialect(), postgresql.dialect()):
+        ours = [UTCDateTime().process_result_value(v, dialect) for v in stored]
+        assert ours == [SQLModels().process_result_value(v, dialect) for v in stored]
+        assert [t.tzinfo for t in ours if t] == [UTC, UTC, UTC]
+        assert ours[2] == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    # The column's own type under each dialect is the same: a time with its zone.
+    assert str(UTCDateTime().compile(postgresql.dialect())) == "TIMESTAMP WITH TIME ZONE"
+    assert str(SQLModels().compile(postgresql.dialect())) == "TIMESTAMP WITH TIME ZONE"
