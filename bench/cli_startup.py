@@ -12,13 +12,15 @@ pair after pair (A B A B), the first pair a warm-up; the ratio of each pair, min
 the same bytes. ``BENCH_COMPILED=1`` byte-compiles the package of each checkout first, as
 ``pip install .`` leaves it: an editable checkout on a machine with PYTHONDONTWRITEBYTECODE, as
 this one, compiles every module it imports again in every command (the floor's libraries are
-compiled).
+compiled). `cli_startup.py instructions` counts each command's instructions against the floor's
+with valgrind (callgrind), the same on a busy machine as on a quiet one.
 """
 
 from __future__ import annotations
 
 import compileall
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -210,6 +212,43 @@ def against_the_floor() -> None:
                 print(f"    output the same bytes before and now: {same}")
 
 
+def instructions(args: list[str], env: dict[str, str]) -> int:
+    """The instructions one run of ``args`` executes, counted by valgrind's callgrind: the
+    same count on a busy machine as on a quiet one (CPU seconds drift with the neighbours)."""
+    counted = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *args],
+        env=env,
+        cwd=env["IMPROVE_HOME"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(re.search(r"Collected : (\d+)", counted.stderr).group(1))  # type: ignore[union-attr]
+
+
+def counted_against_the_floor() -> None:
+    """Each command's instructions over the floor's, once each (the count does not drift), on
+    the same register and for the same checkouts as ``against_the_floor``."""
+    before = os.environ.get("BENCH_BEFORE")
+    entry = [sys.executable, "-c", "import sys; from ci_workflow.cli.app import main; main()"]
+    with tempfile.TemporaryDirectory() as home:
+        env = clean_env(home)
+        env.pop("PYTHONPATH", None)
+        small_register(env)
+        checkouts = {"now": env} | (
+            {f"before ({before})": env | {"PYTHONPATH": before}} if before else {}
+        )
+        for folder in (ROOT, *([Path(before)] if before else [])):
+            compileall.compile_dir(folder / "ci_workflow", quiet=1)
+        instructions(FLOOR, env)  # a first run after compiling: what the others find on disk
+        floor = instructions(FLOOR, env)
+        print(f"instructions against the floor ({floor / 1e6:.0f} million), callgrind:")
+        for words in COMMANDS:
+            for name, checkout in checkouts.items():
+                ratio = instructions([*entry, *words], checkout) / floor
+                print(f"  improve {' '.join(words)}, {name}: {ratio:.3f}× the floor")
+
+
 def main() -> None:
     against_the_floor()
     with tempfile.TemporaryDirectory() as home:
@@ -256,5 +295,7 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["floor"]:  # the commands against the floor alone
         against_the_floor()
+    elif sys.argv[1:] == ["instructions"]:  # the same, counted in instructions
+        counted_against_the_floor()
     else:
         main()

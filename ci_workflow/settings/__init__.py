@@ -329,11 +329,13 @@ def from_environment(environ: Mapping[str, str]) -> Settings:
             if value is not None:
                 values[spec.name] = value
     settings = Settings(**values)
-    settings.prefect_api_url, settings.prefect_api_from = _prefect_api(settings, values)
+    settings.prefect_api_url, settings.prefect_api_from = _prefect_api(settings, values, environ)
     return settings
 
 
-def _prefect_api(settings: Settings, values: Mapping[str, Any]) -> tuple[str, str]:
+def _prefect_api(
+    settings: Settings, values: Mapping[str, Any], environ: Mapping[str, str]
+) -> tuple[str, str]:
     """Unless IMPROVE_PREFECT_API_URL names one, the API of the server `improve server`
     started with this IMPROVE_HOME (it writes its URL there). PREFECT_API_URL, when set
     before this process configured Prefect (which sets it), wins over both."""
@@ -345,7 +347,7 @@ def _prefect_api(settings: Settings, values: Mapping[str, Any]) -> tuple[str, st
         started = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
         if started.startswith(("http://", "https://")):
             url, origin = started, f"the server `improve server` started, written in {path}"
-    if os.environ.get("PREFECT_API_URL"):
+    if environ.get("PREFECT_API_URL"):
         origin = "PREFECT_API_URL"
     return url, origin
 
