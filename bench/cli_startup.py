@@ -1,8 +1,10 @@
 """Benchmark: the product's commands against the floor `python -c "import sqlmodel, typer"`;
-cold `improve list --json` over 10,000 improvements; `improve apply` of 1,000 files.
+cold `improve list --json` over 10,000 improvements against the same floor; `improve apply` of
+1,000 files against reading and parsing them (``PARSE_FLOOR``). Every figure is CPU time in
+pairs with its baseline (``common.paired``; ``BENCH_PAIRS`` pairs, default 9).
 
-Run with `make bench` (or `.venv/bin/python bench/cli_startup.py`). Figures go to
-docs/performance.md by hand; nothing here asserts a time.
+Run with `make bench` (or `.venv/bin/python bench/cli_startup.py`; `floor`, `instructions` or
+`scale` runs one part). Figures go to docs/performance.md by hand; nothing here asserts a time.
 
 The commands against the floor: CPU time (user + system, of the child process: the machine is
 shared, wall time says more about the neighbours), each command run right after the floor,
@@ -22,29 +24,20 @@ import compileall
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
-from common import IMPROVE, ROOT, clean_env
+from common import IMPROVE, ROOT, clean_env, cpu_of, paired
 
 FLOOR = [sys.executable, "-c", "import sqlmodel, typer"]
 COMMANDS = (("list", "--json"), ("gates", "--json"), ("list",), ("gates",), ("--help",))
 PAIRS = int(os.environ.get("BENCH_PAIRS", "9"))
-
-
-def timed(args: list[str], env: dict[str, str], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(args, env=env, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def seed(count: int) -> None:
@@ -138,7 +131,7 @@ def improvement_file(i: int) -> dict[str, object]:
     }
 
 
-def cpu_of(args: list[str], env: dict[str, str]) -> tuple[float, bytes]:
+def cpu_and_output(args: list[str], env: dict[str, str]) -> tuple[float, bytes]:
     """The CPU time (user + system) of one run of ``args``, and what it printed. It runs in
     IMPROVE_HOME: ``python -c`` puts its folder first on the path, before PYTHONPATH."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -193,8 +186,8 @@ def against_the_floor() -> None:
             printed: dict[str, set[bytes]] = {name: set() for name in checkouts}
             for pair in range(PAIRS + 1):
                 for name, checkout in checkouts.items():
-                    floor, _ = cpu_of(FLOOR, checkout)
-                    command, out = cpu_of([*entry, *words], checkout)
+                    floor, _ = cpu_and_output(FLOOR, checkout)
+                    command, out = cpu_and_output([*entry, *words], checkout)
                     printed[name].add(out)
                     if pair:
                         spent["floor"].append(floor)
@@ -249,47 +242,77 @@ def counted_against_the_floor() -> None:
                 print(f"  improve {' '.join(words)}, {name}: {ratio:.3f}× the floor")
 
 
-def main() -> None:
-    against_the_floor()
+# What `improve apply` cannot do without: read and parse the same files (LibYAML's parser where
+# installed, the fastest there is), in a process of its own with the same libraries imported.
+PARSE_FLOOR = (
+    "import pathlib, sys, sqlmodel, typer, yaml\n"
+    "loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)\n"
+    "for path in sorted(pathlib.Path(sys.argv[1]).glob('*.yaml')):\n"
+    "    yaml.load(path.read_text(encoding='utf-8'), Loader=loader)\n"
+)
+
+
+def listing_at_scale() -> None:
+    """Cold `improve list --json` over 10,000 improvements against the floor, CPU, in pairs."""
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "IMPROVE_HOME": home}
-        env.pop("IMPROVE_DATABASE_URL", None)
+        env = clean_env(home)
         os.environ.update(IMPROVE_HOME=home)
         subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
         seed(10_000)
-        floor = timed([sys.executable, "-c", "import sqlmodel, typer, rich, yaml"], env, 7)
-        listing = timed([*IMPROVE, "list", "--json"], env, 7)
-        print(f"floor (python, import sqlmodel, typer, rich): {statistics.median(floor):.3f} s")
-        spread = f"min {min(listing):.3f}, max {max(listing):.3f}, 7 runs"
-        median = statistics.median(listing)
-        print(f"cold `improve list --json`, 10,000 improvements: median {median:.3f} s ({spread})")
-
-    with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "IMPROVE_HOME": home}
-        subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
-        subprocess.run(
-            [
-                *IMPROVE,
-                "people",
-                "add",
-                "Owner",
-                "--email",
-                "owner@example.org",
-                "--role",
-                "process_owner:Incident Management",
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
+        listing = paired(
+            lambda: cpu_of([*IMPROVE, "list", "--json"], env, cwd=home),
+            lambda: cpu_of(FLOOR, env, cwd=home),
+            PAIRS,
         )
-        folder = Path(home) / "files"
+        print(listing.line("cold `improve list --json`, 10,000 improvements, CPU"))
+
+
+def applying() -> None:
+    """`improve apply` of 1,000 new files (each run on a copy of the same empty register), and
+    of the same files again (all unchanged), against reading and parsing them, CPU, in pairs."""
+    with tempfile.TemporaryDirectory() as work:
+        empty = Path(work) / "empty"
+        env = clean_env(str(empty))
+        subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
+        owner = [
+            "Owner",
+            "--email",
+            "owner@example.org",
+            "--role",
+            "process_owner:Incident Management",
+        ]
+        subprocess.run(
+            [*IMPROVE, "people", "add", *owner], env=env, check=True, capture_output=True
+        )
+        folder = Path(work) / "files"
         folder.mkdir()
         for i in range(1000):
             (folder / f"bench-{i:04d}.yaml").write_text(yaml.safe_dump(improvement_file(i)))
-        (created,) = timed([*IMPROVE, "apply", str(folder)], env, 1)
-        (unchanged,) = timed([*IMPROVE, "apply", str(folder)], env, 1)
-        print(f"`improve apply` of 1,000 new files in one call: {created:.2f} s")
-        print(f"`improve apply` of the same 1,000 files again (all unchanged): {unchanged:.2f} s")
+        parse = [sys.executable, "-c", PARSE_FLOOR, str(folder)]
+        runs = iter(range(10_000))
+
+        def apply_new() -> float:
+            home = Path(work) / f"run-{next(runs)}"
+            shutil.copytree(empty, home)
+            spent = cpu_of([*IMPROVE, "apply", str(folder)], clean_env(str(home)), cwd=work)
+            shutil.rmtree(home)
+            return spent
+
+        created = paired(apply_new, lambda: cpu_of(parse, env, cwd=work), max(3, PAIRS // 2))
+        print(created.line("`improve apply` of 1,000 new files, one call, CPU"))
+        subprocess.run([*IMPROVE, "apply", str(folder)], env=env, check=True, capture_output=True)
+        again = paired(
+            lambda: cpu_of([*IMPROVE, "apply", str(folder)], env, cwd=work),
+            lambda: cpu_of(parse, env, cwd=work),
+            max(3, PAIRS // 2),
+        )
+        print(again.line("`improve apply` of the same 1,000 files again (unchanged), CPU"))
+
+
+def main() -> None:
+    against_the_floor()
+    listing_at_scale()
+    applying()
 
 
 if __name__ == "__main__":
@@ -297,5 +320,8 @@ if __name__ == "__main__":
         against_the_floor()
     elif sys.argv[1:] == ["instructions"]:  # the same, counted in instructions
         counted_against_the_floor()
+    elif sys.argv[1:] == ["scale"]:  # the listing at 10,000 and apply of 1,000 files alone
+        listing_at_scale()
+        applying()
     else:
         main()
