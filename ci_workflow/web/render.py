@@ -46,7 +46,7 @@ def as_json(data: BaseModel | list[Any] | dict[str, Any], status_code: int = 200
 
 
 def say(request: Request, message: str, kind: str = "ok") -> None:
-    """A message for the next page this person sees (kind ``ok`` or ``error``)."""
+    """A message for the next page this person sees (kind ``ok``, ``warning`` or ``error``)."""
     request.session.setdefault("messages", []).append({"kind": kind, "text": message})
 
 

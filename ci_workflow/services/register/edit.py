@@ -31,6 +31,7 @@ class Edited:
     outcome: str  # created, updated or unchanged
     changed: tuple[str, ...]
     version: int  # the file's version now
+    warnings: tuple[str, ...] = ()  # what applied but deserves a look (``Applied.warnings``)
 
 
 def create_improvement(spec: dict[str, Any], *, actor: Actor) -> Edited:
@@ -84,4 +85,4 @@ def _apply(key: str, spec: dict[str, Any], actor: Actor, version: int) -> Edited
     with transaction(write=False) as session:
         number = parse_id(applied.id)
         now = versions_of(session, [number])[number]
-    return Edited(applied.id, applied.key, applied.outcome, applied.changed, now)
+    return Edited(applied.id, applied.key, applied.outcome, applied.changed, now, applied.warnings)

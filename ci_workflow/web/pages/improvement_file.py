@@ -135,6 +135,7 @@ def _edited(edited: Edited, status: int) -> Response:
         "outcome": edited.outcome,
         "changed": list(edited.changed),
         "version": edited.version,
+        "warnings": list(edited.warnings),
     }
     answer = as_json(body, status)
     answer.headers["ETag"] = _etag(edited.version)

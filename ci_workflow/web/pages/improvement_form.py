@@ -34,7 +34,7 @@ from ci_workflow.domain.vocabulary import (
 )
 from ci_workflow.errors import AlreadyExists, ValidationFailed, VersionConflict
 from ci_workflow.schemas_edit import EditSince, ImprovementForm
-from ci_workflow.services.register.edit import create_improvement, update_improvement
+from ci_workflow.services.register.edit import Edited, create_improvement, update_improvement
 from ci_workflow.services.views.improvement_form import (
     FROZEN_OBJECTIVE,
     changes_since,
@@ -90,6 +90,7 @@ async def create(request: Request, actor: Viewer) -> Response:
         errors = place(failed.problems, values, read)
         return _page(request, actor, form, values, _rows(values), errors, status=422)
     say(request, f"{made.id} registered: {made.key}")
+    _warn(request, made)
     return back(f"/improvements/{made.id}")
 
 
@@ -138,7 +139,15 @@ async def save(request: Request, ref: str, actor: Viewer) -> Response:
         say(request, f"{edited.id}: nothing changed")
     else:
         say(request, f"{edited.id} saved: {', '.join(edited.changed)} changed")
+    _warn(request, edited)
     return back(f"/improvements/{edited.id}")
+
+
+def _warn(request: Request, edited: Edited) -> None:
+    """What saved but deserves a look (a sql source counting deleted records), on the page the
+    form goes back to, as ``improve apply`` prints it."""
+    for warning in edited.warnings:
+        say(request, f"warning: {warning}", "warning")
 
 
 async def _sent(request: Request, actor: Actor) -> tuple[dict[str, str], dict[str, str]]:
