@@ -127,6 +127,7 @@ def test_every_example_comes_back_unchanged(here: Workspace, key: str, tmp_path:
             "outcome": "unchanged",
             "changed": [],
             "version": twin.json()["version"],
+            "warnings": [],
         },
     )
 
