@@ -10,8 +10,11 @@ median of the pair ratios (ours ÷ baseline) with their min and max, and both me
 
 - ``BENCH_BEFORE=/path/to/an/older/checkout``: the same command from that checkout's code
   (PYTHONPATH to it, as bench/cli_startup.py does; ``git worktree add /tmp/before <commit>``),
-  on the same register; both sides then start through the same entry,
-  ``python -c "from ci_workflow.cli.app import main; main()"``, run in IMPROVE_HOME.
+  on the same register (seeded by this code: the older code must read its schema, 9a3af8d does,
+  53ac782 does not); both sides then start through the same entry,
+  ``python -c "from ci_workflow.cli.app import main; main()"``, run in IMPROVE_HOME. Both
+  checkouts' ``ci_workflow`` are byte-compiled first (this one's always), as an installed
+  package is.
 - without it, the floor `python -c "import sqlmodel, typer"` (Python and the libraries every
   command loads), beside the command as installed (`improve ...`).
 
@@ -26,6 +29,7 @@ the pairs: `BENCH_PAIRS=9 python bench/scale.py register 50 200 1000` for more.
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import sqlite3
@@ -119,6 +123,10 @@ class Sides:
         self.before = os.environ.get("BENCH_BEFORE")
         self.env = {k: v for k, v in env.items() if k != "PYTHONPATH"}
         self.cwd = self.env["IMPROVE_HOME"]  # `python -c` puts its folder first on the path
+        # As `pip install .` leaves them: with PYTHONDONTWRITEBYTECODE (this machine) an
+        # uncompiled checkout compiles every module it imports again in every process.
+        for folder in (ROOT, *([Path(self.before)] if self.before else [])):
+            compileall.compile_dir(folder / "ci_workflow", quiet=1)
 
     @property
     def baseline_name(self) -> str:
