@@ -10,8 +10,8 @@ median of the pair ratios (ours ÷ baseline) with their min and max, and both me
 
 - ``BENCH_BEFORE=/path/to/an/older/checkout``: the same command from that checkout's code
   (PYTHONPATH to it, as bench/cli_startup.py does; ``git worktree add /tmp/before <commit>``),
-  on the same register (seeded by this code: the older code must read its schema, 9a3af8d does,
-  53ac782 does not); both sides then start through the same entry,
+  on the same register (seeded by this code: the older code must accept its schema: 9a3af8d
+  does, 53ac782 does not); both sides then start through the same entry,
   ``python -c "from ci_workflow.cli.app import main; main()"``, run in IMPROVE_HOME. Both
   checkouts' ``ci_workflow`` are byte-compiled first (this one's always), as an installed
   package is.
