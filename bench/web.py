@@ -1,43 +1,54 @@
 """Benchmark: the web workspace's server time, on a register of 10,000 improvements.
 
-1. The register page (first page, by priority), 50 requests: median and p95. "My work" (its
-   owner owns all 10,000 and decides 1,000 pending gates), the board (all, and "mine") and the
-   practice page, 50 requests each.
-2. An improvement page with 5 objectives × 1,000 checkpoints, 20 requests; and its 5 charts,
-   drawn once (cold) and then as a browser asks again (its ETag: 304).
-3. Signing in (Argon2 included), 20 times.
-Each next to the floor measured in the same run: `/api/me` (sign-in check, one query, a few bytes
-of JSON). Times are whole requests from a client on loopback (`improve web` under uvicorn), so
-they include HTTP; prints the figures for docs/performance.md and asserts nothing.
+1. The register page (first page, by priority), 50 pairs. "My work" (its owner owns all 10,000
+   and decides 1,000 pending gates), the board (all, and "mine") and the practice page, 50 pairs
+   each.
+2. An improvement page with 5 objectives × 1,000 checkpoints, 20 pairs; and its 5 charts, drawn
+   once (cold, one pair) and then as a browser asks again (its ETag: 304), 20 pairs.
+3. Signing in (GET the form, POST it; Argon2 included), 20 pairs.
+
+Every figure is paired with the floor, `/api/me` (a sign-in check, one query, a few bytes of
+JSON), in the same run: the page, then the floor; the next pair the floor, then the page (A B,
+B A, after a warm-up pair; ``common.paired``), so each ratio compares two requests made under the
+same load. The charts' figures (five requests) pair with five floor requests. Times are whole
+requests (wall time: a request's latency is waiting) from a client on loopback (`improve web`
+under uvicorn), so they include HTTP. Each line prints the median of the pair ratios (page ÷
+floor) with their min and max, both medians, and the page's and the floor's p95; for
+docs/performance.md, nothing asserted. ``BENCH_PAIRS=100`` takes more pairs (the improvement
+page, charts and sign-in take 2/5 of that).
 """
 
 from __future__ import annotations
 
+import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from common import IMPROVE, ROOT, clean_env
+from common import IMPROVE, ROOT, Paired, clean_env, paired
 from report import seed
 
 sys.path.insert(0, str(ROOT))
 from tests import processes
 
 PASSWORD = "a bench password"
+PAIRS = int(os.environ.get("BENCH_PAIRS", "50"))
 
 
-def timed(call: object, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
+def timer(call: Callable[[], object]) -> Callable[[], float]:
+    """``call`` as a measurement: the seconds one call takes."""
+
+    def timed() -> float:
         start = time.perf_counter()
-        call()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
-    return times
+        call()
+        return time.perf_counter() - start
+
+    return timed
 
 
 def p95(values: list[float]) -> float:
@@ -45,10 +56,12 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def line(label: str, values: list[float]) -> str:
+def line(label: str, found: Paired) -> str:
+    """``Paired.line`` in milliseconds, with the page's and the floor's p95."""
+    ms = Paired([t * 1000 for t in found.ours], [t * 1000 for t in found.baseline])
     return (
-        f"{label}: median {statistics.median(values) * 1000:.0f} ms, "
-        f"p95 {p95(values) * 1000:.0f} ms ({len(values)} requests)"
+        f"{ms.line(label, unit='ms', digits=0)}; p95 {p95(ms.ours):.0f} ms, "
+        f"floor's p95 {p95(ms.baseline):.0f} ms"
     )
 
 
@@ -113,33 +126,50 @@ def main() -> None:
             client = sign_in(url)
             for path in ("/register", "/improvements/IMP-0001", "/api/me"):  # warm
                 assert client.get(path).status_code == 200, path
-            floor = timed(lambda: client.get("/api/me"), 50)
-            register = timed(lambda: client.get("/register"), 50)
-            work = timed(lambda: client.get("/"), 50)
-            board = timed(lambda: client.get("/board"), 50)
-            board_mine = timed(lambda: client.get("/board?mine=true"), 50)
-            practice = timed(lambda: client.get("/practice"), 50)
-            improvement = timed(lambda: client.get("/improvements/IMP-0001"), 20)
+            floor = timer(lambda: client.get("/api/me"))
+            few = max(2, PAIRS * 2 // 5)
+            found = {
+                "register page, 10,000 improvements": paired(
+                    timer(lambda: client.get("/register")), floor, PAIRS
+                ),
+                '"My work", owner of 10,000, 1,000 gates pending': paired(
+                    timer(lambda: client.get("/")), floor, PAIRS
+                ),
+                "board, 10,000 improvements": paired(
+                    timer(lambda: client.get("/board")), floor, PAIRS
+                ),
+                'board, "mine" (all 10,000 are)': paired(
+                    timer(lambda: client.get("/board?mine=true")), floor, PAIRS
+                ),
+                "practice page, 10,000 improvements": paired(
+                    timer(lambda: client.get("/practice")), floor, PAIRS
+                ),
+                "improvement page, 5 objectives × 1,000 checkpoints": paired(
+                    timer(lambda: client.get("/improvements/IMP-0001")), floor, few
+                ),
+            }
             charts = [f"/improvements/IMP-0001/charts/m{p}.svg" for p in range(5)]
-            cold = timed(lambda: [client.get(c) for c in charts], 1)
-            tags = {c: client.get(c).headers["etag"] for c in charts}
-            again = timed(
-                lambda: [client.get(c, headers={"If-None-Match": t}) for c, t in tags.items()], 20
+            five_floors = timer(lambda: [client.get("/api/me") for _ in charts])
+            found["its 5 charts, first drawn (all five; floor: five /api/me)"] = paired(
+                timer(lambda: [client.get(c) for c in charts]), five_floors, 1, warm_up=False
             )
-            signing = timed(lambda: sign_in(url).close(), 20)
+            tags = {c: client.get(c).headers["etag"] for c in charts}
+            found["its 5 charts, asked again (all five, 304; floor: five /api/me)"] = paired(
+                timer(
+                    lambda: [client.get(c, headers={"If-None-Match": t}) for c, t in tags.items()]
+                ),
+                five_floors,
+                few,
+            )
+            found["sign-in (GET the form, POST it; Argon2 included)"] = paired(
+                timer(lambda: sign_in(url).close()), floor, few
+            )
             client.close()
         finally:
             processes.stop(web)
-    print(line("floor: /api/me", floor))
-    print(line("register page, 10,000 improvements", register))
-    print(line('"My work", owner of 10,000, 1,000 gates pending', work))
-    print(line("board, 10,000 improvements", board))
-    print(line('board, "mine" (all 10,000 are)', board_mine))
-    print(line("practice page, 10,000 improvements", practice))
-    print(line("improvement page, 5 objectives × 1,000 checkpoints", improvement))
-    print(line("its 5 charts, first drawn (all five)", cold))
-    print(line("its 5 charts, asked again (all five, 304)", again))
-    print(line("sign-in (GET the form, POST it; Argon2 included)", signing))
+    print("each page against the floor `/api/me`, the same run, pairs after a warm-up pair:")
+    for label, pairs in found.items():
+        print(line(label, pairs))
 
 
 if __name__ == "__main__":
