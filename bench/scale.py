@@ -5,9 +5,10 @@
     python bench/scale.py workers 100            # drain with 1 and 2 workers (tests/flows/test_workers.py)
 
 Each size runs in a process of its own (settings and engines are cached per process). The
-register's figures have their baseline in an older checkout run the same way
-(PYTHONPATH=/path/to/old/checkout); the Prefect figures have a bare Prefect flow with the same
-suspends, served with the same limit, in the same run.
+register's figures are paired in the same run with the same command from an older checkout
+(BENCH_BEFORE=/path/to/old/checkout) or, without it, with the floor `python -c "import sqlmodel,
+typer"`; the Prefect figures have a bare Prefect flow with the same suspends, served with the
+same limit, in the same run.
 """
 
 from __future__ import annotations
