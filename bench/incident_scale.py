@@ -18,7 +18,7 @@ memory, then wall. Prints the pairs' lines and Markdown tables for docs/performa
 nothing.
 
     .venv/bin/python bench/incident_scale.py                      # 1× and 10×, 3 pairs: ~4 min
-    .venv/bin/python bench/incident_scale.py --sizes 1,10,50      # 50× adds ~10 min or more
+    .venv/bin/python bench/incident_scale.py --sizes 50           # 50× alone, 3 pairs: ~14 min
     .venv/bin/python bench/incident_scale.py --sizes 10 --pairs 7 # more pairs: steadier medians
 """
 
@@ -324,7 +324,7 @@ def run_size(copies: int, pairs: int, tmp: str | None) -> Size:
     return Size(copies, log, imported, detected)
 
 
-def ratio(figures: Paired | None, digits: int = 1) -> str:
+def ratio(figures: Paired | None, digits: int = 2) -> str:
     """``median (min–max)`` of the pair ratios."""
     if figures is None:
         return "failed"
@@ -342,7 +342,7 @@ def main() -> None:
     parser.add_argument(
         "--sizes",
         default=",".join(map(str, SIZES)),
-        help="comma-separated multiples of the real log (default 1,10; 50 takes ~10 min more)",
+        help="comma-separated multiples of the real log (default 1,10; 50 alone takes ~14 min)",
     )
     parser.add_argument("--pairs", type=int, default=PAIRS, help=f"pairs of each (default {PAIRS})")
     parser.add_argument("--tmp", default=None, help="where the temporary logs and homes go")
