@@ -15,7 +15,7 @@ wall seconds of the same runs are printed after.
    file into a new SQLite file (pandas is in the `bench` extra).
 
 Reads ../shared/data/servicenow_incident_event_log.csv.gz in place. Prints figures for
-docs/performance.md; asserts nothing. About 3 minutes with the default 5 pairs each:
+docs/performance.md; asserts nothing. About 2 minutes with the default 5 pairs each:
 
     .venv/bin/python bench/capture.py              # 5 pairs of each
     .venv/bin/python bench/capture.py --pairs 9    # more pairs: a steadier median
