@@ -1,19 +1,25 @@
 """Benchmark: `improve import incidents` and `improve opportunities detect` on synthetic event
-logs 1×, 10× and 50× the ServiceNow log, against `pandas.read_csv` of the same file.
+logs 1× and 10× the ServiceNow log (50× on request), against `pandas.read_csv` of the same file.
 
 An N× log is N copies of ../shared/data/servicenow_incident_event_log.csv.gz one after another,
 rows in their original order: copy k (from 0) has `-k` appended to `number` and to `problem_id`
 and `rfc` when not `?`, and every timestamp moved k days later (copy 0 is the log itself). It is
 written, streamed, into a temporary directory and deleted after its size is measured.
 
-For each size, in a fresh IMPROVE_HOME: wall time and peak RSS of `improve import incidents`,
-of `improve opportunities detect` over the whole span, and of a Python process that only runs
-`pandas.read_csv(path, dtype=str, keep_default_na=False)`. Each is one child process measured on
-its own (a small wrapper process reads RUSAGE_CHILDREN after its single child ends); times
-include interpreter start-up. Prints Markdown tables for docs/performance.md; asserts nothing.
+For each size, two sets of pairs taken with ``common.paired`` (A B then B A in turn, after a
+warm-up pair): `improve import incidents` into a new IMPROVE_HOME (`improve init` first, not
+counted) against a Python process that only runs `pandas.read_csv(path, dtype=str,
+keep_default_na=False)`; then `improve opportunities detect` over the whole span against the
+same pandas read. Detection records what it finds (a rerun records nothing new), so before each
+detection the register file is put back as the import left it. Each command is one child process
+of a small wrapper that reads RUSAGE_CHILDREN after it ends: its CPU seconds (user + system), wall
+seconds and peak RSS, start-up included. Ratios are ours ÷ pandas, pair by pair: CPU first, peak
+memory, then wall. Prints the pairs' lines and Markdown tables for docs/performance.md; asserts
+nothing.
 
-    .venv/bin/python bench/incident_scale.py                # 1, 10, 50
-    .venv/bin/python bench/incident_scale.py --sizes 1,10   # choose the sizes
+    .venv/bin/python bench/incident_scale.py                      # 1× and 10×, 3 pairs: ~4 min
+    .venv/bin/python bench/incident_scale.py --sizes 50           # 50× alone, 3 pairs: ~14 min
+    .venv/bin/python bench/incident_scale.py --sizes 10 --pairs 7 # more pairs: steadier medians
 """
 
 from __future__ import annotations
@@ -21,19 +27,23 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from common import IMPROVE, ROOT, SHARED_DATA, clean_env
+from common import IMPROVE, ROOT, SHARED_DATA, Paired, clean_env, paired
 
 LOG = SHARED_DATA / "servicenow_incident_event_log.csv.gz"
 MAPPING = ROOT / "examples" / "mappings" / "servicenow_event_log.yaml"
-SIZES = (1, 10, 50)
+SIZES = (1, 10)
+PAIRS = 3
 # Flags given to `improve opportunities detect` besides --from/--to; change here if they change.
 DETECT_FLAGS = ["--all", "--json"]
 TIMESTAMPS = ("opened_at", "sys_created_at", "sys_updated_at", "resolved_at", "closed_at")
@@ -42,16 +52,20 @@ MISSING = "?"
 BATCH = 20_000  # lines handed to the compressor at once
 COMPRESSLEVEL = 1  # the readers decompress at the same speed; level 6 only makes writing slower
 
-# Runs argv[2:] as its only child and writes its exit code, wall time and peak RSS to argv[1].
+# Runs argv[2:] as its only child and writes its exit code, CPU and wall time and peak RSS to
+# argv[1].
 MEASURE = """
 import json, resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.run(sys.argv[2:]).returncode
 wall = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-peak_mb = peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak_mb = usage.ru_maxrss / 2**20 if sys.platform == "darwin" else usage.ru_maxrss / 2**10
 with open(sys.argv[1], "w") as out:
-    json.dump({"code": code, "wall": wall, "peak_mb": peak_mb}, out)
+    json.dump(
+        {"code": code, "cpu": usage.ru_utime + usage.ru_stime, "wall": wall, "peak_mb": peak_mb},
+        out,
+    )
 """
 PANDAS_READ = (
     "import sys, pandas\n"
@@ -73,19 +87,32 @@ class Generated:
 @dataclass
 class Measured:
     code: int
+    cpu: float
     wall: float
     peak_mb: float
     stdout: str
     stderr: str
 
 
+class Failed(Exception):
+    """A measured command did not succeed: its size has no figures."""
+
+
+@dataclass
+class Figures:
+    """One command against its baseline, pair by pair: CPU, peak memory and wall."""
+
+    cpu: Paired
+    peak: Paired
+    wall: Paired
+
+
 @dataclass
 class Size:
     copies: int
     log: Generated
-    imported: Measured
-    detected: Measured
-    pandas: Measured
+    imported: Figures | None
+    detected: Figures | None
 
 
 def day(text: str) -> date:
@@ -156,8 +183,9 @@ def generate(path: Path, copies: int) -> Generated:
 
 
 def measured(args: list[str], env: dict[str, str], work: Path, name: str) -> Measured:
-    """Run ``args`` as the only child of a wrapper process; its wall time and peak RSS."""
+    """Run ``args`` as the only child of a wrapper process; its CPU and wall time, peak RSS."""
     result, out, err = (work / f"{name}.{ext}" for ext in ("json", "out", "err"))
+    result.unlink(missing_ok=True)
     with out.open("wb") as stdout, err.open("wb") as stderr:
         code = subprocess.run(
             [sys.executable, "-c", MEASURE, str(result), *args],
@@ -165,25 +193,22 @@ def measured(args: list[str], env: dict[str, str], work: Path, name: str) -> Mea
             stdout=stdout,
             stderr=stderr,
         ).returncode
+    text = out.read_text(errors="replace"), err.read_text(errors="replace")
     if code != 0 or not result.exists():
-        text = out.read_text(errors="replace"), err.read_text(errors="replace")
-        return Measured(code or 1, float("nan"), float("nan"), *text)
+        return Measured(code or 1, float("nan"), float("nan"), float("nan"), *text)
     figures = json.loads(result.read_text())
-    return Measured(
-        figures["code"],
-        figures["wall"],
-        figures["peak_mb"],
-        out.read_text(errors="replace"),
-        err.read_text(errors="replace"),
-    )
+    return Measured(figures["code"], figures["cpu"], figures["wall"], figures["peak_mb"], *text)
 
 
-def report_failure(what: str, run: Measured) -> None:
-    print(f"  {what} failed (exit {run.code}):", file=sys.stderr)
-    print(
-        "    " + (run.stderr.strip() or run.stdout.strip())[-2000:].replace("\n", "\n    "),
-        file=sys.stderr,
-    )
+def succeeded(what: str, run: Measured) -> Measured:
+    if run.code != 0:
+        print(f"  {what} failed (exit {run.code}):", file=sys.stderr)
+        print(
+            "    " + (run.stderr.strip() or run.stdout.strip())[-2000:].replace("\n", "\n    "),
+            file=sys.stderr,
+        )
+        raise Failed(what)
+    return run
 
 
 def findings(stdout: str) -> str:
@@ -193,7 +218,28 @@ def findings(stdout: str) -> str:
         return "?"
 
 
-def run_size(copies: int, tmp: str | None) -> Size:
+def in_pairs(ours: Callable[[], Measured], baseline: Callable[[], Measured], pairs: int) -> Figures:
+    """``common.paired`` on CPU seconds; the same runs' peak memory and wall time kept aside and
+    paired the same way (the warm-up pair, the first run of each, left out)."""
+    runs: dict[str, list[Measured]] = {"ours": [], "baseline": []}
+
+    def taken(side: str, run: Callable[[], Measured]) -> Callable[[], float]:
+        def measure() -> float:
+            runs[side].append(run())
+            return runs[side][-1].cpu
+
+        return measure
+
+    cpu = paired(taken("ours", ours), taken("baseline", baseline), pairs)
+    a, b = runs["ours"][1:], runs["baseline"][1:]
+    return Figures(
+        cpu,
+        Paired([r.peak_mb for r in a], [r.peak_mb for r in b]),
+        Paired([r.wall for r in a], [r.wall for r in b]),
+    )
+
+
+def run_size(copies: int, pairs: int, tmp: str | None) -> Size:
     with tempfile.TemporaryDirectory(prefix=f"incident-scale-{copies}x-", dir=tmp) as work_dir:
         work = Path(work_dir)
         log = generate(work / f"incidents_{copies}x.csv.gz", copies)
@@ -204,69 +250,91 @@ def run_size(copies: int, tmp: str | None) -> Size:
             f"{log.first_opened} .. {log.last_opened}",
             file=sys.stderr,
         )
+        homes = iter(range(1_000_000))
+        imported_db = work / "imported.db"  # the register as the first import left it
+
+        def pandas() -> Measured:
+            run = succeeded(
+                "pandas.read_csv",
+                measured(
+                    [sys.executable, "-c", PANDAS_READ, str(log.path)],
+                    clean_env(str(work)),
+                    work,
+                    "pandas",
+                ),
+            )
+            if run.stdout.split() != [str(log.events), str(log.incidents)]:
+                print(
+                    f"  pandas read {run.stdout.strip()} (rows, incidents), "
+                    f"expected {log.events} {log.incidents}",
+                    file=sys.stderr,
+                )
+            return run
+
+        def import_() -> Measured:
+            home = work / f"home-{next(homes)}"
+            home.mkdir()
+            env = clean_env(str(home))
+            subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
+            args = [*IMPROVE, "import", "incidents", str(log.path), "--mapping", str(MAPPING)]
+            run = succeeded("improve import incidents", measured(args, env, work, "import"))
+            if not imported_db.exists():
+                print(f"  import: {run.stdout.strip()}", file=sys.stderr)
+                shutil.copyfile(home / "improve.db", imported_db)
+            shutil.rmtree(home)
+            return run
+
+        try:
+            imported = in_pairs(import_, pandas, pairs)
+        except Failed:
+            return Size(copies, log, None, None)
+
         home = work / "home"
         home.mkdir()
         env = clean_env(str(home))
-
-        pandas = measured([sys.executable, "-c", PANDAS_READ, str(log.path)], env, work, "pandas")
-        if pandas.code != 0:
-            report_failure("pandas.read_csv", pandas)
-        elif pandas.stdout.split() != [str(log.events), str(log.incidents)]:
-            print(
-                f"  pandas read {pandas.stdout.strip()} (rows, incidents), "
-                f"expected {log.events} {log.incidents}",
-                file=sys.stderr,
-            )
-
         subprocess.run([*IMPROVE, "init"], env=env, check=True, capture_output=True)
-        imported = measured(
-            [*IMPROVE, "import", "incidents", str(log.path), "--mapping", str(MAPPING)],
-            env,
-            work,
-            "import",
-        )
-        if imported.code != 0:
-            report_failure("improve import incidents", imported)
-        else:
-            print(f"  import: {imported.stdout.strip()}", file=sys.stderr)
-
+        db = home / "improve.db"
         span = [
             "--from",
             (log.first_opened - timedelta(days=1)).isoformat(),
             "--to",
             (log.last_opened + timedelta(days=1)).isoformat(),
         ]
-        detected = measured(
-            [*IMPROVE, "opportunities", "detect", *span, *DETECT_FLAGS], env, work, "detect"
-        )
-        if detected.code != 0:
-            report_failure(
-                f"improve opportunities detect {' '.join(span + DETECT_FLAGS)}", detected
-            )
-        else:
-            print(
-                f"  detect {' '.join(span + DETECT_FLAGS)}: {findings(detected.stdout)} findings",
-                file=sys.stderr,
-            )
-    return Size(copies, log, imported, detected, pandas)
+        shown: list[str] = []
+
+        def detect() -> Measured:
+            for extra in (Path(f"{db}-wal"), Path(f"{db}-shm")):
+                extra.unlink(missing_ok=True)
+            shutil.copyfile(imported_db, db)
+            args = [*IMPROVE, "opportunities", "detect", *span, *DETECT_FLAGS]
+            what = f"improve opportunities detect {' '.join(span + DETECT_FLAGS)}"
+            run = succeeded(what, measured(args, env, work, "detect"))
+            found = findings(run.stdout)
+            if found not in shown:
+                shown.append(found)
+                print(
+                    f"  detect {' '.join(span + DETECT_FLAGS)}: {found} findings", file=sys.stderr
+                )
+            return run
+
+        try:
+            detected = in_pairs(detect, pandas, pairs)
+        except Failed:
+            detected = None
+    return Size(copies, log, imported, detected)
 
 
-def seconds(run: Measured) -> str:
-    return f"{run.wall:.2f}" if run.code == 0 else "failed"
+def ratio(figures: Paired | None, digits: int = 2) -> str:
+    """``median (min–max)`` of the pair ratios."""
+    if figures is None:
+        return "failed"
+    r = figures.ratios
+    low, mid, high = min(r), statistics.median(r), max(r)
+    return f"{mid:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
 
 
-def peak(run: Measured) -> str:
-    return f"{run.peak_mb:.0f}" if run.code == 0 else "failed"
-
-
-def ratio(a: Measured, b: Measured, field: str) -> str:
-    if a.code or b.code:
-        return "–"
-    return f"{getattr(a, field) / getattr(b, field):.1f}"
-
-
-def per_million(run: Measured, events: int) -> str:
-    return f"{run.wall / events * 1e6:.2f}" if run.code == 0 else "failed"
+def median(values: list[float], digits: int) -> str:
+    return f"{statistics.median(values):,.{digits}f}"
 
 
 def main() -> None:
@@ -274,8 +342,9 @@ def main() -> None:
     parser.add_argument(
         "--sizes",
         default=",".join(map(str, SIZES)),
-        help="comma-separated multiples of the real log (default 1,10,50)",
+        help="comma-separated multiples of the real log (default 1,10; 50 alone takes ~14 min)",
     )
+    parser.add_argument("--pairs", type=int, default=PAIRS, help=f"pairs of each (default {PAIRS})")
     parser.add_argument("--tmp", default=None, help="where the temporary logs and homes go")
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",") if s.strip()]
@@ -284,30 +353,63 @@ def main() -> None:
     if not LOG.exists():
         sys.exit(f"{LOG} is not there")
 
-    rows = [run_size(copies, options.tmp) for copies in sizes]
+    rows = []
+    for copies in sizes:
+        row = run_size(copies, options.pairs, options.tmp)
+        rows.append(row)
+        for what, figures in (("import", row.imported), ("detect", row.detected)):
+            if figures is None:
+                print(f"{copies}× {what}: failed")
+                continue
+            print(figures.cpu.line(f"{copies}× {what} ÷ pandas read, CPU"))
+            print(figures.peak.line(f"{copies}× {what} ÷ pandas read, peak", "MB", 0))
+            print(figures.wall.line(f"{copies}× {what} ÷ pandas read, wall"))
+        sys.stdout.flush()
 
     print(
-        "\n| size | events | incidents | import s | import peak MB | detect s | detect peak MB "
-        "| pandas read s | pandas peak MB | import/pandas time | import/pandas peak |"
+        "\nRatios, ours ÷ pandas read of the same file, median (min–max) of the pairs\n\n"
+        "| size | events | import CPU | import peak | detect CPU | detect peak |"
     )
-    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    print("|---|--:|--:|--:|--:|--:|")
     for row in rows:
-        log, imp, det, pd = row.log, row.imported, row.detected, row.pandas
+        imp, det = row.imported, row.detected
         print(
-            f"| {row.copies}× | {log.events:,} | {log.incidents:,} | {seconds(imp)} | {peak(imp)} "
-            f"| {seconds(det)} | {peak(det)} | {seconds(pd)} | {peak(pd)} "
-            f"| {ratio(imp, pd, 'wall')} | {ratio(imp, pd, 'peak_mb')} |"
+            f"| {row.copies}× | {row.log.events:,} | {ratio(imp and imp.cpu)} "
+            f"| {ratio(imp and imp.peak)} | {ratio(det and det.cpu)} | {ratio(det and det.peak)} |"
         )
 
-    print("\nGrowth: seconds per million events (flat = linear; start-up weighs most at 1×)\n")
-    print("| size | import s/M events | detect s/M events | pandas read s/M events |")
+    print(
+        "\nMedians: CPU seconds and peak MB (pandas: beside the import / beside detection)\n\n"
+        "| size | import s | import MB | detect s | detect MB | pandas s | pandas MB |"
+    )
+    print("|---|--:|--:|--:|--:|--:|--:|")
+    for row in rows:
+        imp, det = row.imported, row.detected
+        cells = []
+        for figures in (imp, det):
+            cells += (
+                [median(figures.cpu.ours, 1), median(figures.peak.ours, 0)]
+                if figures
+                else ["failed", "failed"]
+            )
+        pandas_s = " / ".join(median(f.cpu.baseline, 1) for f in (imp, det) if f)
+        pandas_mb = " / ".join(median(f.peak.baseline, 0) for f in (imp, det) if f)
+        print(f"| {row.copies}× | {' | '.join(cells)} | {pandas_s} | {pandas_mb} |")
+
+    print(
+        "\nGrowth: median CPU seconds per million events (flat = linear; start-up weighs at 1×)\n"
+    )
+    print("| size | import | detect | pandas read |")
     print("|---|--:|--:|--:|")
     for row in rows:
-        log, imp, det, pd = row.log, row.imported, row.detected, row.pandas
-        print(
-            f"| {row.copies}× | {per_million(imp, log.events)} | {per_million(det, log.events)} "
-            f"| {per_million(pd, log.events)} |"
-        )
+        per = 1e6 / row.log.events
+        imp, det = row.imported, row.detected
+        pandas_runs = [x for f in (imp, det) if f for x in f.cpu.baseline]
+        cells = [
+            f"{statistics.median(f.cpu.ours) * per:.2f}" if f else "failed" for f in (imp, det)
+        ]
+        pd = f"{statistics.median(pandas_runs) * per:.2f}" if pandas_runs else "failed"
+        print(f"| {row.copies}× | {cells[0]} | {cells[1]} | {pd} |")
 
 
 if __name__ == "__main__":
