@@ -20,7 +20,6 @@ with valgrind (callgrind), the same on a busy machine as on a quiet one.
 
 from __future__ import annotations
 
-import compileall
 import os
 import re
 import resource
@@ -29,13 +28,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
-from common import IMPROVE, ROOT, clean_env, cpu_of, paired
+from common import CLI_FLOOR, ENTRY, IMPROVE, ROOT, clean_env, compiled, cpu_of, paired
 
-FLOOR = [sys.executable, "-c", "import sqlmodel, typer"]
 COMMANDS = (("list", "--json"), ("gates", "--json"), ("list",), ("gates",), ("--help",))
 PAIRS = int(os.environ.get("BENCH_PAIRS", "9"))
 
@@ -165,29 +165,33 @@ def small_register(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-c", opening], env=env, check=True, capture_output=True)
 
 
-def against_the_floor() -> None:
-    """Each command's CPU time over the floor's, pair by pair, on a small register."""
+@contextmanager
+def small_checkouts(compile_first: bool) -> Iterator[dict[str, dict[str, str]]]:
+    """The environment of each checkout (this one, and ``BENCH_BEFORE``'s when given), both on
+    ``small_register``; ``compile_first``: their packages byte-compiled first."""
     before = os.environ.get("BENCH_BEFORE")
-    # The same entry for both checkouts: the code of the one first on PYTHONPATH runs.
-    entry = [sys.executable, "-c", "import sys; from ci_workflow.cli.app import main; main()"]
     with tempfile.TemporaryDirectory() as home:
         env = clean_env(home)
         env.pop("PYTHONPATH", None)
         small_register(env)
-        checkouts = {"now": env} | (
+        if compile_first:
+            compiled(ROOT, *([Path(before)] if before else []))
+        yield {"now": env} | (
             {f"before ({before})": env | {"PYTHONPATH": before}} if before else {}
         )
-        if os.environ.get("BENCH_COMPILED"):
-            for folder in (ROOT, *([Path(before)] if before else [])):
-                compileall.compile_dir(folder / "ci_workflow", quiet=1)
+
+
+def against_the_floor() -> None:
+    """Each command's CPU time over the floor's, pair by pair, on a small register."""
+    with small_checkouts(bool(os.environ.get("BENCH_COMPILED"))) as checkouts:
         print(f"commands against the floor, CPU, {PAIRS} pairs after a warm-up:")
         for words in COMMANDS:
             spent: dict[str, list[float]] = {"floor": [], **{name: [] for name in checkouts}}
             printed: dict[str, set[bytes]] = {name: set() for name in checkouts}
             for pair in range(PAIRS + 1):
                 for name, checkout in checkouts.items():
-                    floor, _ = cpu_and_output(FLOOR, checkout)
-                    command, out = cpu_and_output([*entry, *words], checkout)
+                    floor, _ = cpu_and_output(CLI_FLOOR, checkout)
+                    command, out = cpu_and_output([*ENTRY, *words], checkout)
                     printed[name].add(out)
                     if pair:
                         spent["floor"].append(floor)
@@ -200,8 +204,8 @@ def against_the_floor() -> None:
                     f"(min {min(ratios):.2f}, max {max(ratios):.2f})"
                 )
             print(f"    floor, median CPU: {statistics.median(spent['floor']):.3f} s")
-            if before:
-                same = len(printed["now"] | printed[f"before ({before})"]) == 1
+            if len(printed) > 1:
+                same = len(set().union(*printed.values())) == 1
                 print(f"    output the same bytes before and now: {same}")
 
 
@@ -222,23 +226,14 @@ def instructions(args: list[str], env: dict[str, str]) -> int:
 def counted_against_the_floor() -> None:
     """Each command's instructions over the floor's, once each (the count does not drift), on
     the same register and for the same checkouts as ``against_the_floor``."""
-    before = os.environ.get("BENCH_BEFORE")
-    entry = [sys.executable, "-c", "import sys; from ci_workflow.cli.app import main; main()"]
-    with tempfile.TemporaryDirectory() as home:
-        env = clean_env(home)
-        env.pop("PYTHONPATH", None)
-        small_register(env)
-        checkouts = {"now": env} | (
-            {f"before ({before})": env | {"PYTHONPATH": before}} if before else {}
-        )
-        for folder in (ROOT, *([Path(before)] if before else [])):
-            compileall.compile_dir(folder / "ci_workflow", quiet=1)
-        instructions(FLOOR, env)  # a first run after compiling: what the others find on disk
-        floor = instructions(FLOOR, env)
+    with small_checkouts(compile_first=True) as checkouts:
+        env = checkouts["now"]
+        instructions(CLI_FLOOR, env)  # a first run after compiling: what the others find on disk
+        floor = instructions(CLI_FLOOR, env)
         print(f"instructions against the floor ({floor / 1e6:.0f} million), callgrind:")
         for words in COMMANDS:
             for name, checkout in checkouts.items():
-                ratio = instructions([*entry, *words], checkout) / floor
+                ratio = instructions([*ENTRY, *words], checkout) / floor
                 print(f"  improve {' '.join(words)}, {name}: {ratio:.3f}× the floor")
 
 
@@ -261,7 +256,7 @@ def listing_at_scale() -> None:
         seed(10_000)
         listing = paired(
             lambda: cpu_of([*IMPROVE, "list", "--json"], env, cwd=home),
-            lambda: cpu_of(FLOOR, env, cwd=home),
+            lambda: cpu_of(CLI_FLOOR, env, cwd=home),
             PAIRS,
         )
         print(listing.line("cold `improve list --json`, 10,000 improvements, CPU"))

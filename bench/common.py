@@ -3,6 +3,7 @@ a process's CPU time, and figures taken in pairs with their baseline (``paired``
 
 from __future__ import annotations
 
+import compileall
 import os
 import resource
 import statistics
@@ -20,6 +21,20 @@ IMPROVE = (
     if (_BIN / "improve").exists()
     else [sys.executable, "-m", "ci_workflow"]
 )
+
+
+# What every command pays before its own work: Python and the libraries every command loads.
+CLI_FLOOR = [sys.executable, "-c", "import sqlmodel, typer"]
+# One entry for two checkouts: the code of the one first on PYTHONPATH runs (``BENCH_BEFORE``).
+ENTRY = [sys.executable, "-c", "import sys; from ci_workflow.cli.app import main; main()"]
+
+
+def compiled(*checkouts: Path) -> None:
+    """Each checkout's package byte-compiled, as `pip install .` leaves it: with
+    PYTHONDONTWRITEBYTECODE (this machine) an uncompiled checkout compiles every module it imports
+    again in every process (the libraries are compiled)."""
+    for checkout in checkouts:
+        compileall.compile_dir(checkout / "ci_workflow", quiet=1)
 
 
 def clean_env(home: str) -> dict[str, str]:

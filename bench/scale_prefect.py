@@ -23,7 +23,6 @@ servers' logs, which a run that fails keeps anyway.
 from __future__ import annotations
 
 import asyncio
-import compileall
 import os
 import shutil
 import subprocess
@@ -39,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from common import ROOT, clean_env
+from common import ROOT, clean_env, compiled
 
 sys.path.insert(0, str(ROOT))
 
@@ -340,9 +339,7 @@ FLOWS = {"ours": ours, "bare": bare}
 
 def measure(count: int) -> None:
     """One size: each flow in a process of its own, in BENCH_ORDER."""
-    # As `pip install .` leaves the package: compiled, where an editable checkout on a machine
-    # with PYTHONDONTWRITEBYTECODE compiles its modules again in every flow process (≈ 0.05 s).
-    compileall.compile_dir(ROOT / "ci_workflow", quiet=1)
+    compiled(ROOT)  # each flow process would compile the checkout again (≈ 0.05 s)
     for flow in os.environ.get("BENCH_ORDER", "bare,ours").split(","):
         subprocess.run([sys.executable, __file__, "--flow", flow, str(count)], check=True)
 

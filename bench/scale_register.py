@@ -12,7 +12,7 @@ median of the pair ratios (ours ÷ baseline) with their min and max, and both me
   (PYTHONPATH to it, as bench/cli_startup.py does; ``git worktree add /tmp/before <commit>``),
   on the same register (seeded by this code: the older code must accept its schema: 9a3af8d
   does, 53ac782 does not); both sides then start through the same entry,
-  ``python -c "from ci_workflow.cli.app import main; main()"``, run in IMPROVE_HOME. Both
+  ``common.ENTRY``, run in IMPROVE_HOME. Both
   checkouts' ``ci_workflow`` are byte-compiled first (this one's always), as an installed
   package is.
 - without it, the floor `python -c "import sqlmodel, typer"` (Python and the libraries every
@@ -29,7 +29,6 @@ the pairs: `BENCH_PAIRS=9 python bench/scale.py register 50 200 1000` for more.
 
 from __future__ import annotations
 
-import compileall
 import json
 import os
 import sqlite3
@@ -39,7 +38,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import IMPROVE, ROOT, Paired, cpu_of, paired
+from common import CLI_FLOOR, ENTRY, IMPROVE, ROOT, Paired, compiled, cpu_of, paired
 
 sys.path.insert(0, str(ROOT))
 
@@ -49,8 +48,6 @@ from tests.servers import mailbox_on
 PROCESSES = [f"Process {p}" for p in range(10)]
 PEOPLE = 60  # 10 process owners, 2 CI managers, the rest owners and team members
 PAIRS = int(os.environ.get("BENCH_PAIRS", "5"))
-FLOOR = [sys.executable, "-c", "import sqlmodel, typer"]
-ENTRY = [sys.executable, "-c", "from ci_workflow.cli.app import main; main()"]
 
 
 def people() -> list[tuple[str, str, list[str]]]:
@@ -123,10 +120,7 @@ class Sides:
         self.before = os.environ.get("BENCH_BEFORE")
         self.env = {k: v for k, v in env.items() if k != "PYTHONPATH"}
         self.cwd = self.env["IMPROVE_HOME"]  # `python -c` puts its folder first on the path
-        # As `pip install .` leaves them: with PYTHONDONTWRITEBYTECODE (this machine) an
-        # uncompiled checkout compiles every module it imports again in every process.
-        for folder in (ROOT, *([Path(self.before)] if self.before else [])):
-            compileall.compile_dir(folder / "ci_workflow", quiet=1)
+        compiled(ROOT, *([Path(self.before)] if self.before else []))
 
     @property
     def baseline_name(self) -> str:
@@ -149,7 +143,7 @@ class Sides:
 
         def baseline() -> float:
             if not self.before:
-                return cpu_of(FLOOR, env, cwd=self.cwd)
+                return cpu_of(CLI_FLOOR, env, cwd=self.cwd)
             reset()
             return cpu_of(command, env | {"PYTHONPATH": self.before}, cwd=self.cwd)
 
