@@ -55,6 +55,8 @@ def resume(flow_run_id: str, key: str, run_input: dict[str, Any]) -> None:
         # is one Prefect asks to wait).
         for attempt in range(10):
             answer = _call(api, "POST", f"/flow_runs/{run_id}/resume", {"run_input": run_input})
+            if answer is None:  # gone from Prefect between our look and our answer
+                raise GateError("the flow run is no longer in Prefect; nothing was decided")
             status = answer["status"]
             if status == "ACCEPT":
                 return

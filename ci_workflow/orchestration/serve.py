@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from typing import Any, cast
+from typing import Any
 
+from prefect import Flow
 from prefect.client.schemas.schedules import CronSchedule
-from prefect.deployments.runner import RunnerDeployment
 from prefect.runner import Runner
 
 from ci_workflow.errors import OrchestratorUnavailable
@@ -23,21 +23,23 @@ from ci_workflow.orchestration.warm import served_flows, use_warm_processes
 from ci_workflow.settings import get_settings
 
 
-def runner_deployments() -> list[RunnerDeployment]:
-    """Each declared deployment with its flow and its schedules: what ``serve_all`` serves."""
-    deployments: list[RunnerDeployment] = []
-    for declared in declared_deployments():
-        deployment = served_flows()[declared["name"]].to_deployment(
-            name=declared["name"],
-            description=declared.get("description"),
-            schedules=[
-                CronSchedule(cron=s["cron"], timezone=s.get("timezone", "UTC"))
-                for s in declared.get("schedules", [])
-            ],
+def served() -> list[tuple[Flow[Any, Any], dict[str, Any]]]:
+    """Each declared deployment's flow, with what the runner is given beside it: its name,
+    description and schedules (what ``serve_all`` serves)."""
+    return [
+        (
+            served_flows()[declared["name"]],
+            {
+                "name": declared["name"],
+                "description": declared.get("description"),
+                "schedules": [
+                    CronSchedule(cron=s["cron"], timezone=s.get("timezone", "UTC"))
+                    for s in declared.get("schedules", [])
+                ],
+            },
         )
-        # Called outside an event loop, to_deployment returns the deployment, not a coroutine.
-        deployments.append(cast(RunnerDeployment, deployment))
-    return deployments
+        for declared in declared_deployments()
+    ]
 
 
 GRACE_SECONDS = 15  # to pause the schedules and let Prefect's runner stop on its own
@@ -72,15 +74,10 @@ def serve_all() -> None:
 
     use_warm_processes()
     runner = _Runner(pause_on_shutdown=True, limit=concurrent_runs())
-    for deployment in runner_deployments():
+    for flow, options in served():
         # Given the flow itself (not only its deployment), the runner starts its runs in
         # processes of its own making, which warm.py makes warm.
-        runner.add_flow(
-            served_flows()[deployment.name],
-            name=deployment.name,
-            description=deployment.description,
-            schedules=[s.schedule for s in deployment.schedules or [] if s.schedule is not None],
-        )
+        runner.add_flow(flow, **options)
     try:
         asyncio.run(runner.start())
     except KeyboardInterrupt:

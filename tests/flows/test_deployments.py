@@ -40,7 +40,7 @@ def test_every_entrypoint_loads_and_takes_its_parameters(monkeypatch: pytest.Mon
 
 
 def test_serve_runs_exactly_the_declared_deployments_on_their_schedules() -> None:
-    from ci_workflow.orchestration.serve import runner_deployments
+    from ci_workflow.orchestration.serve import served
 
     declared = {d["name"]: d for d in deployments()}
     assert set(declared) == {
@@ -52,10 +52,11 @@ def test_serve_runs_exactly_the_declared_deployments_on_their_schedules() -> Non
         "send-digests",
         "sync-itsm",
     }
-    served = {d.name: d for d in runner_deployments()}
-    assert set(served) == set(declared)
-    for name, deployment in served.items():
-        crons = [s.schedule.cron for s in deployment.schedules]  # type: ignore[union-attr]
+    given = {options["name"]: (flow, options) for flow, options in served()}
+    assert set(given) == set(declared)
+    for name, (flow, options) in given.items():
+        crons = [s.cron for s in options["schedules"]]
         assert crons == [s["cron"] for s in declared[name].get("schedules", [])], name
-        assert deployment.entrypoint is not None
-        assert deployment.entrypoint.endswith(declared[name]["entrypoint"]), name
+        entrypoint = flow.to_deployment(**options).entrypoint  # type: ignore[union-attr]
+        assert entrypoint is not None
+        assert entrypoint.endswith(declared[name]["entrypoint"]), name

@@ -34,6 +34,7 @@ class FakePrefect:
         self.resume_answer: dict[str, Any] = {"status": "ACCEPT", "state": None, "details": {}}
         self.asked: list[tuple[str, str, Any, str | None]] = []
         self.after_resume: dict[str, Any] | None = None  # the run moves on as it is answered
+        self.gone_on_resume = False  # deleted from Prefect between the look and the answer
 
 
 @pytest.fixture
@@ -54,6 +55,8 @@ def prefect(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePrefect]:
             elif method == "GET" and self.path == f"/api/flow_runs/{RUN}":
                 found = {"id": RUN, "state": fake.state}
                 send(self, 200, {"Content-Type": "application/json"}, json.dumps(found).encode())
+            elif self.path == f"/api/flow_runs/{RUN}/resume" and fake.gone_on_resume:
+                send(self, 404, {}, b'{"detail": "Flow run not found"}')
             elif self.path == f"/api/flow_runs/{RUN}/resume":
                 fake.state = fake.after_resume or fake.state
                 answer = json.dumps(fake.resume_answer).encode()
@@ -101,6 +104,10 @@ def test_a_run_waiting_elsewhere_or_gone_is_not_answered(prefect: FakePrefect) -
         resume(RUN, "plan-approval-1", ANSWER)
     assert [method for method, *_ in prefect.asked] == ["GET", "GET"]
     assert read_state("0c6d2f6e-0000-4000-8000-000000000000").type == "MISSING"
+    prefect.state = dict(SUSPENDED)
+    prefect.gone_on_resume = True
+    with pytest.raises(GateError, match="no longer in Prefect; nothing was decided"):
+        resume(RUN, "plan-approval-1", ANSWER)
 
 
 def test_a_refused_answer_says_why_and_a_run_moved_on_says_where(prefect: FakePrefect) -> None:
