@@ -57,8 +57,7 @@ def similar_to(
         rows, plans = store.closed_texts(session), store.closed_plans(session)
         with closing(index_of(rows, plans)) as index:
             matches = _closest(index, improvement, limit)
-    picked = store.with_ids(session, [m.improvement_id for m in matches])
-    return _shown(session, {i.id or 0: i for i in picked}, matches)
+    return _shown(session, None, matches)
 
 
 def similar_improvements(ref: str, *, limit: int = SHOWN_BESIDE) -> list[SimilarImprovement] | None:
@@ -133,10 +132,12 @@ def _match(
 
 
 def _shown(
-    session: Session, by_id: Mapping[int, Any], matches: list[Match]
+    session: Session, by_id: Mapping[int, Any] | None, matches: list[Match]
 ) -> list[SimilarImprovement]:
-    """The matches as people see them, with each objective's verdict (evaluated only for these)."""
+    """The matches as people see them, with each objective's verdict (evaluated only for these);
+    ``by_id``: their rows as the caller read them (None: the improvements read here)."""
     picked = store.with_ids(session, [m.improvement_id for m in matches])
+    by_id = by_id if by_id is not None else {i.id or 0: i for i in picked}
     evaluations = evaluations_of(session, picked)
     shown = []
     for m in matches:
