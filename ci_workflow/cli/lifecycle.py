@@ -15,6 +15,7 @@ from ci_workflow.cli._common import (
     print_json,
 )
 from ci_workflow.domain.vocabulary import Gate
+from ci_workflow.formatting import when
 
 
 def _pending(ref: str | None) -> list[dict[str, Any]]:
@@ -96,8 +97,6 @@ def gates(
     if json_:
         print_json(pending)
         return
-    from ci_workflow.formatting import when  # the table's alone: --json does not load it
-
     table = new_table(
         "ID",
         "Title",

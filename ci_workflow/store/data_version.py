@@ -20,6 +20,7 @@ from ci_workflow.store.tables import (
     Opportunity,
 )
 
+# Audit actions of signing in, which move none of the practice's figures.
 PRESENCE = ("signed_in", "sign_in_failed", "locked_out")
 
 

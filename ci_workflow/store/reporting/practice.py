@@ -28,8 +28,6 @@ from ci_workflow.store.tables import (
     TeamMember,
 )
 
-# Audit actions of signing in, which move none of the practice's figures.
-
 
 def decided_waits(session: Session, start: datetime, end: datetime) -> list[Wait]:
     """Every gate decided in (start, end]: the gate, who decided, when it opened and was
